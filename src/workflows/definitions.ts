@@ -1,0 +1,91 @@
+/**
+ * Everything the flow-run workflow and its clients share: names, signals, queries,
+ * search attributes and the shapes of input, status and result.
+ * Imported by workflow code, so it must stay free of I/O and Node built-ins.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { JobConfiguration } from '../config/jobConfiguration';
+
+export const FLOW_RUN_WORKFLOW = 'flowRunWorkflow';
+
+/** One workflow per flow run: starting the same flow run twice finds the same workflow. */
+export function workflowIdForFlowRun(flowRunId: string): string {
+  return `flow-run-${flowRunId}`;
+}
+
+/** Workers of a work pool poll the task queue named after the pool. */
+export function taskQueueForPool(workPool: string): string {
+  return workPool;
+}
+
+export type FlowRunPhase =
+  | 'Deploying'
+  | 'WaitingForStart'
+  | 'Running'
+  | 'CleaningUp'
+  | 'Completed'
+  | 'Failed'
+  | 'Cancelled'
+  | 'TimedOut';
+
+export const TERMINAL_PHASES: readonly FlowRunPhase[] = ['Completed', 'Failed', 'Cancelled', 'TimedOut'];
+
+export interface FlowRunInput {
+  flowRunId: string;
+  flowName: string;
+  workPool: string;
+  /** Validated job configuration; secret values appear only as references (see src/config/secrets). */
+  configuration: JobConfiguration;
+}
+
+export interface CancelRequest {
+  reason?: string;
+}
+
+export interface FlowRunStatus {
+  flowRunId: string;
+  flowName: string;
+  workPool: string;
+  phase: FlowRunPhase;
+  containerGroupName: string;
+  deploymentName: string;
+  resourceGroupName: string;
+  exitCode?: number;
+  /** Set once a cancel signal or workflow cancellation arrived. */
+  cancelRequested?: CancelRequest;
+  /** The reason the run failed, timed out or was cancelled. */
+  message?: string;
+  /** What cleanup did: deleted, stopped, or still retrying with the last error. */
+  cleanup?: { state: 'pending' | 'deleted' | 'stopped' | 'retrying'; lastError?: string };
+}
+
+export interface FlowRunResult {
+  flowRunId: string;
+  phase: 'Completed';
+  exitCode: number;
+  containerGroupName: string;
+}
+
+/** ApplicationFailure types the workflow fails with; the client maps them back to outcomes. */
+export const FailureTypes = {
+  nonZeroExit: 'ContainerExitedNonZero',
+  startTimeout: 'ContainerStartTimeout',
+  groupDisappeared: 'ContainerGroupDisappeared',
+  cancelled: 'FlowRunCancelled',
+} as const;
+
+export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
+export const statusQuery = defineQuery<FlowRunStatus>('status');
+
+export const searchAttributes = {
+  flowRunId: defineSearchAttributeKey('FlowRunId', SearchAttributeType.KEYWORD),
+  flowName: defineSearchAttributeKey('FlowName', SearchAttributeType.KEYWORD),
+  workPool: defineSearchAttributeKey('WorkPool', SearchAttributeType.KEYWORD),
+  containerGroup: defineSearchAttributeKey('ContainerGroup', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('Phase', SearchAttributeType.KEYWORD),
+  exitCode: defineSearchAttributeKey('ExitCode', SearchAttributeType.INT),
+} as const;
+
+/** Registered on the dev server at start (scripts, tests) and documented for production clusters. */
+export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
