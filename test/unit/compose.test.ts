@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+
+const root = join(__dirname, '..', '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+}
+
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const services = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI and the worker', () => {
+    expect(Object.keys(services).sort()).toEqual(['aci-flow-worker', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']);
+  });
+
+  it('pins every image to a version, never latest', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (!service.image) continue;
+      const tag = service.image.split(':')[1];
+      expect({ name, tag }).toEqual({ name, tag: expect.stringMatching(/^\d+(\.\d+)+/) });
+    }
+  });
+
+  it('runs Temporal on the PostgreSQL service with the postgres12 driver', () => {
+    const env = services.temporal.environment ?? {};
+    expect(services.temporal.image).toMatch(/^temporalio\/(auto-setup|server):/);
+    expect(env.DB).toBe('postgres12');
+    expect(env.POSTGRES_SEEDS).toBe('postgresql');
+    expect(env.DB_PORT).toBe('5432');
+  });
+
+  it('mounts a dynamic config file that exists in deploy/', () => {
+    const env = services.temporal.environment ?? {};
+    const mount = (services.temporal.volumes ?? []).find((v) => v.includes('/etc/temporal/config/dynamicconfig'));
+    expect(mount).toBeDefined();
+    const hostDir = mount!.split(':')[0];
+    const file = env.DYNAMIC_CONFIG_FILE_PATH.replace(/^config\/dynamicconfig\//, '');
+    expect(existsSync(join(root, hostDir, file))).toBe(true);
+  });
+
+  it('builds the worker from ./Dockerfile and runs `aci-flow worker --pool` with the pool from ACI_FLOW_POOL', () => {
+    const worker = services['aci-flow-worker'];
+    expect(worker.build).toEqual({ context: '.', dockerfile: './Dockerfile' });
+    expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
+  });
+
+  it('points the worker and the UI at the temporal service on its gRPC port', () => {
+    const temporalPort = (services.temporal.ports ?? []).map((p) => p.split(':').pop())[0];
+    expect(temporalPort).toBe('7233');
+    for (const name of ['aci-flow-worker', 'temporal-ui', 'temporal-admin-tools']) {
+      expect(services[name].environment?.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
+    }
+  });
+
+  it('gives the worker Azure credentials for DefaultAzureCredential from the environment and a logs volume', () => {
+    const worker = services['aci-flow-worker'];
+    for (const name of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {
+      expect(worker.environment?.[name]).toMatch(new RegExp(`^\\$\\{${name}[:?}-]`));
+    }
+    const logDir = worker.environment?.ACI_FLOW_LOG_DIR;
+    expect(worker.volumes).toContain(`aci-flow-logs:${logDir}`);
+    expect(compose.volumes).toHaveProperty('aci-flow-logs');
+  });
+
+  it('registers every search attribute of the flow-run workflow with its type', () => {
+    const registration = [services['temporal-admin-tools'].command].flat().join(' ');
+    for (const key of ALL_SEARCH_ATTRIBUTES) {
+      const type = key.type === 'INT' ? 'Int' : 'Keyword';
+      expect(registration).toContain(`${key.name}=${type}`);
+    }
+    expect(registration).toContain('temporal operator search-attribute create');
+  });
+
+  it('has a depends_on graph that names only defined services and has no cycle', () => {
+    const visiting = new Set<string>();
+    const done = new Set<string>();
+    const visit = (name: string, path: string[]): void => {
+      expect(Object.keys(services)).toContain(name);
+      if (done.has(name)) return;
+      if (visiting.has(name)) throw new Error(`depends_on cycle: ${[...path, name].join(' -> ')}`);
+      visiting.add(name);
+      for (const dependency of Object.keys(services[name].depends_on ?? {})) visit(dependency, [...path, name]);
+      visiting.delete(name);
+      done.add(name);
+    };
+    for (const name of Object.keys(services)) visit(name, []);
+  });
+
+  it('starts the worker only after Temporal is healthy and the search attributes exist', () => {
+    expect(services['aci-flow-worker'].depends_on).toEqual({
+      temporal: { condition: 'service_healthy' },
+      'temporal-admin-tools': { condition: 'service_completed_successfully' },
+    });
+    expect(services.temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(services.temporal.healthcheck).toBeDefined();
+    expect(services.postgresql.healthcheck).toBeDefined();
+  });
+
+  it('holds no secret values, only ${VAR} references', () => {
+    const secretish = /PASSWORD|PWD|SECRET|TOKEN|API_KEY/;
+    const offenders = Object.entries(services).flatMap(([name, service]) =>
+      Object.entries(service.environment ?? {})
+        .filter(([key, value]) => secretish.test(key) && !/^\$\{[A-Z_]+(:?[-?][^}]*)?\}$/.test(String(value)))
+        .map(([key]) => `${name}.${key}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  const ignored = read('.dockerignore')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+
+  it('is a multi-stage build on a pinned Node 20 image', () => {
+    const stages = instructions.filter((line) => line.startsWith('FROM '));
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toMatch(/^FROM node:20\.\d+\.\d+-\S+ AS \w+$/);
+  });
+
+  it('installs with npm ci, bundles the workflows and prunes dev dependencies', () => {
+    const runs = instructions.filter((line) => line.startsWith('RUN ')).join('\n');
+    expect(runs).toContain('npm ci');
+    expect(runs).toContain('deploy/bundle-workflows.ts');
+    expect(runs).toContain('npm prune --omit=dev');
+  });
+
+  it('copies only files that exist in the repository and are not excluded by .dockerignore', () => {
+    const sources = instructions
+      .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });
+      expect(ignored).not.toContain(source.split('/')[0]);
+    }
+  });
+
+  it('runs the aci-flow CLI worker as a non-root user', () => {
+    const user = instructions.filter((line) => line.startsWith('USER ')).pop();
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/root|\b0\b/);
+    const entrypoint = JSON.parse(instructions.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
+    const cmd = JSON.parse(instructions.find((line) => line.startsWith('CMD '))!.slice('CMD '.length)) as string[];
+    expect(entrypoint).toEqual(['node', 'bin/aci-flow.js']);
+    expect(existsSync(join(root, entrypoint[1]))).toBe(true);
+    expect(cmd[0]).toBe('worker');
+  });
+});
