@@ -1,0 +1,299 @@
+/**
+ * The AciGateway over the real Azure SDKs: ARM deployments from @azure/arm-resources and
+ * container groups from @azure/arm-containerinstance. Works unchanged against Azure, a
+ * sovereign cloud or the local emulator (`endpoint` + `caCertPem`).
+ *
+ * Retries: the SDK pipeline retries 429 (after Retry-After), 5xx and connection errors a
+ * few times (`retryOptions.maxRetries`, default 2) so short blips never reach the workflow;
+ * anything longer surfaces as a retryable AzureError for the Temporal activity retry policy,
+ * which owns the long backoff. There are no retry loops in this file.
+ */
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import { isRestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/identity';
+import { armBudgetPolicy } from './armBudgetPolicy';
+import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
+import { readDeploymentFailure } from './deploymentFailure';
+import { AzureError, toAzureError, type AzureErrorContext } from './errors';
+import {
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+  type AciGateway,
+  type ContainerGroupRef,
+  type ContainerGroupSummary,
+  type ContainerGroupView,
+  type DeleteRequest,
+  type DeploymentRequest,
+  type DeploymentResult,
+  type LogsRequest,
+  type OperationOptions,
+} from './gateway';
+import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
+
+export interface ArmGatewayOptions {
+  credential: TokenCredential;
+  /** ARM endpoint; defaults to https://management.azure.com. Set for sovereign clouds or the emulator. */
+  endpoint?: string;
+  /** Extra CA (PEM) to trust for `endpoint`, e.g. the emulator's self-signed CA. Replaces the default CAs. */
+  caCertPem?: string;
+  /** SDK pipeline retries per HTTP call (default: 2 retries, 1 s base delay, 10 s cap). */
+  retryOptions?: Pick<PipelineRetryOptions, 'maxRetries' | 'retryDelayInMs' | 'maxRetryDelayInMs'>;
+  userAgentPrefix?: string;
+  /** Shared ARM request budget (defaults in DEFAULT_ARM_LIMITS). */
+  limits?: Partial<ArmLimits>;
+  /** Pass one limiter to share a budget between gateways; otherwise one is built from `limits`. */
+  limiter?: ArmRateLimiter;
+  /** Poll interval for deploy/delete long-running operations when Azure sends no Retry-After (SDK default 2 s). */
+  pollIntervalMs?: number;
+  /** How long a caller should wait before retrying deploy while an earlier attempt's deployment still runs. */
+  activeDeploymentRetryAfterMs?: number;
+}
+
+const DEFAULT_RETRY_OPTIONS = { maxRetries: 2, retryDelayInMs: 1000, maxRetryDelayInMs: 10_000 } as const;
+const IN_PROGRESS_DEPLOYMENT_STATES = new Set(['Accepted', 'Running', 'Creating', 'Created', 'Updating', 'Waiting', 'Validating', 'Deleting']);
+
+interface SubscriptionClients {
+  resources: ResourceManagementClient;
+  containerInstance: ContainerInstanceManagementClient;
+}
+
+function isNotFound(err: unknown): boolean {
+  return isRestError(err) && err.statusCode === 404;
+}
+
+function groupResource(ref: ContainerGroupRef): string {
+  return `container group '${ref.containerGroupName}' in resource group '${ref.resourceGroupName}'`;
+}
+
+function deploymentResource(resourceGroupName: string, deploymentName: string): string {
+  return `deployment '${deploymentName}' in resource group '${resourceGroupName}'`;
+}
+
+export class ArmGateway implements AciGateway {
+  private readonly clients = new Map<string, SubscriptionClients>();
+  private readonly limiter: ArmRateLimiter;
+
+  constructor(private readonly options: ArmGatewayOptions) {
+    this.limiter = options.limiter ?? new ArmRateLimiter(options.limits);
+  }
+
+  /** Requests granted, 429s seen and time spent waiting for the budget, per request kind. */
+  armUsage(): ArmBudgetUsage {
+    return this.limiter.usageSnapshot();
+  }
+
+  async deploy(request: DeploymentRequest, options: OperationOptions = {}): Promise<DeploymentResult> {
+    const { subscriptionId, resourceGroupName, deploymentName } = request;
+    const context = { operation: 'deploy', resource: deploymentResource(resourceGroupName, deploymentName) };
+    const { resources } = this.clientsFor(subscriptionId);
+
+    const existingState = await this.deploymentState(resources, resourceGroupName, deploymentName, context, options);
+    // Deterministic names make a retry after a crash find the first attempt's deployment:
+    // adopt it rather than PUT again.
+    if (existingState === 'Succeeded') return { deploymentName, provisioningState: existingState, adopted: true };
+    if (existingState && IN_PROGRESS_DEPLOYMENT_STATES.has(existingState)) {
+      throw new AzureError({
+        code: 'DeploymentActive',
+        azureMessage: `Deployment '${deploymentName}' from an earlier attempt is still ${existingState}.`,
+        kind: 'conflict',
+        retryable: true,
+        retryAfterMs: this.options.activeDeploymentRetryAfterMs ?? 5000,
+        context,
+      });
+    }
+
+    try {
+      const result = await resources.deployments.beginCreateOrUpdateAndWait(
+        resourceGroupName,
+        deploymentName,
+        {
+          properties: { mode: 'Incremental', template: request.template, parameters: request.parameters },
+          tags: request.tags,
+        },
+        { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs },
+      );
+      return { deploymentName, provisioningState: result.properties?.provisioningState ?? 'Succeeded', adopted: false };
+    } catch (err) {
+      throw await this.explainDeploymentFailure(err, request, context, options);
+    }
+  }
+
+  async getContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<ContainerGroupView | undefined> {
+    const { containerInstance } = this.clientsFor(ref.subscriptionId);
+    try {
+      const group = await containerInstance.containerGroups.get(ref.resourceGroupName, ref.containerGroupName, {
+        abortSignal: options.abortSignal,
+      });
+      return toContainerGroupView(group);
+    } catch (err) {
+      // A missing resource group means the group is gone just the same.
+      if (isNotFound(err)) return undefined;
+      throw toAzureError(err, { operation: 'get', resource: groupResource(ref) });
+    }
+  }
+
+  async getLogs(request: LogsRequest, options: OperationOptions = {}): Promise<string> {
+    const { containerInstance } = this.clientsFor(request.subscriptionId);
+    try {
+      const logs = await containerInstance.containers.listLogs(
+        request.resourceGroupName,
+        request.containerGroupName,
+        request.containerName,
+        { tail: request.tail, timestamps: request.timestamps, abortSignal: options.abortSignal },
+      );
+      return logs.content ?? '';
+    } catch (err) {
+      throw toAzureError(err, {
+        operation: 'get logs',
+        resource: `of container '${request.containerName}' in ${groupResource(request)}`,
+      });
+    }
+  }
+
+  /** Stopping a group that no longer exists is not an error: there is nothing left running. */
+  async stopContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<void> {
+    const { containerInstance } = this.clientsFor(ref.subscriptionId);
+    try {
+      await containerInstance.containerGroups.stop(ref.resourceGroupName, ref.containerGroupName, {
+        abortSignal: options.abortSignal,
+      });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw toAzureError(err, { operation: 'stop', resource: groupResource(ref) });
+    }
+  }
+
+  async deleteContainerGroup(request: DeleteRequest, options: OperationOptions = {}): Promise<void> {
+    const { containerInstance, resources } = this.clientsFor(request.subscriptionId);
+    const lroOptions = { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs };
+    try {
+      await containerInstance.containerGroups.beginDeleteAndWait(
+        request.resourceGroupName,
+        request.containerGroupName,
+        lroOptions,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw toAzureError(err, { operation: 'delete', resource: groupResource(request) });
+    }
+    if (!request.deploymentName) return;
+    // The group goes first: if the deployment is still running (cancel during deploy), ARM
+    // refuses to delete it, the caller retries, and the retry deletes the group it created.
+    try {
+      await resources.deployments.beginDeleteAndWait(request.resourceGroupName, request.deploymentName, lroOptions);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      const error = toAzureError(err, {
+        operation: 'delete',
+        resource: deploymentResource(request.resourceGroupName, request.deploymentName),
+      });
+      throw error.kind === 'conflict' && !error.retryable ? retryableConflict(error) : error;
+    }
+  }
+
+  async listManagedContainerGroups(
+    scope: { subscriptionId: string; resourceGroupName?: string },
+    options: OperationOptions = {},
+  ): Promise<ContainerGroupSummary[]> {
+    const { containerInstance } = this.clientsFor(scope.subscriptionId);
+    const listOptions = { abortSignal: options.abortSignal };
+    const groups = scope.resourceGroupName
+      ? containerInstance.containerGroups.listByResourceGroup(scope.resourceGroupName, listOptions)
+      : containerInstance.containerGroups.list(listOptions);
+    const managed: ContainerGroupSummary[] = [];
+    try {
+      for await (const group of groups) {
+        if (group.tags?.[MANAGED_BY_TAG] === MANAGED_BY_VALUE) {
+          managed.push(toContainerGroupSummary(group, scope.resourceGroupName));
+        }
+      }
+    } catch (err) {
+      throw toAzureError(err, {
+        operation: 'list container groups',
+        resource: scope.resourceGroupName
+          ? `in resource group '${scope.resourceGroupName}'`
+          : `in subscription '${scope.subscriptionId}'`,
+      });
+    }
+    return managed;
+  }
+
+  private async deploymentState(
+    resources: ResourceManagementClient,
+    resourceGroupName: string,
+    deploymentName: string,
+    context: AzureErrorContext,
+    options: OperationOptions,
+  ): Promise<string | undefined> {
+    try {
+      const deployment = await resources.deployments.get(resourceGroupName, deploymentName, {
+        abortSignal: options.abortSignal,
+      });
+      return deployment.properties?.provisioningState ?? 'Unknown';
+    } catch (err) {
+      const error = toAzureError(err, context);
+      // ResourceGroupNotFound also answers 404, but it is the real problem: report it now.
+      if (error.kind === 'not-found') return undefined;
+      throw error;
+    }
+  }
+
+  private async explainDeploymentFailure(
+    err: unknown,
+    request: DeploymentRequest,
+    context: AzureErrorContext,
+    options: OperationOptions,
+  ): Promise<AzureError> {
+    // HTTP errors (validation, missing resource group, throttling, network) carry their cause.
+    if (isRestError(err) || (err instanceof Error && err.name === 'AbortError')) return toAzureError(err, context);
+    const { resources } = this.clientsFor(request.subscriptionId);
+    try {
+      const failure = await readDeploymentFailure(
+        resources,
+        request.resourceGroupName,
+        request.deploymentName,
+        context,
+        options.abortSignal,
+      );
+      return failure ?? toAzureError(err, context);
+    } catch (readError) {
+      // Could not read the cause (e.g. throttled): a retry re-PUTs the failed deployment and
+      // gets another chance to report the real error.
+      const error = toAzureError(readError, { operation: 'read failed deployment', resource: context.resource });
+      return error.retryable ? error : toAzureError(err, context);
+    }
+  }
+
+  private clientsFor(subscriptionId: string): SubscriptionClients {
+    const cached = this.clients.get(subscriptionId);
+    if (cached) return cached;
+    const { credential, endpoint, caCertPem, userAgentPrefix } = this.options;
+    const clientOptions = {
+      endpoint,
+      // Trust the given CA for this endpoint; verification itself always stays on.
+      tlsOptions: caCertPem ? { ca: caCertPem } : undefined,
+      retryOptions: { ...DEFAULT_RETRY_OPTIONS, ...this.options.retryOptions },
+      userAgentOptions: { userAgentPrefix: userAgentPrefix ?? 'aci-flow' },
+      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter), position: 'perRetry' as const }],
+    };
+    const clients = {
+      resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),
+      containerInstance: new ContainerInstanceManagementClient(credential, subscriptionId, clientOptions),
+    };
+    this.clients.set(subscriptionId, clients);
+    return clients;
+  }
+}
+
+function retryableConflict(error: AzureError): AzureError {
+  return new AzureError({
+    code: error.code,
+    azureMessage: error.azureMessage,
+    kind: 'conflict',
+    retryable: true,
+    statusCode: error.statusCode,
+    target: error.target,
+    context: error.operation ? { operation: error.operation, resource: error.resource } : undefined,
+    cause: error.cause,
+  });
+}
