@@ -1,0 +1,55 @@
+/**
+ * The one error type for bad configuration: a malformed pool config, an unknown
+ * variable, a value of the wrong type, a template aci-flow cannot prepare, a patch that
+ * does not apply. It names the field so the user knows where to look; no I/O here,
+ * because workflow code reaches this file through src/template/naming.ts.
+ */
+export class ConfigError extends Error {
+  constructor(
+    /** Where the problem is, e.g. `variables.cpu` or `arm_template_patches[2]`. */
+    readonly field: string,
+    /** What is wrong and what to do about it. */
+    readonly problem: string,
+  ) {
+    super(field ? `${field}: ${problem}` : problem);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Renders a path like `['resources', 0, 'name']` as `resources[0].name`. */
+export function formatFieldPath(path: ReadonlyArray<PropertyKey>, prefix = ''): string {
+  let out = prefix;
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+interface IssueLike {
+  code: string;
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  errors?: IssueLike[][];
+}
+
+/**
+ * One ConfigError for all of a zod error's issues. For a union, the branch that got
+ * furthest explains the problem better than zod's generic "Invalid input".
+ */
+export function configErrorFromZod(error: { issues: readonly IssueLike[] }, fieldPrefix: string): ConfigError {
+  const lines = error.issues.flatMap((issue) => describeIssue(issue, []));
+  const [first, ...rest] = lines;
+  if (rest.length === 0) return new ConfigError(formatFieldPath(first.path, fieldPrefix), first.message);
+  const all = lines.map((line) => `${formatFieldPath(line.path, fieldPrefix)}: ${line.message}`).join('; ');
+  return new ConfigError(formatFieldPath(first.path, fieldPrefix), `${first.message} (all problems: ${all})`);
+}
+
+function describeIssue(issue: IssueLike, parent: PropertyKey[]): Array<{ path: PropertyKey[]; message: string }> {
+  const path = [...parent, ...issue.path];
+  if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
+    const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
+    if (closest.length > 0) return closest.flatMap((inner) => describeIssue(inner, path));
+  }
+  return [{ path, message: issue.message }];
+}

@@ -1,0 +1,159 @@
+/**
+ * Work pool config files and the rendering of a pool's base job template into the job
+ * configuration of one flow run.
+ *
+ * A file is either a Prefect work pool export (`{ name, type, base_job_template, ... }`)
+ * or just the base job template (`{ job_configuration, variables }`), in JSON or YAML.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { BaseJobTemplateSchema, type BaseJobTemplate } from './baseJobTemplate';
+import { ConfigError, configErrorFromZod, formatFieldPath } from './errors';
+import { parseJobConfiguration, type JobConfiguration } from './jobConfiguration';
+import { fillPlaceholders, placeholdersIn } from './placeholders';
+import { isPlainObject, valueIssues } from './variablesSchema';
+
+export const ACI_WORK_POOL_TYPE = 'azure-container-instance';
+
+/**
+ * Prefect variables aci-flow accepts in a pool but does not use. `aci_credentials` is a
+ * Prefect credentials block: the aci-flow worker authenticates with DefaultAzureCredential
+ * instead, so credentials never travel in workflow input.
+ */
+export const IGNORED_PREFECT_VARIABLES: readonly string[] = ['aci_credentials'];
+
+// Prefect exports carry server-side fields (id, created, status, ...); only these matter here.
+const WorkPoolExportSchema = z.looseObject({
+  name: z.string().min(1).optional(),
+  type: z.string().optional(),
+  base_job_template: BaseJobTemplateSchema,
+});
+
+export interface PoolConfig {
+  /** From the file for a work pool export; undefined for a bare base job template (the caller names the pool). */
+  name: string | undefined;
+  base_job_template: BaseJobTemplate;
+  /** Where it was loaded from, for messages. */
+  source: string;
+}
+
+export async function loadPoolConfig(path: string): Promise<PoolConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, `cannot read the pool config file (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`);
+  }
+  try {
+    return parsePoolConfig(parseDocument(text, extname(path).toLowerCase()), path);
+  } catch (err) {
+    if (err instanceof ConfigError && !err.field.startsWith(path)) {
+      throw new ConfigError(err.field ? `${path}: ${err.field}` : path, err.problem);
+    }
+    throw err;
+  }
+}
+
+/** JSON for `.json`, YAML (a superset of JSON) for anything else. */
+export function parseDocument(text: string, extension: string): unknown {
+  if (extension === '.json') {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError('', `is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const document = YAML.parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError('', `is not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+  }
+  return document.toJS();
+}
+
+export function parsePoolConfig(document: unknown, source: string): PoolConfig {
+  if (!isPlainObject(document)) {
+    throw new ConfigError('', 'must be a mapping: a Prefect work pool export { name, type, base_job_template } or a base job template { job_configuration, variables }');
+  }
+  let name: string | undefined;
+  let template: unknown;
+  let templateField: string;
+  if ('base_job_template' in document) {
+    const parsed = WorkPoolExportSchema.safeParse(document);
+    if (!parsed.success) throw configErrorFromZod(parsed.error, '');
+    if (parsed.data.type !== undefined && parsed.data.type !== ACI_WORK_POOL_TYPE) {
+      throw new ConfigError('type', `is "${parsed.data.type}", but aci-flow runs work pools of type "${ACI_WORK_POOL_TYPE}"`);
+    }
+    name = parsed.data.name;
+    template = parsed.data.base_job_template;
+    templateField = 'base_job_template';
+  } else {
+    template = document;
+    templateField = '';
+  }
+  const parsedTemplate = BaseJobTemplateSchema.safeParse(template);
+  if (!parsedTemplate.success) throw configErrorFromZod(parsedTemplate.error, templateField);
+  checkPlaceholdersAreDeclared(parsedTemplate.data, templateField);
+  return { name, base_job_template: parsedTemplate.data, source };
+}
+
+function checkPlaceholdersAreDeclared(template: BaseJobTemplate, templateField: string): void {
+  const declared = new Set(Object.keys(template.variables.properties));
+  for (const { name, path } of placeholdersIn(template.job_configuration, ['job_configuration'])) {
+    if (!declared.has(name)) {
+      throw new ConfigError(
+        formatFieldPath(path, templateField),
+        `placeholder {{ ${name} }} names no variable; declare "${name}" under variables.properties or fix the name`,
+      );
+    }
+  }
+}
+
+/**
+ * The job configuration of one flow run: per-run overrides are checked against the
+ * variables schema (unknown names, types, required values), merged over the defaults,
+ * filled into the job configuration's placeholders, and the result is validated.
+ */
+export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrides: Record<string, unknown>): JobConfiguration {
+  const variables = baseJobTemplate.variables;
+  const declared = Object.keys(variables.properties);
+  const usable = declared.filter((name) => !IGNORED_PREFECT_VARIABLES.includes(name));
+
+  for (const name of Object.keys(overrides)) {
+    if (IGNORED_PREFECT_VARIABLES.includes(name)) {
+      throw new ConfigError(name, 'aci-flow takes no Azure credentials in the job configuration; the worker authenticates with DefaultAzureCredential (environment, workload or managed identity, az login)');
+    }
+    if (!declared.includes(name)) {
+      throw new ConfigError(name, `is not a variable of this work pool; known variables: ${usable.join(', ')}`);
+    }
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const name of usable) {
+    const schema = variables.properties[name];
+    const fallback = isPlainObject(schema) ? schema.default : undefined;
+    const value = overrides[name] !== undefined ? overrides[name] : fallback;
+    if (value === undefined) continue;
+    if (isPrefectBlockReference(value)) {
+      throw new ConfigError(name, 'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run');
+    }
+    const [issue] = valueIssues(schema, value, variables);
+    if (issue) throw new ConfigError(formatFieldPath(issue.path, name), issue.message);
+    values[name] = value;
+  }
+  for (const name of variables.required) {
+    if (!IGNORED_PREFECT_VARIABLES.includes(name) && values[name] === undefined) {
+      throw new ConfigError(name, `is required; pass it per run (--set ${name}=...) or give it a default in the pool's variables`);
+    }
+  }
+
+  const jobConfiguration = { ...baseJobTemplate.job_configuration };
+  for (const ignored of IGNORED_PREFECT_VARIABLES) delete jobConfiguration[ignored];
+  const filled = fillPlaceholders(jobConfiguration, values, new Set(declared));
+  return parseJobConfiguration(filled);
+}
+
+function isPrefectBlockReference(value: unknown): boolean {
+  return isPlainObject(value) && isPlainObject(value.$ref) && 'block_document_id' in value.$ref;
+}

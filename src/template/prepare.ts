@@ -1,0 +1,139 @@
+/**
+ * Prepares the ARM deployment of one flow run from its job configuration: the Prefect ACI
+ * worker's `prepare_for_flow_run`, plus what it gets wrong (GPU, quoted commands, names
+ * that slug to nothing), tags that mark the group as ours, and JSON-Patch customizations.
+ * Pure and deterministic: the same configuration and run give the same deployment, which
+ * is what makes a retried deploy adopt instead of duplicate.
+ */
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG, type DeploymentRequest } from '../azure/gateway';
+import { ConfigError } from '../config/errors';
+import type { ImageRegistry, JobConfiguration } from '../config/jobConfiguration';
+import { isPlainObject } from '../config/variablesSchema';
+import { containerCommand } from './commandLine';
+import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from './defaultArmTemplate';
+import { armEnvironment } from './environment';
+import { containerGroupNameFor, containerNameFor, deploymentNameFor } from './naming';
+import { applyTemplatePatches } from './patches';
+
+export interface FlowRunIdentity {
+  flowRunId: string;
+  flowName: string;
+  workflowId: string;
+}
+
+export type PreparedDeployment = DeploymentRequest & { containerGroupName: string; containerName: string };
+
+/** Variables every flow run container gets; Prefect images read the flow run id from here. */
+export function baseEnvironment(run: FlowRunIdentity): Record<string, string> {
+  return { PREFECT__FLOW_RUN_ID: run.flowRunId };
+}
+
+export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity): PreparedDeployment {
+  const containerGroupName = containerGroupNameFor(config.name || run.flowName, run.flowRunId);
+  const containerName = containerNameFor(config.name || run.flowName);
+  const template = structuredCloneJson(config.arm_template);
+  const { group, groupField, container, containerField } = locateContainer(template);
+
+  requireParameter(template, CONTAINER_GROUP_NAME_PARAMETER);
+  requireParameter(template, CONTAINER_NAME_PARAMETER);
+
+  const properties = container.properties as Record<string, unknown>;
+  properties.image = config.image;
+  properties.environmentVariables = armEnvironment(baseEnvironment(run), config.env, config.secret_env_names);
+  const command = containerCommand(config.command, config.entrypoint || null);
+  if (command.length > 0) properties.command = command;
+  else delete properties.command;
+
+  const requests = objectAt(objectAt(properties, 'resources', `${containerField}.properties`), 'requests', `${containerField}.properties.resources`);
+  requests.cpu = config.cpu;
+  requests.memoryInGB = config.memory;
+  if (config.gpu_count && config.gpu_sku) requests.gpu = { count: config.gpu_count, sku: config.gpu_sku };
+
+  const groupProperties = objectAt(group, 'properties', groupField);
+  if (config.image_registry) groupProperties.imageRegistryCredentials = [registryCredentials(config.image_registry)];
+  if (config.identities?.length) {
+    group.identity = {
+      type: 'UserAssigned',
+      // ARM wants each user-assigned identity's resource id as a key with an empty object.
+      userAssignedIdentities: Object.fromEntries(config.identities.map((id) => [id, {}])),
+    };
+  }
+  if (config.subnet_ids?.length) groupProperties.subnetIds = config.subnet_ids.map((id) => ({ id }));
+  if (config.dns_servers?.length) groupProperties.dnsConfig = { nameServers: config.dns_servers };
+
+  const managedTags = {
+    [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
+    [FLOW_RUN_ID_TAG]: run.flowRunId,
+    [WORKFLOW_ID_TAG]: run.workflowId,
+  };
+  const existingTags = isPlainObject(group.tags) ? group.tags : {};
+  // Managed tags last: the sweeper and the workflow rely on them, so labels cannot override them.
+  group.tags = { ...existingTags, ...config.labels, ...managedTags };
+
+  return {
+    subscriptionId: config.subscription_id,
+    resourceGroupName: config.resource_group_name,
+    deploymentName: deploymentNameFor(containerGroupName),
+    template: applyTemplatePatches(template, config.arm_template_patches),
+    parameters: {
+      [CONTAINER_GROUP_NAME_PARAMETER]: { value: containerGroupName },
+      [CONTAINER_NAME_PARAMETER]: { value: containerName },
+    },
+    tags: managedTags,
+    containerGroupName,
+    containerName,
+  };
+}
+
+function registryCredentials(registry: ImageRegistry): Record<string, string> {
+  return 'identity' in registry
+    ? { server: registry.registry_url, identity: registry.identity }
+    : { server: registry.registry_url, username: registry.username, password: registry.password };
+}
+
+/** The first container group resource and its first container, the shape the Prefect worker expects too. */
+function locateContainer(template: Record<string, unknown>) {
+  const resources = template.resources;
+  if (!Array.isArray(resources)) {
+    throw new ConfigError('arm_template.resources', 'must be a list of resources containing one Microsoft.ContainerInstance/containerGroups resource');
+  }
+  const index = resources.findIndex(
+    (resource) => isPlainObject(resource) && String(resource.type).toLowerCase() === CONTAINER_GROUP_RESOURCE_TYPE.toLowerCase(),
+  );
+  if (index < 0) {
+    throw new ConfigError('arm_template.resources', `has no ${CONTAINER_GROUP_RESOURCE_TYPE} resource; aci-flow runs the flow in that group's first container`);
+  }
+  const group = resources[index] as Record<string, unknown>;
+  const groupField = `arm_template.resources[${index}]`;
+  const containers = isPlainObject(group.properties) ? group.properties.containers : undefined;
+  const container = Array.isArray(containers) ? containers[0] : undefined;
+  const containerField = `${groupField}.properties.containers[0]`;
+  if (!isPlainObject(container) || !isPlainObject(container.properties)) {
+    throw new ConfigError(
+      `${containerField}.properties`,
+      'is missing, so the image cannot be set: the container group needs properties.containers[0].properties (see the default template in docs/configuration.md)',
+    );
+  }
+  return { group, groupField, container, containerField };
+}
+
+function requireParameter(template: Record<string, unknown>, name: string): void {
+  const declared = isPlainObject(template.parameters) && isPlainObject(template.parameters[name]);
+  if (!declared) {
+    throw new ConfigError(
+      `arm_template.parameters.${name}`,
+      `is not declared; aci-flow passes the name through this parameter, so declare it ({ "type": "string" }) and use [parameters('${name}')] for the name`,
+    );
+  }
+}
+
+function objectAt(parent: Record<string, unknown>, key: string, parentField: string): Record<string, unknown> {
+  if (parent[key] === undefined) parent[key] = {};
+  const value = parent[key];
+  if (!isPlainObject(value)) throw new ConfigError(`${parentField}.${key}`, 'must be an object');
+  return value;
+}
+
+function structuredCloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
