@@ -1,0 +1,96 @@
+/**
+ * Where a flow run's container log lines go: the worker's own output, tagged with the run
+ * id, and optionally one file per run (`<logDir>/<flowRunId>.log`, read by `aci-flow logs`).
+ *
+ * Exactly once: every line has an index in the run's log (the watch activity's cursor).
+ * The file is the record — a line is appended only when the file holds exactly the lines
+ * before it — so a retried or resumed watch, whose heartbeat cursor may lag behind what a
+ * killed worker already wrote, re-sends lines that are skipped here.
+ */
+import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface FlowRunLogWriter {
+  /**
+   * Lines of this run durably recorded so far, or undefined when nothing is recorded durably
+   * (output only). A watch whose cursor is ahead of this re-reads the log from the start.
+   */
+  linesRecorded(): number | undefined;
+  /** `lines[0]` has index `firstIndex` in the run's log; lines already recorded are skipped. */
+  write(lines: readonly string[], firstIndex: number): Promise<void>;
+}
+
+export interface FlowRunLogSink {
+  /** Called at the start of every watch attempt, so the sink can look at what is already recorded. */
+  open(flowRunId: string): Promise<FlowRunLogWriter>;
+}
+
+export interface FlowRunLogSinkOptions {
+  /** Directory of per-run log files; undefined = no files. */
+  logDir?: string;
+  /** The worker's log output (default: stdout); receives lines already tagged with the run id. */
+  output?: (taggedLine: string) => void;
+}
+
+/** Path of a run's log file; the flow run id is checked so it cannot leave the directory. */
+export function flowRunLogFile(logDir: string, flowRunId: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flowRunId)) {
+    throw new Error(`Flow run id "${flowRunId}" cannot name a log file; use letters, digits, ".", "_" and "-".`);
+  }
+  return join(logDir, `${flowRunId}.log`);
+}
+
+export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowRunLogSink {
+  const output = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Without a file, the highest index printed per run dedupes retries within this process.
+  const printedUpTo = new Map<string, number>();
+  return {
+    async open(flowRunId) {
+      const tag = (line: string) => `[flow-run ${flowRunId}] ${line}`;
+      const file = options.logDir === undefined ? undefined : openLogFile(flowRunLogFile(options.logDir, flowRunId));
+      return {
+        linesRecorded: () => file?.linesRecorded(),
+        async write(lines, firstIndex) {
+          const recorded = file ? file.linesRecorded() : (printedUpTo.get(flowRunId) ?? 0);
+          if (file && firstIndex > recorded) {
+            throw new Error(
+              `Log file of flow run ${flowRunId} holds ${recorded} lines but the next line has index ${firstIndex}; ` +
+                'the watch activity must re-read the log from the start (was the file removed?).',
+            );
+          }
+          const fresh = lines.slice(Math.max(0, recorded - firstIndex));
+          if (fresh.length === 0) return;
+          file?.append(fresh);
+          printedUpTo.set(flowRunId, firstIndex + lines.length);
+          for (const line of fresh) output(tag(line));
+        },
+      };
+    },
+  };
+}
+
+interface LogFile {
+  linesRecorded(): number;
+  append(lines: readonly string[]): void;
+}
+
+/** Counts the file's complete lines once, dropping a torn last line left by a crash mid-write. */
+function openLogFile(path: string): LogFile {
+  mkdirSync(join(path, '..'), { recursive: true });
+  let content = '';
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const completeLength = content.lastIndexOf('\n') + 1;
+  if (completeLength < content.length) truncateSync(path, Buffer.byteLength(content.slice(0, completeLength)));
+  let count = completeLength === 0 ? 0 : content.slice(0, completeLength).split('\n').length - 1;
+  return {
+    linesRecorded: () => count,
+    append(lines) {
+      appendFileSync(path, lines.map((line) => `${line}\n`).join(''));
+      count += lines.length;
+    },
+  };
+}

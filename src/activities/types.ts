@@ -1,0 +1,49 @@
+/**
+ * Shapes the activities exchange with the workflow. Type-only for the workflow, so this
+ * file must not import anything with runtime effects.
+ */
+import type { ContainerGroupRef } from '../azure/gateway';
+import type { FlowRunInput } from '../workflows/definitions';
+
+/** Where a flow run's container lives once deployed; every later activity works on it. */
+export interface FlowRunTarget extends ContainerGroupRef {
+  containerName: string;
+  deploymentName: string;
+}
+
+export interface DeployInput extends FlowRunInput {
+  workflowId: string;
+}
+
+export interface DeployOutput extends FlowRunTarget {
+  /** The deployment already existed (a retry after a crash) and was adopted. */
+  adopted: boolean;
+}
+
+export interface WaitForStartInput {
+  target: FlowRunTarget;
+  /** Absolute deadline (epoch ms), fixed by the workflow so retries do not extend it. */
+  deadlineEpochMs: number;
+  /** task_start_timeout_seconds, for the message. */
+  timeoutSeconds: number;
+  pollIntervalSeconds: number;
+}
+
+export interface WaitForStartOutput {
+  state: 'Running' | 'Terminated';
+  exitCode?: number;
+}
+
+export interface WatchInput {
+  flowRunId: string;
+  target: FlowRunTarget;
+  pollIntervalSeconds: number;
+  /** stream_output: copy the container's log lines to the run's log sink. */
+  streamOutput: boolean;
+}
+
+export interface WatchOutput {
+  exitCode: number;
+  /** Lines streamed to the log sink over the whole run. */
+  logLines: number;
+}

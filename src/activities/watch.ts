@@ -1,0 +1,75 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AciGateway } from '../azure/gateway';
+import { FailureTypes } from '../workflows/definitions';
+import { findContainer } from './containerState';
+import { azureCall } from './failures';
+import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
+import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
+import type { FlowRunTarget, WatchInput, WatchOutput } from './types';
+
+/** Lines fetched per poll; a longer burst between two polls is caught by re-reading the whole log. */
+export const LOG_TAIL_LINES = 1000;
+
+/**
+ * The one long activity of a run: polls the container until it terminates, streaming its
+ * log lines on the way. Heartbeat details carry the log cursor, so the next attempt (after
+ * a crash, on any worker) resumes exactly where this one's last heartbeat was.
+ */
+export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink) {
+  return async function watch(input: WatchInput): Promise<WatchOutput> {
+    const context = Context.current();
+    const { target } = input;
+    const writer = input.streamOutput ? await logSink.open(input.flowRunId) : undefined;
+    let cursor = resumeCursor(context.info.heartbeatDetails, writer);
+    const streamNewLines = async () => {
+      if (!writer) return;
+      cursor = await streamLogs(gateway, target, writer, cursor, context.cancellationSignal);
+      context.heartbeat(cursor);
+    };
+    for (;;) {
+      context.heartbeat(cursor);
+      const group = await azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }));
+      if (!group) {
+        throw ApplicationFailure.nonRetryable(
+          `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
+          FailureTypes.groupDisappeared,
+        );
+      }
+      const state = findContainer(group, target.containerName)?.currentState;
+      // Read logs after the state: once it says Terminated, this read holds the last lines.
+      await streamNewLines();
+      if (state?.state === 'Terminated') {
+        return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
+      }
+      await context.sleep(input.pollIntervalSeconds * 1000);
+    }
+  };
+}
+
+function resumeCursor(details: unknown, writer: FlowRunLogWriter | undefined): LogCursor {
+  const cursor = isLogCursor(details) ? details : EMPTY_LOG_CURSOR;
+  const recorded = writer?.linesRecorded();
+  // The record is behind the cursor only if it was lost (or lives on another machine): re-read from the start.
+  return recorded !== undefined && recorded < cursor.linesEmitted ? EMPTY_LOG_CURSOR : cursor;
+}
+
+function isLogCursor(value: unknown): value is LogCursor {
+  const candidate = value as Partial<LogCursor> | undefined;
+  return typeof candidate?.linesEmitted === 'number' && typeof candidate.linesAtLastTimestamp === 'number';
+}
+
+async function streamLogs(
+  gateway: AciGateway,
+  target: FlowRunTarget,
+  writer: FlowRunLogWriter,
+  cursor: LogCursor,
+  abortSignal: AbortSignal,
+): Promise<LogCursor> {
+  const fetchLines = (tail?: number) =>
+    azureCall(() => gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal })).then(parseTimestampedLog);
+  let update = linesAfterCursor(await fetchLines(LOG_TAIL_LINES), cursor, LOG_TAIL_LINES);
+  if (update.possibleGap) update = linesAfterCursor(await fetchLines(), cursor);
+  if (update.lines.length > 0) await writer.write(update.lines, update.firstIndex);
+  return update.cursor;
+}
