@@ -15,7 +15,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { FlowRunTarget } from '../activities/types';
 import { containerGroupNameFor, containerNameFor, deploymentNameFor } from '../template/naming';
 import {
   cancelSignal,
@@ -30,6 +29,7 @@ import { outcomeOfFailure, type FailedOutcome } from './outcome';
 import { publishPhase } from './visibility';
 
 type Activities = ReturnType<typeof activities.createActivities>;
+type FlowRunTarget = activities.FlowRunTarget;
 
 const { deploy } = proxyActivities<Activities>({
   // A deployment usually takes seconds; ARM can queue it for minutes under load.
