@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { loadPoolConfig } from '../../config';
+import { loadValuesFile, mergeRunValues, parseSetFlags } from '../runValues';
+import { asCliError, collect, withClient, withUsageExitCode } from '../commandSupport';
+import { getFlowRunStatus, startFlowRun } from '../flowRuns';
+import { formatStatus } from '../flowRunText';
+import { CliError, ExitCodes, print } from '../output';
+
+interface StartFlags {
+  pool?: string;
+  poolConfig?: string;
+  flow: string;
+  runId?: string;
+  set: string[];
+  values?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('start')
+    .description('Start a flow run on a work pool; starting the same --run-id again returns the existing run')
+    .option('--pool <name>', 'work pool (= task queue of its workers); default: the name in the pool config')
+    .option('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML; default $ACI_FLOW_POOL_CONFIG')
+    .requiredOption('--flow <name>', 'flow name (names the container group)')
+    .option('--run-id <id>', 'flow run id; default: a new UUID')
+    .option('--set <key=value>', 'value of a pool variable, e.g. --set image=python:3.12 (repeatable)', collect, [])
+    .option('--values <file>', 'JSON or YAML mapping of variable values; --set wins over it')
+    .option('--wait', 'wait for the run to finish and print its final status; exit 1 unless it completed')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `\nExample:\n  aci-flow start --pool-config pool.yaml --flow etl --run-id 7f1c --set command="python -m etl" --wait`,
+    )
+    .action(async (flags: StartFlags) => {
+      const poolConfigPath = flags.poolConfig ?? process.env.ACI_FLOW_POOL_CONFIG;
+      if (!poolConfigPath) {
+        throw new CliError('--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)', ExitCodes.usage);
+      }
+      // Bad pool files and --set values are usage errors: exit 2 before anything starts.
+      const { pool, values } = await Promise.resolve()
+        .then(async () => ({
+          pool: await loadPoolConfig(poolConfigPath),
+          values: mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set)),
+        }))
+        .catch((err) => {
+          throw asCliError(err);
+        });
+      const workPool = flags.pool ?? pool.name;
+      if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigPath} has no work pool name`, ExitCodes.usage);
+
+      await withClient(async (client) => {
+        const started = await startFlowRun(client, { workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
+        const summary = { flowRunId: started.flowRunId, workflowId: started.workflowId, workPool, alreadyStarted: started.alreadyStarted };
+        if (!flags.wait) {
+          print(flags.json ?? false, summary, () =>
+            [
+              `${started.alreadyStarted ? 'Already started' : 'Started'} flow run ${started.flowRunId} (workflow ${started.workflowId}) on pool ${workPool}`,
+              `Follow it with: aci-flow logs ${started.flowRunId} --follow`,
+            ].join('\n'),
+          );
+          return;
+        }
+        await started.handle.result().catch(() => undefined);
+        const status = await getFlowRunStatus(client, started.flowRunId);
+        print(flags.json ?? false, { ...summary, status }, () => formatStatus(status));
+        if (status.phase !== 'Completed') {
+          throw new CliError(`flow run ${started.flowRunId} ended ${status.phase}${status.message ? `: ${status.message}` : ''}`, ExitCodes.failure);
+        }
+      });
+    });
+  withUsageExitCode(command);
+}

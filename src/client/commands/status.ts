@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { withClient, withUsageExitCode } from '../commandSupport';
+import { getFlowRunStatus } from '../flowRuns';
+import { formatStatus } from '../flowRunText';
+import { print } from '../output';
+
+export function register(program: Command): void {
+  const command = program
+    .command('status')
+    .description('Show the phase, container group, exit code and outcome of a flow run')
+    .argument('<run-id>', 'flow run id')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  aci-flow status 7f1c --json')
+    .action(async (flowRunId: string, flags: { json?: boolean }) => {
+      const status = await withClient((client) => getFlowRunStatus(client, flowRunId));
+      print(flags.json ?? false, status, () => formatStatus(status));
+    });
+  withUsageExitCode(command);
+}

@@ -1,0 +1,127 @@
+import {
+  ApplicationFailure,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+  WorkflowFailedError,
+} from '@temporalio/client';
+import {
+  FailureTypes,
+  type FlowRunPhase,
+  type FlowRunResult,
+  type FlowRunStatus,
+  searchAttributes,
+  statusQuery,
+  workflowIdForFlowRun,
+} from '../workflows/definitions';
+import { deploymentNameFor } from '../template/naming';
+import { asNotFound } from './errors';
+
+/** What startFlowRun stores in the memo so status of closed runs needs no worker. */
+export interface FlowRunMemo {
+  resourceGroupName: string;
+  containerGroupName: string;
+}
+
+/** How long a status query may wait for a worker before we answer from visibility data. */
+const QUERY_DEADLINE_MS = 5_000;
+
+/**
+ * The flow run's status: the workflow's own `status` query while it runs; for a closed run
+ * the outcome from its result or failure, so it works even when no worker is polling.
+ */
+export async function getFlowRunStatus(client: Client, flowRunId: string): Promise<FlowRunStatus> {
+  const handle = client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
+  let description: WorkflowExecutionDescription;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    throw asNotFound(err, client, flowRunId);
+  }
+  const recorded = recordedStatus(flowRunId, description);
+  if (description.status.name === 'RUNNING') {
+    try {
+      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+    } catch {
+      // No worker answered (all down, or still starting): the search attributes are the best we know.
+      return recorded;
+    }
+  }
+  return { ...recorded, ...(await closedOutcome(handle, description)) };
+}
+
+/** Status from search attributes and memo, as last written by the client and the workflow. */
+export function recordedStatus(flowRunId: string, description: Pick<WorkflowExecutionDescription, 'typedSearchAttributes' | 'memo'>): FlowRunStatus {
+  const attributes = description.typedSearchAttributes;
+  const memo = (description.memo ?? {}) as Partial<FlowRunMemo>;
+  const exitCode = attributes.get(searchAttributes.exitCode);
+  const containerGroupName = attributes.get(searchAttributes.containerGroup) ?? memo.containerGroupName ?? '';
+  return {
+    flowRunId: attributes.get(searchAttributes.flowRunId) ?? flowRunId,
+    flowName: attributes.get(searchAttributes.flowName) ?? '',
+    workPool: attributes.get(searchAttributes.workPool) ?? '',
+    phase: (attributes.get(searchAttributes.phase) as FlowRunPhase | undefined) ?? 'Deploying',
+    containerGroupName,
+    deploymentName: containerGroupName ? deploymentNameFor(containerGroupName) : '',
+    resourceGroupName: memo.resourceGroupName ?? '',
+    ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }),
+  };
+}
+
+type Outcome = Pick<FlowRunStatus, 'phase' | 'exitCode' | 'message'>;
+
+async function closedOutcome(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<Outcome> {
+  switch (description.status.name) {
+    case 'COMPLETED': {
+      const result = (await handle.result()) as FlowRunResult;
+      return { phase: 'Completed', exitCode: result.exitCode };
+    }
+    case 'FAILED':
+      return failureOutcome(handle);
+    case 'CANCELLED':
+      return { phase: 'Cancelled', message: 'the workflow was cancelled' };
+    case 'TIMED_OUT':
+      return { phase: 'TimedOut', message: 'the workflow execution timed out' };
+    case 'TERMINATED':
+      return { phase: 'Failed', message: 'the workflow was terminated (the container group may need manual cleanup)' };
+    default:
+      return { phase: 'Failed', message: `the workflow closed with status ${description.status.name}` };
+  }
+}
+
+const PHASE_OF_FAILURE: Record<string, FlowRunPhase> = {
+  [FailureTypes.nonZeroExit]: 'Failed',
+  [FailureTypes.startTimeout]: 'TimedOut',
+  [FailureTypes.groupDisappeared]: 'Failed',
+  [FailureTypes.cancelled]: 'Cancelled',
+};
+
+async function failureOutcome(handle: WorkflowHandle): Promise<Outcome> {
+  try {
+    await handle.result();
+    return { phase: 'Failed' };
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure) {
+      const exitCode = exitCodeIn(cause.details);
+      return {
+        phase: (cause.type && PHASE_OF_FAILURE[cause.type]) || 'Failed',
+        message: cause.message,
+        ...(exitCode === undefined ? {} : { exitCode }),
+      };
+    }
+    return { phase: 'Failed', message: cause?.message ?? err.message };
+  }
+}
+
+/** The workflow may attach the exit code (or a status carrying it) as failure details. */
+function exitCodeIn(details: unknown[] | undefined | null): number | undefined {
+  for (const detail of details ?? []) {
+    if (typeof detail === 'number') return detail;
+    if (detail && typeof detail === 'object' && typeof (detail as { exitCode?: unknown }).exitCode === 'number') {
+      return (detail as { exitCode: number }).exitCode;
+    }
+  }
+  return undefined;
+}

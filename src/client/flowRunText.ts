@@ -1,0 +1,30 @@
+/** Human-readable renderings of flow runs for the CLI (JSON output uses the objects as they are). */
+import type { FlowRunStatus } from '../workflows/definitions';
+import type { FlowRunSummary } from './flowRunList';
+
+export function formatStatus(status: FlowRunStatus): string {
+  const rows: Array<[string, string | number | undefined]> = [
+    ['Flow run', status.flowRunId],
+    ['Flow', status.flowName],
+    ['Work pool', status.workPool],
+    ['Phase', status.phase],
+    ['Container group', status.containerGroupName],
+    ['Resource group', status.resourceGroupName],
+    ['Deployment', status.deploymentName],
+    ['Exit code', status.exitCode],
+    ['Cancel requested', status.cancelRequested ? status.cancelRequested.reason ?? 'yes' : undefined],
+    ['Message', status.message],
+    ['Cleanup', status.cleanup ? [status.cleanup.state, status.cleanup.lastError].filter(Boolean).join(': ') : undefined],
+  ];
+  const shown = rows.filter((row): row is [string, string | number] => row[1] !== undefined && row[1] !== '');
+  const width = Math.max(...shown.map(([label]) => label.length));
+  return shown.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+export function formatList(runs: FlowRunSummary[]): string {
+  if (runs.length === 0) return 'No flow runs found.';
+  const header = ['FLOW RUN', 'FLOW', 'POOL', 'PHASE', 'EXIT', 'STARTED'];
+  const body = runs.map((run) => [run.flowRunId, run.flowName, run.workPool, run.phase, run.exitCode?.toString() ?? '', run.startTime]);
+  const widths = header.map((_, column) => Math.max(...[header, ...body].map((row) => row[column].length)));
+  return [header, ...body].map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+}

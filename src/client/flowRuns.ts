@@ -1,0 +1,127 @@
+/**
+ * The orchestrator client library: start, cancel, inspect, list and read the logs of flow
+ * runs. Workflows are addressed by name and the shared definitions only, never by importing
+ * workflow code, so orchestrators do not depend on the worker's implementation.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import { type JobConfiguration, renderJobConfiguration, type PoolConfig } from '../config';
+import { prepareDeployment } from '../template/prepare';
+import {
+  cancelSignal,
+  FLOW_RUN_WORKFLOW,
+  type FlowRunInput,
+  searchAttributes,
+  taskQueueForPool,
+  workflowIdForFlowRun,
+} from '../workflows/definitions';
+import { asNotFound, FlowRunAlreadyClosedError, InvalidFlowRunOptionsError } from './errors';
+import type { FlowRunMemo } from './flowRunStatus';
+
+export { FlowRunAlreadyClosedError, FlowRunNotFoundError, InvalidFlowRunOptionsError } from './errors';
+export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';
+export { listFlowRuns, type FlowRunSummary, type ListFlowRunsOptions } from './flowRunList';
+export { followLogs, type FollowLogsOptions } from './flowRunLogs';
+
+const identifier = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-", starting with a letter or digit');
+
+const startFlowRunFields = z.object({
+  workPool: identifier,
+  flowName: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+  flowRunId: identifier.optional(),
+});
+
+export interface StartFlowRunOptions extends z.input<typeof startFlowRunFields> {
+  /** The work pool's base job template, as loaded by loadPoolConfig(). */
+  pool: PoolConfig;
+  /** Values for the pool's variables (image, command, env, ...), like Prefect job variables. */
+  values?: Record<string, unknown>;
+}
+
+export interface StartedFlowRun {
+  flowRunId: string;
+  workflowId: string;
+  handle: WorkflowHandle;
+  /** True when this flow run already had a workflow; nothing new was started. */
+  alreadyStarted: boolean;
+}
+
+/**
+ * Starts the workflow of one flow run. The configuration is rendered and validated first,
+ * so bad input throws before anything exists in Temporal or Azure. Starting the same flow
+ * run again returns the existing workflow (running or closed) instead of a second one.
+ */
+export async function startFlowRun(client: Client, options: StartFlowRunOptions): Promise<StartedFlowRun> {
+  const fields = parseFields(options);
+  const flowRunId = fields.flowRunId ?? randomUUID();
+  const configuration = renderJobConfiguration(options.pool.base_job_template, options.values ?? {});
+  const workflowId = workflowIdForFlowRun(flowRunId);
+  // Preparing the deployment here surfaces template and patch errors now, not in the worker.
+  const { containerGroupName } = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
+  const input: FlowRunInput = { flowRunId, flowName: fields.flowName, workPool: fields.workPool, configuration };
+  const memo: FlowRunMemo = { resourceGroupName: configuration.resource_group_name, containerGroupName };
+  try {
+    const handle = await client.workflow.start(FLOW_RUN_WORKFLOW, {
+      workflowId,
+      taskQueue: taskQueueForPool(fields.workPool),
+      args: [input],
+      // A flow run id names one execution forever: a closed run is reported, never re-run.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { ...memo },
+      typedSearchAttributes: [
+        { key: searchAttributes.flowRunId, value: flowRunId },
+        { key: searchAttributes.flowName, value: fields.flowName },
+        { key: searchAttributes.workPool, value: fields.workPool },
+        { key: searchAttributes.containerGroup, value: containerGroupName },
+        { key: searchAttributes.phase, value: 'Deploying' },
+      ],
+      staticSummary: `${fields.flowName} · flow run ${flowRunId} · pool ${fields.workPool}`,
+      staticDetails: describeForUi(configuration, containerGroupName),
+    });
+    return { flowRunId, workflowId, handle, alreadyStarted: false };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { flowRunId, workflowId, handle: client.workflow.getHandle(workflowId), alreadyStarted: true };
+  }
+}
+
+/**
+ * Asks the flow run to stop: the workflow cancels its current phase and cleans up.
+ * Behaves like `handle.cancel()`, but carries a reason that shows in status and history.
+ */
+export async function cancelFlowRun(client: Client, flowRunId: string, reason?: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
+  try {
+    await handle.signal(cancelSignal, reason === undefined ? {} : { reason });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // Temporal reports a signal to a closed workflow as not found; tell the two apart.
+    const description = await handle.describe().catch((describeErr) => {
+      throw asNotFound(describeErr, client, flowRunId);
+    });
+    throw new FlowRunAlreadyClosedError(flowRunId, description.status.name);
+  }
+}
+
+function parseFields(options: StartFlowRunOptions): z.output<typeof startFlowRunFields> {
+  const parsed = startFlowRunFields.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new InvalidFlowRunOptionsError(issue.path.join('.') || 'options', issue.message);
+}
+
+/** Markdown for the UI's details panel: where the run goes, never env values (they may be secret). */
+function describeForUi(configuration: JobConfiguration, containerGroupName: string): string {
+  return [
+    `- **Container group**: ${containerGroupName}`,
+    `- **Resource group**: ${configuration.resource_group_name}`,
+    `- **Image**: ${configuration.image}`,
+    `- **CPU**: ${configuration.cpu}`,
+    `- **Memory (GB)**: ${configuration.memory}`,
+  ].join('\n');
+}

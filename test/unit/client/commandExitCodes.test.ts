@@ -1,0 +1,44 @@
+import { Command, CommanderError } from 'commander';
+import { register as registerList } from '../../../src/client/commands/list';
+import { register as registerStatus } from '../../../src/client/commands/status';
+import { ExitCodes } from '../../../src/client/output';
+
+function program(): Command {
+  const root = new Command('aci-flow').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  registerList(root);
+  registerStatus(root);
+  return root;
+}
+
+async function exitCodeOf(args: string[]): Promise<number> {
+  try {
+    await program().parseAsync(['node', 'aci-flow', ...args]);
+    return -1;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+}
+
+describe('flow-run commands on bad usage', () => {
+  it('exit with the usage code 2 when a required argument is missing', async () => {
+    expect(await exitCodeOf(['status'])).toBe(ExitCodes.usage);
+  });
+
+  it('exit with 2 for an unknown option', async () => {
+    expect(await exitCodeOf(['list', '--bogus'])).toBe(ExitCodes.usage);
+  });
+
+  it('exit with 2 when --limit is not a positive whole number', async () => {
+    expect(await exitCodeOf(['list', '--limit', 'ten'])).toBe(ExitCodes.usage);
+    expect(await exitCodeOf(['list', '--limit', '0'])).toBe(ExitCodes.usage);
+  });
+
+  it('exit with 2 when --phase is not a flow-run phase', async () => {
+    expect(await exitCodeOf(['list', '--phase', 'Sleeping'])).toBe(ExitCodes.usage);
+  });
+
+  it('exit with 0 for --help', async () => {
+    expect(await exitCodeOf(['list', '--help'])).toBe(0);
+  });
+});
