@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { register as cancel } from './cancel';
 import { register as list } from './list';
 import { register as logs } from './logs';
+import { register as render } from './render';
 import { register as start } from './start';
 import { register as status } from './status';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs];
+export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render];
