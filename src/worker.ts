@@ -1,0 +1,99 @@
+/**
+ * The aci-flow worker: polls the task queue of one work pool and does every Azure call of
+ * its flow runs. `aci-flow worker --pool <name>` runs it; tests and the benchmark create
+ * it in-process with their own connection, gateway and a shared workflow bundle.
+ */
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { createFlowRunLogSink, type FlowRunLogSink } from './activities/logSink';
+import type { AciGateway } from './azure/gateway';
+import { azureConnectionFromEnv, createGateway } from './azure/credentials';
+import type { SecretResolver } from './config/secrets';
+import { temporalConnectConfig } from './client/connection';
+import { DEFAULT_LOG_DIR } from './client/flowRunLogs';
+import { taskQueueForPool } from './workflows/definitions';
+
+/** A prebuilt workflow bundle (see `bundleFlowRunWorkflows`) to load instead of bundling at start. */
+export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
+/** Directory of the per-run log files; the CLI worker defaults to DEFAULT_LOG_DIR. */
+export const LOG_DIR_ENV = 'ACI_FLOW_LOG_DIR';
+
+export type WorkflowBundle = { code: string } | { codePath: string };
+
+export interface FlowRunWorkerOptions {
+  workPool: string;
+  connection: NativeConnection;
+  namespace?: string;
+  gateway: AciGateway;
+  /** Default: the worker's stdout only, no per-run files. */
+  logSink?: FlowRunLogSink;
+  /** Default: ACI_FLOW_SECRETS_DIR files, then environment variables. */
+  resolveSecret?: SecretResolver;
+  /** Default: bundle src/workflows when the worker is created. */
+  workflowBundle?: WorkflowBundle;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+export function workflowsPath(): string {
+  return require.resolve('./workflows');
+}
+
+/** The production workflow bundle; build it once and share it between workers (and test files). */
+export async function bundleFlowRunWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: workflowsPath() });
+}
+
+export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: taskQueueForPool(options.workPool),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities({
+      gateway: options.gateway,
+      logSink: options.logSink ?? createFlowRunLogSink(),
+      resolveSecret: options.resolveSecret,
+    }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
+    shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
+  });
+}
+
+export interface RunWorkerOptions {
+  workPool: string;
+  /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. */
+  logDir?: string;
+}
+
+/**
+ * Runs a worker until SIGINT/SIGTERM (the SDK's Runtime turns them into a graceful
+ * shutdown), then closes the connection and resolves. Temporal from the standard
+ * TEMPORAL_* variables / config profile; Azure, or the emulator when ACI_FLOW_ARM_ENDPOINT is set.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<void> {
+  const env = process.env;
+  const temporal = temporalConnectConfig();
+  const gateway = createGateway(azureConnectionFromEnv(env));
+  const bundlePath = env[WORKFLOW_BUNDLE_ENV];
+  const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
+  const logDir = options.logDir ?? (env[LOG_DIR_ENV] || DEFAULT_LOG_DIR);
+  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  try {
+    const worker = await createFlowRunWorker({
+      workPool: options.workPool,
+      connection,
+      namespace: temporal.namespace,
+      gateway,
+      logSink: createFlowRunLogSink({ logDir }),
+      workflowBundle,
+    });
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
