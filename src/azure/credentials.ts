@@ -51,7 +51,7 @@ export const azureConnectionConfigSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [field],
-          message: 'only applies to a custom ARM endpoint; set the endpoint too, or remove this to use Azure with DefaultAzureCredential',
+          message: `only applies to a custom ARM endpoint; set ${ENV.endpoint} (endpoint) too, or remove this to use Azure with DefaultAzureCredential`,
         });
       }
     }

@@ -15,8 +15,11 @@ export function retryAfterMsFromHeaders(headers: HeaderLookup, now: () => number
   }
   const retryAfter = headers.get('retry-after')?.trim();
   if (!retryAfter) return undefined;
-  const seconds = nonNegativeNumber(retryAfter);
-  if (seconds !== undefined) return seconds * 1000;
+  // A number is seconds (a negative one is invalid, not a date in year -1).
+  if (/^[-+.\d]+$/.test(retryAfter)) {
+    const seconds = nonNegativeNumber(retryAfter);
+    return seconds === undefined ? undefined : seconds * 1000;
+  }
   const date = Date.parse(retryAfter);
   return Number.isFinite(date) ? Math.max(0, date - now()) : undefined;
 }

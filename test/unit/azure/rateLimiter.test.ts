@@ -1,0 +1,138 @@
+import { ArmRateLimiter, armRequestKind, DEFAULT_ARM_LIMITS, type ArmRequestKind } from '../../../src/azure/rateLimiter';
+import { FakeClock, flushPromises } from './fakeClock';
+
+/** Starts `count` acquisitions and records which have been granted so far. */
+function startAcquiring(limiter: ArmRateLimiter, kind: ArmRequestKind, count: number, signal?: AbortSignal) {
+  const granted: number[] = [];
+  const rejected: unknown[] = [];
+  for (let i = 0; i < count; i += 1) {
+    limiter.acquire(kind, signal).then(
+      () => granted.push(i),
+      (err: unknown) => rejected.push(err),
+    );
+  }
+  return { granted, rejected };
+}
+
+describe('ArmRateLimiter', () => {
+  it('defaults below the ARM refill rates (reads 25/s, writes and deletes 10/s)', () => {
+    expect(DEFAULT_ARM_LIMITS.readsPerSecond).toBeLessThan(25);
+    expect(DEFAULT_ARM_LIMITS.writesPerSecond).toBeLessThan(10);
+    expect(DEFAULT_ARM_LIMITS.deletesPerSecond).toBeLessThan(10);
+  });
+
+  it('lets a burst through at once, then spaces requests at the configured rate', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 10, burst: 3 }, clock);
+
+    const { granted } = startAcquiring(limiter, 'read', 6);
+    await flushPromises();
+    expect(granted).toEqual([0, 1, 2]);
+
+    await clock.advance(99);
+    expect(granted).toHaveLength(3);
+    await clock.advance(1);
+    expect(granted).toEqual([0, 1, 2, 3]);
+    await clock.advance(200);
+    expect(granted).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(limiter.usageSnapshot().waitedMs.read).toBe(100 + 200 + 300);
+  });
+
+  it('keeps separate budgets for reads, writes and deletes', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ burst: 1 }, clock);
+
+    const reads = startAcquiring(limiter, 'read', 2);
+    const writes = startAcquiring(limiter, 'write', 1);
+    const deletes = startAcquiring(limiter, 'delete', 1);
+    await flushPromises();
+
+    expect(reads.granted).toEqual([0]);
+    expect(writes.granted).toEqual([0]);
+    expect(deletes.granted).toEqual([0]);
+  });
+
+  it("pauses a bucket for a 429's Retry-After and spends its burst", async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 10, burst: 5 }, clock);
+
+    limiter.throttled('read', 2000);
+    const { granted } = startAcquiring(limiter, 'read', 2);
+    const writes = startAcquiring(limiter, 'write', 1);
+    await flushPromises();
+    expect(granted).toEqual([]);
+    expect(writes.granted).toEqual([0]);
+
+    await clock.advance(2000);
+    expect(granted).toEqual([]);
+    await clock.advance(100);
+    expect(granted).toEqual([0]);
+    await clock.advance(100);
+    expect(granted).toEqual([0, 1]);
+    expect(limiter.usageSnapshot().throttled).toEqual({ read: 1, write: 0, delete: 0 });
+  });
+
+  it('never shortens an earlier, longer pause', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 1000, burst: 1 }, clock);
+
+    limiter.throttled('read', 5000);
+    limiter.throttled('read', 1000);
+    const { granted } = startAcquiring(limiter, 'read', 1);
+    await clock.advance(4000);
+    expect(granted).toEqual([]);
+    await clock.advance(1001);
+    expect(granted).toEqual([0]);
+  });
+
+  it('pauses one second when a 429 has no Retry-After', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ writesPerSecond: 1000, burst: 1 }, clock);
+
+    limiter.throttled('write', undefined);
+    const { granted } = startAcquiring(limiter, 'write', 1);
+    await clock.advance(999);
+    expect(granted).toEqual([]);
+    await clock.advance(2);
+    expect(granted).toEqual([0]);
+  });
+
+  it('rejects waiting callers with AbortError when their signal aborts, and returns their tokens', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ deletesPerSecond: 1, burst: 1 }, clock);
+    const controller = new AbortController();
+
+    startAcquiring(limiter, 'delete', 1);
+    const waiting = startAcquiring(limiter, 'delete', 1, controller.signal);
+    controller.abort();
+    await flushPromises();
+    expect(waiting.rejected).toEqual([expect.objectContaining({ name: 'AbortError' })]);
+
+    await clock.advance(1000);
+    const next = startAcquiring(limiter, 'delete', 1);
+    await flushPromises();
+    expect(next.granted).toEqual([0]);
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const limiter = new ArmRateLimiter({}, new FakeClock());
+    await expect(limiter.acquire('read', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('refuses limits that are not positive numbers, naming the limit', () => {
+    expect(() => new ArmRateLimiter({ writesPerSecond: 0 })).toThrow(/'writesPerSecond' must be a positive number/);
+  });
+});
+
+describe('armRequestKind', () => {
+  it.each([
+    ['GET', 'read'],
+    ['HEAD', 'read'],
+    ['PUT', 'write'],
+    ['POST', 'write'],
+    ['PATCH', 'write'],
+    ['DELETE', 'delete'],
+  ])('counts %s as a %s, as ARM does', (method, kind) => {
+    expect(armRequestKind(method)).toBe(kind);
+  });
+});
