@@ -1,0 +1,50 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generate } from 'selfsigned';
+
+export interface EmulatorCertificates {
+  caCertPem: string;
+  caCertPath: string;
+  serverKeyPem: string;
+  serverCertPem: string;
+}
+
+/**
+ * A fresh CA and a server certificate it signs, for localhost, 127.0.0.1 and ::1.
+ * Clients trust the CA (tlsOptions.ca / connection_verify) instead of switching verification off.
+ */
+export async function createCertificates(dataDir: string): Promise<EmulatorCertificates> {
+  const notAfterDate = new Date(Date.now() + 30 * 24 * 3600 * 1000);
+  const ca = await generate([{ name: 'commonName', value: 'aci-flow emulator local CA' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notAfterDate,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notAfterDate,
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          { type: 7, ip: '::1' },
+        ],
+      },
+    ],
+  });
+  mkdirSync(dataDir, { recursive: true });
+  const caCertPath = path.join(dataDir, 'ca.pem');
+  writeFileSync(caCertPath, ca.cert);
+  return { caCertPem: ca.cert, caCertPath, serverKeyPem: server.private, serverCertPem: server.cert };
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { ArmError } from './errors';
+import type { MaterializedResource } from './template/materialize';
+
+/** ACI's naming rule for container groups and containers. */
+const ACI_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const EnvironmentVariableSchema = z
+  .object({ name: z.string().min(1), value: z.string().optional(), secureValue: z.string().optional() })
+  .loose();
+
+const ContainerSchema = z
+  .object({
+    name: z.string(),
+    properties: z
+      .object({
+        image: z.string().min(1, 'image is required'),
+        command: z.array(z.string()).optional(),
+        environmentVariables: z.array(EnvironmentVariableSchema).optional(),
+        resources: z
+          .object({
+            requests: z
+              .object({
+                cpu: z.number().positive(),
+                memoryInGB: z.number().positive(),
+                gpu: z.object({ count: z.number().int().positive(), sku: z.string() }).loose().optional(),
+              })
+              .loose(),
+          })
+          .loose(),
+      })
+      .loose(),
+  })
+  .loose();
+
+export const ContainerGroupPropertiesSchema = z
+  .object({
+    containers: z.array(ContainerSchema).min(1, 'a container group needs at least one container'),
+    osType: z.string().optional(),
+    restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
+  })
+  .loose();
+export type ContainerGroupProperties = z.infer<typeof ContainerGroupPropertiesSchema>;
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command: string[] | undefined;
+  /** Values and secure values together: what the process sees. */
+  environment: Record<string, string>;
+}
+
+export interface ContainerGroupSpec {
+  name: string;
+  location: string;
+  tags: Record<string, string>;
+  /** The properties as Azure echoes them back: secure values removed. */
+  properties: ContainerGroupProperties;
+  containers: ContainerSpec[];
+}
+
+/** Validates a template resource the way ACI's preflight would; failures are InvalidTemplateDeployment with the ACI error inside. */
+export function validateContainerGroup(resource: MaterializedResource, deploymentName: string): ContainerGroupSpec {
+  if (resource.name.length > 63 || !ACI_NAME.test(resource.name) || resource.name.includes('--')) {
+    throw preflightFailure(
+      deploymentName,
+      'InvalidContainerGroupName',
+      `The container group name '${resource.name}' is invalid. A container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').`,
+      resource.name,
+    );
+  }
+  const parsed = ContainerGroupPropertiesSchema.safeParse(resource.properties);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw preflightFailure(
+      deploymentName,
+      'InvalidRequestContent',
+      `The container group '${resource.name}' is invalid at properties.${issue.path.join('.')}: ${issue.message}.`,
+      resource.name,
+    );
+  }
+  for (const container of parsed.data.containers) {
+    if (container.name.length > 63 || !ACI_NAME.test(container.name)) {
+      throw preflightFailure(
+        deploymentName,
+        'InvalidContainerName',
+        `The container name '${container.name}' in container group '${resource.name}' is invalid. A container name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').`,
+        resource.name,
+      );
+    }
+  }
+  return {
+    name: resource.name,
+    location: resource.location,
+    tags: resource.tags,
+    properties: withoutSecureValues(parsed.data),
+    containers: parsed.data.containers.map((container) => ({
+      name: container.name,
+      image: container.properties.image,
+      command: container.properties.command,
+      environment: Object.fromEntries(
+        (container.properties.environmentVariables ?? []).map((variable) => [variable.name, variable.value ?? variable.secureValue ?? '']),
+      ),
+    })),
+  };
+}
+
+function withoutSecureValues(properties: ContainerGroupProperties): ContainerGroupProperties {
+  return {
+    ...properties,
+    containers: properties.containers.map((container) => ({
+      ...container,
+      properties: {
+        ...container.properties,
+        environmentVariables: container.properties.environmentVariables?.map(({ secureValue: _hidden, ...visible }) => visible),
+      },
+    })),
+  };
+}
+
+function preflightFailure(deploymentName: string, code: string, message: string, target: string): ArmError {
+  return new ArmError(
+    400,
+    'InvalidTemplateDeployment',
+    `The template deployment '${deploymentName}' is not valid according to the validation procedure. See inner errors for details.`,
+    [{ code, message, target }],
+  );
+}

@@ -1,0 +1,154 @@
+/**
+ * The local HTTPS ARM/ACI emulator: the real Azure SDK clients (JS and Python) run against
+ * it unchanged. See docs/emulator.md for the API subset, image conventions and faults.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { armRoutes } from './armRoutes';
+import { groupState } from './containerGroup';
+import { createCertificates } from './certificates';
+import { controlRoutes } from './controlRoutes';
+import { Counters, type EmulatorCounters } from './counters';
+import { applyFaultPatch, parseFaultConfig, type FaultConfig } from './faults';
+import { createRequestHandler } from './server';
+import { EmulatorState } from './state';
+import { Throttler } from './throttling';
+
+export type { FaultConfig, GroupMatcher, TokenBucketConfig } from './faults';
+export { ARM_DEFAULT_BUCKETS, FaultConfigSchema, parseFaultConfig } from './faults';
+export type { EmulatorCounters } from './counters';
+
+export interface EmulatorOptions {
+  /** 0 (default) = random free port. */
+  port?: number;
+  /** Default '127.0.0.1'; the certificate covers localhost, 127.0.0.1 and ::1. */
+  host?: string;
+  /** Where the CA and container output go; default a fresh temp dir. */
+  dataDir?: string;
+  /** Resource groups that exist (default ['aci-flow-demo', 'aci-flow-test']); others → 404 ResourceGroupNotFound. */
+  resourceGroups?: string[];
+  /** Default 'eastus'. */
+  location?: string;
+  /** Initial fault injection. */
+  faults?: FaultConfig;
+  /** How long a deployment stays Running before Succeeded (default 300 ms). */
+  deploymentDelayMs?: number;
+  /** Working directory of container processes (default: the emulator's own). */
+  workingDirectory?: string;
+}
+
+export interface ContainerGroupSnapshot {
+  resourceGroup: string;
+  name: string;
+  state: string;
+  stopped: boolean;
+  deleted: boolean;
+}
+
+export interface RunningEmulator {
+  /** e.g. 'https://127.0.0.1:41234' */
+  endpoint: string;
+  /** The CA certificate clients trust (tlsOptions.ca). */
+  caCertPem: string;
+  /** Same, on disk (`<dataDir>/ca.pem`). */
+  caCertPath: string;
+  setFaults(faults: Partial<FaultConfig>): void;
+  /** Calls by kind, e.g. { 'deployments.put': 3, 'containerGroups.get': 40, reads: 43, throttled: 2, serverErrors: 1 }. */
+  counters(): EmulatorCounters;
+  resetCounters(): void;
+  /** Every group ever created, deleted ones included. */
+  containerGroups(): ContainerGroupSnapshot[];
+  /** Stops the server and kills every container process. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_RESOURCE_GROUPS = ['aci-flow-demo', 'aci-flow-test'];
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = path.resolve(options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'aci-flow-emulator-')));
+  let faults = parseFaultConfig(options.faults ?? {}, 'EmulatorOptions.faults');
+  const counters = new Counters();
+  const throttler = new Throttler();
+  const state = new EmulatorState({
+    dataDir,
+    location: options.location ?? 'eastus',
+    resourceGroups: options.resourceGroups ?? DEFAULT_RESOURCE_GROUPS,
+    deploymentDelayMs: options.deploymentDelayMs ?? 300,
+    faults: () => faults,
+    workingDirectory: options.workingDirectory ?? process.cwd(),
+  });
+
+  const replaceFaults = (next: FaultConfig): FaultConfig => {
+    if (JSON.stringify(next.throttling) !== JSON.stringify(faults.throttling)) throttler.reset();
+    const vanishChanged = JSON.stringify(next.vanish) !== JSON.stringify(faults.vanish);
+    faults = next;
+    if (vanishChanged) state.applyVanishToLiveGroups(next.vanish);
+    return faults;
+  };
+  const containerGroups = (): ContainerGroupSnapshot[] => {
+    const now = Date.now();
+    return state.allGroups().map((record) => ({
+      resourceGroup: record.resourceGroup,
+      name: record.name,
+      state: record.deleted ? 'Deleted' : groupState(record, now),
+      stopped: record.stopped,
+      deleted: record.deleted,
+    }));
+  };
+
+  const certificates = await createCertificates(dataDir);
+  const server = createServer(
+    { key: certificates.serverKeyPem, cert: certificates.serverCertPem },
+    createRequestHandler({
+      armRoutes: armRoutes(state),
+      controlRoutes: controlRoutes({
+        counters: () => counters.snapshot(),
+        resetCounters: () => counters.reset(),
+        faults: () => faults,
+        replaceFaults: (body) => replaceFaults(parseFaultConfig(body, 'PUT /_emulator/faults')),
+        patchFaults: (body) => replaceFaults(applyFaultPatch(faults, body, 'PATCH /_emulator/faults')),
+        containerGroups,
+        createResourceGroup: (name) => state.createResourceGroup(name),
+      }),
+      counters,
+      throttler,
+      faults: () => faults,
+      consumeServerError: () => {
+        if (faults.serverErrors) faults = { ...faults, serverErrors: { ...faults.serverErrors, count: faults.serverErrors.count - 1 } };
+      },
+    }),
+  );
+  // a client that disconnects mid-request must not take the emulator down
+  server.on('clientError', (_error, socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpointHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    endpoint: `https://${endpointHost}:${port}`,
+    caCertPem: certificates.caCertPem,
+    caCertPath: certificates.caCertPath,
+    setFaults: (partial) => {
+      replaceFaults(parseFaultConfig({ ...faults, ...partial }, 'setFaults'));
+    },
+    counters: () => counters.snapshot(),
+    resetCounters: () => counters.reset(),
+    containerGroups,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await state.close();
+      await closed;
+    },
+  };
+}
