@@ -1,0 +1,274 @@
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, WORKFLOW_ID_TAG } from '../../../src/azure/gateway';
+import { ConfigError } from '../../../src/config/errors';
+import { parseJobConfiguration, type JobConfigurationInput } from '../../../src/config/jobConfiguration';
+import { defaultArmTemplate } from '../../../src/template/defaultArmTemplate';
+import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
+
+const RUN = { flowRunId: '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab', flowName: 'etl', workflowId: 'flow-run-3f2c0a4e-1b7d-4c8e-9f00-0123456789ab' };
+
+function prepare(overrides: Partial<JobConfigurationInput> = {}, run = RUN): PreparedDeployment {
+  return prepareDeployment(
+    parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub-1', ...overrides }),
+    run,
+  );
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];
+const containerOf = (prepared: PreparedDeployment): Json => groupOf(prepared).properties.containers[0].properties;
+
+describe('preparing the ARM deployment of a flow run', () => {
+  it('targets the configured subscription and resource group with deterministic names', () => {
+    const prepared = prepare();
+    expect(prepared).toMatchObject({
+      subscriptionId: 'sub-1',
+      resourceGroupName: 'rg',
+      containerGroupName: `etl-${RUN.flowRunId}`,
+      containerName: 'etl',
+      deploymentName: `aci-flow-etl-${RUN.flowRunId}`,
+    });
+  });
+
+  it('passes the container group and container names as deployment parameters, like the Prefect worker', () => {
+    expect(prepare().parameters).toEqual({
+      container_group_name: { value: `etl-${RUN.flowRunId}` },
+      container_name: { value: 'etl' },
+    });
+  });
+
+  it('keeps the deployment name within 64 characters with the prefix and run id for a very long flow name', () => {
+    const prepared = prepare({}, { ...RUN, flowName: 'an extremely long flow name that goes on and on '.repeat(3) });
+    expect(prepared.deploymentName.length).toBeLessThanOrEqual(64);
+    expect(prepared.deploymentName.startsWith('aci-flow-')).toBe(true);
+    expect(prepared.deploymentName.endsWith(RUN.flowRunId)).toBe(true);
+    expect(prepared.containerGroupName.length).toBeLessThanOrEqual(63);
+  });
+
+  it('uses the configured name instead of the flow name when one is set', () => {
+    expect(prepare({ name: 'Billing Job' }).containerGroupName).toBe(`billing-job-${RUN.flowRunId}`);
+  });
+
+  it('puts the default Prefect image in the template when no image is configured', () => {
+    expect(containerOf(prepare()).image).toBe('prefecthq/prefect:3-latest');
+  });
+
+  it('puts the configured image in the template', () => {
+    expect(containerOf(prepare({ image: 'myregistry.azurecr.io/etl:1.2' })).image).toBe('myregistry.azurecr.io/etl:1.2');
+  });
+
+  it('prepends the default entrypoint to the split command', () => {
+    expect(containerOf(prepare({ command: 'python -m "my etl"' })).command).toEqual([
+      '/opt/prefect/entrypoint.sh',
+      'python',
+      '-m',
+      'my etl',
+    ]);
+  });
+
+  it('runs the command without an entrypoint when the entrypoint is null or empty', () => {
+    expect(containerOf(prepare({ command: 'python -m etl', entrypoint: null })).command).toEqual(['python', '-m', 'etl']);
+    expect(containerOf(prepare({ command: 'python -m etl', entrypoint: '' })).command).toEqual(['python', '-m', 'etl']);
+  });
+
+  it("leaves the image's own command when there is neither command nor entrypoint", () => {
+    expect(containerOf(prepare({ entrypoint: null }))).not.toHaveProperty('command');
+  });
+
+  it('rejects a command that needs a shell before anything is deployed', () => {
+    expect(() => prepare({ command: 'python a.py | tee log' })).toThrow(/^command: uses the shell operator "\|"/);
+  });
+
+  it('writes cpu and memory to the container requests, with the defaults of 1.0', () => {
+    expect(containerOf(prepare()).resources.requests).toEqual({ cpu: 1, memoryInGB: 1 });
+    expect(containerOf(prepare({ cpu: 2, memory: 3.5 })).resources.requests).toEqual({ cpu: 2, memoryInGB: 3.5 });
+  });
+
+  it('writes the GPU count and SKU to the container requests (the Prefect worker drops them)', () => {
+    expect(containerOf(prepare({ gpu_count: 2, gpu_sku: 'V100' })).resources.requests.gpu).toEqual({ count: 2, sku: 'V100' });
+  });
+
+  it('requests no GPU when none is configured', () => {
+    expect(containerOf(prepare()).resources.requests).not.toHaveProperty('gpu');
+  });
+
+  describe('environment variables', () => {
+    it('sets the flow run id and the configured variables as plain values', () => {
+      expect(containerOf(prepare({ env: { LOG_LEVEL: 'debug' } })).environmentVariables).toEqual([
+        { name: 'PREFECT__FLOW_RUN_ID', value: RUN.flowRunId },
+        { name: 'LOG_LEVEL', value: 'debug' },
+      ]);
+    });
+
+    it('passes PREFECT_API_KEY and PREFECT_API_AUTH_STRING as secureValue references', () => {
+      const env = containerOf(
+        prepare({ env: { PREFECT_API_KEY: 'secretref:PREFECT_API_KEY', PREFECT_API_AUTH_STRING: 'secretref:AUTH' } }),
+      ).environmentVariables;
+      expect(env).toContainEqual({ name: 'PREFECT_API_KEY', secureValue: 'secretref:PREFECT_API_KEY' });
+      expect(env).toContainEqual({ name: 'PREFECT_API_AUTH_STRING', secureValue: 'secretref:AUTH' });
+    });
+
+    it('passes variables named in secret_env_names, and any secret reference, as secureValue', () => {
+      const env = containerOf(
+        prepare({ env: { DB_PASSWORD: 'secretref:DB', TOKEN: 'secretref:TOKEN' }, secret_env_names: ['DB_PASSWORD'] }),
+      ).environmentVariables;
+      expect(env).toContainEqual({ name: 'DB_PASSWORD', secureValue: 'secretref:DB' });
+      expect(env).toContainEqual({ name: 'TOKEN', secureValue: 'secretref:TOKEN' });
+    });
+
+    it('removes a base variable whose configured value is null', () => {
+      const env = containerOf(prepare({ env: { PREFECT__FLOW_RUN_ID: null } })).environmentVariables;
+      expect(env).toEqual([]);
+    });
+  });
+
+  describe('image registry credentials', () => {
+    it('writes username and password credentials, the password still a reference', () => {
+      const prepared = prepare({
+        image_registry: { registry_url: 'registry.example.com', username: 'bot', password: 'secretref:REGISTRY_PASSWORD' },
+      });
+      expect(groupOf(prepared).properties.imageRegistryCredentials).toEqual([
+        { server: 'registry.example.com', username: 'bot', password: 'secretref:REGISTRY_PASSWORD' },
+      ]);
+    });
+
+    it('writes ACR managed identity credentials', () => {
+      const identity = '/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/puller';
+      const prepared = prepare({ image_registry: { registry_url: 'myacr.azurecr.io', identity } });
+      expect(groupOf(prepared).properties.imageRegistryCredentials).toEqual([{ server: 'myacr.azurecr.io', identity }]);
+    });
+
+    it('writes no credentials when no registry is configured', () => {
+      expect(groupOf(prepare()).properties).not.toHaveProperty('imageRegistryCredentials');
+    });
+  });
+
+  it('adds user-assigned identities keyed by resource id', () => {
+    const ids = ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a', '/x/b'];
+    expect(groupOf(prepare({ identities: ids })).identity).toEqual({
+      type: 'UserAssigned',
+      userAssignedIdentities: { [ids[0]]: {}, [ids[1]]: {} },
+    });
+  });
+
+  it('adds subnet ids', () => {
+    expect(groupOf(prepare({ subnet_ids: ['/subnets/a', '/subnets/b'] })).properties.subnetIds).toEqual([
+      { id: '/subnets/a' },
+      { id: '/subnets/b' },
+    ]);
+  });
+
+  it('adds DNS servers', () => {
+    expect(groupOf(prepare({ dns_servers: ['10.0.0.4', '10.0.0.5'] })).properties.dnsConfig).toEqual({
+      nameServers: ['10.0.0.4', '10.0.0.5'],
+    });
+  });
+
+  it('leaves identities, subnets and DNS out when none are configured', () => {
+    const group = groupOf(prepare());
+    expect(group).not.toHaveProperty('identity');
+    expect(group.properties).not.toHaveProperty('subnetIds');
+    expect(group.properties).not.toHaveProperty('dnsConfig');
+  });
+
+  it('tags the group and the deployment as managed by aci-flow with the flow run and workflow ids', () => {
+    const prepared = prepare({ labels: { team: 'data' } });
+    const expected = { [MANAGED_BY_TAG]: 'aci-flow', [FLOW_RUN_ID_TAG]: RUN.flowRunId, [WORKFLOW_ID_TAG]: RUN.workflowId };
+    expect(groupOf(prepared).tags).toEqual({ team: 'data', ...expected });
+    expect(prepared.tags).toEqual(expected);
+  });
+
+  it('does not let a label override the managed-by tags', () => {
+    expect(groupOf(prepare({ labels: { [MANAGED_BY_TAG]: 'someone-else' } })).tags[MANAGED_BY_TAG]).toBe('aci-flow');
+  });
+
+  describe('custom ARM templates', () => {
+    it('finds the container group even when it is not the first resource', () => {
+      const template = defaultArmTemplate();
+      (template.resources as Json[]).unshift({ type: 'Microsoft.Network/networkProfiles', name: 'np', apiVersion: '2022-01-01' });
+      const prepared = prepare({ arm_template: template, image: 'busybox' });
+      expect((prepared.template.resources as Json[])[1].properties.containers[0].properties.image).toBe('busybox');
+    });
+
+    it('fails clearly when the template has no container properties to put the image in', () => {
+      const template = defaultArmTemplate();
+      delete (template.resources as Json[])[0].properties.containers;
+      const attempt = () => prepare({ arm_template: template });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/^arm_template\.resources\[0\]\.properties\.containers\[0\]\.properties: is missing, so the image cannot be set/);
+    });
+
+    it('fails clearly when the template has no container group resource', () => {
+      const template = { ...defaultArmTemplate(), resources: [{ type: 'Microsoft.Storage/storageAccounts' }] };
+      expect(() => prepare({ arm_template: template })).toThrow(/^arm_template\.resources: has no Microsoft\.ContainerInstance\/containerGroups resource/);
+    });
+
+    it('fails clearly when the template does not declare the container_group_name parameter', () => {
+      const template = defaultArmTemplate();
+      delete (template.parameters as Json).container_group_name;
+      expect(() => prepare({ arm_template: template })).toThrow(/^arm_template\.parameters\.container_group_name: is not declared/);
+    });
+  });
+
+  describe('JSON-Patch customizations', () => {
+    it('are applied after every other setting', () => {
+      const prepared = prepare({
+        image: 'from-config',
+        arm_template_patches: [
+          { op: 'replace', path: '/resources/0/properties/containers/0/properties/image', value: 'from-patch' },
+          { op: 'add', path: '/resources/0/properties/sku', value: 'Confidential' },
+          { op: 'remove', path: '/resources/0/properties/restartPolicy' },
+        ],
+      });
+      expect(containerOf(prepared).image).toBe('from-patch');
+      expect(groupOf(prepared).properties.sku).toBe('Confidential');
+      expect(groupOf(prepared).properties).not.toHaveProperty('restartPolicy');
+    });
+
+    it('can patch what preparation added, such as the environment', () => {
+      const prepared = prepare({
+        arm_template_patches: [
+          { op: 'add', path: '/resources/0/properties/containers/0/properties/environmentVariables/-', value: { name: 'EXTRA', value: '1' } },
+        ],
+      });
+      expect(containerOf(prepared).environmentVariables).toContainEqual({ name: 'EXTRA', value: '1' });
+    });
+
+    it('fail with the patch index and path when a patch does not apply', () => {
+      const attempt = () =>
+        prepare({
+          arm_template_patches: [
+            { op: 'add', path: '/resources/0/properties/sku', value: 'Standard' },
+            { op: 'replace', path: '/resources/5/properties/image', value: 'x' },
+          ],
+        });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/^arm_template_patches\[1\]: replace at \/resources\/5\/properties\/image does not apply: the path does not exist/);
+    });
+
+    it('fail when a test operation does not hold', () => {
+      expect(() =>
+        prepare({ arm_template_patches: [{ op: 'test', path: '/resources/0/properties/osType', value: 'Windows' }] }),
+      ).toThrow(/^arm_template_patches\[0\]: test at \/resources\/0\/properties\/osType does not apply: the test failed/);
+    });
+  });
+
+  it('is deterministic and leaves the configuration untouched', () => {
+    const config = parseJobConfiguration({
+      resource_group_name: 'rg',
+      subscription_id: 'sub-1',
+      command: 'python -m etl',
+      env: { A: '1' },
+      arm_template_patches: [{ op: 'add', path: '/resources/0/properties/sku', value: 'Standard' }],
+    });
+    const snapshot = JSON.parse(JSON.stringify(config));
+    const first = prepareDeployment(config, RUN);
+    const second = prepareDeployment(config, RUN);
+    expect(second).toEqual(first);
+    expect(config).toEqual(snapshot);
+  });
+
+  it('produces plain JSON', () => {
+    const prepared = prepare({ gpu_count: 1, gpu_sku: 'K80', identities: ['/id'] });
+    expect(JSON.parse(JSON.stringify(prepared))).toEqual(prepared);
+  });
+});
