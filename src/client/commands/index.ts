@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as cancel } from './cancel';
+import { register as demo } from './demo';
 import { register as list } from './list';
 import { register as logs } from './logs';
 import { register as render } from './render';
@@ -8,4 +9,4 @@ import { register as status } from './status';
 import { register as worker } from './worker';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, worker];
+export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, worker, demo];
