@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as cancel } from './cancel';
+import { register as emulator } from './emulator';
 import { register as demo } from './demo';
 import { register as list } from './list';
 import { register as logs } from './logs';

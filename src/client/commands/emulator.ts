@@ -1,0 +1,106 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_RESOURCE_GROUPS, parseFaultConfig, startEmulator, type FaultConfig } from '../../emulator';
+import { collect, withUsageExitCode } from '../commandSupport';
+import { CliError, ExitCodes } from '../output';
+
+interface EmulatorFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+  resourceGroup: string[];
+  location: string;
+  faults?: string;
+  deploymentDelayMs: number;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command('emulator')
+    .description('Run the local HTTPS ARM/ACI emulator: containers run as local processes, the Azure SDKs work against it unchanged')
+    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8443)
+    .option('--host <host>', 'address to listen on (the certificate covers localhost, 127.0.0.1 and ::1)', '127.0.0.1')
+    .option('--data-dir <dir>', 'where the CA certificate (ca.pem) and container output go', '.aci-flow/emulator')
+    .option('--resource-group <name>', `a resource group that exists (repeatable; default ${DEFAULT_RESOURCE_GROUPS.join(', ')})`, collect, [])
+    .option('--location <region>', 'region reported for resource groups and container groups', 'eastus')
+    .option('--faults <json-or-file>', 'initial fault injection: inline JSON or a JSON file (see docs/emulator.md)')
+    .option('--deployment-delay-ms <ms>', 'how long a deployment stays Running before it finishes', parseNonNegative, 300)
+    .option('--json', 'print one JSON line { endpoint, caCertPath, dataDir } instead of text')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Point the worker at it with ACI_FLOW_ARM_ENDPOINT=<endpoint> ACI_FLOW_ARM_CA_FILE=<ca path>.',
+        'Control endpoint (no auth): GET <endpoint>/_emulator/counters, PATCH <endpoint>/_emulator/faults, ...',
+        'Runs until SIGINT/SIGTERM, then ends every container process.',
+        '',
+        'Examples:',
+        '  aci-flow emulator',
+        '  aci-flow emulator --port 0 --json --faults \'{"throttling":{"reads":{"capacity":25,"refillPerSecond":25}}}\'',
+      ].join('\n'),
+    )
+    .action(async (flags: EmulatorFlags) => {
+      const emulator = await startEmulator({
+        port: flags.port,
+        host: flags.host,
+        dataDir: flags.dataDir,
+        resourceGroups: flags.resourceGroup.length > 0 ? flags.resourceGroup : undefined,
+        location: flags.location,
+        faults: flags.faults === undefined ? undefined : readFaults(flags.faults),
+        deploymentDelayMs: flags.deploymentDelayMs,
+      }).catch((error: unknown) => {
+        throw new CliError(`cannot start the emulator on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, ExitCodes.failure);
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, caCertPath: emulator.caCertPath, dataDir: flags.dataDir })}\n`);
+      } else {
+        process.stdout.write(
+          [
+            `ACI emulator listening on ${emulator.endpoint}`,
+            `CA certificate: ${emulator.caCertPath}`,
+            `Use it: ACI_FLOW_ARM_ENDPOINT=${emulator.endpoint} ACI_FLOW_ARM_CA_FILE=${emulator.caCertPath}`,
+            'Press Ctrl-C to stop.',
+            '',
+          ].join('\n'),
+        );
+      }
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await emulator.close();
+    });
+  withUsageExitCode(command);
+}
+
+function readFaults(value: string): FaultConfig {
+  const inline = value.trim().startsWith('{');
+  if (!inline && !existsSync(value)) {
+    throw new CliError(`--faults: '${value}' is neither inline JSON nor an existing file`, ExitCodes.usage);
+  }
+  const text = inline ? value : readFileSync(value, 'utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`--faults: ${inline ? 'inline JSON' : value} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, ExitCodes.usage);
+  }
+  try {
+    return parseFaultConfig(parsed, `--faults ${inline ? '(inline JSON)' : value}`);
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), ExitCodes.usage);
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number between 0 and 65535');
+  return port;
+}
+
+function parseNonNegative(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('must be a non-negative number of milliseconds');
+  return number;
+}
