@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { register as cancel } from './cancel';
-import { register as emulator } from './emulator';
 import { register as demo } from './demo';
+import { register as emulator } from './emulator';
 import { register as list } from './list';
 import { register as logs } from './logs';
 import { register as render } from './render';
@@ -10,4 +10,4 @@ import { register as status } from './status';
 import { register as worker } from './worker';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, worker, demo];
+export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, worker, emulator, demo];
