@@ -1,0 +1,131 @@
+/** Starting and inspecting flow runs in e2e tests, through the same client library orchestrators use. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { defaultBaseJobTemplate } from '../../src/config';
+import { type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
+import { flowRunLogFile } from '../../src/activities/logSink';
+import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
+import { workflowsPath } from '../../src/worker';
+import { sharedWorkflowBundle, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from './stack';
+
+/** Work-pool variables for fast tests: short polls, streamed output, the emulator's test resource group. */
+export function testValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    resource_group_name: TEST_RESOURCE_GROUP,
+    subscription_id: TEST_SUBSCRIPTION_ID,
+    image: 'busybox:latest',
+    task_watch_poll_interval: 0.3,
+    task_start_timeout_seconds: 30,
+    stream_output: true,
+    ...overrides,
+  };
+}
+
+export function uniqueRunId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function startTestFlowRun(
+  stack: Stack,
+  options: { flowRunId?: string; flowName?: string; values?: Record<string, unknown> } = {},
+): Promise<StartedFlowRun> {
+  return startFlowRun(stack.client, {
+    workPool: stack.workPool,
+    flowName: options.flowName ?? 'e2e-flow',
+    flowRunId: options.flowRunId ?? uniqueRunId('run'),
+    pool: { name: stack.workPool, base_job_template: defaultBaseJobTemplate(), source: 'test' },
+    values: testValues(options.values),
+  });
+}
+
+/** The workflow's failure, unwrapped: the ApplicationFailure the run ended with. */
+export async function runFailure(handle: WorkflowHandle): Promise<{ type?: string; message: string; details?: unknown[] }> {
+  try {
+    await handle.result();
+  } catch (err) {
+    const cause = (err as { cause?: { type?: string; message: string; details?: unknown[] } }).cause;
+    if (cause) return cause;
+    throw err;
+  }
+  throw new Error(`Workflow ${handle.workflowId} completed, but the test expected it to fail`);
+}
+
+export async function status(handle: WorkflowHandle): Promise<FlowRunStatus> {
+  return handle.query(statusQuery);
+}
+
+/** Polls the status query until `predicate` holds (real time, short intervals: no time skipping offline). */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (status: FlowRunStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<FlowRunStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: FlowRunStatus | undefined;
+  while (Date.now() < deadline) {
+    last = await status(handle).catch(() => undefined);
+    if (last && predicate(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Flow run ${handle.workflowId} did not reach the expected status in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export function readRunLog(stack: Stack, flowRunId: string): string[] {
+  try {
+    return readFileSync(flowRunLogFile(stack.logDir, flowRunId), 'utf8').split('\n').filter((line, index, all) => index < all.length - 1 || line !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** Emulator's record of the groups of one run (deleted ones included). */
+export function groupsOf(stack: Stack, containerGroupName: string) {
+  return stack.emulator.containerGroups().filter((group) => group.name === containerGroupName);
+}
+
+/** Saves finished runs' histories so the file's last test can replay them against the current workflow code. */
+export class HistoryRecorder {
+  private readonly saved: string[] = [];
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  async save(handle: WorkflowHandle): Promise<void> {
+    const history = await handle.fetchHistory();
+    const path = join(this.dir, `${handle.workflowId}.json`);
+    writeFileSync(path, historyToJSON(history));
+    this.saved.push(path);
+  }
+
+  get count(): number {
+    return this.saved.length;
+  }
+
+  /** Replays every saved history with the current workflow code; returns the ones that failed, with their errors. */
+  async replayAll(): Promise<Array<{ workflowId: string; error: string }>> {
+    const histories = this.saved.map((path) => ({
+      workflowId: path.replace(/^.*\//, '').replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(readFileSync(path, 'utf8'))),
+    }));
+    const failures: Array<{ workflowId: string; error: string }> = [];
+    const bundle = sharedWorkflowBundle();
+    const options = bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() };
+    for await (const result of Worker.runReplayHistories(options, histories)) {
+      if (result.error) failures.push({ workflowId: result.workflowId, error: String(result.error) });
+    }
+    return failures;
+  }
+}

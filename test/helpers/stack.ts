@@ -1,0 +1,166 @@
+/**
+ * The whole system for e2e tests: a real Temporal dev server, the ACI emulator and flow-run
+ * workers — in-process (fast) or as `aci-flow worker` child processes (for SIGKILL tests).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { createFlowRunLogSink, type FlowRunLogSink } from '../../src/activities/logSink';
+import { createGateway } from '../../src/azure/credentials';
+import type { AciGateway } from '../../src/azure/gateway';
+import type { SecretResolver } from '../../src/config/secrets';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
+import { createFlowRunWorker, LOG_DIR_ENV, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
+import { startDevServer } from './temporal';
+
+export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
+export const TEST_RESOURCE_GROUP = 'aci-flow-test';
+const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export interface StackOptions {
+  /** Task queue of the workers (default 'e2e-pool'). */
+  workPool?: string;
+  emulator?: EmulatorOptions;
+}
+
+export interface InProcessWorkerOptions {
+  workPool?: string;
+  logSink?: FlowRunLogSink;
+  resolveSecret?: SecretResolver;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the worker printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  emulator: RunningEmulator;
+  /** A gateway to the emulator, for tests that look at Azure state themselves. */
+  gateway: AciGateway;
+  workPool: string;
+  /** Per-run log files of every worker of this stack. */
+  logDir: string;
+  /** Starts the in-process worker (one at a time); it runs until stopWorker() or close(). */
+  startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  /** `node bin/aci-flow.js worker --pool <workPool>` against this stack. */
+  spawnWorkerProcess(options?: { workPool?: string; env?: NodeJS.ProcessEnv }): WorkerProcess;
+  close(): Promise<void>;
+}
+
+/** The bundle globalSetup made; without it (a single file run outside jest's setup) workers bundle themselves. */
+export function sharedWorkflowBundle(): WorkflowBundle | undefined {
+  const codePath = process.env[WORKFLOW_BUNDLE_ENV];
+  return codePath ? { codePath } : undefined;
+}
+
+/** Worker state changes at INFO drown test output; keep warnings and errors. */
+function quietRuntimeLogs(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier stack in this test process.
+  }
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  quietRuntimeLogs();
+  const workPool = options.workPool ?? 'e2e-pool';
+  const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-logs-'));
+  const env = await startDevServer();
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator(options.emulator);
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
+  const gateway = createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem, pollIntervalMs: 200 });
+
+  let running: { worker: Worker; done: Promise<void> } | undefined;
+  const children = new Set<WorkerProcess>();
+
+  const stopWorker = async () => {
+    if (!running) return;
+    const { worker, done } = running;
+    running = undefined;
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await done;
+  };
+
+  return {
+    env,
+    client: env.client,
+    emulator,
+    gateway,
+    workPool,
+    logDir,
+    async startWorker(workerOptions = {}) {
+      if (running) throw new Error('An in-process worker is already running; call stopWorker() first.');
+      const worker = await createFlowRunWorker({
+        workPool: workerOptions.workPool ?? workPool,
+        connection: env.nativeConnection,
+        gateway,
+        logSink: workerOptions.logSink ?? createFlowRunLogSink({ logDir, output: () => undefined }),
+        resolveSecret: workerOptions.resolveSecret,
+        workflowBundle: sharedWorkflowBundle(),
+        shutdownGraceTime: '1 second',
+      });
+      running = { worker, done: worker.run() };
+      return worker;
+    },
+    stopWorker,
+    spawnWorkerProcess(spawnOptions = {}) {
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', spawnOptions.workPool ?? workPool],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            TEMPORAL_ADDRESS: env.address,
+            TEMPORAL_NAMESPACE: 'default',
+            ACI_FLOW_ARM_ENDPOINT: emulator.endpoint,
+            ACI_FLOW_ARM_CA_FILE: emulator.caCertPath,
+            [LOG_DIR_ENV]: logDir,
+            ...spawnOptions.env,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout?.on('data', (chunk) => (output += chunk));
+      child.stderr?.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+      const handle: WorkerProcess = {
+        child,
+        output: () => output,
+        exited,
+        async kill(signal) {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      };
+      children.add(handle);
+      void exited.then(() => children.delete(handle));
+      return handle;
+    },
+    async close() {
+      await stopWorker();
+      await Promise.all([...children].map((child) => child.kill('SIGKILL')));
+      await emulator.close();
+      await env.teardown();
+    },
+  };
+}
