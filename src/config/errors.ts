@@ -30,19 +30,20 @@ interface IssueLike {
   code: string;
   path: ReadonlyArray<PropertyKey>;
   message: string;
+  keys?: string[];
   errors?: IssueLike[][];
 }
 
 /**
- * One ConfigError for all of a zod error's issues. For a union, the branch that got
- * furthest explains the problem better than zod's generic "Invalid input".
+ * One ConfigError for all of a zod error's issues, worded for people: missing fields are
+ * "required", unknown keys are named. For a union, the branch that got furthest explains
+ * the problem better than zod's generic "Invalid input".
  */
 export function configErrorFromZod(error: { issues: readonly IssueLike[] }, fieldPrefix: string): ConfigError {
-  const lines = error.issues.flatMap((issue) => describeIssue(issue, []));
-  const [first, ...rest] = lines;
-  if (rest.length === 0) return new ConfigError(formatFieldPath(first.path, fieldPrefix), first.message);
-  const all = lines.map((line) => `${formatFieldPath(line.path, fieldPrefix)}: ${line.message}`).join('; ');
-  return new ConfigError(formatFieldPath(first.path, fieldPrefix), `${first.message} (all problems: ${all})`);
+  const [first, ...rest] = error.issues.flatMap((issue) => describeIssue(issue, []));
+  const also = rest.map((line) => `${formatFieldPath(line.path, fieldPrefix)}: ${line.message}`);
+  const problem = also.length > 0 ? `${first.message}; also ${also.join('; ')}` : first.message;
+  return new ConfigError(formatFieldPath(first.path, fieldPrefix), problem);
 }
 
 function describeIssue(issue: IssueLike, parent: PropertyKey[]): Array<{ path: PropertyKey[]; message: string }> {
@@ -51,5 +52,11 @@ function describeIssue(issue: IssueLike, parent: PropertyKey[]): Array<{ path: P
     const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
     if (closest.length > 0) return closest.flatMap((inner) => describeIssue(inner, path));
   }
-  return [{ path, message: issue.message }];
+  if (issue.code === 'unrecognized_keys' && issue.keys) {
+    return issue.keys.map((key) => ({ path: [...path, key], message: 'is not a known field here; check the spelling' }));
+  }
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    return [{ path, message: 'is required' }];
+  }
+  return [{ path, message: issue.message.replace(/^Invalid input: /, '') }];
 }

@@ -1,0 +1,123 @@
+import { ConfigError } from '../../../src/config/errors';
+import { JobConfigurationSchema, parseJobConfiguration } from '../../../src/config/jobConfiguration';
+import { defaultArmTemplate } from '../../../src/template/defaultArmTemplate';
+
+const REQUIRED = { resource_group_name: 'rg', subscription_id: '00000000-0000-0000-0000-000000000000' };
+
+describe('the job configuration schema', () => {
+  it("fills Prefect's defaults for everything but the resource group and subscription", () => {
+    expect(parseJobConfiguration(REQUIRED)).toEqual({
+      ...REQUIRED,
+      env: {},
+      labels: {},
+      image: 'prefecthq/prefect:3-latest',
+      entrypoint: '/opt/prefect/entrypoint.sh',
+      cpu: 1,
+      memory: 1,
+      stream_output: false,
+      task_start_timeout_seconds: 240,
+      task_watch_poll_interval: 5,
+      keep_container_group: false,
+      arm_template: defaultArmTemplate(),
+      arm_template_patches: [],
+      secret_env_names: [],
+    });
+  });
+
+  it.each(['resource_group_name', 'subscription_id'])('requires %s and names it', (field) => {
+    const input: Record<string, unknown> = { ...REQUIRED };
+    delete input[field];
+    expect(() => parseJobConfiguration(input)).toThrow(`job_configuration.${field}: is required`);
+  });
+
+  it('names the field holding a value of the wrong type', () => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, cpu: 'two' })).toThrow(/^job_configuration\.cpu: .*number/);
+    expect(() => parseJobConfiguration({ ...REQUIRED, task_start_timeout_seconds: 2.5 })).toThrow(
+      /^job_configuration\.task_start_timeout_seconds: /,
+    );
+    expect(() => parseJobConfiguration({ ...REQUIRED, subnet_ids: ['ok', 3] })).toThrow(/^job_configuration\.subnet_ids\[1\]: /);
+  });
+
+  it('rejects an unknown field, so a typo does not go unnoticed', () => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, cpus: 2 })).toThrow('job_configuration.cpus: is not a known field here');
+  });
+
+  it('accepts both kinds of image registry credentials', () => {
+    const password = { registry_url: 'r.example.com', username: 'u', password: 'secretref:REG' };
+    const identity = { registry_url: 'a.azurecr.io', identity: '/subscriptions/s/identity' };
+    expect(parseJobConfiguration({ ...REQUIRED, image_registry: password }).image_registry).toEqual(password);
+    expect(parseJobConfiguration({ ...REQUIRED, image_registry: identity }).image_registry).toEqual(identity);
+  });
+
+  it('names what an incomplete image registry lacks', () => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, image_registry: { registry_url: 'a.azurecr.io' } })).toThrow(
+      /^job_configuration\.image_registry\.identity: /,
+    );
+  });
+
+  it('requires a GPU SKU with a GPU count, and a count with a SKU', () => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, gpu_count: 1 })).toThrow(/^job_configuration\.gpu_sku: is required when gpu_count is set/);
+    expect(() => parseJobConfiguration({ ...REQUIRED, gpu_sku: 'V100' })).toThrow(/^job_configuration\.gpu_count: is required when gpu_sku is set/);
+    expect(parseJobConfiguration({ ...REQUIRED, gpu_count: 2, gpu_sku: 'V100' })).toMatchObject({ gpu_count: 2, gpu_sku: 'V100' });
+  });
+
+  it('rejects a label that cannot be an Azure tag name', () => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, labels: { 'prefect.io/flow': 'x' } })).toThrow(/^job_configuration\.labels\.prefect\.io\/flow: /);
+  });
+
+  it('rejects a malformed JSON-Patch operation, naming its index', () => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, arm_template_patches: [{ op: 'replace', path: '/a' }] })).toThrow(
+      /^job_configuration\.arm_template_patches\[0\]/,
+    );
+    expect(() => parseJobConfiguration({ ...REQUIRED, arm_template_patches: [{ op: 'jump', path: '/a' }] })).toThrow(
+      /^job_configuration\.arm_template_patches\[0\]/,
+    );
+    expect(() => parseJobConfiguration({ ...REQUIRED, arm_template_patches: [{ op: 'add', path: 'no-slash', value: 1 }] })).toThrow(
+      /^job_configuration\.arm_template_patches\[0\]\.path: must be a JSON pointer/,
+    );
+  });
+
+  describe('secrets by reference', () => {
+    it('rejects a literal PREFECT_API_KEY with a message that says how to pass it', () => {
+      const attempt = () => parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: 'pnu_abc123' } });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(
+        'env.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME so it never enters workflow history',
+      );
+    });
+
+    it('never repeats the literal secret in the error', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_AUTH_STRING: 'user:hunter2' } })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+      );
+    });
+
+    it('rejects literals in env vars listed in secret_env_names', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, env: { DB_PASSWORD: 'pw' }, secret_env_names: ['DB_PASSWORD'] })).toThrow(
+        /^job_configuration\.env\.DB_PASSWORD: env\.DB_PASSWORD holds a literal secret/,
+      );
+    });
+
+    it('rejects a literal registry password', () => {
+      expect(() =>
+        parseJobConfiguration({ ...REQUIRED, image_registry: { registry_url: 'r', username: 'u', password: 'pw' } }),
+      ).toThrow(/^job_configuration\.image_registry\.password: image_registry\.password holds a literal secret/);
+    });
+
+    it('rejects a malformed secret reference', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, env: { TOKEN: 'secretref:not valid' } })).toThrow(
+        /^job_configuration\.env\.TOKEN: "secretref:not valid" is not a valid secret reference/,
+      );
+    });
+
+    it('accepts references in secret variables and plain values elsewhere', () => {
+      const config = parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: 'secretref:PREFECT_API_KEY', LEVEL: 'info' } });
+      expect(config.env).toEqual({ PREFECT_API_KEY: 'secretref:PREFECT_API_KEY', LEVEL: 'info' });
+    });
+  });
+
+  it('is plain JSON, so it can travel as workflow input', () => {
+    const config = JobConfigurationSchema.parse({ ...REQUIRED, identities: ['/id'], command: ['a', 'b'] });
+    expect(JSON.parse(JSON.stringify(config))).toEqual(config);
+  });
+});

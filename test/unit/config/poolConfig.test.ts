@@ -1,0 +1,93 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import YAML from 'yaml';
+import { ConfigError } from '../../../src/config/errors';
+import { defaultBaseJobTemplate } from '../../../src/config/baseJobTemplate';
+import { loadPoolConfig, renderJobConfiguration } from '../../../src/config/poolConfig';
+import { prepareDeployment } from '../../../src/template/prepare';
+
+const EXAMPLES = resolve(__dirname, '../../../examples');
+const dir = mkdtempSync(join(tmpdir(), 'aci-flow-pool-'));
+
+function writeFile(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('loading work pool config files', () => {
+  it('loads the example YAML pool, whose defaults are enough to render a flow run', async () => {
+    const pool = await loadPoolConfig(join(EXAMPLES, 'pool.yaml'));
+    expect(pool.name).toBe('demo-pool');
+    const config = renderJobConfiguration(pool.base_job_template, {});
+    expect(config).toMatchObject({
+      subscription_id: '00000000-0000-0000-0000-000000000000',
+      resource_group_name: 'aci-flow-demo',
+      image: 'prefecthq/prefect:3-latest',
+    });
+  });
+
+  it('loads a work pool exported from Prefect for the ACI worker type unchanged', async () => {
+    const path = join(EXAMPLES, 'prefect-work-pool.json');
+    const exported = JSON.parse(readFileSync(path, 'utf8'));
+    const pool = await loadPoolConfig(path);
+    expect(pool.name).toBe('my-aci-pool');
+    expect(pool.base_job_template).toEqual(exported.base_job_template);
+
+    const config = renderJobConfiguration(pool.base_job_template, { command: 'prefect flow-run execute', cpu: 2 });
+    expect(config).toMatchObject({ cpu: 2, memory: 1, keep_container_group: false, resource_group_name: 'aci-flow-demo' });
+    expect(config).not.toHaveProperty('aci_credentials');
+    const prepared = prepareDeployment(config, { flowRunId: 'r1', flowName: 'etl', workflowId: 'flow-run-r1' });
+    expect(prepared.deploymentName).toBe('aci-flow-etl-r1');
+  });
+
+  it('loads a bare base job template, leaving the pool name to the caller', async () => {
+    const path = writeFile('template.yaml', YAML.stringify(defaultBaseJobTemplate()));
+    const pool = await loadPoolConfig(path);
+    expect(pool.name).toBeUndefined();
+    expect(pool.base_job_template).toEqual(defaultBaseJobTemplate());
+  });
+
+  it('reads JSON content from a file whose extension is neither .json nor .yaml', async () => {
+    const path = writeFile('pool.conf', { name: 'p', type: 'azure-container-instance', base_job_template: defaultBaseJobTemplate() });
+    expect((await loadPoolConfig(path)).name).toBe('p');
+  });
+
+  it('rejects a pool of another worker type, naming the file and field', async () => {
+    const path = writeFile('k8s.json', { name: 'p', type: 'kubernetes', base_job_template: defaultBaseJobTemplate() });
+    await expect(loadPoolConfig(path)).rejects.toThrow(`${path}: type: is "kubernetes", but aci-flow runs work pools of type "azure-container-instance"`);
+  });
+
+  it('names the file and the field when the base job template is incomplete', async () => {
+    const path = writeFile('partial.json', { name: 'p', base_job_template: { variables: { properties: {} } } });
+    await expect(loadPoolConfig(path)).rejects.toThrow(`${path}: base_job_template.job_configuration: is required`);
+  });
+
+  it('names the file and the placeholder path when a placeholder names no variable', async () => {
+    const template = defaultBaseJobTemplate();
+    template.job_configuration.image = '{{ imgae }}';
+    const path = writeFile('typo.yaml', YAML.stringify({ name: 'p', base_job_template: template }));
+    await expect(loadPoolConfig(path)).rejects.toThrow(
+      `${path}: base_job_template.job_configuration.image: placeholder {{ imgae }} names no variable`,
+    );
+  });
+
+  it('reports invalid YAML and invalid JSON with the file name', async () => {
+    const yamlPath = writeFile('bad.yaml', 'name: [unclosed');
+    await expect(loadPoolConfig(yamlPath)).rejects.toThrow(new RegExp(`^${yamlPath}: is not valid YAML`));
+    const jsonPath = writeFile('bad.json', '{ "name": ');
+    await expect(loadPoolConfig(jsonPath)).rejects.toThrow(new RegExp(`^${jsonPath}: is not valid JSON`));
+  });
+
+  it('rejects a file that is not a mapping', async () => {
+    const path = writeFile('list.yaml', '- a\n- b\n');
+    await expect(loadPoolConfig(path)).rejects.toThrow(new RegExp(`^${path}: must be a mapping`));
+  });
+
+  it('says when the file cannot be read', async () => {
+    const path = join(dir, 'missing.yaml');
+    await expect(loadPoolConfig(path)).rejects.toThrow(ConfigError);
+    await expect(loadPoolConfig(path)).rejects.toThrow(`${path}: cannot read the pool config file (ENOENT); check the path`);
+  });
+});
