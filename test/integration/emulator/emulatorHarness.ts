@@ -1,0 +1,159 @@
+/**
+ * What the emulator tests share: the real Azure SDK clients pointed at a running emulator,
+ * a raw HTTPS client for status codes and headers the SDKs hide, and template builders.
+ */
+import { request } from 'node:https';
+import type { TokenCredential } from '@azure/core-auth';
+import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
+import { ResourceManagementClient } from '@azure/arm-resources';
+import type { RunningEmulator } from '../../../src/emulator';
+
+export const SUBSCRIPTION_ID = '11111111-2222-3333-4444-555555555555';
+export const RESOURCE_GROUP = 'aci-flow-test';
+export const ACI_API_VERSION = '2023-05-01';
+export const RESOURCES_API_VERSION = '2025-03-01';
+
+/** Any token works against the emulator; the SDK's bearer policy only needs one. */
+export const staticTokenCredential: TokenCredential = {
+  getToken: async () => ({ token: 'emulator-test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+export interface SdkClients {
+  resources: ResourceManagementClient;
+  aci: ContainerInstanceManagementClient;
+}
+
+export function sdkClients(emulator: RunningEmulator, retryOptions?: { maxRetries?: number }): SdkClients {
+  const options = { endpoint: emulator.endpoint, tlsOptions: { ca: emulator.caCertPem }, retryOptions };
+  return {
+    resources: new ResourceManagementClient(staticTokenCredential, SUBSCRIPTION_ID, options),
+    aci: new ContainerInstanceManagementClient(staticTokenCredential, SUBSCRIPTION_ID, options),
+  };
+}
+
+export interface ContainerOptions {
+  image?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  secureEnv?: Record<string, string>;
+}
+
+/** A deployment template with one container group of one container named `main`. */
+export function containerGroupTemplate(groupName: string, container: ContainerOptions = {}): Record<string, unknown> {
+  return {
+    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+    contentVersion: '1.0.0.0',
+    resources: [
+      {
+        type: 'Microsoft.ContainerInstance/containerGroups',
+        apiVersion: ACI_API_VERSION,
+        name: groupName,
+        location: '[resourceGroup().location]',
+        tags: { 'managed-by': 'aci-flow' },
+        properties: {
+          osType: 'Linux',
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'main',
+              properties: {
+                image: container.image ?? 'docker.io/library/busybox:latest',
+                ...(container.command ? { command: container.command } : {}),
+                environmentVariables: [
+                  ...Object.entries(container.env ?? {}).map(([name, value]) => ({ name, value })),
+                  ...Object.entries(container.secureEnv ?? {}).map(([name, secureValue]) => ({ name, secureValue })),
+                ],
+                resources: { requests: { cpu: 1, memoryInGB: 1 } },
+              },
+            },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+export async function deploy(clients: SdkClients, deploymentName: string, template: Record<string, unknown>, parameters: Record<string, { value: unknown }> = {}) {
+  return clients.resources.deployments.beginCreateOrUpdateAndWait(
+    RESOURCE_GROUP,
+    deploymentName,
+    { properties: { mode: 'Incremental', template, parameters } },
+    { updateIntervalInMs: 50 },
+  );
+}
+
+/** Polls the group until its only container reaches `state` (or the timeout passes). */
+export async function waitForContainerState(clients: SdkClients, groupName: string, state: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, groupName);
+    const current = group.containers[0].instanceView?.currentState;
+    if (current?.state === state) return group;
+    if (Date.now() > deadline) throw new Error(`container of ${groupName} is ${current?.state ?? 'unknown'}, waited ${timeoutMs} ms for ${state}`);
+    await sleep(50);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: unknown;
+}
+
+/** One HTTPS request with the emulator's CA trusted; `auth: false` omits the bearer token. */
+export function rawRequest(
+  emulator: RunningEmulator,
+  method: string,
+  path: string,
+  options: { body?: string | Buffer; auth?: boolean; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
+  const url = new URL(path, emulator.endpoint);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        ca: emulator.caCertPem,
+        headers: {
+          ...(options.auth === false ? {} : { Authorization: 'Bearer raw-test-token' }),
+          ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+export function armPath(suffix: string, apiVersion = ACI_API_VERSION): string {
+  return `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/${suffix}?api-version=${apiVersion}`;
+}
+
+export function groupPath(groupName: string, suffix = ''): string {
+  return armPath(`Microsoft.ContainerInstance/containerGroups/${groupName}${suffix}`);
+}
+
+export function deploymentPath(deploymentName: string, suffix = ''): string {
+  return armPath(`Microsoft.Resources/deployments/${deploymentName}${suffix}`, RESOURCES_API_VERSION);
+}
