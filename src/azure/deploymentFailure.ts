@@ -4,8 +4,25 @@
  * generic DeploymentFailed wrapping the real error) and, with the resource it concerns, on the
  * failed deployment operations. This module reads both and returns the most specific error.
  */
-import type { DeploymentOperation, ResourceManagementClient } from '@azure/arm-resources';
-import { AzureError, fromArmErrorBody, httpStatusFromName, type ArmErrorBody, type AzureErrorContext } from './errors';
+import type { DeploymentExtended, DeploymentOperation } from '@azure/arm-resources';
+import {
+  AzureError,
+  fromArmErrorBody,
+  httpStatusFromName,
+  innermostArmError,
+  type ArmErrorBody,
+  type AzureErrorContext,
+} from './errors';
+
+/** The two reads this module needs; ResourceManagementClient provides them. */
+export interface DeploymentReader {
+  deployments: {
+    get(resourceGroupName: string, deploymentName: string, options?: { abortSignal?: AbortSignal }): Promise<DeploymentExtended>;
+  };
+  deploymentOperations: {
+    list(resourceGroupName: string, deploymentName: string, options?: { abortSignal?: AbortSignal }): AsyncIterable<DeploymentOperation>;
+  };
+}
 
 const FAILED_STATES = new Set(['Failed', 'Canceled']);
 
@@ -16,7 +33,7 @@ function operationError(operation: DeploymentOperation): ArmErrorBody | undefine
 }
 
 async function firstFailedOperation(
-  client: ResourceManagementClient,
+  client: DeploymentReader,
   resourceGroupName: string,
   deploymentName: string,
   abortSignal: AbortSignal | undefined,
@@ -34,12 +51,15 @@ async function firstFailedOperation(
   return undefined;
 }
 
+/** Codes that only say "something inside failed"; the operations hold the real cause. */
+const GENERIC_CODES = new Set(['DeploymentFailed', 'ResourceDeploymentFailure', 'Conflict', 'BadRequest']);
+
 /**
  * The real error of a failed deployment, or `undefined` when the deployment did not fail
  * (then the original error is the one to report). Throws AzureError if Azure cannot be read.
  */
 export async function readDeploymentFailure(
-  client: ResourceManagementClient,
+  client: DeploymentReader,
   resourceGroupName: string,
   deploymentName: string,
   context: AzureErrorContext,
@@ -49,12 +69,21 @@ export async function readDeploymentFailure(
   const state = deployment.properties?.provisioningState;
   if (!state || !FAILED_STATES.has(state)) return undefined;
 
-  const failedOperation = await firstFailedOperation(client, resourceGroupName, deploymentName, abortSignal);
+  const deploymentError = deployment.properties?.error;
+  const specific = deploymentError?.code && !GENERIC_CODES.has(innermostArmError(deploymentError).code ?? '');
+  if (deploymentError && specific) return fromArmErrorBody(deploymentError, context);
+
+  // The summary is generic: spend one more read on the operations, which name the cause.
+  const failedOperation = await firstFailedOperation(client, resourceGroupName, deploymentName, abortSignal).catch(
+    (err: unknown) => {
+      if (deploymentError?.code) return undefined;
+      throw err;
+    },
+  );
   if (failedOperation) {
     const { error, statusCode, target } = failedOperation;
     return fromArmErrorBody({ ...error, target: error.target ?? target }, context, { statusCode });
   }
-  const deploymentError = deployment.properties?.error;
   if (deploymentError?.code) return fromArmErrorBody(deploymentError, context);
   return new AzureError({
     code: state === 'Canceled' ? 'DeploymentCanceled' : 'DeploymentFailed',
