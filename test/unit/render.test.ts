@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { mergeRunValues, parseSetFlags } from '../../src/client/runValues';
+import { ConfigError } from '../../src/config/errors';
+
+const ROOT = resolve(__dirname, '../..');
+const EXAMPLE_POOL = join(ROOT, 'examples/pool.yaml');
+const RUN_ID = '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab';
+const dir = mkdtempSync(join(tmpdir(), 'aci-flow-render-'));
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function aciFlow(...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', [join(ROOT, 'bin/aci-flow.js'), ...args], { cwd: ROOT });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const containerOf = (body: Json): Json => body.properties.template.resources[0].properties.containers[0].properties;
+
+describe('aci-flow render', () => {
+  it('prints a valid ARM deployment body for the example pool config', async () => {
+    const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--flow', 'ETL: nightly', '--run-id', RUN_ID);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const body = JSON.parse(result.stdout);
+    expect(body).toMatchObject({
+      deploymentName: `aci-flow-etl-nightly-${RUN_ID}`,
+      containerGroupName: `etl-nightly-${RUN_ID}`,
+      containerName: 'etl-nightly',
+      resourceGroupName: 'aci-flow-demo',
+      subscriptionId: '00000000-0000-0000-0000-000000000000',
+      properties: {
+        mode: 'Incremental',
+        parameters: { container_group_name: { value: `etl-nightly-${RUN_ID}` }, container_name: { value: 'etl-nightly' } },
+      },
+    });
+    const template = body.properties.template;
+    expect(template.$schema).toMatch(/deploymentTemplate\.json#$/);
+    expect(template.resources[0]).toMatchObject({
+      type: 'Microsoft.ContainerInstance/containerGroups',
+      name: "[parameters('container_group_name')]",
+      tags: { 'managed-by': 'aci-flow', 'aci-flow-flow-run-id': RUN_ID },
+    });
+    expect(template.parameters).toHaveProperty('container_group_name');
+    expect(template.parameters).toHaveProperty('container_name');
+    expect(containerOf(body).image).toBe('prefecthq/prefect:3-latest');
+  });
+
+  it('applies --set values with their types and splits a quoted command', async () => {
+    const result = await aciFlow(
+      'render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID,
+      '--set', 'cpu=2', '--set', 'memory=3.5', '--set', `command=python -m etl --title "big load"`,
+      '--set', 'env.PREFECT_API_KEY=secretref:PREFECT_API_KEY', '--set', 'gpu_count=1', '--set', 'gpu_sku=V100',
+    );
+    expect(result.code).toBe(0);
+    const container = containerOf(JSON.parse(result.stdout));
+    expect(container.resources.requests).toEqual({ cpu: 2, memoryInGB: 3.5, gpu: { count: 1, sku: 'V100' } });
+    expect(container.command).toEqual(['/opt/prefect/entrypoint.sh', 'python', '-m', 'etl', '--title', 'big load']);
+    expect(container.environmentVariables).toContainEqual({ name: 'PREFECT_API_KEY', secureValue: 'secretref:PREFECT_API_KEY' });
+  });
+
+  it('reads --values from a YAML file, with --set winning over it', async () => {
+    const values = join(dir, 'values.yaml');
+    writeFileSync(values, 'image: python:3.12\ncpu: 4\nentrypoint: null\ncommand: python -c "print(1)"\n');
+    const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID, '--values', values, '--set', 'cpu=0.5');
+    expect(result.code).toBe(0);
+    const container = containerOf(JSON.parse(result.stdout));
+    expect(container).toMatchObject({ image: 'python:3.12', command: ['python', '-c', 'print(1)'] });
+    expect(container.resources.requests.cpu).toBe(0.5);
+  });
+
+  it('makes up a UUID flow run id when none is given', async () => {
+    const first = JSON.parse((await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--flow', 'etl')).stdout);
+    const second = JSON.parse((await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--flow', 'etl')).stdout);
+    expect(first.containerGroupName).toMatch(/^etl-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(second.containerGroupName).not.toBe(first.containerGroupName);
+  });
+
+  it('prints the same document with --json', async () => {
+    const plain = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID);
+    const json = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID, '--json');
+    expect(json.stdout).toBe(plain.stdout);
+  });
+
+  it.each([
+    [['--set', 'cpus=2'], /^aci-flow: cpus: is not a variable of this work pool/],
+    [['--set', 'cpu=two'], /^aci-flow: cpu: expected number, got string "two"/],
+    [['--set', 'env.PREFECT_API_KEY=pnu_literal'], /env\.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME/],
+    [['--set', 'command=python a.py | tee out'], /^aci-flow: command: uses the shell operator "\|"/],
+    [['--set', 'arm_template_patches=[{"op":"remove","path":"/resources/9"}]'], /^aci-flow: arm_template_patches\[0\]: remove at \/resources\/9 does not apply/],
+    [['--set', 'subnet_ids=[unclosed'], /^aci-flow: --set subnet_ids: is not valid JSON\/YAML/],
+    [['--set', 'novalue'], /^aci-flow: --set novalue: must look like key=value/],
+    [['--run-id', '***'], /^aci-flow: flowRunId: "\*\*\*" has no letter or digit/],
+  ])('exits 2 naming the field for bad input %j, printing no deployment', async (args, message) => {
+    const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('never prints a literal secret it rejects', async () => {
+    const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--set', 'env.PREFECT_API_KEY=pnu_topsecret');
+    expect(result.code).toBe(2);
+    expect(result.stderr + result.stdout).not.toContain('pnu_topsecret');
+  });
+
+  it('exits 2 naming the file and field for a bad pool config', async () => {
+    const path = join(dir, 'bad-pool.json');
+    writeFileSync(path, JSON.stringify({ name: 'p', type: 'azure-container-instance', base_job_template: { job_configuration: {} } }));
+    const result = await aciFlow('render', '--pool-config', path);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${path}: base_job_template.variables: is required`);
+  });
+
+  it('exits 2 when the pool config file does not exist', async () => {
+    const result = await aciFlow('render', '--pool-config', join(dir, 'nope.yaml'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/nope\.yaml: cannot read the pool config file \(ENOENT\)/);
+  });
+
+  it('exits 2 with usage help when --pool-config is missing', async () => {
+    const result = await aciFlow('render');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/required option '--pool-config <file>' not specified/);
+  });
+});
+
+describe('per-run values from --set flags', () => {
+  it('parse YAML scalars and JSON collections, and keep other text as text', () => {
+    expect(
+      parseSetFlags([
+        'cpu=2',
+        'memory=1.5',
+        'stream_output=true',
+        'command=python -m etl',
+        'name=key: value',
+        'subnet_ids=["/a","/b"]',
+        'env={"A":"1"}',
+        'image=',
+        'gpu_sku=V100',
+        'entrypoint=null',
+      ]),
+    ).toEqual({
+      cpu: 2,
+      memory: 1.5,
+      stream_output: true,
+      command: 'python -m etl',
+      name: 'key: value',
+      subnet_ids: ['/a', '/b'],
+      env: { A: '1' },
+      image: null,
+      gpu_sku: 'V100',
+      entrypoint: null,
+    });
+  });
+
+  it('nest dotted keys and keep everything after the first equals sign', () => {
+    expect(parseSetFlags(['env.URL=http://x/?a=b', 'env.LEVEL=debug'])).toEqual({ env: { URL: 'http://x/?a=b', LEVEL: 'debug' } });
+  });
+
+  it('reject a flag without a key, naming it', () => {
+    expect(() => parseSetFlags(['=3'])).toThrow(ConfigError);
+    expect(() => parseSetFlags(['a..b=1'])).toThrow('--set a..b=1: "a..b" is not a valid key');
+  });
+
+  it('merge over a values file key by key', () => {
+    expect(mergeRunValues({ cpu: 1, env: { A: '1', B: '2' } }, { env: { B: 'x' } })).toEqual({ cpu: 1, env: { A: '1', B: 'x' } });
+  });
+});
