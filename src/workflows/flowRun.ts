@@ -8,6 +8,7 @@ import {
   ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -89,6 +90,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   let failure: FailedOutcome | undefined;
   try {
     exitCode = await containerWork.run(async () => {
+      // Cancelled before anything exists in Azure: nothing to deploy, nothing to clean up but a no-op delete.
+      if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled before deployment');
       // Not cancellable: a deployment cut short could still create the group after cleanup ran.
       const deployed = await CancellationScope.nonCancellable(() =>
         deploy({ ...input, workflowId: workflowInfo().workflowId }),

@@ -5,7 +5,17 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailureTypes } from '../../src/workflows/definitions';
-import { groupsOf, HistoryRecorder, readRunLog, runFailure, startTestFlowRun, status } from '../helpers/flowRuns';
+import {
+  groupsOf,
+  HistoryRecorder,
+  readableHistory,
+  readRunLog,
+  runFailure,
+  startTestFlowRun,
+  status,
+  uniqueRunId,
+  waitForStatus,
+} from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
@@ -42,6 +52,111 @@ describe('flow-run outcome table', () => {
     expect(readRunLog(stack, run.flowRunId)).toEqual(['one', 'two']);
     expect(groupsOf(stack, final.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
     await histories.save(run.handle);
+  });
+
+  it('exit 0 with keep_container_group: completes and stops the container group instead of deleting it', async () => {
+    const run = await startTestFlowRun(stack, { values: { command: "sh -c 'echo kept'", keep_container_group: true } });
+    const result = await run.handle.result();
+    expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    expect((await status(run.handle)).cleanup).toEqual({ state: 'stopped' });
+    expect(groupsOf(stack, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: false, stopped: true })]);
+    await histories.save(run.handle);
+  });
+
+  it('never starts within the timeout: ends TimedOut with "Timed out after N seconds", the last state and event, and deletes the group', async () => {
+    const run = await startTestFlowRun(stack, {
+      values: { image: 'example/never-starts:1', command: "sh -c 'echo never'", task_start_timeout_seconds: 2 },
+    });
+    const failure = await runFailure(run.handle);
+    expect(failure.type).toBe(FailureTypes.startTimeout);
+    expect(failure.message).toMatch(/^Timed out after 2 seconds waiting for container \S+ \(group \S+\) to start; last state: Waiting\b.*; last event: .+/);
+    const final = await status(run.handle);
+    expect(final).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
+    expect(groupsOf(stack, final.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
+    await histories.save(run.handle);
+  });
+
+  it("image cannot be pulled: fails fast and non-retryably with Azure's code and message, leaving no group", async () => {
+    const started = Date.now();
+    const run = await startTestFlowRun(stack, { values: { image: 'registry.example/does-not-exist:1', command: 'echo hi' } });
+    const failure = await runFailure(run.handle);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(failure.type).toBe('InaccessibleImage');
+    expect(failure.message).toContain('InaccessibleImage');
+    expect(failure.message).toContain('does-not-exist');
+    const final = await status(run.handle);
+    expect(final.phase).toBe('Failed');
+    expect(groupsOf(stack, final.containerGroupName).every((group) => group.deleted)).toBe(true);
+    await histories.save(run.handle);
+  });
+
+  it("quota exceeded: fails fast and non-retryably with Azure's quota code", async () => {
+    const run = await startTestFlowRun(stack, { flowName: 'quota-flow', values: { command: 'echo hi' } });
+    stack.emulator.setFaults({ quotaExceeded: { name: 'quota-flow' } });
+    try {
+      const failure = await runFailure(run.handle);
+      expect(failure.type).toMatch(/quota/i);
+      const final = await status(run.handle);
+      expect(final.phase).toBe('Failed');
+      expect(groupsOf(stack, final.containerGroupName).every((group) => group.deleted)).toBe(true);
+    } finally {
+      stack.emulator.setFaults({ quotaExceeded: undefined });
+    }
+    await histories.save(run.handle);
+  });
+
+  it('group deleted by someone else mid-run: fails with "container group disappeared" (exit code unknown)', async () => {
+    const run = await startTestFlowRun(stack, { flowName: 'vanishing-flow', values: { command: "sh -c 'echo up; sleep 30'" } });
+    await waitForStatus(run.handle, (current) => current.phase === 'Running');
+    stack.emulator.setFaults({ vanish: { afterMs: 0, match: { name: 'vanishing-flow' } } });
+    try {
+      const failure = await runFailure(run.handle);
+      const final = await status(run.handle);
+      expect(failure).toMatchObject({
+        type: FailureTypes.groupDisappeared,
+        message: `Container group ${final.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
+      });
+      expect(final).toMatchObject({ phase: 'Failed', cleanup: { state: 'deleted' } });
+      expect(final.exitCode).toBeUndefined();
+    } finally {
+      stack.emulator.setFaults({ vanish: undefined });
+    }
+    await histories.save(run.handle);
+  });
+
+  it('starting the same flow run twice: one workflow, one container group', async () => {
+    const flowRunId = uniqueRunId('twice');
+    const values = { command: "sh -c 'echo once; sleep 1'" };
+    const first = await startTestFlowRun(stack, { flowRunId, values });
+    const second = await startTestFlowRun(stack, { flowRunId, values });
+    expect(second.alreadyStarted).toBe(true);
+    expect((await second.handle.describe()).runId).toBe((await first.handle.describe()).runId);
+    const result = await first.handle.result();
+    const third = await startTestFlowRun(stack, { flowRunId, values });
+    expect(third.alreadyStarted).toBe(true);
+    expect(groupsOf(stack, result.containerGroupName)).toHaveLength(1);
+    expect(readRunLog(stack, flowRunId)).toEqual(['once']);
+    await histories.save(first.handle);
+  });
+
+  it('secrets by reference: the container gets the value, history and search attributes never do', async () => {
+    const secret = `s3cr3t-${uniqueRunId('value')}`;
+    process.env.TEST_SECRET = secret;
+    try {
+      const run = await startTestFlowRun(stack, {
+        values: { command: "sh -c 'echo \"key=$PREFECT_API_KEY\"'", env: { PREFECT_API_KEY: 'secretref:TEST_SECRET' } },
+      });
+      await run.handle.result();
+      expect(readRunLog(stack, run.flowRunId)).toEqual([`key=${secret}`]);
+      const history = await readableHistory(run.handle);
+      expect(history).toContain('secretref:TEST_SECRET');
+      expect(history).not.toContain(secret);
+      const description = await run.handle.describe();
+      expect(JSON.stringify(description.raw)).not.toContain(secret);
+      await histories.save(run.handle);
+    } finally {
+      delete process.env.TEST_SECRET;
+    }
   });
 
   it('replays every recorded history with the current workflow code', async () => {

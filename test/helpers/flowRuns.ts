@@ -96,6 +96,25 @@ export function groupsOf(stack: Stack, containerGroupName: string) {
   return stack.emulator.containerGroups().filter((group) => group.name === containerGroupName);
 }
 
+/**
+ * A run's history as searchable text, every payload decoded: what anyone with access to
+ * the Temporal cluster (or its UI) could read.
+ */
+export async function readableHistory(handle: WorkflowHandle): Promise<string> {
+  const json = JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
+  const decode = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(decode);
+    if (typeof node !== 'object' || node === null) return node;
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [
+        key,
+        key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : decode(value),
+      ]),
+    );
+  };
+  return JSON.stringify(decode(json));
+}
+
 /** Saves finished runs' histories so the file's last test can replay them against the current workflow code. */
 export class HistoryRecorder {
   private readonly saved: string[] = [];
