@@ -75,11 +75,35 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: { GET: { kind: 'deployments.deleteResult', handle: () => ({ status: 204 }) } },
     },
     {
-      pattern: [...DEPLOYMENT, 'operations'],
+      pattern: [...RG, 'providers', 'Microsoft.Resources', 'deployments'],
+      methods: {
+        GET: {
+          kind: 'deployments.list',
+          handle: ({ params }) => ({ status: 200, body: { value: state.listDeployments(params.subscriptionId, params.resourceGroup).map(deploymentView) } }),
+        },
+      },
+    },
+    {
+      // the published API serves deployment operations without the provider segment
+      pattern: [...RG, 'deployments', ':name', 'operations'],
       methods: {
         GET: {
           kind: 'deployments.operations',
-          handle: ({ params }) => ({ status: 200, body: deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.name)) }),
+          handle: ({ params }) => ({ status: 200, body: { value: deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.name)) } }),
+        },
+      },
+    },
+    {
+      pattern: [...RG, 'deployments', ':name', 'operations', ':operationId'],
+      methods: {
+        GET: {
+          kind: 'deployments.operations',
+          handle: ({ params }) => {
+            const operations = deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.name));
+            const operation = operations.find((op) => op.operationId.toLowerCase() === params.operationId.toLowerCase());
+            if (!operation) throw new ArmError(404, 'DeploymentOperationNotFound', `Operation '${params.operationId}' of deployment '${params.name}' could not be found.`);
+            return { status: 200, body: operation };
+          },
         },
       },
     },

@@ -65,24 +65,22 @@ export function deploymentView(record: DeploymentRecord): Record<string, unknown
   };
 }
 
-export function deploymentOperationsView(record: DeploymentRecord): Record<string, unknown> {
+export function deploymentOperationsView(record: DeploymentRecord): Array<{ operationId: string } & Record<string, unknown>> {
   const id = deploymentId(record);
-  return {
-    value: record.operations.map((op) => ({
-      id: `${id}/operations/${op.operationId}`,
-      operationId: op.operationId,
-      properties: {
-        provisioningOperation: 'Create',
-        provisioningState: op.provisioningState,
-        timestamp: op.timestamp,
-        duration: isoDuration((record.finishedAt ?? Date.now()) - record.startedAt),
-        trackingId: record.correlationId,
-        statusCode: op.statusCode,
-        ...(op.error ? { statusMessage: { status: 'Failed', error: op.error } } : {}),
-        targetResource: { id: op.resourceId, resourceType: 'Microsoft.ContainerInstance/containerGroups', resourceName: op.resourceName },
-      },
-    })),
-  };
+  return record.operations.map((op) => ({
+    id: `${id}/operations/${op.operationId}`,
+    operationId: op.operationId,
+    properties: {
+      provisioningOperation: 'Create',
+      provisioningState: op.provisioningState,
+      timestamp: op.timestamp,
+      duration: isoDuration((record.finishedAt ?? Date.now()) - record.startedAt),
+      trackingId: record.correlationId,
+      statusCode: op.statusCode,
+      ...(op.error ? { statusMessage: { status: 'Failed', error: op.error } } : {}),
+      targetResource: { id: op.resourceId, resourceType: 'Microsoft.ContainerInstance/containerGroups', resourceName: op.resourceName },
+    },
+  }));
 }
 
 function isoDuration(ms: number): string {

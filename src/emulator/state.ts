@@ -119,6 +119,12 @@ export class EmulatorState {
     return record;
   }
 
+  listDeployments(subscriptionId: string, resourceGroup: string): DeploymentRecord[] {
+    this.requireResourceGroup(resourceGroup);
+    const prefix = keyOf(subscriptionId, resourceGroup, '');
+    return [...this.deployments.entries()].filter(([key]) => key.startsWith(prefix)).map(([, record]) => record);
+  }
+
   /** Removes the record only; the resources it created stay, as in Azure. */
   deleteDeployment(subscriptionId: string, resourceGroup: string, name: string): boolean {
     this.requireResourceGroup(resourceGroup);
