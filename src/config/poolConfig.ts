@@ -133,7 +133,7 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
   for (const name of usable) {
     const schema = variables.properties[name];
     const fallback = isPlainObject(schema) ? schema.default : undefined;
-    const value = overrides[name] !== undefined ? overrides[name] : fallback;
+    const value = layered(name, fallback, overrides[name]);
     if (value === undefined) continue;
     if (isPrefectBlockReference(value)) {
       throw new ConfigError(name, 'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run');
@@ -152,6 +152,19 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
   for (const ignored of IGNORED_PREFECT_VARIABLES) delete jobConfiguration[ignored];
   const filled = fillPlaceholders(jobConfiguration, values, new Set(declared));
   return parseJobConfiguration(filled);
+}
+
+/**
+ * A per-run value replaces the default, except for the maps that layer naturally: per-run
+ * `env` and `labels` entries are added to the pool's (a null entry still removes one), so
+ * `--set env.LOG_LEVEL=debug` keeps the pool's PREFECT_API_URL.
+ */
+const MERGED_VARIABLES: readonly string[] = ['env', 'labels'];
+
+function layered(name: string, fallback: unknown, override: unknown): unknown {
+  if (override === undefined) return fallback;
+  if (MERGED_VARIABLES.includes(name) && isPlainObject(fallback) && isPlainObject(override)) return { ...fallback, ...override };
+  return override;
 }
 
 function isPrefectBlockReference(value: unknown): boolean {

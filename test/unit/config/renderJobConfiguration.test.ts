@@ -133,6 +133,24 @@ describe('placeholders', () => {
     expect(config.cpu).toBe(1);
   });
 
+  it('add per-run env and labels entries to the pool defaults instead of replacing them', () => {
+    const base = template(
+      { env: '{{ env }}', labels: '{{ labels }}' },
+      {
+        env: { type: 'object', default: { PREFECT_API_URL: 'http://api', DROP_ME: 'x' } },
+        labels: { type: 'object', default: { team: 'data' } },
+      },
+    );
+    const config = renderJobConfiguration(base, { env: { LOG_LEVEL: 'debug', DROP_ME: null }, labels: { run: 'nightly' } });
+    expect(config.env).toEqual({ PREFECT_API_URL: 'http://api', DROP_ME: null, LOG_LEVEL: 'debug' });
+    expect(config.labels).toEqual({ team: 'data', run: 'nightly' });
+  });
+
+  it('replace other defaults with the per-run value', () => {
+    const base = template({ subnet_ids: '{{ nets }}' }, { nets: { type: 'array', default: ['/a', '/b'] } });
+    expect(renderJobConfiguration(base, { nets: ['/c'] }).subnet_ids).toEqual(['/c']);
+  });
+
   it('use the variable default when no override is given', () => {
     const config = renderJobConfiguration(template({ memory: '{{ memory }}' }, { memory: { type: 'number', default: 8 } }), {});
     expect(config.memory).toBe(8);
