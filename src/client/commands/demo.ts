@@ -48,6 +48,9 @@ export function register(program: Command): void {
       } finally {
         process.off('SIGINT', onInterrupt);
         process.off('SIGTERM', onInterrupt);
+        // Everything the demo started is closed by now, but the Temporal native runtime can take
+        // several more seconds to wind down its threads; nothing is left to wait for.
+        setTimeout(() => process.exit(), 1_000).unref();
       }
     });
   withUsageExitCode(command);

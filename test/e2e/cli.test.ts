@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ExitCodes } from '../../src/client/output';
+import { workflowIdForFlowRun } from '../../src/workflows/definitions';
+import { startStack, type Stack } from '../helpers/stack';
+import { runCli } from './cliProcess';
+
+const POOL_CONFIG = 'examples/pool.yaml';
+
+describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
+  let stack: Stack;
+  let env: NodeJS.ProcessEnv;
+  const cli = (...args: string[]) => runCli(args, env);
+  const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    await stack.startWorker();
+    env = { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: 'default', ACI_FLOW_LOG_DIR: stack.logDir, ACI_FLOW_POOL_CONFIG: '' };
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function waitForPhase(flowRunId: string, phase: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const result = await cli('status', flowRunId, '--json');
+      if (result.code === 0 && JSON.parse(result.stdout).phase === phase) return;
+      if (Date.now() > deadline) throw new Error(`flow run ${flowRunId} did not reach ${phase}: ${result.stdout}${result.stderr}`);
+      await sleep(500);
+    }
+  }
+
+  it('lists every command in --help and exits 0', async () => {
+    const result = await cli('--help');
+    expect(result.code).toBe(0);
+    for (const command of ['start', 'cancel', 'status', 'list', 'logs', 'worker', 'emulator', 'demo']) {
+      expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
+  });
+
+  it('start, logs, status and list follow one flow run from start to completion', async () => {
+    const flowRunId = uniqueId('cli-ok');
+    const started = await cli(
+      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'cli-etl', '--run-id', flowRunId,
+      '--set', `command=sh -c 'echo first; sleep 1; echo second'`, '--set', 'stream_output=true', '--json',
+    );
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    expect(JSON.parse(started.stdout)).toEqual({
+      flowRunId,
+      workflowId: workflowIdForFlowRun(flowRunId),
+      workPool: stack.workPool,
+      alreadyStarted: false,
+    });
+
+    const logs = await cli('logs', flowRunId, '--follow');
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toBe('first\nsecond\n');
+
+    const status = await cli('status', flowRunId, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      flowRunId,
+      flowName: 'cli-etl',
+      workPool: stack.workPool,
+      phase: 'Completed',
+      exitCode: 0,
+      containerGroupName: `cli-etl-${flowRunId}`,
+      resourceGroupName: 'aci-flow-demo',
+    });
+    const human = await cli('status', flowRunId);
+    expect(human.stdout).toMatch(/^Phase\s+Completed$/m);
+
+    const listed = await cli('list', '--pool', stack.workPool, '--phase', 'Completed', '--json');
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ flowRunId, phase: 'Completed', workflowStatus: 'COMPLETED', exitCode: 0 })]),
+    );
+    const table = await cli('list', '--pool', stack.workPool);
+    expect(table.stdout).toMatch(new RegExp(`^${flowRunId}\\s+cli-etl\\s+${stack.workPool}\\s+Completed\\s+0\\s`, 'm'));
+  });
+
+  it('start with the same run id again reports the existing run instead of starting a second one', async () => {
+    const flowRunId = uniqueId('cli-twice');
+    const args = ['start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'twice', '--run-id', flowRunId, '--json'];
+    const first = await cli(...args, '--set', `command=sh -c 'sleep 2'`);
+    const second = await cli(...args, '--set', `command=sh -c 'sleep 2'`);
+    expect(JSON.parse(first.stdout).alreadyStarted).toBe(false);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout).alreadyStarted).toBe(true);
+    const executions = [];
+    for await (const execution of stack.client.workflow.list({ query: `WorkflowId = '${workflowIdForFlowRun(flowRunId)}'` })) {
+      executions.push(execution);
+    }
+    expect(executions).toHaveLength(1);
+  });
+
+  it('start --wait exits 1 and shows the exit code when the container fails', async () => {
+    const flowRunId = uniqueId('cli-fail');
+    const result = await cli(
+      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'failing', '--run-id', flowRunId,
+      '--set', `command=sh -c 'echo about to fail; exit 3'`, '--wait',
+    );
+    expect(result.code).toBe(ExitCodes.failure);
+    expect(result.stdout).toMatch(/^Phase\s+Failed$/m);
+    expect(result.stdout).toMatch(/^Exit code\s+3$/m);
+    expect(result.stderr).toContain(`flow run ${flowRunId} ended Failed`);
+  });
+
+  it('cancel stops a running flow run, which ends Cancelled; a second cancel exits 1', async () => {
+    const flowRunId = uniqueId('cli-cancel');
+    await cli(
+      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'long', '--run-id', flowRunId,
+      '--set', `command=sh -c 'sleep 120'`,
+    );
+    await waitForPhase(flowRunId, 'Running');
+    const cancelled = await cli('cancel', flowRunId, '--reason', 'test cancels it');
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain(`Cancel requested for flow run ${flowRunId}`);
+    await waitForPhase(flowRunId, 'Cancelled');
+    const again = await cli('cancel', flowRunId);
+    expect(again.code).toBe(ExitCodes.failure);
+    expect(again.stderr).toContain('has already finished');
+  });
+
+  it('rejects a variable the pool does not have with exit 2, naming it, and starts nothing', async () => {
+    const flowRunId = uniqueId('cli-bad');
+    const result = await cli(
+      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'etl', '--run-id', flowRunId, '--set', 'imagee=busybox',
+    );
+    expect(result.code).toBe(ExitCodes.usage);
+    expect(result.stderr).toMatch(/imagee: is not a variable of this work pool/);
+    await expect(stack.client.workflow.getHandle(workflowIdForFlowRun(flowRunId)).describe()).rejects.toThrow(WorkflowNotFoundError);
+  });
+
+  it('rejects a literal secret in the environment with exit 2 before anything starts', async () => {
+    const result = await cli(
+      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'etl', '--run-id', uniqueId('cli-secret'),
+      '--set', 'env={"PREFECT_API_KEY": "pnu_literal_value"}',
+    );
+    expect(result.code).toBe(ExitCodes.usage);
+    expect(result.stderr).toContain('PREFECT_API_KEY');
+    expect(result.stderr).not.toContain('pnu_literal_value');
+  });
+
+  it('exits 2 when no pool config is given by flag or environment', async () => {
+    const result = await cli('start', '--flow', 'etl');
+    expect(result.code).toBe(ExitCodes.usage);
+    expect(result.stderr).toContain('--pool-config <file> is required');
+  });
+
+  it('exits 2 when a required option is missing', async () => {
+    const result = await cli('start', '--pool-config', POOL_CONFIG);
+    expect(result.code).toBe(ExitCodes.usage);
+    expect(result.stderr).toContain("required option '--flow <name>' not specified");
+  });
+
+  it.each([['status'], ['cancel'], ['logs']])('%s of an unknown run exits 3 with a clear message', async (command) => {
+    const result = await cli(command, 'no-such-run');
+    expect(result.code).toBe(ExitCodes.notFound);
+    expect(result.stderr).toContain('flow run "no-such-run" not found in namespace "default"');
+  });
+});
