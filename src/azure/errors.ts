@@ -36,6 +36,8 @@ export interface AzureErrorFields {
   target?: string;
   context?: AzureErrorContext;
   cause?: unknown;
+  /** Replaces the kind's generic advice when the cause is known more precisely. */
+  nextStep?: string;
 }
 
 export class AzureError extends Error {
@@ -91,7 +93,7 @@ function composeMessage(fields: AzureErrorFields): string {
     : '';
   const status = fields.statusCode === undefined ? '' : ` (HTTP ${fields.statusCode})`;
   const target = fields.target ? ` [target: ${fields.target}]` : '';
-  return `${where}${fields.code}${status}: ${fields.azureMessage}${target} — ${NEXT_STEP[fields.kind]}`;
+  return `${where}${fields.code}${status}: ${fields.azureMessage}${target} — ${fields.nextStep ?? NEXT_STEP[fields.kind]}`;
 }
 
 /** An ARM error body: `{ code, message, target?, details? }` (the `error` member of Azure error responses). */
@@ -154,6 +156,11 @@ const NETWORK_ERROR_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'REQUEST_SEND_ERROR',
 ]);
+
+/** Node's certificate verification failures: retrying cannot help, trusting the right CA does. */
+const TLS_ERROR_CODE = /CERT|SIGNATURE|SELF_SIGNED|TLS/;
+const TLS_NEXT_STEP =
+  "the endpoint's TLS certificate is not trusted; for the emulator set ACI_FLOW_ARM_CA_FILE (or caCertPem) to its CA certificate.";
 
 /** HTTP status names ARM writes into deployment operations (`statusCode: "BadRequest"`). */
 const STATUS_NAMES: Record<string, number> = {
@@ -273,7 +280,9 @@ export function toAzureError(err: unknown, context?: AzureErrorContext): AzureEr
       return fromArmErrorBody(body, context, { statusCode, retryAfterMs, cause: err });
     }
     const code = err.code ?? body?.code ?? (statusCode === undefined ? 'REQUEST_SEND_ERROR' : `Http${statusCode}`);
+    const tlsFailure = statusCode === undefined && TLS_ERROR_CODE.test(code);
     return new AzureError({
+      nextStep: tlsFailure ? TLS_NEXT_STEP : undefined,
       code,
       azureMessage: body?.message ?? (err.message || `HTTP ${statusCode ?? 'request'} failed`),
       statusCode,

@@ -300,5 +300,6 @@ describe('TLS', () => {
 
     expect(error.retryable).toBe(false);
     expect(error.code).toMatch(/CERT|SIGNATURE/);
+    expect(error.message).toContain('ACI_FLOW_ARM_CA_FILE');
   });
 });

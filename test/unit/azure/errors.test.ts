@@ -190,6 +190,13 @@ describe('toAzureError', () => {
     expect(error.message).toContain('[target: etl-1]');
   });
 
+  it('explains an untrusted TLS certificate as a CA problem, not retryable', () => {
+    const error = toAzureError(networkRestError('SELF_SIGNED_CERT_IN_CHAIN'), context);
+
+    expect(error).toMatchObject({ kind: 'bad-request', retryable: false, code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    expect(error.message).toContain('ACI_FLOW_ARM_CA_FILE');
+  });
+
   it('passes an AzureError through unchanged', () => {
     const original = toAzureError(armRestError(503), context);
     expect(toAzureError(original, { operation: 'other' })).toBe(original);
