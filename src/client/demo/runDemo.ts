@@ -13,7 +13,7 @@ import { createGateway } from '../../azure/credentials';
 import { loadPoolConfig, renderJobConfiguration } from '../../config';
 import { startEmulator } from '../../emulator';
 import type { FlowRunStatus } from '../../workflows/definitions';
-import { createFlowRunWorker } from '../../worker';
+import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { DEFAULT_LOG_DIR } from '../flowRunLogs';
 import { followLogs, getFlowRunStatus, startFlowRun } from '../flowRuns';
 import { formatStatus } from '../flowRunText';
@@ -72,6 +72,8 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
       gateway: createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem }),
       // The demo prints the lines from the log file, exactly as `aci-flow logs --follow` would.
       logSink: createFlowRunLogSink({ logDir, output: () => undefined }),
+      // A prebuilt bundle (the worker image, the test suite) saves the few seconds of bundling.
+      ...(process.env[WORKFLOW_BUNDLE_ENV] ? { workflowBundle: { codePath: process.env[WORKFLOW_BUNDLE_ENV] } } : {}),
     });
     const workerRun = worker.run();
     closers.push(async () => {

@@ -1,0 +1,35 @@
+import { freePort } from '../../src/client/demo/ports';
+import { runCli } from './cliProcess';
+
+describe('aci-flow demo --exit-when-done', () => {
+  it('runs the sample flow run through every phase with its logs and a UI link, then shuts everything down', async () => {
+    const port = await freePort();
+    const uiPort = await freePort(undefined, [port]);
+    const result = await runCli(['demo', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort)], {}, 120_000);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    const out = result.stdout;
+    expect(out).toContain(`Temporal Web UI: http://localhost:${uiPort}`);
+    const link = out.match(new RegExp(`in the UI: http://localhost:${uiPort}/namespaces/default/workflows/flow-run-(demo-[0-9a-f]{8})`));
+    expect(link).not.toBeNull();
+    const flowRunId = link![1];
+
+    const logLines = out.split('\n').filter((line) => line.startsWith('    | ')).map((line) => line.slice(6));
+    expect(logLines).toEqual(['step 1 of 5', 'step 2 of 5', 'step 3 of 5', 'step 4 of 5', 'step 5 of 5', 'done']);
+    expect(out).toContain('Phases: Deploying → WaitingForStart → Running → CleaningUp → Completed');
+    expect(out).toMatch(new RegExp(`^Flow run\\s+${flowRunId}$`, 'm'));
+    expect(out).toMatch(/^Phase\s+Completed$/m);
+    expect(out).toMatch(/^Exit code\s+0$/m);
+
+    // The dev server and its UI are gone: their ports are free again.
+    expect(await freePort(port)).toBe(port);
+    expect(await freePort(uiPort)).toBe(uiPort);
+  }, 150_000);
+
+  it('exits 2 and names the option when a port is not a number', async () => {
+    const result = await runCli(['demo', '--port', 'seven']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("option '--port <port>' argument 'seven' is invalid");
+  });
+});
