@@ -1,0 +1,89 @@
+/**
+ * Crash-proofing and the history bound: `aci-flow worker` child processes killed with
+ * SIGKILL or stopped with SIGTERM mid-watch, and a run that watches for a whole minute.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { groupsOf, HistoryRecorder, readRunLog, startTestFlowRun, status, waitFor, waitForStatus } from '../helpers/flowRuns';
+import { startStack, type Stack } from '../helpers/stack';
+
+jest.setTimeout(180_000);
+
+/** A container that prints `count` numbered lines, `interval` seconds apart. */
+function countingCommand(prefix: string, count: number, interval: number): string {
+  return `sh -c 'for i in $(seq 1 ${count}); do echo ${prefix}-$i; sleep ${interval}; done'`;
+}
+
+function numberedLines(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${prefix}-${index + 1}`);
+}
+
+describe('durability', () => {
+  let stack: Stack;
+  const histories = new HistoryRecorder(join(tmpdir(), `aci-flow-histories-durability-${process.pid}`));
+
+  beforeAll(async () => {
+    stack = await startStack({ workPool: 'e2e-durability' });
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('worker SIGKILLed mid-watch and restarted: same outcome, one container group ever, every log line exactly once', async () => {
+    const first = stack.spawnWorkerProcess();
+    const run = await startTestFlowRun(stack, { values: { command: countingCommand('line', 40, 0.25) } });
+    await waitForStatus(run.handle, (current) => current.phase === 'Running', 60_000);
+    await waitFor(() => readRunLog(stack, run.flowRunId).length >= 5, 'the first log lines', 30_000);
+    expect(await first.kill('SIGKILL')).toBeNull();
+    const linesBeforeCrash = readRunLog(stack, run.flowRunId).length;
+    expect(linesBeforeCrash).toBeLessThan(40);
+
+    const second = stack.spawnWorkerProcess();
+    const result = await run.handle.result();
+    expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    expect(readRunLog(stack, run.flowRunId)).toEqual(numberedLines('line', 40));
+    expect(groupsOf(stack, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
+    expect(second.output()).toContain(`[flow-run ${run.flowRunId}] line-40`);
+    await second.kill('SIGTERM');
+    await histories.save(run.handle);
+  });
+
+  it('worker stopped with SIGTERM mid-watch: exits 0, and the next worker finishes the run without losing or doubling a line', async () => {
+    const first = stack.spawnWorkerProcess();
+    const run = await startTestFlowRun(stack, { values: { command: countingCommand('tick', 30, 0.25) } });
+    await waitForStatus(run.handle, (current) => current.phase === 'Running', 60_000);
+    await waitFor(() => readRunLog(stack, run.flowRunId).length >= 3, 'the first log lines', 30_000);
+    expect(await first.kill('SIGTERM')).toBe(0);
+
+    const second = stack.spawnWorkerProcess();
+    await expect(run.handle.result()).resolves.toMatchObject({ phase: 'Completed', exitCode: 0 });
+    expect(readRunLog(stack, run.flowRunId)).toEqual(numberedLines('tick', 30));
+    expect(await second.kill('SIGTERM')).toBe(0);
+    await histories.save(run.handle);
+  });
+
+  it('a run that watches for 60 seconds has at most 40 history events: polling is not in history', async () => {
+    await stack.startWorker();
+    try {
+      const run = await startTestFlowRun(stack, { values: { command: countingCommand('minute', 60, 1), task_watch_poll_interval: 0.3 } });
+      const result = await run.handle.result();
+      expect(result.exitCode).toBe(0);
+      const events = (await run.handle.fetchHistory()).events ?? [];
+      const firstAt = Number(events[0]?.eventTime?.seconds);
+      const lastAt = Number(events.at(-1)?.eventTime?.seconds);
+      expect(lastAt - firstAt).toBeGreaterThanOrEqual(60);
+      expect(events.length).toBeLessThanOrEqual(40);
+      expect(readRunLog(stack, run.flowRunId)).toEqual(numberedLines('minute', 60));
+      expect((await status(run.handle)).phase).toBe('Completed');
+      await histories.save(run.handle);
+    } finally {
+      await stack.stopWorker();
+    }
+  });
+
+  it('replays every recorded history with the current workflow code', async () => {
+    expect(histories.count).toBe(3);
+    expect(await histories.replayAll()).toEqual([]);
+  });
+});
