@@ -126,7 +126,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    // a deep backlog, so a burst of new connections from a benchmark is queued rather than reset
+    server.listen({ port: options.port ?? 0, host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

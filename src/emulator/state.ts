@@ -216,7 +216,6 @@ export class EmulatorState {
     const faults = this.options.faults();
     const identity: GroupIdentity = { resourceGroup, name: spec.name, images: spec.containers.map((c) => c.image) };
     const groupDir = path.join(this.options.dataDir, 'containers', resourceGroup.toLowerCase(), spec.name);
-    mkdirSync(groupDir, { recursive: true });
     const pullDelayMs = Math.min(100, this.options.deploymentDelayMs);
     const containers: ContainerRuntime[] = spec.containers.map((container) => {
       const neverStart = container.image.toLowerCase().includes(NEVER_STARTS_MARKER) || matchesGroup(faults.neverStart, { ...identity, images: [container.image] });
@@ -225,6 +224,7 @@ export class EmulatorState {
         if ('problem' in parsed) throw new Error(`unreachable: settings were validated (${parsed.problem})`);
         return new SimContainer({ spec: container, settings: parsed.settings, createdAt: now, pullDelayMs, neverStart });
       }
+      mkdirSync(groupDir, { recursive: true });
       return new ProcessContainer({
         spec: container,
         createdAt: now,
