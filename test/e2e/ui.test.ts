@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { freePort } from '../../src/client/demo/ports';
+import { ACI_FLOW_BIN, REPO_ROOT } from './cliProcess';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** `aci-flow demo` keeps the dev server and its UI up after the sample run, which is what a user opens. */
+describe('the Temporal UI of a finished flow run, opened from the link the demo prints', () => {
+  let demo: ChildProcess;
+  let output = '';
+  let exited: Promise<number | null>;
+  let browser: Browser | undefined;
+  let port: number;
+  let uiPort: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    uiPort = await freePort(undefined, [port]);
+    demo = spawn(process.execPath, [ACI_FLOW_BIN, 'demo', '--port', String(port), '--ui-port', String(uiPort)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ACI_FLOW_LOG_DIR: mkdtempSync(join(tmpdir(), 'aci-flow-ui-logs-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demo.stdout?.on('data', (chunk) => (output += chunk));
+    demo.stderr?.on('data', (chunk) => (output += chunk));
+    exited = new Promise((resolve) => demo.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('press Ctrl-C')) {
+      if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the demo did not finish its sample run:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+  });
+
+  it('shows the workflow id and the FlowRunId, ContainerGroup and Phase search attributes', async () => {
+    const link = output.match(/in the UI: (http:\/\/localhost:\d+\/namespaces\/default\/workflows\/(flow-run-(demo-[0-9a-f]+)))/);
+    expect(link).not.toBeNull();
+    const [, url, workflowId, flowRunId] = link!;
+    expect(url.startsWith(`http://localhost:${uiPort}/`)).toBe(true);
+
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByRole('heading', { name: workflowId }).first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('main').innerText()).toMatch(/\bCOMPLETED\b/);
+
+    await page.getByRole('tab', { name: 'Search Attributes' }).click();
+    const attributes = page.getByText('"ContainerGroup"').first();
+    await attributes.waitFor({ timeout: 30_000 });
+    const text = await page.locator('main').innerText();
+    expect(text).toContain(`"FlowRunId": "${flowRunId}"`);
+    expect(text).toContain(`"ContainerGroup": "hello-aci-${flowRunId}"`);
+    expect(text).toContain('"Phase": "Completed"');
+    expect(text).toContain('"ExitCode": 0');
+  }, 90_000);
+
+  it('shuts the dev server and its UI down cleanly on Ctrl-C and exits 0', async () => {
+    demo.kill('SIGINT');
+    await expect(exited).resolves.toBe(0);
+    expect(output).toContain('Shutting down the worker, the emulator and the dev server');
+    expect(await freePort(port)).toBe(port);
+    expect(await freePort(uiPort)).toBe(uiPort);
+  }, 60_000);
+});
