@@ -75,7 +75,7 @@ export function deploymentOperationsView(record: DeploymentRecord): Array<{ oper
       provisioningState: op.provisioningState,
       timestamp: op.timestamp,
       duration: isoDuration((record.finishedAt ?? Date.now()) - record.startedAt),
-      trackingId: record.correlationId,
+      serviceRequestId: record.correlationId,
       statusCode: op.statusCode,
       ...(op.error ? { statusMessage: { status: 'Failed', error: op.error } } : {}),
       targetResource: { id: op.resourceId, resourceType: 'Microsoft.ContainerInstance/containerGroups', resourceName: op.resourceName },
