@@ -108,6 +108,12 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     expect(result.stdout).toMatch(/^Phase\s+Failed$/m);
     expect(result.stdout).toMatch(/^Exit code\s+3$/m);
     expect(result.stderr).toContain(`flow run ${flowRunId} ended Failed`);
+
+    // stream_output is off in this pool unless set, so the worker recorded no lines for this run.
+    const logs = await cli('logs', flowRunId);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toBe('');
+    expect(logs.stderr).toContain(`no log lines recorded at ${stack.logDir}/${flowRunId}.log`);
   });
 
   it('cancel stops a running flow run, which ends Cancelled; a second cancel exits 1', async () => {

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { withClient, withUsageExitCode } from '../commandSupport';
+import { logFilePath } from '../flowRunLogs';
 import { followLogs } from '../flowRuns';
 
 export function register(program: Command): void {
@@ -20,6 +22,13 @@ export function register(program: Command): void {
             process.stdout.write(`${line}\n`);
           }
         });
+        const path = logFilePath(flowRunId, flags.logDir);
+        if (!existsSync(path)) {
+          process.stderr.write(
+            `aci-flow: no log lines recorded at ${path}: the run has stream_output off, has printed nothing yet, ` +
+              'or its worker writes logs on another machine (point --log-dir or ACI_FLOW_LOG_DIR at its log directory)\n',
+          );
+        }
       } finally {
         process.off('SIGINT', onInterrupt);
       }
