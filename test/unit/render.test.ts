@@ -94,7 +94,7 @@ describe('aci-flow render', () => {
     expect(json.stdout).toBe(plain.stdout);
   });
 
-  it.each([
+  it.each<[string[], RegExp]>([
     [['--set', 'cpus=2'], /^aci-flow: cpus: is not a variable of this work pool/],
     [['--set', 'cpu=two'], /^aci-flow: cpu: expected number, got string "two"/],
     [['--set', 'env.PREFECT_API_KEY=pnu_literal'], /env\.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME/],
