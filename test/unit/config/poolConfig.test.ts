@@ -42,6 +42,29 @@ describe('loading work pool config files', () => {
     expect(prepared.deploymentName).toBe('aci-flow-etl-r1');
   });
 
+  it('loads an older Prefect export whose schema requires aci_credentials and offers both registry blocks', async () => {
+    // Prefect 2 (pydantic v1) exports: no null branches, aci_credentials required without a default.
+    const template = defaultBaseJobTemplate();
+    const variables = template.variables as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    variables.required = ['resource_group_name', 'subscription_id', 'aci_credentials'];
+    variables.properties.aci_credentials = {
+      title: 'Aci Credentials',
+      allOf: [{ $ref: '#/definitions/AzureContainerInstanceCredentials' }],
+    };
+    variables.properties.image_registry.anyOf = [{ $ref: '#/definitions/DockerRegistry' }, { $ref: '#/definitions/ACRManagedIdentity' }];
+    variables.definitions.DockerRegistry.block_type_slug = 'docker-registry';
+    variables.definitions.DockerRegistry.secret_fields = ['password'];
+    variables.definitions.AzureContainerInstanceCredentials = { type: 'object', required: ['client_id'], properties: {} };
+    template.job_configuration.aci_credentials = '{{ aci_credentials }}';
+    const path = writeFile('prefect2.json', { name: 'old', type: 'azure-container-instance', base_job_template: template });
+
+    const pool = await loadPoolConfig(path);
+    const registry = { registry_url: 'r.example.com', username: 'bot', password: 'secretref:REG', reauth: true };
+    const config = renderJobConfiguration(pool.base_job_template, { resource_group_name: 'rg', subscription_id: 's', image_registry: registry });
+    expect(config.image_registry).toEqual(registry);
+    expect(config).not.toHaveProperty('aci_credentials');
+  });
+
   it('loads a bare base job template, leaving the pool name to the caller', async () => {
     const path = writeFile('template.yaml', YAML.stringify(defaultBaseJobTemplate()));
     const pool = await loadPoolConfig(path);
