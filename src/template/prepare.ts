@@ -29,8 +29,10 @@ export function baseEnvironment(run: FlowRunIdentity): Record<string, string> {
 }
 
 export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity): PreparedDeployment {
-  const containerGroupName = containerGroupNameFor(config.name || run.flowName, run.flowRunId);
-  const containerName = containerNameFor(config.name || run.flowName);
+  // Names come from the flow name and run id only, so clients (search attributes, status)
+  // compute the same names from the workflow input without preparing the template.
+  const containerGroupName = containerGroupNameFor(run.flowName, run.flowRunId);
+  const containerName = containerNameFor(run.flowName);
   const template = structuredCloneJson(config.arm_template);
   const { group, groupField, container, containerField } = locateContainer(template);
 

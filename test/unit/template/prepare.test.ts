@@ -44,8 +44,8 @@ describe('preparing the ARM deployment of a flow run', () => {
     expect(prepared.containerGroupName.length).toBeLessThanOrEqual(63);
   });
 
-  it('uses the configured name instead of the flow name when one is set', () => {
-    expect(prepare({ name: 'Billing Job' }).containerGroupName).toBe(`billing-job-${RUN.flowRunId}`);
+  it('names the group after the flow, whatever the configured name, so clients can compute it from the run alone', () => {
+    expect(prepare({ name: 'Billing Job' }).containerGroupName).toBe(`etl-${RUN.flowRunId}`);
   });
 
   it('puts the default Prefect image in the template when no image is configured', () => {
