@@ -3,7 +3,7 @@
  * its flow runs. `aci-flow worker --pool <name>` runs it; tests and the benchmark create
  * it in-process with their own connection, gateway and a shared workflow bundle.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createFlowRunLogSink, type FlowRunLogSink } from './activities/logSink';
 import type { AciGateway } from './azure/gateway';
@@ -42,8 +42,8 @@ export function workflowsPath(): string {
 }
 
 /** The production workflow bundle; build it once and share it between workers (and test files). */
-export async function bundleFlowRunWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath: workflowsPath() });
+export async function bundleFlowRunWorkflows(options: { logger?: Logger } = {}): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: options.logger });
 }
 
 export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promise<Worker> {

@@ -1,6 +1,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DefaultLogger } from '@temporalio/worker';
 import { temporalCliPath } from '../../src/client/temporalCli';
 import { bundleFlowRunWorkflows, WORKFLOW_BUNDLE_ENV } from '../../src/worker';
 
@@ -12,7 +13,7 @@ import { bundleFlowRunWorkflows, WORKFLOW_BUNDLE_ENV } from '../../src/worker';
 export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_CLI = temporalCliPath();
   if (!process.env[WORKFLOW_BUNDLE_ENV]) {
-    const { code } = await bundleFlowRunWorkflows();
+    const { code } = await bundleFlowRunWorkflows({ logger: new DefaultLogger('WARN') });
     const path = join(mkdtempSync(join(tmpdir(), 'aci-flow-bundle-')), 'workflows.js');
     writeFileSync(path, code);
     process.env[WORKFLOW_BUNDLE_ENV] = path;

@@ -1,0 +1,103 @@
+/** An in-memory AciGateway whose one container group the test scripts step by step. */
+import type {
+  AciGateway,
+  ContainerGroupView,
+  ContainerState,
+  DeploymentRequest,
+  LogsRequest,
+} from '../../../src/azure/gateway';
+import type { FlowRunTarget } from '../../../src/activities/types';
+
+export const TARGET: FlowRunTarget = {
+  subscriptionId: 'sub',
+  resourceGroupName: 'rg',
+  containerGroupName: 'etl-run-1',
+  containerName: 'etl',
+  deploymentName: 'aci-flow-etl-run-1',
+};
+
+export class FakeGateway implements AciGateway {
+  exists = true;
+  state: ContainerState = { state: 'Waiting', detailStatus: 'Pulling' };
+  events: ContainerGroupView['events'] = [];
+  /** Timestamped log lines, oldest first. */
+  logLines: Array<{ timestamp: string; text: string }> = [];
+  logRequests: LogsRequest[] = [];
+  deployments: DeploymentRequest[] = [];
+  deleted = 0;
+  stopped = 0;
+  /** Thrown by the next call of the named method, once. */
+  failNext: Partial<Record<keyof AciGateway, unknown>> = {};
+  /** Runs before every getContainerGroup: lets a test move the container along as polls happen. */
+  onPoll: (poll: number) => void = () => undefined;
+  private polls = 0;
+
+  log(timestamp: string, text: string): void {
+    this.logLines.push({ timestamp, text });
+  }
+
+  private failIfScripted(method: keyof AciGateway): void {
+    if (!(method in this.failNext)) return;
+    const error = this.failNext[method];
+    delete this.failNext[method];
+    throw error;
+  }
+
+  async deploy(request: DeploymentRequest) {
+    this.failIfScripted('deploy');
+    this.deployments.push(request);
+    return { deploymentName: request.deploymentName, provisioningState: 'Succeeded', adopted: this.deployments.length > 1 };
+  }
+
+  async getContainerGroup(): Promise<ContainerGroupView | undefined> {
+    this.failIfScripted('getContainerGroup');
+    this.onPoll(++this.polls);
+    if (!this.exists) return undefined;
+    return {
+      name: TARGET.containerGroupName,
+      tags: {},
+      events: [],
+      containers: [{ name: TARGET.containerName, currentState: { ...this.state }, events: this.events }],
+    };
+  }
+
+  async getLogs(request: LogsRequest): Promise<string> {
+    this.failIfScripted('getLogs');
+    this.logRequests.push(request);
+    const lines = request.tail === undefined ? this.logLines : this.logLines.slice(-request.tail);
+    return lines.map((line) => `${line.timestamp} ${line.text}\n`).join('');
+  }
+
+  async stopContainerGroup(): Promise<void> {
+    this.failIfScripted('stopContainerGroup');
+    this.stopped += 1;
+  }
+
+  async deleteContainerGroup(): Promise<void> {
+    this.failIfScripted('deleteContainerGroup');
+    this.deleted += 1;
+    this.exists = false;
+  }
+
+  async listManagedContainerGroups() {
+    return [];
+  }
+}
+
+/** A log sink that records what it was given, with the same exactly-once rule as the real one. */
+export function memoryLogSink() {
+  const written: string[] = [];
+  return {
+    written,
+    sink: {
+      async open() {
+        return {
+          linesRecorded: () => written.length,
+          async write(lines: readonly string[], firstIndex: number) {
+            written.push(...lines.slice(Math.max(0, written.length - firstIndex)));
+          },
+        };
+      },
+    },
+  };
+}
