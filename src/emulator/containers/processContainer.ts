@@ -32,6 +32,8 @@ export class ProcessContainer implements ContainerRuntime {
   private readonly logFile: WriteStream;
   private finished: Promise<void> | undefined;
   private lastStampNanos = 0n;
+  /** Set while a container without command "runs" the image default. */
+  private endDefaultCommand: (() => void) | undefined;
 
   constructor(private readonly options: ProcessContainerOptions) {
     this.name = options.spec.name;
@@ -61,6 +63,7 @@ export class ProcessContainer implements ContainerRuntime {
       this.logFile.end();
       return Promise.resolve();
     }
+    this.endDefaultCommand?.();
     const child = this.child;
     if (this.state.state === 'Running' && child?.pid !== undefined) {
       this.events.push(event('Killing', `Killing container with id ${child.pid}.`, now));
@@ -79,10 +82,6 @@ export class ProcessContainer implements ContainerRuntime {
     const command = this.options.spec.command?.[0] === PREFECT_ENTRYPOINT ? this.options.spec.command.slice(1) : this.options.spec.command;
     this.events.push(event('Started', 'Started container', now));
     this.state = { state: 'Running', detailStatus: '', startTime: new Date(now).toISOString() };
-    if (!command || command.length === 0) {
-      this.finished = new Promise((resolve) => setTimeout(resolve, DEFAULT_COMMAND_RUNTIME_MS)).then(() => this.terminate(0));
-      return;
-    }
     this.finished = new Promise((resolve) => {
       let settled = false;
       const settle = (exitCode: number): void => {
@@ -91,22 +90,36 @@ export class ProcessContainer implements ContainerRuntime {
         this.terminate(exitCode);
         resolve();
       };
-      const child = spawn(command[0], command.slice(1), {
-        cwd: this.options.cwd,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...this.options.spec.environment },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // its own process group, so stop/delete also end the command's children
-        detached: true,
-      });
+      if (!command || command.length === 0) {
+        const imageDefault = setTimeout(() => settle(0), DEFAULT_COMMAND_RUNTIME_MS);
+        this.endDefaultCommand = () => {
+          clearTimeout(imageDefault);
+          settle(128 + signalNumber('SIGTERM'));
+        };
+        return;
+      }
+      const failToStart = (reason: string): void => {
+        this.events.push(event('Failed', `Error: failed to start container "${this.name}": exec: "${command[0]}": ${reason}`, Date.now(), 'Warning'));
+        settle(127);
+      };
+      let child: ChildProcess;
+      try {
+        child = spawn(command[0], command.slice(1), {
+          cwd: this.options.cwd,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...this.options.spec.environment },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          // its own process group, so stop/delete also end the command's children
+          detached: true,
+        });
+      } catch (error) {
+        // e.g. an empty command or a NUL byte in an argument or variable: Node refuses before exec
+        failToStart(error instanceof Error ? error.message : String(error));
+        return;
+      }
       this.child = child;
       this.captureLines(child.stdout);
       this.captureLines(child.stderr);
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        this.events.push(
-          event('Failed', `Error: failed to start container "${this.name}": exec: "${command[0]}": ${error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.message}`, Date.now(), 'Warning'),
-        );
-        settle(127);
-      });
+      child.on('error', (error: NodeJS.ErrnoException) => failToStart(error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.message));
       // 'close' waits for stdout/stderr to drain, so the last lines are captured before the state says Terminated
       child.on('close', (code, signal) => settle(code ?? (signal ? 128 + signalNumber(signal) : 1)));
     });

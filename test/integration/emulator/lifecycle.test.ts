@@ -104,6 +104,15 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     expect(view?.events?.find((e) => e.name === 'Failed')?.message).toContain('/no/such/binary');
   });
 
+  it('reports a command Node refuses to spawn (empty program, NUL byte) as exit code 127 and keeps serving', async () => {
+    await deploy(clients, 'dep-empty-command', containerGroupTemplate('empty-command', { command: [''] }));
+    await deploy(clients, 'dep-nul-command', containerGroupTemplate('nul-command', { command: ['echo', 'a\u0000b'] }));
+    for (const name of ['empty-command', 'nul-command']) {
+      const group = await waitForContainerState(clients, name, 'Terminated');
+      expect(group.containers[0].instanceView?.currentState?.exitCode).toBe(127);
+    }
+  });
+
   it('without a command runs the image default: exits 0 shortly after start', async () => {
     await deploy(clients, 'dep-default', containerGroupTemplate('default-group'));
     const group = await waitForContainerState(clients, 'default-group', 'Terminated');
