@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
 import { AzureError } from '../../../src/azure/errors';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
-import { FakeGateway, memoryLogSink } from './fakeGateway';
+import { FakeGateway, memoryLogSink, failureOf } from './fakeGateway';
 
 const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
   resource_group_name: 'rg',
@@ -40,14 +40,14 @@ describe('deploy activity', () => {
   it('deploys the same names again on a retry, so the existing deployment is adopted rather than duplicated', async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     await new MockActivityEnvironment().run(activities.deploy, input);
-    const retry = await new MockActivityEnvironment({ attempt: 2 }).run(activities.deploy, input);
+    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.deploy, input)) as { adopted: boolean };
     expect(retry.adopted).toBe(true);
     expect(new Set(gateway.deployments.map((request) => request.deploymentName)).size).toBe(1);
   });
 
   it('fails non-retryably, naming the reference, when the worker cannot resolve a secret', async () => {
     const { gateway, activities } = setup({});
-    const failure = await new MockActivityEnvironment().run(activities.deploy, input).catch((err) => err);
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.deploy, input));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
     expect(failure.message).toContain('secretref:API_KEY');
@@ -58,7 +58,7 @@ describe('deploy activity', () => {
   it("fails non-retryably with Azure's code when the deployment is rejected", async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     gateway.failNext.deploy = new AzureError({ code: 'InaccessibleImage', azureMessage: 'no such image', kind: 'image-pull', retryable: false });
-    const failure = await new MockActivityEnvironment().run(activities.deploy, input).catch((err) => err);
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.deploy, input));
     expect(failure).toMatchObject({ type: 'InaccessibleImage', nonRetryable: true });
   });
 });
@@ -78,7 +78,7 @@ describe('cleanup activities', () => {
   it('deletes the group, surfacing a retryable failure when Azure answers 5xx', async () => {
     const { gateway, activities } = setup({});
     gateway.failNext.deleteContainerGroup = new AzureError({ code: 'InternalServerError', azureMessage: 'oops', kind: 'transient', retryable: true, statusCode: 500 });
-    const failure = await new MockActivityEnvironment().run(activities.deleteContainerGroup, target).catch((err) => err);
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.deleteContainerGroup, target));
     expect(failure).toMatchObject({ type: 'InternalServerError', nonRetryable: false });
     await new MockActivityEnvironment().run(activities.deleteContainerGroup, target);
     expect(gateway.deleted).toBe(1);

@@ -1,3 +1,4 @@
+import type { ApplicationFailure } from '@temporalio/common';
 /** An in-memory AciGateway whose one container group the test scripts step by step. */
 import type {
   AciGateway,
@@ -100,4 +101,14 @@ export function memoryLogSink() {
       },
     },
   };
+}
+
+/** The failure a promise rejected with; fails the test if it resolved. */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as ApplicationFailure;
+  }
+  throw new Error('expected the activity to fail, but it completed');
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
-import { FakeGateway, memoryLogSink, TARGET } from './fakeGateway';
+import { FakeGateway, memoryLogSink, TARGET, failureOf } from './fakeGateway';
 
 function setup(now: () => number = () => Date.now()) {
   const gateway = new FakeGateway();
@@ -34,7 +34,7 @@ describe('waitForStart activity', () => {
       { type: 'Warning', name: 'Failed', message: 'Failed to pull image "x"', lastTimestamp: '2024-05-01T10:00:05Z' },
     ];
     const input = { target: TARGET, deadlineEpochMs: Date.now() + 50, timeoutSeconds: 240, pollIntervalSeconds: 0.01 };
-    const failure = await new MockActivityEnvironment().run(activities.waitForStart, input).catch((err) => err);
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.waitForStart, input));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure.type).toBe('ContainerStartTimeout');
     expect(failure.nonRetryable).toBe(true);
@@ -47,8 +47,10 @@ describe('waitForStart activity', () => {
   it('keeps the deadline the workflow fixed, so a retried attempt does not restart the clock', async () => {
     const { gateway, activities } = setup(() => 2_000);
     const input = { target: TARGET, deadlineEpochMs: 1_000, timeoutSeconds: 1, pollIntervalSeconds: 5 };
-    const failure = await new MockActivityEnvironment({ attempt: 3 }).run(activities.waitForStart, input).catch((err) => err);
+    gateway.onPoll = (poll) => expect(poll).toBe(1);
+    const started = Date.now();
+    const failure = await failureOf(new MockActivityEnvironment({ attempt: 3 }).run(activities.waitForStart, input));
     expect(failure.type).toBe('ContainerStartTimeout');
-    expect(gateway.logRequests).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

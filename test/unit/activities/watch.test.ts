@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
 import { LOG_TAIL_LINES } from '../../../src/activities/watch';
 import { RestError } from '@azure/core-rest-pipeline';
-import { FakeGateway, memoryLogSink, TARGET } from './fakeGateway';
+import { FakeGateway, memoryLogSink, TARGET, failureOf } from './fakeGateway';
 
 const ts = (second: number) => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000000001Z`;
 
@@ -60,7 +60,7 @@ describe('watch activity', () => {
   it('fails non-retryably with ContainerGroupDisappeared when the group is gone mid-run', async () => {
     const { gateway, activities } = setup();
     gateway.exists = false;
-    const failure = await new MockActivityEnvironment().run(activities.watch, watchInput).catch((err) => err);
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.watch, watchInput));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({
       type: 'ContainerGroupDisappeared',
@@ -89,7 +89,7 @@ describe('watch activity', () => {
   it("turns a throttled Azure call into a retryable failure that keeps Azure's code", async () => {
     const { gateway, activities } = setup();
     gateway.failNext.getContainerGroup = new RestError('Too many requests', { code: 'TooManyRequests', statusCode: 429 });
-    const failure = await new MockActivityEnvironment().run(activities.watch, watchInput).catch((err) => err);
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.watch, watchInput));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'TooManyRequests', nonRetryable: false });
   });
