@@ -12,7 +12,8 @@ import { isPlainObject } from '../config/variablesSchema';
 /**
  * `key=value` pairs into an object. Values read as YAML scalars or JSON/YAML flow
  * collections (`cpu=2` is a number, `env={"A":"b"}` an object), anything else stays
- * text (`command=python -m etl`). `key=` is null. Dotted keys nest: `env.API_URL=...`.
+ * text, exactly as typed (`command=python -m etl`); a quoted value is a string
+ * (`env.PORT='"8080"'`). `key=` is null. Dotted keys nest: `env.API_URL=...`.
  */
 export function parseSetFlags(flags: readonly string[]): Record<string, unknown> {
   const values: Record<string, unknown> = {};
@@ -68,6 +69,8 @@ function parseFlagValue(key: string, raw: string): unknown {
   }
   // `a: b` or `- x` would parse as a YAML block collection; on a command line they are text.
   if (typeof parsed === 'object' && parsed !== null && !looksLikeCollection) return raw;
+  // Unquoted text stays exactly as typed: YAML would drop a `# ...` tail as a comment.
+  if (typeof parsed === 'string' && !/^["']/.test(trimmed)) return raw;
   return parsed;
 }
 

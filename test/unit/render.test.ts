@@ -166,6 +166,13 @@ describe('per-run values from --set flags', () => {
     });
   });
 
+  it('keep unquoted text exactly as typed, and unquote a quoted value to force a string', () => {
+    expect(parseSetFlags(['command=python etl.py # nightly', "env.PORT='8080'", 'env.MODE="on"'])).toEqual({
+      command: 'python etl.py # nightly',
+      env: { PORT: '8080', MODE: 'on' },
+    });
+  });
+
   it('nest dotted keys and keep everything after the first equals sign', () => {
     expect(parseSetFlags(['env.URL=http://x/?a=b', 'env.LEVEL=debug'])).toEqual({ env: { URL: 'http://x/?a=b', LEVEL: 'debug' } });
   });
