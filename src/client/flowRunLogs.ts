@@ -38,7 +38,7 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
     }
   };
   let running = await isRunning();
-  const reader = new LineReader(logFilePath(flowRunId, options.logDir));
+  const reader = new LogLineReader(logFilePath(flowRunId, options.logDir));
   try {
     while (!options.signal?.aborted) {
       // Read before checking: lines written just before the workflow closed still come out.
@@ -58,7 +58,7 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
 }
 
 /** Reads whole lines appended to a file that may not exist yet. */
-class LineReader {
+export class LogLineReader {
   private file: FileHandle | undefined;
   private position = 0;
   private pending = '';

@@ -17,6 +17,8 @@ describe('aci-flow demo --exit-when-done', () => {
 
     const logLines = out.split('\n').filter((line) => line.startsWith('    | ')).map((line) => line.slice(6));
     expect(logLines).toEqual(['step 1 of 5', 'step 2 of 5', 'step 3 of 5', 'step 4 of 5', 'step 5 of 5', 'done']);
+    const livePhases = out.split('\n').filter((line) => line.startsWith('  phase: ')).map((line) => line.slice(9));
+    expect(livePhases).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
     expect(out).toContain('Phases: Deploying → WaitingForStart → Running → CleaningUp → Completed');
     expect(out).toMatch(new RegExp(`^Flow run\\s+${flowRunId}$`, 'm'));
     expect(out).toMatch(/^Phase\s+Completed$/m);

@@ -48,7 +48,13 @@ export async function startDevServer(port: number, uiPort: number, readyTimeoutM
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stop = () => stopProcess(child, exited);
+  // If this process dies without stopping the server (a crash, a closed stdout), don't leave it orphaned.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    await stopProcess(child, exited);
+    process.off('exit', killOnExit);
+  };
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createFlowRunLogSink } from '../../activities/logSink';
 import { createGateway } from '../../azure/credentials';
@@ -14,8 +14,8 @@ import { loadPoolConfig, renderJobConfiguration } from '../../config';
 import { startEmulator } from '../../emulator';
 import type { FlowRunStatus } from '../../workflows/definitions';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
-import { DEFAULT_LOG_DIR } from '../flowRunLogs';
-import { followLogs, getFlowRunStatus, startFlowRun } from '../flowRuns';
+import { DEFAULT_LOG_DIR, logFilePath, LogLineReader } from '../flowRunLogs';
+import { getFlowRunStatus, startFlowRun } from '../flowRuns';
 import { formatStatus } from '../flowRunText';
 import { startDevServer } from './devServer';
 import { phasesInHistory } from './phases';
@@ -96,18 +96,9 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     write('');
     write(`Started flow run ${started.flowRunId}`);
     write(`  in the UI: ${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${started.workflowId}`);
-    write(`  container logs (${logDir}/${started.flowRunId}.log):`);
+    write(`  container logs (${logFilePath(started.flowRunId, logDir)}) and phases:`);
 
-    const finished = started.handle.result().then(
-      () => undefined,
-      () => undefined,
-    );
-    await Promise.all([
-      printPhaseChanges(client, started.flowRunId, finished, signal, write),
-      (async () => {
-        for await (const line of followLogs(started.flowRunId, { client, logDir, follow: true, signal })) write(`    | ${line}`);
-      })(),
-    ]);
+    await printProgress(started.handle, new LogLineReader(logFilePath(started.flowRunId, logDir)), signal, write);
     if (signal.aborted) return undefined;
 
     const status = await getFlowRunStatus(client, started.flowRunId);
@@ -128,21 +119,36 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
   }
 }
 
-/** Live phase changes from the status query, until the run has finished. */
-async function printPhaseChanges(
-  client: Client,
-  flowRunId: string,
-  finished: Promise<void>,
-  signal: AbortSignal,
-  write: (line: string) => void,
-): Promise<void> {
-  let done = false;
-  void finished.then(() => (done = true));
-  let last: string | undefined;
-  while (!done && !signal.aborted) {
-    const { phase } = await getFlowRunStatus(client, flowRunId);
-    if (phase !== last) write(`  phase: ${phase}`);
-    last = phase;
-    await Promise.race([finished, sleep(200)]);
+/**
+ * Log lines and phases as they happen, until the run has finished. Phases come from the
+ * history, so none is missed however short; the history is read before the log file, so
+ * lines written before the run left Running are printed before the phases that follow.
+ */
+async function printProgress(handle: WorkflowHandle, logs: LogLineReader, signal: AbortSignal, write: (line: string) => void): Promise<void> {
+  let finished = false;
+  const settled = handle.result().then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  let phasesPrinted = 0;
+  try {
+    for (;;) {
+      const lastRound = finished;
+      const phases = await phasesInHistory(handle);
+      const lines = await logs.readLines();
+      // Container lines belong to the Running phase: phases up to it come first, later ones after.
+      const running = phases.indexOf('Running');
+      const splitAt = running === -1 ? phases.length : Math.max(phasesPrinted, running + 1);
+      for (const phase of phases.slice(phasesPrinted, splitAt)) write(`  phase: ${phase}`);
+      for (const line of lines) write(`    | ${line}`);
+      for (const phase of phases.slice(splitAt)) write(`  phase: ${phase}`);
+      phasesPrinted = phases.length;
+      if (lastRound || signal.aborted) break;
+      await Promise.race([settled, sleep(250, undefined, { signal }).catch(() => undefined)]);
+    }
+    const unfinishedLine = logs.takeUnfinishedLine();
+    if (unfinishedLine !== undefined) write(`    | ${unfinishedLine}`);
+  } finally {
+    await logs.close();
   }
 }
