@@ -147,8 +147,8 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         POST: {
           kind: 'containerGroups.stop',
-          handle: async ({ params }) => {
-            await state.stopGroup(params.subscriptionId, params.resourceGroup, params.name);
+          handle: ({ params }) => {
+            state.stopGroup(params.subscriptionId, params.resourceGroup, params.name);
             return { status: 204 };
           },
         },
