@@ -1,0 +1,152 @@
+/**
+ * flowRunWorkflow against scripted activities on a real dev server: what the workflow does
+ * with each activity outcome, without Azure or the emulator.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import type { FlowRunActivities, FlowRunTarget } from '../../../src/activities';
+import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
+import { workflowsPath } from '../../../src/worker';
+import {
+  FLOW_RUN_WORKFLOW,
+  type FlowRunInput,
+  searchAttributes,
+  statusQuery,
+  workflowIdForFlowRun,
+} from '../../../src/workflows/definitions';
+import { sharedWorkflowBundle } from '../../helpers/stack';
+import { startDevServer } from '../../helpers/temporal';
+
+jest.setTimeout(60_000);
+
+const TASK_QUEUE = 'workflow-unit';
+const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
+  resource_group_name: 'rg',
+  subscription_id: 'sub',
+  command: 'echo hi',
+  task_watch_poll_interval: 0.1,
+});
+
+function input(flowRunId: string): FlowRunInput {
+  return { flowRunId, flowName: 'etl', workPool: TASK_QUEUE, configuration };
+}
+
+function scriptedActivities(overrides: Partial<FlowRunActivities> = {}) {
+  const calls: string[] = [];
+  const target = (flowRunId: string): FlowRunTarget => ({
+    subscriptionId: 'sub',
+    resourceGroupName: 'rg',
+    containerGroupName: `etl-${flowRunId}`,
+    containerName: 'etl',
+    deploymentName: `aci-flow-etl-${flowRunId}`,
+  });
+  const activities: FlowRunActivities = {
+    deploy: async (deployInput) => {
+      calls.push('deploy');
+      return { ...target(deployInput.flowRunId), adopted: false };
+    },
+    waitForStart: async () => {
+      calls.push('waitForStart');
+      return { state: 'Running' };
+    },
+    watch: async () => {
+      calls.push('watch');
+      return { exitCode: 0, logLines: 0 };
+    },
+    deleteContainerGroup: async () => {
+      calls.push('deleteContainerGroup');
+    },
+    stopContainerGroup: async () => {
+      calls.push('stopContainerGroup');
+    },
+    ...overrides,
+  };
+  return { activities, calls };
+}
+
+describe('flowRunWorkflow with scripted activities', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await startDevServer();
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function run<T>(activities: FlowRunActivities, body: () => Promise<T>): Promise<T> {
+    const bundle = sharedWorkflowBundle();
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities,
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+    });
+    return worker.runUntil(body);
+  }
+
+  const start = (flowRunId: string) =>
+    env.client.workflow.start(FLOW_RUN_WORKFLOW, {
+      taskQueue: TASK_QUEUE,
+      workflowId: workflowIdForFlowRun(flowRunId),
+      args: [input(flowRunId)],
+    });
+
+  it('runs deploy, waitForStart, watch and delete in order and keeps Phase and ExitCode search attributes current', async () => {
+    const { activities, calls } = scriptedActivities();
+    const handle = await run(activities, async () => {
+      const started = await start('sa-1');
+      await started.result();
+      return started;
+    });
+    expect(calls).toEqual(['deploy', 'waitForStart', 'watch', 'deleteContainerGroup']);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect(attributes.get(searchAttributes.phase)).toBe('Completed');
+    expect(attributes.get(searchAttributes.exitCode)).toBe(0);
+    // Started without them (not through startFlowRun): the workflow adds the identifying attributes itself.
+    expect(attributes.get(searchAttributes.flowRunId)).toBe('sa-1');
+    expect(attributes.get(searchAttributes.containerGroup)).toBe('etl-sa-1');
+  });
+
+  it('never lets a failing cleanup hide the outcome: retries the delete and still reports the non-zero exit', async () => {
+    let deleteAttempts = 0;
+    const { activities } = scriptedActivities({
+      watch: async () => ({ exitCode: 5, logLines: 0 }),
+      deleteContainerGroup: async () => {
+        deleteAttempts += 1;
+        if (deleteAttempts < 2) throw ApplicationFailure.retryable('Azure is busy', 'InternalServerError');
+      },
+    });
+    const { failure, status } = await run(activities, async () => {
+      const handle = await start('cleanup-1');
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: { cause?: ApplicationFailure }) => err.cause,
+      );
+      return { failure, status: await handle.query(statusQuery) };
+    });
+    expect(deleteAttempts).toBe(2);
+    expect(failure).toMatchObject({ type: 'ContainerExitedNonZero', message: 'Container exited with code 5' });
+    expect(status).toMatchObject({ phase: 'Failed', exitCode: 5, cleanup: { state: 'deleted' } });
+  });
+
+  it('skips watch and goes straight to cleanup when deploy fails non-retryably', async () => {
+    const { activities, calls } = scriptedActivities({
+      deploy: async () => {
+        calls.push('deploy');
+        throw ApplicationFailure.nonRetryable('template is invalid', 'InvalidTemplate');
+      },
+    });
+    const failure = await run(activities, async () => {
+      const handle = await start('deploy-fail-1');
+      return handle.result().then(
+        () => undefined,
+        (err: { cause?: ApplicationFailure }) => err.cause,
+      );
+    });
+    expect(failure).toMatchObject({ type: 'InvalidTemplate', message: 'template is invalid' });
+    expect(calls).toEqual(['deploy', 'deleteContainerGroup']);
+  });
+});
