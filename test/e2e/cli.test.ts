@@ -169,4 +169,31 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     expect(result.code).toBe(ExitCodes.notFound);
     expect(result.stderr).toContain('flow run "no-such-run" not found in namespace "default"');
   });
+
+  // Last: these stop the worker.
+  it('status answers for finished and waiting runs while no worker is running', async () => {
+    const finishedId = uniqueId('cli-noworker-done');
+    const done = await cli(
+      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'quick', '--run-id', finishedId,
+      '--set', `command=sh -c 'exit 0'`, '--wait',
+    );
+    expect(done.code).toBe(0);
+    await stack.stopWorker();
+
+    const finished = await cli('status', finishedId, '--json');
+    expect(finished.code).toBe(0);
+    expect(JSON.parse(finished.stdout)).toMatchObject({ flowRunId: finishedId, phase: 'Completed', exitCode: 0 });
+
+    const waitingId = uniqueId('cli-noworker-new');
+    expect((await cli('start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'queued', '--run-id', waitingId)).code).toBe(0);
+    const waiting = await cli('status', waitingId, '--json');
+    expect(waiting.code).toBe(0);
+    expect(JSON.parse(waiting.stdout)).toMatchObject({
+      flowRunId: waitingId,
+      flowName: 'queued',
+      phase: 'Deploying',
+      containerGroupName: `queued-${waitingId}`,
+      resourceGroupName: 'aci-flow-demo',
+    });
+  });
 });
