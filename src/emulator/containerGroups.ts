@@ -7,7 +7,7 @@ import { ProcessContainer } from './containers/processContainer';
 import { parseSimSettings, SimContainer, SIM_IMAGE_MARKER } from './containers/simContainer';
 import type { ContainerRuntime } from './containers/types';
 import { resourceNotFound } from './errors';
-import { matchesGroup, type FaultConfig, type GroupIdentity } from './faults';
+import { matchesGroup, type ActiveFaults, type GroupIdentity } from './faults';
 import type { Scheduler } from './scheduler';
 
 /** Images containing this behave as the neverStart fault without any configuration. */
@@ -20,7 +20,7 @@ export interface ContainerGroupRegistryOptions {
   /** Where container processes run; relative commands resolve from here. */
   workingDirectory: string;
   pullDelayMs: number;
-  faults: () => FaultConfig;
+  faults: () => ActiveFaults;
   scheduler: Scheduler;
   operations: AsyncOperations;
 }
@@ -110,7 +110,7 @@ export class ContainerGroupRegistry {
   }
 
   /** Applies a newly set (or cleared) vanish fault to the groups that already exist. */
-  applyVanish(vanish: FaultConfig['vanish']): void {
+  applyVanish(vanish: ActiveFaults['vanish']): void {
     for (const record of this.live.values()) {
       this.options.scheduler.cancel(record.vanishTimer);
       record.vanishTimer = undefined;
@@ -123,7 +123,7 @@ export class ContainerGroupRegistry {
     await Promise.all([...this.live.values()].map((record) => this.remove(record)));
   }
 
-  private createRuntime(resourceGroup: string, spec: ContainerGroupSpec, container: ContainerGroupSpec['containers'][number], now: number, faults: FaultConfig): ContainerRuntime {
+  private createRuntime(resourceGroup: string, spec: ContainerGroupSpec, container: ContainerGroupSpec['containers'][number], now: number, faults: ActiveFaults): ContainerRuntime {
     const neverStart =
       container.image.toLowerCase().includes(NEVER_STARTS_MARKER) || matchesGroup(faults.neverStart, { ...identityOf(resourceGroup, spec), images: [container.image] });
     const pullDelayMs = Math.min(MAX_PULL_DELAY_MS, this.options.pullDelayMs);

@@ -1,22 +1,22 @@
 import { ArmError } from './errors';
 import type { Route } from './http';
-import type { FaultConfig } from './faults';
+import type { ActiveFaults } from './faults';
 import type { EmulatorCounters } from './counters';
 
 export interface ControlApi {
   counters(): EmulatorCounters;
   resetCounters(): void;
-  faults(): FaultConfig;
+  faults(): ActiveFaults;
   /** Throws with the offending field when the body is not a valid FaultConfig. */
-  replaceFaults(body: unknown): FaultConfig;
-  patchFaults(body: unknown): FaultConfig;
+  replaceFaults(body: unknown): ActiveFaults;
+  patchFaults(body: unknown): ActiveFaults;
   containerGroups(): unknown[];
   createResourceGroup(name: string): void;
 }
 
 /** Test and benchmark controls under /_emulator/, outside ARM: no auth, no throttling, not counted. */
 export function controlRoutes(api: ControlApi): Route[] {
-  const invalidFaults = (run: () => FaultConfig) => {
+  const invalidFaults = (run: () => ActiveFaults) => {
     try {
       return { status: 200, body: run() };
     } catch (error) {

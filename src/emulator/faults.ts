@@ -59,14 +59,16 @@ export const FaultConfigSchema = z
     vanish: z.object({ afterMs: z.number().nonnegative(), match: GroupMatcherSchema.optional() }).strict().optional(),
   })
   .strict();
-export type FaultConfig = z.infer<typeof FaultConfigSchema>;
-export type FaultConfigInput = z.input<typeof FaultConfigSchema>;
+/** What callers write (defaults optional). */
+export type FaultConfig = z.input<typeof FaultConfigSchema>;
+/** The validated faults in force, defaults filled in. */
+export type ActiveFaults = z.output<typeof FaultConfigSchema>;
 
 /**
  * Merges a PATCH body into the current faults: each top-level key replaces the current
  * value and `null` switches that fault off. The result is validated as a whole.
  */
-export function applyFaultPatch(current: FaultConfig, patch: unknown, source: string): FaultConfig {
+export function applyFaultPatch(current: ActiveFaults, patch: unknown, source: string): ActiveFaults {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw new Error(`Invalid fault configuration in ${source}: (root): expected a JSON object`);
   }
@@ -101,7 +103,7 @@ function matchesPattern(pattern: string, value: string): boolean {
 }
 
 /** Reads a FaultConfig, with an error that names the offending field. */
-export function parseFaultConfig(input: unknown, source: string): FaultConfig {
+export function parseFaultConfig(input: unknown, source: string): ActiveFaults {
   const result = FaultConfigSchema.safeParse(input);
   if (!result.success) throw new Error(`Invalid fault configuration in ${source}: ${describeIssues(result.error)}`);
   return result.data;

@@ -12,12 +12,12 @@ import { groupState } from './containerGroup';
 import { createCertificates } from './certificates';
 import { controlRoutes } from './controlRoutes';
 import { Counters, type EmulatorCounters } from './counters';
-import { applyFaultPatch, parseFaultConfig, type FaultConfig } from './faults';
+import { applyFaultPatch, parseFaultConfig, type ActiveFaults, type FaultConfig } from './faults';
 import { createRequestHandler } from './server';
 import { EmulatorState } from './state';
 import { Throttler } from './throttling';
 
-export type { FaultConfig, GroupMatcher, TokenBucketConfig } from './faults';
+export type { ActiveFaults, FaultConfig, GroupMatcher, TokenBucketConfig } from './faults';
 export { ARM_DEFAULT_BUCKETS, FaultConfigSchema, parseFaultConfig } from './faults';
 export type { EmulatorCounters } from './counters';
 
@@ -82,7 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     workingDirectory: options.workingDirectory ?? process.cwd(),
   });
 
-  const replaceFaults = (next: FaultConfig): FaultConfig => {
+  const replaceFaults = (next: ActiveFaults): ActiveFaults => {
     if (JSON.stringify(next.throttling) !== JSON.stringify(faults.throttling)) throttler.reset();
     const vanishChanged = JSON.stringify(next.vanish) !== JSON.stringify(faults.vanish);
     faults = next;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ArmError } from './errors';
 import type { Counters } from './counters';
-import type { FaultConfig } from './faults';
+import type { ActiveFaults } from './faults';
 import { matchRoute, requestClassOf, type HandlerResult, type Route } from './http';
 import { REMAINING_HEADER, type Throttler } from './throttling';
 
@@ -15,7 +15,7 @@ export interface RequestPipeline {
   controlRoutes: Route[];
   counters: Counters;
   throttler: Throttler;
-  faults(): FaultConfig;
+  faults(): ActiveFaults;
   /** Called when a server-error fault fired, so the remaining count goes down. */
   consumeServerError(): void;
 }

@@ -6,7 +6,7 @@ import { validateContainerGroup, type ContainerGroupSpec } from './containerGrou
 import { parseSimSettings } from './containers/simContainer';
 import type { DeploymentRecord, ResourceOperation } from './deployment';
 import { ArmError, deploymentNotFound, resourceGroupNotFound } from './errors';
-import { matchesGroup, type FaultConfig } from './faults';
+import { matchesGroup, type ActiveFaults } from './faults';
 import { Scheduler } from './scheduler';
 import { materializeTemplate, type DeploymentBody } from './template/materialize';
 
@@ -18,7 +18,7 @@ export interface StateOptions {
   location: string;
   resourceGroups: string[];
   deploymentDelayMs: number;
-  faults: () => FaultConfig;
+  faults: () => ActiveFaults;
   /** Where container processes run; relative commands resolve from here. */
   workingDirectory: string;
 }
@@ -183,7 +183,7 @@ export class EmulatorState {
     return this.groups.all();
   }
 
-  applyVanishToLiveGroups(vanish: FaultConfig['vanish']): void {
+  applyVanishToLiveGroups(vanish: ActiveFaults['vanish']): void {
     this.groups.applyVanish(vanish);
   }
 
@@ -195,7 +195,7 @@ export class EmulatorState {
 }
 
 /** Image pull failures and quota errors fail the deployment as the ACI resource provider would; no group is created. */
-function injectedDeploymentFailure(resourceGroup: string, spec: ContainerGroupSpec, faults: FaultConfig): Pick<ResourceOperation, 'statusCode' | 'error'> | undefined {
+function injectedDeploymentFailure(resourceGroup: string, spec: ContainerGroupSpec, faults: ActiveFaults): Pick<ResourceOperation, 'statusCode' | 'error'> | undefined {
   const identity = identityOf(resourceGroup, spec);
   const inaccessible = spec.containers.find(
     (c) => PULL_FAILURE_MARKERS.some((marker) => c.image.toLowerCase().includes(marker)) || matchesGroup(faults.imagePullFailure, { ...identity, images: [c.image] }),

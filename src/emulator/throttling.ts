@@ -1,4 +1,4 @@
-import { ARM_DEFAULT_BUCKETS, type FaultConfig, type TokenBucketConfig } from './faults';
+import { ARM_DEFAULT_BUCKETS, type ActiveFaults, type TokenBucketConfig } from './faults';
 import type { RequestClass } from './http';
 
 /** ARM spells the remaining-budget header per class. */
@@ -43,7 +43,7 @@ export class Throttler {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** `undefined` when throttling is off (no headers, never a 429). */
-  take(config: FaultConfig['throttling'], subscriptionId: string, requestClass: RequestClass): ThrottleDecision | undefined {
+  take(config: ActiveFaults['throttling'], subscriptionId: string, requestClass: RequestClass): ThrottleDecision | undefined {
     if (!config) return undefined;
     const bucketConfig = config[requestClass] ?? ARM_DEFAULT_BUCKETS[requestClass];
     const key = `${subscriptionId.toLowerCase()}/${requestClass}`;

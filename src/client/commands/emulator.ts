@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_RESOURCE_GROUPS, parseFaultConfig, startEmulator, type FaultConfig } from '../../emulator';
+import { DEFAULT_RESOURCE_GROUPS, parseFaultConfig, startEmulator, type ActiveFaults } from '../../emulator';
 import { collect, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 
@@ -74,7 +74,7 @@ export function register(program: Command): void {
   withUsageExitCode(command);
 }
 
-function readFaults(value: string): FaultConfig {
+function readFaults(value: string): ActiveFaults {
   const inline = value.trim().startsWith('{');
   if (!inline && !existsSync(value)) {
     throw new CliError(`--faults: '${value}' is neither inline JSON nor an existing file`, ExitCodes.usage);

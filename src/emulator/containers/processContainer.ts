@@ -11,6 +11,7 @@ const DEFAULT_COMMAND_RUNTIME_MS = 200;
 const STOP_GRACE_MS = 2000;
 /** Bounded like ACI's log window, so a chatty process cannot exhaust memory. */
 const MAX_LOG_LINES = 100_000;
+const MAX_LINE_LENGTH = 64 * 1024;
 
 export interface ProcessContainerOptions {
   spec: ContainerSpec;
@@ -144,6 +145,11 @@ export class ProcessContainer implements ContainerRuntime {
       const parts = (partial + chunk).split('\n');
       partial = parts.pop() ?? '';
       for (const text of parts) this.append(text.replace(/\r$/, ''));
+      // output without newlines must not grow without bound: break it like a terminal would
+      while (partial.length > MAX_LINE_LENGTH) {
+        this.append(partial.slice(0, MAX_LINE_LENGTH));
+        partial = partial.slice(MAX_LINE_LENGTH);
+      }
     });
     stream.on('end', () => {
       if (partial) this.append(partial);
