@@ -222,7 +222,7 @@ describe('throttling and server errors', () => {
 
     expect(emulator.counters().throttled).toBe(1);
     expect(throttledGateway.armUsage().throttled.read).toBe(1);
-    expect(throttledGateway.armUsage().waitedMs.read).toBeGreaterThan(500);
+    expect(throttledGateway.armUsage().waitedMs.read).toBeGreaterThan(0);
   });
 
   it('fails with a retryable throttled error carrying Retry-After when 429s outlast the SDK retries', async () => {
