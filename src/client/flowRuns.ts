@@ -51,37 +51,61 @@ export interface StartedFlowRun {
   alreadyStarted: boolean;
 }
 
+/** A flow run whose configuration is rendered and validated, ready to start; building it touches no network. */
+export interface PreparedFlowRun {
+  flowRunId: string;
+  workflowId: string;
+  workPool: string;
+  containerGroupName: string;
+  input: FlowRunInput;
+}
+
 /**
- * Starts the workflow of one flow run. The configuration is rendered and validated first,
- * so bad input throws before anything exists in Temporal or Azure. Starting the same flow
- * run again returns the existing workflow (running or closed) instead of a second one.
+ * Renders and validates the configuration and prepares the ARM deployment, so bad input
+ * (ConfigError, InvalidFlowRunOptionsError) throws before anything exists in Temporal or Azure.
  */
-export async function startFlowRun(client: Client, options: StartFlowRunOptions): Promise<StartedFlowRun> {
+export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
   const fields = parseFields(options);
   const flowRunId = fields.flowRunId ?? randomUUID();
   const configuration = renderJobConfiguration(options.pool.base_job_template, options.values ?? {});
   const workflowId = workflowIdForFlowRun(flowRunId);
   // Preparing the deployment here surfaces template and patch errors now, not in the worker.
   const { containerGroupName } = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
-  const input: FlowRunInput = { flowRunId, flowName: fields.flowName, workPool: fields.workPool, configuration };
-  const memo: FlowRunMemo = { resourceGroupName: configuration.resource_group_name, containerGroupName };
+  return {
+    flowRunId,
+    workflowId,
+    workPool: fields.workPool,
+    containerGroupName,
+    input: { flowRunId, flowName: fields.flowName, workPool: fields.workPool, configuration },
+  };
+}
+
+/**
+ * Starts the workflow of one flow run (see prepareFlowRun for what is checked first).
+ * Starting the same flow run again returns the existing workflow (running or closed)
+ * instead of a second one.
+ */
+export async function startFlowRun(client: Client, options: StartFlowRunOptions | PreparedFlowRun): Promise<StartedFlowRun> {
+  const run = 'input' in options ? options : prepareFlowRun(options);
+  const { flowRunId, workflowId, workPool, containerGroupName, input } = run;
+  const memo: FlowRunMemo = { resourceGroupName: input.configuration.resource_group_name, containerGroupName };
   try {
     const handle = await client.workflow.start(FLOW_RUN_WORKFLOW, {
       workflowId,
-      taskQueue: taskQueueForPool(fields.workPool),
+      taskQueue: taskQueueForPool(workPool),
       args: [input],
       // A flow run id names one execution forever: a closed run is reported, never re-run.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { ...memo },
       typedSearchAttributes: [
         { key: searchAttributes.flowRunId, value: flowRunId },
-        { key: searchAttributes.flowName, value: fields.flowName },
-        { key: searchAttributes.workPool, value: fields.workPool },
+        { key: searchAttributes.flowName, value: input.flowName },
+        { key: searchAttributes.workPool, value: workPool },
         { key: searchAttributes.containerGroup, value: containerGroupName },
         { key: searchAttributes.phase, value: 'Deploying' },
       ],
-      staticSummary: `${fields.flowName} · flow run ${flowRunId} · pool ${fields.workPool}`,
-      staticDetails: describeForUi(configuration, containerGroupName),
+      staticSummary: `${input.flowName} · flow run ${flowRunId} · pool ${workPool}`,
+      staticDetails: describeForUi(input.configuration, containerGroupName),
     });
     return { flowRunId, workflowId, handle, alreadyStarted: false };
   } catch (err) {

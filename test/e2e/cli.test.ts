@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { freePort } from '../../src/client/demo/ports';
 import { ExitCodes } from '../../src/client/output';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { startStack, type Stack } from '../helpers/stack';
@@ -150,6 +151,25 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     expect(result.code).toBe(ExitCodes.usage);
     expect(result.stderr).toContain('PREFECT_API_KEY');
     expect(result.stderr).not.toContain('pnu_literal_value');
+  });
+
+  it('checks the input before connecting: bad input exits 2 even when Temporal is unreachable', async () => {
+    const unreachable = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` };
+    const result = await runCli(
+      ['start', '--pool-config', POOL_CONFIG, '--flow', 'etl', '--set', 'cpu=-1'],
+      unreachable,
+    );
+    expect(result.code).toBe(ExitCodes.usage);
+    expect(result.stderr).toMatch(/cpu/);
+    expect(result.stderr).not.toMatch(/cannot connect/);
+  });
+
+  it('exits 1 and says how to point at a cluster when Temporal is unreachable', async () => {
+    const unreachable = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` };
+    const result = await runCli(['status', 'any-run'], unreachable);
+    expect(result.code).toBe(ExitCodes.failure);
+    expect(result.stderr).toContain(`cannot connect to Temporal at ${unreachable.TEMPORAL_ADDRESS}`);
+    expect(result.stderr).toContain('TEMPORAL_ADDRESS');
   });
 
   it('exits 2 when no pool config is given by flag or environment', async () => {

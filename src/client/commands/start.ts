@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadPoolConfig } from '../../config';
 import { loadValuesFile, mergeRunValues, parseSetFlags } from '../runValues';
 import { asCliError, collect, withClient, withUsageExitCode } from '../commandSupport';
-import { getFlowRunStatus, startFlowRun } from '../flowRuns';
+import { getFlowRunStatus, type PreparedFlowRun, prepareFlowRun, startFlowRun } from '../flowRuns';
 import { formatStatus } from '../flowRunText';
 import { CliError, ExitCodes, print } from '../output';
 
@@ -38,20 +38,14 @@ export function register(program: Command): void {
       if (!poolConfigPath) {
         throw new CliError('--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)', ExitCodes.usage);
       }
-      // Bad pool files and --set values are usage errors: exit 2 before anything starts.
-      const { pool, values } = await Promise.resolve()
-        .then(async () => ({
-          pool: await loadPoolConfig(poolConfigPath),
-          values: mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set)),
-        }))
-        .catch((err) => {
-          throw asCliError(err);
-        });
-      const workPool = flags.pool ?? pool.name;
-      if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigPath} has no work pool name`, ExitCodes.usage);
+      // All input is checked before connecting: bad input exits 2 even when Temporal is unreachable.
+      const prepared = await prepare(flags, poolConfigPath).catch((err) => {
+        throw asCliError(err);
+      });
+      const workPool = prepared.workPool;
 
       await withClient(async (client) => {
-        const started = await startFlowRun(client, { workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
+        const started = await startFlowRun(client, prepared);
         const summary = { flowRunId: started.flowRunId, workflowId: started.workflowId, workPool, alreadyStarted: started.alreadyStarted };
         if (!flags.wait) {
           print(flags.json ?? false, summary, () =>
@@ -71,4 +65,12 @@ export function register(program: Command): void {
       });
     });
   withUsageExitCode(command);
+}
+
+async function prepare(flags: StartFlags, poolConfigPath: string): Promise<PreparedFlowRun> {
+  const pool = await loadPoolConfig(poolConfigPath);
+  const values = mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set));
+  const workPool = flags.pool ?? pool.name;
+  if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigPath} has no work pool name`, ExitCodes.usage);
+  return prepareFlowRun({ workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
 }
