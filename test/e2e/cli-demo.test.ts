@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '../../src/client/demo/ports';
 import { runCli } from './cliProcess';
 
@@ -5,7 +8,12 @@ describe('aci-flow demo --exit-when-done', () => {
   it('runs the sample flow run through every phase with its logs and a UI link, then shuts everything down', async () => {
     const port = await freePort();
     const uiPort = await freePort(undefined, [port]);
-    const result = await runCli(['demo', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort)], {}, 120_000);
+    const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-demo-logs-'));
+    const result = await runCli(
+      ['demo', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort)],
+      { ACI_FLOW_LOG_DIR: logDir },
+      120_000,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
 
@@ -17,6 +25,8 @@ describe('aci-flow demo --exit-when-done', () => {
 
     const logLines = out.split('\n').filter((line) => line.startsWith('    | ')).map((line) => line.slice(6));
     expect(logLines).toEqual(['step 1 of 5', 'step 2 of 5', 'step 3 of 5', 'step 4 of 5', 'step 5 of 5', 'done']);
+    // What the demo printed is exactly what the worker recorded, as `aci-flow logs` reads it.
+    expect(readFileSync(join(logDir, `${flowRunId}.log`), 'utf8')).toBe(`${logLines.join('\n')}\n`);
     const livePhases = out.split('\n').filter((line) => line.startsWith('  phase: ')).map((line) => line.slice(9));
     expect(livePhases).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
     expect(out).toContain('Phases: Deploying → WaitingForStart → Running → CleaningUp → Completed');
