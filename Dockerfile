@@ -19,7 +19,7 @@ ENV NODE_ENV=production \
     ACI_FLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     ACI_FLOW_LOG_DIR=/var/log/aci-flow
 WORKDIR /app
-COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/package.json /app/tsconfig.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/src ./src
