@@ -8,7 +8,8 @@
  * killed worker already wrote, re-sends lines that are skipped here.
  */
 import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
+import { logFilePath } from '../client/flowRunLogs';
 
 export interface FlowRunLogWriter {
   /**
@@ -32,12 +33,12 @@ export interface FlowRunLogSinkOptions {
   output?: (taggedLine: string) => void;
 }
 
-/** Path of a run's log file; the flow run id is checked so it cannot leave the directory. */
+/** Path of a run's log file (the one `aci-flow logs` reads); the id is checked so it cannot leave the directory. */
 export function flowRunLogFile(logDir: string, flowRunId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flowRunId)) {
     throw new Error(`Flow run id "${flowRunId}" cannot name a log file; use letters, digits, ".", "_" and "-".`);
   }
-  return join(logDir, `${flowRunId}.log`);
+  return logFilePath(flowRunId, logDir);
 }
 
 export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowRunLogSink {
@@ -76,7 +77,7 @@ interface LogFile {
 
 /** Counts the file's complete lines once, dropping a torn last line left by a crash mid-write. */
 function openLogFile(path: string): LogFile {
-  mkdirSync(join(path, '..'), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   let content = '';
   try {
     content = readFileSync(path, 'utf8');
