@@ -35,7 +35,8 @@ type FlowRunTarget = activities.FlowRunTarget;
 const { deploy } = proxyActivities<Activities>({
   // A deployment usually takes seconds; ARM can queue it for minutes under load.
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
+  // Heartbeats every second while ARM works, so a killed worker's deployment is re-adopted within this time.
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
