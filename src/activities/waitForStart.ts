@@ -4,6 +4,7 @@ import type { AciGateway } from '../azure/gateway';
 import { FailureTypes } from '../workflows/definitions';
 import { describeLastEvent, describeState, findContainer } from './containerState';
 import { azureCall } from './failures';
+import { heartbeatWhile } from './heartbeats';
 import type { Clock } from './index';
 import type { WaitForStartInput, WaitForStartOutput } from './types';
 
@@ -17,8 +18,9 @@ export function waitForStartActivity(gateway: AciGateway, clock: Clock) {
     const { target } = input;
     for (;;) {
       context.heartbeat();
-      const group = await azureCall(() =>
-        gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
+      // The worker's shared ARM budget can queue a call for longer than the heartbeat timeout under load.
+      const group = await heartbeatWhile(
+        azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal })),
       );
       if (!group) {
         throw ApplicationFailure.nonRetryable(

@@ -4,6 +4,7 @@ import type { AciGateway } from '../azure/gateway';
 import { FailureTypes } from '../workflows/definitions';
 import { findContainer } from './containerState';
 import { azureCall } from './failures';
+import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
 import type { FlowRunTarget, WatchInput, WatchOutput } from './types';
@@ -29,7 +30,11 @@ export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink) {
     };
     for (;;) {
       context.heartbeat(cursor);
-      const group = await azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }));
+      // The worker's shared ARM budget can queue a call for longer than the heartbeat timeout under load.
+      const group = await heartbeatWhile(
+        azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal })),
+        cursor,
+      );
       if (!group) {
         throw ApplicationFailure.nonRetryable(
           `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
@@ -67,7 +72,10 @@ async function streamLogs(
   abortSignal: AbortSignal,
 ): Promise<LogCursor> {
   const fetchLines = (tail?: number) =>
-    azureCall(() => gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal })).then(parseTimestampedLog);
+    heartbeatWhile(
+      azureCall(() => gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal })),
+      cursor,
+    ).then(parseTimestampedLog);
   let update = linesAfterCursor(await fetchLines(LOG_TAIL_LINES), cursor, LOG_TAIL_LINES);
   if (update.possibleGap) update = linesAfterCursor(await fetchLines(), cursor);
   if (update.lines.length > 0) await writer.write(update.lines, update.firstIndex);
