@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/client/demo/ports';
-import { runCli } from './cliProcess';
+import { ACI_FLOW_BIN, REPO_ROOT, runCli } from './cliProcess';
 
 describe('aci-flow demo --exit-when-done', () => {
   it('runs the sample flow run through every phase with its logs and a UI link, then shuts everything down', async () => {
@@ -37,6 +38,35 @@ describe('aci-flow demo --exit-when-done', () => {
     // The dev server and its UI are gone: their ports are free again.
     expect(await freePort(port)).toBe(port);
     expect(await freePort(uiPort)).toBe(uiPort);
+  }, 150_000);
+
+  it('on Ctrl-C during the sample run shuts everything down and exits 1', async () => {
+    const port = await freePort();
+    const uiPort = await freePort(undefined, [port]);
+    const demo = spawn(process.execPath, [ACI_FLOW_BIN, 'demo', '--port', String(port), '--ui-port', String(uiPort)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ACI_FLOW_LOG_DIR: mkdtempSync(join(tmpdir(), 'aci-flow-demo-logs-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk) => (output += chunk));
+    demo.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!output.includes('| step 1 of 5')) {
+        if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the sample run never printed:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      demo.kill('SIGINT');
+      expect(await exited).toBe(1);
+      expect(output).toContain('aci-flow: interrupted before the sample flow run finished');
+      expect(output).not.toMatch(/Error:|at .*node_modules/);
+      expect(await freePort(port)).toBe(port);
+      expect(await freePort(uiPort)).toBe(uiPort);
+    } finally {
+      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+    }
   }, 150_000);
 
   it('exits 2 and names the option when a port is not a number', async () => {

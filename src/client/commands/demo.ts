@@ -42,7 +42,9 @@ export function register(program: Command): void {
         }).catch((err) => {
           throw asCliError(err);
         });
-        if (status && status.phase !== 'Completed') {
+        // runDemo returns no status only when Ctrl-C came before the sample run finished.
+        if (!status) throw new CliError('interrupted before the sample flow run finished; everything it started is shut down', ExitCodes.failure);
+        if (status.phase !== 'Completed') {
           throw new CliError(`the sample flow run ended ${status.phase}${status.message ? `: ${status.message}` : ''}`, ExitCodes.failure);
         }
       } finally {

@@ -98,7 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     write(`  in the UI: ${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${started.workflowId}`);
     write(`  container logs (${logFilePath(started.flowRunId, logDir)}) and phases:`);
 
-    await printProgress(started.handle, new LogLineReader(logFilePath(started.flowRunId, logDir)), signal, write);
+    await printProgress(client, started.handle, new LogLineReader(logFilePath(started.flowRunId, logDir)), signal, write);
     if (signal.aborted) return undefined;
 
     const status = await getFlowRunStatus(client, started.flowRunId);
@@ -124,9 +124,16 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
  * history, so none is missed however short; the history is read before the log file, so
  * lines written before the run left Running are printed before the phases that follow.
  */
-async function printProgress(handle: WorkflowHandle, logs: LogLineReader, signal: AbortSignal, write: (line: string) => void): Promise<void> {
+async function printProgress(
+  client: Client,
+  handle: WorkflowHandle,
+  logs: LogLineReader,
+  signal: AbortSignal,
+  write: (line: string) => void,
+): Promise<void> {
   let finished = false;
-  const settled = handle.result().then(
+  // The long poll for the result must end with Ctrl-C, before the connection closes under it.
+  const settled = client.withAbortSignal(signal, () => handle.result()).then(
     () => (finished = true),
     () => (finished = true),
   );
