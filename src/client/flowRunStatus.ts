@@ -2,7 +2,7 @@ import {
   ApplicationFailure,
   type Client,
   type WorkflowExecutionDescription,
-  type WorkflowHandle,
+  type WorkflowExecutionStatusName,
   WorkflowFailedError,
 } from '@temporalio/client';
 import {
@@ -47,7 +47,7 @@ export async function getFlowRunStatus(client: Client, flowRunId: string): Promi
       return recorded;
     }
   }
-  return { ...recorded, ...(await closedOutcome(handle, description)) };
+  return { ...recorded, ...(await closedRunOutcome(description.status.name, () => handle.result())) };
 }
 
 /** Status from search attributes and memo, as last written by the client and the workflow. */
@@ -70,14 +70,15 @@ export function recordedStatus(flowRunId: string, description: Pick<WorkflowExec
 
 type Outcome = Pick<FlowRunStatus, 'phase' | 'exitCode' | 'message'>;
 
-async function closedOutcome(handle: WorkflowHandle, description: WorkflowExecutionDescription): Promise<Outcome> {
-  switch (description.status.name) {
+/** The outcome of a closed run, from Temporal's execution status and the workflow's result or failure. */
+export async function closedRunOutcome(statusName: WorkflowExecutionStatusName, result: () => Promise<unknown>): Promise<Outcome> {
+  switch (statusName) {
     case 'COMPLETED': {
-      const result = (await handle.result()) as FlowRunResult;
-      return { phase: 'Completed', exitCode: result.exitCode };
+      const { exitCode } = (await result()) as FlowRunResult;
+      return { phase: 'Completed', exitCode };
     }
     case 'FAILED':
-      return failureOutcome(handle);
+      return failureOutcome(result);
     case 'CANCELLED':
       return { phase: 'Cancelled', message: 'the workflow was cancelled' };
     case 'TIMED_OUT':
@@ -85,7 +86,7 @@ async function closedOutcome(handle: WorkflowHandle, description: WorkflowExecut
     case 'TERMINATED':
       return { phase: 'Failed', message: 'the workflow was terminated (the container group may need manual cleanup)' };
     default:
-      return { phase: 'Failed', message: `the workflow closed with status ${description.status.name}` };
+      return { phase: 'Failed', message: `the workflow closed with status ${statusName}` };
   }
 }
 
@@ -96,9 +97,9 @@ const PHASE_OF_FAILURE: Record<string, FlowRunPhase> = {
   [FailureTypes.cancelled]: 'Cancelled',
 };
 
-async function failureOutcome(handle: WorkflowHandle): Promise<Outcome> {
+async function failureOutcome(result: () => Promise<unknown>): Promise<Outcome> {
   try {
-    await handle.result();
+    await result();
     return { phase: 'Failed' };
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
