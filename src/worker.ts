@@ -18,6 +18,12 @@ export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
 /** Directory of the per-run log files; the CLI worker defaults to DEFAULT_LOG_DIR. */
 export const LOG_DIR_ENV = 'ACI_FLOW_LOG_DIR';
 
+/**
+ * Every running flow run holds one activity slot for its whole life (the watch activity,
+ * which mostly sleeps), so the SDK's default of 100 would cap a worker at 100 concurrent runs.
+ */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;
+
 export type WorkflowBundle = { code: string } | { codePath: string };
 
 export interface FlowRunWorkerOptions {
@@ -57,7 +63,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
       logSink: options.logSink ?? createFlowRunLogSink(),
       resolveSecret: options.resolveSecret,
     }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
@@ -68,6 +74,8 @@ export interface RunWorkerOptions {
   workPool: string;
   /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. */
   logDir?: string;
+  /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 /**
@@ -82,7 +90,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const bundlePath = env[WORKFLOW_BUNDLE_ENV];
   const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
   const logDir = options.logDir ?? (env[LOG_DIR_ENV] || DEFAULT_LOG_DIR);
-  const connection = await NativeConnection.connect(temporal.connectionOptions);
+  const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
+    throw new Error(
+      `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
+        `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
+        'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
+    );
+  });
   try {
     const worker = await createFlowRunWorker({
       workPool: options.workPool,
@@ -91,6 +105,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       gateway,
       logSink: createFlowRunLogSink({ logDir }),
       workflowBundle,
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     });
     await worker.run();
   } finally {

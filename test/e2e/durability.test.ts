@@ -82,6 +82,13 @@ describe('durability', () => {
     await histories.save(run.handle);
   });
 
+  it('aci-flow worker exits 1 and says how to point it at a cluster when Temporal is unreachable', async () => {
+    const worker = stack.spawnWorkerProcess({ env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(await worker.exited).toBe(1);
+    expect(worker.output()).toContain('cannot connect to Temporal at 127.0.0.1:1');
+    expect(worker.output()).toContain('TEMPORAL_ADDRESS');
+  });
+
   it('a run that watches for 60 seconds has at most 40 history events: polling is not in history', async () => {
     await stack.startWorker();
     try {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { LOG_DIR_ENV, runWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
+import { InvalidArgumentError } from 'commander';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, LOG_DIR_ENV, runWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { DEFAULT_LOG_DIR } from '../flowRunLogs';
 import { withUsageExitCode } from '../commandSupport';
 
@@ -9,6 +10,11 @@ export function register(program: Command): void {
     .description("Run a worker for one work pool: it polls the pool's task queue and does all Azure calls of its flow runs")
     .requiredOption('--pool <name>', 'work pool name (= Temporal task queue)')
     .option('--log-dir <dir>', `directory for per-run log files (default: $${LOG_DIR_ENV} or ${DEFAULT_LOG_DIR})`)
+    .option(
+      '--max-concurrent-runs <n>',
+      `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
+      positiveInteger,
+    )
     .addHelpText(
       'after',
       [
@@ -21,8 +27,14 @@ export function register(program: Command): void {
         '  aci-flow worker --pool my-pool',
       ].join('\n'),
     )
-    .action(async (flags: { pool: string; logDir?: string }) => {
-      await runWorker({ workPool: flags.pool, logDir: flags.logDir });
+    .action(async (flags: { pool: string; logDir?: string; maxConcurrentRuns?: number }) => {
+      await runWorker({ workPool: flags.pool, logDir: flags.logDir, maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns });
     });
   withUsageExitCode(command);
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number, e.g. 500`);
+  return parsed;
 }
