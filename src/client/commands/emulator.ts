@@ -41,6 +41,11 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: EmulatorFlags) => {
+      // listening before anything starts, so a signal sent as soon as the endpoint is printed is never missed
+      const stopRequested = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const emulator = await startEmulator({
         port: flags.port,
         host: flags.host,
@@ -65,10 +70,7 @@ export function register(program: Command): void {
           ].join('\n'),
         );
       }
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopRequested;
       await emulator.close();
     });
   withUsageExitCode(command);

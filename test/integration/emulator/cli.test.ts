@@ -10,7 +10,8 @@ const CLI = path.resolve(__dirname, '..', '..', '..', 'bin', 'aci-flow.js');
 interface CliRun {
   child: ChildProcess;
   output: () => string;
-  exited: Promise<number | null>;
+  /** The exit code, or the signal that ended the process. */
+  exited: Promise<number | NodeJS.Signals | null>;
 }
 
 function runCli(args: string[]): CliRun {
@@ -18,7 +19,7 @@ function runCli(args: string[]): CliRun {
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   return { child, output: () => output, exited };
 }
 
