@@ -35,6 +35,7 @@ export class ProcessContainer implements ContainerRuntime {
   private lastStampNanos = 0n;
   /** Set while a container without command "runs" the image default. */
   private endDefaultCommand: (() => void) | undefined;
+  private stopRequested = false;
 
   constructor(private readonly options: ProcessContainerOptions) {
     this.name = options.spec.name;
@@ -64,6 +65,8 @@ export class ProcessContainer implements ContainerRuntime {
       this.logFile.end();
       return Promise.resolve();
     }
+    if (this.stopRequested) return this.finished ?? Promise.resolve();
+    this.stopRequested = true;
     this.endDefaultCommand?.();
     const child = this.child;
     if (this.state.state === 'Running' && child?.pid !== undefined) {
@@ -121,6 +124,9 @@ export class ProcessContainer implements ContainerRuntime {
       this.captureLines(child.stdout);
       this.captureLines(child.stderr);
       child.on('error', (error: NodeJS.ErrnoException) => failToStart(error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.message));
+      // when the main process ends, the container ends: leftover background processes go too,
+      // as when PID 1 of a container exits (otherwise they would hold the output pipes open)
+      child.on('exit', () => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'));
       // 'close' waits for stdout/stderr to drain, so the last lines are captured before the state says Terminated
       child.on('close', (code, signal) => settle(code ?? (signal ? 128 + signalNumber(signal) : 1)));
     });

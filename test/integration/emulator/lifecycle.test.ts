@@ -44,6 +44,12 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     expect(finished.provisioningState).toBe('Succeeded');
   });
 
+  it('ends the container when its main process exits, even if a background process still holds the output open', async () => {
+    await deploy(clients, 'dep-background', containerGroupTemplate('background-group', { command: ['sh', '-c', 'sleep 30 & echo main done'] }));
+    const finished = await waitForContainerState(clients, 'background-group', 'Terminated', 5000);
+    expect(finished.containers[0].instanceView?.currentState?.exitCode).toBe(0);
+  });
+
   it('reports a non-zero exit code as Terminated with detailStatus Error and the group Failed', async () => {
     await deploy(clients, 'dep-exit-3', containerGroupTemplate('exit-three', { command: ['sh', '-c', 'exit 3'] }));
     const finished = await waitForContainerState(clients, 'exit-three', 'Terminated');
