@@ -6,8 +6,10 @@ Usage: python aci_fidelity.py <endpoint> <ca-cert-path> <subscription-id> <resou
 """
 import datetime
 import json
+import ssl
 import sys
 import time
+import urllib.request
 
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -115,6 +117,15 @@ def container_view(group):
     }
 
 
+def set_faults(endpoint, ca_path, faults):
+    """PUT /_emulator/faults: the emulator's control endpoint, outside ARM."""
+    request = urllib.request.Request(
+        f"{endpoint}/_emulator/faults", data=json.dumps(faults).encode(), method="PUT", headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=ca_path)) as response:
+        return json.load(response)
+
+
 def main():
     endpoint, ca_path, subscription_id, resource_group = sys.argv[1:5]
     options = {"base_url": endpoint, "connection_verify": ca_path}
@@ -187,6 +198,16 @@ def main():
             "operationStatus": [op.properties.provisioning_state for op in operations],
             "operationErrorCodes": [op.properties.status_message.error.code for op in operations if op.properties.status_message],
         }
+
+    # ARM-shaped throttling: the SDK's retry policy must understand the 429 and its Retry-After
+    set_faults(endpoint, ca_path, {"throttling": {"reads": {"capacity": 1, "refillPerSecond": 1}}})
+    try:
+        aci.container_groups.get(resource_group, "py-exit")
+        started = time.time()
+        throttled_then_served = aci.container_groups.get(resource_group, "py-exit")
+        report["throttled"] = {"name": throttled_then_served.name, "waitedSeconds": round(time.time() - started, 2)}
+    finally:
+        set_faults(endpoint, ca_path, {})
 
     # an error response the SDK maps to its exception types
     try:

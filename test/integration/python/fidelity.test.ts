@@ -88,6 +88,12 @@ describe('emulator fidelity with the Azure SDK for Python', () => {
     });
   });
 
+  it('retries a throttled read after the Retry-After the emulator sent, then succeeds', () => {
+    const throttled = report.throttled as { name: string; waitedSeconds: number };
+    expect(throttled.name).toBe('py-exit');
+    expect(throttled.waitedSeconds).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('maps an Azure error body to the SDK error with its code and message', () => {
     expect(report.missingResourceGroup).toMatchObject({ status: 404, code: 'ResourceGroupNotFound' });
     expect((report.missingResourceGroup as { message: string }).message).toContain("Resource group 'no-such-resource-group' could not be found");
