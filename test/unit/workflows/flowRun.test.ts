@@ -9,6 +9,7 @@ import type { FlowRunActivities, FlowRunTarget } from '../../../src/activities';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { workflowsPath } from '../../../src/worker';
 import {
+  cancelSignal,
   FLOW_RUN_WORKFLOW,
   type FlowRunInput,
   searchAttributes,
@@ -130,6 +131,45 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(deleteAttempts).toBe(2);
     expect(failure).toMatchObject({ type: 'ContainerExitedNonZero', message: 'Container exited with code 5' });
     expect(status).toMatchObject({ phase: 'Failed', exitCode: 5, cleanup: { state: 'deleted' } });
+  });
+
+  it('keeps retrying a cleanup that failed non-retryably (e.g. missing permissions), showing the error in status', async () => {
+    const { activities } = scriptedActivities({
+      deleteContainerGroup: async () => {
+        throw ApplicationFailure.nonRetryable('The client has no delete permission', 'AuthorizationFailed');
+      },
+    });
+    const status = await run(activities, async () => {
+      const handle = await start('cleanup-auth-1');
+      let current = await handle.query(statusQuery);
+      for (let polls = 0; current.cleanup?.state !== 'retrying' && polls < 100; polls += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        current = await handle.query(statusQuery);
+      }
+      await handle.terminate('test done: cleanup would retry every minute');
+      return current;
+    });
+    expect(status).toMatchObject({
+      phase: 'CleaningUp',
+      exitCode: 0,
+      cleanup: { state: 'retrying', lastError: 'The client has no delete permission' },
+    });
+  });
+
+  it('ignores a cancel that arrives after the container exited: the run keeps its real outcome', async () => {
+    const { activities } = scriptedActivities({
+      deleteContainerGroup: () => new Promise((resolve) => setTimeout(resolve, 1_000)),
+    });
+    const { result, status } = await run(activities, async () => {
+      const handle = await start('late-cancel-1');
+      let current = await handle.query(statusQuery);
+      while (current.phase !== 'CleaningUp') current = await handle.query(statusQuery);
+      await handle.signal(cancelSignal, { reason: 'too late' });
+      return { result: await handle.result(), status: await handle.query(statusQuery) };
+    });
+    expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    expect(status.phase).toBe('Completed');
+    expect(status.cancelRequested).toBeUndefined();
   });
 
   it('skips watch and goes straight to cleanup when deploy fails non-retryably', async () => {
