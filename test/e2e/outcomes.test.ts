@@ -105,6 +105,34 @@ describe('flow-run outcome table', () => {
     await histories.save(run.handle);
   });
 
+  it('bad template: fails fast and non-retryably with the inner ARM validation error, leaving no group', async () => {
+    const started = Date.now();
+    const run = await startTestFlowRun(stack, {
+      values: {
+        command: 'echo hi',
+        arm_template_patches: [{ op: 'remove', path: '/resources/0/properties/containers/0/properties/image' }],
+      },
+    });
+    const failure = await runFailure(run.handle);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(failure.type).toBe('InvalidRequestContent');
+    expect(failure.message).toContain('image');
+    const final = await status(run.handle);
+    expect(final.phase).toBe('Failed');
+    expect(groupsOf(stack, final.containerGroupName)).toEqual([]);
+    await histories.save(run.handle);
+  });
+
+  it('resource group missing: fails fast with ResourceGroupNotFound and says to create it', async () => {
+    const run = await startTestFlowRun(stack, { values: { command: 'echo hi', resource_group_name: 'no-such-group' } });
+    const failure = await runFailure(run.handle);
+    expect(failure.type).toBe('ResourceGroupNotFound');
+    expect(failure.message).toContain('no-such-group');
+    expect(failure.message).toContain('create the resource group');
+    expect((await status(run.handle)).phase).toBe('Failed');
+    await histories.save(run.handle);
+  });
+
   it('group deleted by someone else mid-run: fails with "container group disappeared" (exit code unknown)', async () => {
     const run = await startTestFlowRun(stack, { flowName: 'vanishing-flow', values: { command: "sh -c 'echo up; sleep 30'" } });
     await waitForStatus(run.handle, (current) => current.phase === 'Running');
