@@ -35,9 +35,11 @@ type FlowRunTarget = activities.FlowRunTarget;
 const { deploy } = proxyActivities<Activities>({
   // A deployment usually takes seconds; ARM can queue it for minutes under load.
   startToCloseTimeout: '10 minutes',
+  // Throttling at scale can stretch retries; a run whose group cannot be deployed in this time fails.
+  scheduleToCloseTimeout: '30 minutes',
   // Heartbeats every second while ARM works, so a killed worker's deployment is re-adopted within this time.
   heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 const { waitForStart, watch } = proxyActivities<Activities>({
