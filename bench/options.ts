@@ -1,0 +1,84 @@
+/**
+ * Command-line options of `npm run bench`, validated with zod so a typo names the flag and
+ * the expected shape instead of running a half-configured benchmark for twenty minutes.
+ */
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { POLL_STRATEGIES, pollStrategySchema } from '../src/activities/pollScheduler';
+
+const commaSeparated = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
+const sizeList = commaSeparated.pipe(z.array(z.coerce.number<string>().int().positive()).min(1, 'give at least one size'));
+const strategyList = commaSeparated.pipe(z.array(pollStrategySchema).min(1, 'give at least one strategy'));
+
+const durationRange = z
+  .string()
+  .regex(/^\d+(-\d+)?$/, 'use MS or MIN-MAX in milliseconds, e.g. 20000-60000')
+  .transform((text) => {
+    const [min, max = min] = text.split('-').map(Number);
+    return { minMs: min, maxMs: max };
+  })
+  .refine((range) => range.minMs <= range.maxMs && range.minMs > 0, 'MIN must be positive and not above MAX');
+
+export const benchOptionsSchema = z.object({
+  sizes: sizeList.default([10, 100]),
+  strategies: strategyList.default([...POLL_STRATEGIES]),
+  durationMs: durationRange.default({ minMs: 20_000, maxMs: 60_000 }),
+  cancelFraction: z.coerce.number().min(0).max(1).default(0.05),
+  /** task_watch_poll_interval of every run (Prefect's default 5 s). */
+  pollIntervalSeconds: z.coerce.number().positive().default(5),
+  logLinesPerSecond: z.coerce.number().nonnegative().default(1),
+  historySample: z.coerce.number().int().nonnegative().default(20),
+  /** Give up on a scenario after this long (its unfinished runs are reported). */
+  scenarioTimeoutMs: z.coerce.number().int().positive().default(30 * 60_000),
+  resultsDir: z.string().default('bench/results'),
+});
+export type BenchOptions = z.output<typeof benchOptionsSchema>;
+
+const FLAGS = {
+  sizes: '--sizes 10,100,1000',
+  strategies: `--strategies ${POLL_STRATEGIES.join(',')}`,
+  durationMs: '--duration-ms 20000-60000',
+  cancelFraction: '--cancel-fraction 0.05',
+  pollIntervalSeconds: '--poll-interval-seconds 5',
+  logLinesPerSecond: '--log-lines-per-second 1',
+  historySample: '--history-sample 20',
+  scenarioTimeoutMs: '--scenario-timeout-ms 1800000',
+  resultsDir: '--results-dir bench/results',
+} as const;
+
+export const USAGE = `npm run bench -- [${Object.values(FLAGS).join('] [')}]`;
+
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string' },
+      strategies: { type: 'string' },
+      'duration-ms': { type: 'string' },
+      'cancel-fraction': { type: 'string' },
+      'poll-interval-seconds': { type: 'string' },
+      'log-lines-per-second': { type: 'string' },
+      'history-sample': { type: 'string' },
+      'scenario-timeout-ms': { type: 'string' },
+      'results-dir': { type: 'string' },
+    },
+    strict: true,
+  });
+  const parsed = benchOptionsSchema.safeParse({
+    sizes: values.sizes,
+    strategies: values.strategies,
+    durationMs: values['duration-ms'],
+    cancelFraction: values['cancel-fraction'],
+    pollIntervalSeconds: values['poll-interval-seconds'],
+    logLinesPerSecond: values['log-lines-per-second'],
+    historySample: values['history-sample'],
+    scenarioTimeoutMs: values['scenario-timeout-ms'],
+    resultsDir: values['results-dir'],
+  });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const field = String(issue.path[0]) as keyof typeof FLAGS;
+    return `${FLAGS[field] ?? field}: ${issue.message}`;
+  });
+  throw new Error(`invalid benchmark options — ${problems.join('; ')}. Usage: ${USAGE}`);
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench` (DESIGN.md section 8): the Temporal dev server, the ACI emulator with
+ * ARM-shaped throttling and, per scenario, a fresh worker process; N concurrent simulated
+ * flow runs per (size, poll strategy); one markdown table on stdout, the table and the raw
+ * figures in bench/results/. See docs/benchmark.md.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger } from '@temporalio/worker';
+import { startDevServer } from '../src/client/demo/devServer';
+import { freePort } from '../src/client/demo/ports';
+import { loadPoolConfig } from '../src/config';
+import { startEmulator } from '../src/emulator';
+import { bundleFlowRunWorkflows } from '../src/worker';
+import { parseBenchOptions, type BenchOptions } from './options';
+import { runScenario, type ScenarioResult } from './scenario';
+import { markdownTable } from './table';
+
+const REPO_ROOT = resolve(__dirname, '..');
+const RESOURCE_GROUP = 'aci-flow-bench';
+type Closer = () => Promise<unknown>;
+
+async function main(options: BenchOptions): Promise<void> {
+  const resultsDir = resolve(REPO_ROOT, options.resultsDir);
+  mkdirSync(resultsDir, { recursive: true });
+  const closers: Closer[] = [];
+  const results: ScenarioResult[] = [];
+  const startedAt = new Date();
+  try {
+    const port = await freePort();
+    const devServer = await startDevServer(port, await freePort(undefined, [port]));
+    closers.push(devServer.stop);
+    // reads ~25/s, writes and deletes ~10/s per subscription, 429 + Retry-After, as ARM does
+    const emulator = await startEmulator({ resourceGroups: [RESOURCE_GROUP], faults: { throttling: {} } });
+    closers.push(() => emulator.close());
+    const connection = await Connection.connect({ address: devServer.address });
+    closers.push(() => connection.close());
+    const client = new Client({ connection });
+
+    // One bundle for every worker process, so their CPU figures do not include bundling.
+    const workflowBundlePath = join(mkdtempSync(join(tmpdir(), 'aci-flow-bench-')), 'workflows.js');
+    writeFileSync(workflowBundlePath, (await bundleFlowRunWorkflows({ logger: new DefaultLogger('WARN') })).code);
+    const context = {
+      client,
+      emulator,
+      resourceGroup: RESOURCE_GROUP,
+      pool: await loadPoolConfig(join(REPO_ROOT, 'examples', 'pool.yaml')),
+      temporalAddress: devServer.address,
+      workflowBundlePath,
+      resultsDir,
+      runTag: Date.now().toString(36).slice(-4),
+    };
+    for (const size of options.sizes) {
+      for (const strategy of options.strategies) {
+        results.push(await runScenario(context, options, strategy, size));
+        writeResults(resultsDir, startedAt, options, results);
+      }
+    }
+  } finally {
+    for (const close of closers.reverse()) await close().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
+  }
+  console.log(markdownTable(results, options.pollIntervalSeconds));
+}
+
+/** After every scenario, so an interrupted run keeps what it measured. */
+function writeResults(resultsDir: string, startedAt: Date, options: BenchOptions, results: ScenarioResult[]): void {
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const table = markdownTable(results, options.pollIntervalSeconds);
+  writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${table}\n`);
+  writeFileSync(join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify({ startedAt, options, results }, null, 2)}\n`);
+}
+
+let options: BenchOptions;
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(2);
+}
+main(options).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,253 @@
+/**
+ * One benchmark scenario: N concurrent simulated flow runs on a fresh worker process with
+ * one poll strategy, a sample of them cancelled mid-run; measured from the emulator (ARM
+ * calls, 429s, container exits and deletions), Temporal (close times, histories) and
+ * /proc (the worker's memory and CPU).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import type { PollStrategy } from '../src/activities/pollScheduler';
+import { cancelFlowRun, prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
+import { recordedStatus } from '../src/client/flowRunStatus';
+import type { PoolConfig } from '../src/config';
+import type { RunningEmulator } from '../src/emulator';
+import { GroupObserver } from './groupObserver';
+import type { BenchOptions } from './options';
+import { max, mean, percentile } from './stats';
+import { startWorkerProcess } from './workerProcess';
+
+export const BENCH_IMAGE = 'aci-flow/sim:bench';
+/** Temporal calls in flight at once while starting, describing or cancelling runs. */
+const CLIENT_CONCURRENCY = 50;
+/** Cancel a sampled run this long after its container was seen running (at most a third of its duration), so it is mid-run. */
+const CANCEL_AFTER_RUNNING_MS = 10_000;
+/**
+ * The Prefect worker has no shared read budget: every run polls on its own. The fixed
+ * strategy runs with the worker's read limiter lifted so it behaves the same; writes and
+ * deletes keep the worker's limits in both strategies, so only polling differs.
+ */
+const PREFECT_STYLE_ENV: NodeJS.ProcessEnv = { ACI_FLOW_ARM_READS_PER_SECOND: '1000000' };
+
+export interface BenchContext {
+  client: Client;
+  emulator: RunningEmulator;
+  resourceGroup: string;
+  pool: PoolConfig;
+  temporalAddress: string;
+  workflowBundlePath: string;
+  resultsDir: string;
+  /** Makes flow run ids unique across benchmark runs on the same dev server. */
+  runTag: string;
+}
+
+export interface ScenarioResult {
+  strategy: PollStrategy;
+  runs: number;
+  wallSeconds: number;
+  armReads: number;
+  armReadsPerRunMinute: number;
+  throttled: number;
+  emulatorCounters: Record<string, number>;
+  historyEvents: { sampled: number; mean?: number; max?: number };
+  exitToClosedSeconds: { samples: number; p50?: number; p95?: number; max?: number };
+  cancelToDeletedSeconds: { samples: number; p50?: number; p95?: number; max?: number };
+  worker: { peakRssMiB: number; cpuSeconds: number; exitCode: number | null };
+  outcomes: Record<string, number>;
+  unfinished: number;
+}
+
+interface RunRecord {
+  prepared: PreparedFlowRun;
+  durationMs: number;
+  cancel: boolean;
+  startedAt?: number;
+  cancelSignalAt?: number;
+  closedAt?: number;
+  openedAt?: number;
+  phase?: string;
+}
+
+export async function runScenario(context: BenchContext, options: BenchOptions, strategy: PollStrategy, size: number): Promise<ScenarioResult> {
+  const { client, emulator } = context;
+  const scenarioId = `${context.runTag}${strategy[0]}${size}`;
+  const workPool = `bench-${strategy}`;
+  const runs = planRuns(context, options, scenarioId, workPool, size);
+  const log = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${strategy} N=${size}: ${message}`);
+
+  // Fresh ARM buckets and counters: each scenario starts from an idle subscription.
+  emulator.setFaults({ throttling: undefined });
+  emulator.setFaults({ throttling: {} });
+  emulator.resetCounters();
+
+  const worker = await startWorkerProcess(client, {
+    workPool,
+    strategy,
+    temporalAddress: context.temporalAddress,
+    armEndpoint: emulator.endpoint,
+    armCaFile: emulator.caCertPath,
+    logDir: mkdtempSync(join(tmpdir(), 'aci-flow-bench-logs-')),
+    workflowBundlePath: context.workflowBundlePath,
+    outputFile: join(context.resultsDir, `worker-${strategy}-${size}.log`),
+    env: strategy === 'fixed' ? PREFECT_STYLE_ENV : {},
+  });
+  const cpuAtStart = worker.usage().cpuSeconds;
+  log(`worker pid ${worker.pid} polling; starting ${size} runs`);
+
+  const observer = new GroupObserver(emulator, context.resourceGroup, runs.map((run) => run.prepared.containerGroupName));
+  observer.start();
+  const startedAt = Date.now();
+  let peakRssBytes = 0;
+  const rssSampler = setInterval(() => {
+    peakRssBytes = Math.max(peakRssBytes, worker.usage().peakRssBytes);
+  }, 1_000);
+  const canceller = setInterval(() => cancelDueRuns(client, runs, observer), 250);
+  let unfinished = size;
+  try {
+    await forEachConcurrently(runs, async (run) => {
+      run.startedAt = Date.now();
+      await startFlowRun(client, run.prepared);
+    });
+    log(`all started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    unfinished = await waitUntilClosed(client, scenarioId, startedAt + options.scenarioTimeoutMs, log);
+  } finally {
+    clearInterval(canceller);
+    clearInterval(rssSampler);
+    observer.stop();
+  }
+  const wallSeconds = (Date.now() - startedAt) / 1000;
+  const emulatorCounters = emulator.counters();
+  const usage = worker.usage();
+  peakRssBytes = Math.max(peakRssBytes, usage.peakRssBytes);
+  const exitCode = await worker.stop();
+  log(`done in ${wallSeconds.toFixed(0)} s (${unfinished} unfinished); collecting results`);
+
+  await forEachConcurrently(runs, async (run) => {
+    const description = await client.workflow.getHandle(run.prepared.workflowId).describe();
+    run.openedAt = description.startTime.getTime();
+    run.closedAt = description.closeTime?.getTime();
+    run.phase = description.closeTime ? recordedStatus(run.prepared.flowRunId, description).phase : 'Unfinished';
+  });
+
+  const exitLatencies = runs
+    .filter((run) => !run.cancel && run.closedAt !== undefined)
+    .flatMap((run) => {
+      const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
+      return exitedAt === undefined ? [] : [((run.closedAt as number) - exitedAt) / 1000];
+    });
+  const cancelLatencies = runs
+    .filter((run) => run.cancelSignalAt !== undefined)
+    .flatMap((run) => {
+      const deletedAt = observer.timeline(run.prepared.containerGroupName).deletedAt;
+      return deletedAt === undefined ? [] : [(deletedAt - (run.cancelSignalAt as number)) / 1000];
+    });
+  const runMinutes = runs.reduce((sum, run) => sum + ((run.closedAt ?? Date.now()) - (run.openedAt ?? startedAt)) / 60_000, 0);
+  const historyEvents = await sampleHistoryLengths(client, runs, options.historySample);
+  const outcomes: Record<string, number> = {};
+  for (const run of runs) outcomes[run.phase ?? 'Unknown'] = (outcomes[run.phase ?? 'Unknown'] ?? 0) + 1;
+  const armReads = emulatorCounters.reads ?? 0;
+
+  return {
+    strategy,
+    runs: size,
+    wallSeconds,
+    armReads,
+    armReadsPerRunMinute: armReads / runMinutes,
+    throttled: emulatorCounters.throttled ?? 0,
+    emulatorCounters,
+    historyEvents: { sampled: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },
+    exitToClosedSeconds: summary(exitLatencies),
+    cancelToDeletedSeconds: summary(cancelLatencies),
+    worker: { peakRssMiB: peakRssBytes / 2 ** 20, cpuSeconds: usage.cpuSeconds - cpuAtStart, exitCode },
+    outcomes,
+    unfinished,
+  };
+}
+
+/** Durations spread evenly over the range (shuffled by a fixed stride, so exits don't come in order); the cancel sample gets the longest. */
+function planRuns(context: BenchContext, options: BenchOptions, scenarioId: string, workPool: string, size: number): RunRecord[] {
+  const { minMs, maxMs } = options.durationMs;
+  const cancelCount = options.cancelFraction > 0 ? Math.max(1, Math.round(size * options.cancelFraction)) : 0;
+  const cancelEvery = cancelCount > 0 ? Math.floor(size / cancelCount) : Infinity;
+  return Array.from({ length: size }, (_, index) => {
+    const spread = size === 1 ? 0 : ((index * 0.618034) % 1);
+    const cancel = index % cancelEvery === 0 && index / cancelEvery < cancelCount;
+    const durationMs = cancel ? maxMs : Math.round(minMs + spread * (maxMs - minMs));
+    const prepared = prepareFlowRun({
+      pool: context.pool,
+      workPool,
+      flowName: `bench-${scenarioId}`,
+      flowRunId: `${scenarioId}-${index}`,
+      values: {
+        image: BENCH_IMAGE,
+        command: 'simulated',
+        entrypoint: null,
+        resource_group_name: context.resourceGroup,
+        stream_output: true,
+        task_watch_poll_interval: options.pollIntervalSeconds,
+        env: { SIM_DURATION_MS: String(durationMs), SIM_LOG_LINES_PER_SECOND: String(options.logLinesPerSecond) },
+      },
+    });
+    return { prepared, durationMs, cancel };
+  });
+}
+
+function cancelDueRuns(client: Client, runs: RunRecord[], observer: GroupObserver): void {
+  const now = Date.now();
+  for (const run of runs) {
+    if (!run.cancel || run.cancelSignalAt !== undefined) continue;
+    const runningAt = observer.timeline(run.prepared.containerGroupName).runningAt;
+    if (runningAt === undefined || now < runningAt + Math.min(CANCEL_AFTER_RUNNING_MS, run.durationMs / 3)) continue;
+    run.cancelSignalAt = now;
+    cancelFlowRun(client, run.prepared.flowRunId, 'benchmark cancel sample').catch((err: unknown) => {
+      console.error(`cancel of ${run.prepared.flowRunId} failed: ${err instanceof Error ? err.message : String(err)}`);
+      run.cancelSignalAt = undefined;
+    });
+  }
+}
+
+/** Waits until no run of the scenario is open; returns how many still were at the deadline. */
+async function waitUntilClosed(client: Client, scenarioId: string, deadline: number, log: (message: string) => void): Promise<number> {
+  const query = `FlowName = 'bench-${scenarioId}' AND ExecutionStatus = 'Running'`;
+  let lastLogAt = 0;
+  for (;;) {
+    const { count } = await client.workflow.count(query);
+    if (count === 0 || Date.now() > deadline) return count;
+    if (Date.now() - lastLogAt > 30_000) {
+      log(`${count} runs still open`);
+      lastLogAt = Date.now();
+    }
+    await sleep(1_000);
+  }
+}
+
+async function sampleHistoryLengths(client: Client, runs: RunRecord[], sampleSize: number): Promise<number[]> {
+  const closed = runs.filter((run) => run.closedAt !== undefined);
+  const step = Math.max(1, Math.floor(closed.length / Math.max(1, sampleSize)));
+  const sample = closed.filter((_, index) => index % step === 0).slice(0, sampleSize);
+  // The cancel sample takes another path through the workflow; make sure its histories are counted too.
+  for (const run of closed.filter((candidate) => candidate.cancel).slice(0, 2)) if (!sample.includes(run)) sample.push(run);
+  const lengths: number[] = [];
+  for (const run of sample) {
+    const history = await client.workflow.getHandle(run.prepared.workflowId).fetchHistory();
+    lengths.push(history.events?.length ?? 0);
+  }
+  return lengths;
+}
+
+function summary(values: number[]): ScenarioResult['exitToClosedSeconds'] {
+  return { samples: values.length, p50: percentile(values, 50), p95: percentile(values, 95), max: max(values) };
+}
+
+async function forEachConcurrently<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(CLIENT_CONCURRENCY, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,58 @@
+import { POLL_SHARE_OF_READ_LIMIT } from '../src/activities/pollScheduler';
+import { DEFAULT_ARM_LIMITS } from '../src/azure/rateLimiter';
+import type { ScenarioResult } from './scenario';
+
+/** ARM's read refill rate per subscription (DESIGN.md section 8). */
+export const ARM_READS_PER_SECOND = 25;
+/** Reads per poll with stream_output on: the group GET and the logs GET. */
+export const READS_PER_POLL = 2;
+/** The adaptive scheduler's poll budget with the worker's default limits. */
+export const ADAPTIVE_POLL_BUDGET = DEFAULT_ARM_LIMITS.readsPerSecond * POLL_SHARE_OF_READ_LIMIT;
+
+/**
+ * Mean exit-detection delay of pure polling: R runs costing `READS_PER_POLL` each, sharing
+ * `budget` reads/s, see each run every R·2/budget s, so an exit waits half that on average
+ * (never less than half the run's own poll interval).
+ */
+export function pollingFloorSeconds(runs: number, budget: number, pollIntervalSeconds: number): number {
+  return Math.max(pollIntervalSeconds, (runs * READS_PER_POLL) / budget) / 2;
+}
+
+const seconds = (value: number | undefined) => (value === undefined ? '–' : value.toFixed(1));
+
+export function markdownTable(results: ScenarioResult[], pollIntervalSeconds: number): string {
+  const header = [
+    'strategy',
+    'N',
+    'ARM reads / run-min',
+    '429s',
+    'history events mean / max',
+    'exit → closed p50 / p95 (s)',
+    'floor at 25 / 16 reads/s (s)',
+    'cancel → deleted p50 / p95 (s)',
+    'worker peak RSS (MiB)',
+    'worker CPU (s)',
+    'completed / failed / cancelled / other',
+    'wall (s)',
+  ];
+  const rows = results.map((result) => {
+    const { Completed = 0, Failed = 0, Cancelled = 0, ...rest } = result.outcomes;
+    const other = Object.values(rest).reduce((sum, count) => sum + count, 0);
+    return [
+      result.strategy,
+      String(result.runs),
+      result.armReadsPerRunMinute.toFixed(1),
+      String(result.throttled),
+      `${seconds(result.historyEvents.mean)} / ${result.historyEvents.max ?? '–'}`,
+      `${seconds(result.exitToClosedSeconds.p50)} / ${seconds(result.exitToClosedSeconds.p95)}`,
+      `${seconds(pollingFloorSeconds(result.runs, ARM_READS_PER_SECOND, pollIntervalSeconds))} / ${seconds(pollingFloorSeconds(result.runs, ADAPTIVE_POLL_BUDGET, pollIntervalSeconds))}`,
+      `${seconds(result.cancelToDeletedSeconds.p50)} / ${seconds(result.cancelToDeletedSeconds.p95)}`,
+      result.worker.peakRssMiB.toFixed(0),
+      result.worker.cpuSeconds.toFixed(1),
+      `${Completed} / ${Failed} / ${Cancelled} / ${other}`,
+      result.wallSeconds.toFixed(0),
+    ];
+  });
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,101 @@
+/**
+ * The worker under test, as its own process (`node bin/aci-flow.js worker`), so its memory
+ * and CPU are its own and can be read from /proc/<pid>.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import type { PollStrategy } from '../src/activities/pollScheduler';
+import { taskQueueForPool } from '../src/workflows/definitions';
+import { readProcessUsage, type ProcessUsage } from './procStats';
+
+const REPO_ROOT = resolve(__dirname, '..');
+/** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY */
+const ACTIVITY_TASK_QUEUE = 2;
+
+export interface WorkerProcessOptions {
+  workPool: string;
+  strategy: PollStrategy;
+  temporalAddress: string;
+  armEndpoint: string;
+  armCaFile: string;
+  logDir: string;
+  workflowBundlePath: string;
+  /** Where the worker's stdout and stderr go. */
+  outputFile: string;
+  /** Extra environment, e.g. ARM limits. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BenchWorker {
+  pid: number;
+  usage(): ProcessUsage;
+  /** SIGTERM (graceful shutdown), SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export async function startWorkerProcess(client: Client, options: WorkerProcessOptions): Promise<BenchWorker> {
+  const output = openSync(options.outputFile, 'w');
+  const child: ChildProcess = spawn(process.execPath, ['bin/aci-flow.js', 'worker', '--pool', options.workPool], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', output, output],
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: options.temporalAddress,
+      ACI_FLOW_ARM_ENDPOINT: options.armEndpoint,
+      ACI_FLOW_ARM_CA_FILE: options.armCaFile,
+      ACI_FLOW_POLL_STRATEGY: options.strategy,
+      ACI_FLOW_LOG_DIR: options.logDir,
+      ACI_FLOW_WORKFLOW_BUNDLE: options.workflowBundlePath,
+      ...options.env,
+    },
+  });
+  closeSync(output);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start the worker process (node bin/aci-flow.js worker --pool ${options.workPool})`);
+
+  const worker: BenchWorker = {
+    pid,
+    usage: () => readProcessUsage(pid),
+    stop: async (graceMs = 30_000) => {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!stopped) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+  try {
+    await waitUntilPolling(client, options.workPool, pid, exited, options.outputFile);
+  } catch (err) {
+    await worker.stop(1_000);
+    throw err;
+  }
+  return worker;
+}
+
+/** The worker is ready once Temporal lists it (by its pid@host identity) as a poller of the pool's queue. */
+async function waitUntilPolling(client: Client, workPool: string, pid: number, exited: Promise<number | null>, outputFile: string): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`the worker exited with code ${exitCode} before polling; see ${outputFile}`);
+    const description = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueueForPool(workPool) },
+      taskQueueType: ACTIVITY_TASK_QUEUE,
+    });
+    if (description.pollers?.some((poller) => poller.identity?.startsWith(`${pid}@`))) return;
+    await sleep(250);
+  }
+  throw new Error(`the worker (pid ${pid}) did not poll task queue ${taskQueueForPool(workPool)} within 120 s; see ${outputFile}`);
+}
