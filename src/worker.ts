@@ -6,6 +6,7 @@
 import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { createFlowRunLogSink, type FlowRunLogSink } from './activities/logSink';
+import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from './activities/pollScheduler';
 import type { AciGateway } from './azure/gateway';
 import { azureConnectionFromEnv, createGateway } from './azure/credentials';
 import type { SecretResolver } from './config/secrets';
@@ -37,6 +38,11 @@ export interface FlowRunWorkerOptions {
   resolveSecret?: SecretResolver;
   /** Default: bundle src/workflows when the worker is created. */
   workflowBundle?: WorkflowBundle;
+  /**
+   * One schedule for every run this worker polls. Default: ACI_FLOW_POLL_STRATEGY (adaptive
+   * unless set to fixed) over ARM's default read limit; pass one built with the gateway's limit.
+   */
+  pollScheduler?: PollScheduler;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
@@ -62,6 +68,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
       gateway: options.gateway,
       logSink: options.logSink ?? createFlowRunLogSink(),
       resolveSecret: options.resolveSecret,
+      pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
@@ -86,7 +93,13 @@ export interface RunWorkerOptions {
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = process.env;
   const temporal = temporalConnectConfig();
-  const gateway = createGateway(azureConnectionFromEnv(env));
+  const azure = azureConnectionFromEnv(env);
+  const gateway = createGateway(azure);
+  // Polls share the same ARM read limit the gateway enforces.
+  const pollScheduler = createPollScheduler({
+    strategy: pollStrategyFromEnv(env),
+    armReadsPerSecond: azure.limits?.readsPerSecond,
+  });
   const bundlePath = env[WORKFLOW_BUNDLE_ENV];
   const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
   const logDir = options.logDir ?? (env[LOG_DIR_ENV] || DEFAULT_LOG_DIR);
@@ -105,6 +118,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       gateway,
       logSink: createFlowRunLogSink({ logDir }),
       workflowBundle,
+      pollScheduler,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     });
     await worker.run();

@@ -7,6 +7,7 @@ import { secretResolverFromEnvironment, type SecretResolver } from '../config/se
 import { deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
 import type { FlowRunLogSink } from './logSink';
+import { createPollScheduler, type PollScheduler } from './pollScheduler';
 import { waitForStartActivity } from './waitForStart';
 import { watchActivity } from './watch';
 
@@ -25,14 +26,20 @@ export interface ActivityDeps {
   /** Values for `secretref:NAME` (default: ACI_FLOW_SECRETS_DIR files, then environment variables). */
   resolveSecret?: SecretResolver;
   clock?: Clock;
+  /**
+   * When each run may poll Azure next. The worker passes one shared by all its runs (adaptive
+   * ARM budget); the default polls each run at its own task_watch_poll_interval.
+   */
+  pollScheduler?: PollScheduler;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? { now: () => Date.now() };
+  const pollScheduler = deps.pollScheduler ?? createPollScheduler({ strategy: 'fixed' });
   return {
     deploy: deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment()),
-    waitForStart: waitForStartActivity(deps.gateway, clock),
-    watch: watchActivity(deps.gateway, deps.logSink),
+    waitForStart: waitForStartActivity(deps.gateway, clock, pollScheduler),
+    watch: watchActivity(deps.gateway, deps.logSink, pollScheduler),
     deleteContainerGroup: deleteContainerGroupActivity(deps.gateway),
     stopContainerGroup: stopContainerGroupActivity(deps.gateway),
   };

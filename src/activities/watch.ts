@@ -7,6 +7,7 @@ import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
+import type { PollScheduler } from './pollScheduler';
 import type { FlowRunTarget, WatchInput, WatchOutput } from './types';
 
 /** Lines fetched per poll; a longer burst between two polls is caught by re-reading the whole log. */
@@ -17,37 +18,43 @@ export const LOG_TAIL_LINES = 1000;
  * log lines on the way. Heartbeat details carry the log cursor, so the next attempt (after
  * a crash, on any worker) resumes exactly where this one's last heartbeat was.
  */
-export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink) {
+export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, pollScheduler: PollScheduler) {
   return async function watch(input: WatchInput): Promise<WatchOutput> {
     const context = Context.current();
     const { target } = input;
     const writer = input.streamOutput ? await logSink.open(input.flowRunId) : undefined;
     let cursor = resumeCursor(context.info.heartbeatDetails, writer);
-    const streamNewLines = async () => {
-      if (!writer) return;
-      cursor = await streamLogs(gateway, target, writer, cursor, context.cancellationSignal);
-      context.heartbeat(cursor);
-    };
-    for (;;) {
-      context.heartbeat(cursor);
-      // The worker's shared ARM budget can queue a call for longer than the heartbeat timeout under load.
-      const group = await heartbeatWhile(
-        azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal })),
-        cursor,
-      );
-      if (!group) {
-        throw ApplicationFailure.nonRetryable(
-          `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
-          FailureTypes.groupDisappeared,
+    const polls = pollScheduler.join(target.containerGroupName, {
+      minIntervalMs: input.pollIntervalSeconds * 1000,
+      readsPerPoll: writer ? 2 : 1,
+    });
+    try {
+      for (;;) {
+        // The first poll goes at once, later ones when the worker's shared ARM budget allows;
+        // a queued read can outlast the heartbeat timeout under load, hence the heartbeats.
+        await heartbeatWhile(polls.next(context.cancellationSignal), cursor);
+        const group = await heartbeatWhile(
+          azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal })),
+          cursor,
         );
+        if (!group) {
+          throw ApplicationFailure.nonRetryable(
+            `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
+            FailureTypes.groupDisappeared,
+          );
+        }
+        const state = findContainer(group, target.containerName)?.currentState;
+        // Read logs after the state: once it says Terminated, this read holds the last lines.
+        if (writer) {
+          cursor = await streamLogs(gateway, target, writer, cursor, context.cancellationSignal);
+          context.heartbeat(cursor);
+        }
+        if (state?.state === 'Terminated') {
+          return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
+        }
       }
-      const state = findContainer(group, target.containerName)?.currentState;
-      // Read logs after the state: once it says Terminated, this read holds the last lines.
-      await streamNewLines();
-      if (state?.state === 'Terminated') {
-        return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
-      }
-      await context.sleep(input.pollIntervalSeconds * 1000);
+    } finally {
+      polls.leave();
     }
   };
 }
