@@ -77,10 +77,10 @@ export function ensureTemporalCli() {
     if (!works(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not run`);
     return process.env.TEMPORAL_CLI;
   }
-  const local = join(binDir, 'temporal');
-  if (existsSync(local) && works(local)) return local;
   const fromPath = onPath('temporal');
   if (fromPath && works(fromPath)) return fromPath;
+  const local = join(binDir, 'temporal');
+  if (existsSync(local) && works(local)) return local;
 
   mkdirSync(binDir, { recursive: true });
   const failures = [];
