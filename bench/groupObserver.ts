@@ -5,7 +5,7 @@
  *
  * The emulator exposes states, not transition timestamps, so each transition is timed as the
  * midpoint between the last snapshot before it and the first after it (± half the sampling
- * interval, 100 ms by default).
+ * interval: ±50 ms at the default 100 ms).
  */
 import type { RunningEmulator } from '../src/emulator';
 
@@ -28,7 +28,7 @@ export class GroupObserver {
     private readonly emulator: RunningEmulator,
     private readonly resourceGroup: string,
     groupNames: Iterable<string>,
-    private readonly intervalMs = 200,
+    private readonly intervalMs = 100,
   ) {
     for (const name of groupNames) this.timelines.set(name, {});
   }

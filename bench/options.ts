@@ -27,7 +27,6 @@ export const benchOptionsSchema = z.object({
   /** task_watch_poll_interval of every run (Prefect's default 5 s). */
   pollIntervalSeconds: z.coerce.number().positive().default(5),
   logLinesPerSecond: z.coerce.number().nonnegative().default(1),
-  historySample: z.coerce.number().int().nonnegative().default(20),
   /** Give up on a scenario after this long (its unfinished runs are reported). */
   scenarioTimeoutMs: z.coerce.number().int().positive().default(30 * 60_000),
   resultsDir: z.string().default('bench/results'),
@@ -41,7 +40,6 @@ const FLAGS = {
   cancelFraction: '--cancel-fraction 0.05',
   pollIntervalSeconds: '--poll-interval-seconds 5',
   logLinesPerSecond: '--log-lines-per-second 1',
-  historySample: '--history-sample 20',
   scenarioTimeoutMs: '--scenario-timeout-ms 1800000',
   resultsDir: '--results-dir bench/results',
 } as const;
@@ -58,7 +56,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'cancel-fraction': { type: 'string' },
       'poll-interval-seconds': { type: 'string' },
       'log-lines-per-second': { type: 'string' },
-      'history-sample': { type: 'string' },
       'scenario-timeout-ms': { type: 'string' },
       'results-dir': { type: 'string' },
     },
@@ -71,7 +68,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     cancelFraction: values['cancel-fraction'],
     pollIntervalSeconds: values['poll-interval-seconds'],
     logLinesPerSecond: values['log-lines-per-second'],
-    historySample: values['history-sample'],
     scenarioTimeoutMs: values['scenario-timeout-ms'],
     resultsDir: values['results-dir'],
   });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { PollStrategy } from '../src/activities/pollScheduler';
 import { cancelFlowRun, prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
 import { recordedStatus } from '../src/client/flowRunStatus';
@@ -20,6 +21,8 @@ import { max, mean, percentile } from './stats';
 import { startWorkerProcess } from './workerProcess';
 
 export const BENCH_IMAGE = 'aci-flow/sim:bench';
+/** The workflow's first cleanup step: it is scheduled the moment the run knows its container ended. */
+const CLEANUP_ACTIVITIES = new Set(['deleteContainerGroup', 'stopContainerGroup']);
 /** Temporal calls in flight at once while starting, describing or cancelling runs. */
 const CLIENT_CONCURRENCY = 50;
 /** Cancel a sampled run this long after its container was seen running (at most a third of its duration), so it is mid-run. */
@@ -51,12 +54,22 @@ export interface ScenarioResult {
   armReadsPerRunMinute: number;
   throttled: number;
   emulatorCounters: Record<string, number>;
-  historyEvents: { sampled: number; mean?: number; max?: number };
-  exitToClosedSeconds: { samples: number; p50?: number; p95?: number; max?: number };
-  cancelToDeletedSeconds: { samples: number; p50?: number; p95?: number; max?: number };
+  historyEvents: { runs: number; mean?: number; max?: number };
+  /** Container exit (emulator) → the workflow schedules cleanup (history): how long the exit went unnoticed. */
+  exitToDetectedSeconds: LatencySummary;
+  /** Container exit → workflow closed: detection plus the whole cleanup (group and deployment deleted). */
+  exitToClosedSeconds: LatencySummary;
+  cancelToDeletedSeconds: LatencySummary;
   worker: { peakRssMiB: number; cpuSeconds: number; exitCode: number | null };
   outcomes: Record<string, number>;
   unfinished: number;
+}
+
+export interface LatencySummary {
+  samples: number;
+  p50?: number;
+  p95?: number;
+  max?: number;
 }
 
 interface RunRecord {
@@ -68,6 +81,9 @@ interface RunRecord {
   closedAt?: number;
   openedAt?: number;
   phase?: string;
+  /** When the workflow scheduled its cleanup activity. */
+  cleanupScheduledAt?: number;
+  historyEvents?: number;
 }
 
 export async function runScenario(context: BenchContext, options: BenchOptions, strategy: PollStrategy, size: number): Promise<ScenarioResult> {
@@ -129,14 +145,16 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
     run.openedAt = description.startTime.getTime();
     run.closedAt = description.closeTime?.getTime();
     run.phase = description.closeTime ? recordedStatus(run.prepared.flowRunId, description).phase : 'Unfinished';
+    if (run.closedAt !== undefined) readHistory(await client.workflow.getHandle(run.prepared.workflowId).fetchHistory(), run);
   });
 
-  const exitLatencies = runs
-    .filter((run) => !run.cancel && run.closedAt !== undefined)
-    .flatMap((run) => {
-      const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
-      return exitedAt === undefined ? [] : [((run.closedAt as number) - exitedAt) / 1000];
-    });
+  const exitedRuns = runs.filter((run) => !run.cancel && run.closedAt !== undefined);
+  const secondsFromExit = (run: RunRecord, until: number | undefined) => {
+    const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
+    return exitedAt === undefined || until === undefined ? [] : [(until - exitedAt) / 1000];
+  };
+  const exitToClosed = exitedRuns.flatMap((run) => secondsFromExit(run, run.closedAt));
+  const exitToDetected = exitedRuns.flatMap((run) => secondsFromExit(run, run.cleanupScheduledAt));
   const cancelLatencies = runs
     .filter((run) => run.cancelSignalAt !== undefined)
     .flatMap((run) => {
@@ -144,7 +162,7 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
       return deletedAt === undefined ? [] : [(deletedAt - (run.cancelSignalAt as number)) / 1000];
     });
   const runMinutes = runs.reduce((sum, run) => sum + ((run.closedAt ?? Date.now()) - (run.openedAt ?? startedAt)) / 60_000, 0);
-  const historyEvents = await sampleHistoryLengths(client, runs, options.historySample);
+  const historyEvents = runs.flatMap((run) => (run.historyEvents === undefined ? [] : [run.historyEvents]));
   const outcomes: Record<string, number> = {};
   for (const run of runs) outcomes[run.phase ?? 'Unknown'] = (outcomes[run.phase ?? 'Unknown'] ?? 0) + 1;
   const armReads = emulatorCounters.reads ?? 0;
@@ -157,8 +175,9 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
     armReadsPerRunMinute: armReads / runMinutes,
     throttled: emulatorCounters.throttled ?? 0,
     emulatorCounters,
-    historyEvents: { sampled: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },
-    exitToClosedSeconds: summary(exitLatencies),
+    historyEvents: { runs: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },
+    exitToDetectedSeconds: summary(exitToDetected),
+    exitToClosedSeconds: summary(exitToClosed),
     cancelToDeletedSeconds: summary(cancelLatencies),
     worker: { peakRssMiB: peakRssBytes / 2 ** 20, cpuSeconds: usage.cpuSeconds - cpuAtStart, exitCode },
     outcomes,
@@ -223,21 +242,16 @@ async function waitUntilClosed(client: Client, scenarioId: string, deadline: num
   }
 }
 
-async function sampleHistoryLengths(client: Client, runs: RunRecord[], sampleSize: number): Promise<number[]> {
-  const closed = runs.filter((run) => run.closedAt !== undefined);
-  const step = Math.max(1, Math.floor(closed.length / Math.max(1, sampleSize)));
-  const sample = closed.filter((_, index) => index % step === 0).slice(0, sampleSize);
-  // The cancel sample takes another path through the workflow; make sure its histories are counted too.
-  for (const run of closed.filter((candidate) => candidate.cancel).slice(0, 2)) if (!sample.includes(run)) sample.push(run);
-  const lengths: number[] = [];
-  for (const run of sample) {
-    const history = await client.workflow.getHandle(run.prepared.workflowId).fetchHistory();
-    lengths.push(history.events?.length ?? 0);
-  }
-  return lengths;
+type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+
+function readHistory(history: History, run: RunRecord): void {
+  const events = history.events ?? [];
+  run.historyEvents = events.length;
+  const cleanup = events.find((event) => CLEANUP_ACTIVITIES.has(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
+  run.cleanupScheduledAt = optionalTsToMs(cleanup?.eventTime);
 }
 
-function summary(values: number[]): ScenarioResult['exitToClosedSeconds'] {
+function summary(values: number[]): LatencySummary {
   return { samples: values.length, p50: percentile(values, 50), p95: percentile(values, 95), max: max(values) };
 }
 

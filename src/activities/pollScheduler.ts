@@ -7,6 +7,9 @@
  *   ordered by when they may poll again, and are released at most B reads per second, so each
  *   run polls every max(minInterval, R·readsPerPoll/B) seconds, start times stay spread out and
  *   a steady state draws no 429s. A run leaving or cancelled gives its share back at once.
+ *   At most one second's worth of polls is out at a time (a run's poll lasts until it asks for
+ *   the next one or leaves): when deployments and deletes fill the ARM limiter, polls wait
+ *   here, in fair order, instead of piling up in the limiter and reading stale state late.
  * - `fixed` (the Prefect worker's behaviour): each run polls every minInterval, no shared budget.
  */
 import { z } from 'zod';
@@ -26,6 +29,9 @@ export const DEFAULT_POLL_STRATEGY: PollStrategy = 'adaptive';
  * through the same limiter and would otherwise queue behind the polls.
  */
 export const POLL_SHARE_OF_READ_LIMIT = 0.8;
+
+/** Polls out at once, in seconds of budget: enough to keep the budget busy when ARM answers slowly. */
+const IN_FLIGHT_SECONDS = 1;
 
 /** Past polls remembered per run key, so a run moving from waitForStart to watch keeps its place. */
 const REMEMBERED_RUNS = 10_000;
@@ -107,6 +113,8 @@ interface Member {
   readonly options: RunPollOptions;
   lastPollAt?: number;
   waiting?: Waiter;
+  /** Released and not yet back (it asks for its next poll or leaves when its reads are done). */
+  polling: boolean;
   left: boolean;
 }
 
@@ -124,13 +132,17 @@ class QueuedPollScheduler implements PollScheduler {
   private queue: Waiter[] = [];
   private nextSlotAt = -Infinity;
   private arrivals = 0;
+  private inFlightReads = 0;
+  private readonly maxInFlightReads: number;
   private cancelTimer: (() => void) | undefined;
 
   constructor(
     readonly strategy: PollStrategy,
     readonly readsPerSecond: number,
     private readonly clock: SchedulerClock,
-  ) {}
+  ) {
+    this.maxInFlightReads = Math.max(2, readsPerSecond * IN_FLIGHT_SECONDS);
+  }
 
   join(runKey: string, options: RunPollOptions): RunPolls {
     if (!(Number.isFinite(options.minIntervalMs) && options.minIntervalMs >= 0)) {
@@ -139,7 +151,7 @@ class QueuedPollScheduler implements PollScheduler {
     if (!(Number.isFinite(options.readsPerPoll) && options.readsPerPoll > 0)) {
       throw new RangeError(`readsPerPoll of run ${runKey} must be a positive number, got ${String(options.readsPerPoll)}`);
     }
-    const member: Member = { key: runKey, options, lastPollAt: this.lastPollByKey.get(runKey), left: false };
+    const member: Member = { key: runKey, options, lastPollAt: this.lastPollByKey.get(runKey), polling: false, left: false };
     this.lastPollByKey.delete(runKey);
     this.members.add(member);
     return {
@@ -161,7 +173,11 @@ class QueuedPollScheduler implements PollScheduler {
   private next(member: Member, signal: AbortSignal | undefined): Promise<void> {
     if (member.left) return Promise.reject(new Error(`run ${member.key} left the poll schedule; join again to poll`));
     if (member.waiting) return Promise.reject(new Error(`run ${member.key} is already waiting for its next poll`));
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    this.pollDone(member);
+    if (signal?.aborted) {
+      this.pump();
+      return Promise.reject(abortReason(signal));
+    }
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => waiter.abandon(abortReason(signal));
       const settle = () => {
@@ -197,6 +213,15 @@ class QueuedPollScheduler implements PollScheduler {
     this.members.delete(member);
     member.waiting?.abandon(new Error(`run ${member.key} left the poll schedule while waiting for a poll`));
     if (member.lastPollAt !== undefined) this.remember(member.key, member.lastPollAt);
+    if (this.pollDone(member)) this.pump();
+  }
+
+  /** The member's last poll has finished its reads; returns whether one was out. */
+  private pollDone(member: Member): boolean {
+    if (!member.polling) return false;
+    member.polling = false;
+    this.inFlightReads -= member.options.readsPerPoll;
+    return true;
   }
 
   private remember(key: string, lastPollAt: number): void {
@@ -214,6 +239,8 @@ class QueuedPollScheduler implements PollScheduler {
     for (;;) {
       const head = this.earliest();
       if (!head) return;
+      // Full: the next poll to come back (next() or leave()) pumps again.
+      if (this.inFlightReads > 0 && this.inFlightReads + head.member.options.readsPerPoll > this.maxInFlightReads) return;
       const now = this.clock.now();
       const releaseAt = Math.max(head.eligibleAt, this.nextSlotAt);
       if (releaseAt > now) {
@@ -224,6 +251,8 @@ class QueuedPollScheduler implements PollScheduler {
       // A late timer may catch up one slot, never a backlog: that would bunch the polls.
       this.nextSlotAt = Math.max(releaseAt, now - costMs) + costMs;
       head.member.lastPollAt = now;
+      head.member.polling = true;
+      this.inFlightReads += head.member.options.readsPerPoll;
       head.release();
     }
   }

@@ -173,6 +173,24 @@ describe('adaptive poll scheduler', () => {
     expect(scheduler.activeRuns()).toBe(0);
   });
 
+  it('keeps at most one second of budget in polls that have not come back, so a congested ARM limiter does not fill with stale polls', async () => {
+    const clock = new FakeClock();
+    const scheduler = adaptive(4, clock);
+    const schedules = Array.from({ length: 10 }, (_, index) => scheduler.join(`run-${index}`, { minIntervalMs: 0, readsPerPoll: 1 }));
+    const released: string[] = [];
+    schedules.forEach((schedule, index) => void schedule.next().then(() => released.push(`run-${index}`), () => undefined));
+    await clock.advanceTo(10_000);
+    expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3']);
+    // run-0's poll is done when it asks for its next turn; that frees room for the longest waiting run
+    void schedules[0].next().catch(() => undefined);
+    await clock.advanceTo(10_001);
+    expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
+    schedules[1].leave();
+    await clock.advanceTo(10_300);
+    expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4', 'run-5']);
+    schedules.forEach((schedule) => schedule.leave());
+  });
+
   it('rejects the pending wait of a run that leaves, so its loop ends', async () => {
     const scheduler = adaptive(1, new FakeClock());
     const busy = scheduler.join('busy', { minIntervalMs: 0, readsPerPoll: 1 });
