@@ -47,6 +47,15 @@ export function asCliError(err: unknown): unknown {
   return err;
 }
 
+/** The work pool file: `--pool-config`, else ACI_FLOW_POOL_CONFIG, so a scheduler sets it once. */
+export function poolConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const path = flag ?? env.ACI_FLOW_POOL_CONFIG;
+  if (!path) {
+    throw new CliError('--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)', ExitCodes.usage);
+  }
+  return path;
+}
+
 /** Commander option parser for repeatable flags such as `--set a=1 --set b=2`. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

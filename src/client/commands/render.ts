@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { loadPoolConfig, renderJobConfiguration } from '../../config';
 import { prepareDeployment, type PreparedDeployment } from '../../template/prepare';
 import { workflowIdForFlowRun } from '../../workflows/definitions';
-import { asCliError, withUsageExitCode } from '../commandSupport';
+import { asCliError, collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
 import { loadValuesFile, mergeRunValues, parseSetFlags } from '../runValues';
 
 interface RenderFlags {
-  poolConfig: string;
+  poolConfig?: string;
   flow: string;
   runId?: string;
   set: string[];
@@ -31,7 +31,7 @@ export function register(program: Command): void {
   const command = program
     .command('render')
     .description('Print the ARM deployment a flow run would get, without touching Azure or Temporal (a dry run)')
-    .requiredOption('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML')
+    .option('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML; default $ACI_FLOW_POOL_CONFIG')
     .option('--flow <name>', 'flow name (names the container group)', 'flow')
     .option('--run-id <id>', 'flow run id; default: a new UUID')
     .option('--set <key=value>', 'value of a pool variable, e.g. --set cpu=2 --set command="python -m etl" (repeatable)', collect, [])
@@ -48,7 +48,7 @@ export function register(program: Command): void {
 }
 
 export async function renderDeployment(flags: RenderFlags): Promise<RenderedDeployment> {
-  const pool = await loadPoolConfig(flags.poolConfig);
+  const pool = await loadPoolConfig(poolConfigPath(flags.poolConfig));
   const fileValues = flags.values ? await loadValuesFile(flags.values) : {};
   const values = mergeRunValues(fileValues, parseSetFlags(flags.set));
   const configuration = renderJobConfiguration(pool.base_job_template, values);
@@ -67,8 +67,4 @@ export async function renderDeployment(flags: RenderFlags): Promise<RenderedDepl
     tags: prepared.tags ?? {},
     properties: { mode: 'Incremental', template: prepared.template, parameters: prepared.parameters },
   };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadPoolConfig } from '../../config';
 import { loadValuesFile, mergeRunValues, parseSetFlags } from '../runValues';
-import { asCliError, collect, withClient, withUsageExitCode } from '../commandSupport';
+import { asCliError, collect, poolConfigPath, withClient, withUsageExitCode } from '../commandSupport';
 import { getFlowRunStatus, type PreparedFlowRun, prepareFlowRun, startFlowRun } from '../flowRuns';
 import { formatStatus } from '../flowRunText';
 import { CliError, ExitCodes, print } from '../output';
@@ -34,12 +34,9 @@ export function register(program: Command): void {
       `\nExample:\n  aci-flow start --pool-config pool.yaml --flow etl --run-id 7f1c --set command="python -m etl" --wait`,
     )
     .action(async (flags: StartFlags) => {
-      const poolConfigPath = flags.poolConfig ?? process.env.ACI_FLOW_POOL_CONFIG;
-      if (!poolConfigPath) {
-        throw new CliError('--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)', ExitCodes.usage);
-      }
+      const poolConfigFile = poolConfigPath(flags.poolConfig);
       // All input is checked before connecting: bad input exits 2 even when Temporal is unreachable.
-      const prepared = await prepare(flags, poolConfigPath).catch((err) => {
+      const prepared = await prepare(flags, poolConfigFile).catch((err) => {
         throw asCliError(err);
       });
       const workPool = prepared.workPool;
@@ -67,10 +64,10 @@ export function register(program: Command): void {
   withUsageExitCode(command);
 }
 
-async function prepare(flags: StartFlags, poolConfigPath: string): Promise<PreparedFlowRun> {
-  const pool = await loadPoolConfig(poolConfigPath);
+async function prepare(flags: StartFlags, poolConfigFile: string): Promise<PreparedFlowRun> {
+  const pool = await loadPoolConfig(poolConfigFile);
   const values = mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set));
   const workPool = flags.pool ?? pool.name;
-  if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigPath} has no work pool name`, ExitCodes.usage);
+  if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigFile} has no work pool name`, ExitCodes.usage);
   return prepareFlowRun({ workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
 }
