@@ -3,9 +3,9 @@
  * a raw HTTPS client for status codes and headers the SDKs hide, and template builders.
  */
 import { request } from 'node:https';
-import type { TokenCredential } from '@azure/core-auth';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
+import { StaticTokenCredential } from '../../../src/azure/credentials';
 import type { RunningEmulator } from '../../../src/emulator';
 
 export const SUBSCRIPTION_ID = '11111111-2222-3333-4444-555555555555';
@@ -14,9 +14,7 @@ export const ACI_API_VERSION = '2023-05-01';
 export const RESOURCES_API_VERSION = '2025-03-01';
 
 /** Any token works against the emulator; the SDK's bearer policy only needs one. */
-export const staticTokenCredential: TokenCredential = {
-  getToken: async () => ({ token: 'emulator-test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
-};
+const emulatorCredential = new StaticTokenCredential('emulator-test-token');
 
 export interface SdkClients {
   resources: ResourceManagementClient;
@@ -26,8 +24,8 @@ export interface SdkClients {
 export function sdkClients(emulator: RunningEmulator, retryOptions?: { maxRetries?: number }): SdkClients {
   const options = { endpoint: emulator.endpoint, tlsOptions: { ca: emulator.caCertPem }, retryOptions };
   return {
-    resources: new ResourceManagementClient(staticTokenCredential, SUBSCRIPTION_ID, options),
-    aci: new ContainerInstanceManagementClient(staticTokenCredential, SUBSCRIPTION_ID, options),
+    resources: new ResourceManagementClient(emulatorCredential, SUBSCRIPTION_ID, options),
+    aci: new ContainerInstanceManagementClient(emulatorCredential, SUBSCRIPTION_ID, options),
   };
 }
 
