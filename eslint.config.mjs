@@ -1,6 +1,43 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of docs/architecture.md, lowest first. A module imports only from its own layer
+ * or below; `beside` layers (the emulator) are imported by the CLI, tests and the benchmark only.
+ * Each entry lists the src/ folders its files must not import (type-only imports included,
+ * unless `typesFrom` allows them, as workflow code may name activity types).
+ */
+const layers = [
+  { folder: 'shared', forbidden: ['config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'config', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'template', forbidden: ['azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'azure', forbidden: ['logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'logs', forbidden: ['template', 'azure', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  // Activities share the workflow's definitions (failure types, input shape), nothing else of it.
+  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'worker', forbidden: ['client', 'cli', 'emulator'] },
+  { folder: 'client', forbidden: ['azure', 'activities', 'worker', 'cli', 'emulator'] },
+  { folder: 'emulator', forbidden: ['shared', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli'] },
+];
+
+/** One rule per folder depth, so `../` counts exactly up to src/ (src/emulator/template is not src/template). */
+function layerRules({ folder, forbidden }) {
+  return [1, 2, 3].map((depth) => ({
+    files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((target) => ({
+            regex: `^(\\.\\./){${depth}}(${target})(/|$)`,
+            message: `src/${folder} sits below src/${target.replace(/\/.*$/, '')} in the layers of docs/architecture.md; move the shared piece down instead.`,
+          })),
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'tools/', 'coverage/'] },
   js.configs.recommended,
@@ -19,13 +56,20 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  ...layers.flatMap(layerRules),
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins.
+    // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins, and
+    // nothing of ours but its own folder; other layers only as types (erased at compile time).
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'path', 'child_process', '@azure/*', '../activities/*', '../azure/*', '../emulator/*'] },
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', '@azure/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'workflow code must stay deterministic: do I/O in an activity' },
+            { regex: '^\\.\\./', allowTypeImports: true, message: 'workflow code imports only @temporalio/workflow, its own folder and types' },
+          ],
+        },
       ],
     },
   },

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the repository works without a build step.
-require('tsx/cjs');
-require('../src/client/cli.ts')
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm install` runs in a clone).
+require('../dist/cli/main.js')
   .main()
   .then((code) => {
     process.exitCode = code;

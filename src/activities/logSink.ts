@@ -9,7 +9,7 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { logFilePath } from '../client/flowRunLogs';
+import { logFilePath } from '../logs/logFiles';
 
 export interface FlowRunLogWriter {
   /**
@@ -33,14 +33,6 @@ export interface FlowRunLogSinkOptions {
   output?: (taggedLine: string) => void;
 }
 
-/** Path of a run's log file (the one `aci-flow logs` reads); the id is checked so it cannot leave the directory. */
-export function flowRunLogFile(logDir: string, flowRunId: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flowRunId)) {
-    throw new Error(`Flow run id "${flowRunId}" cannot name a log file; use letters, digits, ".", "_" and "-".`);
-  }
-  return logFilePath(flowRunId, logDir);
-}
-
 export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowRunLogSink {
   const output = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Without a file, the highest index printed per run dedupes retries within this process.
@@ -48,7 +40,7 @@ export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowR
   return {
     async open(flowRunId) {
       const tag = (line: string) => `[flow-run ${flowRunId}] ${line}`;
-      const file = options.logDir === undefined ? undefined : openLogFile(flowRunLogFile(options.logDir, flowRunId));
+      const file = options.logDir === undefined ? undefined : openLogFile(logFilePath(flowRunId, options.logDir));
       return {
         linesRecorded: () => file?.linesRecorded(),
         async write(lines, firstIndex) {

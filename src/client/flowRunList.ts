@@ -1,18 +1,9 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
-import { FLOW_RUN_WORKFLOW, type FlowRunPhase, searchAttributes } from '../workflows/definitions';
+import { FLOW_RUN_WORKFLOW, searchAttributes } from '../workflows/definitions';
+import { FLOW_RUN_PHASES } from '../workflows/phases';
 import { InvalidFlowRunOptionsError } from './errors';
 
-export const FLOW_RUN_PHASES = [
-  'Deploying',
-  'WaitingForStart',
-  'Running',
-  'CleaningUp',
-  'Completed',
-  'Failed',
-  'Cancelled',
-  'TimedOut',
-] as const satisfies readonly FlowRunPhase[];
 
 const listOptionsSchema = z.object({
   workPool: z.string().min(1, 'must not be empty').optional(),

@@ -1,12 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { workflowIdForFlowRun } from '../workflows/definitions';
+import { logFilePath } from '../logs/logFiles';
 import { asNotFound } from './errors';
-
-/** Where the worker's file log sink writes `<flowRunId>.log` unless ACI_FLOW_LOG_DIR says otherwise. */
-export const DEFAULT_LOG_DIR = '.aci-flow/logs';
 
 export interface FollowLogsOptions {
   client: Client;
@@ -18,10 +15,6 @@ export interface FollowLogsOptions {
   signal?: AbortSignal;
   /** How often to look for new lines while following. */
   pollIntervalMs?: number;
-}
-
-export function logFilePath(flowRunId: string, logDir = process.env.ACI_FLOW_LOG_DIR || DEFAULT_LOG_DIR): string {
-  return join(logDir, `${flowRunId}.log`);
 }
 
 /**

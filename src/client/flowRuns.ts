@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { type JobConfiguration, renderJobConfiguration, type PoolConfig } from '../config';
-import { prepareDeployment } from '../template/prepare';
+import { prepareDeployment, type PreparedDeployment } from '../template/prepare';
 import {
   cancelSignal,
   FLOW_RUN_WORKFLOW,
@@ -18,11 +18,6 @@ import {
 } from '../workflows/definitions';
 import { asNotFound, FlowRunAlreadyClosedError, InvalidFlowRunOptionsError } from './errors';
 import type { FlowRunMemo } from './flowRunStatus';
-
-export { FlowRunAlreadyClosedError, FlowRunNotFoundError, InvalidFlowRunOptionsError } from './errors';
-export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';
-export { listFlowRuns, type FlowRunSummary, type ListFlowRunsOptions } from './flowRunList';
-export { followLogs, type FollowLogsOptions } from './flowRunLogs';
 
 const identifier = z
   .string()
@@ -58,6 +53,8 @@ export interface PreparedFlowRun {
   workPool: string;
   containerGroupName: string;
   input: FlowRunInput;
+  /** The ARM deployment the worker will send, secrets still as references (what `aci-flow render` prints). */
+  deployment: PreparedDeployment;
 }
 
 /**
@@ -70,13 +67,15 @@ export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
   const configuration = renderJobConfiguration(options.pool.base_job_template, options.values ?? {});
   const workflowId = workflowIdForFlowRun(flowRunId);
   // Preparing the deployment here surfaces template and patch errors now, not in the worker.
-  const { containerGroupName } = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
+  const deployment = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
+  const { containerGroupName } = deployment;
   return {
     flowRunId,
     workflowId,
     workPool: fields.workPool,
     containerGroupName,
     input: { flowRunId, flowName: fields.flowName, workPool: fields.workPool, configuration },
+    deployment,
   };
 }
 

@@ -16,6 +16,9 @@ import { applyFaultPatch, parseFaultConfig, type ActiveFaults, type FaultConfig 
 import { createRequestHandler } from './server';
 import { EmulatorState } from './state';
 import { Throttler } from './throttling';
+import { DEFAULT_RESOURCE_GROUPS } from './defaults';
+
+export { DEFAULT_RESOURCE_GROUPS } from './defaults';
 
 export type { ActiveFaults, FaultConfig, GroupMatcher, TokenBucketConfig } from './faults';
 export { ARM_DEFAULT_BUCKETS, FaultConfigSchema, parseFaultConfig } from './faults';
@@ -65,7 +68,6 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export const DEFAULT_RESOURCE_GROUPS = ['aci-flow-demo', 'aci-flow-test'];
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';

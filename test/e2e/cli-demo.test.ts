@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/client/demo/ports';
+import { freePort } from '../../src/cli/demo/ports';
 import { ACI_FLOW_BIN, REPO_ROOT, runCli } from './cliProcess';
 
 describe('aci-flow demo --exit-when-done', () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { freePort } from '../../src/client/demo/ports';
-import { ExitCodes } from '../../src/client/output';
+import { freePort } from '../../src/cli/demo/ports';
+import { ExitCodes } from '../../src/cli/output';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { startStack, type Stack } from '../helpers/stack';
 import { runCli } from './cliProcess';

@@ -7,7 +7,7 @@ import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-uti
 import { Worker } from '@temporalio/worker';
 import { defaultBaseJobTemplate } from '../../src/config';
 import { type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
-import { flowRunLogFile } from '../../src/activities/logSink';
+import { logFilePath } from '../../src/logs/logFiles';
 import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
 import { workflowsPath } from '../../src/worker';
 import { sharedWorkflowBundle, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from './stack';
@@ -85,7 +85,7 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
 
 export function readRunLog(stack: Stack, flowRunId: string): string[] {
   try {
-    return readFileSync(flowRunLogFile(stack.logDir, flowRunId), 'utf8').split('\n').filter((line, index, all) => index < all.length - 1 || line !== '');
+    return readFileSync(logFilePath(flowRunId, stack.logDir), 'utf8').split('\n').filter((line, index, all) => index < all.length - 1 || line !== '');
   } catch {
     return [];
   }

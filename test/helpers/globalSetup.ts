@@ -1,21 +1,18 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DefaultLogger } from '@temporalio/worker';
-import { temporalCliPath } from '../../src/client/temporalCli';
-import { bundleFlowRunWorkflows, WORKFLOW_BUNDLE_ENV } from '../../src/worker';
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { temporalCliPath } from '../../src/cli/demo/temporalCli';
+import { WORKFLOW_BUNDLE_ENV } from '../../src/worker/settings';
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
 
 /**
- * Runs once per jest run: provisions the temporal CLI (TEMPORAL_CLI) and bundles the
- * workflows once (ACI_FLOW_WORKFLOW_BUNDLE), so every in-process and child-process worker
- * of every test file loads the same bundle instead of re-bundling.
+ * Runs once per jest run: provisions the temporal CLI (TEMPORAL_CLI), and rebuilds dist/
+ * when a source changed since the last build, so the tests that run `bin/aci-flow.js`
+ * (the compiled CLI and worker, as users run them) never test stale code. Every in-process
+ * and child-process worker of every test file then loads the one prebuilt workflow bundle.
  */
 export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_CLI = temporalCliPath();
-  if (!process.env[WORKFLOW_BUNDLE_ENV]) {
-    const { code } = await bundleFlowRunWorkflows({ logger: new DefaultLogger('WARN') });
-    const path = join(mkdtempSync(join(tmpdir(), 'aci-flow-bundle-')), 'workflows.js');
-    writeFileSync(path, code);
-    process.env[WORKFLOW_BUNDLE_ENV] = path;
-  }
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
+  process.env[WORKFLOW_BUNDLE_ENV] ??= join(REPO_ROOT, 'dist', 'workflow-bundle.js');
 }

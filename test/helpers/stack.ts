@@ -14,7 +14,8 @@ import { createGateway } from '../../src/azure/credentials';
 import type { AciGateway } from '../../src/azure/gateway';
 import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
-import { createFlowRunWorker, LOG_DIR_ENV, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
+import { LOG_DIR_ENV } from '../../src/logs/logFiles';
+import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
 import { startDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';

@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporalCliPath } from '../../src/client/temporalCli';
+import { temporalCliPath } from '../../src/cli/demo/temporalCli';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 
 export interface DevServerOptions {

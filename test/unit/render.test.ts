@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { mergeRunValues, parseSetFlags } from '../../src/client/runValues';
+import { mergeRunValues, parseSetFlags } from '../../src/cli/runValues';
 import { ConfigError } from '../../src/config/errors';
 
 const ROOT = resolve(__dirname, '../..');
@@ -104,7 +104,9 @@ describe('aci-flow render', () => {
     [['--set', 'arm_template_patches=[{"op":"remove","path":"/resources/9"}]'], /^aci-flow: arm_template_patches\[0\]: remove at \/resources\/9 does not apply/],
     [['--set', 'subnet_ids=[unclosed'], /^aci-flow: --set subnet_ids: is not valid JSON\/YAML/],
     [['--set', 'novalue'], /^aci-flow: --set novalue: must look like key=value/],
-    [['--run-id', '***'], /^aci-flow: flowRunId: "\*\*\*" has no letter or digit/],
+    // The same run id rule as start: a dry run accepts exactly what start accepts.
+    [['--run-id', '***'], /^aci-flow: flowRunId: use letters, digits/],
+    [['--run-id', 'a/b'], /^aci-flow: flowRunId: use letters, digits/],
   ])('exits 2 naming the field for bad input %j, printing no deployment', async (args, message) => {
     const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, ...args);
     expect(result.code).toBe(2);

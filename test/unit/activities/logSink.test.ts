@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFlowRunLogSink, flowRunLogFile } from '../../../src/activities/logSink';
+import { createFlowRunLogSink } from '../../../src/activities/logSink';
+import { logFilePath } from '../../../src/logs/logFiles';
 
 describe('flow-run log sink', () => {
   let logDir: string;
@@ -13,7 +14,7 @@ describe('flow-run log sink', () => {
   });
 
   const sink = () => createFlowRunLogSink({ logDir, output: (line) => output.push(line) });
-  const fileLines = (runId: string) => readFileSync(flowRunLogFile(logDir, runId), 'utf8');
+  const fileLines = (runId: string) => readFileSync(logFilePath(runId, logDir), 'utf8');
 
   it('writes each line to <logDir>/<flowRunId>.log and to the worker output tagged with the run id', async () => {
     const writer = await sink().open('run-1');
@@ -33,8 +34,8 @@ describe('flow-run log sink', () => {
   });
 
   it('drops a torn last line left by a crash mid-write, so the line is written once, whole', async () => {
-    writeFileSync(flowRunLogFile(logDir, 'run-1'), 'one\n');
-    appendFileSync(flowRunLogFile(logDir, 'run-1'), 'tw');
+    writeFileSync(logFilePath('run-1', logDir), 'one\n');
+    appendFileSync(logFilePath('run-1', logDir), 'tw');
     const writer = await sink().open('run-1');
     expect(writer.linesRecorded()).toBe(1);
     await writer.write(['two'], 1);
@@ -56,6 +57,6 @@ describe('flow-run log sink', () => {
   });
 
   it('rejects flow run ids that could escape the log directory', () => {
-    expect(() => flowRunLogFile(logDir, '../etc/passwd')).toThrow(/cannot name a log file/);
+    expect(() => logFilePath('../etc/passwd', logDir)).toThrow(/cannot name a log file/);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
-import { devServerArgs } from '../../../src/client/demo/devServer';
-import { freePort } from '../../../src/client/demo/ports';
+import { devServerArgs } from '../../../src/cli/demo/devServer';
+import { freePort } from '../../../src/cli/demo/ports';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../src/workflows/definitions';
 
 describe('demo dev server arguments', () => {

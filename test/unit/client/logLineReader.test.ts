@@ -1,7 +1,8 @@
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogLineReader, logFilePath } from '../../../src/client/flowRunLogs';
+import { LogLineReader } from '../../../src/client/flowRunLogs';
+import { logFilePath } from '../../../src/logs/logFiles';
 
 describe('LogLineReader', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aci-flow-reader-'));

@@ -1,7 +1,7 @@
 import { Client, Connection, ServiceError } from '@temporalio/client';
 import { ConfigError, parsePoolConfig } from '../../../src/config';
-import { InvalidFlowRunOptionsError, startFlowRun } from '../../../src/client/flowRuns';
-import { freePort } from '../../../src/client/demo/ports';
+import { InvalidFlowRunOptionsError, startFlowRun } from '../../../src/client';
+import { freePort } from '../../../src/cli/demo/ports';
 
 /**
  * A client whose server does not exist: any RPC would fail with a connection error,

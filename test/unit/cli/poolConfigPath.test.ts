@@ -1,5 +1,5 @@
-import { poolConfigPath } from '../../../src/client/commandSupport';
-import { CliError, ExitCodes } from '../../../src/client/output';
+import { poolConfigPath } from '../../../src/cli/commandSupport';
+import { CliError, ExitCodes } from '../../../src/cli/output';
 
 describe('the work pool file of start and render', () => {
   it('is the --pool-config flag when given, even with ACI_FLOW_POOL_CONFIG set', () => {

@@ -1,8 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { withClient, withUsageExitCode } from '../commandSupport';
-import { FLOW_RUN_PHASES } from '../flowRunList';
-import { listFlowRuns } from '../flowRuns';
-import { formatList } from '../flowRunText';
+import { FLOW_RUN_PHASES } from '../../workflows/phases';
+import { withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
 
 interface ListFlags {
@@ -22,6 +20,11 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  aci-flow list --pool my-pool --phase Running')
     .action(async (flags: ListFlags) => {
+      const [{ withClient }, { listFlowRuns }, { formatList }] = await Promise.all([
+        import('../clientSession'),
+        import('../../client/flowRunList'),
+        import('../flowRunText'),
+      ]);
       const runs = await withClient((client) =>
         listFlowRuns(client, { workPool: flags.pool, phase: flags.phase as (typeof FLOW_RUN_PHASES)[number] | undefined, limit: flags.limit }),
       );

@@ -1,4 +1,4 @@
-import { formatList, formatStatus } from '../../../src/client/flowRunText';
+import { formatList, formatStatus } from '../../../src/cli/flowRunText';
 
 describe('formatStatus', () => {
   it('prints one aligned line per known field and leaves out unknown ones', () => {

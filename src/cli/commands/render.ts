@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { loadPoolConfig, renderJobConfiguration } from '../../config';
-import { prepareDeployment, type PreparedDeployment } from '../../template/prepare';
-import { workflowIdForFlowRun } from '../../workflows/definitions';
-import { asCliError, collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
+import type { PreparedDeployment } from '../../template/prepare';
+import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
-import { loadValuesFile, mergeRunValues, parseSetFlags } from '../runValues';
+
+/** Work pool of a dry run whose pool file has no name and no --pool was given. */
+const RENDER_WORK_POOL = 'render';
 
 interface RenderFlags {
+  pool?: string;
   poolConfig?: string;
   flow: string;
   runId?: string;
@@ -31,6 +31,7 @@ export function register(program: Command): void {
   const command = program
     .command('render')
     .description('Print the ARM deployment a flow run would get, without touching Azure or Temporal (a dry run)')
+    .option('--pool <name>', 'work pool; default: the name in the pool config')
     .option('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML; default $ACI_FLOW_POOL_CONFIG')
     .option('--flow <name>', 'flow name (names the container group)', 'flow')
     .option('--run-id <id>', 'flow run id; default: a new UUID')
@@ -39,25 +40,25 @@ export function register(program: Command): void {
     .option('--json', 'print JSON (the output is JSON either way; kept for symmetry with the other commands)')
     .addHelpText('after', '\nExample:\n  aci-flow render --pool-config examples/pool.yaml --flow etl --set command="python -m etl" --set cpu=2')
     .action(async (flags: RenderFlags) => {
-      const rendered = await renderDeployment(flags).catch((err) => {
-        throw asCliError(err);
-      });
+      const rendered = await renderDeployment(flags);
       print(true, rendered, () => '');
     });
   withUsageExitCode(command);
 }
 
+/** A dry run of `start`: the same preparation and checks, so what renders is what would start. */
 export async function renderDeployment(flags: RenderFlags): Promise<RenderedDeployment> {
+  const [{ loadPoolConfig }, { loadValuesFile, mergeRunValues, parseSetFlags }, { prepareFlowRun }] = await Promise.all([
+    import('../../config/poolConfig'),
+    import('../runValues'),
+    import('../../client/flowRuns'),
+  ]);
   const pool = await loadPoolConfig(poolConfigPath(flags.poolConfig));
   const fileValues = flags.values ? await loadValuesFile(flags.values) : {};
   const values = mergeRunValues(fileValues, parseSetFlags(flags.set));
-  const configuration = renderJobConfiguration(pool.base_job_template, values);
-  const flowRunId = flags.runId ?? randomUUID();
-  const prepared = prepareDeployment(configuration, {
-    flowRunId,
-    flowName: flags.flow,
-    workflowId: workflowIdForFlowRun(flowRunId),
-  });
+  // The pool only names the task queue, which a dry run never uses.
+  const workPool = flags.pool ?? pool.name ?? RENDER_WORK_POOL;
+  const { deployment: prepared } = prepareFlowRun({ workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
   return {
     deploymentName: prepared.deploymentName,
     containerGroupName: prepared.containerGroupName,

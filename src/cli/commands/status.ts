@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { withClient, withUsageExitCode } from '../commandSupport';
-import { getFlowRunStatus } from '../flowRuns';
-import { formatStatus } from '../flowRunText';
+import { withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
 
 export function register(program: Command): void {
@@ -12,6 +10,11 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  aci-flow status 7f1c --json')
     .action(async (flowRunId: string, flags: { json?: boolean }) => {
+      const [{ withClient }, { getFlowRunStatus }, { formatStatus }] = await Promise.all([
+        import('../clientSession'),
+        import('../../client/flowRunStatus'),
+        import('../flowRunText'),
+      ]);
       const status = await withClient((client) => getFlowRunStatus(client, flowRunId));
       print(flags.json ?? false, status, () => formatStatus(status));
     });

@@ -2,6 +2,7 @@
 /**
  * The `aci-flow` command line. Each subcommand lives in ./commands/<name>.ts and
  * registers itself on the program; this file only wires them and maps errors to exit codes.
+ * Commands load what they need inside their action, so `--help` costs little more than Node.
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands';
@@ -25,11 +26,13 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       // --help and --version exit through here with code 0; usage errors were printed by commander.
       return err.exitCode;
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`aci-flow: ${err.message}\n`);
-      return err.exitCode;
+    const { asCliError } = await import('./errors');
+    const mapped = asCliError(err);
+    if (mapped instanceof CliError) {
+      process.stderr.write(`aci-flow: ${mapped.message}\n`);
+      return mapped.exitCode;
     }
-    process.stderr.write(`aci-flow: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`aci-flow: ${mapped instanceof Error ? mapped.message : String(mapped)}\n`);
     return 1;
   }
 }

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { loadPoolConfig } from '../../config';
-import { loadValuesFile, mergeRunValues, parseSetFlags } from '../runValues';
-import { asCliError, collect, poolConfigPath, withClient, withUsageExitCode } from '../commandSupport';
-import { getFlowRunStatus, type PreparedFlowRun, prepareFlowRun, startFlowRun } from '../flowRuns';
-import { formatStatus } from '../flowRunText';
+import type { PreparedFlowRun } from '../../client/flowRuns';
+import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes, print } from '../output';
 
 interface StartFlags {
@@ -36,10 +33,14 @@ export function register(program: Command): void {
     .action(async (flags: StartFlags) => {
       const poolConfigFile = poolConfigPath(flags.poolConfig);
       // All input is checked before connecting: bad input exits 2 even when Temporal is unreachable.
-      const prepared = await prepare(flags, poolConfigFile).catch((err) => {
-        throw asCliError(err);
-      });
+      const prepared = await prepare(flags, poolConfigFile);
       const workPool = prepared.workPool;
+      const [{ withClient }, { startFlowRun }, { getFlowRunStatus }, { formatStatus }] = await Promise.all([
+        import('../clientSession'),
+        import('../../client/flowRuns'),
+        import('../../client/flowRunStatus'),
+        import('../flowRunText'),
+      ]);
 
       await withClient(async (client) => {
         const started = await startFlowRun(client, prepared);
@@ -65,6 +66,11 @@ export function register(program: Command): void {
 }
 
 async function prepare(flags: StartFlags, poolConfigFile: string): Promise<PreparedFlowRun> {
+  const [{ loadPoolConfig }, { loadValuesFile, mergeRunValues, parseSetFlags }, { prepareFlowRun }] = await Promise.all([
+    import('../../config/poolConfig'),
+    import('../runValues'),
+    import('../../client/flowRuns'),
+  ]);
   const pool = await loadPoolConfig(poolConfigFile);
   const values = mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set));
   const workPool = flags.pool ?? pool.name;

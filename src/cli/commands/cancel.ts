@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { withClient, withUsageExitCode } from '../commandSupport';
-import { cancelFlowRun } from '../flowRuns';
+import { withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
 
 export function register(program: Command): void {
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  aci-flow cancel 7f1c --reason "superseded by a newer run"')
     .action(async (flowRunId: string, flags: { reason?: string; json?: boolean }) => {
+      const [{ withClient }, { cancelFlowRun }] = await Promise.all([import('../clientSession'), import('../../client/flowRuns')]);
       await withClient((client) => cancelFlowRun(client, flowRunId, flags.reason));
       print(flags.json ?? false, { flowRunId, cancelRequested: true, reason: flags.reason ?? null }, () =>
         `Cancel requested for flow run ${flowRunId}; aci-flow status ${flowRunId} shows when cleanup is done`,

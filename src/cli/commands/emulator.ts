@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_RESOURCE_GROUPS, parseFaultConfig, startEmulator, type ActiveFaults } from '../../emulator';
+import type { ActiveFaults } from '../../emulator';
+import { DEFAULT_RESOURCE_GROUPS } from '../../emulator/defaults';
 import { collect, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 
@@ -46,13 +47,15 @@ export function register(program: Command): void {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      const { startEmulator } = await import('../../emulator');
+      const faults = flags.faults === undefined ? undefined : await readFaults(flags.faults);
       const emulator = await startEmulator({
         port: flags.port,
         host: flags.host,
         dataDir: flags.dataDir,
         resourceGroups: flags.resourceGroup.length > 0 ? flags.resourceGroup : undefined,
         location: flags.location,
-        faults: flags.faults === undefined ? undefined : readFaults(flags.faults),
+        faults,
         deploymentDelayMs: flags.deploymentDelayMs,
       }).catch((error: unknown) => {
         throw new CliError(`cannot start the emulator on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, ExitCodes.failure);
@@ -76,7 +79,8 @@ export function register(program: Command): void {
   withUsageExitCode(command);
 }
 
-function readFaults(value: string): ActiveFaults {
+async function readFaults(value: string): Promise<ActiveFaults> {
+  const { parseFaultConfig } = await import('../../emulator/faults');
   const inline = value.trim().startsWith('{');
   if (!inline && !existsSync(value)) {
     throw new CliError(`--faults: '${value}' is neither inline JSON nor an existing file`, ExitCodes.usage);

@@ -3,27 +3,22 @@
  * its flow runs. `aci-flow worker --pool <name>` runs it; tests and the benchmark create
  * it in-process with their own connection, gateway and a shared workflow bundle.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from './activities';
-import { createFlowRunLogSink, type FlowRunLogSink } from './activities/logSink';
-import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from './activities/pollScheduler';
-import type { AciGateway } from './azure/gateway';
-import { azureConnectionFromEnv, createGateway } from './azure/credentials';
-import type { SecretResolver } from './config/secrets';
-import { temporalConnectConfig } from './client/connection';
-import { DEFAULT_LOG_DIR } from './client/flowRunLogs';
-import { taskQueueForPool } from './workflows/definitions';
+import { createActivities } from '../activities';
+import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
+import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
+import type { AciGateway } from '../azure/gateway';
+import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
+import type { SecretResolver } from '../config/secrets';
+import { logDirFromEnv } from '../logs/logFiles';
+import { temporalConnectConfig } from '../shared/temporalConnection';
+import { taskQueueForPool } from '../workflows/definitions';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
-/** A prebuilt workflow bundle (see `bundleFlowRunWorkflows`) to load instead of bundling at start. */
-export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
-/** Directory of the per-run log files; the CLI worker defaults to DEFAULT_LOG_DIR. */
-export const LOG_DIR_ENV = 'ACI_FLOW_LOG_DIR';
+export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
-/**
- * Every running flow run holds one activity slot for its whole life (the watch activity,
- * which mostly sleeps), so the SDK's default of 100 would cap a worker at 100 concurrent runs.
- */
-export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;
 
 export type WorkflowBundle = { code: string } | { codePath: string };
 
@@ -49,8 +44,17 @@ export interface FlowRunWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
+/**
+ * The bundle `npm run build` writes next to the compiled code (dist/workflow-bundle.js);
+ * undefined when running from sources, which bundle at start instead.
+ */
+export function prebuiltWorkflowBundlePath(): string | undefined {
+  const path = join(__dirname, '..', 'workflow-bundle.js');
+  return existsSync(path) ? path : undefined;
+}
+
 export function workflowsPath(): string {
-  return require.resolve('./workflows');
+  return require.resolve('../workflows');
 }
 
 /** The production workflow bundle; build it once and share it between workers (and test files). */
@@ -100,9 +104,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     strategy: pollStrategyFromEnv(env),
     armReadsPerSecond: azure.limits?.readsPerSecond,
   });
-  const bundlePath = env[WORKFLOW_BUNDLE_ENV];
+  const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
   const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-  const logDir = options.logDir ?? (env[LOG_DIR_ENV] || DEFAULT_LOG_DIR);
+  const logDir = options.logDir ?? logDirFromEnv(env);
   const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
     throw new Error(
       `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +

@@ -1,6 +1,6 @@
 /** Human-readable renderings of flow runs for the CLI (JSON output uses the objects as they are). */
 import type { FlowRunStatus } from '../workflows/definitions';
-import type { FlowRunSummary } from './flowRunList';
+import type { FlowRunSummary } from '../client/flowRunList';
 
 export function formatStatus(status: FlowRunStatus): string {
   const rows: Array<[string, string | number | undefined]> = [

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { withClient, withUsageExitCode } from '../commandSupport';
-import { logFilePath } from '../flowRunLogs';
-import { followLogs } from '../flowRuns';
+import { logFilePath } from '../../logs/logFiles';
+import { withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
   const command = program
@@ -13,6 +12,7 @@ export function register(program: Command): void {
     .option('--log-dir <dir>', 'directory of the worker log files; default $ACI_FLOW_LOG_DIR or .aci-flow/logs')
     .addHelpText('after', '\nExample:\n  aci-flow logs 7f1c --follow')
     .action(async (flowRunId: string, flags: { follow?: boolean; logDir?: string }) => {
+      const [{ withClient }, { followLogs }] = await Promise.all([import('../clientSession'), import('../../client/flowRunLogs')]);
       const stop = new AbortController();
       const onInterrupt = () => stop.abort();
       process.once('SIGINT', onInterrupt);

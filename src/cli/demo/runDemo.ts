@@ -14,8 +14,9 @@ import { loadPoolConfig, renderJobConfiguration } from '../../config';
 import { startEmulator } from '../../emulator';
 import type { FlowRunStatus } from '../../workflows/definitions';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
-import { DEFAULT_LOG_DIR, logFilePath, LogLineReader } from '../flowRunLogs';
-import { getFlowRunStatus, startFlowRun } from '../flowRuns';
+import { LogLineReader } from '../../client/flowRunLogs';
+import { logDirFromEnv, logFilePath } from '../../logs/logFiles';
+import { getFlowRunStatus, startFlowRun } from '../../client';
 import { formatStatus } from '../flowRunText';
 import { startDevServer } from './devServer';
 import { phasesInHistory } from './phases';
@@ -62,7 +63,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     closers.push(() => emulator.close());
     write(`ACI emulator: ${emulator.endpoint} (resource group ${resourceGroup}; containers run as local processes)`);
 
-    const logDir = process.env.ACI_FLOW_LOG_DIR || DEFAULT_LOG_DIR;
+    const logDir = logDirFromEnv();
     const workerConnection = await NativeConnection.connect({ address: devServer.address });
     closers.push(() => workerConnection.close());
     write(`Starting a worker for work pool "${workPool}" (bundling the workflow code takes a few seconds) ...`);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
-import { temporalCliPath } from '../temporalCli';
+import { temporalCliPath } from './temporalCli';
 
 export interface DevServer {
   /** host:port of the gRPC frontend. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, LOG_DIR_ENV, runWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
-import { DEFAULT_LOG_DIR } from '../flowRunLogs';
+import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from '../../worker/settings';
 import { withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
@@ -28,6 +28,7 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: { pool: string; logDir?: string; maxConcurrentRuns?: number }) => {
+      const { runWorker } = await import('../../worker');
       await runWorker({ workPool: flags.pool, logDir: flags.logDir, maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns });
     });
   withUsageExitCode(command);

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { register as registerList } from '../../../src/client/commands/list';
-import { register as registerStatus } from '../../../src/client/commands/status';
-import { ExitCodes } from '../../../src/client/output';
+import { register as registerList } from '../../../src/cli/commands/list';
+import { register as registerStatus } from '../../../src/cli/commands/status';
+import { ExitCodes } from '../../../src/cli/output';
 
 function program(): Command {
   const root = new Command('aci-flow').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });

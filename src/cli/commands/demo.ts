@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { withUsageExitCode, asCliError } from '../commandSupport';
-import { runDemo } from '../demo/runDemo';
+import { withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 
 /** The example pool ships with the repository, so `npm run demo` needs no arguments from any directory. */
@@ -32,6 +31,7 @@ export function register(program: Command): void {
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onInterrupt);
       try {
+        const { runDemo } = await import('../demo/runDemo');
         const status = await runDemo({
           poolConfigPath: flags.poolConfig,
           exitWhenDone: flags.exitWhenDone ?? false,
@@ -39,8 +39,6 @@ export function register(program: Command): void {
           uiPort: flags.uiPort,
           signal: interrupted.signal,
           write: (line) => process.stdout.write(`${line}\n`),
-        }).catch((err) => {
-          throw asCliError(err);
         });
         // runDemo returns no status only when Ctrl-C came before the sample run finished.
         if (!status) throw new CliError('interrupted before the sample flow run finished; everything it started is shut down', ExitCodes.failure);

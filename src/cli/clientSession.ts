@@ -1,0 +1,32 @@
+/**
+ * The part of a command that talks to Temporal, loaded by the command's action only, so
+ * `--help` and usage errors never pay for the Temporal SDK.
+ */
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../client/connection';
+import { temporalConnectConfig } from '../shared/temporalConnection';
+import { CliError, ExitCodes } from './output';
+
+/** Runs `fn` with a client connected from the standard Temporal environment, then disconnects. */
+export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const config = temporalConnectConfig();
+  let client: Client;
+  try {
+    client = await connectClient(config);
+  } catch (err) {
+    throw new CliError(
+      `cannot connect to Temporal at ${config.connectionOptions.address} (namespace ${config.namespace}): ${messageOf(err)}. ` +
+        'Start a server (aci-flow demo starts a local one) or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
+      ExitCodes.failure,
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,36 @@
+/**
+ * The aci-flow client library, the package's public import (`import { startFlowRun } from 'aci-flow'`).
+ * Orchestrators start, cancel, inspect, list and read the logs of flow runs with it; it
+ * never loads the worker, the emulator or workflow code.
+ */
+export { connectClient } from './connection';
+export { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
+export {
+  cancelFlowRun,
+  prepareFlowRun,
+  startFlowRun,
+  type PreparedFlowRun,
+  type StartedFlowRun,
+  type StartFlowRunOptions,
+} from './flowRuns';
+export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';
+export { listFlowRuns, type FlowRunSummary, type ListFlowRunsOptions } from './flowRunList';
+export { followLogs, type FollowLogsOptions } from './flowRunLogs';
+export { FlowRunAlreadyClosedError, FlowRunNotFoundError, InvalidFlowRunOptionsError } from './errors';
+export { ConfigError, loadPoolConfig, renderJobConfiguration, type JobConfiguration, type PoolConfig } from '../config';
+export {
+  cancelSignal,
+  FailureTypes,
+  FLOW_RUN_WORKFLOW,
+  searchAttributes,
+  statusQuery,
+  taskQueueForPool,
+  TERMINAL_PHASES,
+  workflowIdForFlowRun,
+  type CancelRequest,
+  type FlowRunInput,
+  type FlowRunPhase,
+  type FlowRunResult,
+  type FlowRunStatus,
+} from '../workflows/definitions';
+export { FLOW_RUN_PHASES } from '../workflows/phases';

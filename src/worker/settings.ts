@@ -1,0 +1,10 @@
+/** Worker settings the CLI shows in its help; kept apart so `aci-flow --help` never loads the worker. */
+
+/** A prebuilt workflow bundle (see `bundleFlowRunWorkflows`) to load instead of bundling at start. */
+export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
+
+/**
+ * Every running flow run holds one activity slot for its whole life (the watch activity,
+ * which mostly sleeps), so the SDK's default of 100 would cap a worker at 100 concurrent runs.
+ */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;

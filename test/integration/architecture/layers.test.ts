@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+interface Case {
+  file: string;
+  code: string;
+}
+
+/** Lints snippets as if they stood at `file`, with the project's own eslint.config.mjs, in one child process. */
+function ruleIdsFor(cases: Case[]): string[][] {
+  const script = `
+    const { ESLint } = require('eslint');
+    (async () => {
+      const eslint = new ESLint({ cwd: process.cwd() });
+      const cases = JSON.parse(process.argv[1]);
+      const out = [];
+      for (const c of cases) {
+        const [result] = await eslint.lintText(c.code, { filePath: c.file });
+        out.push(result.messages.map((m) => m.ruleId ?? m.message));
+      }
+      process.stdout.write(JSON.stringify(out));
+    })();`;
+  return JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify(cases)], { cwd: REPO_ROOT, encoding: 'utf8' }));
+}
+
+const restricted = '@typescript-eslint/no-restricted-imports';
+
+describe('layering rules (docs/architecture.md) enforced by lint', () => {
+  const cases: Array<Case & { flagged: boolean; why: string }> = [
+    { why: 'activities may not import the client', file: 'src/activities/x.ts', code: "import { followLogs } from '../client/flowRunLogs';\nexport const f = followLogs;\n", flagged: true },
+    { why: 'the worker may not import the CLI', file: 'src/worker/x.ts', code: "import { main } from '../cli/main';\nexport const f = main;\n", flagged: true },
+    { why: 'config sits below template', file: 'src/config/x.ts', code: "import { prepareDeployment } from '../template/prepare';\nexport const f = prepareDeployment;\n", flagged: true },
+    { why: 'the client may not import the emulator', file: 'src/client/x.ts', code: "import { startEmulator } from '../emulator';\nexport const f = startEmulator;\n", flagged: true },
+    { why: 'workflow code may not import Node built-ins', file: 'src/workflows/x.ts', code: "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", flagged: true },
+    { why: 'workflow code may not import other layers at run time', file: 'src/workflows/x.ts', code: "import { prepareDeployment } from '../template/prepare';\nexport const f = prepareDeployment;\n", flagged: true },
+    { why: 'a nested emulator folder is not src/template', file: 'src/emulator/containers/x.ts', code: "import { materializeTemplate } from '../template/materialize';\nexport const f = materializeTemplate;\n", flagged: false },
+    { why: 'workflow code may import activity types', file: 'src/workflows/x.ts', code: "import type * as activities from '../activities';\nexport type A = typeof activities;\n", flagged: false },
+    { why: 'activities may import the shared workflow definitions', file: 'src/activities/x.ts', code: "import { FailureTypes } from '../workflows/definitions';\nexport const f = FailureTypes;\n", flagged: false },
+    { why: 'the CLI may import the emulator', file: 'src/cli/commands/x.ts', code: "import { startEmulator } from '../../emulator';\nexport const f = startEmulator;\n", flagged: false },
+  ];
+
+  it('flags every import that runs the wrong way, and only those', () => {
+    const results = ruleIdsFor(cases);
+    const verdicts = cases.map((c, index) => ({ why: c.why, flagged: results[index].includes(restricted) }));
+    expect(verdicts).toEqual(cases.map((c) => ({ why: c.why, flagged: c.flagged })));
+  });
+});
