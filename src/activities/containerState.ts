@@ -1,5 +1,6 @@
 /** Reading a flow run's container out of a container group's instance view. */
 import type { ContainerEvent, ContainerGroupView, ContainerView } from '../azure/gateway';
+import type { PollError } from '../workflows/definitions';
 
 export function findContainer(group: ContainerGroupView, containerName: string): ContainerView | undefined {
   return group.containers.find((container) => container.name === containerName) ?? group.containers[0];
@@ -19,4 +20,10 @@ export function describeLastEvent(group: ContainerGroupView | undefined, contain
   const last = events.sort((a, b) => stamp(a) - stamp(b)).at(-1);
   if (!last) return 'none';
   return [last.type, last.name, last.message].filter(Boolean).join(': ');
+}
+
+/** "<message> (3 failed polls in a row, latest at …)" — for timeout messages and `aci-flow status`. */
+export function describePollError(error: PollError): string {
+  const polls = error.attempts === 1 ? '1 failed poll' : `${error.attempts} failed polls in a row`;
+  return `${error.message} (${polls}, latest at ${error.at})`;
 }

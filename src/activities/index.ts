@@ -39,7 +39,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     deploy: deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment()),
     waitForStart: waitForStartActivity(deps.gateway, clock, pollScheduler),
-    watch: watchActivity(deps.gateway, deps.logSink, pollScheduler),
+    watch: watchActivity(deps.gateway, deps.logSink, clock, pollScheduler),
     deleteContainerGroup: deleteContainerGroupActivity(deps.gateway),
     stopContainerGroup: stopContainerGroupActivity(deps.gateway),
   };

@@ -1,17 +1,18 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AciGateway } from '../azure/gateway';
-import { FailureTypes } from '../workflows/definitions';
-import { describeLastEvent, describeState, findContainer } from './containerState';
-import { azureCall } from './failures';
+import type { AciGateway, ContainerGroupView } from '../azure/gateway';
+import { FailureTypes, type PollError } from '../workflows/definitions';
+import { describeLastEvent, describePollError, describeState, findContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
 import type { Clock } from './index';
+import { pollUntilDone } from './pollLoop';
 import type { PollScheduler } from './pollScheduler';
 import type { WaitForStartInput, WaitForStartOutput } from './types';
 
 /**
  * Polls the group until its container runs or has already terminated. The deadline is the
- * workflow's, so a retry on another worker does not restart the clock.
+ * workflow's, so a retry on another worker does not restart the clock. Failed polls are
+ * retried (pollLoop) until the deadline; only a missing group or the deadline ends the run.
  */
 export function waitForStartActivity(gateway: AciGateway, clock: Clock, pollScheduler: PollScheduler) {
   return async function waitForStart(input: WaitForStartInput): Promise<WaitForStartOutput> {
@@ -21,39 +22,54 @@ export function waitForStartActivity(gateway: AciGateway, clock: Clock, pollSche
       minIntervalMs: input.pollIntervalSeconds * 1000,
       readsPerPoll: 1,
     });
+    // What the last successful poll saw, for a timeout that strikes while polls are failing.
+    let lastSeen: ContainerGroupView | undefined;
     try {
-      for (;;) {
-        // The first poll goes at once, later ones when the worker's shared ARM budget allows;
-        // a queued read can outlast the heartbeat timeout under load, hence the heartbeats.
-        await heartbeatWhile(polls.next(context.cancellationSignal));
-        const group = await heartbeatWhile(
-          azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal })),
-        );
-        if (!group) {
-          throw ApplicationFailure.nonRetryable(
-            `Container group ${target.containerGroupName} disappeared while waiting for its container to start (exit code unknown)`,
-            FailureTypes.groupDisappeared,
+      return await pollUntilDone<WaitForStartOutput>({
+        polls,
+        pollIntervalMs: input.pollIntervalSeconds * 1000,
+        clock,
+        wakeBy: input.deadlineEpochMs,
+        poll: async (details) => {
+          const group = await heartbeatWhile(
+            gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
+            details(),
           );
-        }
-        const container = findContainer(group, target.containerName);
-        const state = container?.currentState;
-        if (state?.state === 'Running') return { state: 'Running' };
-        if (state?.state === 'Terminated') return { state: 'Terminated', exitCode: state.exitCode };
-        if (clock.now() >= input.deadlineEpochMs) {
-          throw ApplicationFailure.create({
-            type: FailureTypes.startTimeout,
-            nonRetryable: true,
-            message:
-              `Timed out after ${input.timeoutSeconds} seconds waiting for container ${target.containerName} ` +
-              `(group ${target.containerGroupName}) to start; last state: ${describeState(container)}; ` +
-              `last event: ${describeLastEvent(group, container)}. ` +
-              'Check the image and registry access, or raise task_start_timeout_seconds.',
-            details: [{ lastState: state ?? null, timeoutSeconds: input.timeoutSeconds }],
-          });
-        }
-      }
+          if (!group) {
+            throw ApplicationFailure.nonRetryable(
+              `Container group ${target.containerGroupName} disappeared while waiting for its container to start (exit code unknown)`,
+              FailureTypes.groupDisappeared,
+            );
+          }
+          lastSeen = group;
+          const state = findContainer(group, target.containerName)?.currentState;
+          if (state?.state === 'Running') return { state: 'Running' };
+          if (state?.state === 'Terminated') return { state: 'Terminated', exitCode: state.exitCode };
+          if (clock.now() >= input.deadlineEpochMs) throw startTimeout(input, lastSeen);
+          return undefined;
+        },
+        afterFailedPoll: (error) => {
+          if (clock.now() >= input.deadlineEpochMs) throw startTimeout(input, lastSeen, error);
+        },
+      });
     } finally {
       polls.leave();
     }
   };
+}
+
+function startTimeout(input: WaitForStartInput, group: ContainerGroupView | undefined, pollError?: PollError): ApplicationFailure {
+  const { target } = input;
+  const container = group && findContainer(group, target.containerName);
+  return ApplicationFailure.create({
+    type: FailureTypes.startTimeout,
+    nonRetryable: true,
+    message:
+      `Timed out after ${input.timeoutSeconds} seconds waiting for container ${target.containerName} ` +
+      `(group ${target.containerGroupName}) to start; last state: ${describeState(container)}; ` +
+      `last event: ${describeLastEvent(group, container)}` +
+      (pollError ? `; last polling error: ${describePollError(pollError)}` : '') +
+      '. Check the image and registry access, or raise task_start_timeout_seconds.',
+    details: [{ lastState: container?.currentState ?? null, timeoutSeconds: input.timeoutSeconds, ...(pollError ? { lastPollError: pollError } : {}) }],
+  });
 }

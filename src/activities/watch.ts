@@ -3,10 +3,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway } from '../azure/gateway';
 import { FailureTypes } from '../workflows/definitions';
 import { findContainer } from './containerState';
-import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
+import type { Clock } from './index';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
+import { type PollHeartbeat, pollUntilDone } from './pollLoop';
 import type { PollScheduler } from './pollScheduler';
 import type { FlowRunTarget, WatchInput, WatchOutput } from './types';
 
@@ -16,9 +17,10 @@ export const LOG_TAIL_LINES = 1000;
 /**
  * The one long activity of a run: polls the container until it terminates, streaming its
  * log lines on the way. Heartbeat details carry the log cursor, so the next attempt (after
- * a crash, on any worker) resumes exactly where this one's last heartbeat was.
+ * a crash, on any worker) resumes exactly where this one's last heartbeat was. Failed polls
+ * are retried (pollLoop); only a missing group or the container's exit ends the activity.
  */
-export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, pollScheduler: PollScheduler) {
+export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, clock: Clock, pollScheduler: PollScheduler) {
   return async function watch(input: WatchInput): Promise<WatchOutput> {
     const context = Context.current();
     const { target } = input;
@@ -29,38 +31,40 @@ export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, poll
       readsPerPoll: writer ? 2 : 1,
     });
     try {
-      for (;;) {
-        // The first poll goes at once, later ones when the worker's shared ARM budget allows;
-        // a queued read can outlast the heartbeat timeout under load, hence the heartbeats.
-        await heartbeatWhile(polls.next(context.cancellationSignal), cursor);
-        const group = await heartbeatWhile(
-          azureCall(() => gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal })),
-          cursor,
-        );
-        if (!group) {
-          throw ApplicationFailure.nonRetryable(
-            `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
-            FailureTypes.groupDisappeared,
+      return await pollUntilDone<WatchOutput>({
+        polls,
+        pollIntervalMs: input.pollIntervalSeconds * 1000,
+        clock,
+        state: () => ({ ...cursor }),
+        poll: async (details) => {
+          const group = await heartbeatWhile(
+            gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
+            details(),
           );
-        }
-        const state = findContainer(group, target.containerName)?.currentState;
-        // Read logs after the state: once it says Terminated, this read holds the last lines.
-        if (writer) {
-          cursor = await streamLogs(gateway, target, writer, cursor, context.cancellationSignal);
-          context.heartbeat(cursor);
-        }
-        if (state?.state === 'Terminated') {
-          return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
-        }
-      }
+          if (!group) {
+            throw ApplicationFailure.nonRetryable(
+              `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
+              FailureTypes.groupDisappeared,
+            );
+          }
+          const state = findContainer(group, target.containerName)?.currentState;
+          // Read logs after the state: once it says Terminated, this read holds the last lines.
+          // A failed read keeps the cursor, so the next poll reads the same lines again.
+          if (writer) cursor = await streamLogs(gateway, target, writer, cursor, details, context.cancellationSignal);
+          return state?.state === 'Terminated' ? { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted } : undefined;
+        },
+      });
     } finally {
       polls.leave();
     }
   };
 }
 
+/** The cursor in the last attempt's heartbeat details (which also hold its poll error streak). */
 function resumeCursor(details: unknown, writer: FlowRunLogWriter | undefined): LogCursor {
-  const cursor = isLogCursor(details) ? details : EMPTY_LOG_CURSOR;
+  const cursor: LogCursor = isLogCursor(details)
+    ? { linesEmitted: details.linesEmitted, lastTimestamp: details.lastTimestamp, linesAtLastTimestamp: details.linesAtLastTimestamp }
+    : EMPTY_LOG_CURSOR;
   const recorded = writer?.linesRecorded();
   // The record is behind the cursor only if it was lost (or lives on another machine): re-read from the start.
   return recorded !== undefined && recorded < cursor.linesEmitted ? EMPTY_LOG_CURSOR : cursor;
@@ -76,13 +80,13 @@ async function streamLogs(
   target: FlowRunTarget,
   writer: FlowRunLogWriter,
   cursor: LogCursor,
+  details: () => PollHeartbeat,
   abortSignal: AbortSignal,
 ): Promise<LogCursor> {
   const fetchLines = (tail?: number) =>
-    heartbeatWhile(
-      azureCall(() => gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal })),
-      cursor,
-    ).then(parseTimestampedLog);
+    heartbeatWhile(gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal }), details()).then(
+      parseTimestampedLog,
+    );
   let update = linesAfterCursor(await fetchLines(LOG_TAIL_LINES), cursor, LOG_TAIL_LINES);
   if (update.possibleGap) update = linesAfterCursor(await fetchLines(), cursor);
   if (update.lines.length > 0) await writer.write(update.lines, update.firstIndex);

@@ -157,6 +157,14 @@ const NETWORK_ERROR_CODES = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
+/** What @azure/identity throws when no token could be had (DefaultAzureCredential wraps several in the aggregate). */
+const CREDENTIAL_ERROR_NAMES = new Set([
+  'CredentialUnavailableError',
+  'AuthenticationError',
+  'AggregateAuthenticationError',
+  'AuthenticationRequiredError',
+]);
+
 /** Node's certificate verification failures: retrying cannot help, trusting the right CA does. */
 const TLS_ERROR_CODE = /CERT|SIGNATURE|SELF_SIGNED|TLS/;
 const TLS_NEXT_STEP =
@@ -316,12 +324,14 @@ export function toAzureError(err: unknown, context?: AzureErrorContext): AzureEr
     if (/socket hang up/i.test(err.message)) {
       return new AzureError({ code: 'ECONNRESET', azureMessage: err.message, kind: 'transient', retryable: true, context, cause: err });
     }
-    if (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError') {
+    if (CREDENTIAL_ERROR_NAMES.has(err.name)) {
+      // An identity endpoint (managed identity, Entra ID) that answered 5xx/429 is a blip, not a bad credential.
+      const statusCode = (err as { statusCode?: unknown }).statusCode;
+      const byStatus = typeof statusCode === 'number' ? classify(err.name, statusCode) : undefined;
       return new AzureError({
         code: err.name,
         azureMessage: err.message,
-        kind: 'authorization',
-        retryable: false,
+        ...(byStatus?.retryable ? byStatus : { kind: 'authorization', retryable: false }),
         context,
         cause: err,
       });

@@ -1,4 +1,5 @@
 /** Human-readable renderings of flow runs for the CLI (JSON output uses the objects as they are). */
+import { describePollError } from '../activities/containerState';
 import type { FlowRunStatus } from '../workflows/definitions';
 import type { FlowRunSummary } from '../client/flowRunList';
 
@@ -15,6 +16,7 @@ export function formatStatus(status: FlowRunStatus): string {
     ['Cancel requested', status.cancelRequested ? status.cancelRequested.reason ?? 'yes' : undefined],
     ['Message', status.message],
     ['Cleanup', status.cleanup ? [status.cleanup.state, status.cleanup.lastError].filter(Boolean).join(': ') : undefined],
+    ['Last poll error', status.lastPollError ? describePollError(status.lastPollError) : undefined],
   ];
   const shown = rows.filter((row): row is [string, string | number] => row[1] !== undefined && row[1] !== '');
   const width = Math.max(...shown.map(([label]) => label.length));

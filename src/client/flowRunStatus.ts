@@ -16,6 +16,7 @@ import {
 } from '../workflows/definitions';
 import { deploymentNameFor } from '../template/naming';
 import { asNotFound } from './errors';
+import { lastPollErrorOf } from './pollError';
 
 /** What startFlowRun stores in the memo so status of closed runs needs no worker. */
 export interface FlowRunMemo {
@@ -27,7 +28,8 @@ export interface FlowRunMemo {
 const QUERY_DEADLINE_MS = 5_000;
 
 /**
- * The flow run's status: the workflow's own `status` query while it runs; for a closed run
+ * The flow run's status: the workflow's own `status` query while it runs, plus the polling
+ * error its waitForStart/watch activity last heartbeated; for a closed run
  * the outcome from its result or failure, so it works even when no worker is polling.
  */
 export async function getFlowRunStatus(client: Client, flowRunId: string): Promise<FlowRunStatus> {
@@ -40,11 +42,13 @@ export async function getFlowRunStatus(client: Client, flowRunId: string): Promi
   }
   const recorded = recordedStatus(flowRunId, description);
   if (description.status.name === 'RUNNING') {
+    const lastPollError = await lastPollErrorOf(client, description);
+    const polling = lastPollError ? { lastPollError } : {};
     try {
-      return await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+      return { ...(await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery))), ...polling };
     } catch {
       // No worker answered (all down, or still starting): the search attributes are the best we know.
-      return recorded;
+      return { ...recorded, ...polling };
     }
   }
   return { ...recorded, ...(await closedRunOutcome(description.status.name, () => handle.result())) };

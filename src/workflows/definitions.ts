@@ -58,6 +58,27 @@ export interface FlowRunStatus {
   message?: string;
   /** What cleanup did: deleted, stopped, or still retrying with the last error. */
   cleanup?: { state: 'pending' | 'deleted' | 'stopped' | 'retrying'; lastError?: string };
+  /**
+   * The error the current waitForStart/watch poll keeps hitting (credentials, 401/403, 5xx,
+   * network), absent once a poll succeeds. The workflow never sets it: the activity heartbeats
+   * it and `getFlowRunStatus` reads it from the pending activity, so errors add no history events.
+   */
+  lastPollError?: PollError;
+}
+
+/** A streak of failed polls; the run keeps polling with backoff (docs/workflow.md, "Polling errors"). */
+export interface PollError {
+  /** The latest failure, with Azure's code and message when Azure answered. */
+  message: string;
+  /** When it happened (ISO 8601). */
+  at: string;
+  /** Failed polls in a row, across activity attempts. */
+  attempts: number;
+}
+
+export function isPollError(value: unknown): value is PollError {
+  const candidate = value as Partial<PollError> | null | undefined;
+  return typeof candidate?.message === 'string' && typeof candidate.at === 'string' && typeof candidate.attempts === 'number';
 }
 
 export interface FlowRunResult {

@@ -1,5 +1,7 @@
-import type { ApplicationFailure } from '@temporalio/common';
 /** An in-memory AciGateway whose one container group the test scripts step by step. */
+import { RestError } from '@azure/core-rest-pipeline';
+import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
+import type { ApplicationFailure } from '@temporalio/common';
 import type {
   AciGateway,
   ContainerGroupView,
@@ -29,6 +31,10 @@ export class FakeGateway implements AciGateway {
   stopped = 0;
   /** Thrown by the next call of the named method, once. */
   failNext: Partial<Record<keyof AciGateway, unknown>> = {};
+  /** Thrown by the next calls of the named method, one per call, in order. */
+  failNextCalls: Partial<Record<keyof AciGateway, unknown[]>> = {};
+  /** Calls per method, failed ones included. */
+  calls: Partial<Record<keyof AciGateway, number>> = {};
   /** Runs before every getContainerGroup: lets a test move the container along as polls happen. */
   onPoll: (poll: number) => void = () => undefined;
   private polls = 0;
@@ -38,6 +44,9 @@ export class FakeGateway implements AciGateway {
   }
 
   private failIfScripted(method: keyof AciGateway): void {
+    this.calls[method] = (this.calls[method] ?? 0) + 1;
+    const queued = this.failNextCalls[method];
+    if (queued?.length) throw queued.shift();
     if (!(method in this.failNext)) return;
     const error = this.failNext[method];
     delete this.failNext[method];
@@ -111,4 +120,21 @@ export async function failureOf(promise: Promise<unknown>): Promise<ApplicationF
     return err as ApplicationFailure;
   }
   throw new Error('expected the activity to fail, but it completed');
+}
+
+/**
+ * What a poll can hit while the run is healthy, each with what its poll error message must mention:
+ * a credential briefly unavailable, a token endpoint hiccup, 401/403 before a role
+ * assignment propagates, 5xx, a reset connection, and an error nobody classified.
+ */
+export function transientPollErrors(): Array<{ error: unknown; mentions: string }> {
+  return [
+    { error: new CredentialUnavailableError('ManagedIdentityCredential: no response from the IMDS endpoint'), mentions: 'CredentialUnavailableError' },
+    { error: new AuthenticationError(503, { error: 'service_unavailable', error_description: 'try again' }), mentions: 'AuthenticationError' },
+    { error: new RestError('The access token is invalid.', { code: 'InvalidAuthenticationToken', statusCode: 401 }), mentions: 'InvalidAuthenticationToken' },
+    { error: new RestError("The client 'w' does not have authorization to perform action 'read'.", { code: 'AuthorizationFailed', statusCode: 403 }), mentions: 'AuthorizationFailed' },
+    { error: new RestError('Internal server error', { statusCode: 500 }), mentions: 'Http500' },
+    { error: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), mentions: 'ECONNRESET' },
+    { error: new Error('something nobody anticipated'), mentions: 'something nobody anticipated' },
+  ];
 }

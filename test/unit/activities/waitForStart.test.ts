@@ -1,7 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { RestError } from '@azure/core-rest-pipeline';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
-import { FakeGateway, memoryLogSink, TARGET, failureOf } from './fakeGateway';
+import type { PollError } from '../../../src/workflows/definitions';
+import { FakeGateway, memoryLogSink, TARGET, failureOf, transientPollErrors } from './fakeGateway';
 
 function setup(now: () => number = () => Date.now()) {
   const gateway = new FakeGateway();
@@ -52,5 +54,64 @@ describe('waitForStart activity', () => {
     const failure = await failureOf(new MockActivityEnvironment({ attempt: 3 }).run(activities.waitForStart, input));
     expect(failure.type).toBe('ContainerStartTimeout');
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  describe('when polls fail', () => {
+    const input = () => ({ target: TARGET, deadlineEpochMs: Date.now() + 60_000, timeoutSeconds: 60, pollIntervalSeconds: 0.005 });
+    const pollErrorsIn = (heartbeats: unknown[]) =>
+      heartbeats.map((details) => (details as { lastPollError?: PollError } | undefined)?.lastPollError);
+
+    it('keeps polling through credential, 401, 403, 5xx, network and unknown errors, heartbeating each, and returns once the container runs', async () => {
+      const { gateway, activities } = setup();
+      const errors = transientPollErrors();
+      gateway.failNextCalls.getContainerGroup = errors.map((entry) => entry.error);
+      gateway.state = { state: 'Running' };
+      const env = new MockActivityEnvironment();
+      const heartbeats: unknown[] = [];
+      env.on('heartbeat', (details) => heartbeats.push(details));
+
+      await expect(env.run(activities.waitForStart, input())).resolves.toEqual({ state: 'Running' });
+
+      expect(gateway.calls.getContainerGroup).toBe(errors.length + 1);
+      const streak = pollErrorsIn(heartbeats).filter((error): error is PollError => error !== undefined);
+      expect([...new Set(streak.map((error) => error.attempts))]).toEqual(errors.map((_, index) => index + 1));
+      for (const [index, { mentions }] of errors.entries()) {
+        expect(streak.find((error) => error.attempts === index + 1)?.message).toContain(mentions);
+      }
+      expect(pollErrorsIn(heartbeats).at(-1)).toBeUndefined();
+    });
+
+    it('ends TimedOut at the deadline when polls kept failing, naming the last polling error', async () => {
+      const { gateway, activities } = setup();
+      gateway.failNextCalls.getContainerGroup = Array.from({ length: 10_000 }, () => new RestError('Internal server error', { statusCode: 500 }));
+      const failure = await failureOf(
+        new MockActivityEnvironment().run(activities.waitForStart, { ...input(), deadlineEpochMs: Date.now() + 300, timeoutSeconds: 240 }),
+      );
+      expect(failure).toMatchObject({ type: 'ContainerStartTimeout', nonRetryable: true });
+      expect(failure.message).toMatch(
+        /^Timed out after 240 seconds waiting for container etl \(group etl-run-1\) to start; last state: unknown \(no instance view yet\); last event: none; last polling error: Http500 \(HTTP 500\).* \(\d+ failed polls in a row, latest at .+\)\. Check the image/,
+      );
+    });
+
+    it('still ends the run as ContainerGroupDisappeared once the group is gone', async () => {
+      const { gateway, activities } = setup();
+      gateway.failNextCalls.getContainerGroup = [new RestError('Internal server error', { statusCode: 500 })];
+      gateway.exists = false;
+      const failure = await failureOf(new MockActivityEnvironment().run(activities.waitForStart, input()));
+      expect(failure).toMatchObject({ type: 'ContainerGroupDisappeared', nonRetryable: true });
+      expect(gateway.calls.getContainerGroup).toBe(2);
+    });
+
+    it('stops promptly when cancelled while backing off after failed polls', async () => {
+      const { gateway, activities } = setup();
+      gateway.failNextCalls.getContainerGroup = Array.from({ length: 100 }, () => new Error('boom'));
+      const env = new MockActivityEnvironment();
+      env.on('heartbeat', (details) => {
+        if ((details as { lastPollError?: PollError } | undefined)?.lastPollError) env.cancel();
+      });
+      const started = Date.now();
+      await expect(env.run(activities.waitForStart, { ...input(), pollIntervalSeconds: 60 })).rejects.toBeInstanceOf(CancelledFailure);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
   });
 });

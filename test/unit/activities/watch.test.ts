@@ -3,7 +3,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
 import { LOG_TAIL_LINES } from '../../../src/activities/watch';
 import { RestError } from '@azure/core-rest-pipeline';
-import { FakeGateway, memoryLogSink, TARGET, failureOf } from './fakeGateway';
+import { AzureError } from '../../../src/azure/errors';
+import { EMPTY_LOG_CURSOR } from '../../../src/activities/logCursor';
+import type { PollError } from '../../../src/workflows/definitions';
+import { FakeGateway, memoryLogSink, TARGET, failureOf, transientPollErrors } from './fakeGateway';
 
 const ts = (second: number) => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000000001Z`;
 
@@ -86,11 +89,86 @@ describe('watch activity', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it("turns a throttled Azure call into a retryable failure that keeps Azure's code", async () => {
-    const { gateway, activities } = setup();
-    gateway.failNext.getContainerGroup = new RestError('Too many requests', { code: 'TooManyRequests', statusCode: 429 });
-    const failure = await failureOf(new MockActivityEnvironment().run(activities.watch, watchInput));
-    expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'TooManyRequests', nonRetryable: false });
+  describe('when polls fail', () => {
+    const pollErrorOf = (details: unknown) => (details as { lastPollError?: PollError } | undefined)?.lastPollError;
+    const fastInput = { ...watchInput, pollIntervalSeconds: 0.005 };
+
+    it('keeps polling through credential, 401, 403, 5xx, network and unknown errors, streams every line once and returns the exit code', async () => {
+      const { gateway, written, activities } = setup();
+      const errors = transientPollErrors();
+      gateway.state = { state: 'Running' };
+      gateway.onPoll = (poll) => {
+        gateway.log(ts(poll), `line ${poll}`);
+        if (poll === 2) gateway.failNextCalls.getLogs = errors.slice(3).map((entry) => entry.error);
+        if (poll === 4) gateway.state = { state: 'Terminated', exitCode: 0 };
+      };
+      gateway.failNextCalls.getContainerGroup = errors.slice(0, 3).map((entry) => entry.error);
+      const env = new MockActivityEnvironment();
+      const heartbeats: unknown[] = [];
+      env.on('heartbeat', (details) => heartbeats.push(details));
+
+      await expect(env.run(activities.watch, fastInput)).resolves.toEqual({ exitCode: 0, logLines: expect.any(Number) });
+
+      // Each failed log read is followed by a new group read, whose poll logs one more line.
+      const expected = Array.from({ length: gateway.logLines.length }, (_, index) => `line ${index + 1}`);
+      expect(written).toEqual(expected);
+      const messages = heartbeats.map(pollErrorOf).filter((error): error is PollError => error !== undefined);
+      // Two streaks (group reads, then log reads), each counted from 1 again after a good poll.
+      const streaks = messages.map((error) => error.attempts).filter((attempts, index, all) => attempts !== all[index - 1]);
+      expect(streaks).toEqual([1, 2, 3, 1, 2, 3, 4]);
+      for (const { mentions } of errors) expect(messages.some((error) => error.message.includes(mentions))).toBe(true);
+      expect(heartbeats.at(-1)).toEqual({ linesEmitted: expected.length, lastTimestamp: ts(expected.length), linesAtLastTimestamp: 1 });
+    });
+
+    it('waits at least Retry-After before polling again after a throttled poll', async () => {
+      const { gateway, activities } = setup();
+      gateway.failNextCalls.getContainerGroup = [
+        new AzureError({ code: 'TooManyRequests', azureMessage: 'slow down', kind: 'throttled', retryable: true, statusCode: 429, retryAfterMs: 400 }),
+      ];
+      const pollTimes: number[] = [];
+      gateway.onPoll = () => {
+        pollTimes.push(Date.now());
+        gateway.state = { state: 'Terminated', exitCode: 0 };
+      };
+      const started = Date.now();
+      await expect(new MockActivityEnvironment().run(activities.watch, fastInput)).resolves.toMatchObject({ exitCode: 0 });
+      expect(pollTimes[0] - started).toBeGreaterThanOrEqual(400);
+    });
+
+    it('continues the error streak of the previous attempt from its heartbeat details', async () => {
+      const { gateway, activities } = setup();
+      gateway.state = { state: 'Terminated', exitCode: 0 };
+      gateway.failNextCalls.getContainerGroup = [new Error('still failing')];
+      const env = new MockActivityEnvironment({
+        heartbeatDetails: { ...EMPTY_LOG_CURSOR, lastPollError: { message: 'earlier', at: '2024-05-01T10:00:00.000Z', attempts: 4 } },
+      });
+      const heartbeats: unknown[] = [];
+      env.on('heartbeat', (details) => heartbeats.push(details));
+      await env.run(activities.watch, fastInput);
+      expect(heartbeats.map(pollErrorOf)).toContainEqual(expect.objectContaining({ attempts: 5, message: expect.stringContaining('still failing') }));
+      expect(pollErrorOf(heartbeats.at(-1))).toBeUndefined();
+    });
+
+    it('ends the run as ContainerGroupDisappeared when a failed log read was the group being deleted', async () => {
+      const { gateway, activities } = setup();
+      gateway.state = { state: 'Running' };
+      gateway.onPoll = (poll) => {
+        if (poll === 1) {
+          gateway.failNextCalls.getLogs = [new RestError("The Resource 'etl-run-1' was not found.", { code: 'ResourceNotFound', statusCode: 404 })];
+          gateway.exists = false;
+        }
+      };
+      const failure = await failureOf(new MockActivityEnvironment().run(activities.watch, fastInput));
+      expect(failure).toMatchObject({ type: 'ContainerGroupDisappeared', nonRetryable: true });
+    });
+
+    it('reports the cancellation, not a failed poll, when cancelling aborts a call', async () => {
+      const { gateway, activities } = setup();
+      const env = new MockActivityEnvironment();
+      gateway.failNextCalls.getContainerGroup = [Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })];
+      env.once('heartbeat', () => env.cancel());
+      await expect(env.run(activities.watch, fastInput)).rejects.toBeInstanceOf(CancelledFailure);
+      expect(gateway.calls.getContainerGroup).toBe(1);
+    });
   });
 });

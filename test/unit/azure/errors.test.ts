@@ -149,6 +149,21 @@ const table: Row[] = [
     thrown: Object.assign(new Error('DefaultAzureCredential failed to retrieve a token.'), { name: 'CredentialUnavailableError' }),
     kind: 'authorization', retryable: false, code: 'CredentialUnavailableError',
   },
+  {
+    situation: 'DefaultAzureCredential with every credential failing',
+    thrown: Object.assign(new Error('ChainedTokenCredential authentication failed.'), { name: 'AggregateAuthenticationError' }),
+    kind: 'authorization', retryable: false, code: 'AggregateAuthenticationError',
+  },
+  {
+    situation: 'token request rejected by Entra ID',
+    thrown: Object.assign(new Error('invalid_client Status code: 401'), { name: 'AuthenticationError', statusCode: 401 }),
+    kind: 'authorization', retryable: false, code: 'AuthenticationError',
+  },
+  {
+    situation: 'managed identity endpoint answering 503',
+    thrown: Object.assign(new Error('Service Unavailable Status code: 503'), { name: 'AuthenticationError', statusCode: 503 }),
+    kind: 'transient', retryable: true, code: 'AuthenticationError',
+  },
   { situation: 'a thrown string', thrown: 'boom', kind: 'bad-request', retryable: false, code: 'UnknownError' },
 ];
 

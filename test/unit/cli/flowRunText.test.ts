@@ -40,6 +40,20 @@ describe('formatStatus', () => {
     expect(text).toContain('Cancel requested  superseded');
     expect(text).toContain('Cleanup           retrying: Conflict');
   });
+
+  it('shows the last polling error with the streak length and its time', () => {
+    const text = formatStatus({
+      flowRunId: 'r3',
+      flowName: 'etl',
+      workPool: 'pool',
+      phase: 'Running',
+      containerGroupName: 'etl-r3',
+      deploymentName: 'aci-flow-etl-r3',
+      resourceGroupName: 'rg',
+      lastPollError: { message: 'get container group failed: AuthorizationFailed (HTTP 403): no access', at: '2024-05-01T10:00:05.000Z', attempts: 3 },
+    });
+    expect(text).toContain('Last poll error  get container group failed: AuthorizationFailed (HTTP 403): no access (3 failed polls in a row, latest at 2024-05-01T10:00:05.000Z)');
+  });
 });
 
 describe('formatList', () => {
