@@ -7,10 +7,10 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
-import type { FlowRunActivities } from '../activities';
 import { isPollError, type PollError } from '../workflows/definitions';
 
-const POLLING_ACTIVITIES: ReadonlySet<string> = new Set<keyof FlowRunActivities>(['waitForStart', 'watch']);
+/** The activities of src/activities that poll and heartbeat `lastPollError` (the client does not import the worker's code). */
+const POLLING_ACTIVITIES: ReadonlySet<string> = new Set(['waitForStart', 'watch']);
 
 export async function lastPollErrorOf(
   client: Client,

@@ -3,7 +3,7 @@
  * answers every ARM call with 500 for a while, the worker keeps polling with backoff, status
  * shows the error while it lasts, and the run ends exactly as it would have without it.
  */
-import { getFlowRunStatus } from '../../src/client/flowRuns';
+import { getFlowRunStatus } from '../../src/client';
 import { FailureTypes, type FlowRunStatus } from '../../src/workflows/definitions';
 import { groupsOf, readRunLog, runFailure, startTestFlowRun, waitFor, waitForStatus } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
