@@ -1,31 +1,30 @@
 # The aci-flow worker image: `docker compose up` builds it; see docs/deployment.md.
 
-# --- build: install everything, bundle the workflow code, then drop dev dependencies.
+# --- build: install everything, compile src/ to dist/ and bundle the workflow code, then drop dev dependencies.
 FROM node:20.19.5-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: the postinstall step provisions the dev server binary, which a worker never needs.
+# --ignore-scripts: `prepare` would build before the sources are copied and provision the dev
+# server binary, which a worker never needs; the build runs below instead.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
-COPY bin ./bin
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
-COPY deploy/bundle-workflows.ts ./deploy/bundle-workflows.ts
-RUN node -r tsx/cjs deploy/bundle-workflows.ts dist/workflow-bundle.js \
+RUN node scripts/build.mjs --force \
  && npm prune --omit=dev --no-audit --no-fund
 
-# --- runtime: production dependencies, sources (run through tsx) and the workflow bundle.
+# --- runtime: compiled JavaScript, production dependencies and the prebuilt workflow bundle; no sources.
 FROM node:20.19.5-bookworm-slim AS runtime
 ENV NODE_ENV=production \
-    ACI_FLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     ACI_FLOW_LOG_DIR=/var/log/aci-flow
 WORKDIR /app
-COPY --from=build /app/package.json /app/tsconfig.json ./
+COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/bin ./bin
-COPY --from=build /app/src ./src
+COPY bin ./bin
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/log/aci-flow && chown node:node /var/log/aci-flow
 # The official image's unprivileged user; the worker needs no root for anything.
 USER node
+# The worker finds dist/workflow-bundle.js next to its compiled code and never runs webpack at start.
 ENTRYPOINT ["node", "bin/aci-flow.js"]
 CMD ["worker", "--pool", "default-pool"]

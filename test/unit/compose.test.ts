@@ -138,11 +138,31 @@ describe('Dockerfile', () => {
     for (const stage of stages) expect(stage).toMatch(/^FROM node:20\.\d+\.\d+-\S+ AS \w+$/);
   });
 
-  it('installs with npm ci, bundles the workflows and prunes dev dependencies', () => {
+  it('installs with npm ci, builds dist/ with scripts/build.mjs and prunes dev dependencies', () => {
     const runs = instructions.filter((line) => line.startsWith('RUN ')).join('\n');
     expect(runs).toContain('npm ci');
-    expect(runs).toContain('deploy/bundle-workflows.ts');
+    expect(runs).toContain('node scripts/build.mjs');
     expect(runs).toContain('npm prune --omit=dev');
+  });
+
+  it('ships compiled JavaScript: the runtime stage holds dist/, production node_modules and bin/, and no sources', () => {
+    const runtimeStart = instructions.findIndex((line) => /^FROM .* AS runtime$/.test(line));
+    expect(runtimeStart).toBeGreaterThan(0);
+    const copied = instructions
+      .slice(runtimeStart)
+      .filter((line) => line.startsWith('COPY '))
+      .map((line) => line.split(/\s+/).slice(-2)[0].replace(/^\/app\//, ''));
+    expect(copied.sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json']);
+    const tsconfigBuild = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { outDir: string } };
+    expect(tsconfigBuild.compilerOptions.outDir).toBe('dist');
+  });
+
+  it('starts from files the build emits: the compiled CLI the bin requires and the workflow bundle the worker loads', () => {
+    // globalSetup ran the same build (scripts/build.mjs) the image runs.
+    expect(read('bin/aci-flow.js')).toContain("require('../dist/cli/main.js')");
+    expect(existsSync(join(root, 'dist', 'cli', 'main.js'))).toBe(true);
+    const compiledWorker = require(join(root, 'dist', 'worker', 'index.js')) as { prebuiltWorkflowBundlePath(): string | undefined };
+    expect(compiledWorker.prebuiltWorkflowBundlePath()).toBe(join(root, 'dist', 'workflow-bundle.js'));
   });
 
   it('copies only files that exist in the repository and are not excluded by .dockerignore', () => {
