@@ -17,7 +17,7 @@ export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';
 export { listFlowRuns, type FlowRunSummary, type ListFlowRunsOptions } from './flowRunList';
 export { followLogs, type FollowLogsOptions } from './flowRunLogs';
 export { FlowRunAlreadyClosedError, FlowRunNotFoundError, InvalidFlowRunOptionsError } from './errors';
-export { ConfigError, loadPoolConfig, renderJobConfiguration, type JobConfiguration, type PoolConfig } from '../config';
+export { ConfigError, defaultBaseJobTemplate, loadPoolConfig, parsePoolConfig, renderJobConfiguration, type JobConfiguration, type PoolConfig } from '../config';
 export {
   cancelSignal,
   FailureTypes,
