@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from '../config/errors';
 import { parseDocument } from '../config/poolConfig';
+import { assertSafeKey, assertSafePath } from '../config/safeKeys';
 import { isPlainObject } from '../config/variablesSchema';
 
 /**
@@ -23,6 +24,7 @@ export function parseSetFlags(flags: readonly string[]): Record<string, unknown>
     const key = flag.slice(0, eq).trim();
     const path = key.split('.');
     if (path.some((part) => part === '')) throw new ConfigError(`--set ${flag}`, `"${key}" is not a valid key`);
+    assertSafePath(path, `--set ${key}`);
     setPath(values, path, parseFlagValue(key, flag.slice(eq + 1)));
   }
   return values;
@@ -85,6 +87,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
 
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(source)) {
+    assertSafeKey(key, key);
     if (isPlainObject(value) && isPlainObject(target[key])) mergeInto(target[key] as Record<string, unknown>, value);
     else target[key] = value;
   }

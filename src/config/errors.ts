@@ -40,7 +40,15 @@ interface IssueLike {
  * the problem better than zod's generic "Invalid input".
  */
 export function configErrorFromZod(error: { issues: readonly IssueLike[] }, fieldPrefix: string): ConfigError {
-  const [first, ...rest] = error.issues.flatMap((issue) => describeIssue(issue, []));
+  return configErrorFromIssues(error.issues.flatMap((issue) => describeIssue(issue, [])), fieldPrefix);
+}
+
+/** One ConfigError for several problems: the first names its field, the others follow as "also ...". */
+export function configErrorFromIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  fieldPrefix: string,
+): ConfigError {
+  const [first, ...rest] = issues;
   const also = rest.map((line) => `${formatFieldPath(line.path, fieldPrefix)}: ${line.message}`);
   const problem = also.length > 0 ? `${first.message}; also ${also.join('; ')}` : first.message;
   return new ConfigError(formatFieldPath(first.path, fieldPrefix), problem);

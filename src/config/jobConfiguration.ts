@@ -14,21 +14,60 @@ import {
   DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS,
 } from './defaults';
 import { configErrorFromZod } from './errors';
+import { ACI_MAX_CPU, ACI_MAX_GPU_COUNT, ACI_MAX_GPU_MEMORY_GB, ACI_MAX_MEMORY_GB, MAX_TIMER_SECONDS, NON_BLANK_PATTERN } from './limits';
+import { assertSafeKeys } from './safeKeys';
 import { literalSecretIssues } from './secretReferences';
 
+/** Prefect's title and description of a field: its variables schema shows them, e.g. in the Prefect UI. */
+interface FieldInfo {
+  title: string;
+  description: string;
+}
+
+/**
+ * Prefect declares optional fields `Optional[...] = None`, so its variables schema says
+ * `default: null`; a null value renders like no value, so this changes nothing else.
+ */
+function optional<T extends z.ZodType>(schema: T, info: FieldInfo) {
+  return schema.nullish().meta({ ...info, default: null });
+}
+
+/** Text that must hold something besides whitespace (an image, a resource group, an id). */
+const text = () => z.string().regex(new RegExp(NON_BLANK_PATTERN), 'must not be blank');
+
 /** Username and password, like Prefect's DockerRegistry block; the password is a secret reference. */
-export const RegistryPasswordCredentialsSchema = z.object({
-  registry_url: z.string().min(1),
-  username: z.string().min(1),
-  password: z.string().min(1),
-  reauth: z.boolean().optional(),
-});
+export const RegistryPasswordCredentialsSchema = z
+  .object({
+    username: text().meta({ title: 'Username', description: 'The username to log into the registry with.' }),
+    password: text().meta({
+      title: 'Password',
+      description: 'The password to log into the registry with, as a secret reference (secretref:NAME).',
+      writeOnly: true,
+      format: 'password',
+    }),
+    registry_url: text().meta({
+      title: 'Registry Url',
+      description: 'The URL to the registry. Generally, "http" or "https" can be omitted.',
+    }),
+    reauth: z.boolean().optional().meta({ title: 'Reauth', description: 'Whether or not to reauthenticate on each interaction.' }),
+  })
+  .meta({ id: 'DockerRegistry', title: 'DockerRegistry', description: 'Connects to a Docker registry with a username and password.' });
 
 /** Pull from Azure Container Registry with a user-assigned managed identity (Prefect's ACRManagedIdentity). */
-export const RegistryManagedIdentitySchema = z.object({
-  registry_url: z.string().min(1),
-  identity: z.string().min(1),
-});
+export const RegistryManagedIdentitySchema = z
+  .object({
+    registry_url: text().meta({
+      title: 'Registry URL',
+      description: "The URL to the registry, such as myregistry.azurecr.io. Generally, 'http' or 'https' can be omitted.",
+    }),
+    identity: text().meta({ title: 'Identity', description: 'The user-assigned Azure managed identity for the private registry.' }),
+  })
+  .meta({
+    id: 'ACRManagedIdentity',
+    title: 'ACRManagedIdentity',
+    description:
+      'Use a Managed Identity to access Azure Container registry. Requires the user-assigned managed identity be available to the ACI container group.',
+  });
 
 export const ImageRegistrySchema = z.union([RegistryPasswordCredentialsSchema, RegistryManagedIdentitySchema]);
 
@@ -46,55 +85,171 @@ export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
 // ARM rejects these characters in tag names; labels become tags on the container group.
 const TAG_NAME = /^[^<>%&\\?/]{1,512}$/;
 
-export const JobConfigurationSchema = z
-  .strictObject({
-    // Base job configuration fields (Prefect's BaseJobConfiguration).
-    command: z.union([z.string(), z.array(z.string())]).nullish(),
-    env: z.record(z.string(), z.string().nullable()).default({}),
-    labels: z
-      .record(
-        z.string().regex(TAG_NAME, 'label names become Azure tags: at most 512 characters, none of < > % & \\ ? /'),
-        z.string().max(256),
-      )
-      .default({}),
-    name: z.string().nullish(),
+const timerSeconds = (what: string) =>
+  z
+    .number()
+    .positive('must be greater than 0')
+    .max(MAX_TIMER_SECONDS, `must be at most ${MAX_TIMER_SECONDS} seconds (about 24.8 days), the longest ${what} a Node.js timer can hold`);
 
-    // Azure Container Instances fields (Prefect's AzureContainerJobConfiguration).
-    image: z.string().min(1).default(DEFAULT_IMAGE),
-    resource_group_name: z.string().min(1),
-    subscription_id: z.string().min(1),
-    identities: z.array(z.string().min(1)).nullish(),
-    entrypoint: z.string().nullable().default(DEFAULT_CONTAINER_ENTRYPOINT),
-    image_registry: ImageRegistrySchema.nullish(),
-    cpu: z.number().positive().default(ACI_DEFAULT_CPU),
-    gpu_count: z.number().int().positive().nullish(),
-    gpu_sku: z.string().min(1).nullish(),
-    memory: z.number().positive().default(ACI_DEFAULT_MEMORY_GB),
-    subnet_ids: z.array(z.string().min(1)).nullish(),
-    dns_servers: z.array(z.string().min(1)).nullish(),
-    stream_output: z.boolean().default(false),
-    task_start_timeout_seconds: z.number().int().positive().default(DEFAULT_TASK_START_TIMEOUT_SECONDS),
-    task_watch_poll_interval: z.number().positive().default(DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS),
-    keep_container_group: z.boolean().default(false),
-    arm_template: z.record(z.string(), z.unknown()).default(() => defaultArmTemplate()),
+/**
+ * Every field of the job configuration, declared once: the type checks the configuration
+ * of a run, and the titles, descriptions and defaults become the default variables schema
+ * (baseJobTemplate.ts), so the two cannot drift apart.
+ */
+export const JobConfigurationFields = z.strictObject({
+  // Base job configuration fields (Prefect's BaseJobConfiguration).
+  command: optional(z.union([z.string(), z.array(z.string())]), {
+    title: 'Command',
+    description:
+      'The command to use when starting a flow run. In most cases, this should be left blank and the command will be automatically generated.',
+  }),
+  env: z
+    .record(z.string(), z.string().nullable())
+    .default({})
+    .meta({ title: 'Environment Variables', description: 'Environment variables to set when starting a flow run.' }),
+  labels: z
+    .record(
+      z.string().regex(TAG_NAME, 'label names become Azure tags: at most 512 characters, none of < > % & \\ ? /'),
+      z.string().max(256),
+    )
+    .default({})
+    .meta({ title: 'Labels', description: 'Labels applied to created infrastructure.' }),
+  name: optional(z.string(), { title: 'Name', description: 'Name given to created infrastructure.' }),
 
-    // aci-flow additions.
-    /** JSON-Patch operations applied to the prepared ARM template, last. */
-    arm_template_patches: z.array(JsonPatchOperationSchema).default([]),
-    /** Env var names, besides PREFECT_API_KEY and PREFECT_API_AUTH_STRING, whose values are secrets. */
-    secret_env_names: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
-  })
-  .superRefine((config, ctx) => {
-    for (const issue of literalSecretIssues(config)) {
-      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    }
-    if (config.gpu_count && !config.gpu_sku) {
-      ctx.addIssue({ code: 'custom', path: ['gpu_sku'], message: 'is required when gpu_count is set (e.g. V100)' });
-    }
-    if (config.gpu_sku && !config.gpu_count) {
-      ctx.addIssue({ code: 'custom', path: ['gpu_count'], message: `is required when gpu_sku is set (e.g. 1)` });
-    }
-  });
+  // Azure Container Instances fields (Prefect's AzureContainerJobConfiguration).
+  image: text()
+    .default(DEFAULT_IMAGE)
+    .meta({
+      title: 'Image',
+      description:
+        'The image to use for the Prefect container in the task. This value defaults to a Prefect base image matching your local versions.',
+    }),
+  resource_group_name: text().meta({
+    title: 'Azure Resource Group Name',
+    description: 'The name of the Azure Resource Group in which to run Prefect ACI tasks.',
+  }),
+  subscription_id: text().meta({
+    title: 'Azure Subscription ID',
+    description: 'The ID of the Azure subscription to create containers under.',
+  }),
+  identities: optional(z.array(text()), {
+    title: 'Identities',
+    description:
+      "A list of user-assigned identities to associate with the container group. The identities should be an ARM resource IDs in the form: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identityName}'.",
+  }),
+  entrypoint: z
+    .string()
+    .nullable()
+    .default(DEFAULT_CONTAINER_ENTRYPOINT)
+    .meta({
+      title: 'Entrypoint',
+      description:
+        'The entrypoint of the container you wish you run. This value defaults to the entrypoint used by Prefect images and should only be changed when using a custom image that is not based on an official Prefect image. Any commands set on deployments will be passed to the entrypoint as parameters.',
+    }),
+  image_registry: optional(ImageRegistrySchema, {
+    title: 'Image Registry (Optional)',
+    description:
+      'To use any private container registry with a username and password, choose DockerRegistry. To use a private Azure Container Registry with a managed identity, choose ACRManagedIdentity.',
+  }),
+  cpu: z
+    .number()
+    .positive('must be greater than 0')
+    .max(ACI_MAX_CPU, `must be at most ${ACI_MAX_CPU}, the most vCPUs ACI gives a container group`)
+    .default(ACI_DEFAULT_CPU)
+    .meta({
+      title: 'CPU',
+      description: `The number of virtual CPUs to assign to the task container. If not provided, a default value of ${ACI_DEFAULT_CPU.toFixed(1)} will be used.`,
+    }),
+  gpu_count: optional(
+    z
+      .number()
+      .int()
+      .min(1, `must be between 1 and ${ACI_MAX_GPU_COUNT}`)
+      .max(ACI_MAX_GPU_COUNT, `must be between 1 and ${ACI_MAX_GPU_COUNT}`),
+    { title: 'GPU Count', description: 'The number of GPUs to assign to the task container. If not provided, no GPU will be used.' },
+  ),
+  gpu_sku: optional(text(), {
+    title: 'GPU SKU',
+    description: 'The Azure GPU SKU to use. See the ACI documentation for a list of GPU SKUs available in each Azure region.',
+  }),
+  memory: z
+    .number()
+    .positive('must be greater than 0')
+    .max(ACI_MAX_GPU_MEMORY_GB, `must be at most ${ACI_MAX_GPU_MEMORY_GB} (GB), the most memory ACI gives a container group, with 4 GPUs`)
+    .default(ACI_DEFAULT_MEMORY_GB)
+    .meta({
+      title: 'Memory',
+      description: `The amount of memory in gigabytes to provide to the ACI task. Valid amounts are specified in the Azure documentation. If not provided, a default value of ${ACI_DEFAULT_MEMORY_GB.toFixed(1)} will be used unless present on the task definition.`,
+    }),
+  subnet_ids: optional(z.array(text()), {
+    title: 'Subnet IDs',
+    description: 'A list of subnet IDs to associate with the container group. ',
+  }),
+  dns_servers: optional(z.array(text()), {
+    title: 'DNS Servers',
+    description: 'A list of DNS servers to associate with the container group.',
+  }),
+  stream_output: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'Stream Output', description: 'If `True`, logs will be streamed from the Prefect container to the local console.' }),
+  task_start_timeout_seconds: timerSeconds('timeout')
+    .int()
+    .default(DEFAULT_TASK_START_TIMEOUT_SECONDS)
+    .meta({
+      title: 'Task Start Timeout Seconds',
+      description: 'The amount of time to watch for the start of the ACI container. before marking it as failed.',
+    }),
+  task_watch_poll_interval: timerSeconds('interval')
+    .default(DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS)
+    .meta({
+      title: 'Task Watch Poll Interval',
+      description:
+        'The number of seconds to wait between Azure API calls while monitoring the state of an Azure Container Instances task.',
+    }),
+  keep_container_group: z
+    .boolean()
+    .default(false)
+    .meta({ title: 'Keep Container Group After Completion', description: 'Keep the completed container group on Azure.' }),
+  arm_template: z.record(z.string(), z.unknown()).default(() => defaultArmTemplate()),
+
+  // aci-flow additions.
+  arm_template_patches: z
+    .array(JsonPatchOperationSchema)
+    .default([])
+    .meta({
+      title: 'ARM Template Patches',
+      description:
+        'JSON-Patch (RFC 6902) operations applied to the prepared ARM template, after every other setting. Paths are relative to the template root, e.g. /resources/0/properties/sku.',
+    }),
+  secret_env_names: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+    .default([])
+    .meta({
+      title: 'Secret Environment Variable Names',
+      description:
+        'Names of environment variables whose values are secrets, besides PREFECT_API_KEY and PREFECT_API_AUTH_STRING. Their values must be secret references (secretref:NAME) and are passed to ACI as secureValue.',
+    }),
+});
+
+export const JobConfigurationSchema = JobConfigurationFields.superRefine((config, ctx) => {
+  for (const issue of literalSecretIssues(config)) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  }
+  if (config.gpu_count && !config.gpu_sku) {
+    ctx.addIssue({ code: 'custom', path: ['gpu_sku'], message: 'is required when gpu_count is set (e.g. V100)' });
+  }
+  if (config.gpu_sku && !config.gpu_count) {
+    ctx.addIssue({ code: 'custom', path: ['gpu_count'], message: `is required when gpu_sku is set (e.g. 1)` });
+  }
+  if (!config.gpu_count && config.memory > ACI_MAX_MEMORY_GB) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['memory'],
+      message: `must be at most ${ACI_MAX_MEMORY_GB} (GB) without GPUs, the most memory ACI gives a container group`,
+    });
+  }
+});
 
 export type JobConfiguration = z.infer<typeof JobConfigurationSchema>;
 /** What a caller may write: every defaulted field optional. */
@@ -104,6 +259,7 @@ export type JsonPatchOperation = z.infer<typeof JsonPatchOperationSchema>;
 
 /** Validates a rendered job configuration; a bad one is a ConfigError naming every wrong field. */
 export function parseJobConfiguration(input: unknown, fieldPrefix = 'job_configuration'): JobConfiguration {
+  assertSafeKeys(input, fieldPrefix);
   const result = JobConfigurationSchema.safeParse(input);
   if (!result.success) throw configErrorFromZod(result.error, fieldPrefix);
   return result.data;

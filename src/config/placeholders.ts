@@ -6,7 +6,8 @@
  * configuration's own default applies.
  */
 import { ConfigError, formatFieldPath } from './errors';
-import { isPlainObject } from './variablesSchema';
+import { isPlainObject } from './objects';
+import { assertSafeKey } from './safeKeys';
 
 const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}\s]+)\s*\}\}$/;
@@ -52,6 +53,8 @@ function fill(
   if (isPlainObject(node)) {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {
+      // `out[key] = ...` with key __proto__ would replace out's prototype.
+      assertSafeKey(key, formatFieldPath([...path, key], fieldPrefix));
       const filled = fill(value, values, declared, [...path, key], fieldPrefix);
       if (filled !== OMIT) out[key] = filled;
     }

@@ -10,10 +10,12 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { BaseJobTemplateSchema, type BaseJobTemplate } from './baseJobTemplate';
-import { ConfigError, configErrorFromZod, formatFieldPath } from './errors';
+import { ConfigError, configErrorFromIssues, configErrorFromZod, formatFieldPath } from './errors';
 import { parseJobConfiguration, type JobConfiguration } from './jobConfiguration';
+import { isPlainObject } from './objects';
 import { fillPlaceholders, placeholdersIn } from './placeholders';
-import { isPlainObject, valueIssues } from './variablesSchema';
+import { assertSafeKeys } from './safeKeys';
+import { compileVariablesSchema, type ValueIssue } from './variablesSchema';
 
 export const ACI_WORK_POOL_TYPE = 'azure-container-instance';
 
@@ -56,20 +58,48 @@ export async function loadPoolConfig(path: string): Promise<PoolConfig> {
   }
 }
 
-/** JSON for `.json`, YAML (a superset of JSON) for anything else. */
+/**
+ * A YAML alias may stand for a whole subtree, so ten lines of nested aliases can expand
+ * to a billion nodes ("billion laughs"); the yaml package stops expanding past this many
+ * alias resolutions, weighted by the size of what they repeat. A pool file needs a few.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
+/**
+ * JSON for `.json`, YAML (a superset of JSON) for anything else. Keys that could reach
+ * an object's prototype are refused here, before anything merges or copies the document.
+ */
 export function parseDocument(text: string, extension: string): unknown {
-  if (extension === '.json') {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError('', `is not valid JSON: ${(err as Error).message}`);
-    }
+  const document = extension === '.json' ? parseJson(text) : parseYaml(text);
+  assertSafeKeys(document);
+  return document;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('', `is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+function parseYaml(text: string): unknown {
   const document = YAML.parseDocument(text, { prettyErrors: false });
   if (document.errors.length > 0) {
     throw new ConfigError('', `is not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
   }
-  return document.toJS();
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (err) {
+    // The yaml package reports alias expansion past maxAliasCount as a ReferenceError.
+    if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+      throw new ConfigError(
+        '',
+        `is refused: its YAML aliases (*name) expand past ${MAX_YAML_ALIAS_COUNT} repetitions, as in a "billion laughs" attack; write the repeated values out or use fewer aliases`,
+      );
+    }
+    throw new ConfigError('', `is not valid YAML: ${(err as Error).message}`);
+  }
 }
 
 export function parsePoolConfig(document: unknown, source: string): PoolConfig {
@@ -95,6 +125,8 @@ export function parsePoolConfig(document: unknown, source: string): PoolConfig {
   const parsedTemplate = BaseJobTemplateSchema.safeParse(template);
   if (!parsedTemplate.success) throw configErrorFromZod(parsedTemplate.error, templateField);
   checkPlaceholdersAreDeclared(parsedTemplate.data, templateField);
+  // A broken variables schema fails now, with the file named, rather than at the first run.
+  compileVariablesSchema(usableVariablesSchema(parsedTemplate.data.variables), formatFieldPath(['variables'], templateField));
   return { name, base_job_template: parsedTemplate.data, source };
 }
 
@@ -116,6 +148,8 @@ function checkPlaceholdersAreDeclared(template: BaseJobTemplate, templateField: 
  * filled into the job configuration's placeholders, and the result is validated.
  */
 export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrides: Record<string, unknown>): JobConfiguration {
+  assertSafeKeys(overrides);
+  assertSafeKeys(baseJobTemplate);
   const variables = baseJobTemplate.variables;
   const declared = Object.keys(variables.properties);
   const usable = declared.filter((name) => !IGNORED_PREFECT_VARIABLES.includes(name));
@@ -138,20 +172,32 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
     if (isPrefectBlockReference(value)) {
       throw new ConfigError(name, 'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run');
     }
-    const [issue] = valueIssues(schema, value, variables);
-    if (issue) throw new ConfigError(formatFieldPath(issue.path, name), issue.message);
     values[name] = value;
   }
-  for (const name of variables.required) {
-    if (!IGNORED_PREFECT_VARIABLES.includes(name) && values[name] === undefined) {
-      throw new ConfigError(name, `is required; pass it per run (--set ${name}=...) or give it a default in the pool's variables`);
-    }
-  }
+  const issues = compileVariablesSchema(usableVariablesSchema(variables))(values);
+  if (issues.length > 0) throw configErrorFromIssues(issues.map(withRunAdvice), '');
 
   const jobConfiguration = { ...baseJobTemplate.job_configuration };
   for (const ignored of IGNORED_PREFECT_VARIABLES) delete jobConfiguration[ignored];
   const filled = fillPlaceholders(jobConfiguration, values, new Set(declared));
   return parseJobConfiguration(filled);
+}
+
+/** The variables schema without the variables aci-flow ignores, which no run value may fill. */
+function usableVariablesSchema(variables: BaseJobTemplate['variables']): Record<string, unknown> {
+  const ignored = (name: string) => IGNORED_PREFECT_VARIABLES.includes(name);
+  return {
+    ...variables,
+    properties: Object.fromEntries(Object.entries(variables.properties).filter(([name]) => !ignored(name))),
+    required: variables.required.filter((name) => !ignored(name)),
+  };
+}
+
+/** A variable without a value says how to give it one. */
+function withRunAdvice(issue: ValueIssue): ValueIssue {
+  if (issue.keyword !== 'required' || issue.path.length !== 1) return issue;
+  const name = String(issue.path[0]);
+  return { ...issue, message: `is required; pass it per run (--set ${name}=...) or give it a default in the pool's variables` };
 }
 
 /**

@@ -98,7 +98,7 @@ describe('aci-flow render', () => {
 
   it.each<[string[], RegExp]>([
     [['--set', 'cpus=2'], /^aci-flow: cpus: is not a variable of this work pool/],
-    [['--set', 'cpu=two'], /^aci-flow: cpu: expected number, got string "two"/],
+    [['--set', 'cpu=two'], /^aci-flow: cpu: must be number, got string "two"/],
     [['--set', 'env.PREFECT_API_KEY=pnu_literal'], /env\.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME/],
     [['--set', 'command=python a.py | tee out'], /^aci-flow: command: uses the shell operator "\|"/],
     [['--set', 'arm_template_patches=[{"op":"remove","path":"/resources/9"}]'], /^aci-flow: arm_template_patches\[0\]: remove at \/resources\/9 does not apply/],

@@ -103,6 +103,27 @@ describe('loading work pool config files', () => {
     await expect(loadPoolConfig(jsonPath)).rejects.toThrow(new RegExp(`^${jsonPath}: is not valid JSON`));
   });
 
+  it('refuses a YAML alias bomb ("billion laughs") fast, naming the file', async () => {
+    // Ten levels of nine aliases each: 9^10 (3.5 billion) strings once expanded.
+    const lines = ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let level = 1; level <= 9; level++) lines.push(`l${level}: &l${level} [${Array(9).fill(`*l${level - 1}`).join(', ')}]`);
+    const path = writeFile('bomb.yaml', lines.join('\n'));
+    const started = Date.now();
+    await expect(loadPoolConfig(path)).rejects.toThrow(ConfigError);
+    await expect(loadPoolConfig(path)).rejects.toThrow(`${path}: is refused: its YAML aliases (*name) expand past 100 repetitions`);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('still reads the few aliases an ordinary pool file uses', async () => {
+    const template = defaultBaseJobTemplate();
+    const properties = template.variables.properties;
+    for (const name of ['name', 'command', 'gpu_sku', 'entrypoint']) properties[name] = properties.name; // one object, written once with aliases
+    const text = YAML.stringify({ name: 'p', base_job_template: template });
+    expect(text.match(/\*a\d+/g)).toHaveLength(3);
+    const path = writeFile('aliases.yaml', text);
+    expect((await loadPoolConfig(path)).base_job_template.variables.properties.gpu_sku).toEqual(properties.name);
+  });
+
   it('rejects a file that is not a mapping', async () => {
     const path = writeFile('list.yaml', '- a\n- b\n');
     await expect(loadPoolConfig(path)).rejects.toThrow(new RegExp(`^${path}: must be a mapping`));

@@ -87,10 +87,10 @@ describe("Prefect's ACI base job template as aci-flow ships it", () => {
   });
 
   it('rejects a value of the wrong type, naming the field', () => {
-    expect(() => renderJobConfiguration(base, { ...REQUIRED, cpu: 'two' })).toThrow('cpu: expected number, got string "two"');
-    expect(() => renderJobConfiguration(base, { ...REQUIRED, task_start_timeout_seconds: 1.5 })).toThrow(/^task_start_timeout_seconds: expected integer/);
-    expect(() => renderJobConfiguration(base, { ...REQUIRED, env: { A: 1 } })).toThrow(/^env\.A: expected string/);
-    expect(() => renderJobConfiguration(base, { ...REQUIRED, identities: ['/ok', false] })).toThrow(/^identities\[1\]: expected string/);
+    expect(() => renderJobConfiguration(base, { ...REQUIRED, cpu: 'two' })).toThrow('cpu: must be number, got string "two"');
+    expect(() => renderJobConfiguration(base, { ...REQUIRED, task_start_timeout_seconds: 1.5 })).toThrow(/^task_start_timeout_seconds: must be integer, got number 1.5/);
+    expect(() => renderJobConfiguration(base, { ...REQUIRED, env: { A: 1 } })).toThrow(/^env\.A: must be string or null, got number 1/);
+    expect(() => renderJobConfiguration(base, { ...REQUIRED, identities: ['/ok', false] })).toThrow(/^identities\[1\]: must be string, got boolean false/);
   });
 
   it('checks image registry values against the registry definitions', () => {
@@ -177,7 +177,7 @@ describe('variable schemas from Prefect exports', () => {
     );
     (base.variables as Record<string, unknown>).$defs = { Tags: { type: 'object', additionalProperties: { type: 'string' } } };
     expect(renderJobConfiguration(base, { tags: { a: 'b' } }).labels).toEqual({ a: 'b' });
-    expect(() => renderJobConfiguration(base, { tags: { a: 1 } })).toThrow(/^tags\.a: expected string/);
+    expect(() => renderJobConfiguration(base, { tags: { a: 1 } })).toThrow(/^tags\.a: must be string, got number 1/);
   });
 
   it('check enum, bounds and patterns', () => {
@@ -186,8 +186,8 @@ describe('variable schemas from Prefect exports', () => {
       { sku: { enum: ['K80', 'V100'] }, count: { type: 'integer', minimum: 1, maximum: 4 }, rg: { type: 'string', pattern: '^rg-' } },
     );
     expect(() => renderJobConfiguration(base, { sku: 'A100', count: 1, rg: 'rg-a' })).toThrow('sku: must be one of "K80", "V100", got string "A100"');
-    expect(() => renderJobConfiguration(base, { sku: 'K80', count: 5, rg: 'rg-a' })).toThrow('count: must be at most 4, got 5');
-    expect(() => renderJobConfiguration(base, { sku: 'K80', count: 1, rg: 'prod' })).toThrow('rg: must match the pattern ^rg-');
+    expect(() => renderJobConfiguration(base, { sku: 'K80', count: 5, rg: 'rg-a' })).toThrow('count: must be at most 4, got number 5');
+    expect(() => renderJobConfiguration(base, { sku: 'K80', count: 1, rg: 'prod' })).toThrow('rg: must match the pattern ^rg-, got string "prod"');
     expect(renderJobConfiguration(base, { sku: 'K80', count: 1, rg: 'rg-a' })).toMatchObject({ gpu_sku: 'K80', gpu_count: 1 });
   });
 
