@@ -161,6 +161,7 @@ describe('Dockerfile', () => {
     // globalSetup ran the same build (scripts/build.mjs) the image runs.
     expect(read('bin/aci-flow.js')).toContain("require('../dist/cli/main.js')");
     expect(existsSync(join(root, 'dist', 'cli', 'main.js'))).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled output, loaded as the image loads it
     const compiledWorker = require(join(root, 'dist', 'worker', 'index.js')) as { prebuiltWorkflowBundlePath(): string | undefined };
     expect(compiledWorker.prebuiltWorkflowBundlePath()).toBe(join(root, 'dist', 'workflow-bundle.js'));
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../../src/config/errors';
-import { loadValuesFile, mergeRunValues, parseSetFlags } from '../../../src/client/runValues';
+import { loadValuesFile, mergeRunValues, parseSetFlags } from '../../../src/cli/runValues';
 
 const dir = mkdtempSync(join(tmpdir(), 'aci-flow-values-'));
 
