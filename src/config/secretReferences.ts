@@ -150,6 +150,7 @@ export function malformedRefMessage(value: string): string {
 export function misplacedRefMessage(): string {
   return (
     `holds a secret reference, but ${SECRET_REF_PREFIX}NAME is accepted only in env values and image_registry.password ` +
-    `(and, through arm_template_patches, volumes[].azureFile.storageAccountKey); elsewhere it could leak the secret`
+    `(in a template: secureValue, registry password, Azure Files storageAccountKey; see docs/configuration.md "Secrets by reference"), ` +
+    `where Azure keeps the value hidden; anywhere else it would expose the secret`
   );
 }
