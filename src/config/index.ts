@@ -13,7 +13,9 @@ export { ACI_WORK_POOL_TYPE, loadPoolConfig, parsePoolConfig, renderJobConfigura
 export {
   SECRET_REF_PREFIX,
   DEFAULT_SECRET_ENV_NAMES,
+  SECRET_ENV_PREFIX,
+  SECRETS_DIR_ENV,
   isSecretRef,
-  resolveSecretReferences,
+  secretEnvironmentVariable,
   secretResolverFromEnvironment,
 } from './secrets';

@@ -1,36 +1,36 @@
 /**
- * Secrets by reference, worker side: swap each `secretref:NAME` in a prepared deployment
- * for its value right before the Azure call, so values live only in the worker's memory
- * and never in workflow input, history or logs.
+ * Secrets by reference, worker side: where a `secretref:NAME` finds its value. Only the
+ * operator's secret store is reachable — files in `$ACI_FLOW_SECRETS_DIR` and variables
+ * named `ACI_FLOW_SECRET_<NAME>` — never the worker's own credentials. Which positions of a
+ * deployment may hold a reference is the template's business (src/template/secretPositions.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeploymentRequest } from '../azure/gateway';
-import { ConfigError } from './errors';
-import { isSecretRef, secretRefName, SECRET_REF_PREFIX } from './secretReferences';
+import { isSecretName, SECRETS_DIR_ENV, secretEnvironmentVariable } from './secretReferences';
 
-export { DEFAULT_SECRET_ENV_NAMES, SECRET_REF_PREFIX, isSecretRef, literalSecretIssues, secretRef } from './secretReferences';
-
-export const SECRETS_DIR_ENV = 'ACI_FLOW_SECRETS_DIR';
+export {
+  DEFAULT_SECRET_ENV_NAMES,
+  SECRET_ENV_PREFIX,
+  SECRET_REF_PREFIX,
+  SECRETS_DIR_ENV,
+  isSecretRef,
+  literalSecretIssues,
+  secretEnvironmentVariable,
+  secretRef,
+} from './secretReferences';
 
 export type SecretResolver = (name: string) => string | undefined;
 
-/** Returns a copy of the deployment with every secret reference in template and parameters resolved. */
-export function resolveSecretReferences<T extends DeploymentRequest>(deployment: T, resolve: SecretResolver): T {
-  return {
-    ...deployment,
-    template: resolveIn(deployment.template, resolve) as Record<string, unknown>,
-    parameters: resolveIn(deployment.parameters, resolve) as DeploymentRequest['parameters'],
-  };
-}
-
 /**
- * Reads secrets from `$ACI_FLOW_SECRETS_DIR/NAME` when that directory is set (a mounted
- * Kubernetes/Docker secret), else from the environment variable NAME.
+ * Reads `$ACI_FLOW_SECRETS_DIR/NAME` when that directory is set and holds the file (a mounted
+ * Kubernetes/Docker secret), else the environment variable `ACI_FLOW_SECRET_<NAME>`
+ * (uppercased, hyphens as underscores). Anything else is unreachable: an invalid NAME
+ * (which could walk out of the directory) resolves to nothing.
  */
 export function secretResolverFromEnvironment(env: NodeJS.ProcessEnv = process.env): SecretResolver {
   const dir = env[SECRETS_DIR_ENV];
   return (name) => {
+    if (!isSecretName(name)) return undefined;
     if (dir) {
       try {
         // Secret files usually end with a newline that is not part of the value.
@@ -39,29 +39,6 @@ export function secretResolverFromEnvironment(env: NodeJS.ProcessEnv = process.e
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
     }
-    return env[name];
+    return env[secretEnvironmentVariable(name)];
   };
-}
-
-function resolveIn(node: unknown, resolve: SecretResolver): unknown {
-  if (typeof node === 'string') {
-    if (!node.startsWith(SECRET_REF_PREFIX)) return node;
-    if (!isSecretRef(node)) {
-      throw new ConfigError(node, `is not a valid secret reference; write ${SECRET_REF_PREFIX}NAME where NAME matches [A-Za-z_][A-Za-z0-9_]*`);
-    }
-    const name = secretRefName(node);
-    const value = resolve(name);
-    if (value === undefined) {
-      throw new ConfigError(
-        node,
-        `cannot be resolved on this worker: set the environment variable ${name}, or the file $${SECRETS_DIR_ENV}/${name}`,
-      );
-    }
-    return value;
-  }
-  if (Array.isArray(node)) return node.map((item) => resolveIn(item, resolve));
-  if (typeof node === 'object' && node !== null) {
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, resolveIn(value, resolve)]));
-  }
-  return node;
 }

@@ -1,9 +1,10 @@
 /**
  * The container's environment for ACI: base variables, then the configured ones (a null
  * value removes a base variable). Secret variables go out as `secureValue`, so ACI hides
- * them from the group's properties; their values are still `secretref:NAME` here.
+ * them from the group's properties; their values are still `secretref:NAME` here, and
+ * `secureValue` is the only env field where the worker resolves a reference.
  */
-import { DEFAULT_SECRET_ENV_NAMES, isSecretRef } from '../config/secretReferences';
+import { DEFAULT_SECRET_ENV_NAMES, isSecretRef, looksLikeSecretEnvName } from '../config/secretReferences';
 
 export type ArmEnvironmentVariable = { name: string; value: string } | { name: string; secureValue: string };
 
@@ -17,6 +18,6 @@ export function armEnvironment(
   return Object.entries(merged)
     .filter((entry): entry is [string, string] => entry[1] !== null)
     .map(([name, value]) =>
-      secretNames.has(name) || isSecretRef(value) ? { name, secureValue: value } : { name, value },
+      secretNames.has(name) || looksLikeSecretEnvName(name) || isSecretRef(value) ? { name, secureValue: value } : { name, value },
     );
 }

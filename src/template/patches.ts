@@ -7,7 +7,15 @@ import { applyOperation, deepClone, JsonPatchError, type Operation } from 'fast-
 import { ConfigError } from '../config/errors';
 import type { JsonPatchOperation } from '../config/jobConfiguration';
 
-export function applyTemplatePatches(template: Record<string, unknown>, patches: readonly JsonPatchOperation[]): Record<string, unknown> {
+/**
+ * Applies the patches in order; `afterEach` sees the document after each one, so a check
+ * that must hold throughout (no misplaced secret reference) names the patch that broke it.
+ */
+export function applyTemplatePatches(
+  template: Record<string, unknown>,
+  patches: readonly JsonPatchOperation[],
+  afterEach: (document: Record<string, unknown>, index: number) => void = () => undefined,
+): Record<string, unknown> {
   let document = deepClone(template) as Record<string, unknown>;
   patches.forEach((patch, index) => {
     try {
@@ -19,8 +27,23 @@ export function applyTemplatePatches(template: Record<string, unknown>, patches:
         `${patch.op} at ${patch.path === '' ? '(root)' : patch.path} does not apply: ${reason}; check the path against the prepared template (aci-flow render shows it)`,
       );
     }
+    afterEach(document, index);
   });
   return document;
+}
+
+/**
+ * The index of the last patch that wrote at, above or below `pointer` (or moved from it):
+ * the one to blame for what the finished template holds there.
+ */
+export function lastPatchTouching(patches: readonly JsonPatchOperation[], pointer: string): number | undefined {
+  const overlaps = (path: string) => path === pointer || pointer.startsWith(`${path}/`) || path.startsWith(`${pointer}/`) || path === '';
+  for (let index = patches.length - 1; index >= 0; index--) {
+    const patch = patches[index];
+    if (patch.op === 'test') continue;
+    if (overlaps(patch.path) || (patch.op === 'move' && overlaps(patch.from))) return index;
+  }
+  return undefined;
 }
 
 function describePatchError(err: InstanceType<typeof JsonPatchError>): string {

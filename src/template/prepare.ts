@@ -6,14 +6,16 @@
  * is what makes a retried deploy adopt instead of duplicate.
  */
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG, type DeploymentRequest } from '../azure/gateway';
-import { ConfigError } from '../config/errors';
-import type { ImageRegistry, JobConfiguration } from '../config/jobConfiguration';
+import { ConfigError, formatFieldPath } from '../config/errors';
+import type { ImageRegistry, JobConfiguration, JsonPatchOperation } from '../config/jobConfiguration';
 import { isPlainObject } from '../config/variablesSchema';
 import { containerCommand } from './commandLine';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from './defaultArmTemplate';
 import { armEnvironment } from './environment';
 import { containerGroupNameFor, containerNameFor, deploymentNameFor } from './naming';
-import { applyTemplatePatches } from './patches';
+import { applyTemplatePatches, lastPatchTouching } from './patches';
+import { applyManagedTags, findBoundaryViolation } from './runBoundary';
+import { jsonPointer, requireSecretReferencesInPlace } from './secretPositions';
 
 export interface FlowRunIdentity {
   flowRunId: string;
@@ -63,20 +65,24 @@ export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity
   if (config.subnet_ids?.length) groupProperties.subnetIds = config.subnet_ids.map((id) => ({ id }));
   if (config.dns_servers?.length) groupProperties.dnsConfig = { nameServers: config.dns_servers };
 
+  // A template without one behaves as ACI's default, Always: the run would never end.
+  if (groupProperties.restartPolicy === undefined) groupProperties.restartPolicy = 'Never';
+
   const managedTags = {
     [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
     [FLOW_RUN_ID_TAG]: run.flowRunId,
     [WORKFLOW_ID_TAG]: run.workflowId,
   };
   const existingTags = isPlainObject(group.tags) ? group.tags : {};
+  group.tags = { ...existingTags, ...config.labels };
   // Managed tags last: the sweeper and the workflow rely on them, so labels cannot override them.
-  group.tags = { ...existingTags, ...config.labels, ...managedTags };
+  applyManagedTags(group, managedTags);
 
   return {
     subscriptionId: config.subscription_id,
     resourceGroupName: config.resource_group_name,
     deploymentName: deploymentNameFor(containerGroupName),
-    template: applyTemplatePatches(template, config.arm_template_patches),
+    template: finishTemplate(template, config.arm_template_patches, containerGroupName, managedTags),
     parameters: {
       [CONTAINER_GROUP_NAME_PARAMETER]: { value: containerGroupName },
       [CONTAINER_NAME_PARAMETER]: { value: containerName },
@@ -85,6 +91,34 @@ export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity
     containerGroupName,
     containerName,
   };
+}
+
+/**
+ * Checks the prepared template, applies the patches and checks the result again: the run
+ * may shape its own container group but not widen what it can reach (runBoundary.ts,
+ * secretPositions.ts). The managed tags go on last, after every patch.
+ */
+function finishTemplate(
+  template: Record<string, unknown>,
+  patches: readonly JsonPatchOperation[],
+  containerGroupName: string,
+  managedTags: Record<string, string>,
+): Record<string, unknown> {
+  requireSecretReferencesInPlace(template, (path) => formatFieldPath(path, 'arm_template'));
+  const before = findBoundaryViolation(template, containerGroupName);
+  if (before) throw new ConfigError(formatFieldPath(before.path, 'arm_template'), before.problem);
+
+  const patched = applyTemplatePatches(template, patches, (document, index) =>
+    requireSecretReferencesInPlace(document, (path) => `arm_template_patches[${index}] (at ${jsonPointer(path)})`),
+  );
+  const after = findBoundaryViolation(patched, containerGroupName);
+  if (after) {
+    const pointer = jsonPointer(after.path);
+    const index = lastPatchTouching(patches, pointer);
+    throw new ConfigError(`${index === undefined ? 'arm_template_patches' : `arm_template_patches[${index}]`} (at ${pointer})`, after.problem);
+  }
+  applyManagedTags((patched.resources as Array<Record<string, unknown>>)[0], managedTags);
+  return patched;
 }
 
 function registryCredentials(registry: ImageRegistry): Record<string, string> {

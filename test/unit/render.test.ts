@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -102,6 +102,17 @@ describe('aci-flow render', () => {
     [['--set', 'env.PREFECT_API_KEY=pnu_literal'], /env\.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME/],
     [['--set', 'command=python a.py | tee out'], /^aci-flow: command: uses the shell operator "\|"/],
     [['--set', 'arm_template_patches=[{"op":"remove","path":"/resources/9"}]'], /^aci-flow: arm_template_patches\[0\]: remove at \/resources\/9 does not apply/],
+    [['--set', 'image=secretref:AZURE_CLIENT_SECRET'], /^aci-flow: job_configuration\.image: holds a secret reference, but secretref:NAME is accepted only in env values/],
+    [['--set', 'labels.leak=secretref:PREFECT_API_KEY'], /^aci-flow: job_configuration\.labels\.leak: holds a secret reference/],
+    [['--set', 'env.DB_PASSWORD=hunter2'], /^aci-flow: job_configuration\.env\.DB_PASSWORD: env\.DB_PASSWORD holds a literal secret/],
+    [
+      ['--set', 'arm_template_patches=[{"op":"add","path":"/resources/0/tags/leak","value":"secretref:PREFECT_API_KEY"}]'],
+      /^aci-flow: arm_template_patches\[0\] \(at \/resources\/0\/tags\/leak\): holds a secret reference/,
+    ],
+    [
+      ['--set', 'arm_template_patches=[{"op":"add","path":"/resources/-","value":{"type":"Microsoft.Resources/deployments","name":"x"}}]'],
+      /^aci-flow: arm_template_patches\[0\] \(at \/resources\): must hold exactly one resource/,
+    ],
     [['--set', 'subnet_ids=[unclosed'], /^aci-flow: --set subnet_ids: is not valid JSON\/YAML/],
     [['--set', 'novalue'], /^aci-flow: --set novalue: must look like key=value/],
     // The same run id rule as start: a dry run accepts exactly what start accepts.
@@ -112,6 +123,20 @@ describe('aci-flow render', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+  });
+
+  it('renders the Azure Files volume example of docs/configuration.md, the storage key still a reference', async () => {
+    const example = join(ROOT, 'examples/azure-files-volume.yaml');
+    const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID, '--values', example);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const body = JSON.parse(result.stdout);
+    expect(body.properties.template.resources[0].properties.volumes).toEqual([
+      { name: 'flow-data', azureFile: { shareName: 'flow-data', storageAccountName: 'myflowstorage', storageAccountKey: 'secretref:flows-storage-key', readOnly: false } },
+    ]);
+    expect(containerOf(body).volumeMounts).toEqual([{ name: 'flow-data', mountPath: '/mnt/flow-data' }]);
+    // The documentation shows the example file as it is.
+    const operations = readFileSync(example, 'utf8').split('\n').filter((line) => !line.startsWith('#')).join('\n').trim();
+    expect(readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8')).toContain(operations);
   });
 
   it('never prints a literal secret it rejects', async () => {

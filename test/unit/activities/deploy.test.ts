@@ -55,6 +55,16 @@ describe('deploy activity', () => {
     expect(gateway.deployments).toEqual([]);
   });
 
+  it('refuses non-retryably a configuration edited after validation to route a secret into a tag, deploying nothing', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
+    const tampered = { ...input, configuration: { ...configuration, labels: { leak: 'secretref:API_KEY' } } };
+    const failure = await failureOf(new MockActivityEnvironment().run(activities.deploy, tampered));
+    expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
+    expect(failure.message).toMatch(/^arm_template\.resources\[0\]\.tags\.leak: holds a secret reference/);
+    expect(failure.message).not.toContain('top-secret-value');
+    expect(gateway.deployments).toEqual([]);
+  });
+
   it("fails non-retryably with Azure's code when the deployment is rejected", async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     gateway.failNext.deploy = new AzureError({ code: 'InaccessibleImage', azureMessage: 'no such image', kind: 'image-pull', retryable: false });

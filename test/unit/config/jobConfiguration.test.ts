@@ -110,6 +110,65 @@ describe('the job configuration schema', () => {
       );
     });
 
+    it.each([
+      ['DB_PASSWORD'],
+      ['pgpassword'],
+      ['GITHUB_TOKEN'],
+      ['AWS_SECRET_ACCESS_KEY'],
+      ['OPENAI_API_KEY'],
+      ['Stripe-ApiKey'],
+      ['SERVICE_CREDENTIALS'],
+      ['STORAGE_CONNECTION_STRING'],
+      ['SIGNING_KEY'],
+    ])('rejects a literal value under the secret-looking name %s, as for PREFECT_API_KEY', (name) => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, env: { [name]: 'literal' } })).toThrow(
+        `job_configuration.env.${name}: env.${name} holds a literal secret; pass it by reference as secretref:NAME so it never enters workflow history`,
+      );
+    });
+
+    it('keeps plain settings whose names only resemble secrets', () => {
+      const env = { TOKENIZERS_PARALLELISM: 'false', KEYBOARD_LAYOUT: 'us', LOG_LEVEL: 'info' };
+      expect(parseJobConfiguration({ ...REQUIRED, env }).env).toEqual(env);
+    });
+
+    it.each([
+      ['image', { image: 'secretref:AZURE_CLIENT_SECRET' }, 'image'],
+      ['a command string', { command: 'echo secretref:DB' }, 'command'],
+      ['a command list', { command: ['echo', 'secretref:DB'] }, 'command[1]'],
+      ['the entrypoint', { entrypoint: 'secretref:DB' }, 'entrypoint'],
+      ['a label (an Azure tag anyone with read access sees)', { labels: { leak: 'secretref:DB' } }, 'labels.leak'],
+      ['the name', { name: 'secretref:DB' }, 'name'],
+      ['an identity', { identities: ['secretref:DB'] }, 'identities[0]'],
+      ['a subnet id', { subnet_ids: ['secretref:DB'] }, 'subnet_ids[0]'],
+      ['a DNS server', { dns_servers: ['secretref:DB'] }, 'dns_servers[0]'],
+      ['the resource group', { resource_group_name: 'secretref:DB' }, 'resource_group_name'],
+      ['the registry user name', { image_registry: { registry_url: 'r', username: 'secretref:DB', password: 'secretref:REG' } }, 'image_registry.username'],
+    ])('rejects a secret reference in %s, naming the field', (_what, values, field) => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, ...values })).toThrow(
+        `job_configuration.${field}: holds a secret reference, but secretref:NAME is accepted only in env values and image_registry.password`,
+      );
+    });
+
+    it('rejects an env value that embeds a reference in other text', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, env: { URL: 'https://u:secretref:DB@db.example.com' } })).toThrow(
+        /^job_configuration\.env\.URL: "https:\/\/u:secretref:DB@db\.example\.com" is not a valid secret reference; write secretref:NAME \(the whole value\)/,
+      );
+    });
+
+    it('rejects reference names that could leave the secrets directory', () => {
+      for (const name of ['../etc/passwd', 'a/b', '.hidden', 'a.b']) {
+        expect(() => parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: `secretref:${name}` } })).toThrow(
+          /is not a valid secret reference/,
+        );
+      }
+    });
+
+    it('accepts Key Vault style reference names', () => {
+      expect(parseJobConfiguration({ ...REQUIRED, env: { DB_PASSWORD: 'secretref:db-password' } }).env).toEqual({
+        DB_PASSWORD: 'secretref:db-password',
+      });
+    });
+
     it('accepts references in secret variables and plain values elsewhere', () => {
       const config = parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: 'secretref:PREFECT_API_KEY', LEVEL: 'info' } });
       expect(config.env).toEqual({ PREFECT_API_KEY: 'secretref:PREFECT_API_KEY', LEVEL: 'info' });

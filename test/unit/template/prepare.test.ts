@@ -182,11 +182,18 @@ describe('preparing the ARM deployment of a flow run', () => {
   });
 
   describe('custom ARM templates', () => {
-    it('finds the container group even when it is not the first resource', () => {
+    it('refuses a template that deploys anything besides the container group', () => {
       const template = defaultArmTemplate();
       (template.resources as Json[]).unshift({ type: 'Microsoft.Network/networkProfiles', name: 'np', apiVersion: '2022-01-01' });
-      const prepared = prepare({ arm_template: template, image: 'busybox' });
-      expect((prepared.template.resources as Json[])[1].properties.containers[0].properties.image).toBe('busybox');
+      expect(() => prepare({ arm_template: template, image: 'busybox' })).toThrow(
+        /^arm_template\.resources: must hold exactly one resource, the run's Microsoft\.ContainerInstance\/containerGroups \(found 2 resources\)/,
+      );
+    });
+
+    it('makes the group run once when the template sets no restart policy (ACI would default to Always)', () => {
+      const template = defaultArmTemplate();
+      delete (template.resources as Json[])[0].properties.restartPolicy;
+      expect(groupOf(prepare({ arm_template: template })).properties.restartPolicy).toBe('Never');
     });
 
     it('fails clearly when the template has no container properties to put the image in', () => {
@@ -216,12 +223,12 @@ describe('preparing the ARM deployment of a flow run', () => {
         arm_template_patches: [
           { op: 'replace', path: '/resources/0/properties/containers/0/properties/image', value: 'from-patch' },
           { op: 'add', path: '/resources/0/properties/sku', value: 'Confidential' },
-          { op: 'remove', path: '/resources/0/properties/restartPolicy' },
+          { op: 'remove', path: '/resources/0/properties/osType' },
         ],
       });
       expect(containerOf(prepared).image).toBe('from-patch');
       expect(groupOf(prepared).properties.sku).toBe('Confidential');
-      expect(groupOf(prepared).properties).not.toHaveProperty('restartPolicy');
+      expect(groupOf(prepared).properties).not.toHaveProperty('osType');
     });
 
     it('can patch what preparation added, such as the environment', () => {
