@@ -5,10 +5,13 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { mergeRunValues, parseSetFlags } from '../../src/client/runValues';
 import { ConfigError } from '../../src/config/errors';
+import { containerGroupNameFor } from '../../src/template/naming';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLE_POOL = join(ROOT, 'examples/pool.yaml');
 const RUN_ID = '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab';
+/** 'ETL: nightly' is not a slug, so the name carries a hash (see naming.test.ts). */
+const GROUP = containerGroupNameFor('ETL: nightly', RUN_ID);
 const dir = mkdtempSync(join(tmpdir(), 'aci-flow-render-'));
 
 interface CliResult {
@@ -38,14 +41,14 @@ describe('aci-flow render', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const body = JSON.parse(result.stdout);
     expect(body).toMatchObject({
-      deploymentName: `aci-flow-etl-nightly-${RUN_ID}`,
-      containerGroupName: `etl-nightly-${RUN_ID}`,
+      deploymentName: `aci-flow-${GROUP}`,
+      containerGroupName: GROUP,
       containerName: 'etl-nightly',
       resourceGroupName: 'aci-flow-demo',
       subscriptionId: '00000000-0000-0000-0000-000000000000',
       properties: {
         mode: 'Incremental',
-        parameters: { container_group_name: { value: `etl-nightly-${RUN_ID}` }, container_name: { value: 'etl-nightly' } },
+        parameters: { container_group_name: { value: GROUP }, container_name: { value: 'etl-nightly' } },
       },
     });
     const template = body.properties.template;
