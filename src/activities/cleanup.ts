@@ -1,26 +1,54 @@
 import { Context } from '@temporalio/activity';
-import type { AciGateway } from '../azure/gateway';
+import type { AciGateway, ContainerGroupView } from '../azure/gateway';
 import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
-import type { FlowRunTarget } from './types';
+import { currentOwner, describeOwner, foreignNames, isOwnedBy } from './ownership';
+import type { CleanupInput } from './types';
 
-/** Deletes the group and its deployment; Azure takes 30–90 s (or more), which is waited for. A missing group counts as deleted. */
+/**
+ * Deletes the group and its deployment; Azure takes 30–90 s (or more), which is waited for.
+ * A missing group counts as deleted. Another run's group is left alone (see ownedGroup).
+ */
 export function deleteContainerGroupActivity(gateway: AciGateway) {
-  return async function deleteContainerGroup(target: FlowRunTarget): Promise<void> {
+  return async function deleteContainerGroup(input: CleanupInput): Promise<void> {
     const { cancellationSignal } = Context.current();
+    const group = await ownedGroup(gateway, input);
+    if (group === 'foreign') return;
+    const { target } = input;
+    // With no group whose tags vouch for the names, delete the deployment only if it is this
+    // run's by name: the input may be hostile, and its deploy refused it before creating anything.
+    const deploymentName = group || foreignNames(input, target).length === 0 ? target.deploymentName : undefined;
     await heartbeatWhile(
-      azureCall(() => gateway.deleteContainerGroup(target, { abortSignal: cancellationSignal })),
+      azureCall(() => gateway.deleteContainerGroup({ ...target, deploymentName }, { abortSignal: cancellationSignal })),
     );
   };
 }
 
 /** keep_container_group: stop the group (no more billing) but leave it for inspection. */
 export function stopContainerGroupActivity(gateway: AciGateway) {
-  return async function stopContainerGroup(target: FlowRunTarget): Promise<void> {
+  return async function stopContainerGroup(input: CleanupInput): Promise<void> {
     const { cancellationSignal } = Context.current();
-    const group = await azureCall(() => gateway.getContainerGroup(target, { abortSignal: cancellationSignal }));
-    // Nothing to stop if a failed deployment never created it, or someone removed it.
-    if (!group) return;
-    await heartbeatWhile(azureCall(() => gateway.stopContainerGroup(target, { abortSignal: cancellationSignal })));
+    const group = await ownedGroup(gateway, input);
+    // Nothing to stop if a failed deployment never created it, someone removed it, or it is not ours.
+    if (!group || group === 'foreign') return;
+    await heartbeatWhile(azureCall(() => gateway.stopContainerGroup(input.target, { abortSignal: cancellationSignal })));
   };
+}
+
+/**
+ * The run's group, undefined when it does not exist, or 'foreign' when a group of that name
+ * is tagged for another run (or not at all): cleanup never deletes or stops that one. Tags,
+ * not a recomputation of the names, decide, so a later change of the naming rules cannot
+ * change what an old run cleans up.
+ */
+async function ownedGroup(gateway: AciGateway, input: CleanupInput): Promise<ContainerGroupView | 'foreign' | undefined> {
+  const context = Context.current();
+  const group = await azureCall(() => gateway.getContainerGroup(input.target, { abortSignal: context.cancellationSignal }));
+  if (!group) return undefined;
+  if (isOwnedBy(currentOwner(input.flowRunId), group.tags)) return group;
+  context.log.warn('Container group belongs to another flow run; cleanup leaves it alone', {
+    containerGroup: input.target.containerGroupName,
+    owner: describeOwner(group.tags),
+  });
+  return 'foreign';
 }

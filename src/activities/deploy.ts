@@ -7,20 +7,28 @@ import { prepareDeployment } from '../template/prepare';
 import { resolveSecretReferences } from '../template/secretPositions';
 import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
+import { assertOwnedBy, assertOwnNames, currentOwner } from './ownership';
 import type { DeployInput, DeployOutput } from './types';
 
 /**
  * One incremental ARM deployment with deterministic names: a retry after a crash finds
- * (and adopts) the same deployment instead of creating a second container group.
- * Secret references are resolved here, in worker memory only.
+ * (and adopts) the same deployment instead of creating a second container group. Only this
+ * run's names are deployed, and an existing group or deployment is adopted only when its
+ * tags name this run. Secret references are resolved here, in worker memory only.
  */
 export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolver) {
   return async function deploy(input: DeployInput): Promise<DeployOutput> {
     const context = Context.current();
-    const { prepared, request } = prepareWithSecrets(input, resolveSecret);
-    const result = await heartbeatWhile(
-      azureCall(() => gateway.deploy(request, { abortSignal: context.cancellationSignal })),
-    );
+    const abortSignal = context.cancellationSignal;
+    const owner = currentOwner(input.flowRunId);
+    const { prepared, request } = prepareWithSecrets({ ...input, workflowId: owner.workflowId }, resolveSecret);
+
+    // An incremental deployment over an existing group would rewrite it: look before deploying.
+    const existing = await azureCall(() => gateway.getContainerGroup(prepared, { abortSignal }));
+    if (existing) assertOwnedBy(owner, `Container group '${prepared.containerGroupName}'`, existing.tags);
+    const result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal })));
+    if (result.adopted) assertOwnedBy(owner, `Deployment '${result.deploymentName}'`, result.tags);
+
     context.log.info('Deployed container group', {
       containerGroup: prepared.containerGroupName,
       deployment: result.deploymentName,
@@ -38,8 +46,10 @@ export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolve
 }
 
 /** Bad configuration or an unresolvable secret cannot get better by retrying: fail the run with the field named. */
-function prepareWithSecrets(input: DeployInput, resolveSecret: SecretResolver) {
+function prepareWithSecrets(input: DeployInput & { workflowId: string }, resolveSecret: SecretResolver) {
   try {
+    // The names decide what cleanup later deletes: refuse another run's before anything else.
+    assertOwnNames(input, input.names);
     const prepared = prepareDeployment(input.configuration, {
       flowRunId: input.flowRunId,
       flowName: input.flowName,

@@ -11,8 +11,17 @@ export interface FlowRunTarget extends ContainerGroupRef {
   deploymentName: string;
 }
 
-export interface DeployInput extends FlowRunInput {
-  workflowId: string;
+/** The workflow's input as is; the workflow id the group is tagged with comes from the activity's context. */
+export type DeployInput = FlowRunInput;
+
+/**
+ * Cleanup of one run. The target may come straight from the workflow input (deploy never
+ * returned), so cleanup checks the group's tags against the run before touching it.
+ */
+export interface CleanupInput {
+  flowRunId: string;
+  flowName: string;
+  target: FlowRunTarget;
 }
 
 export interface DeployOutput extends FlowRunTarget {

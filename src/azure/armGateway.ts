@@ -88,10 +88,11 @@ export class ArmGateway implements AciGateway {
     const context = { operation: 'deploy', resource: deploymentResource(resourceGroupName, deploymentName) };
     const { resources } = this.clientsFor(subscriptionId);
 
-    const existingState = await this.deploymentState(resources, resourceGroupName, deploymentName, context, options);
+    const existing = await this.existingDeployment(resources, resourceGroupName, deploymentName, context, options);
+    const existingState = existing?.state;
     // Deterministic names make a retry after a crash find the first attempt's deployment:
-    // adopt it rather than PUT again.
-    if (existingState === 'Succeeded') return { deploymentName, provisioningState: existingState, adopted: true };
+    // adopt it rather than PUT again (the caller checks its tags name the same run).
+    if (existingState === 'Succeeded') return { deploymentName, provisioningState: existingState, adopted: true, tags: existing?.tags };
     if (existingState && IN_PROGRESS_DEPLOYMENT_STATES.has(existingState)) {
       throw new AzureError({
         code: 'DeploymentActive',
@@ -113,7 +114,12 @@ export class ArmGateway implements AciGateway {
         },
         { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs },
       );
-      return { deploymentName, provisioningState: result.properties?.provisioningState ?? 'Succeeded', adopted: false };
+      return {
+        deploymentName,
+        provisioningState: result.properties?.provisioningState ?? 'Succeeded',
+        adopted: false,
+        tags: result.tags ?? request.tags,
+      };
     } catch (err) {
       throw await this.explainDeploymentFailure(err, request, context, options);
     }
@@ -218,18 +224,18 @@ export class ArmGateway implements AciGateway {
     return managed;
   }
 
-  private async deploymentState(
+  private async existingDeployment(
     resources: ResourceManagementClient,
     resourceGroupName: string,
     deploymentName: string,
     context: AzureErrorContext,
     options: OperationOptions,
-  ): Promise<string | undefined> {
+  ): Promise<{ state: string; tags: Record<string, string> } | undefined> {
     try {
       const deployment = await resources.deployments.get(resourceGroupName, deploymentName, {
         abortSignal: options.abortSignal,
       });
-      return deployment.properties?.provisioningState ?? 'Unknown';
+      return { state: deployment.properties?.provisioningState ?? 'Unknown', tags: deployment.tags ?? {} };
     } catch (err) {
       const error = toAzureError(err, context);
       // ResourceGroupNotFound also answers 404, but it is the real problem: report it now.

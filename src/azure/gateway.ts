@@ -28,6 +28,8 @@ export interface DeploymentResult {
   provisioningState: string;
   /** True when the deployment already existed and was adopted instead of created. */
   adopted: boolean;
+  /** The deployment's tags as Azure has them; for an adopted one, so the caller can check whose it is. */
+  tags?: Record<string, string>;
 }
 
 export type ContainerStateName = 'Waiting' | 'Running' | 'Terminated' | string;

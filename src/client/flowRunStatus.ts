@@ -14,7 +14,6 @@ import {
   statusQuery,
   workflowIdForFlowRun,
 } from '../workflows/definitions';
-import { deploymentNameFor } from '../template/naming';
 import { asNotFound } from './errors';
 import { lastPollErrorOf } from './pollError';
 
@@ -22,6 +21,8 @@ import { lastPollErrorOf } from './pollError';
 export interface FlowRunMemo {
   resourceGroupName: string;
   containerGroupName: string;
+  /** Absent for runs started before it was recorded. */
+  deploymentName?: string;
 }
 
 /** How long a status query may wait for a worker before we answer from visibility data. */
@@ -66,7 +67,8 @@ export function recordedStatus(flowRunId: string, description: Pick<WorkflowExec
     workPool: attributes.get(searchAttributes.workPool) ?? '',
     phase: (attributes.get(searchAttributes.phase) as FlowRunPhase | undefined) ?? 'Deploying',
     containerGroupName,
-    deploymentName: containerGroupName ? deploymentNameFor(containerGroupName) : '',
+    // As the client recorded it at start, never recomputed: naming rules may have changed since.
+    deploymentName: memo.deploymentName ?? '',
     resourceGroupName: memo.resourceGroupName ?? '',
     ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }),
   };

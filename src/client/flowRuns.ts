@@ -66,15 +66,22 @@ export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
   const flowRunId = fields.flowRunId ?? randomUUID();
   const configuration = renderJobConfiguration(options.pool.base_job_template, options.values ?? {});
   const workflowId = workflowIdForFlowRun(flowRunId);
-  // Preparing the deployment here surfaces template and patch errors now, not in the worker.
+  // Preparing the deployment here surfaces template and patch errors now, not in the worker,
+  // and fixes the names once for the workflow's whole life (the worker checks them).
   const deployment = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
-  const { containerGroupName } = deployment;
+  const { containerGroupName, containerName, deploymentName } = deployment;
   return {
     flowRunId,
     workflowId,
     workPool: fields.workPool,
     containerGroupName,
-    input: { flowRunId, flowName: fields.flowName, workPool: fields.workPool, configuration },
+    input: {
+      flowRunId,
+      flowName: fields.flowName,
+      workPool: fields.workPool,
+      configuration,
+      names: { containerGroupName, containerName, deploymentName },
+    },
     deployment,
   };
 }
@@ -87,7 +94,11 @@ export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
 export async function startFlowRun(client: Client, options: StartFlowRunOptions | PreparedFlowRun): Promise<StartedFlowRun> {
   const run = 'input' in options ? options : prepareFlowRun(options);
   const { flowRunId, workflowId, workPool, containerGroupName, input } = run;
-  const memo: FlowRunMemo = { resourceGroupName: input.configuration.resource_group_name, containerGroupName };
+  const memo: FlowRunMemo = {
+    resourceGroupName: input.configuration.resource_group_name,
+    containerGroupName,
+    deploymentName: input.names.deploymentName,
+  };
   try {
     const handle = await client.workflow.start(FLOW_RUN_WORKFLOW, {
       workflowId,

@@ -12,7 +12,7 @@ import { isPlainObject } from '../config/variablesSchema';
 import { containerCommand } from './commandLine';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from './defaultArmTemplate';
 import { armEnvironment } from './environment';
-import { containerGroupNameFor, containerNameFor, deploymentNameFor } from './naming';
+import { flowRunNames } from './naming';
 import { applyTemplatePatches, lastPatchTouching } from './patches';
 import { applyManagedTags, findBoundaryViolation } from './runBoundary';
 import { jsonPointer, requireSecretReferencesInPlace } from './secretPositions';
@@ -31,10 +31,9 @@ export function baseEnvironment(run: FlowRunIdentity): Record<string, string> {
 }
 
 export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity): PreparedDeployment {
-  // Names come from the flow name and run id only, so clients (search attributes, status)
-  // compute the same names from the workflow input without preparing the template.
-  const containerGroupName = containerGroupNameFor(run.flowName, run.flowRunId);
-  const containerName = containerNameFor(run.flowName);
+  // Names come from the flow name and run id only: the client computes them once for the
+  // workflow input, and the deploy activity checks the input against them.
+  const { containerGroupName, containerName, deploymentName } = flowRunNames(run.flowName, run.flowRunId);
   const template = structuredCloneJson(config.arm_template);
   const { group, groupField, container, containerField } = locateContainer(template);
 
@@ -81,7 +80,7 @@ export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity
   return {
     subscriptionId: config.subscription_id,
     resourceGroupName: config.resource_group_name,
-    deploymentName: deploymentNameFor(containerGroupName),
+    deploymentName,
     template: finishTemplate(template, config.arm_template_patches, containerGroupName, managedTags),
     parameters: {
       [CONTAINER_GROUP_NAME_PARAMETER]: { value: containerGroupName },

@@ -6,6 +6,10 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { JobConfiguration } from '../config/jobConfiguration';
+// Type only: the names are computed outside the workflow (naming.ts uses node:crypto).
+import type { FlowRunNames } from '../template/naming';
+
+export type { FlowRunNames };
 
 export const FLOW_RUN_WORKFLOW = 'flowRunWorkflow';
 
@@ -37,6 +41,11 @@ export interface FlowRunInput {
   workPool: string;
   /** Validated job configuration; secret values appear only as references (see src/config/secrets). */
   configuration: JobConfiguration;
+  /**
+   * Computed once by the client (flowRunNames in src/template/naming.ts) so replaying an old
+   * run never recomputes them; the deploy activity refuses names that are not this run's.
+   */
+  names: FlowRunNames;
 }
 
 export interface CancelRequest {

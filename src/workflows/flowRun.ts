@@ -13,10 +13,8 @@ import {
   proxyActivities,
   setHandler,
   sleep,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { containerGroupNameFor, containerNameFor, deploymentNameFor } from '../template/naming';
 import {
   cancelSignal,
   FailureTypes,
@@ -31,6 +29,7 @@ import { publishPhase } from './visibility';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 type FlowRunTarget = activities.FlowRunTarget;
+type CleanupInput = activities.CleanupInput;
 
 const { deploy } = proxyActivities<Activities>({
   // A deployment usually takes seconds; ARM can queue it for minutes under load.
@@ -96,9 +95,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       // Cancelled before anything exists in Azure: nothing to deploy, nothing to clean up but a no-op delete.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled before deployment');
       // Not cancellable: a deployment cut short could still create the group after cleanup ran.
-      const deployed = await CancellationScope.nonCancellable(() =>
-        deploy({ ...input, workflowId: workflowInfo().workflowId }),
-      );
+      const deployed = await CancellationScope.nonCancellable(() => deploy(input));
       target = deployed;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
@@ -131,7 +128,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   }
 
   enter('CleaningUp');
-  await CancellationScope.nonCancellable(() => cleanUp(target, config.keep_container_group, status));
+  const cleanup = { flowRunId: input.flowRunId, flowName: input.flowName, target };
+  await CancellationScope.nonCancellable(() => cleanUp(cleanup, config.keep_container_group, status));
 
   if (failure) {
     status.message = failure.failure.message;
@@ -142,21 +140,27 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   return { flowRunId: input.flowRunId, phase: 'Completed', exitCode: 0, containerGroupName: target.containerGroupName };
 }
 
-/** Names the deployment will use; cleanup needs them even when deploy never returned. */
+/**
+ * Names the deployment will use, from the input only (never recomputed here, so replay
+ * stays the same whatever the naming rules become); cleanup needs them even when deploy
+ * never returned. The deploy activity checks they are this run's.
+ */
 function expectedTarget(input: FlowRunInput): FlowRunTarget {
-  try {
-    const containerGroupName = containerGroupNameFor(input.flowName, input.flowRunId);
-    return {
-      subscriptionId: input.configuration.subscription_id,
-      resourceGroupName: input.configuration.resource_group_name,
-      containerGroupName,
-      containerName: containerNameFor(input.flowName),
-      deploymentName: deploymentNameFor(containerGroupName),
-    };
-  } catch (err) {
+  const names = input.names;
+  if (!names?.containerGroupName || !names.containerName || !names.deploymentName) {
     // Bad input must fail the run, not retry the workflow task forever.
-    throw ApplicationFailure.nonRetryable(err instanceof Error ? err.message : String(err), 'InvalidFlowRunInput');
+    throw ApplicationFailure.nonRetryable(
+      'names: the workflow input has no container group, container and deployment names; start flow runs with the aci-flow client or CLI, which compute them',
+      'InvalidFlowRunInput',
+    );
   }
+  return {
+    subscriptionId: input.configuration.subscription_id,
+    resourceGroupName: input.configuration.resource_group_name,
+    containerGroupName: names.containerGroupName,
+    containerName: names.containerName,
+    deploymentName: names.deploymentName,
+  };
 }
 
 function nonZeroExit(exitCode: number): ApplicationFailure {
@@ -173,12 +177,12 @@ function isTerminalOrCleaning(phase: FlowRunPhase): boolean {
 }
 
 /** Retried until it succeeds; its errors show in status but never replace the run's outcome. */
-async function cleanUp(target: FlowRunTarget, keepContainerGroup: boolean, status: FlowRunStatus): Promise<void> {
+async function cleanUp(cleanup: CleanupInput, keepContainerGroup: boolean, status: FlowRunStatus): Promise<void> {
   status.cleanup = { state: 'pending' };
   for (;;) {
     try {
-      if (keepContainerGroup) await stopContainerGroup(target);
-      else await deleteContainerGroup(target);
+      if (keepContainerGroup) await stopContainerGroup(cleanup);
+      else await deleteContainerGroup(cleanup);
       status.cleanup = { state: keepContainerGroup ? 'stopped' : 'deleted' };
       return;
     } catch (err) {

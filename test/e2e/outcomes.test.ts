@@ -2,12 +2,17 @@
  * DESIGN.md's outcome table, one test per row: a real Temporal dev server, the ACI
  * emulator and an in-process worker. Each test also checks what is left in the emulator.
  */
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startFlowRun } from '../../src/client/flowRuns';
+import { flowRunNames } from '../../src/template/naming';
 import { FailureTypes } from '../../src/workflows/definitions';
 import {
   groupsOf,
   HistoryRecorder,
+  prepareTestFlowRun,
+  readableHistory,
   readRunLog,
   runFailure,
   startTestFlowRun,
@@ -164,6 +169,51 @@ describe('flow-run outcome table', () => {
     expect(groupsOf(stack, result.containerGroupName)).toHaveLength(1);
     expect(readRunLog(stack, flowRunId)).toEqual(['once']);
     await histories.save(first.handle);
+  });
+
+  it("a run whose input carries another run's names fails without touching that run's container group", async () => {
+    const gate = join(tmpdir(), `aci-flow-victim-gate-${uniqueRunId('gate')}`);
+    // The victim runs until the test lets it finish, so the attack happens while its group is live.
+    const victim = await startTestFlowRun(stack, { values: { command: `sh -c 'while [ ! -e ${gate} ]; do sleep 0.1; done; echo victim done'` } });
+    const running = await waitForStatus(victim.handle, (current) => current.phase === 'Running');
+
+    const hostile = prepareTestFlowRun(stack, { flowRunId: uniqueRunId('attacker') });
+    hostile.input.names = flowRunNames('e2e-flow', victim.flowRunId);
+    const attacker = await startFlowRun(stack.client, hostile);
+    const failure = await runFailure(attacker.handle);
+    expect(failure.type).toBe('FlowRunNamesMismatch');
+    expect(failure.message).toContain(`names.containerGroupName, names.deploymentName in the workflow input are not flow run "${attacker.flowRunId}"'s`);
+    expect(await status(attacker.handle)).toMatchObject({ phase: 'Failed', cleanup: { state: 'deleted' } });
+    expect(groupsOf(stack, running.containerGroupName)).toEqual([expect.objectContaining({ deleted: false })]);
+
+    writeFileSync(gate, '');
+    try {
+      expect(await victim.handle.result()).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    } finally {
+      rmSync(gate, { force: true });
+    }
+    expect(readRunLog(stack, victim.flowRunId)).toEqual(['victim done']);
+    expect(groupsOf(stack, running.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
+  });
+
+  it('secrets by reference: the container gets the value, history and search attributes never do', async () => {
+    const secret = `s3cr3t-${uniqueRunId('value')}`;
+    process.env.TEST_SECRET = secret;
+    try {
+      const run = await startTestFlowRun(stack, {
+        values: { command: "sh -c 'echo \"key=$PREFECT_API_KEY\"'", env: { PREFECT_API_KEY: 'secretref:TEST_SECRET' } },
+      });
+      await run.handle.result();
+      expect(readRunLog(stack, run.flowRunId)).toEqual([`key=${secret}`]);
+      const history = await readableHistory(run.handle);
+      expect(history).toContain('secretref:TEST_SECRET');
+      expect(history).not.toContain(secret);
+      const description = await run.handle.describe();
+      expect(JSON.stringify(description.raw)).not.toContain(secret);
+      await histories.save(run.handle);
+    } finally {
+      delete process.env.TEST_SECRET;
+    }
   });
 
   it('replays every recorded history with the current workflow code', async () => {

@@ -6,7 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { defaultBaseJobTemplate } from '../../src/config';
-import { type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
+import { type PreparedFlowRun, prepareFlowRun, type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
 import { logFilePath } from '../../src/logs/logFiles';
 import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
 import { workflowsPath } from '../../src/worker';
@@ -29,11 +29,15 @@ export function uniqueRunId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function startTestFlowRun(
-  stack: Stack,
-  options: { flowRunId?: string; flowName?: string; values?: Record<string, unknown> } = {},
-): Promise<StartedFlowRun> {
-  return startFlowRun(stack.client, {
+type TestFlowRunOptions = { flowRunId?: string; flowName?: string; values?: Record<string, unknown> };
+
+export async function startTestFlowRun(stack: Stack, options: TestFlowRunOptions = {}): Promise<StartedFlowRun> {
+  return startFlowRun(stack.client, prepareTestFlowRun(stack, options));
+}
+
+/** The prepared start, for tests that tamper with the workflow input as a hostile client would. */
+export function prepareTestFlowRun(stack: Stack, options: TestFlowRunOptions = {}): PreparedFlowRun {
+  return prepareFlowRun({
     workPool: stack.workPool,
     flowName: options.flowName ?? 'e2e-flow',
     flowRunId: options.flowRunId ?? uniqueRunId('run'),

@@ -52,7 +52,7 @@ describe('deploy and watch', () => {
 
     const result = await gateway.deploy(prepared);
 
-    expect(result).toEqual({ deploymentName: prepared.deploymentName, provisioningState: 'Succeeded', adopted: false });
+    expect(result).toEqual({ deploymentName: prepared.deploymentName, provisioningState: 'Succeeded', adopted: false, tags: prepared.tags });
     const running = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Running');
     expect(running?.tags[MANAGED_BY_TAG]).toBe(MANAGED_BY_VALUE);
     expect(running?.containers[0].name).toBe(prepared.containerName);
@@ -77,7 +77,8 @@ describe('deploy and watch', () => {
 
     const retried = await gateway.deploy(prepared);
 
-    expect(retried).toMatchObject({ adopted: true, provisioningState: 'Succeeded' });
+    // The earlier attempt's tags come back, so the caller can check the deployment is its run's.
+    expect(retried).toEqual({ deploymentName: prepared.deploymentName, provisioningState: 'Succeeded', adopted: true, tags: prepared.tags });
     expect(emulator.counters()['deployments.put'] ?? 0).toBe(0);
     expect(emulator.containerGroups().filter((group) => group.name === prepared.containerGroupName)).toHaveLength(1);
   });

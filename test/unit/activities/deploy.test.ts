@@ -1,9 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../../src/activities';
+import { createActivities, type CleanupInput } from '../../../src/activities';
 import { AzureError } from '../../../src/azure/errors';
+import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/azure/gateway';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
-import { FakeGateway, memoryLogSink, failureOf } from './fakeGateway';
+import { flowRunNames } from '../../../src/template/naming';
+import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET } from './fakeGateway';
 
 const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
   resource_group_name: 'rg',
@@ -12,10 +14,24 @@ const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
   command: 'echo hi',
   env: { PREFECT_API_KEY: 'secretref:API_KEY' },
 });
-const input = { flowRunId: 'run-1', flowName: 'ETL', workPool: 'pool', configuration, workflowId: 'flow-run-run-1' };
+const input = {
+  flowRunId: OWNER.flowRunId,
+  flowName: OWNER.flowName,
+  workPool: 'pool',
+  configuration,
+  names: flowRunNames(OWNER.flowName, OWNER.flowRunId),
+};
+const cleanupInput: CleanupInput = { flowRunId: OWNER.flowRunId, flowName: OWNER.flowName, target: TARGET };
 
+/** Activities run inside the run's own workflow, as the worker would run them. */
+function inWorkflow(workflowId = OWNER.workflowId, attempt = 1) {
+  return new MockActivityEnvironment({ attempt, workflowExecution: { workflowId, runId: 'run' } });
+}
+
+/** No group yet, as before a run's first deployment. */
 function setup(secrets: Record<string, string>) {
   const gateway = new FakeGateway();
+  gateway.exists = false;
   const activities = createActivities({ gateway, logSink: memoryLogSink().sink, resolveSecret: (name) => secrets[name] });
   return { gateway, activities };
 }
@@ -23,35 +39,28 @@ function setup(secrets: Record<string, string>) {
 describe('deploy activity', () => {
   it('deploys with deterministic names and resolves secret references only in the request sent to Azure', async () => {
     const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
-    const output = await new MockActivityEnvironment().run(activities.deploy, input);
-    expect(output).toEqual({
-      subscriptionId: 'sub',
-      resourceGroupName: 'rg',
-      containerGroupName: 'etl-run-1',
-      containerName: 'etl',
-      deploymentName: 'aci-flow-etl-run-1',
-      adopted: false,
-    });
+    const output = await inWorkflow().run(activities.deploy, input);
+    expect(output).toEqual({ ...TARGET, adopted: false });
+    expect(gateway.deployments[0].tags).toMatchObject(OWNER_TAGS);
     expect(JSON.stringify(gateway.deployments[0])).toContain('top-secret-value');
     expect(JSON.stringify(gateway.deployments[0])).not.toContain('secretref:');
     expect(JSON.stringify(output)).not.toContain('top-secret-value');
   });
 
-  it('deploys the same names again on a retry, so the existing deployment is adopted rather than duplicated', async () => {
+  it('adopts its own group and deployment on a retry instead of deploying a second group', async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
-    await new MockActivityEnvironment().run(activities.deploy, input);
-    const retry = (await new MockActivityEnvironment({ attempt: 2 }).run(activities.deploy, input)) as { adopted: boolean };
-    expect(retry.adopted).toBe(true);
-    expect(new Set(gateway.deployments.map((request) => request.deploymentName)).size).toBe(1);
+    await inWorkflow().run(activities.deploy, input);
+    const retry = await inWorkflow(OWNER.workflowId, 2).run(activities.deploy, input);
+    expect(retry).toEqual({ ...TARGET, adopted: true });
+    expect(gateway.deployments).toHaveLength(1);
   });
 
   it('fails non-retryably, naming the reference, when the worker cannot resolve a secret', async () => {
     const { gateway, activities } = setup({});
-    const failure = await failureOf(new MockActivityEnvironment().run(activities.deploy, input));
+    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
     expect(failure.message).toContain('secretref:API_KEY');
-    expect(failure.message).toContain('API_KEY');
     expect(gateway.deployments).toEqual([]);
   });
 
@@ -68,29 +77,115 @@ describe('deploy activity', () => {
   it("fails non-retryably with Azure's code when the deployment is rejected", async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     gateway.failNext.deploy = new AzureError({ code: 'InaccessibleImage', azureMessage: 'no such image', kind: 'image-pull', retryable: false });
-    const failure = await failureOf(new MockActivityEnvironment().run(activities.deploy, input));
+    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
     expect(failure).toMatchObject({ type: 'InaccessibleImage', nonRetryable: true });
   });
 });
 
-describe('cleanup activities', () => {
-  const target = { subscriptionId: 'sub', resourceGroupName: 'rg', containerGroupName: 'etl-run-1', containerName: 'etl', deploymentName: 'aci-flow-etl-run-1' };
+describe('one flow run, one container group', () => {
+  const victim = { flowRunId: 'victim-7', workflowId: 'flow-run-victim-7' };
+  const victimTags = { ...OWNER_TAGS, [FLOW_RUN_ID_TAG]: victim.flowRunId, [WORKFLOW_ID_TAG]: victim.workflowId };
 
-  it('stops an existing group and does nothing when the group was never created', async () => {
+  it("refuses workflow input that carries another run's names, before reading or deploying anything", async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const hostile = { ...input, names: flowRunNames('etl', victim.flowRunId) };
+    const failure = await failureOf(inWorkflow().run(activities.deploy, hostile));
+    expect(failure).toMatchObject({ type: 'FlowRunNamesMismatch', nonRetryable: true });
+    expect(failure.message).toContain(`names.containerGroupName, names.deploymentName in the workflow input are not flow run "run-1"'s`);
+    expect(failure.message).toContain("containerGroupName 'etl-run-1'");
+    expect(gateway.deployments).toEqual([]);
+  });
+
+  it("refuses workflow input without names, or with one name changed", async () => {
+    const { activities } = setup({ API_KEY: 'x' });
+    const { names: _omitted, ...withoutNames } = input;
+    const missing = await failureOf(inWorkflow().run(activities.deploy, withoutNames as typeof input));
+    expect(missing).toMatchObject({ type: 'FlowRunNamesMismatch', nonRetryable: true });
+    const renamed = { ...input, names: { ...input.names, deploymentName: 'aci-flow-etl-victim-7' } };
+    const failure = await failureOf(inWorkflow().run(activities.deploy, renamed));
+    expect(failure.message).toMatch(/^names\.deploymentName in the workflow input is not/);
+  });
+
+  it('does not adopt, deploy over or later delete a group of its name that another run owns', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    gateway.exists = true;
+    gateway.tags = victimTags;
+    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
+    expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
+    expect(failure.message).toContain(`Container group 'etl-run-1' already exists and belongs to flow run "victim-7"`);
+    expect(gateway.deployments).toEqual([]);
+
+    await inWorkflow().run(activities.deleteContainerGroup, cleanupInput);
+    await inWorkflow().run(activities.stopContainerGroup, cleanupInput);
+    expect({ deleted: gateway.deleted, stopped: gateway.stopped, exists: gateway.exists }).toEqual({ deleted: 0, stopped: 0, exists: true });
+  });
+
+  it('does not adopt an untagged group, which is nobody aci-flow may touch', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    gateway.exists = true;
+    gateway.tags = {};
+    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
+    expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
+    expect(failure.message).toContain('no flow run (no aci-flow-flow-run-id tag)');
+  });
+
+  it('does not adopt a group created by another workflow for the same flow run id', async () => {
+    const { activities } = setup({ API_KEY: 'x' });
+    await inWorkflow('someone-elses-workflow').run(activities.deploy, input);
+    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
+    expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
+    expect(failure.message).toContain('(workflow someone-elses-workflow)');
+  });
+
+  it("does not adopt a deployment of its name whose tags name another run", async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    gateway.deployments.push({ subscriptionId: 'sub', resourceGroupName: 'rg', deploymentName: TARGET.deploymentName, template: {}, parameters: {}, tags: victimTags });
+    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
+    expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
+    expect(failure.message).toContain(`Deployment '${TARGET.deploymentName}' already exists and belongs to flow run "victim-7"`);
+  });
+
+  it("cleanup with another run's names deletes neither that run's group nor its deployment", async () => {
     const { gateway, activities } = setup({});
-    await new MockActivityEnvironment().run(activities.stopContainerGroup, target);
+    const victimNames = flowRunNames('etl', victim.flowRunId);
+    const hostileTarget = { ...TARGET, ...victimNames };
+    // The victim's group is there: its tags protect it.
+    gateway.exists = true;
+    gateway.tags = victimTags;
+    await inWorkflow().run(activities.deleteContainerGroup, { ...cleanupInput, target: hostileTarget });
+    expect(gateway.deleteRequests).toEqual([]);
+    // The victim's group is gone already: its deployment record is not this run's to delete either.
+    gateway.exists = false;
+    await inWorkflow().run(activities.deleteContainerGroup, { ...cleanupInput, target: hostileTarget });
+    expect(gateway.deleteRequests).toEqual([expect.objectContaining({ containerGroupName: victimNames.containerGroupName, deploymentName: undefined })]);
+  });
+});
+
+describe('cleanup activities', () => {
+  it('stops its own group and does nothing when the group was never created', async () => {
+    const { gateway, activities } = setup({});
+    gateway.exists = true;
+    await inWorkflow().run(activities.stopContainerGroup, cleanupInput);
     expect(gateway.stopped).toBe(1);
     gateway.exists = false;
-    await new MockActivityEnvironment().run(activities.stopContainerGroup, target);
+    await inWorkflow().run(activities.stopContainerGroup, cleanupInput);
     expect(gateway.stopped).toBe(1);
   });
 
-  it('deletes the group, surfacing a retryable failure when Azure answers 5xx', async () => {
+  it('deletes its own group and deployment, surfacing a retryable failure when Azure answers 5xx', async () => {
     const { gateway, activities } = setup({});
+    gateway.exists = true;
     gateway.failNext.deleteContainerGroup = new AzureError({ code: 'InternalServerError', azureMessage: 'oops', kind: 'transient', retryable: true, statusCode: 500 });
-    const failure = await failureOf(new MockActivityEnvironment().run(activities.deleteContainerGroup, target));
+    const failure = await failureOf(inWorkflow().run(activities.deleteContainerGroup, cleanupInput));
     expect(failure).toMatchObject({ type: 'InternalServerError', nonRetryable: false });
-    await new MockActivityEnvironment().run(activities.deleteContainerGroup, target);
+    await inWorkflow().run(activities.deleteContainerGroup, cleanupInput);
     expect(gateway.deleted).toBe(1);
+    expect(gateway.deleteRequests.at(-1)).toMatchObject({ containerGroupName: TARGET.containerGroupName, deploymentName: TARGET.deploymentName });
+  });
+
+  it('deletes its own deployment when the group is already gone', async () => {
+    const { gateway, activities } = setup({});
+    await inWorkflow().run(activities.deleteContainerGroup, cleanupInput);
+    expect(gateway.deleteRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName })]);
   });
 });

@@ -2,12 +2,17 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import type { ApplicationFailure } from '@temporalio/common';
-import type {
-  AciGateway,
-  ContainerGroupView,
-  ContainerState,
-  DeploymentRequest,
-  LogsRequest,
+import {
+  type AciGateway,
+  type ContainerGroupView,
+  type ContainerState,
+  type DeleteRequest,
+  type DeploymentRequest,
+  FLOW_RUN_ID_TAG,
+  type LogsRequest,
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+  WORKFLOW_ID_TAG,
 } from '../../../src/azure/gateway';
 import type { FlowRunTarget } from '../../../src/activities/types';
 
@@ -19,8 +24,14 @@ export const TARGET: FlowRunTarget = {
   deploymentName: 'aci-flow-etl-run-1',
 };
 
+/** The run TARGET belongs to, as its tags say. */
+export const OWNER = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };
+export const OWNER_TAGS = { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [FLOW_RUN_ID_TAG]: OWNER.flowRunId, [WORKFLOW_ID_TAG]: OWNER.workflowId };
+
 export class FakeGateway implements AciGateway {
   exists = true;
+  /** The group's tags: TARGET's run unless a test makes the group someone else's. */
+  tags: Record<string, string> = { ...OWNER_TAGS };
   state: ContainerState = { state: 'Waiting', detailStatus: 'Pulling' };
   events: ContainerGroupView['events'] = [];
   /** Timestamped log lines, oldest first. */
@@ -28,6 +39,7 @@ export class FakeGateway implements AciGateway {
   logRequests: LogsRequest[] = [];
   deployments: DeploymentRequest[] = [];
   deleted = 0;
+  deleteRequests: DeleteRequest[] = [];
   stopped = 0;
   /** Thrown by the next call of the named method, once. */
   failNext: Partial<Record<keyof AciGateway, unknown>> = {};
@@ -55,8 +67,12 @@ export class FakeGateway implements AciGateway {
 
   async deploy(request: DeploymentRequest) {
     this.failIfScripted('deploy');
+    const earlier = this.deployments.find((deployment) => deployment.deploymentName === request.deploymentName);
+    if (earlier) return { deploymentName: request.deploymentName, provisioningState: 'Succeeded', adopted: true, tags: earlier.tags };
     this.deployments.push(request);
-    return { deploymentName: request.deploymentName, provisioningState: 'Succeeded', adopted: this.deployments.length > 1 };
+    this.exists = true;
+    this.tags = { ...request.tags };
+    return { deploymentName: request.deploymentName, provisioningState: 'Succeeded', adopted: false, tags: request.tags };
   }
 
   async getContainerGroup(): Promise<ContainerGroupView | undefined> {
@@ -65,7 +81,7 @@ export class FakeGateway implements AciGateway {
     if (!this.exists) return undefined;
     return {
       name: TARGET.containerGroupName,
-      tags: {},
+      tags: { ...this.tags },
       events: [],
       containers: [{ name: TARGET.containerName, currentState: { ...this.state }, events: this.events }],
     };
@@ -83,8 +99,9 @@ export class FakeGateway implements AciGateway {
     this.stopped += 1;
   }
 
-  async deleteContainerGroup(): Promise<void> {
+  async deleteContainerGroup(request: DeleteRequest): Promise<void> {
     this.failIfScripted('deleteContainerGroup');
+    this.deleteRequests.push(request);
     this.deleted += 1;
     this.exists = false;
   }

@@ -1,6 +1,6 @@
 import { Client, Connection, ServiceError } from '@temporalio/client';
 import { ConfigError, parsePoolConfig } from '../../../src/config';
-import { InvalidFlowRunOptionsError, startFlowRun } from '../../../src/client';
+import { InvalidFlowRunOptionsError, prepareFlowRun, startFlowRun } from '../../../src/client';
 import { freePort } from '../../../src/cli/demo/ports';
 
 /**
@@ -68,5 +68,17 @@ describe('startFlowRun input validation', () => {
     // The RPC itself failed (no server), so validation let the start through.
     await expect(attempt).rejects.toThrow(ServiceError);
     await expect(attempt).rejects.toThrow('Failed to start Workflow');
+  });
+});
+
+describe('prepareFlowRun', () => {
+  it('fixes the Azure names in the workflow input, so the workflow never computes them', () => {
+    const prepared = prepareFlowRun({ workPool: 'demo-pool', flowName: 'ETL: nightly', flowRunId: 'Run_1', pool });
+    expect(prepared.input.names).toEqual({
+      containerGroupName: expect.stringMatching(/^etl-nightly-run-1-[0-9a-v]{16}$/),
+      containerName: 'etl-nightly',
+      deploymentName: `aci-flow-${prepared.containerGroupName}`,
+    });
+    expect(prepared.input.names.containerGroupName).toBe(prepared.containerGroupName);
   });
 });

@@ -1,11 +1,14 @@
+import { ConfigError } from '../../../src/config/errors';
 import { containerCommand, splitCommand } from '../../../src/template/commandLine';
 
+// Literal expectations are what Python's shlex.split returns (the Prefect worker's splitter);
+// test/integration/python/shlexParity.test.ts checks many more against the interpreter itself.
 describe('splitting a command into the container argv', () => {
   it('splits on whitespace', () => {
-    expect(splitCommand('python -m  etl')).toEqual(['python', '-m', 'etl']);
+    expect(splitCommand('python -m  etl\t--fast\n')).toEqual(['python', '-m', 'etl', '--fast']);
   });
 
-  it('keeps a quoted argument with spaces as one argument (the Prefect worker splits it apart)', () => {
+  it('keeps a quoted argument with spaces as one argument', () => {
     expect(splitCommand(`python -c "print('hello world')" --name 'my flow'`)).toEqual([
       'python',
       '-c',
@@ -15,26 +18,27 @@ describe('splitting a command into the container argv', () => {
     ]);
   });
 
-  it('honours backslash escapes', () => {
+  it('honours backslash escapes outside quotes, and inside double quotes only before " and \\', () => {
     expect(splitCommand('echo a\\ b')).toEqual(['echo', 'a b']);
+    expect(splitCommand('echo "a\\"b" "c\\\\d" "e\\$f" \'g\\h\'')).toEqual(['echo', 'a"b', 'c\\d', 'e\\$f', 'g\\h']);
   });
 
-  it('passes $VARIABLES and glob patterns through literally, as ACI does without a shell', () => {
-    expect(splitCommand('echo $HOME *.csv')).toEqual(['echo', '$HOME', '*.csv']);
+  it('keeps empty quoted strings as arguments', () => {
+    expect(splitCommand(`run '' ""`)).toEqual(['run', '', '']);
   });
 
-  it.each([
-    ['python a.py | tee out.log', '|'],
-    ['make build && make test', '&&'],
-    ['run; other', ';'],
-    ['cat < in.txt', '<'],
-    ['run > out.txt', '>'],
-  ])('rejects the shell operator in %j, naming the command field', (command, operator) => {
-    expect(() => splitCommand(command)).toThrow(`command: uses the shell operator "${operator}"`);
+  it('expands nothing: variables, defaults, lengths and globs reach the container as written', () => {
+    expect(splitCommand('echo $HOME ${#VAR} ${VAR:-x} *.csv')).toEqual(['echo', '$HOME', '${#VAR}', '${VAR:-x}', '*.csv']);
+    expect(splitCommand('sh -c "echo ${VAR:-default} && ls"')).toEqual(['sh', '-c', 'echo ${VAR:-default} && ls']);
   });
 
-  it('rejects a shell comment instead of passing it as arguments', () => {
-    expect(() => splitCommand('python etl.py # nightly')).toThrow(/command: contains a shell comment/);
+  it('passes shell operators and "#" as ordinary arguments, as the Prefect worker does', () => {
+    expect(splitCommand('python a.py | tee out.log # nightly')).toEqual(['python', 'a.py', '|', 'tee', 'out.log', '#', 'nightly']);
+  });
+
+  it.each(['echo "unbalanced', "echo it's", 'echo trailing\\'])('rejects %j with an error naming the command field', (command) => {
+    expect(() => splitCommand(command)).toThrow(ConfigError);
+    expect(() => splitCommand(command)).toThrow(/^command: (has no closing ['"] quote|ends with a lone backslash)/);
   });
 });
 

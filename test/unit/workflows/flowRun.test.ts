@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { FlowRunActivities, FlowRunTarget } from '../../../src/activities';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
+import { flowRunNames } from '../../../src/template/naming';
 import { workflowsPath } from '../../../src/worker';
 import {
   cancelSignal,
@@ -30,7 +31,7 @@ const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
 });
 
 function input(flowRunId: string): FlowRunInput {
-  return { flowRunId, flowName: 'etl', workPool: TASK_QUEUE, configuration };
+  return { flowRunId, flowName: 'etl', workPool: TASK_QUEUE, configuration, names: flowRunNames('etl', flowRunId) };
 }
 
 function scriptedActivities(overrides: Partial<FlowRunActivities> = {}) {
@@ -88,12 +89,18 @@ describe('flowRunWorkflow with scripted activities', () => {
     return worker.runUntil(body);
   }
 
-  const start = (flowRunId: string) =>
+  const start = (flowRunId: string, args: unknown = input(flowRunId)) =>
     env.client.workflow.start(FLOW_RUN_WORKFLOW, {
       taskQueue: TASK_QUEUE,
       workflowId: workflowIdForFlowRun(flowRunId),
-      args: [input(flowRunId)],
+      args: [args],
     });
+
+  const failureOf = (handle: { result(): Promise<unknown> }) =>
+    handle.result().then(
+      () => undefined,
+      (err: { cause?: ApplicationFailure }) => err.cause,
+    );
 
   it('runs deploy, waitForStart, watch and delete in order and keeps Phase and ExitCode search attributes current', async () => {
     const { activities, calls } = scriptedActivities();
@@ -188,5 +195,40 @@ describe('flowRunWorkflow with scripted activities', () => {
     });
     expect(failure).toMatchObject({ type: 'InvalidTemplate', message: 'template is invalid' });
     expect(calls).toEqual(['deploy', 'deleteContainerGroup']);
+  });
+
+  it('cleans up with the names of its input, never recomputing them (the cleanup activity checks ownership)', async () => {
+    const cleanups: unknown[] = [];
+    const { activities } = scriptedActivities({
+      deploy: async () => {
+        throw ApplicationFailure.nonRetryable('names are not this run', 'FlowRunNamesMismatch');
+      },
+      deleteContainerGroup: async (cleanup) => {
+        cleanups.push(cleanup);
+      },
+    });
+    const names = { containerGroupName: 'given-group', containerName: 'given', deploymentName: 'aci-flow-given-group' };
+    const { failure, status } = await run(activities, async () => {
+      const handle = await start('given-names-1', { ...input('given-names-1'), names });
+      return { failure: await failureOf(handle), status: await handle.query(statusQuery) };
+    });
+    expect(failure).toMatchObject({ type: 'FlowRunNamesMismatch' });
+    expect(status).toMatchObject({ containerGroupName: 'given-group', deploymentName: 'aci-flow-given-group' });
+    expect(cleanups).toEqual([
+      {
+        flowRunId: 'given-names-1',
+        flowName: 'etl',
+        target: { subscriptionId: 'sub', resourceGroupName: 'rg', ...names },
+      },
+    ]);
+  });
+
+  it('fails without retrying and without touching Azure when the input has no names', async () => {
+    const { activities, calls } = scriptedActivities();
+    const { names: _omitted, ...withoutNames } = input('no-names-1');
+    const failure = await run(activities, async () => failureOf(await start('no-names-1', withoutNames)));
+    expect(failure).toMatchObject({ type: 'InvalidFlowRunInput' });
+    expect(failure?.message).toMatch(/^names: the workflow input has no container group/);
+    expect(calls).toEqual([]);
   });
 });
