@@ -3,14 +3,20 @@ import { formatLogs } from './containers/types';
 import { deploymentId, deploymentOperationsView, deploymentView } from './deployment';
 import { ArmError, resourceNotFound } from './errors';
 import { describeIssues } from './faults';
+import type { RouteApi } from './apiVersions';
 import type { RequestContext, Route } from './http';
 import type { EmulatorState } from './state';
 import { DeploymentBodySchema } from './template/materialize';
 
 const RG = ['subscriptions', ':subscriptionId', 'resourceGroups', ':resourceGroup'];
-const DEPLOYMENT = [...RG, 'providers', 'Microsoft.Resources', 'deployments', ':name'];
+const DEPLOYMENT = [...RG, 'providers', 'Microsoft.Resources', 'deployments', ':deploymentName'];
 const GROUPS_IN_RG = [...RG, 'providers', 'Microsoft.ContainerInstance', 'containerGroups'];
-const GROUP = [...GROUPS_IN_RG, ':name'];
+const GROUP = [...GROUPS_IN_RG, ':groupName'];
+
+const RESOURCE_GROUPS: RouteApi = { namespace: 'Microsoft.Resources', resourceType: 'resourceGroups' };
+const DEPLOYMENTS: RouteApi = { namespace: 'Microsoft.Resources', resourceType: 'deployments' };
+const CONTAINER_GROUPS: RouteApi = { namespace: 'Microsoft.ContainerInstance', resourceType: 'containerGroups' };
+const ACI_OPERATIONS: RouteApi = { namespace: 'Microsoft.ContainerInstance', resourceType: 'locations/operations' };
 const ACI_LOCATION = ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'locations', ':location'];
 
 /** The subset of ARM the two SDKs use, per the published REST API (ContainerInstance 2023-05-01, Resources deployments). */
@@ -18,6 +24,7 @@ export function armRoutes(state: EmulatorState): Route[] {
   return [
     {
       pattern: RG,
+      api: RESOURCE_GROUPS,
       methods: {
         GET: { kind: 'resourceGroups.get', handle: ({ params }) => ({ status: 200, body: resourceGroupView(state, params) }) },
         PUT: {
@@ -31,6 +38,7 @@ export function armRoutes(state: EmulatorState): Route[] {
     },
     {
       pattern: DEPLOYMENT,
+      api: DEPLOYMENTS,
       methods: {
         PUT: {
           kind: 'deployments.put',
@@ -40,7 +48,7 @@ export function armRoutes(state: EmulatorState): Route[] {
             if (!parsed.success) {
               throw new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: ${describeIssues(parsed.error)}. Send { properties: { mode, template, parameters } }.`);
             }
-            const { created, record } = state.putDeployment(params.subscriptionId, params.resourceGroup, params.name, parsed.data);
+            const { created, record } = state.putDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName, parsed.data);
             const headers: Record<string, string> =
               record.provisioningState === 'Running'
                 ? { 'Azure-AsyncOperation': `${context.baseUrl}${deploymentId(record)}/operationStatuses/${record.operationId}?api-version=${context.apiVersion}` }
@@ -50,19 +58,19 @@ export function armRoutes(state: EmulatorState): Route[] {
         },
         GET: {
           kind: 'deployments.get',
-          handle: ({ params }) => ({ status: 200, body: deploymentView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.name)) }),
+          handle: ({ params }) => ({ status: 200, body: deploymentView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)) }),
         },
         HEAD: {
           kind: 'deployments.checkExistence',
           handle: ({ params }) => {
-            state.getDeployment(params.subscriptionId, params.resourceGroup, params.name);
+            state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName);
             return { status: 204 };
           },
         },
         DELETE: {
           kind: 'deployments.delete',
           handle: ({ params, baseUrl, apiVersion }) => {
-            if (!state.deleteDeployment(params.subscriptionId, params.resourceGroup, params.name)) return { status: 204 };
+            if (!state.deleteDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)) return { status: 204 };
             // the record is gone at once, so the Location answers 204 on the first poll
             const location = `${baseUrl}/subscriptions/${params.subscriptionId}/operationresults/deployment-deleted?api-version=${apiVersion}`;
             return { status: 202, headers: { Location: location } };
@@ -72,10 +80,12 @@ export function armRoutes(state: EmulatorState): Route[] {
     },
     {
       pattern: ['subscriptions', ':subscriptionId', 'operationresults', ':operationId'],
+      api: DEPLOYMENTS,
       methods: { GET: { kind: 'deployments.deleteResult', handle: () => ({ status: 204 }) } },
     },
     {
       pattern: [...RG, 'providers', 'Microsoft.Resources', 'deployments'],
+      api: DEPLOYMENTS,
       methods: {
         GET: {
           kind: 'deployments.list',
@@ -85,23 +95,25 @@ export function armRoutes(state: EmulatorState): Route[] {
     },
     {
       // the published API serves deployment operations without the provider segment
-      pattern: [...RG, 'deployments', ':name', 'operations'],
+      pattern: [...RG, 'deployments', ':deploymentName', 'operations'],
+      api: DEPLOYMENTS,
       methods: {
         GET: {
           kind: 'deployments.operations',
-          handle: ({ params }) => ({ status: 200, body: { value: deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.name)) } }),
+          handle: ({ params }) => ({ status: 200, body: { value: deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)) } }),
         },
       },
     },
     {
-      pattern: [...RG, 'deployments', ':name', 'operations', ':operationId'],
+      pattern: [...RG, 'deployments', ':deploymentName', 'operations', ':operationId'],
+      api: DEPLOYMENTS,
       methods: {
         GET: {
           kind: 'deployments.operations',
           handle: ({ params }) => {
-            const operations = deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.name));
+            const operations = deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName));
             const operation = operations.find((op) => op.operationId.toLowerCase() === params.operationId.toLowerCase());
-            if (!operation) throw new ArmError(404, 'DeploymentOperationNotFound', `Operation '${params.operationId}' of deployment '${params.name}' could not be found.`);
+            if (!operation) throw new ArmError(404, 'DeploymentOperationNotFound', `Operation '${params.operationId}' of deployment '${params.deploymentName}' could not be found.`);
             return { status: 200, body: operation };
           },
         },
@@ -109,10 +121,12 @@ export function armRoutes(state: EmulatorState): Route[] {
     },
     {
       pattern: [...DEPLOYMENT, 'operationStatuses', ':operationId'],
+      api: DEPLOYMENTS,
       methods: { GET: { kind: 'deployments.operationStatus', handle: ({ params }) => ({ status: 200, body: state.operationStatus(params.operationId) }) } },
     },
     {
       pattern: ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'containerGroups'],
+      api: CONTAINER_GROUPS,
       methods: {
         GET: {
           kind: 'containerGroups.listBySubscription',
@@ -122,6 +136,7 @@ export function armRoutes(state: EmulatorState): Route[] {
     },
     {
       pattern: GROUPS_IN_RG,
+      api: CONTAINER_GROUPS,
       methods: {
         GET: {
           kind: 'containerGroups.list',
@@ -134,36 +149,41 @@ export function armRoutes(state: EmulatorState): Route[] {
     },
     {
       pattern: GROUP,
+      api: CONTAINER_GROUPS,
       methods: {
         GET: {
           kind: 'containerGroups.get',
-          handle: ({ params }) => ({ status: 200, body: containerGroupView(state.getGroup(params.subscriptionId, params.resourceGroup, params.name), Date.now()) }),
+          handle: ({ params }) => ({ status: 200, body: containerGroupView(state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName), Date.now()) }),
         },
         DELETE: { kind: 'containerGroups.delete', handle: (context) => deleteContainerGroup(state, context) },
       },
     },
     {
       pattern: [...GROUP, 'stop'],
+      api: CONTAINER_GROUPS,
       methods: {
         POST: {
           kind: 'containerGroups.stop',
           handle: ({ params }) => {
-            state.stopGroup(params.subscriptionId, params.resourceGroup, params.name);
+            state.stopGroup(params.subscriptionId, params.resourceGroup, params.groupName);
             return { status: 204 };
           },
         },
       },
     },
     {
-      pattern: [...GROUP, 'containers', ':container', 'logs'],
+      pattern: [...GROUP, 'containers', ':containerName', 'logs'],
+      api: CONTAINER_GROUPS,
       methods: { GET: { kind: 'containerGroups.logs', handle: (context) => containerLogs(state, context) } },
     },
     {
       pattern: [...ACI_LOCATION, 'operations', ':operationId'],
+      api: ACI_OPERATIONS,
       methods: { GET: { kind: 'containerGroups.operationStatus', handle: ({ params }) => ({ status: 200, body: state.operationStatus(params.operationId) }) } },
     },
     {
       pattern: [...ACI_LOCATION, 'operationResults', ':operationId'],
+      api: ACI_OPERATIONS,
       methods: {
         GET: {
           kind: 'containerGroups.operationResult',
@@ -190,7 +210,7 @@ function resourceGroupView(state: EmulatorState, params: Record<string, string>)
 }
 
 function deleteContainerGroup(state: EmulatorState, { params, baseUrl, apiVersion }: RequestContext) {
-  const outcome = state.deleteGroup(params.subscriptionId, params.resourceGroup, params.name);
+  const outcome = state.deleteGroup(params.subscriptionId, params.resourceGroup, params.groupName);
   if (outcome.kind === 'absent') return { status: 204 };
   if (outcome.kind === 'deleted') return { status: 200, body: containerGroupView(outcome.record, Date.now()) };
   const locationPath = aciLocationUrl(baseUrl, params.subscriptionId, outcome.record.spec.location);
@@ -209,10 +229,10 @@ function aciLocationUrl(baseUrl: string, subscriptionId: string, location: strin
 }
 
 function containerLogs(state: EmulatorState, { params, query }: RequestContext) {
-  const group = state.getGroup(params.subscriptionId, params.resourceGroup, params.name);
-  const container = group.containers.find((c) => c.name.toLowerCase() === params.container.toLowerCase());
+  const group = state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName);
+  const container = group.containers.find((c) => c.name.toLowerCase() === params.containerName.toLowerCase());
   if (!container) {
-    throw resourceNotFound('Microsoft.ContainerInstance/containerGroups/containers', params.resourceGroup, `${params.name}/${params.container}`);
+    throw resourceNotFound('Microsoft.ContainerInstance/containerGroups/containers', params.resourceGroup, `${params.groupName}/${params.containerName}`);
   }
   const tailText = query.get('tail');
   const tail = tailText === null ? undefined : Number(tailText);

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 
@@ -9,11 +10,17 @@ export interface EmulatorCertificates {
   serverCertPem: string;
 }
 
+/** Listening on every interface names no address a client could verify. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
 /**
- * A fresh CA and a server certificate it signs, for localhost, 127.0.0.1 and ::1.
- * Clients trust the CA (tlsOptions.ca / connection_verify) instead of switching verification off.
+ * A fresh CA and a server certificate it signs, for localhost, 127.0.0.1, ::1 and the host
+ * the emulator listens on. Clients trust the CA (tlsOptions.ca / connection_verify) instead
+ * of switching verification off.
  */
-export async function createCertificates(dataDir: string): Promise<EmulatorCertificates> {
+export async function createCertificates(dataDir: string, host = '127.0.0.1'): Promise<EmulatorCertificates> {
+  const bareHost = host.replace(/^\[(.*)\]$/, '$1');
+  const extraName = WILDCARD_HOSTS.has(bareHost) || ['localhost', '127.0.0.1', '::1'].includes(bareHost) ? [] : [isIP(bareHost) ? { type: 7 as const, ip: bareHost } : { type: 2 as const, value: bareHost }];
   const notAfterDate = new Date(Date.now() + 30 * 24 * 3600 * 1000);
   // EC keys make TLS handshakes several times cheaper than RSA, which matters with 1000s of polling clients
   const ca = await generate([{ name: 'commonName', value: 'aci-flow emulator local CA' }], {
@@ -42,6 +49,7 @@ export async function createCertificates(dataDir: string): Promise<EmulatorCerti
           { type: 2, value: 'localhost' },
           { type: 7, ip: '127.0.0.1' },
           { type: 7, ip: '::1' },
+          ...extraName,
         ],
       },
     ],

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { ArmError } from './errors';
+import { ACI_NAME_MAX, ACI_NAME_PATTERN, isContainerGroupName, isContainerName } from './names';
 import type { MaterializedResource } from './template/materialize';
-
-/** ACI's naming rule for container groups and containers. */
-const ACI_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const EnvironmentVariableSchema = z
   .object({ name: z.string().min(1), value: z.string().optional(), secureValue: z.string().optional() })
@@ -61,11 +59,11 @@ export interface ContainerGroupSpec {
 
 /** Validates a template resource the way ACI's preflight would; failures are InvalidTemplateDeployment with the ACI error inside. */
 export function validateContainerGroup(resource: MaterializedResource, deploymentName: string): ContainerGroupSpec {
-  if (resource.name.length > 63 || !ACI_NAME.test(resource.name) || resource.name.includes('--')) {
+  if (!isContainerGroupName(resource.name)) {
     throw preflightFailure(
       deploymentName,
       'InvalidContainerGroupName',
-      `The container group name '${resource.name}' is invalid. A container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').`,
+      `The container group name '${resource.name}' is invalid. A container group name must contain no more than ${ACI_NAME_MAX} characters and must match the regex '${ACI_NAME_PATTERN}' (e.g. 'my-name').`,
       resource.name,
     );
   }
@@ -80,11 +78,11 @@ export function validateContainerGroup(resource: MaterializedResource, deploymen
     );
   }
   for (const container of parsed.data.containers) {
-    if (container.name.length > 63 || !ACI_NAME.test(container.name)) {
+    if (!isContainerName(container.name)) {
       throw preflightFailure(
         deploymentName,
         'InvalidContainerName',
-        `The container name '${container.name}' in container group '${resource.name}' is invalid. A container name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').`,
+        `The container name '${container.name}' in container group '${resource.name}' is invalid. A container name must contain no more than ${ACI_NAME_MAX} characters and must match the regex '${ACI_NAME_PATTERN}' (e.g. 'my-name').`,
         resource.name,
       );
     }

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { AsyncOperations } from './asyncOperations';
 import type { ContainerGroupRecord } from './containerGroup';
 import type { ContainerGroupSpec } from './containerGroupSpec';
@@ -8,6 +7,7 @@ import { parseSimSettings, SimContainer, SIM_IMAGE_MARKER } from './containers/s
 import type { ContainerRuntime } from './containers/types';
 import { resourceNotFound } from './errors';
 import { matchesGroup, type ActiveFaults, type GroupIdentity } from './faults';
+import { pathInside } from './names';
 import type { Scheduler } from './scheduler';
 
 /** Images containing this behave as the neverStart fault without any configuration. */
@@ -132,7 +132,7 @@ export class ContainerGroupRegistry {
       if ('problem' in parsed) throw new Error(`simulation settings of '${spec.name}' must be validated before creation: ${parsed.problem}`);
       return new SimContainer({ spec: container, settings: parsed.settings, createdAt: now, pullDelayMs, neverStart });
     }
-    const groupDir = path.join(this.options.dataDir, 'containers', resourceGroup.toLowerCase(), spec.name);
+    const groupDir = pathInside(this.options.dataDir, 'containers', resourceGroup.toLowerCase(), spec.name);
     mkdirSync(groupDir, { recursive: true });
     return new ProcessContainer({
       spec: container,
@@ -140,7 +140,7 @@ export class ContainerGroupRegistry {
       pullDelayMs,
       neverStart,
       cwd: this.options.workingDirectory,
-      logFile: path.join(groupDir, `${container.name}.log`),
+      logFile: pathInside(groupDir, `${container.name}.log`),
     });
   }
 

@@ -14,7 +14,7 @@ export interface ControlApi {
   createResourceGroup(name: string): void;
 }
 
-/** Test and benchmark controls under /_emulator/, outside ARM: no auth, no throttling, not counted. */
+/** Test and benchmark controls under /_emulator/, outside ARM: not throttled, not counted; they need the token when one is required. */
 export function controlRoutes(api: ControlApi): Route[] {
   const invalidFaults = (run: () => ActiveFaults) => {
     try {
@@ -47,13 +47,13 @@ export function controlRoutes(api: ControlApi): Route[] {
     },
     { pattern: ['_emulator', 'containerGroups'], methods: { GET: { kind: 'control', handle: () => ({ status: 200, body: api.containerGroups() }) } } },
     {
-      pattern: ['_emulator', 'resourceGroups', ':name'],
+      pattern: ['_emulator', 'resourceGroups', ':resourceGroup'],
       methods: {
         POST: {
           kind: 'control',
           handle: ({ params }) => {
-            api.createResourceGroup(params.name);
-            return { status: 201, body: { name: params.name } };
+            api.createResourceGroup(params.resourceGroup);
+            return { status: 201, body: { name: params.resourceGroup } };
           },
         },
       },

@@ -1,3 +1,5 @@
+import type { RouteApi } from './apiVersions';
+
 /** What a handler returns; the server adds the ARM headers and serializes the body. */
 export interface HandlerResult {
   status: number;
@@ -22,8 +24,10 @@ export type Handler = (context: RequestContext) => HandlerResult | Promise<Handl
 export type RequestClass = 'reads' | 'writes' | 'deletes';
 
 export interface Route {
-  /** Literal segments match case-insensitively; `:name` captures a segment. */
+  /** Literal segments match case-insensitively; `:name` captures a segment (see names.ts for the rule each name must meet). */
   pattern: string[];
+  /** ARM routes: the provider whose api-versions apply. */
+  api?: RouteApi;
   /** Handler per HTTP method, and the counter kind each call is counted under. */
   methods: Partial<Record<string, { kind: string; handle: Handler }>>;
 }

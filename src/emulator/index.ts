@@ -7,12 +7,14 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { listenProblem } from './access';
 import { armRoutes } from './armRoutes';
 import { groupState } from './containerGroup';
 import { createCertificates } from './certificates';
 import { controlRoutes } from './controlRoutes';
 import { Counters, type EmulatorCounters } from './counters';
 import { applyFaultPatch, parseFaultConfig, type ActiveFaults, type FaultConfig } from './faults';
+import { resourceGroupNameProblem } from './names';
 import { createRequestHandler } from './server';
 import { EmulatorState } from './state';
 import { Throttler } from './throttling';
@@ -23,12 +25,20 @@ export { DEFAULT_RESOURCE_GROUPS } from './defaults';
 export type { ActiveFaults, FaultConfig, GroupMatcher, TokenBucketConfig } from './faults';
 export { ARM_DEFAULT_BUCKETS, FaultConfigSchema, parseFaultConfig } from './faults';
 export type { EmulatorCounters } from './counters';
+export { EMULATOR_TOKEN_ENV, isLoopbackHost, listenProblem } from './access';
+export { SUPPORTED_API_VERSIONS } from './apiVersions';
+export { resourceGroupNameProblem } from './names';
 
 export interface EmulatorOptions {
   /** 0 (default) = random free port. */
   port?: number;
-  /** Default '127.0.0.1'; the certificate covers localhost, 127.0.0.1 and ::1. */
+  /**
+   * Default '127.0.0.1'; the certificate covers localhost, 127.0.0.1, ::1 and this host. Any
+   * address outside 127.0.0.0/8, ::1 and localhost needs `requireToken`.
+   */
   host?: string;
+  /** When set, every call (ARM and /_emulator) must send `Authorization: Bearer <requireToken>`; at least 16 characters. */
+  requireToken?: string;
   /** Where the CA and container output go; default a fresh temp dir. */
   dataDir?: string;
   /** Resource groups that exist (default ['aci-flow-demo', 'aci-flow-test']); others → 404 ResourceGroupNotFound. */
@@ -71,6 +81,12 @@ export interface RunningEmulator {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
+  const refused = listenProblem(host, options.requireToken);
+  if (refused) throw new Error(`EmulatorOptions: ${refused}`);
+  for (const name of options.resourceGroups ?? []) {
+    const problem = resourceGroupNameProblem(name);
+    if (problem) throw new Error(`EmulatorOptions.resourceGroups: '${name}' ${problem}`);
+  }
   const dataDir = path.resolve(options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'aci-flow-emulator-')));
   let faults = parseFaultConfig(options.faults ?? {}, 'EmulatorOptions.faults');
   const counters = new Counters();
@@ -102,7 +118,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }));
   };
 
-  const certificates = await createCertificates(dataDir);
+  const certificates = await createCertificates(dataDir, host);
   const server = createServer(
     { key: certificates.serverKeyPem, cert: certificates.serverCertPem },
     createRequestHandler({
@@ -122,6 +138,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       consumeServerError: () => {
         if (faults.serverErrors) faults = { ...faults, serverErrors: { ...faults.serverErrors, count: faults.serverErrors.count - 1 } };
       },
+      requiredToken: options.requireToken,
+      location: state.location,
     }),
   );
   // a client that disconnects mid-request must not take the emulator down

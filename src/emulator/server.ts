@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authorizationFailure } from './access';
+import { missingApiVersion, unsupportedApiVersion } from './apiVersions';
 import { ArmError } from './errors';
 import type { Counters } from './counters';
 import type { ActiveFaults } from './faults';
 import { matchRoute, requestClassOf, type HandlerResult, type Route } from './http';
+import { invalidPathParameter } from './names';
 import { REMAINING_HEADER, type Throttler } from './throttling';
 
 /** ARM rejects templates over 4 MB; larger bodies are refused before they are buffered. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Far deeper than any template, shallow enough that nothing recursing over a body can exhaust the stack. */
+const MAX_JSON_DEPTH = 64;
 const CONTROL_PREFIX = '_emulator';
 
 export interface RequestPipeline {
@@ -18,6 +23,10 @@ export interface RequestPipeline {
   faults(): ActiveFaults;
   /** Called when a server-error fault fired, so the remaining count goes down. */
   consumeServerError(): void;
+  /** When set, every call (ARM and /_emulator) must carry `Authorization: Bearer <this token>`. */
+  requiredToken?: string;
+  /** The emulator's region, named in api-version errors. */
+  location: string;
 }
 
 /**
@@ -67,19 +76,20 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
   }
 
   const apiVersion = url.searchParams.get('api-version') ?? '';
+  if (!isControl) pipeline.counters.increment(operation.kind);
+  if (!isControl || pipeline.requiredToken !== undefined) {
+    const unauthorized = authorizationFailure(req.headers.authorization, pipeline.requiredToken);
+    if (unauthorized) {
+      if (!isControl) pipeline.counters.increment('unauthorized');
+      return fail(unauthorized);
+    }
+  }
+  const invalidRequest = apiVersionFailure(match.route, apiVersion, url.pathname, match.params.location ?? pipeline.location) ?? invalidPathParameter(match.params);
+  if (invalidRequest) {
+    if (!isControl) pipeline.counters.increment(invalidRequest.statusCode === 404 ? 'notFound' : 'badRequests');
+    return fail(invalidRequest);
+  }
   if (!isControl) {
-    pipeline.counters.increment(operation.kind);
-    const authorization = req.headers.authorization ?? '';
-    if (!/^Bearer\s+\S+/i.test(authorization)) {
-      pipeline.counters.increment('unauthorized');
-      return fail(
-        new ArmError(401, 'AuthenticationFailed', `Authentication failed. The 'Authorization' header is missing or is not a bearer token. Send 'Authorization: Bearer <any token>' (the emulator accepts any token).`),
-      );
-    }
-    if (!apiVersion) {
-      pipeline.counters.increment('badRequests');
-      return fail(new ArmError(400, 'MissingApiVersionParameter', `The api-version query parameter (?api-version=) is required for all requests. Add it to '${url.pathname}'.`));
-    }
     const requestClass = requestClassOf(method);
     pipeline.counters.increment(requestClass);
     const decision = pipeline.throttler.take(pipeline.faults().throttling, match.params.subscriptionId ?? '', requestClass);
@@ -114,6 +124,10 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
       pipeline.counters.increment('badRequests');
       return fail(new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'. Send a JSON body.`));
     }
+    if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
+      pipeline.counters.increment('badRequests');
+      return fail(new ArmError(400, 'InvalidRequestContent', `The request content was invalid: JSON nested more than ${MAX_JSON_DEPTH} levels deep. Flatten the template or its parameters.`));
+    }
   }
 
   try {
@@ -125,6 +139,11 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
     else if (error.statusCode === 400) pipeline.counters.increment('badRequests');
     fail(error);
   }
+}
+
+function apiVersionFailure(route: Route, apiVersion: string, pathname: string, location: string): ArmError | undefined {
+  if (!route.api) return undefined;
+  return apiVersion ? unsupportedApiVersion(route.api, apiVersion, location) : missingApiVersion(pathname);
 }
 
 function unknownPath(pathname: string): ArmError {
@@ -154,6 +173,17 @@ function readBody(req: IncomingMessage): Promise<string> {
     });
     req.on('error', reject);
   });
+}
+
+/** Iterative, because the point is to refuse bodies too deep for recursive code. */
+function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= maxDepth) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth: next.depth + 1 });
+  }
+  return false;
 }
 
 function safeDecode(segment: string): string {

@@ -7,6 +7,7 @@ import { parseSimSettings } from './containers/simContainer';
 import type { DeploymentRecord, ResourceOperation } from './deployment';
 import { ArmError, deploymentNotFound, resourceGroupNotFound } from './errors';
 import { matchesGroup, type ActiveFaults } from './faults';
+import { invalidResourceGroup } from './names';
 import { Scheduler } from './scheduler';
 import { materializeTemplate, type DeploymentBody } from './template/materialize';
 
@@ -50,6 +51,8 @@ export class EmulatorState {
   }
 
   createResourceGroup(name: string): void {
+    const invalid = invalidResourceGroup(name);
+    if (invalid) throw invalid;
     this.resourceGroups.add(name.toLowerCase());
   }
 
@@ -71,6 +74,7 @@ export class EmulatorState {
       .digest('hex')
       .slice(0, 20);
     const existing = this.deployments.get(key);
+    if (existing?.provisioningState === 'Running') throw deploymentActive(existing);
     if (existing && existing.contentHash === contentHash && existing.provisioningState !== 'Failed') {
       return { created: false, record: existing };
     }
@@ -231,6 +235,15 @@ function requireValidSimSettings(spec: ContainerGroupSpec, deploymentName: strin
       ]);
     }
   }
+}
+
+/** ARM refuses to replace a deployment that has not finished, whatever the new content. */
+function deploymentActive(record: DeploymentRecord): ArmError {
+  return new ArmError(
+    409,
+    'DeploymentActive',
+    `Unable to edit or replace deployment '${record.name}': previous deployment from '${new Date(record.startedAt).toISOString()}' is still active. Wait until its provisioningState is Succeeded or Failed, then retry. Please see https://aka.ms/arm-deploy for usage details.`,
+  );
 }
 
 function keyOf(subscriptionId: string, resourceGroup: string, name: string): string {

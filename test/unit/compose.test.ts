@@ -13,7 +13,7 @@ interface Service {
   entrypoint?: string | string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
-  ports?: string[];
+  ports?: Array<string | number | { target: number; published?: string | number; host_ip?: string }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
 }
@@ -57,8 +57,14 @@ describe('docker-compose.yml', () => {
     expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
   });
 
+  it('publishes every port on loopback only, so nothing is reachable from the network by default', () => {
+    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ name, port, hostIp: hostIpOf(port) })));
+    expect(published.length).toBeGreaterThan(0);
+    for (const entry of published) expect({ ...entry, loopback: ['127.0.0.1', '::1'].includes(entry.hostIp) }).toEqual({ ...entry, loopback: true });
+  });
+
   it('points the worker and the UI at the temporal service on its gRPC port', () => {
-    const temporalPort = (services.temporal.ports ?? []).map((p) => p.split(':').pop())[0];
+    const temporalPort = (services.temporal.ports ?? []).map((p) => String(p).split(':').pop())[0];
     expect(temporalPort).toBe('7233');
     for (const name of ['aci-flow-worker', 'temporal-ui', 'temporal-admin-tools']) {
       expect(services[name].environment?.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
@@ -119,6 +125,21 @@ describe('docker-compose.yml', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+/**
+ * The host address a compose port entry binds to, '' for every interface. Short syntax is
+ * `[HOST:]HOST_PORT:CONTAINER_PORT[/PROTOCOL]`, HOST possibly a bracketed IPv6 address; a bare
+ * number or `CONTAINER_PORT` alone publishes on every interface.
+ */
+function hostIpOf(port: string | number | { host_ip?: string; published?: string | number }): string {
+  if (typeof port === 'number') return '';
+  if (typeof port === 'object') return port.published === undefined ? '' : (port.host_ip ?? '');
+  const spec = port.replace(/\/\w+$/, '');
+  const bracketed = /^\[([^\]]+)\]:/.exec(spec);
+  if (bracketed) return bracketed[1];
+  const parts = spec.split(':');
+  return parts.length === 3 ? parts[0] : '';
+}
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');

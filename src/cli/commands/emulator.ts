@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ActiveFaults } from '../../emulator';
-import { DEFAULT_RESOURCE_GROUPS } from '../../emulator/defaults';
+import { DEFAULT_RESOURCE_GROUPS, EMULATOR_TOKEN_ENV } from '../../emulator/defaults';
 import { collect, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 
 interface EmulatorFlags {
   port: number;
   host: string;
+  requireToken?: string;
   dataDir: string;
   resourceGroup: string[];
   location: string;
@@ -21,7 +22,8 @@ export function register(program: Command): void {
     .command('emulator')
     .description('Run the local HTTPS ARM/ACI emulator: containers run as local processes, the Azure SDKs work against it unchanged')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8443)
-    .option('--host <host>', 'address to listen on (the certificate covers localhost, 127.0.0.1 and ::1)', '127.0.0.1')
+    .option('--host <host>', 'address to listen on (the certificate covers localhost, 127.0.0.1, ::1 and this host); off loopback it needs a token', '127.0.0.1')
+    .option('--require-token <token>', `require 'Authorization: Bearer <token>' on every call, ARM and /_emulator (default: $${EMULATOR_TOKEN_ENV}, which keeps it out of the process list)`)
     .option('--data-dir <dir>', 'where the CA certificate (ca.pem) and container output go', '.aci-flow/emulator')
     .option('--resource-group <name>', `a resource group that exists (repeatable; default ${DEFAULT_RESOURCE_GROUPS.join(', ')})`, collect, [])
     .option('--location <region>', 'region reported for resource groups and container groups', 'eastus')
@@ -33,7 +35,9 @@ export function register(program: Command): void {
       [
         '',
         'Point the worker at it with ACI_FLOW_ARM_ENDPOINT=<endpoint> ACI_FLOW_ARM_CA_FILE=<ca path>.',
-        'Control endpoint (no auth): GET <endpoint>/_emulator/counters, PATCH <endpoint>/_emulator/faults, ...',
+        'Control endpoint: GET <endpoint>/_emulator/counters, PATCH <endpoint>/_emulator/faults, ... (with the token when one is required).',
+        `Off loopback (--host 0.0.0.0, a LAN address) a token is required: ${EMULATOR_TOKEN_ENV}=<token> aci-flow emulator --host ...;`,
+        'the worker then sends it with ACI_FLOW_ARM_TOKEN=<token>.',
         'Runs until SIGINT/SIGTERM, then ends every container process.',
         '',
         'Examples:',
@@ -42,6 +46,14 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: EmulatorFlags) => {
+      const [{ listenProblem }, { resourceGroupNameProblem }] = await Promise.all([import('../../emulator/access'), import('../../emulator/names')]);
+      for (const resourceGroup of flags.resourceGroup) {
+        const problem = resourceGroupNameProblem(resourceGroup);
+        if (problem) throw new CliError(`--resource-group: '${resourceGroup}' ${problem}`, ExitCodes.usage);
+      }
+      const requireToken = flags.requireToken ?? (process.env[EMULATOR_TOKEN_ENV] || undefined);
+      const refused = listenProblem(flags.host, requireToken);
+      if (refused) throw new CliError(`cannot start the emulator: ${refused}`, ExitCodes.usage);
       // listening before anything starts, so a signal sent as soon as the endpoint is printed is never missed
       const stopRequested = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
@@ -52,6 +64,7 @@ export function register(program: Command): void {
       const emulator = await startEmulator({
         port: flags.port,
         host: flags.host,
+        requireToken,
         dataDir: flags.dataDir,
         resourceGroups: flags.resourceGroup.length > 0 ? flags.resourceGroup : undefined,
         location: flags.location,
@@ -67,7 +80,7 @@ export function register(program: Command): void {
           [
             `ACI emulator listening on ${emulator.endpoint}`,
             `CA certificate: ${emulator.caCertPath}`,
-            `Use it: ACI_FLOW_ARM_ENDPOINT=${emulator.endpoint} ACI_FLOW_ARM_CA_FILE=${emulator.caCertPath}`,
+            `Use it: ACI_FLOW_ARM_ENDPOINT=${emulator.endpoint} ACI_FLOW_ARM_CA_FILE=${emulator.caCertPath}${requireToken ? ' ACI_FLOW_ARM_TOKEN=<the required token>' : ''}`,
             'Press Ctrl-C to stop.',
             '',
           ].join('\n'),

@@ -15,17 +15,31 @@ export interface ExpressionContext {
   deployment: { name: string };
 }
 
-type Node =
+/** ARM's limit on one template expression. */
+export const MAX_EXPRESSION_LENGTH = 24_576;
+/** Nested calls and member accesses in one expression; evaluation recurses this deep, so it is bounded. */
+export const MAX_EXPRESSION_DEPTH = 32;
+/** ARM's limit on one resource definition (1 MB): no function result may grow beyond it. */
+export const MAX_VALUE_LENGTH = 1024 * 1024;
+
+type Node = { depth: number } & (
   | { kind: 'literal'; value: string | number | boolean }
   | { kind: 'call'; name: string; args: Node[] }
   | { kind: 'property'; target: Node; name: string }
-  | { kind: 'index'; target: Node; index: Node };
+  | { kind: 'index'; target: Node; index: Node }
+);
 
 /** Evaluates a template string value: `[expr]` is an expression, `[[...` an escaped literal. */
 export function evaluateStringValue(value: string, context: ExpressionContext, where: string): unknown {
   if (!value.startsWith('[') || !value.endsWith(']')) return value;
   if (value.startsWith('[[')) return value.slice(1);
-  const node = new Parser(value.slice(1, -1), where).parseWhole();
+  const expression = value.slice(1, -1);
+  if (expression.length > MAX_EXPRESSION_LENGTH) {
+    throw invalidTemplate(
+      `The language expression at ${where} is ${expression.length} characters long; a template expression can't exceed ${MAX_EXPRESSION_LENGTH} characters. Move parts of it into variables.`,
+    );
+  }
+  const node = new Parser(expression, where).parseWhole();
   return evaluate(node, context, where);
 }
 
@@ -44,7 +58,11 @@ class Parser {
     return node;
   }
 
+  private nesting = 0;
+
   private parseExpression(): Node {
+    // counted on the way in, so a deeply nested expression fails before it can exhaust the stack
+    if (++this.nesting > MAX_EXPRESSION_DEPTH) this.tooDeep();
     this.skipSpace();
     let node = this.parsePrimary();
     for (;;) {
@@ -52,31 +70,43 @@ class Parser {
       const next = this.text[this.position];
       if (next === '.') {
         this.position++;
-        node = { kind: 'property', target: node, name: this.parseIdentifier() };
+        node = this.checked({ kind: 'property', target: node, name: this.parseIdentifier(), depth: node.depth + 1 });
       } else if (next === '[') {
         this.position++;
         const index = this.parseExpression();
         this.expect(']');
-        node = { kind: 'index', target: node, index };
+        node = this.checked({ kind: 'index', target: node, index, depth: Math.max(node.depth, index.depth) + 1 });
       } else {
+        this.nesting--;
         return node;
       }
     }
   }
 
+  private checked(node: Node): Node {
+    if (node.depth > MAX_EXPRESSION_DEPTH) this.tooDeep();
+    return node;
+  }
+
+  private tooDeep(): never {
+    throw invalidTemplate(
+      `The language expression at ${this.where} nests calls and member accesses more than ${MAX_EXPRESSION_DEPTH} levels deep (at position ${this.position}). Split it into variables.`,
+    );
+  }
+
   private parsePrimary(): Node {
     const char = this.text[this.position];
-    if (char === "'") return { kind: 'literal', value: this.parseString() };
+    if (char === "'") return { kind: 'literal', value: this.parseString(), depth: 1 };
     if (char !== undefined && /[-0-9]/.test(char)) {
       const match = /^-?\d+(\.\d+)?/.exec(this.text.slice(this.position));
       if (!match) this.fail('malformed number');
       this.position += match[0].length;
-      return { kind: 'literal', value: Number(match[0]) };
+      return { kind: 'literal', value: Number(match[0]), depth: 1 };
     }
     const name = this.parseIdentifier();
     this.skipSpace();
     if (this.text[this.position] !== '(') {
-      if (name === 'true' || name === 'false') return { kind: 'literal', value: name === 'true' };
+      if (name === 'true' || name === 'false') return { kind: 'literal', value: name === 'true', depth: 1 };
       this.fail(`'${name}' must be followed by '('`);
     }
     this.position++;
@@ -84,7 +114,7 @@ class Parser {
     this.skipSpace();
     if (this.text[this.position] === ')') {
       this.position++;
-      return { kind: 'call', name, args };
+      return { kind: 'call', name, args, depth: 1 };
     }
     for (;;) {
       args.push(this.parseExpression());
@@ -94,7 +124,7 @@ class Parser {
         continue;
       }
       this.expect(')');
-      return { kind: 'call', name, args };
+      return this.checked({ kind: 'call', name, args, depth: Math.max(...args.map((arg) => arg.depth)) + 1 });
     }
   }
 
@@ -149,8 +179,19 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   subscription: (_args, context) => context.subscription,
   deployment: (_args, context) => context.deployment,
   uniquestring: (args) => uniqueString(args.map((arg) => asString(arg))),
-  concat: (args) => (args.every(Array.isArray) && args.length > 0 ? (args as unknown[][]).flat() : args.map(asString).join('')),
-  format: (args) => asString(args[0]).replace(/\{(\d+)\}/g, (_match, index: string) => asString(args[Number(index) + 1])),
+  concat: (args, _context, where) =>
+    args.every(Array.isArray) && args.length > 0 ? (boundedParts(args as unknown[][], 'concat', where) as unknown[][]).flat() : boundedParts(args.map(asString), 'concat', where).join(''),
+  format: (args, _context, where) => {
+    // split with a capture group: the placeholders land at the odd indices
+    const parts = asString(args[0])
+      .split(/\{(\d+)\}/)
+      .map((part, i) => {
+        if (i % 2 === 0) return part;
+        if (Number(part) + 1 >= args.length) throw invalidTemplate(`The template function 'format' at ${where} refers to argument {${part}}, but only ${args.length - 1} were given.`);
+        return asString(args[Number(part) + 1]);
+      });
+    return boundedParts(parts, 'format', where).join('');
+  },
   tolower: (args) => asString(args[0]).toLowerCase(),
   toupper: (args) => asString(args[0]).toUpperCase(),
   string: (args) => (typeof args[0] === 'string' ? args[0] : JSON.stringify(args[0])),
@@ -168,9 +209,13 @@ function evaluate(node: Node, context: ExpressionContext, where: string): unknow
           `The template function '${node.name}' at ${where} is not supported by the aci-flow emulator. Supported: ${Object.keys(FUNCTIONS).join(', ')}.`,
         );
       }
-      return fn(
-        node.args.map((arg) => evaluate(arg, context, where)),
-        context,
+      return withinSizeLimit(
+        fn(
+          node.args.map((arg) => evaluate(arg, context, where)),
+          context,
+          where,
+        ),
+        node.name,
         where,
       );
     }
@@ -188,11 +233,29 @@ function evaluate(node: Node, context: ExpressionContext, where: string): unknow
 function readMember(target: unknown, key: unknown, where: string): unknown {
   if (typeof target === 'object' && target !== null && (typeof key === 'string' || typeof key === 'number')) {
     const record = target as Record<string, unknown>;
-    if (key in record) return record[key];
+    // own properties only: `.constructor` or `.__proto__` must not reach JavaScript internals
+    if (Object.hasOwn(record, key)) return record[key];
     const found = Object.keys(record).find((name) => name.toLowerCase() === String(key).toLowerCase());
     if (found) return record[found];
   }
   throw invalidTemplate(`The language expression property '${String(key)}' doesn't exist at ${where}.`);
+}
+
+/** Checks the total before joining, so a thousand copies of a large value are refused, not built. */
+function boundedParts<T extends { length: number }>(parts: T[], functionName: string, where: string): T[] {
+  withinSizeLimit({ length: parts.reduce((total, part) => total + part.length, 0) }, functionName, where);
+  return parts;
+}
+
+/** Doubling a value through a chain of variables would otherwise grow it to gigabytes. */
+function withinSizeLimit<T>(value: T, functionName: string, where: string): T {
+  const length = typeof value === 'object' && value !== null && 'length' in value ? Number(value.length) : typeof value === 'string' ? value.length : 0;
+  if (length > MAX_VALUE_LENGTH) {
+    throw invalidTemplate(
+      `The template function '${functionName}' at ${where} would produce a value of length ${length}; a resource definition can't exceed ${MAX_VALUE_LENGTH} characters. Make the value smaller.`,
+    );
+  }
+  return value;
 }
 
 function asString(value: unknown): string {

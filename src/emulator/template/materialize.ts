@@ -4,6 +4,8 @@ import { describeIssues } from '../faults';
 import { evaluateStringValue, type ExpressionContext } from './expressions';
 
 export const CONTAINER_GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';
+/** Variables and parameter defaults that refer to each other; each hop nests an evaluation, so the chain is bounded. */
+export const MAX_REFERENCE_DEPTH = 16;
 
 const TemplateSchema = z
   .object({
@@ -65,13 +67,34 @@ export function materializeTemplate(body: DeploymentBody, scope: ResourceScope):
   }
 
   const variableCache = new Map<string, unknown>();
+  const resolving: string[] = [];
+  const resolveOnce = (label: string, compute: () => unknown): unknown => {
+    if (resolving.includes(label)) {
+      throw invalidTemplate(
+        `Deployment template validation failed: 'The template ${label} refers to itself: ${[...resolving.slice(resolving.indexOf(label)), label].join(' -> ')}. Break the cycle.'.`,
+      );
+    }
+    if (resolving.length >= MAX_REFERENCE_DEPTH) {
+      throw invalidTemplate(
+        `Deployment template validation failed: 'Variables and parameter defaults refer to each other more than ${MAX_REFERENCE_DEPTH} levels deep: ${[...resolving, label].join(' -> ')}. Flatten them.'.`,
+      );
+    }
+    resolving.push(label);
+    try {
+      return compute();
+    } finally {
+      resolving.pop();
+    }
+  };
   const context: ExpressionContext = {
     parameter(name) {
       const key = findKey(declared, name);
       if (!key) throw invalidTemplate(`Deployment template validation failed: 'The template parameter '${name}' is not found.'.`);
       const suppliedKey = findKey(supplied, key);
       if (suppliedKey && 'value' in supplied[suppliedKey]) return supplied[suppliedKey].value;
-      if ('defaultValue' in declared[key]) return evaluateDeep(declared[key].defaultValue, context, `parameters.${key}.defaultValue`);
+      if ('defaultValue' in declared[key]) {
+        return resolveOnce(`parameter '${key}'`, () => evaluateDeep(declared[key].defaultValue, context, `parameters.${key}.defaultValue`));
+      }
       throw invalidTemplate(
         `Deployment template validation failed: 'The value for the template parameter '${key}' is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.'.`,
       );
@@ -80,7 +103,7 @@ export function materializeTemplate(body: DeploymentBody, scope: ResourceScope):
       const variables = template.variables ?? {};
       const key = findKey(variables, name);
       if (!key) throw invalidTemplate(`Deployment template validation failed: 'The template variable '${name}' is not found.'.`);
-      if (!variableCache.has(key)) variableCache.set(key, evaluateDeep(variables[key], context, `variables.${key}`));
+      if (!variableCache.has(key)) variableCache.set(key, resolveOnce(`variable '${key}'`, () => evaluateDeep(variables[key], context, `variables.${key}`)));
       return variableCache.get(key);
     },
     resourceGroup: {

@@ -1,37 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../../src/emulator';
-import { containerGroupTemplate, deploymentPath, rawRequest, sleep, SUBSCRIPTION_ID } from './emulatorHarness';
-
-const CLI = path.resolve(__dirname, '..', '..', '..', 'bin', 'aci-flow.js');
-
-interface CliRun {
-  child: ChildProcess;
-  output: () => string;
-  /** The exit code, or the signal that ended the process. */
-  exited: Promise<number | NodeJS.Signals | null>;
-}
-
-function runCli(args: string[]): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = run.output().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`CLI did not print ${pattern} within ${timeoutMs} ms; output so far:\n${run.output()}`);
-    await sleep(50);
-  }
-}
+import { containerGroupTemplate, deploymentPath, rawRequest, runCli, sleep, SUBSCRIPTION_ID, waitForOutput } from './emulatorHarness';
 
 function isAlive(pid: number): boolean {
   try {

@@ -2,7 +2,9 @@
  * What the emulator tests share: the real Azure SDK clients pointed at a running emulator,
  * a raw HTTPS client for status codes and headers the SDKs hide, and template builders.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:https';
+import path from 'node:path';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StaticTokenCredential } from '../../../src/azure/credentials';
@@ -103,18 +105,23 @@ export interface RawResponse {
   json: unknown;
 }
 
-/** One HTTPS request with the emulator's CA trusted; `auth: false` omits the bearer token. */
+/**
+ * One HTTPS request with the emulator's CA trusted; `auth: false` omits the bearer token. The
+ * path is sent as written — no URL normalization — so tests can send what an attacker would.
+ */
 export function rawRequest(
-  emulator: RunningEmulator,
+  emulator: Pick<RunningEmulator, 'endpoint' | 'caCertPem'>,
   method: string,
   path: string,
   options: { body?: string | Buffer; auth?: boolean; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
-  const url = new URL(path, emulator.endpoint);
+  const { hostname, port } = new URL(emulator.endpoint);
   return new Promise((resolve, reject) => {
     const req = request(
-      url,
       {
+        hostname: hostname.replace(/^\[(.*)\]$/, '$1'),
+        port,
+        path,
         method,
         ca: emulator.caCertPem,
         headers: {
@@ -154,4 +161,33 @@ export function groupPath(groupName: string, suffix = ''): string {
 
 export function deploymentPath(deploymentName: string, suffix = ''): string {
   return armPath(`Microsoft.Resources/deployments/${deploymentName}${suffix}`, RESOURCES_API_VERSION);
+}
+
+const CLI = path.resolve(__dirname, '..', '..', '..', 'bin', 'aci-flow.js');
+
+export interface CliRun {
+  child: ChildProcess;
+  output: () => string;
+  /** The exit code, or the signal that ended the process. */
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/** `aci-flow <args>` as a child process; `env` is added to this process's environment. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  return { child, output: () => output, exited };
+}
+
+export async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = run.output().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline) throw new Error(`CLI did not print ${pattern} within ${timeoutMs} ms; output so far:\n${run.output()}`);
+    await sleep(50);
+  }
 }
