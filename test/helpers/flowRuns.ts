@@ -11,6 +11,7 @@ import { flowRunLogFile } from '../../src/activities/logSink';
 import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
 import { workflowsPath } from '../../src/worker';
 import { sharedWorkflowBundle, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from './stack';
+import { waitFor } from './waitFor';
 
 /** Work-pool variables for fast tests: short polls, streamed output, the emulator's test resource group. */
 export function testValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -64,23 +65,16 @@ export async function waitForStatus(
   predicate: (status: FlowRunStatus) => boolean,
   timeoutMs = 30_000,
 ): Promise<FlowRunStatus> {
-  const deadline = Date.now() + timeoutMs;
   let last: FlowRunStatus | undefined;
-  while (Date.now() < deadline) {
-    last = await status(handle).catch(() => undefined);
-    if (last && predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    return await waitFor(async () => {
+      // A query fails until a worker has run the first workflow task; that is "not yet".
+      last = await status(handle).catch(() => undefined);
+      return last && predicate(last) ? last : undefined;
+    }, `flow run ${handle.workflowId} to reach the expected status`, { timeoutMs });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`);
   }
-  throw new Error(`Flow run ${handle.workflowId} did not reach the expected status in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-}
-
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 export function readRunLog(stack: Stack, flowRunId: string): string[] {

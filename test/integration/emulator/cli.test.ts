@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../../src/emulator';
-import { containerGroupTemplate, deploymentPath, rawRequest, sleep, SUBSCRIPTION_ID } from './emulatorHarness';
+import { containerGroupTemplate, deploymentPath, isAlive, rawRequest, SUBSCRIPTION_ID, waitForPid } from './emulatorHarness';
+import { waitFor } from '../../helpers/waitFor';
 
 const CLI = path.resolve(__dirname, '..', '..', '..', 'bin', 'aci-flow.js');
 
@@ -24,21 +25,10 @@ function runCli(args: string[]): CliRun {
 }
 
 async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = run.output().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`CLI did not print ${pattern} within ${timeoutMs} ms; output so far:\n${run.output()}`);
-    await sleep(50);
-  }
-}
-
-function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
+    return await waitFor(() => run.output().match(pattern), `the CLI to print ${pattern}`, { timeoutMs, intervalMs: 50 });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; output so far:\n${run.output()}`);
   }
 }
 
@@ -66,15 +56,7 @@ describe('aci-flow emulator (CLI)', () => {
       const defaultGroup = await rawRequest(emulator, 'GET', `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/aci-flow-test?api-version=2025-03-01`);
       expect(defaultGroup.status).toBe(404);
 
-      let pid = 0;
-      for (let i = 0; i < 100 && !pid; i++) {
-        await sleep(50);
-        try {
-          pid = Number(readFileSync(pidFile, 'utf8'));
-        } catch {
-          // not started yet
-        }
-      }
+      const pid = await waitForPid(pidFile);
       expect(isAlive(pid)).toBe(true);
 
       run.child.kill('SIGTERM');
