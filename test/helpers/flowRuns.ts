@@ -77,6 +77,48 @@ export async function waitForStatus(
   }
 }
 
+/** The attempt each `activityType` activity of the run ended on, in order (1 = it was never retried). */
+export async function activityAttempts(handle: WorkflowHandle, activityType: string): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Set(
+    events
+      .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+      .map((event) => Number(event.eventId)),
+  );
+  return events
+    .filter((event) => scheduled.has(Number(event.activityTaskStartedEventAttributes?.scheduledEventId)))
+    .map((event) => event.activityTaskStartedEventAttributes?.attempt ?? 0);
+}
+
+/**
+ * Where the run's history puts the first `signalName` signal relative to the first
+ * `activityType` activity: 'during' means the workflow received it after scheduling the
+ * activity and before the activity's result (the proof a cancel landed mid-deploy).
+ */
+export async function signalTiming(
+  handle: WorkflowHandle,
+  signalName: string,
+  activityType: string,
+): Promise<'before' | 'during' | 'after' | 'never signalled' | 'activity never ran'> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const signalled = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === signalName);
+  const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  if (!signalled) return 'never signalled';
+  if (!scheduled) return 'activity never ran';
+  const scheduledId = Number(scheduled.eventId);
+  const closed = events.find((event) =>
+    [
+      event.activityTaskCompletedEventAttributes,
+      event.activityTaskFailedEventAttributes,
+      event.activityTaskTimedOutEventAttributes,
+      event.activityTaskCanceledEventAttributes,
+    ].some((attributes) => attributes && Number(attributes.scheduledEventId) === scheduledId),
+  );
+  const signalId = Number(signalled.eventId);
+  if (signalId < scheduledId) return 'before';
+  return closed && signalId > Number(closed.eventId) ? 'after' : 'during';
+}
+
 export function readRunLog(stack: Stack, flowRunId: string): string[] {
   try {
     return readFileSync(flowRunLogFile(stack.logDir, flowRunId), 'utf8').split('\n').filter((line, index, all) => index < all.length - 1 || line !== '');
