@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,13 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Chromium as scripts/setup.mjs finds it; when it is missing, setup's message says what to install. */
+function chromiumPath(): string {
+  const found = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'setup.mjs'), '--print-chromium-path'], { encoding: 'utf8' });
+  if (found.status !== 0) throw new Error(found.stderr.trim());
+  return found.stdout.trim();
+}
 
 /** `aci-flow demo` keeps the dev server and its UI up after the sample run, which is what a user opens. */
 describe('the Temporal UI of a finished flow run, opened from the link the demo prints', () => {
@@ -55,7 +62,7 @@ describe('the Temporal UI of a finished flow run, opened from the link the demo 
     const [, url, workflowId, flowRunId] = link!;
     expect(url.startsWith(`http://localhost:${uiPort}/`)).toBe(true);
 
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('heading', { name: workflowId }).first().waitFor({ timeout: 30_000 });
