@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { freePort } from '../../src/client/demo/ports';
+import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT } from './cliProcess';
 
 const CHROMIUM_ARGS = [
@@ -44,11 +45,14 @@ describe('the Temporal UI of a finished flow run, opened from the link the demo 
     demo.stdout?.on('data', (chunk) => (output += chunk));
     demo.stderr?.on('data', (chunk) => (output += chunk));
     exited = new Promise((resolve) => demo.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('press Ctrl-C')) {
-      if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the demo did not finish its sample run:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await waitFor(
+      () => {
+        if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before finishing its sample run:\n${output}`);
+        return output.includes('press Ctrl-C');
+      },
+      'the demo to finish its sample run',
+      { timeoutMs: 90_000, intervalMs: 250, lastSeen: () => output },
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -66,15 +66,15 @@ export async function waitForStatus(
   timeoutMs = 30_000,
 ): Promise<FlowRunStatus> {
   let last: FlowRunStatus | undefined;
-  try {
-    return await waitFor(async () => {
+  return waitFor(
+    async () => {
       // A query fails until a worker has run the first workflow task; that is "not yet".
       last = await status(handle).catch(() => undefined);
       return last && predicate(last) ? last : undefined;
-    }, `flow run ${handle.workflowId} to reach the expected status`, { timeoutMs });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last)}`);
-  }
+    },
+    `flow run ${handle.workflowId} to reach the expected status`,
+    { timeoutMs, lastSeen: () => JSON.stringify(last) },
+  );
 }
 
 /** The attempt each `activityType` activity of the run ended on, in order (1 = it was never retried). */

@@ -8,6 +8,8 @@ export interface WaitForOptions {
   timeoutMs?: number;
   /** Pause between checks (default 100 ms). */
   intervalMs?: number;
+  /** What was last seen, for the timeout message (e.g. the last status, the output so far). */
+  lastSeen?: () => string;
 }
 
 /**
@@ -19,12 +21,14 @@ export async function waitFor<T>(
   what: string,
   options: WaitForOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 30_000, intervalMs = 100 } = options;
+  const { timeoutMs = 30_000, intervalMs = 100, lastSeen } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== false && value !== undefined && value !== null) return value;
-    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() >= deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastSeen ? `; last seen: ${lastSeen()}` : ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -25,11 +25,7 @@ function runCli(args: string[]): CliRun {
 }
 
 async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  try {
-    return await waitFor(() => run.output().match(pattern), `the CLI to print ${pattern}`, { timeoutMs, intervalMs: 50 });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; output so far:\n${run.output()}`);
-  }
+  return waitFor(() => run.output().match(pattern), `the CLI to print ${pattern}`, { timeoutMs, intervalMs: 50, lastSeen: run.output });
 }
 
 describe('aci-flow emulator (CLI)', () => {

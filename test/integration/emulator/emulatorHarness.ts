@@ -85,15 +85,15 @@ export async function deploy(clients: SdkClients, deploymentName: string, templa
 /** Polls the group until its only container reaches `state` (or the timeout passes). */
 export async function waitForContainerState(clients: SdkClients, groupName: string, state: string, timeoutMs = 10_000) {
   let last: string | undefined;
-  try {
-    return await waitFor(async () => {
+  return waitFor(
+    async () => {
       const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, groupName);
       last = group.containers[0].instanceView?.currentState?.state;
       return last === state ? group : undefined;
-    }, `the container of ${groupName} to be ${state}`, { timeoutMs, intervalMs: 50 });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; it is ${last ?? 'unknown'}`);
-  }
+    },
+    `the container of ${groupName} to be ${state}`,
+    { timeoutMs, intervalMs: 50, lastSeen: () => last ?? 'no state' },
+  );
 }
 
 /** Polls until GET on the group answers 404, as after a delete or a vanish. */

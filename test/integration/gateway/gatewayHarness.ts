@@ -42,15 +42,15 @@ export function refOf(prepared: PreparedDeployment): ContainerGroupRef {
 /** Polls `read` until `accept` holds; the test's own loop, the gateway has none. */
 export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   let last: T | undefined;
-  try {
-    return await waitFor(async () => {
-      const value = await read();
-      last = value;
-      return accept(value) ? { value } : undefined;
-    }, 'the condition', { timeoutMs }).then(({ value }) => value);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last value: ${JSON.stringify(last)}`);
-  }
+  const accepted = await waitFor(
+    async () => {
+      last = await read();
+      return accept(last) ? { value: last } : undefined;
+    },
+    'the condition',
+    { timeoutMs, lastSeen: () => JSON.stringify(last) },
+  );
+  return accepted.value;
 }
 
 export function containerState(view: ContainerGroupView | undefined): string | undefined {
