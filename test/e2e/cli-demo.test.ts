@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/cli/demo/ports';
+import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT, runCli } from './cliProcess';
 
 describe('aci-flow demo --exit-when-done', () => {
@@ -53,13 +54,16 @@ describe('aci-flow demo --exit-when-done', () => {
     demo.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 90_000;
       // Interrupt as soon as the run exists: its container alone takes five seconds, so the run
       // cannot finish first even when log lines reach the demo late on a loaded machine.
-      while (!output.includes('phase: Deploying')) {
-        if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the sample run never printed:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitFor(
+        () => {
+          if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before its sample run started:\n${output}`);
+          return output.includes('phase: Deploying');
+        },
+        'the sample run to start deploying',
+        { timeoutMs: 90_000, lastSeen: () => output },
+      );
       demo.kill('SIGINT');
       expect(await exited).toBe(1);
       expect(output).toContain('aci-flow: interrupted before the sample flow run finished');

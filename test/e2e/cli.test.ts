@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { freePort } from '../../src/cli/demo/ports';
 import { ExitCodes } from '../../src/cli/output';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/waitFor';
 import { runCli } from './cliProcess';
 
 const POOL_CONFIG = 'examples/pool.yaml';
@@ -24,14 +24,18 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     await stack?.close();
   });
 
-  async function waitForPhase(flowRunId: string, phase: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const result = await cli('status', flowRunId, '--json');
-      if (result.code === 0 && JSON.parse(result.stdout).phase === phase) return;
-      if (Date.now() > deadline) throw new Error(`flow run ${flowRunId} did not reach ${phase}: ${result.stdout}${result.stderr}`);
-      await sleep(500);
-    }
+  /** Through `aci-flow status`, as a user would watch it; each poll is a CLI process, hence the longer interval. */
+  async function waitForPhase(flowRunId: string, phase: string): Promise<void> {
+    let last = '';
+    await waitFor(
+      async () => {
+        const result = await cli('status', flowRunId, '--json');
+        last = result.stdout + result.stderr;
+        return result.code === 0 && JSON.parse(result.stdout).phase === phase;
+      },
+      `flow run ${flowRunId} to reach ${phase}`,
+      { intervalMs: 500, lastSeen: () => last },
+    );
   }
 
   it('lists every command in --help and exits 0', async () => {

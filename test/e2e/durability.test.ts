@@ -4,8 +4,9 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupsOf, HistoryRecorder, readRunLog, startTestFlowRun, status, waitFor, waitForStatus } from '../helpers/flowRuns';
+import { groupsOf, HistoryRecorder, readRunLog, startTestFlowRun, status, waitForStatus } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/waitFor';
 
 jest.setTimeout(180_000);
 
@@ -35,7 +36,7 @@ describe('durability', () => {
     const first = stack.spawnWorkerProcess();
     const run = await startTestFlowRun(stack, { values: { command: countingCommand('line', 40, 0.25) } });
     await waitForStatus(run.handle, (current) => current.phase === 'Running', 60_000);
-    await waitFor(() => readRunLog(stack, run.flowRunId).length >= 5, 'the first log lines', 30_000);
+    await waitFor(() => readRunLog(stack, run.flowRunId).length >= 5, 'the first log lines', { timeoutMs: 30_000 });
     expect(await first.kill('SIGKILL')).toBeNull();
     const linesBeforeCrash = readRunLog(stack, run.flowRunId).length;
     expect(linesBeforeCrash).toBeLessThan(40);
@@ -55,7 +56,7 @@ describe('durability', () => {
     const before = deploymentsPut();
     const first = stack.spawnWorkerProcess();
     const run = await startTestFlowRun(stack, { values: { command: "sh -c 'echo deployed once'" } });
-    await waitFor(() => deploymentsPut() > before, 'the deployment to start', 60_000);
+    await waitFor(() => deploymentsPut() > before, 'the deployment to start', { timeoutMs: 60_000 });
     expect((await status(run.handle)).phase).toBe('Deploying');
     expect(await first.kill('SIGKILL')).toBeNull();
 
@@ -72,7 +73,7 @@ describe('durability', () => {
     const first = stack.spawnWorkerProcess();
     const run = await startTestFlowRun(stack, { values: { command: countingCommand('tick', 30, 0.25) } });
     await waitForStatus(run.handle, (current) => current.phase === 'Running', 60_000);
-    await waitFor(() => readRunLog(stack, run.flowRunId).length >= 3, 'the first log lines', 30_000);
+    await waitFor(() => readRunLog(stack, run.flowRunId).length >= 3, 'the first log lines', { timeoutMs: 30_000 });
     expect(await first.kill('SIGTERM')).toBe(0);
 
     const second = stack.spawnWorkerProcess();

@@ -5,7 +5,8 @@
  */
 import { getFlowRunStatus } from '../../src/client';
 import { FailureTypes, type FlowRunStatus } from '../../src/workflows/definitions';
-import { groupsOf, readRunLog, runFailure, startTestFlowRun, waitFor, waitForStatus } from '../helpers/flowRuns';
+import { groupsOf, readRunLog, runFailure, startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
+import { waitFor } from '../helpers/waitFor';
 import { startStack, type Stack } from '../helpers/stack';
 
 jest.setTimeout(150_000);
@@ -34,7 +35,7 @@ describe('transient errors while polling', () => {
         return predicate(last);
       },
       what,
-      60_000,
+      { timeoutMs: 60_000 },
     );
     return last as FlowRunStatus;
   }

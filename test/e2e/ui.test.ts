@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { freePort } from '../../src/cli/demo/ports';
+import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT } from './cliProcess';
 
 const CHROMIUM_ARGS = [
@@ -16,6 +17,13 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Chromium as scripts/setup.mjs finds it; when it is missing, setup's message says what to install. */
+function chromiumPath(): string {
+  const found = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'setup.mjs'), '--print-chromium-path'], { encoding: 'utf8' });
+  if (found.status !== 0) throw new Error(found.stderr.trim());
+  return found.stdout.trim();
+}
 
 /** `aci-flow demo` keeps the dev server and its UI up after the sample run, which is what a user opens. */
 describe('the Temporal UI of a finished flow run, opened from the link the demo prints', () => {
@@ -37,11 +45,14 @@ describe('the Temporal UI of a finished flow run, opened from the link the demo 
     demo.stdout?.on('data', (chunk) => (output += chunk));
     demo.stderr?.on('data', (chunk) => (output += chunk));
     exited = new Promise((resolve) => demo.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('press Ctrl-C')) {
-      if (demo.exitCode !== null || Date.now() > deadline) throw new Error(`the demo did not finish its sample run:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await waitFor(
+      () => {
+        if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before finishing its sample run:\n${output}`);
+        return output.includes('press Ctrl-C');
+      },
+      'the demo to finish its sample run',
+      { timeoutMs: 90_000, intervalMs: 250, lastSeen: () => output },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -55,7 +66,7 @@ describe('the Temporal UI of a finished flow run, opened from the link the demo 
     const [, url, workflowId, flowRunId] = link!;
     expect(url.startsWith(`http://localhost:${uiPort}/`)).toBe(true);
 
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByRole('heading', { name: workflowId }).first().waitFor({ timeout: 30_000 });

@@ -11,6 +11,7 @@ import { logFilePath } from '../../src/logs/logFiles';
 import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
 import { workflowsPath } from '../../src/worker';
 import { sharedWorkflowBundle, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from './stack';
+import { waitFor } from './waitFor';
 
 /** Work-pool variables for fast tests: short polls, streamed output, the emulator's test resource group. */
 export function testValues(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -68,23 +69,58 @@ export async function waitForStatus(
   predicate: (status: FlowRunStatus) => boolean,
   timeoutMs = 30_000,
 ): Promise<FlowRunStatus> {
-  const deadline = Date.now() + timeoutMs;
   let last: FlowRunStatus | undefined;
-  while (Date.now() < deadline) {
-    last = await status(handle).catch(() => undefined);
-    if (last && predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Flow run ${handle.workflowId} did not reach the expected status in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  return waitFor(
+    async () => {
+      // A query fails until a worker has run the first workflow task; that is "not yet".
+      last = await status(handle).catch(() => undefined);
+      return last && predicate(last) ? last : undefined;
+    },
+    `flow run ${handle.workflowId} to reach the expected status`,
+    { timeoutMs, lastSeen: () => JSON.stringify(last) },
+  );
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+/** The attempt each `activityType` activity of the run ended on, in order (1 = it was never retried). */
+export async function activityAttempts(handle: WorkflowHandle, activityType: string): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Set(
+    events
+      .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+      .map((event) => Number(event.eventId)),
+  );
+  return events
+    .filter((event) => scheduled.has(Number(event.activityTaskStartedEventAttributes?.scheduledEventId)))
+    .map((event) => event.activityTaskStartedEventAttributes?.attempt ?? 0);
+}
+
+/**
+ * Where the run's history puts the first `signalName` signal relative to the first
+ * `activityType` activity: 'during' means the workflow received it after scheduling the
+ * activity and before the activity's result (the proof a cancel landed mid-deploy).
+ */
+export async function signalTiming(
+  handle: WorkflowHandle,
+  signalName: string,
+  activityType: string,
+): Promise<'before' | 'during' | 'after' | 'never signalled' | 'activity never ran'> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const signalled = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === signalName);
+  const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  if (!signalled) return 'never signalled';
+  if (!scheduled) return 'activity never ran';
+  const scheduledId = Number(scheduled.eventId);
+  const closed = events.find((event) =>
+    [
+      event.activityTaskCompletedEventAttributes,
+      event.activityTaskFailedEventAttributes,
+      event.activityTaskTimedOutEventAttributes,
+      event.activityTaskCanceledEventAttributes,
+    ].some((attributes) => attributes && Number(attributes.scheduledEventId) === scheduledId),
+  );
+  const signalId = Number(signalled.eventId);
+  if (signalId < scheduledId) return 'before';
+  return closed && signalId > Number(closed.eventId) ? 'after' : 'during';
 }
 
 export function readRunLog(stack: Stack, flowRunId: string): string[] {

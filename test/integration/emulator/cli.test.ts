@@ -2,16 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../../src/emulator';
-import { containerGroupTemplate, deploymentPath, rawRequest, runCli, sleep, SUBSCRIPTION_ID, waitForOutput } from './emulatorHarness';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { containerGroupTemplate, deploymentPath, isAlive, rawRequest, runCli, SUBSCRIPTION_ID, waitForOutput, waitForPid } from './emulatorHarness';
 
 describe('aci-flow emulator (CLI)', () => {
   it('prints one JSON line with endpoint and CA path, applies flags, and on SIGTERM ends its container processes and exits 0', async () => {
@@ -37,15 +28,7 @@ describe('aci-flow emulator (CLI)', () => {
       const defaultGroup = await rawRequest(emulator, 'GET', `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/aci-flow-test?api-version=2025-03-01`);
       expect(defaultGroup.status).toBe(404);
 
-      let pid = 0;
-      for (let i = 0; i < 100 && !pid; i++) {
-        await sleep(50);
-        try {
-          pid = Number(readFileSync(pidFile, 'utf8'));
-        } catch {
-          // not started yet
-        }
-      }
+      const pid = await waitForPid(pidFile);
       expect(isAlive(pid)).toBe(true);
 
       run.child.kill('SIGTERM');

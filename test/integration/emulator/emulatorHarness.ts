@@ -3,12 +3,14 @@
  * a raw HTTPS client for status codes and headers the SDKs hide, and template builders.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StaticTokenCredential } from '../../../src/azure/credentials';
 import type { RunningEmulator } from '../../../src/emulator';
+import { waitFor } from '../../helpers/waitFor';
 
 export const SUBSCRIPTION_ID = '11111111-2222-3333-4444-555555555555';
 export const RESOURCE_GROUP = 'aci-flow-test';
@@ -84,18 +86,52 @@ export async function deploy(clients: SdkClients, deploymentName: string, templa
 
 /** Polls the group until its only container reaches `state` (or the timeout passes). */
 export async function waitForContainerState(clients: SdkClients, groupName: string, state: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, groupName);
-    const current = group.containers[0].instanceView?.currentState;
-    if (current?.state === state) return group;
-    if (Date.now() > deadline) throw new Error(`container of ${groupName} is ${current?.state ?? 'unknown'}, waited ${timeoutMs} ms for ${state}`);
-    await sleep(50);
-  }
+  let last: string | undefined;
+  return waitFor(
+    async () => {
+      const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, groupName);
+      last = group.containers[0].instanceView?.currentState?.state;
+      return last === state ? group : undefined;
+    },
+    `the container of ${groupName} to be ${state}`,
+    { timeoutMs, intervalMs: 50, lastSeen: () => last ?? 'no state' },
+  );
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls until GET on the group answers 404, as after a delete or a vanish. */
+export async function waitForGroupGone(clients: SdkClients, groupName: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    () => clients.aci.containerGroups.get(RESOURCE_GROUP, groupName).then(
+      () => false,
+      (error: { statusCode?: number }) => {
+        if (error.statusCode === 404) return true;
+        throw error;
+      },
+    ),
+    `GET ${groupName} to answer 404`,
+    { timeoutMs, intervalMs: 50 },
+  );
+}
+
+/** The pid a container wrote with `echo $$ > pidFile`, once it has written it. */
+export async function waitForPid(pidFile: string, timeoutMs = 10_000): Promise<number> {
+  return waitFor(() => {
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      return pid > 0 ? pid : undefined;
+    } catch {
+      return undefined; // the shell has not written it yet
+    }
+  }, `a pid in ${pidFile}`, { timeoutMs, intervalMs: 50 });
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface RawResponse {
@@ -183,11 +219,5 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
 }
 
 export async function waitForOutput(run: CliRun, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = run.output().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`CLI did not print ${pattern} within ${timeoutMs} ms; output so far:\n${run.output()}`);
-    await sleep(50);
-  }
+  return waitFor(() => run.output().match(pattern), `the CLI to print ${pattern}`, { timeoutMs, intervalMs: 50, lastSeen: run.output });
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
 import {
@@ -8,11 +7,14 @@ import {
   groupPath,
   rawRequest,
   RESOURCE_GROUP,
+  isAlive,
   sdkClients,
-  sleep,
   waitForContainerState,
+  waitForGroupGone,
+  waitForPid,
   type SdkClients,
 } from './emulatorHarness';
+import { waitFor } from '../../helpers/waitFor';
 
 describe('emulator fault injection', () => {
   let emulator: RunningEmulator;
@@ -25,12 +27,21 @@ describe('emulator fault injection', () => {
   afterAll(() => emulator.close());
   beforeEach(() => emulator.setFaults({ neverStart: undefined, imagePullFailure: undefined, quotaExceeded: undefined, slowDelete: undefined, serverErrors: undefined, throttling: undefined, vanish: undefined }));
 
+  /**
+   * Deploys a group without any fault and waits until its container has run: every group
+   * deployed before it has then been past the pull delay too, so one still Waiting will never start.
+   */
+  async function waitPastPullDelay(controlName: string): Promise<void> {
+    await deploy(clients, `dep-${controlName}`, containerGroupTemplate(controlName, { command: ['true'] }));
+    await waitForContainerState(clients, controlName, 'Terminated');
+  }
+
   describe('never starts', () => {
     it('keeps a matching container Waiting with a Pulling event while the deployment succeeds', async () => {
       emulator.setFaults({ neverStart: { name: 'stuck-*' } });
       const deployment = await deploy(clients, 'dep-stuck', containerGroupTemplate('stuck-one', { command: ['echo', 'never printed'] }));
       expect(deployment.properties?.provisioningState).toBe('Succeeded');
-      await sleep(400);
+      await waitPastPullDelay('control-after-stuck');
       const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'stuck-one');
       const view = group.containers[0].instanceView;
       expect(view?.currentState).toMatchObject({ state: 'Waiting', detailStatus: 'ContainerCreating' });
@@ -40,7 +51,7 @@ describe('emulator fault injection', () => {
 
     it('applies to images containing never-starts without any configuration', async () => {
       await deploy(clients, 'dep-never-image', containerGroupTemplate('never-image', { image: 'example.com/never-starts:1', command: ['echo', 'x'] }));
-      await sleep(300);
+      await waitPastPullDelay('control-after-never-image');
       const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'never-image');
       expect(group.containers[0].instanceView?.currentState?.state).toBe('Waiting');
     });
@@ -75,8 +86,10 @@ describe('emulator fault injection', () => {
       const operationUrl = String(put.headers['azure-asyncoperation']);
       expect(operationUrl).toContain(emulator.endpoint);
       expect((await rawRequest(emulator, 'GET', operationUrl)).json).toMatchObject({ status: 'Running' });
-      await sleep(250);
-      const finished = await rawRequest(emulator, 'GET', operationUrl);
+      const finished = await waitFor(async () => {
+        const response = await rawRequest(emulator, 'GET', operationUrl);
+        return (response.json as { status?: string }).status === 'Running' ? undefined : response;
+      }, 'the deployment operation to finish');
       expect(finished.json).toMatchObject({
         status: 'Failed',
         error: { code: 'DeploymentFailed', details: [{ code: 'InaccessibleImage' }] },
@@ -157,16 +170,14 @@ describe('emulator fault injection', () => {
   });
 
   it('a vanishing group is removed mid-run: its process is killed and GET answers 404 ResourceNotFound', async () => {
-    emulator.setFaults({ vanish: { afterMs: 600, match: { name: 'vanish-*' } } });
+    emulator.setFaults({ vanish: { afterMs: 1_000, match: { name: 'vanish-*' } } });
     const pidFile = path.join(path.dirname(emulator.caCertPath), 'vanish.pid');
     await deploy(clients, 'dep-vanish', containerGroupTemplate('vanish-group', { command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 30`] }));
-    await waitForContainerState(clients, 'vanish-group', 'Running');
-    await sleep(100);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    await sleep(700);
+    // The pid file, not a GET, proves the container runs: a slow GET could land after the vanish.
+    const pid = await waitForPid(pidFile);
+    await waitForGroupGone(clients, 'vanish-group');
     await expect(clients.aci.containerGroups.get(RESOURCE_GROUP, 'vanish-group')).rejects.toMatchObject({ statusCode: 404, code: 'ResourceNotFound' });
-    await sleep(100);
-    expect(() => process.kill(pid, 0)).toThrow();
+    await waitFor(() => !isAlive(pid), `the vanished group's process ${pid} to end`);
     expect(emulator.containerGroups().find((g) => g.name === 'vanish-group')).toMatchObject({ deleted: true });
   });
 
@@ -174,8 +185,8 @@ describe('emulator fault injection', () => {
     await deploy(clients, 'dep-vanish-late', containerGroupTemplate('late-group', { command: ['sleep', '30'] }));
     await waitForContainerState(clients, 'late-group', 'Running');
     emulator.setFaults({ vanish: { afterMs: 100, match: { name: 'late-group' } } });
-    await sleep(300);
-    await expect(clients.aci.containerGroups.get(RESOURCE_GROUP, 'late-group')).rejects.toMatchObject({ statusCode: 404 });
+    await waitForGroupGone(clients, 'late-group');
+    expect(emulator.containerGroups().find((g) => g.name === 'late-group')).toMatchObject({ deleted: true });
   });
 
   describe('control endpoint', () => {
@@ -184,7 +195,7 @@ describe('emulator fault injection', () => {
       expect(patched.status).toBe(200);
       expect(patched.json).toMatchObject({ neverStart: { image: 'patched' } });
       await deploy(clients, 'dep-patched', containerGroupTemplate('patched-group', { image: 'example.com/patched:1', command: ['true'] }));
-      await sleep(300);
+      await waitPastPullDelay('control-after-patched');
       expect((await clients.aci.containerGroups.get(RESOURCE_GROUP, 'patched-group')).containers[0].instanceView?.currentState?.state).toBe('Waiting');
 
       await rawRequest(emulator, 'PATCH', '/_emulator/faults', { auth: false, body: JSON.stringify({ neverStart: null }) });

@@ -7,9 +7,10 @@ import {
   groupPath,
   rawRequest,
   RESOURCE_GROUP,
+  isAlive,
   sdkClients,
-  sleep,
   waitForContainerState,
+  waitForPid,
   type SdkClients,
 } from './emulatorHarness';
 
@@ -181,20 +182,9 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     const otherClients = sdkClients(other);
     const pidFile = path.join(path.dirname(other.caCertPath), 'pid');
     await deploy(otherClients, 'dep-close', containerGroupTemplate('close-group', { command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 30`] }));
-    await waitForContainerState(otherClients, 'close-group', 'Running');
-    await sleep(100);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const pid = await waitForPid(pidFile);
     expect(isAlive(pid)).toBe(true);
     await other.close();
     expect(isAlive(pid)).toBe(false);
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,6 +1,6 @@
 import { connect } from 'node:tls';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
-import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID } from './emulatorHarness';
+import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState } from './emulatorHarness';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };
 
@@ -68,15 +68,23 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
     expectAzureError(await rawRequest(emulator, 'GET', groupPath('odd-group', '/containers/nope/logs')), 404, 'ResourceNotFound');
   });
 
-  it('survives a client that sends garbage instead of HTTP, or hangs up mid-request', async () => {
+  it('survives a client that sends garbage instead of HTTP, or hangs up mid-request, and serves the next request', async () => {
     const { port } = new URL(emulator.endpoint);
-    await new Promise<void>((resolve) => {
+    const before = emulator.counters();
+    // Garbage is not HTTP, so there is no status code to give: the emulator closes the
+    // connection without writing a response, and the socket ends rather than hanging.
+    const garbageReply = await new Promise<string>((resolve, reject) => {
+      let received = '';
       const socket = connect({ host: '127.0.0.1', port: Number(port), ca: emulator.caCertPem }, () => {
         socket.write('THIS IS NOT HTTP\r\n\r\n');
-        socket.on('close', () => resolve());
-        socket.on('error', () => resolve());
       });
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
     });
+    expect(garbageReply).toBe('');
+
+    // A PUT whose body never arrives must create nothing.
     await new Promise<void>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port: Number(port), ca: emulator.caCertPem }, () => {
         socket.write(`PUT ${deploymentPath('half')} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nAuthorization: Bearer t\r\n\r\n{"prop`);
@@ -84,6 +92,14 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
         resolve();
       });
     });
+    expectAzureError(await rawRequest(emulator, 'GET', deploymentPath('half')), 404, 'DeploymentNotFound');
+    expect(emulator.counters()['deployments.put'] ?? 0).toBe(before['deployments.put'] ?? 0);
+
+    // Normal service continues: a deployment through the SDK creates a group that runs.
+    const clients = sdkClients(emulator);
+    await deploy(clients, 'dep-after-garbage', containerGroupTemplate('after-garbage', { command: ['true'] }));
+    const group = await waitForContainerState(clients, 'after-garbage', 'Terminated');
+    expect(group.containers[0].instanceView?.currentState?.exitCode).toBe(0);
   });
 
   it('matches paths case-insensitively, as ARM does', async () => {

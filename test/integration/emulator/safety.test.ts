@@ -19,11 +19,11 @@ import {
   RESOURCES_API_VERSION,
   runCli,
   sdkClients,
-  sleep,
   SUBSCRIPTION_ID,
   waitForOutput,
   type RawResponse,
 } from './emulatorHarness';
+import { waitFor } from '../../helpers/waitFor';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -44,16 +44,6 @@ function templateNamed(name: string, extra: Record<string, unknown> = {}): Recor
   const template = containerGroupTemplate('placeholder', { command: ['true'] });
   const resources = template.resources as Array<Record<string, unknown>>;
   return { ...template, ...extra, resources: [{ ...resources[0], name }] };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('emulator safety: names never become paths outside the data directory', () => {
@@ -94,7 +84,7 @@ describe('emulator safety: names never become paths outside the data directory',
     const template = containerGroupTemplate('odd-rg-group', { command: ['sh', '-c', 'echo contained'] });
     expect((await rawRequest(emulator, 'PUT', deploymentIn(encodeURIComponent(name), 'dep-odd-rg'), { body: deploymentBody(template) })).status).toBe(201);
     const logFile = path.join(dataDir, 'containers', name.toLowerCase(), 'odd-rg-group', 'main.log');
-    await waitFor('the container log file', () => (existsSync(logFile) ? true : undefined));
+    await waitFor(() => existsSync(logFile), 'the container log file', { timeoutMs: 15_000, intervalMs: 50 });
   });
 
   it('refuses deployment names outside ARM rule with 400 InvalidDeploymentName', async () => {
@@ -240,10 +230,11 @@ describe('emulator safety: api-versions, active deployments, template limits', (
     const changed = containerGroupTemplate('active-group-2', { command: ['true'] });
     const message = expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-active'), { body: deploymentBody(changed) }), 409, 'DeploymentActive');
     expect(message).toMatch(/^Unable to edit or replace deployment 'dep-active': previous deployment from '.+' is still active/);
-    await waitFor('the deployment to succeed', async () => {
-      const state = ((await rawRequest(emulator, 'GET', deploymentPath('dep-active'))).json as { properties: { provisioningState: string } }).properties.provisioningState;
-      return state === 'Succeeded' ? state : undefined;
-    });
+    await waitFor(
+      async () => ((await rawRequest(emulator, 'GET', deploymentPath('dep-active'))).json as { properties: { provisioningState: string } }).properties.provisioningState === 'Succeeded',
+      'the deployment to succeed',
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
     expect((await rawRequest(emulator, 'PUT', deploymentPath('dep-active'), { body: deploymentBody(template) })).status).toBe(200);
     expect(emulator.containerGroups().map((group) => group.name)).toEqual(['active-group']);
   });

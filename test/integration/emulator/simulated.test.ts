@@ -1,5 +1,6 @@
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
-import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, sleep, waitForContainerState, type SdkClients } from './emulatorHarness';
+import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, waitForContainerState, type SdkClients } from './emulatorHarness';
+import { waitFor } from '../../helpers/waitFor';
 
 const SIM_IMAGE = 'aci-flow/sim:latest';
 
@@ -12,6 +13,11 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
     clients = sdkClients(emulator);
   });
   afterAll(() => emulator.close());
+
+  async function lineCount(groupName: string): Promise<number> {
+    const logs = await clients.aci.containers.listLogs(RESOURCE_GROUP, groupName, 'main');
+    return (logs.content ?? '').split('\n').filter(Boolean).length;
+  }
 
   it('follows the scripted timeline: Waiting for the start delay, Running for the duration, then Terminated with the exit code', async () => {
     await deploy(clients, 'dep-sim', containerGroupTemplate('sim-timeline', { image: SIM_IMAGE, env: { SIM_START_DELAY_MS: '300', SIM_DURATION_MS: '500', SIM_EXIT_CODE: '7' } }));
@@ -38,13 +44,17 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
   it('stop ends a running simulation with exit code 143 and keeps its lines', async () => {
     await deploy(clients, 'dep-sim-stop', containerGroupTemplate('sim-stop', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '60000', SIM_LOG_LINES_PER_SECOND: '20' } }));
     await waitForContainerState(clients, 'sim-stop', 'Running');
-    await sleep(200);
+    await waitFor(async () => (await lineCount('sim-stop')) >= 2, 'sim-stop to write two lines');
     await clients.aci.containerGroups.stop(RESOURCE_GROUP, 'sim-stop');
     const stopped = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'sim-stop');
     expect(stopped.instanceView?.state).toBe('Stopped');
     expect(stopped.containers[0].instanceView?.currentState).toMatchObject({ state: 'Terminated', exitCode: 143 });
     const before = (await clients.aci.containers.listLogs(RESOURCE_GROUP, 'sim-stop', 'main')).content;
-    await sleep(200);
+    expect(before).toMatch(/^sim line 1\nsim line 2\n/);
+    // A simulation started after the stop, at the same rate, writing three lines proves that
+    // sim-stop had time for three more lines too, had the stop not ended it.
+    await deploy(clients, 'dep-sim-clock', containerGroupTemplate('sim-clock', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '60000', SIM_LOG_LINES_PER_SECOND: '20' } }));
+    await waitFor(async () => (await lineCount('sim-clock')) >= 3, 'sim-clock to write three lines');
     expect((await clients.aci.containers.listLogs(RESOURCE_GROUP, 'sim-stop', 'main')).content).toBe(before);
   });
 
@@ -70,9 +80,14 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
         }),
       );
     }
-    await sleep(200);
-    const states = await Promise.all(names.map(async (name) => ((await rawRequest(emulator, 'GET', groupPath(name))).json as { properties: { instanceView: { state: string } } }).properties.instanceView.state));
-    expect(new Set(states)).toEqual(new Set(['Running']));
+    const stateOf = async (name: string) => ((await rawRequest(emulator, 'GET', groupPath(name))).json as { properties: { instanceView: { state: string } } }).properties.instanceView.state;
+    let waiting = names;
+    await waitFor(async () => {
+      const states = await Promise.all(waiting.map(async (name) => [name, await stateOf(name)] as const));
+      expect(states.map(([, state]) => state).filter((state) => state !== 'Running' && state !== 'Pending')).toEqual([]);
+      waiting = states.filter(([, state]) => state !== 'Running').map(([name]) => name);
+      return waiting.length === 0;
+    }, 'all 1000 groups to be Running', { intervalMs: 200 });
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
     expect(emulator.containerGroups().filter((g) => g.name.startsWith('scale-') && !g.deleted)).toHaveLength(count);

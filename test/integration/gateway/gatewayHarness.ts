@@ -5,6 +5,7 @@ import type { ContainerGroupRef, ContainerGroupView } from '../../../src/azure/g
 import { parseJobConfiguration, type JobConfigurationInput } from '../../../src/config';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
+import { waitFor } from '../../helpers/waitFor';
 
 export const SUBSCRIPTION_ID = '00000000-0000-4000-8000-000000000001';
 export const RESOURCE_GROUP = 'aci-flow-test';
@@ -40,14 +41,16 @@ export function refOf(prepared: PreparedDeployment): ContainerGroupRef {
 
 /** Polls `read` until `accept` holds; the test's own loop, the gateway has none. */
 export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!accept(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await read();
-  }
-  return last;
+  let last: T | undefined;
+  const accepted = await waitFor(
+    async () => {
+      last = await read();
+      return accept(last) ? { value: last } : undefined;
+    },
+    'the condition',
+    { timeoutMs, lastSeen: () => JSON.stringify(last) },
+  );
+  return accepted.value;
 }
 
 export function containerState(view: ContainerGroupView | undefined): string | undefined {

@@ -102,6 +102,18 @@ def wait_for_state(aci, resource_group, group_name, state, timeout=15):
         time.sleep(POLL)
 
 
+def wait_for_logs(aci, resource_group, group_name, timeout=15):
+    """Polls the logs until the container has written a whole line."""
+    deadline = time.time() + timeout
+    while True:
+        logs = aci.containers.list_logs(resource_group, group_name, "main")
+        if logs.content and logs.content.endswith("\n"):
+            return logs
+        if time.time() > deadline:
+            raise TimeoutError(f"{group_name} wrote no complete log line; logs so far: {logs.content!r}")
+        time.sleep(POLL)
+
+
 def container_view(group):
     view = group.containers[0].instance_view
     state = view.current_state
@@ -165,8 +177,7 @@ def main():
         "memoryInGB": running.containers[0].resources.requests.memory_in_gb,
         "env": [{"name": e.name, "value": e.value} for e in running.containers[0].environment_variables],
     }
-    time.sleep(0.3)
-    report["runningLogs"] = check("runningLogs", aci.containers.list_logs(resource_group, "py-run", "main")).content
+    report["runningLogs"] = check("runningLogs", wait_for_logs(aci, resource_group, "py-run")).content
     listed = [check(f"list[{g.name}]", g) for g in aci.container_groups.list_by_resource_group(resource_group)]
     report["listed"] = sorted(g.name for g in listed)
     report["listedHasInstanceView"] = any(g.instance_view is not None or g.containers[0].instance_view is not None for g in listed)

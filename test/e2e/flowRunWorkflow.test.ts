@@ -5,10 +5,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { FlowRunActivities, FlowRunTarget } from '../../../src/activities';
-import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
-import { flowRunNames } from '../../../src/template/naming';
-import { workflowsPath } from '../../../src/worker';
+import type { FlowRunActivities, FlowRunTarget } from '../../src/activities';
+import { defaultBaseJobTemplate, renderJobConfiguration } from '../../src/config';
+import { flowRunNames } from '../../src/template/naming';
+import { workflowsPath } from '../../src/worker';
 import {
   cancelSignal,
   FLOW_RUN_WORKFLOW,
@@ -16,9 +16,10 @@ import {
   searchAttributes,
   statusQuery,
   workflowIdForFlowRun,
-} from '../../../src/workflows/definitions';
-import { sharedWorkflowBundle } from '../../helpers/stack';
-import { startDevServer } from '../../helpers/temporal';
+} from '../../src/workflows/definitions';
+import { sharedWorkflowBundle } from '../helpers/stack';
+import { startDevServer } from '../helpers/temporal';
+import { waitFor } from '../helpers/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -148,11 +149,10 @@ describe('flowRunWorkflow with scripted activities', () => {
     });
     const status = await run(activities, async () => {
       const handle = await start('cleanup-auth-1');
-      let current = await handle.query(statusQuery);
-      for (let polls = 0; current.cleanup?.state !== 'retrying' && polls < 100; polls += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        current = await handle.query(statusQuery);
-      }
+      const current = await waitFor(async () => {
+        const queried = await handle.query(statusQuery);
+        return queried.cleanup?.state === 'retrying' ? queried : undefined;
+      }, 'the cleanup to show it is retrying');
       await handle.terminate('test done: cleanup would retry every minute');
       return current;
     });
@@ -164,14 +164,15 @@ describe('flowRunWorkflow with scripted activities', () => {
   });
 
   it('ignores a cancel that arrives after the container exited: the run keeps its real outcome', async () => {
-    const { activities } = scriptedActivities({
-      deleteContainerGroup: () => new Promise((resolve) => setTimeout(resolve, 1_000)),
-    });
+    // The delete holds the run in CleaningUp until the test has delivered its cancel.
+    let finishDelete: () => void = () => undefined;
+    const deleteHeld = new Promise<void>((resolve) => (finishDelete = resolve));
+    const { activities } = scriptedActivities({ deleteContainerGroup: () => deleteHeld });
     const { result, status } = await run(activities, async () => {
       const handle = await start('late-cancel-1');
-      let current = await handle.query(statusQuery);
-      while (current.phase !== 'CleaningUp') current = await handle.query(statusQuery);
+      await waitFor(async () => (await handle.query(statusQuery)).phase === 'CleaningUp', 'the run to reach CleaningUp');
       await handle.signal(cancelSignal, { reason: 'too late' });
+      finishDelete();
       return { result: await handle.result(), status: await handle.query(statusQuery) };
     });
     expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
