@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../azure/gateway';
+import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../template/deployment';
 import { ConfigError } from '../config/errors';
 import { type FlowRunNames, flowRunNames } from '../template/naming';
 

@@ -16,19 +16,8 @@ import { armBudgetPolicy } from './armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
-import {
-  MANAGED_BY_TAG,
-  MANAGED_BY_VALUE,
-  type AciGateway,
-  type ContainerGroupRef,
-  type ContainerGroupSummary,
-  type ContainerGroupView,
-  type DeleteRequest,
-  type DeploymentRequest,
-  type DeploymentResult,
-  type LogsRequest,
-  type OperationOptions,
-} from './gateway';
+import { type AciGateway, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentResult, type LogsRequest, type OperationOptions } from './gateway';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
 
 export interface ArmGatewayOptions {

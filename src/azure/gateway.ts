@@ -2,25 +2,15 @@
  * The one interface the activities use to reach Azure (or the local emulator).
  * Implementations translate every Azure error into an {@link AzureError} (see ./errors).
  */
+import type { DeploymentRequest } from '../template/deployment';
+
+export type { DeploymentRequest } from '../template/deployment';
 
 /** Where a container group lives. */
 export interface ContainerGroupRef {
   subscriptionId: string;
   resourceGroupName: string;
   containerGroupName: string;
-}
-
-/** A prepared ARM deployment for one flow run (see src/template). */
-export interface DeploymentRequest {
-  subscriptionId: string;
-  resourceGroupName: string;
-  deploymentName: string;
-  /** The ARM template body (`$schema`, `parameters`, `resources`, ...). */
-  template: Record<string, unknown>;
-  /** ARM deployment parameters: `{ name: { value } }`. */
-  parameters: Record<string, { value: unknown }>;
-  /** Tags for the deployment resource itself. */
-  tags?: Record<string, string>;
 }
 
 export interface DeploymentResult {
@@ -110,9 +100,3 @@ export interface AciGateway {
     options?: OperationOptions,
   ): Promise<ContainerGroupSummary[]>;
 }
-
-/** Tag names written on every container group aci-flow creates. */
-export const MANAGED_BY_TAG = 'managed-by';
-export const MANAGED_BY_VALUE = 'aci-flow';
-export const FLOW_RUN_ID_TAG = 'aci-flow-flow-run-id';
-export const WORKFLOW_ID_TAG = 'aci-flow-workflow-id';

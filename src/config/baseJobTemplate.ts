@@ -4,7 +4,7 @@
  * template aci-flow ships, which reproduces the Prefect ACI worker's.
  */
 import { z } from 'zod';
-import { defaultArmTemplate } from '../template/defaultArmTemplate';
+import { defaultArmTemplate } from './defaultArmTemplate';
 import { JobConfigurationFields } from './jobConfiguration';
 
 export const VariablesSchemaShape = z.looseObject({

@@ -1,8 +1,7 @@
 /**
  * The one error type for bad configuration: a malformed pool config, an unknown
  * variable, a value of the wrong type, a template aci-flow cannot prepare, a patch that
- * does not apply. It names the field so the user knows where to look; no I/O here,
- * because workflow code reaches this file through src/template/naming.ts.
+ * does not apply. It names the field so the user knows where to look.
  */
 export class ConfigError extends Error {
   constructor(

@@ -4,7 +4,7 @@
  * and holds secrets only as `secretref:NAME` references.
  */
 import { z } from 'zod';
-import { defaultArmTemplate } from '../template/defaultArmTemplate';
+import { defaultArmTemplate } from './defaultArmTemplate';
 import {
   ACI_DEFAULT_CPU,
   ACI_DEFAULT_MEMORY_GB,

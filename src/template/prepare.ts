@@ -5,12 +5,12 @@
  * Pure and deterministic: the same configuration and run give the same deployment, which
  * is what makes a retried deploy adopt instead of duplicate.
  */
-import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG, type DeploymentRequest } from '../azure/gateway';
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG, type DeploymentRequest } from '../template/deployment';
 import { ConfigError, formatFieldPath } from '../config/errors';
 import type { ImageRegistry, JobConfiguration, JsonPatchOperation } from '../config/jobConfiguration';
 import { isPlainObject } from '../config/variablesSchema';
 import { containerCommand } from './commandLine';
-import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from './defaultArmTemplate';
+import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from '../config/defaultArmTemplate';
 import { armEnvironment } from './environment';
 import { flowRunNames } from './naming';
 import { applyTemplatePatches, lastPatchTouching } from './patches';

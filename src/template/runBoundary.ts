@@ -6,7 +6,7 @@
  * rely on. Checked on the finished template, after every patch, before anything is deployed.
  */
 import { isPlainObject } from '../config/variablesSchema';
-import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE } from './defaultArmTemplate';
+import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE } from '../config/defaultArmTemplate';
 import type { JsonPath } from './secretPositions';
 
 export interface BoundaryViolation {

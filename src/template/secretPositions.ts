@@ -15,8 +15,8 @@ import {
   secretRefName,
   whereToProvideSecret,
 } from '../config/secretReferences';
-import type { DeploymentRequest } from '../azure/gateway';
-import { CONTAINER_GROUP_RESOURCE_TYPE } from './defaultArmTemplate';
+import type { DeploymentRequest } from '../template/deployment';
+import { CONTAINER_GROUP_RESOURCE_TYPE } from '../config/defaultArmTemplate';
 
 export type JsonPath = Array<string | number>;
 type SecretResolver = (name: string) => string | undefined;

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { FLOW_RUN_ID_TAG } from '../../src/azure/gateway';
+import { FLOW_RUN_ID_TAG } from '../../src/template/deployment';
 import { defaultBaseJobTemplate } from '../../src/config';
 import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
 import { uniqueRunId } from '../helpers/flowRuns';

@@ -1,6 +1,6 @@
 import type { ArmGateway } from '../../../src/azure/armGateway';
 import { AzureError } from '../../../src/azure/errors';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../src/azure/gateway';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../src/template/deployment';
 import type { RunningEmulator } from '../../../src/emulator';
 import {
   containerState,

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type CleanupInput } from '../../../src/activities';
 import { AzureError } from '../../../src/azure/errors';
-import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/azure/gateway';
+import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
 import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET } from './fakeGateway';

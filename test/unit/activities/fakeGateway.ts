@@ -2,18 +2,8 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import type { ApplicationFailure } from '@temporalio/common';
-import {
-  type AciGateway,
-  type ContainerGroupView,
-  type ContainerState,
-  type DeleteRequest,
-  type DeploymentRequest,
-  FLOW_RUN_ID_TAG,
-  type LogsRequest,
-  MANAGED_BY_TAG,
-  MANAGED_BY_VALUE,
-  WORKFLOW_ID_TAG,
-} from '../../../src/azure/gateway';
+import { type AciGateway, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeploymentRequest, type LogsRequest } from '../../../src/azure/gateway';
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import type { FlowRunTarget } from '../../../src/activities/types';
 
 export const TARGET: FlowRunTarget = {

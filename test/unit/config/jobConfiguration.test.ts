@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../src/config/errors';
 import { JobConfigurationSchema, parseJobConfiguration } from '../../../src/config/jobConfiguration';
-import { defaultArmTemplate } from '../../../src/template/defaultArmTemplate';
+import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 
 const REQUIRED = { resource_group_name: 'rg', subscription_id: '00000000-0000-0000-0000-000000000000' };
 

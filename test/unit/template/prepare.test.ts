@@ -1,7 +1,7 @@
-import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, WORKFLOW_ID_TAG } from '../../../src/azure/gateway';
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import { ConfigError } from '../../../src/config/errors';
 import { parseJobConfiguration, type JobConfigurationInput } from '../../../src/config/jobConfiguration';
-import { defaultArmTemplate } from '../../../src/template/defaultArmTemplate';
+import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
 
 const RUN = { flowRunId: '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab', flowName: 'etl', workflowId: 'flow-run-3f2c0a4e-1b7d-4c8e-9f00-0123456789ab' };

@@ -1,7 +1,7 @@
-import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, WORKFLOW_ID_TAG } from '../../../src/azure/gateway';
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import { ConfigError } from '../../../src/config/errors';
 import { parseJobConfiguration, type JobConfigurationInput, type JsonPatchOperation } from '../../../src/config/jobConfiguration';
-import { defaultArmTemplate } from '../../../src/template/defaultArmTemplate';
+import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,8 +1,8 @@
-import type { DeploymentRequest } from '../../../src/azure/gateway';
+import type { DeploymentRequest } from '../../../src/template/deployment';
 import { ConfigError } from '../../../src/config/errors';
 import { parseJobConfiguration } from '../../../src/config/jobConfiguration';
 import { secretResolverFromEnvironment } from '../../../src/config/secrets';
-import { defaultArmTemplate } from '../../../src/template/defaultArmTemplate';
+import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment } from '../../../src/template/prepare';
 import { resolveSecretReferences } from '../../../src/template/secretPositions';
 

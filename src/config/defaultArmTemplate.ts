@@ -4,7 +4,7 @@
  * the same way. It uses only `parameters()` and `resourceGroup()` expressions, which both
  * Azure and the local emulator evaluate.
  */
-import { ACI_DEFAULT_CPU, ACI_DEFAULT_MEMORY_GB, DEFAULT_IMAGE } from '../config/defaults';
+import { ACI_DEFAULT_CPU, ACI_DEFAULT_MEMORY_GB, DEFAULT_IMAGE } from './defaults';
 
 export const CONTAINER_GROUP_RESOURCE_TYPE = 'Microsoft.ContainerInstance/containerGroups';
 /** Deployment parameters aci-flow sets, so a custom template names things the way the workflow expects. */
