@@ -19,7 +19,11 @@ const durationRange = z
   })
   .refine((range) => range.minMs <= range.maxMs && range.minMs > 0, 'MIN must be positive and not above MAX');
 
+export const BENCH_SCENARIOS = ['burst', 'cli'] as const;
+
 export const benchOptionsSchema = z.object({
+  /** burst: N runs started at once (plus the CLI start-up table); cli: the CLI start-up table only. */
+  scenario: z.enum(BENCH_SCENARIOS, { error: `must be one of ${BENCH_SCENARIOS.join(', ')}` }).default('burst'),
   sizes: sizeList.default([10, 100]),
   strategies: strategyList.default([...POLL_STRATEGIES]),
   durationMs: durationRange.default({ minMs: 20_000, maxMs: 60_000 }),
@@ -34,6 +38,7 @@ export const benchOptionsSchema = z.object({
 export type BenchOptions = z.output<typeof benchOptionsSchema>;
 
 const FLAGS = {
+  scenario: `--scenario ${BENCH_SCENARIOS.join('|')}`,
   sizes: '--sizes 10,100,1000',
   strategies: `--strategies ${POLL_STRATEGIES.join(',')}`,
   durationMs: '--duration-ms 20000-60000',
@@ -50,6 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
+      scenario: { type: 'string' },
       sizes: { type: 'string' },
       strategies: { type: 'string' },
       'duration-ms': { type: 'string' },
@@ -62,6 +68,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     strict: true,
   });
   const parsed = benchOptionsSchema.safeParse({
+    scenario: values.scenario,
     sizes: values.sizes,
     strategies: values.strategies,
     durationMs: values['duration-ms'],

@@ -14,6 +14,7 @@ import { freePort } from '../src/cli/demo/ports';
 import { loadPoolConfig } from '../src/config';
 import { startEmulator } from '../src/emulator';
 import { bundleFlowRunWorkflows } from '../src/worker';
+import { cliStartupTable, measureCliStartup, type CliStartupResult } from './cliStartup';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { runScenario, type ScenarioResult } from './scenario';
 import { markdownTable } from './table';
@@ -27,11 +28,16 @@ async function main(options: BenchOptions): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const closers: Closer[] = [];
   const results: ScenarioResult[] = [];
+  let cliStartup: CliStartupResult[] = [];
   const startedAt = new Date();
   try {
     const port = await freePort();
     const devServer = await startDevServer(port, await freePort(undefined, [port]));
     closers.push(devServer.stop);
+    // First, on a quiet machine: `status` talks to the dev server, nothing else runs yet.
+    cliStartup = measureCliStartup(REPO_ROOT, devServer.address);
+    writeResults(resultsDir, startedAt, options, results, cliStartup);
+    if (options.scenario === 'cli') return;
     // reads ~25/s, writes and deletes ~10/s per subscription, 429 + Retry-After, as ARM does
     const emulator = await startEmulator({ resourceGroups: [RESOURCE_GROUP], faults: { throttling: {} } });
     closers.push(() => emulator.close());
@@ -55,21 +61,22 @@ async function main(options: BenchOptions): Promise<void> {
     for (const size of options.sizes) {
       for (const strategy of options.strategies) {
         results.push(await runScenario(context, options, strategy, size));
-        writeResults(resultsDir, startedAt, options, results);
+        writeResults(resultsDir, startedAt, options, results, cliStartup);
       }
     }
   } finally {
     for (const close of closers.reverse()) await close().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
   }
-  console.log(markdownTable(results, options.pollIntervalSeconds));
+  console.log(cliStartupTable(cliStartup));
+  if (results.length > 0) console.log(`\n${markdownTable(results, options.pollIntervalSeconds)}`);
 }
 
 /** After every scenario, so an interrupted run keeps what it measured. */
-function writeResults(resultsDir: string, startedAt: Date, options: BenchOptions, results: ScenarioResult[]): void {
+function writeResults(resultsDir: string, startedAt: Date, options: BenchOptions, results: ScenarioResult[], cliStartup: CliStartupResult[]): void {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const table = markdownTable(results, options.pollIntervalSeconds);
+  const table = [cliStartupTable(cliStartup), ...(results.length > 0 ? [markdownTable(results, options.pollIntervalSeconds)] : [])].join('\n\n');
   writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${table}\n`);
-  writeFileSync(join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify({ startedAt, options, results }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify({ startedAt, options, cliStartup, results }, null, 2)}\n`);
 }
 
 let options: BenchOptions;
