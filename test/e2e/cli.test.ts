@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { freePort } from '../../src/cli/demo/ports';
 import { ExitCodes } from '../../src/cli/output';
+import { containerGroupNameFor } from '../../src/template/naming';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
@@ -73,7 +74,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
       workPool: stack.workPool,
       phase: 'Completed',
       exitCode: 0,
-      containerGroupName: `cli-etl-${flowRunId}`,
+      containerGroupName: containerGroupNameFor('cli-etl', flowRunId),
       resourceGroupName: 'aci-flow-demo',
     });
     const human = await cli('status', flowRunId);
