@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { freePort } from '../../src/cli/demo/ports';
+import { containerGroupNameFor } from '../../src/template/naming';
 import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT } from './cliProcess';
 
@@ -77,7 +78,7 @@ describe('the Temporal UI of a finished flow run, opened from the link the demo 
     await attributes.waitFor({ timeout: 30_000 });
     const text = await page.locator('main').innerText();
     expect(text).toContain(`"FlowRunId": "${flowRunId}"`);
-    expect(text).toContain(`"ContainerGroup": "hello-aci-${flowRunId}"`);
+    expect(text).toContain(`"ContainerGroup": "${containerGroupNameFor('hello-aci', flowRunId)}"`);
     expect(text).toContain('"Phase": "Completed"');
     expect(text).toContain('"ExitCode": 0');
   }, 90_000);
