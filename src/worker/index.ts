@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
@@ -13,6 +13,7 @@ import type { AciGateway } from '../azure/gateway';
 import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
 import type { SecretResolver } from '../config/secrets';
 import { logDirFromEnv } from '../logs/logFiles';
+import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -38,6 +39,8 @@ export interface FlowRunWorkerOptions {
    * unless set to fixed) over ARM's default read limit; pass one built with the gateway's limit.
    */
   pollScheduler?: PollScheduler;
+  /** Records runs in flight per phase, polls and exit-detection lag (default: not recorded). */
+  metrics?: AciFlowMetrics;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
@@ -73,6 +76,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
       logSink: options.logSink ?? createFlowRunLogSink(),
       resolveSecret: options.resolveSecret,
       pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
+      metrics: options.metrics,
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
@@ -87,6 +91,8 @@ export interface RunWorkerOptions {
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Serve Prometheus metrics on 0.0.0.0:<port>; default ACI_FLOW_METRICS_ADDRESS, else none. */
+  metricsPort?: number;
 }
 
 /**
@@ -98,7 +104,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = process.env;
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
-  const gateway = createGateway(azure);
+  const { metricsAddressFrom } = await import('./metricsServer');
+  const metricsAddress = metricsAddressFrom(options.metricsPort, env);
+  const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
+  const metrics = metricsEndpoint?.metrics;
+  const gateway = createGateway(azure, { metrics });
   // Polls share the same ARM read limit the gateway enforces.
   const pollScheduler = createPollScheduler({
     strategy: pollStrategyFromEnv(env),
@@ -108,6 +118,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
   const logDir = options.logDir ?? logDirFromEnv(env);
   const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
+    void metricsEndpoint?.close();
     throw new Error(
       `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
         `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
@@ -120,13 +131,34 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       connection,
       namespace: temporal.namespace,
       gateway,
-      logSink: createFlowRunLogSink({ logDir }),
+      logSink: createFlowRunLogSink({ logDir, metrics }),
       workflowBundle,
       pollScheduler,
+      metrics,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     });
     await worker.run();
   } finally {
     await connection.close();
+    await metricsEndpoint?.close();
   }
+}
+
+/**
+ * Installs the SDK Runtime with its metrics exporter (before anything connects to Temporal)
+ * and serves both metric sets on `address`. Loaded only when metrics are asked for.
+ */
+async function startMetricsEndpoint(address: import('./metricsServer').MetricsAddress) {
+  const { createWorkerRegistry, installSdkMetrics, startMetricsServer } = await import('./metricsServer');
+  const registry = createWorkerRegistry();
+  const metrics = createPromMetrics(registry);
+  const sdkMetricsUrl = await installSdkMetrics();
+  const server = await startMetricsServer({
+    address,
+    registry,
+    sdkMetricsUrl,
+    onError: (message) => Runtime.instance().logger.warn(message),
+  });
+  Runtime.instance().logger.info('Serving Prometheus metrics', { url: `http://${address.host}:${server.address.port}/metrics` });
+  return { metrics, close: server.close };
 }
