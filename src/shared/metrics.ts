@@ -44,7 +44,7 @@ export const noopMetrics: AciFlowMetrics = {
   sweeperRemoved: () => undefined,
 };
 
-/** Every aci-flow metric name as the Prometheus exposition shows it (counters without `_total`). */
+/** Every aci-flow metric, by the name the registry and the Prometheus exposition know it. */
 export const METRIC_NAMES = {
   armRequests: 'aci_flow_arm_requests_total',
   armBudgetWait: 'aci_flow_arm_budget_wait_seconds',
