@@ -16,6 +16,7 @@ import { logDirFromEnv } from '../logs/logFiles';
 import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
+import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
 export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -104,52 +105,54 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = process.env;
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
-  const { metricsAddressFrom } = await import('./metricsServer');
   const metricsAddress = metricsAddressFrom(options.metricsPort, env);
+  // Before anything touches Temporal: the SDK Runtime is installed once per process.
   const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
   const metrics = metricsEndpoint?.metrics;
-  const gateway = createGateway(azure, { metrics });
-  // Polls share the same ARM read limit the gateway enforces.
-  const pollScheduler = createPollScheduler({
-    strategy: pollStrategyFromEnv(env),
-    armReadsPerSecond: azure.limits?.readsPerSecond,
-  });
-  const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
-  const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-  const logDir = options.logDir ?? logDirFromEnv(env);
-  const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
-    void metricsEndpoint?.close();
-    throw new Error(
-      `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
-        `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
-        'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
-    );
-  });
   try {
-    const worker = await createFlowRunWorker({
-      workPool: options.workPool,
-      connection,
-      namespace: temporal.namespace,
-      gateway,
-      logSink: createFlowRunLogSink({ logDir, metrics }),
-      workflowBundle,
-      pollScheduler,
-      metrics,
-      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    const gateway = createGateway(azure, { metrics });
+    // Polls share the same ARM read limit the gateway enforces.
+    const pollScheduler = createPollScheduler({
+      strategy: pollStrategyFromEnv(env),
+      armReadsPerSecond: azure.limits?.readsPerSecond,
     });
-    await worker.run();
+    const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
+    const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
+    const logDir = options.logDir ?? logDirFromEnv(env);
+    const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
+      throw new Error(
+        `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
+          `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
+          'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
+      );
+    });
+    try {
+      const worker = await createFlowRunWorker({
+        workPool: options.workPool,
+        connection,
+        namespace: temporal.namespace,
+        gateway,
+        logSink: createFlowRunLogSink({ logDir, metrics }),
+        workflowBundle,
+        pollScheduler,
+        metrics,
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+      });
+      await worker.run();
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
+    // An open listener would keep the process alive after a failed start.
     await metricsEndpoint?.close();
   }
 }
 
 /**
  * Installs the SDK Runtime with its metrics exporter (before anything connects to Temporal)
- * and serves both metric sets on `address`. Loaded only when metrics are asked for.
+ * and serves both metric sets on `address`.
  */
-async function startMetricsEndpoint(address: import('./metricsServer').MetricsAddress) {
-  const { createWorkerRegistry, installSdkMetrics, startMetricsServer } = await import('./metricsServer');
+async function startMetricsEndpoint(address: MetricsAddress) {
   const registry = createWorkerRegistry();
   const metrics = createPromMetrics(registry);
   const sdkMetricsUrl = await installSdkMetrics();
