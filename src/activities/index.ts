@@ -4,6 +4,7 @@
  */
 import type { AciGateway } from '../azure/gateway';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
+import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../shared/metrics';
 import { deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
 import type { FlowRunLogSink } from './logSink';
@@ -31,18 +32,41 @@ export interface ActivityDeps {
    * ARM budget); the default polls each run at its own task_watch_poll_interval.
    */
   pollScheduler?: PollScheduler;
+  /** Runs in flight per phase, polls and exit-detection lag (default: not recorded). */
+  metrics?: AciFlowMetrics;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? { now: () => Date.now() };
   const pollScheduler = deps.pollScheduler ?? createPollScheduler({ strategy: 'fixed' });
+  const metrics = deps.metrics ?? noopMetrics;
+  const inPhase = <A extends unknown[], R>(phase: RunPhase, activity: (...args: A) => Promise<R>) =>
+    inPhaseOf(metrics, phase, activity);
   return {
-    deploy: deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment()),
-    waitForStart: waitForStartActivity(deps.gateway, clock, pollScheduler),
-    watch: watchActivity(deps.gateway, deps.logSink, clock, pollScheduler),
-    deleteContainerGroup: deleteContainerGroupActivity(deps.gateway),
-    stopContainerGroup: stopContainerGroupActivity(deps.gateway),
+    deploy: inPhase('deploy', deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment())),
+    waitForStart: inPhase('waitForStart', waitForStartActivity(deps.gateway, clock, pollScheduler, metrics)),
+    watch: inPhase('watch', watchActivity(deps.gateway, deps.logSink, clock, pollScheduler, metrics)),
+    deleteContainerGroup: inPhase('cleanup', deleteContainerGroupActivity(deps.gateway)),
+    stopContainerGroup: inPhase('cleanup', stopContainerGroupActivity(deps.gateway)),
   };
+}
+
+/** Keeps the activity's name (Temporal registers activities by the object's keys, the name shows in stack traces). */
+function inPhaseOf<A extends unknown[], R>(
+  metrics: AciFlowMetrics,
+  phase: RunPhase,
+  activity: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  const wrapped = async (...args: A): Promise<R> => {
+    const ended = metrics.phaseStarted(phase);
+    try {
+      return await activity(...args);
+    } finally {
+      ended();
+    }
+  };
+  Object.defineProperty(wrapped, 'name', { value: activity.name });
+  return wrapped;
 }
 
 export type FlowRunActivities = ReturnType<typeof createActivities>;

@@ -10,6 +10,7 @@
 import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { logFilePath } from '../logs/logFiles';
+import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 
 export interface FlowRunLogWriter {
   /**
@@ -31,12 +32,15 @@ export interface FlowRunLogSinkOptions {
   logDir?: string;
   /** The worker's log output (default: stdout); receives lines already tagged with the run id. */
   output?: (taggedLine: string) => void;
+  /** Counts the lines written (those skipped as already recorded do not count). */
+  metrics?: AciFlowMetrics;
 }
 
 export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowRunLogSink {
   const output = options.output ?? ((line: string) => process.stdout.write(`${line}\n`));
   // Without a file, the highest index printed per run dedupes retries within this process.
   const printedUpTo = new Map<string, number>();
+  const metrics = options.metrics ?? noopMetrics;
   return {
     async open(flowRunId) {
       const tag = (line: string) => `[flow-run ${flowRunId}] ${line}`;
@@ -56,6 +60,7 @@ export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowR
           file?.append(fresh);
           printedUpTo.set(flowRunId, firstIndex + lines.length);
           for (const line of fresh) output(tag(line));
+          metrics.logLinesWritten(fresh.length);
         },
       };
     },

@@ -10,6 +10,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toAzureError } from '../azure/errors';
+import type { AciFlowMetrics, PollingPhase } from '../shared/metrics';
 import { FailureTypes, isPollError, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
 import type { Clock } from './index';
@@ -40,6 +41,8 @@ export interface PollLoopOptions<T> {
   afterFailedPoll?: (error: PollError) => void;
   /** The backoff never sleeps past this epoch ms, so a deadline is checked on time. */
   wakeBy?: number;
+  /** Counts each poll under `phase`; a verdict counts as a successful poll. */
+  metrics?: { recorder: AciFlowMetrics; phase: PollingPhase };
 }
 
 export async function pollUntilDone<T>(options: PollLoopOptions<T>): Promise<T> {
@@ -56,6 +59,7 @@ export async function pollUntilDone<T>(options: PollLoopOptions<T>): Promise<T> 
     await heartbeatWhile(options.polls.next(context.cancellationSignal), details());
     try {
       const result = await options.poll(details);
+      options.metrics?.recorder.poll(options.metrics.phase, 'ok');
       if (lastPollError) context.log.info('Polling recovered', { failedPolls: lastPollError.attempts });
       lastPollError = undefined;
       pauseMs = 0;
@@ -63,6 +67,7 @@ export async function pollUntilDone<T>(options: PollLoopOptions<T>): Promise<T> 
       if (result !== undefined) return result;
     } catch (err) {
       if (context.cancellationSignal.aborted) throw cancellationOf(context, err);
+      options.metrics?.recorder.poll(options.metrics.phase, isVerdict(err) ? 'ok' : 'error');
       if (isVerdict(err)) throw err;
       const azure = toAzureError(err);
       lastPollError = {

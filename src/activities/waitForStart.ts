@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway, ContainerGroupView } from '../azure/gateway';
+import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { FailureTypes, type PollError } from '../workflows/definitions';
 import { describeLastEvent, describePollError, describeState, findContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
@@ -14,7 +15,12 @@ import type { WaitForStartInput, WaitForStartOutput } from './types';
  * workflow's, so a retry on another worker does not restart the clock. Failed polls are
  * retried (pollLoop) until the deadline; only a missing group or the deadline ends the run.
  */
-export function waitForStartActivity(gateway: AciGateway, clock: Clock, pollScheduler: PollScheduler) {
+export function waitForStartActivity(
+  gateway: AciGateway,
+  clock: Clock,
+  pollScheduler: PollScheduler,
+  metrics: AciFlowMetrics = noopMetrics,
+) {
   return async function waitForStart(input: WaitForStartInput): Promise<WaitForStartOutput> {
     const context = Context.current();
     const { target } = input;
@@ -30,6 +36,7 @@ export function waitForStartActivity(gateway: AciGateway, clock: Clock, pollSche
         pollIntervalMs: input.pollIntervalSeconds * 1000,
         clock,
         wakeBy: input.deadlineEpochMs,
+        metrics: { recorder: metrics, phase: 'waitForStart' },
         poll: async (details) => {
           const group = await heartbeatWhile(
             gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),

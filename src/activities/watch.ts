@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AciGateway } from '../azure/gateway';
+import type { AciGateway, ContainerState } from '../azure/gateway';
+import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { FailureTypes } from '../workflows/definitions';
 import { findContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
@@ -20,7 +21,13 @@ export const LOG_TAIL_LINES = 1000;
  * a crash, on any worker) resumes exactly where this one's last heartbeat was. Failed polls
  * are retried (pollLoop); only a missing group or the container's exit ends the activity.
  */
-export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, clock: Clock, pollScheduler: PollScheduler) {
+export function watchActivity(
+  gateway: AciGateway,
+  logSink: FlowRunLogSink,
+  clock: Clock,
+  pollScheduler: PollScheduler,
+  metrics: AciFlowMetrics = noopMetrics,
+) {
   return async function watch(input: WatchInput): Promise<WatchOutput> {
     const context = Context.current();
     const { target } = input;
@@ -36,6 +43,7 @@ export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, cloc
         pollIntervalMs: input.pollIntervalSeconds * 1000,
         clock,
         state: () => ({ ...cursor }),
+        metrics: { recorder: metrics, phase: 'watch' },
         poll: async (details) => {
           const group = await heartbeatWhile(
             gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
@@ -51,13 +59,21 @@ export function watchActivity(gateway: AciGateway, logSink: FlowRunLogSink, cloc
           // Read logs after the state: once it says Terminated, this read holds the last lines.
           // A failed read keeps the cursor, so the next poll reads the same lines again.
           if (writer) cursor = await streamLogs(gateway, target, writer, cursor, details, context.cancellationSignal);
-          return state?.state === 'Terminated' ? { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted } : undefined;
+          if (state?.state !== 'Terminated') return undefined;
+          recordExitLag(metrics, state, clock.now());
+          return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
         },
       });
     } finally {
       polls.leave();
     }
   };
+}
+
+/** Without a finishTime (some API versions omit it) there is nothing to measure against. */
+function recordExitLag(metrics: AciFlowMetrics, state: ContainerState, nowMs: number): void {
+  const finishedAt = state.finishTime ? Date.parse(state.finishTime) : NaN;
+  if (Number.isFinite(finishedAt)) metrics.exitDetected((nowMs - finishedAt) / 1000);
 }
 
 /** The cursor in the last attempt's heartbeat details (which also hold its poll error streak). */

@@ -17,6 +17,7 @@ import { toContainerGroupSummary, toContainerGroupView } from './containerGroupV
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
 import { type AciGateway, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentResult, type LogsRequest, type OperationOptions } from './gateway';
+import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
 
@@ -33,6 +34,8 @@ export interface ArmGatewayOptions {
   limits?: Partial<ArmLimits>;
   /** Pass one limiter to share a budget between gateways; otherwise one is built from `limits`. */
   limiter?: ArmRateLimiter;
+  /** Counts ARM requests by class and outcome; a limiter built here also records its budget waits into it. */
+  metrics?: AciFlowMetrics;
   /** Poll interval for deploy/delete long-running operations when Azure sends no Retry-After (SDK default 2 s). */
   pollIntervalMs?: number;
   /** How long a caller should wait before retrying deploy while an earlier attempt's deployment still runs. */
@@ -62,9 +65,11 @@ function deploymentResource(resourceGroupName: string, deploymentName: string): 
 export class ArmGateway implements AciGateway {
   private readonly clients = new Map<string, SubscriptionClients>();
   private readonly limiter: ArmRateLimiter;
+  private readonly metrics: AciFlowMetrics;
 
   constructor(private readonly options: ArmGatewayOptions) {
-    this.limiter = options.limiter ?? new ArmRateLimiter(options.limits);
+    this.metrics = options.metrics ?? noopMetrics;
+    this.limiter = options.limiter ?? new ArmRateLimiter(options.limits, undefined, this.metrics);
   }
 
   /** Requests granted, 429s seen and time spent waiting for the budget, per request kind. */
@@ -269,7 +274,7 @@ export class ArmGateway implements AciGateway {
       tlsOptions: caCertPem ? { ca: caCertPem } : undefined,
       retryOptions: { ...DEFAULT_RETRY_OPTIONS, ...this.options.retryOptions },
       userAgentOptions: { userAgentPrefix: userAgentPrefix ?? 'aci-flow' },
-      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter), position: 'perRetry' as const }],
+      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter, this.metrics), position: 'perRetry' as const }],
     };
     const clients = {
       resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),

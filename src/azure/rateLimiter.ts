@@ -4,6 +4,8 @@
  * rates means we never draw 429s, and when one arrives anyway its Retry-After pauses the
  * matching bucket for everyone instead of each run hammering on its own.
  */
+import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+
 export type ArmRequestKind = 'read' | 'write' | 'delete';
 
 export interface ArmLimits {
@@ -124,6 +126,8 @@ export class ArmRateLimiter {
   constructor(
     limits: Partial<ArmLimits> = {},
     private readonly clock: LimiterClock = systemClock,
+    /** Records each granted request's wait for the budget. */
+    private readonly metrics: AciFlowMetrics = noopMetrics,
   ) {
     const effective = { ...DEFAULT_ARM_LIMITS, ...limits };
     for (const [name, value] of Object.entries(effective)) {
@@ -153,6 +157,7 @@ export class ArmRateLimiter {
       this.usage.waitedMs[kind] += waitMs;
     }
     this.usage.granted[kind] += 1;
+    this.metrics.armBudgetWait(kind, waitMs / 1000);
   }
 
   /** Azure answered 429: hold every request of this kind until its Retry-After has passed. */

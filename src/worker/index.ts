@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
@@ -13,8 +13,10 @@ import type { AciGateway } from '../azure/gateway';
 import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
 import type { SecretResolver } from '../config/secrets';
 import { logDirFromEnv } from '../logs/logFiles';
+import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
+import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
 export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -38,6 +40,8 @@ export interface FlowRunWorkerOptions {
    * unless set to fixed) over ARM's default read limit; pass one built with the gateway's limit.
    */
   pollScheduler?: PollScheduler;
+  /** Records runs in flight per phase, polls and exit-detection lag (default: not recorded). */
+  metrics?: AciFlowMetrics;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
@@ -73,6 +77,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
       logSink: options.logSink ?? createFlowRunLogSink(),
       resolveSecret: options.resolveSecret,
       pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
+      metrics: options.metrics,
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
@@ -87,6 +92,8 @@ export interface RunWorkerOptions {
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Serve Prometheus metrics on 0.0.0.0:<port>; default ACI_FLOW_METRICS_ADDRESS, else none. */
+  metricsPort?: number;
 }
 
 /**
@@ -98,35 +105,63 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = process.env;
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
-  const gateway = createGateway(azure);
-  // Polls share the same ARM read limit the gateway enforces.
-  const pollScheduler = createPollScheduler({
-    strategy: pollStrategyFromEnv(env),
-    armReadsPerSecond: azure.limits?.readsPerSecond,
-  });
-  const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
-  const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-  const logDir = options.logDir ?? logDirFromEnv(env);
-  const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
-    throw new Error(
-      `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
-        `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
-        'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
-    );
-  });
+  const metricsAddress = metricsAddressFrom(options.metricsPort, env);
+  // Before anything touches Temporal: the SDK Runtime is installed once per process.
+  const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
+  const metrics = metricsEndpoint?.metrics;
   try {
-    const worker = await createFlowRunWorker({
-      workPool: options.workPool,
-      connection,
-      namespace: temporal.namespace,
-      gateway,
-      logSink: createFlowRunLogSink({ logDir }),
-      workflowBundle,
-      pollScheduler,
-      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    const gateway = createGateway(azure, { metrics });
+    // Polls share the same ARM read limit the gateway enforces.
+    const pollScheduler = createPollScheduler({
+      strategy: pollStrategyFromEnv(env),
+      armReadsPerSecond: azure.limits?.readsPerSecond,
     });
-    await worker.run();
+    const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
+    const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
+    const logDir = options.logDir ?? logDirFromEnv(env);
+    const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
+      throw new Error(
+        `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
+          `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
+          'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
+      );
+    });
+    try {
+      const worker = await createFlowRunWorker({
+        workPool: options.workPool,
+        connection,
+        namespace: temporal.namespace,
+        gateway,
+        logSink: createFlowRunLogSink({ logDir, metrics }),
+        workflowBundle,
+        pollScheduler,
+        metrics,
+        maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+      });
+      await worker.run();
+    } finally {
+      await connection.close();
+    }
   } finally {
-    await connection.close();
+    // An open listener would keep the process alive after a failed start.
+    await metricsEndpoint?.close();
   }
+}
+
+/**
+ * Installs the SDK Runtime with its metrics exporter (before anything connects to Temporal)
+ * and serves both metric sets on `address`.
+ */
+async function startMetricsEndpoint(address: MetricsAddress) {
+  const registry = createWorkerRegistry();
+  const metrics = createPromMetrics(registry);
+  const sdkMetricsUrl = await installSdkMetrics();
+  const server = await startMetricsServer({
+    address,
+    registry,
+    sdkMetricsUrl,
+    onError: (message) => Runtime.instance().logger.warn(message),
+  });
+  Runtime.instance().logger.info('Serving Prometheus metrics', { url: `http://${address.host}:${server.address.port}/metrics` });
+  return { metrics, close: server.close };
 }

@@ -8,3 +8,9 @@ export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
  * which mostly sleeps), so the SDK's default of 100 would cap a worker at 100 concurrent runs.
  */
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;
+
+/** host:port the worker serves Prometheus metrics on (`/metrics`); unset = no metrics endpoint. */
+export const METRICS_ADDRESS_ENV = 'ACI_FLOW_METRICS_ADDRESS';
+
+/** `--metrics-port` alone listens on every interface, so a scraper on another host or container reaches it. */
+export const METRICS_PORT_HOST = '0.0.0.0';

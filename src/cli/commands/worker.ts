@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from '../../worker/settings';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, METRICS_ADDRESS_ENV, METRICS_PORT_HOST, WORKFLOW_BUNDLE_ENV } from '../../worker/settings';
 import { withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
@@ -15,6 +15,11 @@ export function register(program: Command): void {
       `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
       positiveInteger,
     )
+    .option(
+      '--metrics-port <port>',
+      `serve Prometheus metrics on ${METRICS_PORT_HOST}:<port>/metrics (default: $${METRICS_ADDRESS_ENV} as host:port, else no metrics)`,
+      portNumber,
+    )
     .addHelpText(
       'after',
       [
@@ -27,9 +32,14 @@ export function register(program: Command): void {
         '  aci-flow worker --pool my-pool',
       ].join('\n'),
     )
-    .action(async (flags: { pool: string; logDir?: string; maxConcurrentRuns?: number }) => {
+    .action(async (flags: { pool: string; logDir?: string; maxConcurrentRuns?: number; metricsPort?: number }) => {
       const { runWorker } = await import('../../worker');
-      await runWorker({ workPool: flags.pool, logDir: flags.logDir, maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns });
+      await runWorker({
+        workPool: flags.pool,
+        logDir: flags.logDir,
+        maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns,
+        metricsPort: flags.metricsPort,
+      });
     });
   withUsageExitCode(command);
 }
@@ -37,5 +47,11 @@ export function register(program: Command): void {
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number, e.g. 500`);
+  return parsed;
+}
+
+function portNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new InvalidArgumentError(`"${value}" is not a TCP port (1-65535), e.g. 9464`);
   return parsed;
 }

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFlowRunLogSink } from '../../../src/activities/logSink';
 import { logFilePath } from '../../../src/logs/logFiles';
+import { Registry } from 'prom-client';
+import { createPromMetrics } from '../../../src/shared/metrics';
+import { seriesValue } from '../../helpers/metrics';
 
 describe('flow-run log sink', () => {
   let logDir: string;
@@ -31,6 +34,14 @@ describe('flow-run log sink', () => {
     await resumed.write(['two', 'three', 'four'], 1);
     expect(fileLines('run-1')).toBe('one\ntwo\nthree\nfour\n');
     expect(output).toEqual(['[flow-run run-1] four']);
+  });
+
+  it('counts the lines it writes, not the ones a resumed attempt re-sends', async () => {
+    const registry = new Registry();
+    const counted = createFlowRunLogSink({ logDir, output: (line) => output.push(line), metrics: createPromMetrics(registry) });
+    await (await counted.open('run-1')).write(['one', 'two', 'three'], 0);
+    await (await counted.open('run-1')).write(['two', 'three', 'four'], 1);
+    expect(await seriesValue(registry, 'aci_flow_log_lines_total')).toBe(4);
   });
 
   it('drops a torn last line left by a crash mid-write, so the line is written once, whole', async () => {
