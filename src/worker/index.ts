@@ -16,6 +16,7 @@ import { logDirFromEnv } from '../logs/logFiles';
 import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
+import { tracingFromEnv } from './tracing';
 import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
@@ -46,6 +47,8 @@ export interface FlowRunWorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Worker plugins, e.g. tracing; a plugin that adds workflow interceptors needs the worker to bundle (no workflowBundle). */
+  plugins?: WorkerOptions['plugins'];
 }
 
 /**
@@ -81,6 +84,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    plugins: options.plugins,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
   });
@@ -116,8 +120,11 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       strategy: pollStrategyFromEnv(env),
       armReadsPerSecond: azure.limits?.readsPerSecond,
     });
+    const tracing = tracingFromEnv(env);
+    if (tracing) Runtime.instance().logger.info('Tracing with OpenTelemetry', { endpoint: tracing.endpoint });
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
-    const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
+    // The tracing plugin's workflow interceptors must be bundled in: then the worker bundles at start.
+    const workflowBundle = tracing ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
     const logDir = options.logDir ?? logDirFromEnv(env);
     const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
       throw new Error(
@@ -134,6 +141,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         gateway,
         logSink: createFlowRunLogSink({ logDir, metrics }),
         workflowBundle,
+        plugins: tracing ? [tracing.plugin] : undefined,
         pollScheduler,
         metrics,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
@@ -141,6 +149,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       await worker.run();
     } finally {
       await connection.close();
+      await tracing?.shutdown();
     }
   } finally {
     // An open listener would keep the process alive after a failed start.
