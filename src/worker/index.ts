@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
@@ -13,8 +13,9 @@ import type { AciGateway } from '../azure/gateway';
 import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
 import type { SecretResolver } from '../config/secrets';
 import { logDirFromEnv } from '../logs/logFiles';
-import { temporalConnectConfig } from '../shared/temporalConnection';
+import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
+import { watchConnection } from './connectionWatch';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
 export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -114,6 +115,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
     );
   });
+  const logger = Runtime.instance().logger;
+  const connectionWatch = watchConnection({
+    address: temporal.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
+    check: () => connection.workflowService.getSystemInfo({}),
+    warn: (message) => logger.warn(message),
+    info: (message) => logger.info(message),
+  });
   try {
     const worker = await createFlowRunWorker({
       workPool: options.workPool,
@@ -127,6 +135,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     });
     await worker.run();
   } finally {
+    connectionWatch.stop();
     await connection.close();
   }
 }
