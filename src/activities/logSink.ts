@@ -7,7 +7,7 @@
  * before it — so a retried or resumed watch, whose heartbeat cursor may lag behind what a
  * killed worker already wrote, re-sends lines that are skipped here.
  */
-import { appendFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { logFilePath } from '../logs/logFiles';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
@@ -72,23 +72,59 @@ interface LogFile {
   append(lines: readonly string[]): void;
 }
 
-/** Counts the file's complete lines once, dropping a torn last line left by a crash mid-write. */
+/**
+ * Counts the file's complete lines, dropping a torn last line left by a crash mid-write.
+ * The count is re-read whenever the file's size is not what this writer left: an attempt
+ * that Temporal timed out (e.g. while the server was down) can still be running in this
+ * process next to its retry, and both must see the lines the other one appended.
+ */
 function openLogFile(path: string): LogFile {
   mkdirSync(dirname(path), { recursive: true });
-  let content = '';
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  const content = readContent(path);
   const completeLength = content.lastIndexOf('\n') + 1;
   if (completeLength < content.length) truncateSync(path, Buffer.byteLength(content.slice(0, completeLength)));
-  let count = completeLength === 0 ? 0 : content.slice(0, completeLength).split('\n').length - 1;
+  let count = countLines(content.slice(0, completeLength));
+  let size = Buffer.byteLength(content.slice(0, completeLength));
+  const refresh = () => {
+    const current = fileSize(path);
+    if (current === size) return;
+    const latest = readContent(path);
+    count = countLines(latest.slice(0, latest.lastIndexOf('\n') + 1));
+    size = current;
+  };
   return {
-    linesRecorded: () => count,
+    linesRecorded: () => {
+      refresh();
+      return count;
+    },
+    // Callers ask linesRecorded() first, in the same synchronous step, and append only what is missing.
     append(lines) {
-      appendFileSync(path, lines.map((line) => `${line}\n`).join(''));
+      const data = lines.map((line) => `${line}\n`).join('');
+      appendFileSync(path, data);
       count += lines.length;
+      size += Buffer.byteLength(data);
     },
   };
+}
+
+function countLines(complete: string): number {
+  return complete === '' ? 0 : complete.split('\n').length - 1;
+}
+
+function readContent(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return '';
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return 0;
+  }
 }

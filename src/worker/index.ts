@@ -14,10 +14,11 @@ import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
 import type { SecretResolver } from '../config/secrets';
 import { logDirFromEnv } from '../logs/logFiles';
 import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
-import { temporalConnectConfig } from '../shared/temporalConnection';
+import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
 import { tracingFromEnv } from './tracing';
 import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
+import { watchConnection } from './connectionWatch';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 
 export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -133,6 +134,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
           'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
       );
     });
+    const logger = Runtime.instance().logger;
+    const connectionWatch = watchConnection({
+      address: temporal.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
+      check: () => connection.workflowService.getSystemInfo({}),
+      warn: (message) => logger.warn(message),
+      info: (message) => logger.info(message),
+    });
     try {
       const worker = await createFlowRunWorker({
         workPool: options.workPool,
@@ -148,6 +156,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       });
       await worker.run();
     } finally {
+      connectionWatch.stop();
       await connection.close();
       await tracing?.shutdown();
     }

@@ -4,20 +4,20 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupsOf, HistoryRecorder, readRunLog, startTestFlowRun, status, waitForStatus } from '../helpers/flowRuns';
+import {
+  countingCommand,
+  groupsOf,
+  HistoryRecorder,
+  numberedLines,
+  readRunLog,
+  startTestFlowRun,
+  status,
+  waitForStatus,
+} from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 
 jest.setTimeout(180_000);
-
-/** A container that prints `count` numbered lines, `interval` seconds apart. */
-function countingCommand(prefix: string, count: number, interval: number): string {
-  return `sh -c 'for i in $(seq 1 ${count}); do echo ${prefix}-$i; sleep ${interval}; done'`;
-}
-
-function numberedLines(prefix: string, count: number): string[] {
-  return Array.from({ length: count }, (_, index) => `${prefix}-${index + 1}`);
-}
 
 describe('durability', () => {
   let stack: Stack;

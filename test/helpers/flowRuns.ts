@@ -30,14 +30,24 @@ export function uniqueRunId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
+/** A container that prints `count` numbered lines, `interval` seconds apart. */
+export function countingCommand(prefix: string, count: number, interval: number): string {
+  return `sh -c 'for i in $(seq 1 ${count}); do echo ${prefix}-$i; sleep ${interval}; done'`;
+}
+
+/** What countingCommand prints: `<prefix>-1` … `<prefix>-<count>`. */
+export function numberedLines(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${prefix}-${index + 1}`);
+}
+
 type TestFlowRunOptions = { flowRunId?: string; flowName?: string; values?: Record<string, unknown> };
 
-export async function startTestFlowRun(stack: Stack, options: TestFlowRunOptions = {}): Promise<StartedFlowRun> {
+export async function startTestFlowRun(stack: Pick<Stack, 'client' | 'workPool'>, options: TestFlowRunOptions = {}): Promise<StartedFlowRun> {
   return startFlowRun(stack.client, prepareTestFlowRun(stack, options));
 }
 
 /** The prepared start, for tests that tamper with the workflow input as a hostile client would. */
-export function prepareTestFlowRun(stack: Stack, options: TestFlowRunOptions = {}): PreparedFlowRun {
+export function prepareTestFlowRun(stack: Pick<Stack, 'workPool'>, options: TestFlowRunOptions = {}): PreparedFlowRun {
   return prepareFlowRun({
     workPool: stack.workPool,
     flowName: options.flowName ?? 'e2e-flow',
@@ -123,7 +133,7 @@ export async function signalTiming(
   return closed && signalId > Number(closed.eventId) ? 'after' : 'during';
 }
 
-export function readRunLog(stack: Stack, flowRunId: string): string[] {
+export function readRunLog(stack: Pick<Stack, 'logDir'>, flowRunId: string): string[] {
   try {
     return readFileSync(logFilePath(flowRunId, stack.logDir), 'utf8').split('\n').filter((line, index, all) => index < all.length - 1 || line !== '');
   } catch {
@@ -132,7 +142,7 @@ export function readRunLog(stack: Stack, flowRunId: string): string[] {
 }
 
 /** Emulator's record of the groups of one run (deleted ones included). */
-export function groupsOf(stack: Stack, containerGroupName: string) {
+export function groupsOf(stack: Pick<Stack, 'emulator'>, containerGroupName: string) {
   return stack.emulator.containerGroups().filter((group) => group.name === containerGroupName);
 }
 

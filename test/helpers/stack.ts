@@ -67,7 +67,7 @@ export function sharedWorkflowBundle(): WorkflowBundle | undefined {
 }
 
 /** Worker state changes at INFO drown test output; keep warnings and errors. */
-function quietRuntimeLogs(): void {
+export function quietRuntimeLogs(): void {
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
@@ -123,38 +123,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     stopWorker,
     spawnWorkerProcess(spawnOptions = {}) {
-      const child = spawn(
-        process.execPath,
-        [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', spawnOptions.workPool ?? workPool],
-        {
-          cwd: REPO_ROOT,
-          env: {
-            ...process.env,
-            TEMPORAL_ADDRESS: env.address,
-            TEMPORAL_NAMESPACE: 'default',
-            ACI_FLOW_ARM_ENDPOINT: emulator.endpoint,
-            ACI_FLOW_ARM_CA_FILE: emulator.caCertPath,
-            [LOG_DIR_ENV]: logDir,
-            ...spawnOptions.env,
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let output = '';
-      child.stdout?.on('data', (chunk) => (output += chunk));
-      child.stderr?.on('data', (chunk) => (output += chunk));
-      const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-      const handle: WorkerProcess = {
-        child,
-        output: () => output,
-        exited,
-        async kill(signal) {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          return exited;
-        },
-      };
+      const handle = spawnWorkerProcess({
+        temporalAddress: env.address,
+        emulator,
+        logDir,
+        workPool: spawnOptions.workPool ?? workPool,
+        env: spawnOptions.env,
+      });
       children.add(handle);
-      void exited.then(() => children.delete(handle));
+      void handle.exited.then(() => children.delete(handle));
       return handle;
     },
     async close() {
@@ -162,6 +139,44 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all([...children].map((child) => child.kill('SIGKILL')));
       await emulator.close();
       await env.teardown();
+    },
+  };
+}
+
+export interface SpawnWorkerOptions {
+  temporalAddress: string;
+  emulator: RunningEmulator;
+  logDir: string;
+  workPool: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `node bin/aci-flow.js worker --pool <workPool>` against a Temporal server and the emulator; the caller kills it. */
+export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', options.workPool], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: options.temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      ACI_FLOW_ARM_ENDPOINT: options.emulator.endpoint,
+      ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
+      [LOG_DIR_ENV]: options.logDir,
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
     },
   };
 }

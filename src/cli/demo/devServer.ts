@@ -35,8 +35,13 @@ export function devServerArgs(port: number, uiPort: number): string[] {
     String(uiPort),
     '--log-level',
     'error',
-    ...ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]),
+    ...searchAttributeArgs(),
   ];
+}
+
+/** `--search-attribute` arguments that register aci-flow's search attributes on a dev server. */
+export function searchAttributeArgs(): string[] {
+  return ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
 }
 
 /** Starts the Temporal dev server with its Web UI and resolves once it accepts connections. */

@@ -44,6 +44,18 @@ describe('flow-run log sink', () => {
     expect(await seriesValue(registry, 'aci_flow_log_lines_total')).toBe(4);
   });
 
+  it('an attempt timed out while still running and its retry, both in this process, write each line once', async () => {
+    const logs = sink();
+    const stale = await logs.open('run-1');
+    const retry = await logs.open('run-1');
+    await retry.write(['one', 'two', 'three'], 0);
+    await stale.write(['two', 'three'], 1);
+    await stale.write(['three', 'four'], 2);
+    await retry.write(['four', 'five'], 3);
+    expect(fileLines('run-1')).toBe('one\ntwo\nthree\nfour\nfive\n');
+    expect(stale.linesRecorded()).toBe(5);
+  });
+
   it('drops a torn last line left by a crash mid-write, so the line is written once, whole', async () => {
     writeFileSync(logFilePath('run-1', logDir), 'one\n');
     appendFileSync(logFilePath('run-1', logDir), 'tw');
