@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import type { PreparedDeployment } from '../../template/prepare';
-import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
+import { collect, withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
+import { prepareRunFromFlags, type RunFlags } from '../runFlags';
 
 /** Work pool of a dry run whose pool file has no name and no --pool was given. */
 const RENDER_WORK_POOL = 'render';
 
-interface RenderFlags {
-  pool?: string;
-  poolConfig?: string;
-  flow: string;
-  runId?: string;
-  set: string[];
-  values?: string;
+interface RenderFlags extends RunFlags {
   json?: boolean;
 }
 
@@ -48,17 +43,8 @@ export function register(program: Command): void {
 
 /** A dry run of `start`: the same preparation and checks, so what renders is what would start. */
 export async function renderDeployment(flags: RenderFlags): Promise<RenderedDeployment> {
-  const [{ loadPoolConfig }, { loadValuesFile, mergeRunValues, parseSetFlags }, { prepareFlowRun }] = await Promise.all([
-    import('../../config/poolConfig'),
-    import('../runValues'),
-    import('../../client/flowRuns'),
-  ]);
-  const pool = await loadPoolConfig(poolConfigPath(flags.poolConfig));
-  const fileValues = flags.values ? await loadValuesFile(flags.values) : {};
-  const values = mergeRunValues(fileValues, parseSetFlags(flags.set));
   // The pool only names the task queue, which a dry run never uses.
-  const workPool = flags.pool ?? pool.name ?? RENDER_WORK_POOL;
-  const { deployment: prepared } = prepareFlowRun({ workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
+  const { deployment: prepared } = await prepareRunFromFlags(flags, RENDER_WORK_POOL);
   return {
     deploymentName: prepared.deploymentName,
     containerGroupName: prepared.containerGroupName,

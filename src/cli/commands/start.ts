@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
-import type { PreparedFlowRun } from '../../client/flowRuns';
-import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
+import { collect, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes, print } from '../output';
+import { prepareRunFromFlags, type RunFlags } from '../runFlags';
 
-interface StartFlags {
-  pool?: string;
-  poolConfig?: string;
-  flow: string;
-  runId?: string;
-  set: string[];
-  values?: string;
+interface StartFlags extends RunFlags {
   wait?: boolean;
   json?: boolean;
 }
@@ -31,9 +25,8 @@ export function register(program: Command): void {
       `\nExample:\n  aci-flow start --pool-config pool.yaml --flow etl --run-id 7f1c --set command="python -m etl" --wait`,
     )
     .action(async (flags: StartFlags) => {
-      const poolConfigFile = poolConfigPath(flags.poolConfig);
       // All input is checked before connecting: bad input exits 2 even when Temporal is unreachable.
-      const prepared = await prepare(flags, poolConfigFile);
+      const prepared = await prepareRunFromFlags(flags);
       const workPool = prepared.workPool;
       const [{ withClient }, { startFlowRun }, { getFlowRunStatus }, { formatStatus }] = await Promise.all([
         import('../clientSession'),
@@ -65,15 +58,3 @@ export function register(program: Command): void {
   withUsageExitCode(command);
 }
 
-async function prepare(flags: StartFlags, poolConfigFile: string): Promise<PreparedFlowRun> {
-  const [{ loadPoolConfig }, { loadValuesFile, mergeRunValues, parseSetFlags }, { prepareFlowRun }] = await Promise.all([
-    import('../../config/poolConfig'),
-    import('../runValues'),
-    import('../../client/flowRuns'),
-  ]);
-  const pool = await loadPoolConfig(poolConfigFile);
-  const values = mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set));
-  const workPool = flags.pool ?? pool.name;
-  if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigFile} has no work pool name`, ExitCodes.usage);
-  return prepareFlowRun({ workPool, flowName: flags.flow, flowRunId: flags.runId, pool, values });
-}
