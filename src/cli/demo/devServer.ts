@@ -75,7 +75,8 @@ export async function startDevServer(port: number, uiPort: number, readyTimeoutM
   }
 }
 
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** SIGTERM, then SIGKILL when it has not exited within 10 s. */
+export async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
