@@ -1,6 +1,6 @@
 import type { BlobClient } from '@azure/storage-blob';
 import { LineSplitter, type LogLineSource } from './lineSplitter';
-import { statusCodeOf } from './blobLogs';
+import { statusCodeOf } from './blobContainer';
 
 /** Reads whole lines appended to a log blob that may not exist yet, from any machine that reaches the account. */
 export class BlobLogLineReader implements LogLineSource {

@@ -8,7 +8,7 @@
  */
 import type { AppendBlobClient } from '@azure/storage-blob';
 import { readFrom } from './blobLogReader';
-import { statusCodeOf } from './blobLogs';
+import { statusCodeOf } from './blobContainer';
 
 /** Azure's limit on one appended block (4 MiB for every service version). */
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;

@@ -3,8 +3,6 @@
  * `<container>/<workPool>/<flowRunId>.log`. Shared by the worker's blob sink (which writes)
  * and the client's `followLogs` (which reads), so both agree on the account and the name.
  */
-import { DefaultAzureCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { checkedFlowRunId } from './logFiles';
 
@@ -55,24 +53,4 @@ export function logBlobName(workPool: string, flowRunId: string): string {
     throw new Error(`Work pool "${workPool}" cannot name a log blob folder; use letters, digits, ".", "_" and "-".`);
   }
   return `${workPool}/${checkedFlowRunId(flowRunId)}.log`;
-}
-
-export function logContainerClient(settings: BlobLogSettings): ContainerClient {
-  const service =
-    'connectionString' in settings
-      ? BlobServiceClient.fromConnectionString(settings.connectionString)
-      : new BlobServiceClient(settings.accountUrl, new DefaultAzureCredential());
-  return service.getContainerClient(settings.container);
-}
-
-/** Where the logs are, for messages: the account and container, never a key. */
-export function describeBlobLocation(settings: BlobLogSettings, blobName: string): string {
-  const client = logContainerClient(settings);
-  return `${client.url.replace(/\?.*$/, '')}/${blobName}`;
-}
-
-/** The HTTP status of an Azure SDK error (RestError), if it has one. */
-export function statusCodeOf(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
 }

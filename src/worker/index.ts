@@ -12,6 +12,8 @@ import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '..
 import type { AciGateway } from '../azure/gateway';
 import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
 import type { SecretResolver } from '../config/secrets';
+import { logContainerClient } from '../logs/blobContainer';
+import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
 import { logDirFromEnv } from '../logs/logFiles';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
@@ -83,7 +85,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
 
 export interface RunWorkerOptions {
   workPool: string;
-  /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. */
+  /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. Unused when logs go to blobs. */
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
   maxConcurrentActivityTaskExecutions?: number;
@@ -106,7 +108,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   });
   const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
   const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-  const logDir = options.logDir ?? logDirFromEnv(env);
+  const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env));
   const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
     throw new Error(
       `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
@@ -120,7 +122,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       connection,
       namespace: temporal.namespace,
       gateway,
-      logSink: createFlowRunLogSink({ logDir }),
+      logSink,
       workflowBundle,
       pollScheduler,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
@@ -129,4 +131,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/** Append blobs when an account is configured (ACI_FLOW_LOG_BLOB_*), else per-run files; the worker's stdout always. */
+export function flowRunLogSinkFor(workPool: string, blob: BlobLogSettings | undefined, logDir: string | undefined): FlowRunLogSink {
+  if (blob) return createFlowRunLogSink({ blob: { container: logContainerClient(blob), workPool } });
+  return createFlowRunLogSink({ logDir });
 }

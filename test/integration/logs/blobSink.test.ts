@@ -7,7 +7,8 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createFlowRunLogSink } from '../../../src/activities/logSink';
 import { type RunningAzurite, startAzurite } from '../../../src/cli/demo/azurite';
 import { BlobLogLineReader, readFrom } from '../../../src/logs/blobLogReader';
-import { logBlobName, logContainerClient } from '../../../src/logs/blobLogs';
+import { logContainerClient } from '../../../src/logs/blobContainer';
+import { logBlobName } from '../../../src/logs/blobLogs';
 import { openLogBlob } from '../../../src/logs/blobLogWriter';
 import { waitFor } from '../../helpers/waitFor';
 
