@@ -61,12 +61,21 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
   }
 }
 
-/** Where this client reads a run's logs: the blob or the file, for messages. */
-export function logLocation(flowRunId: string, options: Pick<FollowLogsOptions, 'blob' | 'logDir'> & { workPool?: string }): string {
+/** Where followLogs reads a run's lines (the blob or the file), for messages; never a key. */
+export async function logLocation(flowRunId: string, options: Pick<FollowLogsOptions, 'client' | 'blob' | 'logDir'>): Promise<string> {
   const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
   if (!blob) return logFilePath(flowRunId, options.logDir);
-  const account = 'accountUrl' in blob ? blob.accountUrl : (/BlobEndpoint=([^;]+)/i.exec(blob.connectionString)?.[1] ?? 'the connection string\'s account');
-  return `blob ${blob.container}/${logBlobName(options.workPool ?? '<pool>', flowRunId)} in ${account}`;
+  const handle = options.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
+  const description = await handle.describe().catch((err: unknown) => {
+    throw asNotFound(err, options.client, flowRunId);
+  });
+  const account = 'accountUrl' in blob ? blob.accountUrl : (/BlobEndpoint=([^;]+)/i.exec(blob.connectionString)?.[1] ?? "the connection string's account");
+  return `blob ${blob.container}/${logBlobName(workPoolOf(description), flowRunId)} in ${account}`;
+}
+
+/** The pool's task queue is named after the pool, for runs started before the search attribute was set. */
+function workPoolOf(description: WorkflowExecutionDescription): string {
+  return description.typedSearchAttributes.get(searchAttributes.workPool) ?? description.taskQueue;
 }
 
 async function openLogSource(
@@ -76,8 +85,7 @@ async function openLogSource(
 ): Promise<LogLineSource> {
   const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
   if (!blob) return new LogLineReader(logFilePath(flowRunId, options.logDir));
-  // The pool's task queue is named after the pool, for runs started before the search attribute was set.
-  const workPool = description.typedSearchAttributes.get(searchAttributes.workPool) ?? description.taskQueue;
+  const workPool = workPoolOf(description);
   // Loaded only when logs are in blobs, so the file path costs no Azure SDK.
   const [{ logContainerClient }, { BlobLogLineReader }] = await Promise.all([
     import('../logs/blobContainer'),

@@ -27,20 +27,20 @@ export function register(program: Command): void {
       const onInterrupt = () => stop.abort();
       process.once('SIGINT', onInterrupt);
       try {
-        let printed = 0;
         await withClient(async (client) => {
+          let printed = 0;
           for await (const line of followLogs(flowRunId, { client, follow: flags.follow, logDir: flags.logDir, signal: stop.signal })) {
             process.stdout.write(`${line}\n`);
             printed += 1;
           }
+          if (printed === 0 && !stop.signal.aborted) {
+            process.stderr.write(
+              `aci-flow: no log lines recorded at ${await logLocation(flowRunId, { client, logDir: flags.logDir })}: the run has ` +
+                'stream_output off, has printed nothing yet, or its workers write logs elsewhere (set the same ACI_FLOW_LOG_BLOB_* ' +
+                'variables as the workers, or point --log-dir / ACI_FLOW_LOG_DIR at their log directory)\n',
+            );
+          }
         });
-        if (printed === 0 && !stop.signal.aborted) {
-          process.stderr.write(
-            `aci-flow: no log lines recorded at ${logLocation(flowRunId, { logDir: flags.logDir })}: the run has stream_output off, ` +
-              'has printed nothing yet, or its workers write logs elsewhere (set the same ACI_FLOW_LOG_BLOB_* variables as the workers, ' +
-              'or point --log-dir / ACI_FLOW_LOG_DIR at their log directory)\n',
-          );
-        }
       } finally {
         process.off('SIGINT', onInterrupt);
       }
