@@ -52,6 +52,8 @@ describe('logs in Blob Storage', () => {
     await expect(run.handle.result()).resolves.toMatchObject({ phase: 'Completed', exitCode: 0 });
     await following;
     expect(followed).toEqual(numberedLines('blob', 40));
+    // The worker's own output still carries the lines, tagged with the run id.
+    expect(second.output()).toContain(`[flow-run ${run.flowRunId}] blob-40`);
     expect(readdirSync(stack.logDir)).toEqual([]);
     expect(readdirSync(elsewhere)).toEqual([]);
 
