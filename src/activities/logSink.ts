@@ -1,14 +1,19 @@
 /**
  * Where a flow run's container log lines go: the worker's own output, tagged with the run
- * id, and optionally one file per run (`<logDir>/<flowRunId>.log`, read by `aci-flow logs`).
+ * id, and optionally a durable record read by `aci-flow logs` — an append blob per run
+ * (`<container>/<pool>/<flowRunId>.log`, readable from anywhere) or a local file per run
+ * (`<logDir>/<flowRunId>.log`).
  *
  * Exactly once: every line has an index in the run's log (the watch activity's cursor).
- * The file is the record — a line is appended only when the file holds exactly the lines
+ * The record decides — a line is appended only when the record holds exactly the lines
  * before it — so a retried or resumed watch, whose heartbeat cursor may lag behind what a
  * killed worker already wrote, re-sends lines that are skipped here.
  */
 import { appendFileSync, mkdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ContainerClient } from '@azure/storage-blob';
+import { logBlobName } from '../logs/blobLogs';
+import { openLogBlob } from '../logs/blobLogWriter';
 import { logFilePath } from '../logs/logFiles';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 
@@ -30,6 +35,8 @@ export interface FlowRunLogSink {
 export interface FlowRunLogSinkOptions {
   /** Directory of per-run log files; undefined = no files. */
   logDir?: string;
+  /** Append blobs instead of files: the container (created if missing) and the worker's pool, which names the folder. */
+  blob?: { container: ContainerClient; workPool: string };
   /** The worker's log output (default: stdout); receives lines already tagged with the run id. */
   output?: (taggedLine: string) => void;
   /** Counts the lines written (those skipped as already recorded do not count). */
@@ -41,24 +48,37 @@ export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowR
   // Without a file, the highest index printed per run dedupes retries within this process.
   const printedUpTo = new Map<string, number>();
   const metrics = options.metrics ?? noopMetrics;
+  const { blob } = options;
+  let containerReady: Promise<unknown> | undefined;
+  const openRecord = async (flowRunId: string): Promise<LogRecord | undefined> => {
+    if (blob) {
+      // Once per worker; a failure is not cached, so the next watch attempt tries again.
+      containerReady ??= blob.container.createIfNotExists().catch((err: unknown) => {
+        containerReady = undefined;
+        throw err;
+      });
+      await containerReady;
+      const name = logBlobName(blob.workPool, flowRunId);
+      const writer = await openLogBlob(blob.container.getAppendBlobClient(name));
+      return { linesRecorded: writer.linesRecorded, append: writer.append };
+    }
+    return options.logDir === undefined ? undefined : openLogFile(logFilePath(flowRunId, options.logDir));
+  };
   return {
     async open(flowRunId) {
       const tag = (line: string) => `[flow-run ${flowRunId}] ${line}`;
-      const file = options.logDir === undefined ? undefined : openLogFile(logFilePath(flowRunId, options.logDir));
+      const record = await openRecord(flowRunId);
       return {
-        linesRecorded: () => file?.linesRecorded(),
+        linesRecorded: () => record?.linesRecorded(),
         async write(lines, firstIndex) {
-          const recorded = file ? file.linesRecorded() : (printedUpTo.get(flowRunId) ?? 0);
-          if (file && firstIndex > recorded) {
-            throw new Error(
-              `Log file of flow run ${flowRunId} holds ${recorded} lines but the next line has index ${firstIndex}; ` +
-                'the watch activity must re-read the log from the start (was the file removed?).',
-            );
+          if (record) {
+            const fresh = await record.append(lines, firstIndex);
+            for (const line of fresh) output(tag(line));
+            metrics.logLinesWritten(fresh.length);
+            return;
           }
-          const fresh = lines.slice(Math.max(0, recorded - firstIndex));
-          if (fresh.length === 0) return;
-          file?.append(fresh);
-          printedUpTo.set(flowRunId, firstIndex + lines.length);
+          const fresh = lines.slice(Math.max(0, (printedUpTo.get(flowRunId) ?? 0) - firstIndex));
+          printedUpTo.set(flowRunId, Math.max(printedUpTo.get(flowRunId) ?? 0, firstIndex + lines.length));
           for (const line of fresh) output(tag(line));
           metrics.logLinesWritten(fresh.length);
         },
@@ -67,9 +87,10 @@ export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowR
   };
 }
 
-interface LogFile {
+/** A durable record of a run's lines: appends the ones it lacks and returns them. */
+interface LogRecord {
   linesRecorded(): number;
-  append(lines: readonly string[]): void;
+  append(lines: readonly string[], firstIndex: number): Promise<string[]>;
 }
 
 /**
@@ -78,7 +99,7 @@ interface LogFile {
  * that Temporal timed out (e.g. while the server was down) can still be running in this
  * process next to its retry, and both must see the lines the other one appended.
  */
-function openLogFile(path: string): LogFile {
+function openLogFile(path: string): LogRecord {
   mkdirSync(dirname(path), { recursive: true });
   const content = readContent(path);
   const completeLength = content.lastIndexOf('\n') + 1;
@@ -97,12 +118,21 @@ function openLogFile(path: string): LogFile {
       refresh();
       return count;
     },
-    // Callers ask linesRecorded() first, in the same synchronous step, and append only what is missing.
-    append(lines) {
-      const data = lines.map((line) => `${line}\n`).join('');
+    async append(lines, firstIndex) {
+      refresh();
+      if (firstIndex > count) {
+        throw new Error(
+          `Log file ${path} holds ${count} lines but the next line has index ${firstIndex}; ` +
+            'the watch activity must re-read the log from the start (was the file removed?).',
+        );
+      }
+      const fresh = lines.slice(count - firstIndex);
+      if (fresh.length === 0) return [];
+      const data = fresh.map((line) => `${line}\n`).join('');
       appendFileSync(path, data);
-      count += lines.length;
+      count += fresh.length;
       size += Buffer.byteLength(data);
+      return fresh;
     },
   };
 }

@@ -1,13 +1,21 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
-import { workflowIdForFlowRun } from '../workflows/definitions';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { searchAttributes, workflowIdForFlowRun } from '../workflows/definitions';
+import { blobLogSettingsFromEnv, type BlobLogSettings, logBlobName } from '../logs/blobLogs';
+import { LineSplitter, type LogLineSource } from '../logs/lineSplitter';
 import { logFilePath } from '../logs/logFiles';
 import { asNotFound } from './errors';
 
 export interface FollowLogsOptions {
   client: Client;
-  /** Directory of the worker's per-run log files (default ACI_FLOW_LOG_DIR, then .aci-flow/logs). */
+  /**
+   * The storage account the workers write logs to. Default: ACI_FLOW_LOG_BLOB_URL or
+   * ACI_FLOW_LOG_BLOB_CONNECTION_STRING (+ ACI_FLOW_LOG_BLOB_CONTAINER); null or none
+   * configured = the local log files.
+   */
+  blob?: BlobLogSettings | null;
+  /** Directory of the worker's per-run log files, when logs are not in blobs (default ACI_FLOW_LOG_DIR, then .aci-flow/logs). */
   logDir?: string;
   /** Keep reading until the workflow closes, then read what is left and stop. */
   follow?: boolean;
@@ -18,20 +26,23 @@ export interface FollowLogsOptions {
 }
 
 /**
- * The container's log lines of one flow run, as the worker on this machine recorded them.
+ * The container's log lines of one flow run: from its append blob (any machine that reaches
+ * the storage account), or from the file the worker on this machine wrote. Only the run id is
+ * needed: the pool that names the blob's folder comes from the workflow.
  * Throws FlowRunNotFoundError when no workflow exists for the id.
  */
 export async function* followLogs(flowRunId: string, options: FollowLogsOptions): AsyncIterable<string> {
   const handle = options.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
-  const isRunning = async () => {
+  const describe = async () => {
     try {
-      return (await handle.describe()).status.name === 'RUNNING';
+      return await handle.describe();
     } catch (err) {
       throw asNotFound(err, options.client, flowRunId);
     }
   };
-  let running = await isRunning();
-  const reader = new LogLineReader(logFilePath(flowRunId, options.logDir));
+  const description = await describe();
+  let running = description.status.name === 'RUNNING';
+  const reader = await openLogSource(flowRunId, description, options);
   try {
     while (!options.signal?.aborted) {
       // Read before checking: lines written just before the workflow closed still come out.
@@ -39,7 +50,7 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
       yield* await reader.readLines();
       if (!wasRunning) break;
       await sleep(options.pollIntervalMs ?? 250, undefined, { signal: options.signal }).catch(() => undefined);
-      running = await isRunning();
+      running = (await describe()).status.name === 'RUNNING';
     }
     if (!options.signal?.aborted) {
       const rest = reader.takeUnfinishedLine();
@@ -50,12 +61,44 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
   }
 }
 
+/** Where followLogs reads a run's lines (the blob or the file), for messages; never a key. */
+export async function logLocation(flowRunId: string, options: Pick<FollowLogsOptions, 'client' | 'blob' | 'logDir'>): Promise<string> {
+  const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
+  if (!blob) return logFilePath(flowRunId, options.logDir);
+  const handle = options.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
+  const description = await handle.describe().catch((err: unknown) => {
+    throw asNotFound(err, options.client, flowRunId);
+  });
+  const account = 'accountUrl' in blob ? blob.accountUrl : (/BlobEndpoint=([^;]+)/i.exec(blob.connectionString)?.[1] ?? "the connection string's account");
+  return `blob ${blob.container}/${logBlobName(workPoolOf(description), flowRunId)} in ${account}`;
+}
+
+/** The pool's task queue is named after the pool, for runs started before the search attribute was set. */
+function workPoolOf(description: WorkflowExecutionDescription): string {
+  return description.typedSearchAttributes.get(searchAttributes.workPool) ?? description.taskQueue;
+}
+
+async function openLogSource(
+  flowRunId: string,
+  description: WorkflowExecutionDescription,
+  options: FollowLogsOptions,
+): Promise<LogLineSource> {
+  const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
+  if (!blob) return new LogLineReader(logFilePath(flowRunId, options.logDir));
+  const workPool = workPoolOf(description);
+  // Loaded only when logs are in blobs, so the file path costs no Azure SDK.
+  const [{ logContainerClient }, { BlobLogLineReader }] = await Promise.all([
+    import('../logs/blobContainer'),
+    import('../logs/blobLogReader'),
+  ]);
+  return new BlobLogLineReader(logContainerClient(blob).getBlobClient(logBlobName(workPool, flowRunId)));
+}
+
 /** Reads whole lines appended to a file that may not exist yet. */
-export class LogLineReader {
+export class LogLineReader implements LogLineSource {
   private file: FileHandle | undefined;
   private position = 0;
-  private pending = '';
-  private readonly decoder = new TextDecoder('utf-8');
+  private readonly lines = new LineSplitter();
 
   constructor(private readonly path: string) {}
 
@@ -76,17 +119,11 @@ export class LogLineReader {
       this.position += bytesRead;
       chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
     }
-    // Decode once per read so a multi-byte character split across chunks stays whole.
-    const text = this.pending + this.decoder.decode(Buffer.concat(chunks), { stream: true });
-    const lines = text.split('\n');
-    this.pending = lines.pop() ?? '';
-    return lines.map((line) => line.replace(/\r$/, ''));
+    return this.lines.push(Buffer.concat(chunks));
   }
 
   takeUnfinishedLine(): string | undefined {
-    const rest = this.pending + this.decoder.decode();
-    this.pending = '';
-    return rest === '' ? undefined : rest;
+    return this.lines.takeUnfinishedLine();
   }
 
   async close(): Promise<void> {

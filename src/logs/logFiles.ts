@@ -14,8 +14,13 @@ export function logDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
 
 /** `<logDir>/<flowRunId>.log`; the id is checked so it cannot leave the directory. */
 export function logFilePath(flowRunId: string, logDir: string = logDirFromEnv()): string {
+  return join(logDir, `${checkedFlowRunId(flowRunId)}.log`);
+}
+
+/** The id, if it can name a file or blob without leaving its folder. */
+export function checkedFlowRunId(flowRunId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(flowRunId)) {
     throw new Error(`Flow run id "${flowRunId}" cannot name a log file; use letters, digits, ".", "_" and "-".`);
   }
-  return join(logDir, `${flowRunId}.log`);
+  return flowRunId;
 }

@@ -12,6 +12,8 @@ import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '..
 import type { AciGateway } from '../azure/gateway';
 import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
 import type { SecretResolver } from '../config/secrets';
+import { logContainerClient } from '../logs/blobContainer';
+import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
 import { logDirFromEnv } from '../logs/logFiles';
 import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
@@ -93,7 +95,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
 
 export interface RunWorkerOptions {
   workPool: string;
-  /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. */
+  /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. Unused when logs go to blobs. */
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
   maxConcurrentActivityTaskExecutions?: number;
@@ -126,7 +128,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
     // The tracing plugin's workflow interceptors must be bundled in: then the worker bundles at start.
     const workflowBundle = tracing ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-    const logDir = options.logDir ?? logDirFromEnv(env);
+    const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
     const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
       throw new Error(
         `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
@@ -147,7 +149,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         connection,
         namespace: temporal.namespace,
         gateway,
-        logSink: createFlowRunLogSink({ logDir, metrics }),
+        logSink,
         workflowBundle,
         plugins: tracing ? [tracing.plugin] : undefined,
         pollScheduler,
@@ -182,4 +184,15 @@ async function startMetricsEndpoint(address: MetricsAddress) {
   });
   Runtime.instance().logger.info('Serving Prometheus metrics', { url: `http://${address.host}:${server.address.port}/metrics` });
   return { metrics, close: server.close };
+}
+
+/** Append blobs when an account is configured (ACI_FLOW_LOG_BLOB_*), else per-run files; the worker's stdout always. */
+export function flowRunLogSinkFor(
+  workPool: string,
+  blob: BlobLogSettings | undefined,
+  logDir: string | undefined,
+  metrics?: AciFlowMetrics,
+): FlowRunLogSink {
+  if (blob) return createFlowRunLogSink({ blob: { container: logContainerClient(blob), workPool }, metrics });
+  return createFlowRunLogSink({ logDir, metrics });
 }

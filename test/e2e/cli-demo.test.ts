@@ -1,19 +1,29 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAzurite } from '../../src/cli/demo/azurite';
 import { freePort } from '../../src/cli/demo/ports';
+import { readFrom } from '../../src/logs/blobLogReader';
+import { logContainerClient } from '../../src/logs/blobContainer';
 import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT, runCli } from './cliProcess';
 
 describe('aci-flow demo --exit-when-done', () => {
+  const afterStops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await Promise.all(afterStops.splice(0).map((stop) => stop()));
+  });
+
   it('runs the sample flow run through every phase with its logs and a UI link, then shuts everything down', async () => {
     const port = await freePort();
     const uiPort = await freePort(undefined, [port]);
-    const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-demo-logs-'));
+    // The demo's own Azurite goes away with it: give it an account that outlives it, to look at the blob after.
+    const azurite = await startAzurite();
+    afterStops.push(azurite.stop);
     const result = await runCli(
       ['demo', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort)],
-      { ACI_FLOW_LOG_DIR: logDir },
+      { ACI_FLOW_LOG_BLOB_CONNECTION_STRING: azurite.connectionString, ACI_FLOW_LOG_BLOB_CONTAINER: 'demo-logs' },
       120_000,
     );
     expect(result.stderr).toBe('');
@@ -27,8 +37,12 @@ describe('aci-flow demo --exit-when-done', () => {
 
     const logLines = out.split('\n').filter((line) => line.startsWith('    | ')).map((line) => line.slice(6));
     expect(logLines).toEqual(['step 1 of 5', 'step 2 of 5', 'step 3 of 5', 'step 4 of 5', 'step 5 of 5', 'done']);
-    // What the demo printed is exactly what the worker recorded, as `aci-flow logs` reads it.
-    expect(readFileSync(join(logDir, `${flowRunId}.log`), 'utf8')).toBe(`${logLines.join('\n')}\n`);
+    // What the demo printed is exactly what the worker recorded in the run's blob, as `aci-flow logs` reads it.
+    const container = logContainerClient({ connectionString: azurite.connectionString, container: 'demo-logs' });
+    const blobNames: string[] = [];
+    for await (const blob of container.listBlobsFlat()) blobNames.push(blob.name);
+    expect(blobNames).toEqual([expect.stringMatching(new RegExp(`^[^/]+/${flowRunId}\\.log$`))]);
+    expect((await readFrom(container.getBlobClient(blobNames[0]!), 0)).toString('utf8')).toBe(`${logLines.join('\n')}\n`);
     const livePhases = out.split('\n').filter((line) => line.startsWith('  phase: ')).map((line) => line.slice(9));
     expect(livePhases).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
     expect(out).toContain('Phases: Deploying → WaitingForStart → Running → CleaningUp → Completed');

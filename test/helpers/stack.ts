@@ -1,6 +1,7 @@
 /**
  * The whole system for e2e tests: a real Temporal dev server, the ACI emulator and flow-run
  * workers — in-process (fast) or as `aci-flow worker` child processes (for SIGKILL tests).
+ * Logs go to per-run files, or with `logs: 'blob'` to append blobs in an Azurite child process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -11,6 +12,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../../src/activities/logSink';
 import { createGateway } from '../../src/azure/credentials';
+import { type RunningAzurite, startAzurite } from '../../src/cli/demo/azurite';
+import { logContainerClient } from '../../src/logs/blobContainer';
+import { type BlobLogSettings, DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV } from '../../src/logs/blobLogs';
 import type { AciGateway } from '../../src/azure/gateway';
 import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
@@ -26,6 +30,8 @@ export interface StackOptions {
   /** Task queue of the workers (default 'e2e-pool'). */
   workPool?: string;
   emulator?: EmulatorOptions;
+  /** Where workers record log lines: per-run files in `logDir` (default) or append blobs in Azurite. */
+  logs?: 'files' | 'blob';
 }
 
 export interface InProcessWorkerOptions {
@@ -50,8 +56,10 @@ export interface Stack {
   /** A gateway to the emulator, for tests that look at Azure state themselves. */
   gateway: AciGateway;
   workPool: string;
-  /** Per-run log files of every worker of this stack. */
+  /** Per-run log files of every worker of this stack (empty when logs go to blobs). */
   logDir: string;
+  /** The Azurite account the workers write logs to, with `logs: 'blob'`. */
+  blobLogs?: BlobLogSettings;
   /** Starts the in-process worker (one at a time); it runs until stopWorker() or close(). */
   startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
   stopWorker(): Promise<void>;
@@ -87,7 +95,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await env.teardown();
     throw err;
   }
+  let azurite: RunningAzurite | undefined;
+  try {
+    if (options.logs === 'blob') azurite = await startAzurite();
+  } catch (err) {
+    await emulator.close();
+    await env.teardown();
+    throw err;
+  }
+  const blobLogs: BlobLogSettings | undefined = azurite && { connectionString: azurite.connectionString, container: DEFAULT_LOG_BLOB_CONTAINER };
   const gateway = createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem, pollIntervalMs: 200 });
+  const defaultLogSink = (pool: string): FlowRunLogSink =>
+    createFlowRunLogSink({
+      ...(blobLogs ? { blob: { container: logContainerClient(blobLogs), workPool: pool } } : { logDir }),
+      output: () => undefined,
+    });
+  const blobLogsEnv: NodeJS.ProcessEnv = blobLogs
+    ? { [LOG_BLOB_CONNECTION_STRING_ENV]: azurite?.connectionString, [LOG_BLOB_CONTAINER_ENV]: blobLogs.container }
+    : {};
 
   let running: { worker: Worker; done: Promise<void> } | undefined;
   const children = new Set<WorkerProcess>();
@@ -107,13 +132,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gateway,
     workPool,
     logDir,
+    blobLogs,
     async startWorker(workerOptions = {}) {
       if (running) throw new Error('An in-process worker is already running; call stopWorker() first.');
+      const pool = workerOptions.workPool ?? workPool;
       const worker = await createFlowRunWorker({
-        workPool: workerOptions.workPool ?? workPool,
+        workPool: pool,
         connection: env.nativeConnection,
         gateway,
-        logSink: workerOptions.logSink ?? createFlowRunLogSink({ logDir, output: () => undefined }),
+        logSink: workerOptions.logSink ?? defaultLogSink(pool),
         resolveSecret: workerOptions.resolveSecret,
         workflowBundle: sharedWorkflowBundle(),
         shutdownGraceTime: '1 second',
@@ -128,7 +155,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         emulator,
         logDir,
         workPool: spawnOptions.workPool ?? workPool,
-        env: spawnOptions.env,
+        env: { ...blobLogsEnv, ...spawnOptions.env },
       });
       children.add(handle);
       void handle.exited.then(() => children.delete(handle));
@@ -138,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await stopWorker();
       await Promise.all([...children].map((child) => child.kill('SIGKILL')));
       await emulator.close();
+      await azurite?.stop();
       await env.teardown();
     },
   };

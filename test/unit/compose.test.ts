@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../src/cli/demo/azurite';
+import { blobLogSettingsFromEnv } from '../../src/logs/blobLogs';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 
 const root = join(__dirname, '..', '..');
@@ -22,8 +24,8 @@ const compose = parse(read('docker-compose.yml')) as { services: Record<string, 
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
-  it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI and the worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['aci-flow-worker', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']);
+  it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI, the worker and Azurite', () => {
+    expect(Object.keys(services).sort()).toEqual(['aci-flow-worker', 'azurite', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']);
   });
 
   it('pins every image to a version, never latest', () => {
@@ -71,14 +73,37 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives the worker Azure credentials for DefaultAzureCredential from the environment and a logs volume', () => {
+  it('gives the worker Azure credentials for DefaultAzureCredential from the environment', () => {
     const worker = services['aci-flow-worker'];
     for (const name of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {
       expect(worker.environment?.[name]).toMatch(new RegExp(`^\\$\\{${name}[:?}-]`));
     }
-    const logDir = worker.environment?.ACI_FLOW_LOG_DIR;
-    expect(worker.volumes).toContain(`aci-flow-logs:${logDir}`);
-    expect(compose.volumes).toHaveProperty('aci-flow-logs');
+  });
+
+  it('keeps run logs in the Azurite service, persisted in a volume, unless a storage account is configured', () => {
+    const azurite = services.azurite;
+    expect(azurite.image).toMatch(/^mcr\.microsoft\.com\/azure-storage\/azurite:/);
+    const command = [azurite.command].flat().join(' ');
+    expect(command).toMatch(/^azurite-blob .*--blobHost 0\.0\.0\.0 --blobPort 10000 --location \/data/);
+    expect(azurite.volumes).toContain('azurite-data:/data');
+    expect(compose.volumes).toHaveProperty('azurite-data');
+    expect(azurite.ports).toEqual(['127.0.0.1:10000:10000']);
+
+    const worker = services['aci-flow-worker'];
+    expect(worker.depends_on).toHaveProperty('azurite');
+    // The values the worker sees when nothing overrides them: ${VAR-default} and ${VAR:-default} resolved.
+    const defaults = Object.fromEntries(
+      Object.entries(worker.environment ?? {}).map(([key, value]) => [key, String(value).replace(/^\$\{[A-Z_]+:?-(.*)\}$/s, '$1')]),
+    );
+    expect(blobLogSettingsFromEnv(defaults)).toEqual({
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=http://azurite:10000/${AZURITE_ACCOUNT};`,
+      container: 'aci-flow-logs',
+    });
+    // A storage account instead: the URL set, the connection string emptied.
+    expect(blobLogSettingsFromEnv({ ...defaults, ACI_FLOW_LOG_BLOB_URL: 'https://acct.blob.core.windows.net', ACI_FLOW_LOG_BLOB_CONNECTION_STRING: '' })).toEqual({
+      accountUrl: 'https://acct.blob.core.windows.net',
+      container: 'aci-flow-logs',
+    });
   });
 
   it('registers every search attribute of the flow-run workflow with its type', () => {
@@ -105,10 +130,11 @@ describe('docker-compose.yml', () => {
     for (const name of Object.keys(services)) visit(name, []);
   });
 
-  it('starts the worker only after Temporal is healthy and the search attributes exist', () => {
+  it('starts the worker only after Temporal is healthy, the search attributes exist and Azurite is up', () => {
     expect(services['aci-flow-worker'].depends_on).toEqual({
       temporal: { condition: 'service_healthy' },
       'temporal-admin-tools': { condition: 'service_completed_successfully' },
+      azurite: { condition: 'service_started' },
     });
     expect(services.temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
     expect(services.temporal.healthcheck).toBeDefined();

@@ -1,34 +1,46 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { logFilePath } from '../../logs/logFiles';
+import { DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV, LOG_BLOB_URL_ENV } from '../../logs/blobLogs';
+import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
 import { withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
   const command = program
     .command('logs')
-    .description("Print a flow run's container log lines, as recorded by the worker on this machine")
+    .description("Print a flow run's container log lines, from the storage account its workers write to (or this machine's log files)")
     .argument('<run-id>', 'flow run id')
     .option('-f, --follow', 'keep printing new lines until the run finishes')
-    .option('--log-dir <dir>', 'directory of the worker log files; default $ACI_FLOW_LOG_DIR or .aci-flow/logs')
-    .addHelpText('after', '\nExample:\n  aci-flow logs 7f1c --follow')
+    .option('--log-dir <dir>', `directory of the worker log files when logs are not in blobs; default $${LOG_DIR_ENV} or ${DEFAULT_LOG_DIR}`)
+    .addHelpText(
+      'after',
+      [
+        '',
+        `Blob Storage: $${LOG_BLOB_URL_ENV} (signs in with DefaultAzureCredential; needs Storage Blob Data Reader)`,
+        `or $${LOG_BLOB_CONNECTION_STRING_ENV} (Azurite), container $${LOG_BLOB_CONTAINER_ENV} (default ${DEFAULT_LOG_BLOB_CONTAINER}).`,
+        '',
+        'Example:',
+        '  aci-flow logs 7f1c --follow',
+      ].join('\n'),
+    )
     .action(async (flowRunId: string, flags: { follow?: boolean; logDir?: string }) => {
-      const [{ withClient }, { followLogs }] = await Promise.all([import('../clientSession'), import('../../client/flowRunLogs')]);
+      const [{ withClient }, { followLogs, logLocation }] = await Promise.all([import('../clientSession'), import('../../client/flowRunLogs')]);
       const stop = new AbortController();
       const onInterrupt = () => stop.abort();
       process.once('SIGINT', onInterrupt);
       try {
         await withClient(async (client) => {
+          let printed = 0;
           for await (const line of followLogs(flowRunId, { client, follow: flags.follow, logDir: flags.logDir, signal: stop.signal })) {
             process.stdout.write(`${line}\n`);
+            printed += 1;
+          }
+          if (printed === 0 && !stop.signal.aborted) {
+            process.stderr.write(
+              `aci-flow: no log lines recorded at ${await logLocation(flowRunId, { client, logDir: flags.logDir })}: the run has ` +
+                'stream_output off, has printed nothing yet, or its workers write logs elsewhere (set the same ACI_FLOW_LOG_BLOB_* ' +
+                'variables as the workers, or point --log-dir / ACI_FLOW_LOG_DIR at their log directory)\n',
+            );
           }
         });
-        const path = logFilePath(flowRunId, flags.logDir);
-        if (!existsSync(path)) {
-          process.stderr.write(
-            `aci-flow: no log lines recorded at ${path}: the run has stream_output off, has printed nothing yet, ` +
-              'or its worker writes logs on another machine (point --log-dir or ACI_FLOW_LOG_DIR at its log directory)\n',
-          );
-        }
       } finally {
         process.off('SIGINT', onInterrupt);
       }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV, LOG_BLOB_URL_ENV } from '../../logs/blobLogs';
 import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
 import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, METRICS_ADDRESS_ENV, METRICS_PORT_HOST, WORKFLOW_BUNDLE_ENV } from '../../worker/settings';
 import { withUsageExitCode } from '../commandSupport';
@@ -9,7 +10,7 @@ export function register(program: Command): void {
     .command('worker')
     .description("Run a worker for one work pool: it polls the pool's task queue and does all Azure calls of its flow runs")
     .requiredOption('--pool <name>', 'work pool name (= Temporal task queue)')
-    .option('--log-dir <dir>', `directory for per-run log files (default: $${LOG_DIR_ENV} or ${DEFAULT_LOG_DIR})`)
+    .option('--log-dir <dir>', `directory for per-run log files when logs are not in blobs (default: $${LOG_DIR_ENV} or ${DEFAULT_LOG_DIR})`)
     .option(
       '--max-concurrent-runs <n>',
       `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
@@ -26,6 +27,8 @@ export function register(program: Command): void {
         '',
         'Temporal: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* or a config profile (default localhost:7233).',
         'Azure: DefaultAzureCredential; ACI_FLOW_ARM_ENDPOINT + ACI_FLOW_ARM_CA_FILE select the local emulator.',
+        `Logs: an append blob per run in $${LOG_BLOB_URL_ENV} (DefaultAzureCredential; needs Storage Blob Data Contributor)`,
+        `or $${LOG_BLOB_CONNECTION_STRING_ENV} (Azurite), container $${LOG_BLOB_CONTAINER_ENV} (default ${DEFAULT_LOG_BLOB_CONTAINER}); else files in --log-dir.`,
         `Workflow code: bundled at start, or loaded from $${WORKFLOW_BUNDLE_ENV}. Stops gracefully on SIGINT/SIGTERM.`,
         '',
         'Example:',

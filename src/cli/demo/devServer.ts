@@ -80,10 +80,17 @@ export async function startDevServer(port: number, uiPort: number, readyTimeoutM
   }
 }
 
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** SIGTERM, then SIGKILL when it has not exited within 10 s. */
+export async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  // The grace timer is cancelled once the process exits, so it does not keep this process alive.
+  const grace = new AbortController();
+  const killed = await Promise.race([
+    exited.then(() => true),
+    sleep(10_000, undefined, { signal: grace.signal }).then(() => false, () => true),
+  ]);
+  grace.abort();
   if (!killed) {
     child.kill('SIGKILL');
     await exited;

@@ -1,8 +1,9 @@
 /**
  * `aci-flow demo`: everything aci-flow does, on one laptop, with no Azure account. Starts
- * the Temporal dev server (with its Web UI), the local ACI emulator and a worker, runs one
- * sample flow run whose container prints a few lines, streams them, prints the final
- * status, and keeps the UI up until Ctrl-C.
+ * the Temporal dev server (with its Web UI), the local ACI emulator, Azurite for the logs
+ * (unless ACI_FLOW_LOG_BLOB_* names an account) and a worker, runs one sample flow run whose
+ * container prints a few lines, streams them from the log blob, prints the final status,
+ * and keeps the UI up until Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,10 +15,13 @@ import { loadPoolConfig, renderJobConfiguration } from '../../config';
 import { startEmulator } from '../../emulator';
 import type { FlowRunStatus } from '../../workflows/definitions';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
-import { LogLineReader } from '../../client/flowRunLogs';
-import { logDirFromEnv, logFilePath } from '../../logs/logFiles';
+import { BlobLogLineReader } from '../../logs/blobLogReader';
+import { logContainerClient } from '../../logs/blobContainer';
+import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER, logBlobName } from '../../logs/blobLogs';
+import type { LogLineSource } from '../../logs/lineSplitter';
 import { getFlowRunStatus, startFlowRun } from '../../client';
 import { formatStatus } from '../flowRunText';
+import { startAzurite } from './azurite';
 import { startDevServer } from './devServer';
 import { phasesInHistory } from './phases';
 import { freePort } from './ports';
@@ -63,7 +67,14 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     closers.push(() => emulator.close());
     write(`ACI emulator: ${emulator.endpoint} (resource group ${resourceGroup}; containers run as local processes)`);
 
-    const logDir = logDirFromEnv();
+    let blobLogs: BlobLogSettings | undefined = blobLogSettingsFromEnv();
+    if (!blobLogs) {
+      const azurite = await startAzurite();
+      closers.push(azurite.stop);
+      blobLogs = { connectionString: azurite.connectionString, container: DEFAULT_LOG_BLOB_CONTAINER };
+      write(`Azurite (Blob Storage emulator, holds the logs): ${azurite.blobEndpoint}`);
+    }
+    const logContainer = logContainerClient(blobLogs);
     const workerConnection = await NativeConnection.connect({ address: devServer.address });
     closers.push(() => workerConnection.close());
     write(`Starting a worker for work pool "${workPool}" (bundling the workflow code takes a few seconds) ...`);
@@ -71,8 +82,8 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
       workPool,
       connection: workerConnection,
       gateway: createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem }),
-      // The demo prints the lines from the log file, exactly as `aci-flow logs --follow` would.
-      logSink: createFlowRunLogSink({ logDir, output: () => undefined }),
+      // The demo prints the lines from the log blob, exactly as `aci-flow logs --follow` would.
+      logSink: createFlowRunLogSink({ blob: { container: logContainer, workPool }, output: () => undefined }),
       // A prebuilt bundle (the worker image, the test suite) saves the few seconds of bundling.
       ...(process.env[WORKFLOW_BUNDLE_ENV] ? { workflowBundle: { codePath: process.env[WORKFLOW_BUNDLE_ENV] } } : {}),
     });
@@ -97,9 +108,10 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     write('');
     write(`Started flow run ${started.flowRunId}`);
     write(`  in the UI: ${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${started.workflowId}`);
-    write(`  container logs (${logFilePath(started.flowRunId, logDir)}) and phases:`);
+    const logBlob = logContainer.getBlobClient(logBlobName(workPool, started.flowRunId));
+    write(`  container logs (${logBlob.url}) and phases:`);
 
-    await printProgress(client, started.handle, new LogLineReader(logFilePath(started.flowRunId, logDir)), signal, write);
+    await printProgress(client, started.handle, new BlobLogLineReader(logBlob), signal, write);
     if (signal.aborted) return undefined;
 
     const status = await getFlowRunStatus(client, started.flowRunId);
@@ -122,13 +134,13 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
 
 /**
  * Log lines and phases as they happen, until the run has finished. Phases come from the
- * history, so none is missed however short; the history is read before the log file, so
+ * history, so none is missed however short; the history is read before the log blob, so
  * lines written before the run left Running are printed before the phases that follow.
  */
 async function printProgress(
   client: Client,
   handle: WorkflowHandle,
-  logs: LogLineReader,
+  logs: LogLineSource,
   signal: AbortSignal,
   write: (line: string) => void,
 ): Promise<void> {

@@ -1,0 +1,37 @@
+import type { BlobClient } from '@azure/storage-blob';
+import { LineSplitter, type LogLineSource } from './lineSplitter';
+import { statusCodeOf } from './blobContainer';
+
+/** Reads whole lines appended to a log blob that may not exist yet, from any machine that reaches the account. */
+export class BlobLogLineReader implements LogLineSource {
+  private position = 0;
+  private readonly lines = new LineSplitter();
+
+  constructor(private readonly blob: BlobClient) {}
+
+  async readLines(): Promise<string[]> {
+    const bytes = await readFrom(this.blob, this.position);
+    this.position += bytes.length;
+    return this.lines.push(bytes);
+  }
+
+  takeUnfinishedLine(): string | undefined {
+    return this.lines.takeUnfinishedLine();
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The blob's bytes from `offset` on; none when it does not exist yet or has nothing past the offset. */
+export async function readFrom(blob: BlobClient, offset: number): Promise<Buffer> {
+  try {
+    const response = await blob.download(offset);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+    return Buffer.concat(chunks);
+  } catch (err) {
+    // 404: not written yet (or no container yet); 416: nothing past the offset.
+    if (statusCodeOf(err) === 404 || statusCodeOf(err) === 416) return Buffer.alloc(0);
+    throw err;
+  }
+}
