@@ -4,7 +4,7 @@
  */
 import type { AciGateway } from '../azure/gateway';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
-import { deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
+import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
 import type { FlowRunLogSink } from './logSink';
 import { createPollScheduler, type PollScheduler } from './pollScheduler';
@@ -40,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     deploy: deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment()),
     waitForStart: waitForStartActivity(deps.gateway, clock, pollScheduler),
     watch: watchActivity(deps.gateway, deps.logSink, clock, pollScheduler),
+    cancelDeployment: cancelDeploymentActivity(deps.gateway),
     deleteContainerGroup: deleteContainerGroupActivity(deps.gateway),
     stopContainerGroup: stopContainerGroupActivity(deps.gateway),
   };
