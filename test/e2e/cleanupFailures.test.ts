@@ -6,6 +6,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { startFlowRun } from '../../src/client/flowRuns';
+import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { searchAttributes } from '../../src/workflows/definitions';
 import { groupsOf, prepareTestFlowRun, status } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
@@ -33,7 +34,7 @@ describe('cleanup when Azure refuses the delete', () => {
     const { containerGroupName } = prepared.input.names;
     stack.emulator.setFaults({ deleteFails: { match: { name: containerGroupName } } });
     const { handle } = await startFlowRun(stack.client, prepared);
-    return { handle, containerGroupName };
+    return { handle, containerGroupName, flowRunId: prepared.flowRunId };
   }
 
   async function historyLength(handle: WorkflowHandle): Promise<number> {
@@ -41,12 +42,13 @@ describe('cleanup when Azure refuses the delete', () => {
   }
 
   it('retries a delete refused with AuthorizationFailed until it succeeds; the run completes with the group deleted', async () => {
-    const { handle, containerGroupName } = await startWithDeleteRefused();
+    const { handle, containerGroupName, flowRunId } = await startWithDeleteRefused();
+    // The retries are inside the activity: the workflow says pending, the client adds the pending activity's last failure.
     const refused = await waitFor(async () => {
-      const pending = (await handle.describe()).raw.pendingActivities?.find((activity) => activity.activityType?.name === 'deleteContainerGroup');
-      return (pending?.attempt ?? 0) >= 2 ? pending : undefined;
-    }, 'the delete to be refused and retried');
-    expect(refused.lastFailure?.message).toContain('AuthorizationFailed');
+      const current = await getFlowRunStatus(stack.client, flowRunId);
+      return current.cleanup?.state === 'retrying' ? current : undefined;
+    }, 'the status to show the refused delete being retried');
+    expect(refused).toMatchObject({ phase: 'CleaningUp', cleanup: { state: 'retrying', lastError: expect.stringContaining('AuthorizationFailed') } });
     expect(await status(handle)).toMatchObject({ phase: 'CleaningUp', cleanup: { state: 'pending' } });
 
     stack.emulator.setFaults({ deleteFails: undefined });
@@ -59,13 +61,15 @@ describe('cleanup when Azure refuses the delete', () => {
   });
 
   it('abandons a delete that never succeeds after cleanup_timeout_seconds: the run keeps its outcome, cleanup shows abandoned', async () => {
-    const { handle, containerGroupName } = await startWithDeleteRefused({ cleanup_timeout_seconds: 5 });
+    const { handle, containerGroupName, flowRunId } = await startWithDeleteRefused({ cleanup_timeout_seconds: 5 });
 
     expect(await handle.result()).toMatchObject({ phase: 'Completed', exitCode: 0 });
     const final = await status(handle);
     expect(final).toMatchObject({ phase: 'Completed', cleanup: { state: 'abandoned' } });
     expect(final.cleanup?.lastError).toMatch(/^gave up after 5 s: .*AuthorizationFailed/);
     expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.cleanupState)).toBe('abandoned');
+    // Visible without a worker too: `aci-flow status` of a closed run reads the search attribute.
+    expect(await getFlowRunStatus(stack.client, flowRunId)).toMatchObject({ phase: 'Completed', cleanup: { state: 'abandoned' } });
     // Left for the orphan sweeper.
     expect(groupsOf(stack, containerGroupName)).toEqual([expect.objectContaining({ deleted: false })]);
     expect(await historyLength(handle)).toBeLessThanOrEqual(40);
