@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { AciGateway, ContainerGroupView } from '../azure/gateway';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { AciGateway, CancelDeploymentOutcome, ContainerGroupView } from '../azure/gateway';
 import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { currentOwner, describeOwner, foreignNames, isOwnedBy } from './ownership';
@@ -10,7 +11,7 @@ import type { CleanupInput } from './types';
  * A missing group counts as deleted. Another run's group is left alone (see ownedGroup).
  */
 export function deleteContainerGroupActivity(gateway: AciGateway) {
-  return async function deleteContainerGroup(input: CleanupInput): Promise<void> {
+  return retryingEveryFailure(async function deleteContainerGroup(input: CleanupInput): Promise<void> {
     const { cancellationSignal } = Context.current();
     const group = await ownedGroup(gateway, input);
     if (group === 'foreign') return;
@@ -21,17 +22,57 @@ export function deleteContainerGroupActivity(gateway: AciGateway) {
     await heartbeatWhile(
       azureCall(() => gateway.deleteContainerGroup({ ...target, deploymentName }, { abortSignal: cancellationSignal })),
     );
-  };
+  });
 }
 
 /** keep_container_group: stop the group (no more billing) but leave it for inspection. */
 export function stopContainerGroupActivity(gateway: AciGateway) {
-  return async function stopContainerGroup(input: CleanupInput): Promise<void> {
+  return retryingEveryFailure(async function stopContainerGroup(input: CleanupInput): Promise<void> {
     const { cancellationSignal } = Context.current();
     const group = await ownedGroup(gateway, input);
     // Nothing to stop if a failed deployment never created it, someone removed it, or it is not ours.
     if (!group || group === 'foreign') return;
     await heartbeatWhile(azureCall(() => gateway.stopContainerGroup(input.target, { abortSignal: cancellationSignal })));
+  });
+}
+
+/**
+ * Cancels the run's ARM deployment when a cancel arrives while it is deploying, so the run
+ * need not wait for it; cleanup then deletes whatever it had created. A deployment that
+ * finished or never started is fine: the deploy activity, which the workflow waits for,
+ * cancels one it starts after this ran.
+ */
+export function cancelDeploymentActivity(gateway: AciGateway) {
+  return async function cancelDeployment(input: CleanupInput): Promise<CancelDeploymentOutcome | 'foreign'> {
+    const context = Context.current();
+    // Names that are not this run's came from a hostile or hand-made input: its deploy refused them.
+    if (foreignNames(input, input.target).length > 0) return 'foreign';
+    const outcome = await azureCall(() => gateway.cancelDeployment(input.target, { abortSignal: context.cancellationSignal }));
+    context.log.info('Cancelled the deployment of a cancelled flow run', { deployment: input.target.deploymentName, outcome });
+    return outcome;
+  };
+}
+
+/**
+ * Cleanup failures are all worth retrying with backoff, inside the activity's retry policy
+ * and up to its schedule-to-close timeout (cleanup_timeout_seconds), so a failing cleanup
+ * adds no history events: an AuthorizationFailed delete may succeed once a role assignment
+ * propagates, a conflict once Azure finishes what it was doing.
+ */
+function retryingEveryFailure<A extends unknown[]>(activity: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A): Promise<void> => {
+    try {
+      await activity(...args);
+    } catch (err) {
+      if (err instanceof CancelledFailure || !(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+      throw ApplicationFailure.create({
+        type: err.type ?? undefined,
+        message: err.message,
+        details: err.details ? [...err.details] : undefined,
+        nextRetryDelay: err.nextRetryDelay ?? undefined,
+        cause: err.cause,
+      });
+    }
   };
 }
 

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AciGateway } from '../azure/gateway';
+import type { AciGateway, DeploymentRef } from '../azure/gateway';
 import { ConfigError } from '../config/errors';
 import type { SecretResolver } from '../config/secrets';
 import { prepareDeployment } from '../template/prepare';
@@ -26,7 +26,16 @@ export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolve
     // An incremental deployment over an existing group would rewrite it: look before deploying.
     const existing = await azureCall(() => gateway.getContainerGroup(prepared, { abortSignal }));
     if (existing) assertOwnedBy(owner, `Container group '${prepared.containerGroupName}'`, existing.tags);
-    const result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal })));
+    let result;
+    try {
+      result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal })));
+    } catch (err) {
+      // The run was cancelled mid-deployment: stop the deployment before reporting, so it
+      // cannot create the group after cleanup ran. (A worker shutdown leaves it running for
+      // the next attempt to adopt.)
+      if (context.cancellationDetails?.cancelRequested) await cancelOwnDeployment(gateway, prepared);
+      throw err;
+    }
     if (result.adopted) assertOwnedBy(owner, `Deployment '${result.deploymentName}'`, result.tags);
 
     context.log.info('Deployed container group', {
@@ -43,6 +52,18 @@ export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolve
       adopted: result.adopted,
     };
   };
+}
+
+async function cancelOwnDeployment(gateway: AciGateway, deployment: DeploymentRef): Promise<void> {
+  const { log } = Context.current();
+  try {
+    // Not with the activity's abort signal: it has fired already.
+    const outcome = await gateway.cancelDeployment(deployment);
+    log.info('Cancelled the deployment of a cancelled flow run', { deployment: deployment.deploymentName, outcome });
+  } catch (err) {
+    // The workflow's cancelDeployment activity tries too, and cleanup deletes what was created.
+    log.warn('Could not cancel the deployment of a cancelled flow run', { deployment: deployment.deploymentName, error: String(err) });
+  }
 }
 
 /** Bad configuration or an unresolvable secret cannot get better by retrying: fail the run with the field named. */

@@ -5,7 +5,7 @@
 import type { AciGateway } from '../azure/gateway';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../shared/metrics';
-import { deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
+import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
 import type { FlowRunLogSink } from './logSink';
 import { createPollScheduler, type PollScheduler } from './pollScheduler';
@@ -46,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     deploy: inPhase('deploy', deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment())),
     waitForStart: inPhase('waitForStart', waitForStartActivity(deps.gateway, clock, pollScheduler, metrics)),
     watch: inPhase('watch', watchActivity(deps.gateway, deps.logSink, clock, pollScheduler, metrics)),
+    cancelDeployment: inPhase('deploy', cancelDeploymentActivity(deps.gateway)),
     deleteContainerGroup: inPhase('cleanup', deleteContainerGroupActivity(deps.gateway)),
     stopContainerGroup: inPhase('cleanup', stopContainerGroupActivity(deps.gateway)),
   };

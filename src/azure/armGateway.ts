@@ -16,7 +16,7 @@ import { armBudgetPolicy } from './armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
-import { type AciGateway, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentResult, type LogsRequest, type OperationOptions } from './gateway';
+import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentRef, type DeploymentResult, type LogsRequest, type OperationOptions } from './gateway';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
@@ -116,6 +116,20 @@ export class ArmGateway implements AciGateway {
       };
     } catch (err) {
       throw await this.explainDeploymentFailure(err, request, context, options);
+    }
+  }
+
+  async cancelDeployment(ref: DeploymentRef, options: OperationOptions = {}): Promise<CancelDeploymentOutcome> {
+    const { resources } = this.clientsFor(ref.subscriptionId);
+    try {
+      await resources.deployments.cancel(ref.resourceGroupName, ref.deploymentName, { abortSignal: options.abortSignal });
+      return 'cancelled';
+    } catch (err) {
+      const error = toAzureError(err, { operation: 'cancel', resource: deploymentResource(ref.resourceGroupName, ref.deploymentName) });
+      if (error.kind === 'not-found') return 'absent';
+      // ARM answers 409 (DeploymentCannotBeCancelled) once a deployment has finished: nothing left to stop.
+      if (error.statusCode === 409) return 'finished';
+      throw error;
     }
   }
 

@@ -84,6 +84,16 @@ export interface DeleteRequest extends ContainerGroupRef {
   deploymentName?: string;
 }
 
+/** A deployment by name, for cancelling it. */
+export interface DeploymentRef {
+  subscriptionId: string;
+  resourceGroupName: string;
+  deploymentName: string;
+}
+
+/** What cancelling a deployment found: it was running and is now Canceled, it had already finished, or it does not exist. */
+export type CancelDeploymentOutcome = 'cancelled' | 'finished' | 'absent';
+
 export interface AciGateway {
   /** Incremental ARM deployment; waits for it to finish. Adopts an existing deployment of the same name. */
   deploy(request: DeploymentRequest, options?: OperationOptions): Promise<DeploymentResult>;
@@ -91,6 +101,11 @@ export interface AciGateway {
   getContainerGroup(ref: ContainerGroupRef, options?: OperationOptions): Promise<ContainerGroupView | undefined>;
   /** Raw log text; with `timestamps`, each line starts with an RFC 3339 timestamp and a space. */
   getLogs(request: LogsRequest, options?: OperationOptions): Promise<string>;
+  /**
+   * Cancels a running deployment; resources it already created stay (delete them next).
+   * A deployment that already finished or does not exist is not an error.
+   */
+  cancelDeployment(ref: DeploymentRef, options?: OperationOptions): Promise<CancelDeploymentOutcome>;
   stopContainerGroup(ref: ContainerGroupRef, options?: OperationOptions): Promise<void>;
   /** Deletes the group (waiting for Azure to finish) and its deployment; a missing group is not an error. */
   deleteContainerGroup(request: DeleteRequest, options?: OperationOptions): Promise<void>;

@@ -6,6 +6,7 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import {
+  type CleanupState,
   FailureTypes,
   type FlowRunPhase,
   type FlowRunResult,
@@ -14,6 +15,7 @@ import {
   statusQuery,
   workflowIdForFlowRun,
 } from '../workflows/definitions';
+import { cleanupRetryOf } from './cleanupRetry';
 import { asNotFound } from './errors';
 import { lastPollErrorOf } from './pollError';
 
@@ -45,8 +47,11 @@ export async function getFlowRunStatus(client: Client, flowRunId: string): Promi
   if (description.status.name === 'RUNNING') {
     const lastPollError = await lastPollErrorOf(client, description);
     const polling = lastPollError ? { lastPollError } : {};
+    const cleanupRetry = cleanupRetryOf(description);
     try {
-      return { ...(await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery))), ...polling };
+      const queried = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(statusQuery));
+      const cleanup = cleanupRetry && queried.cleanup?.state === 'pending' ? { cleanup: cleanupRetry } : {};
+      return { ...queried, ...polling, ...cleanup };
     } catch {
       // No worker answered (all down, or still starting): the search attributes are the best we know.
       return { ...recorded, ...polling };
@@ -60,6 +65,7 @@ export function recordedStatus(flowRunId: string, description: Pick<WorkflowExec
   const attributes = description.typedSearchAttributes;
   const memo = (description.memo ?? {}) as Partial<FlowRunMemo>;
   const exitCode = attributes.get(searchAttributes.exitCode);
+  const cleanupState = attributes.get(searchAttributes.cleanupState) as CleanupState | undefined;
   const containerGroupName = attributes.get(searchAttributes.containerGroup) ?? memo.containerGroupName ?? '';
   return {
     flowRunId: attributes.get(searchAttributes.flowRunId) ?? flowRunId,
@@ -71,6 +77,7 @@ export function recordedStatus(flowRunId: string, description: Pick<WorkflowExec
     deploymentName: memo.deploymentName ?? '',
     resourceGroupName: memo.resourceGroupName ?? '',
     ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }),
+    ...(cleanupState === undefined ? {} : { cleanup: { state: cleanupState } }),
   };
 }
 

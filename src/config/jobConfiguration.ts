@@ -8,6 +8,7 @@ import { defaultArmTemplate } from './defaultArmTemplate';
 import {
   ACI_DEFAULT_CPU,
   ACI_DEFAULT_MEMORY_GB,
+  DEFAULT_CLEANUP_TIMEOUT_SECONDS,
   DEFAULT_CONTAINER_ENTRYPOINT,
   DEFAULT_IMAGE,
   DEFAULT_TASK_START_TIMEOUT_SECONDS,
@@ -229,6 +230,14 @@ export const JobConfigurationFields = z.strictObject({
       title: 'Secret Environment Variable Names',
       description:
         'Names of environment variables whose values are secrets, besides PREFECT_API_KEY and PREFECT_API_AUTH_STRING. Their values must be secret references (secretref:NAME) and are passed to ACI as secureValue.',
+    }),
+  cleanup_timeout_seconds: timerSeconds('timeout')
+    .int()
+    .default(DEFAULT_CLEANUP_TIMEOUT_SECONDS)
+    .meta({
+      title: 'Cleanup Timeout Seconds',
+      description:
+        'How long to keep retrying the deletion (or stop) of the container group after the run, e.g. while the worker lacks the permission. After that the run ends with its outcome and cleanup marked abandoned, and the orphan sweeper takes over.',
     }),
 });
 

@@ -79,6 +79,19 @@ export function armRoutes(state: EmulatorState): Route[] {
       },
     },
     {
+      pattern: [...DEPLOYMENT, 'cancel'],
+      api: DEPLOYMENTS,
+      methods: {
+        POST: {
+          kind: 'deployments.cancel',
+          handle: ({ params }) => {
+            state.cancelDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName);
+            return { status: 204 };
+          },
+        },
+      },
+    },
+    {
       pattern: ['subscriptions', ':subscriptionId', 'operationresults', ':operationId'],
       api: DEPLOYMENTS,
       methods: { GET: { kind: 'deployments.deleteResult', handle: () => ({ status: 204 }) } },

@@ -6,7 +6,7 @@ import { ArmError } from './errors';
 export interface AsyncOperationStatus {
   id: string;
   name: string;
-  status: 'Running' | 'Succeeded' | 'Failed';
+  status: 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
   startTime: string;
   endTime?: string;
   error?: DeploymentError;

@@ -2,7 +2,7 @@ import type { ArmErrorDetail } from './errors';
 
 export const DEPLOYMENT_RESOURCE_TYPE = 'Microsoft.Resources/deployments';
 
-export type ProvisioningState = 'Running' | 'Succeeded' | 'Failed';
+export type ProvisioningState = 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
 
 export interface DeploymentError {
   code: string;
@@ -37,6 +37,8 @@ export interface DeploymentRecord {
   error?: DeploymentError;
   operationId: string;
   operations: ResourceOperation[];
+  /** Ends the deployment when `deploymentDelayMs` has passed; cleared by a cancel. */
+  finishTimer?: NodeJS.Timeout;
 }
 
 export function deploymentId(record: Pick<DeploymentRecord, 'subscriptionId' | 'resourceGroup' | 'name'>): string {

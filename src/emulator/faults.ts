@@ -38,6 +38,11 @@ export const FaultConfigSchema = z
     quotaExceeded: GroupMatcherSchema.optional(),
     /** DELETE answers 202 and the group disappears only after `seconds`. */
     slowDelete: z.object({ seconds: z.number().nonnegative(), match: GroupMatcherSchema.optional() }).strict().optional(),
+    /**
+     * DELETE of matching container groups answers 403 AuthorizationFailed (as when the
+     * worker's identity lacks the delete permission) until the fault is switched off.
+     */
+    deleteFails: z.object({ match: GroupMatcherSchema.optional() }).strict().optional(),
     /** The next `count` ARM calls fail with `statusCode`. Counts down as calls fail. */
     serverErrors: z
       .object({

@@ -75,7 +75,8 @@ export class EmulatorState {
       .slice(0, 20);
     const existing = this.deployments.get(key);
     if (existing?.provisioningState === 'Running') throw deploymentActive(existing);
-    if (existing && existing.contentHash === contentHash && existing.provisioningState !== 'Failed') {
+    // ARM redeploys a failed or cancelled deployment; only a succeeded one with the same content is reused.
+    if (existing && existing.contentHash === contentHash && existing.provisioningState === 'Succeeded') {
       return { created: false, record: existing };
     }
 
@@ -104,8 +105,30 @@ export class EmulatorState {
       ...(record.error ? { error: record.error } : {}),
     }));
     this.deployments.set(key, record);
-    this.scheduler.after(this.options.deploymentDelayMs, () => this.finishDeployment(record));
+    record.finishTimer = this.scheduler.after(this.options.deploymentDelayMs, () => this.finishDeployment(record));
     return { created: !existing, record };
+  }
+
+  /**
+   * Stops a running deployment as ARM does: it ends Canceled and its unfinished operations
+   * with it. Groups it already created stay, as in Azure, for the caller to delete.
+   */
+  cancelDeployment(subscriptionId: string, resourceGroup: string, name: string): void {
+    const record = this.getDeployment(subscriptionId, resourceGroup, name);
+    if (record.provisioningState !== 'Running') {
+      throw new ArmError(
+        409,
+        'DeploymentCannotBeCancelled',
+        `The deployment '${name}' cannot be cancelled because it is in '${record.provisioningState}' state. Only deployments that are still running can be cancelled.`,
+      );
+    }
+    this.scheduler.cancel(record.finishTimer);
+    record.finishTimer = undefined;
+    for (const op of record.operations) {
+      if (op.provisioningState === 'Running') op.provisioningState = 'Canceled';
+    }
+    record.finishedAt = Date.now();
+    record.provisioningState = 'Canceled';
   }
 
   getDeployment(subscriptionId: string, resourceGroup: string, name: string): DeploymentRecord {
@@ -143,6 +166,7 @@ export class EmulatorState {
   }
 
   private finishDeployment(record: DeploymentRecord): void {
+    record.finishTimer = undefined;
     const failures = record.operations.filter((op) => op.error);
     for (const op of record.operations) {
       op.provisioningState = op.error ? 'Failed' : 'Succeeded';
@@ -179,6 +203,10 @@ export class EmulatorState {
   deleteGroup(subscriptionId: string, resourceGroup: string, name: string): DeleteGroupOutcome {
     this.requireResourceGroup(resourceGroup);
     const record = this.groups.find(subscriptionId, resourceGroup, name);
+    const deleteFails = this.options.faults().deleteFails;
+    // Azure checks permissions before it looks for the resource: a missing group fails the same way.
+    const identity = record ? identityOf(resourceGroup, record.spec) : { resourceGroup, name, images: [] };
+    if (deleteFails && matchesGroup(deleteFails.match ?? {}, identity)) throw deleteForbidden(subscriptionId, resourceGroup, name);
     return record ? this.groups.delete(record) : { kind: 'absent' };
   }
 
@@ -235,6 +263,15 @@ function requireValidSimSettings(spec: ContainerGroupSpec, deploymentName: strin
       ]);
     }
   }
+}
+
+function deleteForbidden(subscriptionId: string, resourceGroup: string, name: string): ArmError {
+  const scope = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+  return new ArmError(
+    403,
+    'AuthorizationFailed',
+    `The client 'aci-flow-emulator-client' with object id '00000000-0000-0000-0000-000000000000' does not have authorization to perform action 'Microsoft.ContainerInstance/containerGroups/delete' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+  );
 }
 
 /** ARM refuses to replace a deployment that has not finished, whatever the new content. */

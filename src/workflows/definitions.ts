@@ -65,14 +65,26 @@ export interface FlowRunStatus {
   cancelRequested?: CancelRequest;
   /** The reason the run failed, timed out or was cancelled. */
   message?: string;
-  /** What cleanup did: deleted, stopped, or still retrying with the last error. */
-  cleanup?: { state: 'pending' | 'deleted' | 'stopped' | 'retrying'; lastError?: string };
+  /** What cleanup did: deleted, stopped, or abandoned after cleanup_timeout_seconds with the last error. */
+  cleanup?: FlowRunCleanup;
   /**
    * The error the current waitForStart/watch poll keeps hitting (credentials, 401/403, 5xx,
    * network), absent once a poll succeeds. The workflow never sets it: the activity heartbeats
    * it and `getFlowRunStatus` reads it from the pending activity, so errors add no history events.
    */
   lastPollError?: PollError;
+}
+
+/**
+ * `pending` while the cleanup activity runs (its retries are inside the activity, so the
+ * workflow never sees them; `getFlowRunStatus` reports the pending activity's last failure
+ * as `retrying`), then `deleted`/`stopped`, or `abandoned` once cleanup_timeout_seconds passed.
+ */
+export type CleanupState = 'pending' | 'retrying' | 'deleted' | 'stopped' | 'abandoned';
+
+export interface FlowRunCleanup {
+  state: CleanupState;
+  lastError?: string;
 }
 
 /** A streak of failed polls; the run keeps polling with backoff (docs/workflow.md, "Polling errors"). */
@@ -115,6 +127,8 @@ export const searchAttributes = {
   containerGroup: defineSearchAttributeKey('ContainerGroup', SearchAttributeType.KEYWORD),
   phase: defineSearchAttributeKey('Phase', SearchAttributeType.KEYWORD),
   exitCode: defineSearchAttributeKey('ExitCode', SearchAttributeType.INT),
+  /** Set with the final phase: `deleted`, `stopped` or `abandoned` (then the orphan sweeper takes over). */
+  cleanupState: defineSearchAttributeKey('CleanupState', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Registered on the dev server at start (scripts, tests) and documented for production clusters. */

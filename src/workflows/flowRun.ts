@@ -1,8 +1,9 @@
 /**
  * One flow run, as DESIGN.md section 3 tells it: deploy → wait for start → watch → cleanup.
- * Polling and log streaming live inside activities, so the history stays bounded whatever
- * the run's length. Both the `cancel` signal and workflow cancellation cancel the current
- * phase; cleanup then always runs, and the run fails with type FlowRunCancelled.
+ * Polling, log streaming and cleanup retries live inside activities, so the history stays
+ * bounded whatever the run's length or Azure's errors. Both the `cancel` signal and workflow
+ * cancellation cancel the current phase (while deploying, the ARM deployment itself);
+ * cleanup then always runs, and the run fails with type FlowRunCancelled.
  */
 import {
   ActivityCancellationType,
@@ -12,12 +13,13 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
-  sleep,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import {
   cancelSignal,
+  type CleanupState,
   FailureTypes,
+  type FlowRunCleanup,
   type FlowRunInput,
   type FlowRunPhase,
   type FlowRunResult,
@@ -39,6 +41,16 @@ const { deploy } = proxyActivities<Activities>({
   // Heartbeats every second while ARM works, so a killed worker's deployment is re-adopted within this time.
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // A cancelled run waits for deploy to return: the activity cancels a deployment it started,
+  // so none can create the group after cleanup ran. The cancelDeployment activity makes that quick.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+const { cancelDeployment } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  // Best effort: when it cannot reach Azure, deploy still returns in time and cleanup deletes what was created.
+  scheduleToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 const { waitForStart, watch } = proxyActivities<Activities>({
@@ -51,16 +63,20 @@ const { waitForStart, watch } = proxyActivities<Activities>({
   cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
-const { deleteContainerGroup, stopContainerGroup } = proxyActivities<Activities>({
-  // Azure deletes take 30–90 s and sometimes much longer; a slow delete is waited for, not abandoned.
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
-
-/** Pause before retrying a cleanup the retry policy gave up on (a non-retryable Azure error such as AuthorizationFailed). */
-const CLEANUP_RETRY_PAUSE = '1 minute';
+/**
+ * Cleanup retries every failure (the activities make them all retryable, AuthorizationFailed
+ * included) inside its retry policy, never in a workflow loop, until cleanup_timeout_seconds.
+ */
+function cleanupActivities(timeoutSeconds: number) {
+  return proxyActivities<Activities>({
+    // Azure deletes take 30–90 s and sometimes much longer; a slow delete is waited for, not abandoned.
+    startToCloseTimeout: '30 minutes',
+    scheduleToCloseTimeout: timeoutSeconds * 1000,
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+}
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
   const config = input.configuration;
@@ -77,14 +93,24 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   setHandler(statusQuery, () => status);
   const enter = (phase: FlowRunPhase) => {
     status.phase = phase;
-    publishPhase(input, target.containerGroupName, phase, status.exitCode);
+    const cleanupState = isTerminal(phase) ? status.cleanup?.state : undefined;
+    publishPhase(input, target.containerGroupName, phase, status.exitCode, cleanupState);
   };
+  const cleanupInput = (): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target });
 
   const containerWork = new CancellationScope();
   setHandler(cancelSignal, (request) => {
     if (status.cancelRequested || isTerminalOrCleaning(status.phase)) return;
     status.cancelRequested = request ?? {};
     containerWork.cancel();
+  });
+  // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
+  // instead of waiting for it; deploy then returns at its next poll.
+  let deploying = false;
+  let deploymentCancelled: Promise<unknown> | undefined;
+  containerWork.cancelRequested.catch(() => {
+    if (!deploying) return;
+    deploymentCancelled = CancellationScope.nonCancellable(() => cancelDeployment(cleanupInput())).catch(() => undefined);
   });
 
   enter('Deploying');
@@ -94,8 +120,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     exitCode = await containerWork.run(async () => {
       // Cancelled before anything exists in Azure: nothing to deploy, nothing to clean up but a no-op delete.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled before deployment');
-      // Not cancellable: a deployment cut short could still create the group after cleanup ran.
-      const deployed = await CancellationScope.nonCancellable(() => deploy(input));
+      deploying = true;
+      const deployed = await deploy(input).finally(() => (deploying = false));
+      // Deployed before the cancel reached it: the group exists, cleanup deletes it.
+      if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
@@ -119,17 +147,21 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       return watched.exitCode;
     });
   } catch (err) {
-    if (isCancellation(err)) status.cancelRequested ??= { reason: 'workflow cancellation requested' };
-    failure = outcomeOfFailure(err, status.cancelRequested);
+    if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: 'workflow cancellation requested' };
+    // A deploy that failed because its deployment was cancelled is the cancel, not an Azure failure.
+    failure = outcomeOfFailure(containerWork.consideredCancelled ? new CancelledFailure('Cancelled') : err, status.cancelRequested);
   }
   if (exitCode !== undefined) {
     status.exitCode = exitCode;
     if (exitCode !== 0) failure = outcomeOfFailure(nonZeroExit(exitCode));
   }
 
+  await deploymentCancelled;
   enter('CleaningUp');
-  const cleanup = { flowRunId: input.flowRunId, flowName: input.flowName, target };
-  await CancellationScope.nonCancellable(() => cleanUp(cleanup, config.keep_container_group, status));
+  const cleanupOutcome = await CancellationScope.nonCancellable(() =>
+    cleanUp(cleanupInput(), config.keep_container_group, config.cleanup_timeout_seconds, status),
+  );
+  status.cleanup = cleanupOutcome;
 
   if (failure) {
     status.message = failure.failure.message;
@@ -176,23 +208,39 @@ function isTerminalOrCleaning(phase: FlowRunPhase): boolean {
   return phase !== 'Deploying' && phase !== 'WaitingForStart' && phase !== 'Running';
 }
 
-/** Retried until it succeeds; its errors show in status but never replace the run's outcome. */
-async function cleanUp(cleanup: CleanupInput, keepContainerGroup: boolean, status: FlowRunStatus): Promise<void> {
+function isTerminal(phase: FlowRunPhase): boolean {
+  return phase === 'Completed' || phase === 'Failed' || phase === 'Cancelled' || phase === 'TimedOut';
+}
+
+/**
+ * Retried inside the activity until it succeeds or cleanup_timeout_seconds pass; then it is
+ * abandoned (with the last error) for the orphan sweeper. Never replaces the run's outcome.
+ */
+async function cleanUp(
+  cleanup: CleanupInput,
+  keepContainerGroup: boolean,
+  timeoutSeconds: number,
+  status: FlowRunStatus,
+): Promise<FlowRunCleanup> {
   status.cleanup = { state: 'pending' };
-  for (;;) {
-    try {
-      if (keepContainerGroup) await stopContainerGroup(cleanup);
-      else await deleteContainerGroup(cleanup);
-      status.cleanup = { state: keepContainerGroup ? 'stopped' : 'deleted' };
-      return;
-    } catch (err) {
-      status.cleanup = { state: 'retrying', lastError: messageOf(err) };
-      await sleep(CLEANUP_RETRY_PAUSE);
-    }
+  const { deleteContainerGroup, stopContainerGroup } = cleanupActivities(timeoutSeconds);
+  const done: CleanupState = keepContainerGroup ? 'stopped' : 'deleted';
+  try {
+    if (keepContainerGroup) await stopContainerGroup(cleanup);
+    else await deleteContainerGroup(cleanup);
+    return { state: done };
+  } catch (err) {
+    return { state: 'abandoned', lastError: `gave up after ${timeoutSeconds} s: ${innermostMessage(err)}` };
   }
 }
 
-function messageOf(err: unknown): string {
-  const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error ? cause.message : err instanceof Error ? err.message : String(err);
+/** The schedule-to-close timeout wraps the last attempt's failure: Azure's code and message are innermost. */
+function innermostMessage(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  while (current instanceof Error) {
+    if (current.message) message = current.message;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return message;
 }

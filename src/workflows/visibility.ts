@@ -1,12 +1,24 @@
 /** Keeps the run's search attributes current, so the UI and `aci-flow list` can filter on phase and exit code. */
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { type FlowRunInput, type FlowRunPhase, searchAttributes } from './definitions';
+import { type CleanupState, type FlowRunInput, type FlowRunPhase, searchAttributes } from './definitions';
 
-/** One upsert per transition; the identifying attributes are added only if the starter did not set them. */
-export function publishPhase(input: FlowRunInput, containerGroupName: string, phase: FlowRunPhase, exitCode?: number): void {
+/**
+ * One upsert per transition; the identifying attributes are added only if the starter did
+ * not set them, and the cleanup state rides along with the final phase.
+ */
+export function publishPhase(
+  input: FlowRunInput,
+  containerGroupName: string,
+  phase: FlowRunPhase,
+  exitCode?: number,
+  cleanupState?: CleanupState,
+): void {
   const current = workflowInfo().typedSearchAttributes;
   const updates: SearchAttributeUpdatePair[] = [{ key: searchAttributes.phase, value: phase }];
+  if (cleanupState !== undefined && current.get(searchAttributes.cleanupState) !== cleanupState) {
+    updates.push({ key: searchAttributes.cleanupState, value: cleanupState });
+  }
   if (exitCode !== undefined && current.get(searchAttributes.exitCode) !== exitCode) {
     updates.push({ key: searchAttributes.exitCode, value: exitCode });
   }

@@ -57,6 +57,10 @@ function scriptedActivities(overrides: Partial<FlowRunActivities> = {}) {
       calls.push('watch');
       return { exitCode: 0, logLines: 0 };
     },
+    cancelDeployment: async () => {
+      calls.push('cancelDeployment');
+      return 'cancelled';
+    },
     deleteContainerGroup: async () => {
       calls.push('deleteContainerGroup');
     },
@@ -141,26 +145,75 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(status).toMatchObject({ phase: 'Failed', exitCode: 5, cleanup: { state: 'deleted' } });
   });
 
-  it('keeps retrying a cleanup that failed non-retryably (e.g. missing permissions), showing the error in status', async () => {
+  it('retries a cleanup Azure calls non-retryable (AuthorizationFailed) inside the activity, without growing the history', async () => {
+    let deleteAttempts = 0;
     const { activities } = scriptedActivities({
+      // As the real activities do (src/activities/cleanup.ts): every cleanup failure is retryable.
       deleteContainerGroup: async () => {
-        throw ApplicationFailure.nonRetryable('The client has no delete permission', 'AuthorizationFailed');
+        deleteAttempts += 1;
+        if (deleteAttempts < 3) throw ApplicationFailure.retryable('The client has no delete permission', 'AuthorizationFailed');
       },
     });
-    const status = await run(activities, async () => {
+    const { result, status, events, cleanupState } = await run(activities, async () => {
       const handle = await start('cleanup-auth-1');
-      const current = await waitFor(async () => {
-        const queried = await handle.query(statusQuery);
-        return queried.cleanup?.state === 'retrying' ? queried : undefined;
-      }, 'the cleanup to show it is retrying');
-      await handle.terminate('test done: cleanup would retry every minute');
-      return current;
+      const result = await handle.result();
+      const history = await handle.fetchHistory();
+      const cleanupState = (await handle.describe()).typedSearchAttributes.get(searchAttributes.cleanupState);
+      return { result, status: await handle.query(statusQuery), events: history.events?.length ?? 0, cleanupState };
     });
-    expect(status).toMatchObject({
-      phase: 'CleaningUp',
-      exitCode: 0,
-      cleanup: { state: 'retrying', lastError: 'The client has no delete permission' },
+    expect(deleteAttempts).toBe(3);
+    expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    expect(status.cleanup).toEqual({ state: 'deleted' });
+    expect(cleanupState).toBe('deleted');
+    expect(events).toBeLessThanOrEqual(40);
+  });
+
+  it('abandons a cleanup that keeps failing after cleanup_timeout_seconds: the run keeps its outcome and shows cleanup abandoned', async () => {
+    const { activities } = scriptedActivities({
+      watch: async () => ({ exitCode: 4, logLines: 0 }),
+      deleteContainerGroup: async () => {
+        throw ApplicationFailure.retryable('The client has no delete permission', 'AuthorizationFailed');
+      },
     });
+    const { failure, status, events, cleanupState } = await run(activities, async () => {
+      const handle = await start('cleanup-abandoned-1', { ...input('cleanup-abandoned-1'), configuration: { ...configuration, cleanup_timeout_seconds: 3 } });
+      const failure = await failureOf(handle);
+      const history = await handle.fetchHistory();
+      const cleanupState = (await handle.describe()).typedSearchAttributes.get(searchAttributes.cleanupState);
+      return { failure, status: await handle.query(statusQuery), events: history.events?.length ?? 0, cleanupState };
+    });
+    expect(failure).toMatchObject({ type: 'ContainerExitedNonZero', message: 'Container exited with code 4' });
+    expect(status).toMatchObject({ phase: 'Failed', exitCode: 4, cleanup: { state: 'abandoned' } });
+    expect(status.cleanup?.lastError).toBe('gave up after 3 s: The client has no delete permission');
+    expect(cleanupState).toBe('abandoned');
+    expect(events).toBeLessThanOrEqual(40);
+  });
+
+  it('cancels the ARM deployment when a cancel arrives while deploying, instead of waiting for it', async () => {
+    // deploy returns only once its deployment was cancelled, as the real one does at its next poll.
+    let deploymentCancelled: () => void = () => undefined;
+    const cancelled = new Promise<void>((resolve) => (deploymentCancelled = resolve));
+    const { activities, calls } = scriptedActivities({
+      deploy: async () => {
+        calls.push('deploy');
+        await cancelled;
+        throw ApplicationFailure.retryable("Deployment 'aci-flow-etl' ended Canceled", 'DeploymentCanceled');
+      },
+      cancelDeployment: async () => {
+        calls.push('cancelDeployment');
+        deploymentCancelled();
+        return 'cancelled';
+      },
+    });
+    const { failure, status } = await run(activities, async () => {
+      const handle = await start('cancel-deploying-1');
+      await waitFor(() => calls.includes('deploy'), 'deploy to start');
+      await handle.signal(cancelSignal, { reason: 'not now' });
+      return { failure: await failureOf(handle), status: await handle.query(statusQuery) };
+    });
+    expect(failure).toMatchObject({ type: 'FlowRunCancelled', message: 'Flow run cancelled: not now' });
+    expect(status).toMatchObject({ phase: 'Cancelled', cleanup: { state: 'deleted' } });
+    expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
   });
 
   it('ignores a cancel that arrives after the container exited: the run keeps its real outcome', async () => {

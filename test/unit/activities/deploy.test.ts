@@ -1,7 +1,8 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type CleanupInput } from '../../../src/activities';
 import { AzureError } from '../../../src/azure/errors';
+import type { DeploymentRequest, OperationOptions } from '../../../src/azure/gateway';
 import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
@@ -187,5 +188,67 @@ describe('cleanup activities', () => {
     const { gateway, activities } = setup({});
     await inWorkflow().run(activities.deleteContainerGroup, cleanupInput);
     expect(gateway.deleteRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName })]);
+  });
+});
+
+describe('cleanup never gives up on its own: every failure is retryable', () => {
+  const forbidden = () => new AzureError({ code: 'AuthorizationFailed', azureMessage: 'no delete permission', kind: 'authorization', retryable: false, statusCode: 403 });
+
+  it('turns an AuthorizationFailed delete or stop into a retryable failure with Azure code and message kept', async () => {
+    const { gateway, activities } = setup({});
+    gateway.exists = true;
+    gateway.failNext.deleteContainerGroup = forbidden();
+    const deleteFailure = await failureOf(inWorkflow().run(activities.deleteContainerGroup, cleanupInput));
+    expect(deleteFailure).toBeInstanceOf(ApplicationFailure);
+    expect(deleteFailure).toMatchObject({ type: 'AuthorizationFailed', nonRetryable: false });
+    expect(deleteFailure.message).toContain('no delete permission');
+    gateway.failNext.stopContainerGroup = forbidden();
+    const stopFailure = await failureOf(inWorkflow().run(activities.stopContainerGroup, cleanupInput));
+    expect(stopFailure).toMatchObject({ type: 'AuthorizationFailed', nonRetryable: false });
+    expect(gateway.exists).toBe(true);
+  });
+});
+
+/** The deployment runs until the activity's abort signal fires, like ARM's long-running PUT; resolves once it was sent. */
+function deployUntilAborted(gateway: FakeGateway): Promise<void> {
+  return new Promise((sent) => {
+    gateway.deploy = (_request: DeploymentRequest, options?: OperationOptions) =>
+      new Promise<never>((_resolve, reject) => {
+        options?.abortSignal?.addEventListener('abort', () => reject(new AzureError({ code: 'RequestAborted', azureMessage: 'aborted', kind: 'transient', retryable: true })));
+        sent();
+      });
+  });
+}
+
+describe('cancel while deploying', () => {
+  it('cancels its own ARM deployment when the activity is cancelled mid-deployment', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const environment = inWorkflow();
+    const sent = deployUntilAborted(gateway);
+    const deploying = failureOf(environment.run(activities.deploy, input));
+    await sent;
+    environment.cancel();
+    await deploying;
+    expect(gateway.cancelRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName, resourceGroupName: 'rg' })]);
+  });
+
+  it('leaves the deployment running for the next attempt when the worker shuts down', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const environment = inWorkflow();
+    const sent = deployUntilAborted(gateway);
+    const deploying = failureOf(environment.run(activities.deploy, input));
+    await sent;
+    environment.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true }));
+    await deploying;
+    expect(gateway.cancelRequests).toEqual([]);
+  });
+
+  it('the cancelDeployment activity cancels this run\'s deployment, and never one named by foreign input', async () => {
+    const { gateway, activities } = setup({});
+    expect(await inWorkflow().run(activities.cancelDeployment, cleanupInput)).toBe('absent');
+    expect(gateway.cancelRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName })]);
+    const foreign = { ...cleanupInput, target: { ...TARGET, ...flowRunNames('etl', 'victim-7') } };
+    expect(await inWorkflow().run(activities.cancelDeployment, foreign)).toBe('foreign');
+    expect(gateway.cancelRequests).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { type AciGateway, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeploymentRequest, type LogsRequest } from '../../../src/azure/gateway';
+import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeploymentRef, type DeploymentRequest, type LogsRequest } from '../../../src/azure/gateway';
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import type { FlowRunTarget } from '../../../src/activities/types';
 
@@ -82,6 +82,14 @@ export class FakeGateway implements AciGateway {
     this.logRequests.push(request);
     const lines = request.tail === undefined ? this.logLines : this.logLines.slice(-request.tail);
     return lines.map((line) => `${line.timestamp} ${line.text}\n`).join('');
+  }
+
+  cancelRequests: DeploymentRef[] = [];
+
+  async cancelDeployment(ref: DeploymentRef): Promise<CancelDeploymentOutcome> {
+    this.failIfScripted('cancelDeployment');
+    this.cancelRequests.push(ref);
+    return this.deployments.some((deployment) => deployment.deploymentName === ref.deploymentName) ? 'finished' : 'absent';
   }
 
   async stopContainerGroup(): Promise<void> {

@@ -21,6 +21,7 @@ describe('the job configuration schema', () => {
       arm_template: defaultArmTemplate(),
       arm_template_patches: [],
       secret_env_names: [],
+      cleanup_timeout_seconds: 86_400,
     });
   });
 
@@ -36,6 +37,9 @@ describe('the job configuration schema', () => {
       /^job_configuration\.task_start_timeout_seconds: /,
     );
     expect(() => parseJobConfiguration({ ...REQUIRED, subnet_ids: ['ok', 3] })).toThrow(/^job_configuration\.subnet_ids\[1\]: /);
+    expect(() => parseJobConfiguration({ ...REQUIRED, cleanup_timeout_seconds: 0 })).toThrow(
+      /^job_configuration\.cleanup_timeout_seconds: must be greater than 0/,
+    );
   });
 
   it('rejects an unknown field, so a typo does not go unnoticed', () => {
