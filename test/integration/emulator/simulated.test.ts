@@ -20,7 +20,8 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
   }
 
   it('follows the scripted timeline: Waiting for the start delay, Running for the duration, then Terminated with the exit code', async () => {
-    await deploy(clients, 'dep-sim', containerGroupTemplate('sim-timeline', { image: SIM_IMAGE, env: { SIM_START_DELAY_MS: '300', SIM_DURATION_MS: '500', SIM_EXIT_CODE: '7' } }));
+    // The start delay is long enough that a loaded machine still reads Waiting right after the deployment.
+    await deploy(clients, 'dep-sim', containerGroupTemplate('sim-timeline', { image: SIM_IMAGE, env: { SIM_START_DELAY_MS: '3000', SIM_DURATION_MS: '500', SIM_EXIT_CODE: '7' } }));
     const waiting = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'sim-timeline');
     expect(waiting.containers[0].instanceView?.currentState?.state).toBe('Waiting');
     const running = await waitForContainerState(clients, 'sim-timeline', 'Running');
