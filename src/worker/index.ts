@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, type Logger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
@@ -15,9 +17,13 @@ import type { SecretResolver } from '../config/secrets';
 import { logDirFromEnv } from '../logs/logFiles';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { ensureSweeperSchedule } from './sweeperSchedule';
+import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
+export { ensureSweeperSchedule } from './sweeperSchedule';
+export { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 
 export type WorkflowBundle = { code: string } | { codePath: string };
@@ -42,6 +48,13 @@ export interface FlowRunWorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * The pool's orphan sweeper schedule, created or updated once the worker is created; with no
+   * scopes (the default) this worker schedules nothing but still runs sweeps started by others.
+   */
+  sweeper?: SweeperSettings;
+  /** Metrics hook: orphans the sweeper removed. */
+  countSweptOrphans?: SweeperActivityDeps['countRemoved'];
 }
 
 /**
@@ -63,22 +76,50 @@ export async function bundleFlowRunWorkflows(options: { logger?: Logger } = {}):
 }
 
 export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  // The sweeper reads workflow state and manages its schedule over the worker's own connection.
+  const client = new Client({ connection: options.connection, namespace: options.namespace });
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: taskQueueForPool(options.workPool),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({
-      gateway: options.gateway,
-      logSink: options.logSink ?? createFlowRunLogSink(),
-      resolveSecret: options.resolveSecret,
-      pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
-    }),
+    activities: {
+      ...createActivities({
+        gateway: options.gateway,
+        logSink: options.logSink ?? createFlowRunLogSink(),
+        resolveSecret: options.resolveSecret,
+        pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
+      }),
+      ...createSweeperActivities({ gateway: options.gateway, client, countRemoved: options.countSweptOrphans }),
+    },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
   });
+  await scheduleSweeper(client, options.workPool, options.sweeper);
+  return worker;
+}
+
+async function scheduleSweeper(client: Client, workPool: string, settings: SweeperSettings | undefined): Promise<void> {
+  const logger = Runtime.instance().logger;
+  if (!settings?.scopes.length) {
+    logger.info(`Orphan sweeper not scheduled for pool ${workPool}: no sweep scopes (--sweep-scope or ${SWEEP_SCOPES_ENV})`);
+    return;
+  }
+  try {
+    const outcome = await ensureSweeperSchedule(client, workPool, settings);
+    logger.info(`Orphan sweeper schedule ${outcome} for pool ${workPool}`, {
+      scopes: settings.scopes.map((scope) => `${scope.subscriptionId}/${scope.resourceGroupName}`),
+      intervalMs: settings.intervalMs,
+      graceSeconds: settings.graceSeconds,
+    });
+  } catch (err) {
+    throw new Error(
+      `cannot create or update the orphan sweeper schedule of pool ${workPool}: ${err instanceof Error ? err.message : String(err)}. ` +
+        'The worker needs permission to manage schedules in its namespace; or start it without sweep scopes.',
+    );
+  }
 }
 
 export interface RunWorkerOptions {
@@ -87,6 +128,8 @@ export interface RunWorkerOptions {
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Default: from ACI_FLOW_SWEEP_SCOPES / ACI_FLOW_SWEEP_INTERVAL / ACI_FLOW_SWEEP_GRACE. */
+  sweeper?: SweeperSettings;
 }
 
 /**
@@ -107,6 +150,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
   const workflowBundle = bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
   const logDir = options.logDir ?? logDirFromEnv(env);
+  const sweeper = options.sweeper ?? sweeperSettings({}, env);
   const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
     throw new Error(
       `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
@@ -124,6 +168,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
       workflowBundle,
       pollScheduler,
       maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+      sweeper,
     });
     await worker.run();
   } finally {

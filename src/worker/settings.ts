@@ -8,3 +8,10 @@ export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
  * which mostly sleeps), so the SDK's default of 100 would cap a worker at 100 concurrent runs.
  */
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;
+
+/** Orphan sweeper settings (docs/operations.md, "Orphan sweeper"). */
+export const SWEEP_SCOPES_ENV = 'ACI_FLOW_SWEEP_SCOPES';
+export const SWEEP_INTERVAL_ENV = 'ACI_FLOW_SWEEP_INTERVAL';
+export const SWEEP_GRACE_ENV = 'ACI_FLOW_SWEEP_GRACE';
+export const DEFAULT_SWEEP_INTERVAL = '10m';
+export const DEFAULT_SWEEP_GRACE = '15m';

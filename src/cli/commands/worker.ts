@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from '../../worker/settings';
+import {
+  DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_SWEEP_GRACE,
+  DEFAULT_SWEEP_INTERVAL,
+  SWEEP_GRACE_ENV,
+  SWEEP_INTERVAL_ENV,
+  SWEEP_SCOPES_ENV,
+  WORKFLOW_BUNDLE_ENV,
+} from '../../worker/settings';
 import { withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
@@ -15,6 +23,13 @@ export function register(program: Command): void {
       `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
       positiveInteger,
     )
+    .option(
+      '--sweep-scope <subscriptionId/resourceGroup>',
+      `where the pool's orphan sweeper looks; repeat for several (default: $${SWEEP_SCOPES_ENV}, comma-separated; none: no schedule)`,
+      collect,
+    )
+    .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
+    .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
     .addHelpText(
       'after',
       [
@@ -25,13 +40,42 @@ export function register(program: Command): void {
         '',
         'Example:',
         '  aci-flow worker --pool my-pool',
+        '  aci-flow worker --pool my-pool --sweep-scope 00000000-0000-0000-0000-000000000000/my-rg --sweep-interval 10m',
       ].join('\n'),
     )
-    .action(async (flags: { pool: string; logDir?: string; maxConcurrentRuns?: number }) => {
-      const { runWorker } = await import('../../worker');
-      await runWorker({ workPool: flags.pool, logDir: flags.logDir, maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns });
+    .action(async (flags: WorkerFlags) => {
+      const [{ runWorker }, { sweeperSettings }, { CliError, ExitCodes }] = await Promise.all([
+        import('../../worker'),
+        import('../../worker/sweeperSettings'),
+        import('../output'),
+      ]);
+      let sweeper;
+      try {
+        sweeper = sweeperSettings({ scopes: flags.sweepScope, interval: flags.sweepInterval, grace: flags.sweepGrace });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), ExitCodes.usage);
+      }
+      await runWorker({
+        workPool: flags.pool,
+        logDir: flags.logDir,
+        maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns,
+        sweeper,
+      });
     });
   withUsageExitCode(command);
+}
+
+interface WorkerFlags {
+  pool: string;
+  logDir?: string;
+  maxConcurrentRuns?: number;
+  sweepScope?: string[];
+  sweepInterval?: string;
+  sweepGrace?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 function positiveInteger(value: string): number {
