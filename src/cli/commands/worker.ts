@@ -10,7 +10,7 @@ import {
   SWEEP_SCOPES_ENV,
   WORKFLOW_BUNDLE_ENV,
 } from '../../worker/settings';
-import { withUsageExitCode } from '../commandSupport';
+import { collect, withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
   const command = program
@@ -27,6 +27,7 @@ export function register(program: Command): void {
       '--sweep-scope <subscriptionId/resourceGroup>',
       `where the pool's orphan sweeper looks; repeat for several (default: $${SWEEP_SCOPES_ENV}, comma-separated; none: no schedule)`,
       collect,
+      [],
     )
     .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
     .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
@@ -72,10 +73,6 @@ interface WorkerFlags {
   sweepScope?: string[];
   sweepInterval?: string;
   sweepGrace?: string;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 function positiveInteger(value: string): number {
