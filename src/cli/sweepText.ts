@@ -8,7 +8,7 @@ export function formatSweep(result: SweeperResult): string {
   const verb = result.dryRun ? 'would remove' : 'removed';
   const lines = [
     `Sweep of pool ${result.workPool}${result.dryRun ? ' (dry run)' : ''} in ${scopes}: ` +
-      `${result.examined} examined, ${result.removed.length} ${verb}, ${result.failed.length} failed`,
+      `${result.examined} examined, ${result.removed.length} ${result.dryRun ? 'to remove' : 'removed'}, ${result.failed.length} failed`,
   ];
   for (const orphan of result.removed) {
     lines.push(`  ${verb} ${describe(orphan)}: ${REASON_TEXT[orphan.reason]} (workflow ${orphan.workflowId})`);
