@@ -12,6 +12,7 @@ import { createFlowRunWorker, type SweeperSettings } from '../../src/worker';
 import { SWEEPER_WORKFLOW, sweeperScheduleId, type SweeperResult } from '../../src/workflows/sweeperDefinitions';
 import { startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { sharedWorkflowBundle, startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/waitFor';
 import { runCli } from './cliProcess';
 
 jest.setTimeout(180_000);
@@ -120,5 +121,23 @@ describe('orphan sweeper', () => {
     expect(again.removed).toEqual([]);
 
     await open.handle.cancel();
+  });
+
+  it('aci-flow worker reads its sweep settings from the environment and updates the schedule', async () => {
+    const worker = stack.spawnWorkerProcess({
+      env: { ACI_FLOW_SWEEP_SCOPES: `${SCOPE.subscriptionId}/${SCOPE.resourceGroupName}`, ACI_FLOW_SWEEP_INTERVAL: '3h', ACI_FLOW_SWEEP_GRACE: '20m' },
+    });
+    const schedule = stack.client.schedule.getHandle(sweeperScheduleId(POOL));
+    const updated = await waitFor(
+      async () => {
+        const description = await schedule.describe();
+        return description.spec.intervals?.[0]?.every === 10_800_000 ? description : undefined;
+      },
+      'the worker process to update the sweeper schedule',
+      { timeoutMs: 60_000, intervalMs: 250, lastSeen: () => worker.output() },
+    );
+    expect(updated.action).toMatchObject({ args: [{ workPool: POOL, scopes: [SCOPE], graceSeconds: 1200 }] });
+    expect(worker.child.exitCode).toBeNull();
+    expect(await worker.kill('SIGINT')).toBe(0);
   });
 });
