@@ -16,9 +16,10 @@ import { armBudgetPolicy } from './armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
-import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentRef, type DeploymentResult, type LogsRequest, type OperationOptions } from './gateway';
+import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentRef, type DeploymentResult, type LogsRequest, type ManagedDeploymentSummary, type OperationOptions } from './gateway';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
+import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
 
 export interface ArmGatewayOptions {
@@ -228,6 +229,29 @@ export class ArmGateway implements AciGateway {
           ? `in resource group '${scope.resourceGroupName}'`
           : `in subscription '${scope.subscriptionId}'`,
       });
+    }
+    return managed;
+  }
+
+  async listManagedDeployments(
+    scope: { subscriptionId: string; resourceGroupName: string },
+    options: OperationOptions = {},
+  ): Promise<ManagedDeploymentSummary[]> {
+    const { resources } = this.clientsFor(scope.subscriptionId);
+    const managed: ManagedDeploymentSummary[] = [];
+    try {
+      for await (const deployment of resources.deployments.listByResourceGroup(scope.resourceGroupName, { abortSignal: options.abortSignal })) {
+        if (!deployment.name?.startsWith(DEPLOYMENT_NAME_PREFIX)) continue;
+        managed.push({
+          name: deployment.name,
+          resourceGroupName: scope.resourceGroupName,
+          provisioningState: deployment.properties?.provisioningState,
+          timestamp: deployment.properties?.timestamp?.toISOString(),
+          tags: { ...(deployment.tags ?? {}) },
+        });
+      }
+    } catch (err) {
+      throw toAzureError(err, { operation: 'list deployments', resource: `in resource group '${scope.resourceGroupName}'` });
     }
     return managed;
   }

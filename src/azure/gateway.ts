@@ -67,6 +67,16 @@ export interface ContainerGroupSummary {
   tags: Record<string, string>;
 }
 
+/** An ARM deployment aci-flow created (its name starts with `aci-flow-`). */
+export interface ManagedDeploymentSummary {
+  name: string;
+  resourceGroupName: string;
+  provisioningState?: string;
+  /** When ARM last changed the deployment (ISO 8601): its creation, for a deployment aci-flow never updates. */
+  timestamp?: string;
+  tags: Record<string, string>;
+}
+
 export interface LogsRequest extends ContainerGroupRef {
   containerName: string;
   /** Only the last N lines. */
@@ -114,4 +124,12 @@ export interface AciGateway {
     scope: { subscriptionId: string; resourceGroupName?: string },
     options?: OperationOptions,
   ): Promise<ContainerGroupSummary[]>;
+  /**
+   * Deployments in one resource group whose name carries aci-flow's prefix, whatever their
+   * tags (the caller decides what it owns); ARM lists deployments per resource group only.
+   */
+  listManagedDeployments(
+    scope: { subscriptionId: string; resourceGroupName: string },
+    options?: OperationOptions,
+  ): Promise<ManagedDeploymentSummary[]>;
 }

@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
@@ -21,9 +23,13 @@ import { taskQueueForPool } from '../workflows/definitions';
 import { tracingFromEnv } from './tracing';
 import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
 import { watchConnection } from './connectionWatch';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { ensureSweeperSchedule } from './sweeperSchedule';
+import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
+export { ensureSweeperSchedule } from './sweeperSchedule';
+export { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 
 export type WorkflowBundle = { code: string } | { codePath: string };
@@ -52,6 +58,13 @@ export interface FlowRunWorkerOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Worker plugins, e.g. tracing; a plugin that adds workflow interceptors needs the worker to bundle (no workflowBundle). */
   plugins?: WorkerOptions['plugins'];
+  /**
+   * The pool's orphan sweeper schedule, created or updated once the worker is created; with no
+   * scopes (the default) this worker schedules nothing but still runs sweeps started by others.
+   */
+  sweeper?: SweeperSettings;
+  /** Metrics hook: orphans the sweeper removed. */
+  countSweptOrphans?: SweeperActivityDeps['countRemoved'];
 }
 
 /**
@@ -73,24 +86,52 @@ export async function bundleFlowRunWorkflows(options: { logger?: Logger } = {}):
 }
 
 export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  // The sweeper reads workflow state and manages its schedule over the worker's own connection.
+  const client = new Client({ connection: options.connection, namespace: options.namespace });
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: taskQueueForPool(options.workPool),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({
-      gateway: options.gateway,
-      logSink: options.logSink ?? createFlowRunLogSink(),
-      resolveSecret: options.resolveSecret,
-      pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
-      metrics: options.metrics,
-    }),
+    activities: {
+      ...createActivities({
+        gateway: options.gateway,
+        logSink: options.logSink ?? createFlowRunLogSink(),
+        resolveSecret: options.resolveSecret,
+        pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
+        metrics: options.metrics,
+      }),
+      ...createSweeperActivities({ gateway: options.gateway, client, countRemoved: options.countSweptOrphans }),
+    },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     plugins: options.plugins,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
   });
+  await scheduleSweeper(client, options.workPool, options.sweeper);
+  return worker;
+}
+
+async function scheduleSweeper(client: Client, workPool: string, settings: SweeperSettings | undefined): Promise<void> {
+  const logger = Runtime.instance().logger;
+  if (!settings?.scopes.length) {
+    logger.info(`Orphan sweeper not scheduled for pool ${workPool}: no sweep scopes (--sweep-scope or ${SWEEP_SCOPES_ENV})`);
+    return;
+  }
+  try {
+    const outcome = await ensureSweeperSchedule(client, workPool, settings);
+    logger.info(`Orphan sweeper schedule ${outcome} for pool ${workPool}`, {
+      scopes: settings.scopes.map((scope) => `${scope.subscriptionId}/${scope.resourceGroupName}`),
+      intervalMs: settings.intervalMs,
+      graceSeconds: settings.graceSeconds,
+    });
+  } catch (err) {
+    throw new Error(
+      `cannot create or update the orphan sweeper schedule of pool ${workPool}: ${err instanceof Error ? err.message : String(err)}. ` +
+        'The worker needs permission to manage schedules in its namespace; or start it without sweep scopes.',
+    );
+  }
 }
 
 export interface RunWorkerOptions {
@@ -101,6 +142,8 @@ export interface RunWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** Serve Prometheus metrics on 0.0.0.0:<port>; default ACI_FLOW_METRICS_ADDRESS, else none. */
   metricsPort?: number;
+  /** Default: from ACI_FLOW_SWEEP_SCOPES / ACI_FLOW_SWEEP_INTERVAL / ACI_FLOW_SWEEP_GRACE. */
+  sweeper?: SweeperSettings;
 }
 
 /**
@@ -129,6 +172,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     // The tracing plugin's workflow interceptors must be bundled in: then the worker bundles at start.
     const workflowBundle = tracing ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
     const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
+    const sweeper = options.sweeper ?? sweeperSettings({}, env);
     const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
       throw new Error(
         `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
@@ -155,6 +199,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         pollScheduler,
         metrics,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+        sweeper,
+        countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
       await worker.run();
     } finally {

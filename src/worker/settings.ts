@@ -14,3 +14,10 @@ export const METRICS_ADDRESS_ENV = 'ACI_FLOW_METRICS_ADDRESS';
 
 /** `--metrics-port` alone listens on every interface, so a scraper on another host or container reaches it. */
 export const METRICS_PORT_HOST = '0.0.0.0';
+
+/** Orphan sweeper settings (docs/operations.md, "Orphan sweeper"). */
+export const SWEEP_SCOPES_ENV = 'ACI_FLOW_SWEEP_SCOPES';
+export const SWEEP_INTERVAL_ENV = 'ACI_FLOW_SWEEP_INTERVAL';
+export const SWEEP_GRACE_ENV = 'ACI_FLOW_SWEEP_GRACE';
+export const DEFAULT_SWEEP_INTERVAL = '10m';
+export const DEFAULT_SWEEP_GRACE = '15m';

@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker registers.
 export { flowRunWorkflow } from './flowRun';
+export { orphanSweeperWorkflow } from './sweeper';

@@ -19,7 +19,7 @@ import type { AciGateway } from '../../src/azure/gateway';
 import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
-import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
+import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
 import { startDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
@@ -38,6 +38,8 @@ export interface InProcessWorkerOptions {
   workPool?: string;
   logSink?: FlowRunLogSink;
   resolveSecret?: SecretResolver;
+  /** Schedule the pool's orphan sweeper (default: none, as a worker without sweep scopes). */
+  sweeper?: SweeperSettings;
 }
 
 export interface WorkerProcess {
@@ -142,6 +144,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         gateway,
         logSink: workerOptions.logSink ?? defaultLogSink(pool),
         resolveSecret: workerOptions.resolveSecret,
+        sweeper: workerOptions.sweeper,
         workflowBundle: sharedWorkflowBundle(),
         shutdownGraceTime: '1 second',
       });

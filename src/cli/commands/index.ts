@@ -7,7 +7,8 @@ import { register as logs } from './logs';
 import { register as render } from './render';
 import { register as start } from './start';
 import { register as status } from './status';
+import { register as sweep } from './sweep';
 import { register as worker } from './worker';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, worker, emulator, demo];
+export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, sweep, worker, emulator, demo];

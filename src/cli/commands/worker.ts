@@ -2,8 +2,18 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV, LOG_BLOB_URL_ENV } from '../../logs/blobLogs';
 import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, METRICS_ADDRESS_ENV, METRICS_PORT_HOST, WORKFLOW_BUNDLE_ENV } from '../../worker/settings';
-import { withUsageExitCode } from '../commandSupport';
+import {
+  DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_SWEEP_GRACE,
+  DEFAULT_SWEEP_INTERVAL,
+  METRICS_ADDRESS_ENV,
+  METRICS_PORT_HOST,
+  SWEEP_GRACE_ENV,
+  SWEEP_INTERVAL_ENV,
+  SWEEP_SCOPES_ENV,
+  WORKFLOW_BUNDLE_ENV,
+} from '../../worker/settings';
+import { collect, withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
   const command = program
@@ -21,6 +31,14 @@ export function register(program: Command): void {
       `serve Prometheus metrics on ${METRICS_PORT_HOST}:<port>/metrics (default: $${METRICS_ADDRESS_ENV} as host:port, else no metrics)`,
       portNumber,
     )
+    .option(
+      '--sweep-scope <subscriptionId/resourceGroup>',
+      `where the pool's orphan sweeper looks; repeat for several (default: $${SWEEP_SCOPES_ENV}, comma-separated; none: no schedule)`,
+      collect,
+      [],
+    )
+    .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
+    .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
     .addHelpText(
       'after',
       [
@@ -33,18 +51,40 @@ export function register(program: Command): void {
         '',
         'Example:',
         '  aci-flow worker --pool my-pool',
+        '  aci-flow worker --pool my-pool --sweep-scope 00000000-0000-0000-0000-000000000000/my-rg --sweep-interval 10m',
       ].join('\n'),
     )
-    .action(async (flags: { pool: string; logDir?: string; maxConcurrentRuns?: number; metricsPort?: number }) => {
-      const { runWorker } = await import('../../worker');
+    .action(async (flags: WorkerFlags) => {
+      const [{ runWorker }, { sweeperSettings }, { CliError, ExitCodes }] = await Promise.all([
+        import('../../worker'),
+        import('../../worker/sweeperSettings'),
+        import('../output'),
+      ]);
+      let sweeper;
+      try {
+        sweeper = sweeperSettings({ scopes: flags.sweepScope, interval: flags.sweepInterval, grace: flags.sweepGrace });
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), ExitCodes.usage);
+      }
       await runWorker({
         workPool: flags.pool,
         logDir: flags.logDir,
         maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns,
         metricsPort: flags.metricsPort,
+        sweeper,
       });
     });
   withUsageExitCode(command);
+}
+
+interface WorkerFlags {
+  pool: string;
+  logDir?: string;
+  maxConcurrentRuns?: number;
+  metricsPort?: number;
+  sweepScope?: string[];
+  sweepInterval?: string;
+  sweepGrace?: string;
 }
 
 function positiveInteger(value: string): number {

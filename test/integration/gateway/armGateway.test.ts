@@ -292,6 +292,24 @@ describe('groups that vanish and listing', () => {
   });
 });
 
+describe('listManagedDeployments', () => {
+  it("lists the resource group's deployments named aci-flow-…, with their tags and timestamp", async () => {
+    const managed = prepareRun('deployments-listed', { command: "sh -c 'sleep 30'" });
+    const other = prepareRun('not-ours', { command: "sh -c 'sleep 30'" });
+    await gateway.deploy(managed);
+    await gateway.deploy({ ...other, deploymentName: `someone-else-${other.containerGroupName}` });
+
+    const listed = await gateway.listManagedDeployments({ subscriptionId: SUBSCRIPTION_ID, resourceGroupName: RESOURCE_GROUP });
+
+    const names = listed.map((deployment) => deployment.name);
+    expect(names).toContain(managed.deploymentName);
+    expect(names).not.toContain(`someone-else-${other.containerGroupName}`);
+    const entry = listed.find((deployment) => deployment.name === managed.deploymentName);
+    expect(entry).toMatchObject({ resourceGroupName: RESOURCE_GROUP, provisioningState: 'Succeeded', tags: managed.tags });
+    expect(Date.now() - Date.parse(entry?.timestamp ?? '')).toBeLessThan(60_000);
+  });
+});
+
 describe('TLS', () => {
   it("refuses the emulator's certificate unless its CA is trusted, without retrying", async () => {
     const { createGateway } = await import('../../../src/azure/credentials');

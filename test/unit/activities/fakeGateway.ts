@@ -107,6 +107,10 @@ export class FakeGateway implements AciGateway {
   async listManagedContainerGroups() {
     return [];
   }
+
+  async listManagedDeployments() {
+    return [];
+  }
 }
 
 /** A log sink that records what it was given, with the same exactly-once rule as the real one. */

@@ -1,0 +1,160 @@
+/**
+ * The orphan sweeper's activities: list what aci-flow created in the sweep scopes, ask
+ * Temporal about the runs those resources are tagged with, and remove the orphans. One call
+ * of each per sweep, whatever the number of groups, so the sweeper's history stays small.
+ */
+import { Context } from '@temporalio/activity';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { AciGateway, ContainerGroupSummary, ManagedDeploymentSummary } from '../azure/gateway';
+import { toAzureError } from '../azure/errors';
+import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../template/deployment';
+import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
+import { searchAttributes } from '../workflows/definitions';
+import { azureCall } from './failures';
+import { heartbeatWhile } from './heartbeats';
+import type { FlowRunState, RemoveOrphansInput, RemoveOrphansOutput, SweepCandidate, SweepScope } from './sweepTypes';
+
+export interface SweeperActivityDeps {
+  gateway: AciGateway;
+  /** Reads the flow-run workflows' state; the worker builds it over its own connection. */
+  client: Client;
+  /** Called once per sweep that removed something (not for dry runs): the metrics hook. */
+  countRemoved?: (count: number, labels: { workPool: string }) => void;
+  /** Azure deletes and Temporal describes in flight at once. */
+  concurrency?: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export function createSweeperActivities(deps: SweeperActivityDeps) {
+  const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+
+  async function listSweepCandidates(scopes: SweepScope[]): Promise<SweepCandidate[]> {
+    const { cancellationSignal: abortSignal } = Context.current();
+    const candidates: SweepCandidate[] = [];
+    for (const scope of scopes) {
+      const [groups, deployments] = await heartbeatWhile(
+        azureCall(() =>
+          Promise.all([
+            deps.gateway.listManagedContainerGroups(scope, { abortSignal }),
+            deps.gateway.listManagedDeployments(scope, { abortSignal }),
+          ]),
+        ),
+      );
+      candidates.push(...joinByName(scope, groups, deployments));
+    }
+    return candidates;
+  }
+
+  async function describeFlowRuns(workflowIds: string[]): Promise<FlowRunState[]> {
+    return heartbeatWhile(mapLimit([...new Set(workflowIds)], concurrency, (id) => describeFlowRun(deps.client, id)));
+  }
+
+  async function removeOrphans(input: RemoveOrphansInput): Promise<RemoveOrphansOutput> {
+    const { cancellationSignal: abortSignal } = Context.current();
+    const output: RemoveOrphansOutput = { removed: [], skipped: [], failed: [] };
+    await heartbeatWhile(
+      mapLimit(input.orphans, concurrency, async (candidate) => {
+        try {
+          // Look again right before deleting: listing and deciding took time, and the list
+          // does not show whether a group was stopped on purpose (keep_container_group).
+          const group = await deps.gateway.getContainerGroup(candidate, { abortSignal });
+          if (group && group.tags[WORKFLOW_ID_TAG] !== candidate.workflowId) {
+            output.skipped.push({ candidate, reason: 'group-not-ours' });
+            return;
+          }
+          if (group?.state === 'Stopped') {
+            output.skipped.push({ candidate, reason: 'group-stopped' });
+            return;
+          }
+          if (!input.dryRun) {
+            await deps.gateway.deleteContainerGroup(
+              { ...candidate, deploymentName: candidate.hasDeployment ? candidate.deploymentName : undefined },
+              { abortSignal },
+            );
+          }
+          output.removed.push(candidate);
+        } catch (err) {
+          // One stubborn resource must not stop the sweep; the next one tries again.
+          output.failed.push({ candidate, error: toAzureError(err).message });
+        }
+      }),
+    );
+    if (!input.dryRun && output.removed.length > 0) deps.countRemoved?.(output.removed.length, { workPool: input.workPool });
+    return output;
+  }
+
+  return { listSweepCandidates, describeFlowRuns, removeOrphans };
+}
+
+export type SweeperActivities = ReturnType<typeof createSweeperActivities>;
+
+/**
+ * Groups and deployments of one scope as candidates, joined on the deployment name
+ * (`aci-flow-<group>`). The group's tags win over the deployment's: they are what the run's
+ * own cleanup checks too.
+ */
+export function joinByName(scope: SweepScope, groups: ContainerGroupSummary[], deployments: ManagedDeploymentSummary[]): SweepCandidate[] {
+  const byName = new Map<string, SweepCandidate>();
+  const entry = (containerGroupName: string): SweepCandidate => {
+    const key = containerGroupName.toLowerCase();
+    let candidate = byName.get(key);
+    if (!candidate) {
+      candidate = {
+        ...scope,
+        containerGroupName,
+        deploymentName: `${DEPLOYMENT_NAME_PREFIX}${containerGroupName}`,
+        hasGroup: false,
+        hasDeployment: false,
+      };
+      byName.set(key, candidate);
+    }
+    return candidate;
+  };
+  for (const deployment of deployments) {
+    const candidate = entry(deployment.name.slice(DEPLOYMENT_NAME_PREFIX.length));
+    candidate.hasDeployment = true;
+    candidate.deploymentTimestamp = deployment.timestamp;
+    Object.assign(candidate, ownerOf(deployment.tags));
+  }
+  for (const group of groups) {
+    const candidate = entry(group.name);
+    candidate.hasGroup = true;
+    // An untagged group of the same name makes the pair nobody's: clear what the deployment said.
+    delete candidate.workflowId;
+    delete candidate.flowRunId;
+    Object.assign(candidate, ownerOf(group.tags));
+  }
+  return [...byName.values()];
+}
+
+function ownerOf(tags: Record<string, string>): Pick<SweepCandidate, 'workflowId' | 'flowRunId'> {
+  if (tags[MANAGED_BY_TAG] !== MANAGED_BY_VALUE || !tags[WORKFLOW_ID_TAG]) return {};
+  return { workflowId: tags[WORKFLOW_ID_TAG], flowRunId: tags[FLOW_RUN_ID_TAG] };
+}
+
+async function describeFlowRun(client: Client, workflowId: string): Promise<FlowRunState> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    const workPool = description.typedSearchAttributes.get(searchAttributes.workPool);
+    if (description.status.name === 'RUNNING') return { workflowId, state: 'open', workPool };
+    return { workflowId, state: 'closed', closeTime: (description.closeTime ?? new Date()).toISOString(), workPool };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { workflowId, state: 'missing' };
+    throw err;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, results in input order. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
