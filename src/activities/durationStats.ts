@@ -32,10 +32,10 @@ export interface ExitModel {
 }
 
 class Histogram {
-  private readonly counts = new Float64Array(BINS);
+  private readonly counts: number[] = new Array<number>(BINS).fill(0);
   private weight = 0;
   /** counts above each bin's lower edge, rebuilt lazily after a record. */
-  private above: Float64Array | undefined;
+  private above: number[] | undefined;
   private medianMs = 0;
 
   record(durationMs: number): void {
@@ -68,9 +68,9 @@ class Histogram {
     return Math.exp(-ageMs / this.medianMs);
   }
 
-  private cumulative(): Float64Array {
+  private cumulative(): number[] {
     if (this.above) return this.above;
-    const above = new Float64Array(BINS);
+    const above: number[] = new Array<number>(BINS).fill(0);
     let sum = 0;
     for (let index = BINS - 1; index >= 0; index -= 1) {
       sum += this.counts[index];

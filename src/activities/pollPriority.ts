@@ -17,11 +17,6 @@ export const MIN_LOG_INTERVAL_MS = 30_000;
 
 /** Scores of runs past MAX_STRETCH start here, above every probability, ordered by how long they waited. */
 const OVERDUE = 1e6;
-/**
- * With nothing learned every run has the same memoryless prior, whose odds grow with the time
- * since the last poll: the longest-waiting run goes first, which is `adaptive`'s fair order.
- */
-const PRIOR_MEAN_MS = 600_000;
 
 export interface ScoreInput {
   /** undefined: nothing learned yet (the uniform prior). */
@@ -30,6 +25,8 @@ export interface ScoreInput {
   originAt: number;
   /** The run's last poll, or its join if it has not polled yet. */
   lastPollAt: number;
+  /** When the run may poll again (its last poll + its minimum interval). */
+  eligibleAt: number;
   now: number;
   /** Reads this turn would cost. */
   reads: number;
@@ -37,8 +34,10 @@ export interface ScoreInput {
 }
 
 export function exitScore(input: ScoreInput): number {
+  // Nothing learned: every run has the same memoryless odds, so the run that could poll earliest
+  // goes first — exactly `adaptive`'s fair order.
+  if (!input.model) return -input.eligibleAt;
   const waitedMs = input.now - input.lastPollAt;
   if (waitedMs >= MAX_STRETCH * input.fairIntervalMs) return OVERDUE + waitedMs;
-  if (!input.model) return 1 - Math.exp(-waitedMs / PRIOR_MEAN_MS);
   return input.model.exitProbability(input.lastPollAt - input.originAt, input.now - input.originAt) / input.reads;
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
 import { LOG_TAIL_LINES } from '../../../src/activities/watch';
+import { createPollScheduler, type PollScheduler, type RunPollOptions } from '../../../src/activities/pollScheduler';
 import { RestError } from '@azure/core-rest-pipeline';
 import { AzureError } from '../../../src/azure/errors';
 import { EMPTY_LOG_CURSOR } from '../../../src/activities/logCursor';
@@ -170,5 +171,61 @@ describe('watch activity', () => {
       await expect(env.run(activities.watch, fastInput)).rejects.toBeInstanceOf(CancelledFailure);
       expect(gateway.calls.getContainerGroup).toBe(1);
     });
+  });
+});
+
+/** A scheduler that grants every turn at once; `withLogs(turn)` scripts which turns may read the logs. */
+function scriptedScheduler(withLogs: (turn: number) => boolean) {
+  const scheduler = createPollScheduler({ strategy: 'fixed' });
+  const joined: RunPollOptions[] = [];
+  let turns = 0;
+  const scripted: PollScheduler = {
+    strategy: scheduler.strategy,
+    readsPerSecond: scheduler.readsPerSecond,
+    durations: scheduler.durations,
+    setArmReadsPerSecond: (reads) => scheduler.setArmReadsPerSecond(reads),
+    activeRuns: () => scheduler.activeRuns(),
+    intervalMs: (options) => scheduler.intervalMs(options),
+    underPressure: () => true,
+    join: (runKey, options) => {
+      joined.push(options);
+      const polls = scheduler.join(runKey, options);
+      return { ...polls, next: async () => ({ withLogs: withLogs(++turns) }) };
+    },
+  };
+  return { scheduler: scripted, joined, durations: scheduler.durations };
+}
+
+describe('watch under read pressure', () => {
+  it('makes state-only polls on turns without logs, reads the logs on the others and every remaining line after the exit', async () => {
+    const gateway = new FakeGateway();
+    const { sink, written } = memoryLogSink();
+    const { scheduler, joined } = scriptedScheduler((turn) => turn % 4 === 3);
+    const activities = createActivities({ gateway, logSink: sink, resolveSecret: () => undefined, pollScheduler: scheduler });
+    gateway.state = { state: 'Running' };
+    gateway.onPoll = (poll) => {
+      gateway.log(ts(poll), `line ${poll}`);
+      if (poll === 9) {
+        gateway.state = { state: 'Terminated', exitCode: 0 };
+        gateway.log(ts(poll), 'last words');
+      }
+    };
+    await expect(new MockActivityEnvironment().run(activities.watch, { ...watchInput, flowName: 'etl' })).resolves.toEqual({ exitCode: 0, logLines: 10 });
+    expect(joined).toEqual([{ minIntervalMs: 10, readsPerPoll: 1, logReadsPerPoll: 1, flowName: 'etl' }]);
+    expect(gateway.calls.getContainerGroup).toBe(9);
+    // Turns 3 and 7 read the logs; turn 9 is state-only but finds the exit, so it reads them once more.
+    expect(gateway.calls.getLogs).toBe(3);
+    expect(written).toEqual([...Array.from({ length: 9 }, (_, index) => `line ${index + 1}`), 'last words']);
+  });
+
+  it('teaches the scheduler the run’s duration, from the container’s start and finish times', async () => {
+    const gateway = new FakeGateway();
+    const { sink } = memoryLogSink();
+    const { scheduler, durations } = scriptedScheduler(() => true);
+    const activities = createActivities({ gateway, logSink: sink, resolveSecret: () => undefined, pollScheduler: scheduler });
+    gateway.state = { state: 'Terminated', exitCode: 0, startTime: '2024-05-01T10:00:00Z', finishTime: '2024-05-01T10:05:00Z' };
+    await new MockActivityEnvironment().run(activities.watch, { ...watchInput, flowName: 'etl' });
+    expect(durations.samples('etl')).toBe(1);
+    expect(durations.samples()).toBe(1);
   });
 });
