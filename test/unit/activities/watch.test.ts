@@ -2,12 +2,12 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
 import { LOG_TAIL_LINES } from '../../../src/activities/watch';
-import { createPollScheduler, type PollScheduler, type RunPollOptions } from '../../../src/activities/pollScheduler';
 import { RestError } from '@azure/core-rest-pipeline';
 import { AzureError } from '../../../src/azure/errors';
 import { EMPTY_LOG_CURSOR } from '../../../src/activities/logCursor';
 import type { PollError } from '../../../src/workflows/definitions';
 import { FakeGateway, memoryLogSink, TARGET, failureOf, transientPollErrors } from './fakeGateway';
+import { scriptedScheduler } from './scriptedScheduler';
 
 const ts = (second: number) => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000000001Z`;
 
@@ -173,28 +173,6 @@ describe('watch activity', () => {
     });
   });
 });
-
-/** A scheduler that grants every turn at once; `withLogs(turn)` scripts which turns may read the logs. */
-function scriptedScheduler(withLogs: (turn: number) => boolean) {
-  const scheduler = createPollScheduler({ strategy: 'fixed' });
-  const joined: RunPollOptions[] = [];
-  let turns = 0;
-  const scripted: PollScheduler = {
-    strategy: scheduler.strategy,
-    readsPerSecond: scheduler.readsPerSecond,
-    durations: scheduler.durations,
-    setArmReadsPerSecond: (reads) => scheduler.setArmReadsPerSecond(reads),
-    activeRuns: () => scheduler.activeRuns(),
-    intervalMs: (options) => scheduler.intervalMs(options),
-    underPressure: () => true,
-    join: (runKey, options) => {
-      joined.push(options);
-      const polls = scheduler.join(runKey, options);
-      return { ...polls, next: async () => ({ withLogs: withLogs(++turns) }) };
-    },
-  };
-  return { scheduler: scripted, joined, durations: scheduler.durations };
-}
 
 describe('watch under read pressure', () => {
   it('makes state-only polls on turns without logs, reads the logs on the others and every remaining line after the exit', async () => {
