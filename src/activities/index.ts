@@ -28,8 +28,9 @@ export interface ActivityDeps {
   resolveSecret?: SecretResolver;
   clock?: Clock;
   /**
-   * When each run may poll Azure next. The worker passes one shared by all its runs (adaptive
-   * ARM budget); the default polls each run at its own task_watch_poll_interval.
+   * When each run may poll Azure next. The worker passes one shared by all its runs (one ARM
+   * read budget, by default spent by exit likelihood); the default polls each run at its own
+   * task_watch_poll_interval.
    */
   pollScheduler?: PollScheduler;
   /** Runs in flight per phase, polls and exit-detection lag (default: not recorded). */

@@ -14,7 +14,7 @@ import type { AciFlowMetrics, PollingPhase } from '../shared/metrics';
 import { FailureTypes, isPollError, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
 import type { Clock } from './index';
-import type { RunPolls } from './pollScheduler';
+import type { PollTurn, RunPolls } from './pollScheduler';
 
 /** The pause after failed polls grows up to this (the polling activities' retry policy has the same cap). */
 export const MAX_POLL_BACKOFF_MS = 30_000;
@@ -34,9 +34,9 @@ export interface PollLoopOptions<T> {
   /**
    * One poll. A value ends the loop; undefined polls again. It ends the run by throwing an
    * ApplicationFailure of a verdict type; anything else it throws is a failed poll. Long calls
-   * inside should heartbeat with `details()`.
+   * inside should heartbeat with `details()`. `turn` says what the scheduler let this poll spend.
    */
-  poll: (details: () => PollHeartbeat) => Promise<T | undefined>;
+  poll: (details: () => PollHeartbeat, turn: PollTurn) => Promise<T | undefined>;
   /** Called after each failed poll with the streak so far; throws to end the run (waitForStart's deadline). */
   afterFailedPoll?: (error: PollError) => void;
   /** The backoff never sleeps past this epoch ms, so a deadline is checked on time. */
@@ -56,9 +56,9 @@ export async function pollUntilDone<T>(options: PollLoopOptions<T>): Promise<T> 
     if (pauseMs > 0) await heartbeatWhile(context.sleep(pauseMs), details());
     // The first poll goes at once, later ones when the worker's shared ARM budget allows;
     // a queued read can outlast the heartbeat timeout under load, hence the heartbeats.
-    await heartbeatWhile(options.polls.next(context.cancellationSignal), details());
+    const turn = await heartbeatWhile(options.polls.next(context.cancellationSignal), details());
     try {
-      const result = await options.poll(details);
+      const result = await options.poll(details, turn);
       options.metrics?.recorder.poll(options.metrics.phase, 'ok');
       if (lastPollError) context.log.info('Polling recovered', { failedPolls: lastPollError.attempts });
       lastPollError = undefined;

@@ -3,7 +3,15 @@
  * subscription, so a worker cannot let every run poll on its own timer: R runs polling every
  * 5 s with logs streaming ask for 0.4·R reads/s, sixteen times ARM's budget at R = 1000.
  *
- * - `adaptive` (default): one read budget B shared by all runs. Runs wait in one queue,
+ * - `priority` (default): the shared budget of `adaptive`, spent where exits are likely. Each
+ *   turn goes to the waiting run most likely to have exited since its last poll, per read
+ *   (pollPriority.ts, from the durations of its flow's past runs: durationStats.ts). Young runs
+ *   of flows that crash early and runs near or past their usual duration are polled up to
+ *   every minInterval, mid-life runs less — never less than once per MAX_STRETCH fair
+ *   intervals. Until durations are learned it polls exactly like `adaptive`. Under pressure
+ *   (the runs' demand at minInterval exceeds the budget) a poll reads the state only and the
+ *   logs come at a slower cadence (and always after the exit: watch reads them then).
+ * - `adaptive`: one read budget B shared by all runs. Runs wait in one queue,
  *   ordered by when they may poll again, and are released at most B reads per second, so each
  *   run polls every max(minInterval, R·readsPerPoll/B) seconds, start times stay spread out and
  *   a steady state draws no 429s. A run leaving or cancelled gives its share back at once.
@@ -15,13 +23,15 @@
 import { z } from 'zod';
 import { DEFAULT_ARM_LIMITS } from '../azure/rateLimiter';
 import { ConfigError } from '../config/errors';
+import { DurationStats } from './durationStats';
+import { exitScore, LOG_STRETCH, MIN_LOG_INTERVAL_MS } from './pollPriority';
 
-export const POLL_STRATEGIES = ['adaptive', 'fixed'] as const;
+export const POLL_STRATEGIES = ['priority', 'adaptive', 'fixed'] as const;
 export const pollStrategySchema = z.enum(POLL_STRATEGIES);
 export type PollStrategy = z.infer<typeof pollStrategySchema>;
 
 export const POLL_STRATEGY_ENV = 'ACI_FLOW_POLL_STRATEGY';
-export const DEFAULT_POLL_STRATEGY: PollStrategy = 'adaptive';
+export const DEFAULT_POLL_STRATEGY: PollStrategy = 'priority';
 
 /**
  * Status polls get this share of the worker's ARM read limit; the rest is left for the reads
@@ -52,16 +62,28 @@ export const systemSchedulerClock: SchedulerClock = {
 
 export interface PollSchedulerOptions {
   strategy?: PollStrategy;
-  /** The worker's ARM read limit (reads/s); polls share POLL_SHARE_OF_READ_LIMIT of it. Adaptive only. */
+  /** The worker's ARM read limit (reads/s); polls share POLL_SHARE_OF_READ_LIMIT of it. Not for `fixed`. */
   armReadsPerSecond?: number;
   clock?: SchedulerClock;
+  /** Learned run durations (default: a new, empty set). */
+  durations?: DurationStats;
 }
 
 export interface RunPollOptions {
   /** Never poll this run more often than this (task_watch_poll_interval). */
   minIntervalMs: number;
-  /** ARM reads one poll costs: 1 for the group GET, 2 when the logs are read too. */
+  /** ARM reads every poll costs: 1 for the group GET (2 when the logs are read too and not given as logReadsPerPoll). */
   readsPerPoll: number;
+  /** Reads of the log fetch; `priority` leaves them out of most turns under pressure. Default 0. */
+  logReadsPerPoll?: number;
+  /** The run's flow: its past durations set the run's priority (`priority`). */
+  flowName?: string;
+}
+
+/** What one turn may spend. */
+export interface PollTurn {
+  /** Read the logs too (always true outside `priority` under pressure). */
+  withLogs: boolean;
 }
 
 /** One run's place in the schedule, from the activity's start to its end. */
@@ -70,7 +92,11 @@ export interface RunPolls {
    * Resolves when the run may make its next poll (the first at once, unless the budget is
    * spent). Rejects with the signal's reason when `signal` aborts first; the slot goes to the next run.
    */
-  next(signal?: AbortSignal): Promise<void>;
+  next(signal?: AbortSignal): Promise<PollTurn>;
+  /** The container started at this epoch ms (its state's startTime): the run's age counts from here. */
+  started(atMs: number): void;
+  /** The container exited at this epoch ms (default now): teaches its flow's duration. */
+  exited(atMs?: number): void;
   /** Gives the run's share of the budget back; call it when the activity ends, however it ends. */
   leave(): void;
 }
@@ -79,11 +105,17 @@ export interface PollScheduler {
   readonly strategy: PollStrategy;
   /** Reads per second all polls may spend together (Infinity for `fixed`). */
   readonly readsPerSecond: number;
+  /** The durations `priority` learns from; shared so a test or the worker can inspect them. */
+  readonly durations: DurationStats;
+  /** Follows a new ARM read limit (e.g. steered from ARM's remaining-reads headers); ignored by `fixed`. */
+  setArmReadsPerSecond(armReadsPerSecond: number): void;
   join(runKey: string, options: RunPollOptions): RunPolls;
   /** Runs currently sharing the budget. */
   activeRuns(): number;
-  /** How often a run with these options polls at the current load: max(minInterval, R·readsPerPoll/B). */
+  /** How often a run with these options polls at the current load if all are polled alike: max(minInterval, R·readsPerPoll/B). */
   intervalMs(options: RunPollOptions): number;
+  /** The runs ask for more reads at their minimum intervals than the budget holds. */
+  underPressure(): boolean;
 }
 
 /** Reads ACI_FLOW_POLL_STRATEGY; unset or empty means the default. */
@@ -99,49 +131,81 @@ export function pollStrategyFromEnv(env: NodeJS.ProcessEnv = process.env): PollS
 }
 
 export function createPollScheduler(options: PollSchedulerOptions = {}): PollScheduler {
-  const strategy = options.strategy ?? DEFAULT_POLL_STRATEGY;
-  const armReadsPerSecond = options.armReadsPerSecond ?? DEFAULT_ARM_LIMITS.readsPerSecond;
-  if (!(Number.isFinite(armReadsPerSecond) && armReadsPerSecond > 0)) {
-    throw new RangeError(`armReadsPerSecond must be a positive number, got ${String(armReadsPerSecond)}; pass the worker's ARM read limit.`);
-  }
-  const readsPerSecond = strategy === 'adaptive' ? armReadsPerSecond * POLL_SHARE_OF_READ_LIMIT : Infinity;
-  return new QueuedPollScheduler(strategy, readsPerSecond, options.clock ?? systemSchedulerClock);
+  const scheduler = new QueuedPollScheduler(
+    options.strategy ?? DEFAULT_POLL_STRATEGY,
+    options.clock ?? systemSchedulerClock,
+    options.durations ?? new DurationStats(),
+  );
+  scheduler.setArmReadsPerSecond(options.armReadsPerSecond ?? DEFAULT_ARM_LIMITS.readsPerSecond);
+  return scheduler;
 }
 
 interface Member {
   readonly key: string;
-  readonly options: RunPollOptions;
+  readonly options: Required<Omit<RunPollOptions, 'flowName'>> & Pick<RunPollOptions, 'flowName'>;
+  readonly joinedAt: number;
+  /** Where the run's age counts from: the container's start once seen, else its first join. */
+  originAt: number;
   lastPollAt?: number;
+  lastLogAt?: number;
   waiting?: Waiter;
-  /** Released and not yet back (it asks for its next poll or leaves when its reads are done). */
-  polling: boolean;
+  /** Reads of the poll released and not yet back (it asks for its next poll or leaves when its reads are done). */
+  inFlightReads: number;
   left: boolean;
+}
+
+interface Remembered {
+  originAt: number;
+  lastPollAt?: number;
+  lastLogAt?: number;
+}
+
+interface Load {
+  pressure: boolean;
+  /** How often each run would poll if all shared the budget alike (state reads only under pressure). */
+  fairIntervalMs: number;
 }
 
 interface Waiter {
   readonly member: Member;
   readonly eligibleAt: number;
   readonly order: number;
-  release(): void;
+  release(turn: PollTurn): void;
   abandon(reason: unknown): void;
 }
 
 class QueuedPollScheduler implements PollScheduler {
   private readonly members = new Set<Member>();
-  private readonly lastPollByKey = new Map<string, number>();
+  private readonly remembered = new Map<string, Remembered>();
   private queue: Waiter[] = [];
   private nextSlotAt = -Infinity;
   private arrivals = 0;
   private inFlightReads = 0;
-  private readonly maxInFlightReads: number;
+  private maxInFlightReads = 2;
   private cancelTimer: (() => void) | undefined;
+  private budget = Infinity;
 
   constructor(
     readonly strategy: PollStrategy,
-    readonly readsPerSecond: number,
     private readonly clock: SchedulerClock,
-  ) {
-    this.maxInFlightReads = Math.max(2, readsPerSecond * IN_FLIGHT_SECONDS);
+    readonly durations: DurationStats,
+  ) {}
+
+  get readsPerSecond(): number {
+    return this.budget;
+  }
+
+  setArmReadsPerSecond(armReadsPerSecond: number): void {
+    if (!(Number.isFinite(armReadsPerSecond) && armReadsPerSecond > 0)) {
+      throw new RangeError(`armReadsPerSecond must be a positive number, got ${String(armReadsPerSecond)}; pass the worker's ARM read limit.`);
+    }
+    if (this.strategy === 'fixed') {
+      this.maxInFlightReads = Infinity;
+      return;
+    }
+    this.budget = armReadsPerSecond * POLL_SHARE_OF_READ_LIMIT;
+    this.maxInFlightReads = Math.max(2, this.budget * IN_FLIGHT_SECONDS);
+    this.pump();
   }
 
   join(runKey: string, options: RunPollOptions): RunPolls {
@@ -151,11 +215,33 @@ class QueuedPollScheduler implements PollScheduler {
     if (!(Number.isFinite(options.readsPerPoll) && options.readsPerPoll > 0)) {
       throw new RangeError(`readsPerPoll of run ${runKey} must be a positive number, got ${String(options.readsPerPoll)}`);
     }
-    const member: Member = { key: runKey, options, lastPollAt: this.lastPollByKey.get(runKey), polling: false, left: false };
-    this.lastPollByKey.delete(runKey);
+    const logReadsPerPoll = options.logReadsPerPoll ?? 0;
+    if (!(Number.isFinite(logReadsPerPoll) && logReadsPerPoll >= 0)) {
+      throw new RangeError(`logReadsPerPoll of run ${runKey} must be a non-negative number, got ${String(logReadsPerPoll)}`);
+    }
+    const now = this.clock.now();
+    const past = this.remembered.get(runKey);
+    this.remembered.delete(runKey);
+    const member: Member = {
+      key: runKey,
+      options: { ...options, logReadsPerPoll },
+      joinedAt: now,
+      originAt: past?.originAt ?? now,
+      lastPollAt: past?.lastPollAt,
+      lastLogAt: past?.lastLogAt,
+      inFlightReads: 0,
+      left: false,
+    };
     this.members.add(member);
     return {
       next: (signal) => this.next(member, signal),
+      started: (atMs) => {
+        if (Number.isFinite(atMs) && atMs <= this.clock.now()) member.originAt = atMs;
+      },
+      exited: (atMs) => {
+        const exitedAt = atMs !== undefined && Number.isFinite(atMs) ? atMs : this.clock.now();
+        if (member.options.flowName !== undefined) this.durations.record(member.options.flowName, exitedAt - member.originAt);
+      },
       leave: () => this.leave(member),
     };
   }
@@ -165,12 +251,25 @@ class QueuedPollScheduler implements PollScheduler {
   }
 
   intervalMs(options: RunPollOptions): number {
-    let readsPerRound = 0;
-    for (const member of this.members) readsPerRound += member.options.readsPerPoll;
-    return Math.max(options.minIntervalMs, (readsPerRound * 1000) / this.readsPerSecond);
+    return Math.max(options.minIntervalMs, (this.readsPerRound() * 1000) / this.budget);
   }
 
-  private next(member: Member, signal: AbortSignal | undefined): Promise<void> {
+  underPressure(): boolean {
+    let demand = 0;
+    for (const member of this.members) {
+      const { readsPerPoll, logReadsPerPoll, minIntervalMs } = member.options;
+      demand += ((readsPerPoll + logReadsPerPoll) * 1000) / Math.max(1, minIntervalMs);
+    }
+    return demand > this.budget;
+  }
+
+  private readsPerRound(): number {
+    let reads = 0;
+    for (const member of this.members) reads += member.options.readsPerPoll + member.options.logReadsPerPoll;
+    return reads;
+  }
+
+  private next(member: Member, signal: AbortSignal | undefined): Promise<PollTurn> {
     if (member.left) return Promise.reject(new Error(`run ${member.key} left the poll schedule; join again to poll`));
     if (member.waiting) return Promise.reject(new Error(`run ${member.key} is already waiting for its next poll`));
     this.pollDone(member);
@@ -178,7 +277,7 @@ class QueuedPollScheduler implements PollScheduler {
       this.pump();
       return Promise.reject(abortReason(signal));
     }
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<PollTurn>((resolve, reject) => {
       const onAbort = () => waiter.abandon(abortReason(signal));
       const settle = () => {
         signal?.removeEventListener('abort', onAbort);
@@ -190,9 +289,9 @@ class QueuedPollScheduler implements PollScheduler {
         // A run's first poll queues behind the runs already waiting: newcomers must not starve them during a ramp-up.
         eligibleAt: member.lastPollAt === undefined ? this.clock.now() : member.lastPollAt + member.options.minIntervalMs,
         order: this.arrivals++,
-        release: () => {
+        release: (turn) => {
           settle();
-          resolve();
+          resolve(turn);
         },
         abandon: (reason) => {
           settle();
@@ -212,23 +311,23 @@ class QueuedPollScheduler implements PollScheduler {
     member.left = true;
     this.members.delete(member);
     member.waiting?.abandon(new Error(`run ${member.key} left the poll schedule while waiting for a poll`));
-    if (member.lastPollAt !== undefined) this.remember(member.key, member.lastPollAt);
+    this.remember(member.key, { originAt: member.originAt, lastPollAt: member.lastPollAt, lastLogAt: member.lastLogAt });
     if (this.pollDone(member)) this.pump();
   }
 
   /** The member's last poll has finished its reads; returns whether one was out. */
   private pollDone(member: Member): boolean {
-    if (!member.polling) return false;
-    member.polling = false;
-    this.inFlightReads -= member.options.readsPerPoll;
+    if (member.inFlightReads === 0) return false;
+    this.inFlightReads -= member.inFlightReads;
+    member.inFlightReads = 0;
     return true;
   }
 
-  private remember(key: string, lastPollAt: number): void {
-    this.lastPollByKey.set(key, lastPollAt);
-    if (this.lastPollByKey.size > REMEMBERED_RUNS) {
-      const oldest = this.lastPollByKey.keys().next().value;
-      if (oldest !== undefined) this.lastPollByKey.delete(oldest);
+  private remember(key: string, past: Remembered): void {
+    this.remembered.set(key, past);
+    if (this.remembered.size > REMEMBERED_RUNS) {
+      const oldest = this.remembered.keys().next().value;
+      if (oldest !== undefined) this.remembered.delete(oldest);
     }
   }
 
@@ -236,35 +335,77 @@ class QueuedPollScheduler implements PollScheduler {
   private pump(): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    const load = this.strategy === 'priority' ? this.load() : undefined;
     for (;;) {
-      const head = this.earliest();
-      if (!head) return;
-      // Full: the next poll to come back (next() or leave()) pumps again.
-      if (this.inFlightReads > 0 && this.inFlightReads + head.member.options.readsPerPoll > this.maxInFlightReads) return;
+      if (this.queue.length === 0) return;
       const now = this.clock.now();
-      const releaseAt = Math.max(head.eligibleAt, this.nextSlotAt);
+      const choice = load ? this.mostLikelyExited(now, load) : this.earliest();
+      if (!choice) return;
+      const { waiter, releaseAt } = choice;
+      const turn = this.turnFor(waiter.member, now, load);
+      const reads = waiter.member.options.readsPerPoll + (turn.withLogs ? waiter.member.options.logReadsPerPoll : 0);
+      // Full: the next poll to come back (next() or leave()) pumps again.
+      if (this.inFlightReads > 0 && this.inFlightReads + reads > this.maxInFlightReads) return;
       if (releaseAt > now) {
         this.cancelTimer = this.clock.setTimer(() => this.pump(), releaseAt - now);
         return;
       }
-      const costMs = (head.member.options.readsPerPoll * 1000) / this.readsPerSecond;
+      const costMs = (reads * 1000) / this.budget;
       // A late timer may catch up one slot, never a backlog: that would bunch the polls.
       this.nextSlotAt = Math.max(releaseAt, now - costMs) + costMs;
-      head.member.lastPollAt = now;
-      head.member.polling = true;
-      this.inFlightReads += head.member.options.readsPerPoll;
-      head.release();
+      waiter.member.lastPollAt = now;
+      if (turn.withLogs) waiter.member.lastLogAt = now;
+      waiter.member.inFlightReads = reads;
+      this.inFlightReads += reads;
+      waiter.release(turn);
     }
   }
 
-  private earliest(): Waiter | undefined {
+  /** `priority`: the figures every choice of one pump needs, summed once. */
+  private load(): Load {
+    let stateReads = 0;
+    for (const member of this.members) stateReads += member.options.readsPerPoll;
+    const pressure = this.underPressure();
+    return { pressure, fairIntervalMs: ((pressure ? stateReads : this.readsPerRound()) * 1000) / this.budget };
+  }
+
+  private turnFor(member: Member, now: number, load: Load | undefined): PollTurn {
+    if (!load?.pressure || member.options.logReadsPerPoll === 0) return { withLogs: true };
+    // Logs under pressure: at most a LOG_STRETCH-th of the state reads, never more often than MIN_LOG_INTERVAL_MS.
+    const logIntervalMs = Math.max(MIN_LOG_INTERVAL_MS, LOG_STRETCH * Math.max(member.options.minIntervalMs, load.fairIntervalMs));
+    return { withLogs: now - (member.lastLogAt ?? member.joinedAt) >= logIntervalMs };
+  }
+
+  private earliest(): { waiter: Waiter; releaseAt: number } | undefined {
     let best: Waiter | undefined;
     for (const waiter of this.queue) {
       if (!best || waiter.eligibleAt < best.eligibleAt || (waiter.eligibleAt === best.eligibleAt && waiter.order < best.order)) {
         best = waiter;
       }
     }
-    return best;
+    return best && { waiter: best, releaseAt: Math.max(best.eligibleAt, this.nextSlotAt) };
+  }
+
+  /** `priority`: at the next free slot, the eligible run with the best exit score; else the first to become eligible. */
+  private mostLikelyExited(now: number, load: Load): { waiter: Waiter; releaseAt: number } | undefined {
+    const first = this.earliest();
+    if (!first) return undefined;
+    if (first.releaseAt > now) return first;
+    const { fairIntervalMs } = load;
+    let best: Waiter | undefined;
+    let bestScore = -Infinity;
+    for (const waiter of this.queue) {
+      if (waiter.eligibleAt > now) continue;
+      const { member } = waiter;
+      const model = this.durations.model(member.options.flowName);
+      const reads = member.options.readsPerPoll + (this.turnFor(member, now, load).withLogs ? member.options.logReadsPerPoll : 0);
+      const score = exitScore({ model, originAt: member.originAt, lastPollAt: member.lastPollAt ?? member.joinedAt, eligibleAt: waiter.eligibleAt, now, reads, fairIntervalMs });
+      if (score > bestScore || (score === bestScore && best !== undefined && waiter.order < best.order)) {
+        best = waiter;
+        bestScore = score;
+      }
+    }
+    return best && { waiter: best, releaseAt: now };
   }
 }
 

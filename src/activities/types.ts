@@ -31,6 +31,8 @@ export interface DeployOutput extends FlowRunTarget {
 
 export interface WaitForStartInput {
   target: FlowRunTarget;
+  /** The run's flow: the poll scheduler learns and uses its durations (absent in runs started by older workflow code). */
+  flowName?: string;
   /** Absolute deadline (epoch ms), fixed by the workflow so retries do not extend it. */
   deadlineEpochMs: number;
   /** task_start_timeout_seconds, for the message. */
@@ -45,6 +47,8 @@ export interface WaitForStartOutput {
 
 export interface WatchInput {
   flowRunId: string;
+  /** The run's flow: the poll scheduler learns and uses its durations (absent in runs started by older workflow code). */
+  flowName?: string;
   target: FlowRunTarget;
   pollIntervalSeconds: number;
   /** stream_output: copy the container's log lines to the run's log sink. */

@@ -27,6 +27,7 @@ export function waitForStartActivity(
     const polls = pollScheduler.join(target.containerGroupName, {
       minIntervalMs: input.pollIntervalSeconds * 1000,
       readsPerPoll: 1,
+      flowName: input.flowName,
     });
     // What the last successful poll saw, for a timeout that strikes while polls are failing.
     let lastSeen: ContainerGroupView | undefined;
@@ -50,7 +51,9 @@ export function waitForStartActivity(
           }
           lastSeen = group;
           const state = findContainer(group, target.containerName)?.currentState;
+          if (state?.startTime) polls.started(Date.parse(state.startTime));
           if (state?.state === 'Running') return { state: 'Running' };
+          // watch follows and learns the duration from its own poll.
           if (state?.state === 'Terminated') return { state: 'Terminated', exitCode: state.exitCode };
           if (clock.now() >= input.deadlineEpochMs) throw startTimeout(input, lastSeen);
           return undefined;

@@ -35,7 +35,9 @@ export function watchActivity(
     let cursor = resumeCursor(context.info.heartbeatDetails, writer);
     const polls = pollScheduler.join(target.containerGroupName, {
       minIntervalMs: input.pollIntervalSeconds * 1000,
-      readsPerPoll: writer ? 2 : 1,
+      readsPerPoll: 1,
+      logReadsPerPoll: writer ? 1 : 0,
+      flowName: input.flowName,
     });
     try {
       return await pollUntilDone<WatchOutput>({
@@ -44,7 +46,7 @@ export function watchActivity(
         clock,
         state: () => ({ ...cursor }),
         metrics: { recorder: metrics, phase: 'watch' },
-        poll: async (details) => {
+        poll: async (details, turn) => {
           const group = await heartbeatWhile(
             gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
             details(),
@@ -56,10 +58,16 @@ export function watchActivity(
             );
           }
           const state = findContainer(group, target.containerName)?.currentState;
-          // Read logs after the state: once it says Terminated, this read holds the last lines.
-          // A failed read keeps the cursor, so the next poll reads the same lines again.
-          if (writer) cursor = await streamLogs(gateway, target, writer, cursor, details, context.cancellationSignal);
-          if (state?.state !== 'Terminated') return undefined;
+          const exited = state?.state === 'Terminated';
+          if (state?.startTime) polls.started(Date.parse(state.startTime));
+          // Read logs after the state: once it says Terminated, this read holds the last lines, so
+          // it happens even on a state-only turn. A failed read keeps the cursor, so the next poll
+          // reads the same lines again.
+          if (writer && (turn.withLogs || exited)) {
+            cursor = await streamLogs(gateway, target, writer, cursor, details, context.cancellationSignal);
+          }
+          if (!exited) return undefined;
+          polls.exited(state.finishTime ? Date.parse(state.finishTime) : undefined);
           recordExitLag(metrics, state, clock.now());
           return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
         },

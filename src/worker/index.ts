@@ -46,8 +46,8 @@ export interface FlowRunWorkerOptions {
   /** Default: bundle src/workflows when the worker is created. */
   workflowBundle?: WorkflowBundle;
   /**
-   * One schedule for every run this worker polls. Default: ACI_FLOW_POLL_STRATEGY (adaptive
-   * unless set to fixed) over ARM's default read limit; pass one built with the gateway's limit.
+   * One schedule for every run this worker polls. Default: ACI_FLOW_POLL_STRATEGY (priority
+   * unless set to adaptive or fixed) over ARM's default read limit; pass one built with the gateway's limit.
    */
   pollScheduler?: PollScheduler;
   /** Records runs in flight per phase, polls and exit-detection lag (default: not recorded). */

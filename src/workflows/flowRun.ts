@@ -132,6 +132,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       const startTimeoutMs = config.task_start_timeout_seconds * 1000;
       await waitForStart({
         target,
+        flowName: input.flowName,
         deadlineEpochMs: Date.now() + startTimeoutMs,
         timeoutSeconds: config.task_start_timeout_seconds,
         pollIntervalSeconds: config.task_watch_poll_interval,
@@ -140,6 +141,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       enter('Running');
       const watched = await watch({
         flowRunId: input.flowRunId,
+        flowName: input.flowName,
         target,
         pollIntervalSeconds: config.task_watch_poll_interval,
         streamOutput: config.stream_output,

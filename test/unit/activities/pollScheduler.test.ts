@@ -5,45 +5,8 @@ import {
   pollStrategyFromEnv,
   type PollScheduler,
   type RunPolls,
-  type SchedulerClock,
 } from '../../../src/activities/pollScheduler';
-
-/** Manual time: timers fire only when the test advances the clock. */
-class FakeClock implements SchedulerClock {
-  private time = 0;
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private ids = 0;
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimer(callback: () => void, ms: number): () => void {
-    const id = this.ids++;
-    this.timers.push({ at: this.time + ms, callback, id });
-    return () => {
-      this.timers = this.timers.filter((timer) => timer.id !== id);
-    };
-  }
-
-  /** Moves time forward to `until`, firing due timers in order and letting promise callbacks run after each. */
-  async advanceTo(until: number): Promise<void> {
-    await flush();
-    for (;;) {
-      const due = this.timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((timer) => timer !== due);
-      this.time = Math.max(this.time, due.at);
-      due.callback();
-      await flush();
-    }
-    this.time = until;
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i += 1) await Promise.resolve();
-}
+import { FakeClock } from './fakeSchedulerClock';
 
 interface Poll {
   run: string;
@@ -241,8 +204,7 @@ describe('adaptive poll scheduler', () => {
   });
 
   it('spends POLL_SHARE_OF_READ_LIMIT of the worker’s ARM read limit, leaving the rest for deploy and delete reads', () => {
-    const scheduler = createPollScheduler({ armReadsPerSecond: 20 });
-    expect(scheduler.strategy).toBe('adaptive');
+    const scheduler = createPollScheduler({ strategy: 'adaptive', armReadsPerSecond: 20 });
     expect(scheduler.readsPerSecond).toBeCloseTo(20 * POLL_SHARE_OF_READ_LIMIT);
     expect(scheduler.readsPerSecond).toBeLessThan(20);
   });
@@ -264,12 +226,14 @@ describe('fixed poll scheduler (Prefect-style)', () => {
 });
 
 describe('pollStrategyFromEnv', () => {
-  it('defaults to adaptive when ACI_FLOW_POLL_STRATEGY is unset or empty', () => {
-    expect(pollStrategyFromEnv({})).toBe('adaptive');
-    expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: ' ' })).toBe('adaptive');
+  it('defaults to priority when ACI_FLOW_POLL_STRATEGY is unset or empty', () => {
+    expect(pollStrategyFromEnv({})).toBe('priority');
+    expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: ' ' })).toBe('priority');
+    expect(createPollScheduler().strategy).toBe('priority');
   });
 
-  it('reads fixed and adaptive', () => {
+  it('reads priority, fixed and adaptive', () => {
+    expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: 'priority' })).toBe('priority');
     expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: 'fixed' })).toBe('fixed');
     expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: 'adaptive' })).toBe('adaptive');
   });
@@ -277,6 +241,6 @@ describe('pollStrategyFromEnv', () => {
   it('names the variable, the allowed values and the default when the value is unknown', () => {
     const read = () => pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: 'fast' });
     expect(read).toThrow(ConfigError);
-    expect(read).toThrow("ACI_FLOW_POLL_STRATEGY: must be one of 'adaptive', 'fixed', got 'fast'; unset it for the default ('adaptive')");
+    expect(read).toThrow("ACI_FLOW_POLL_STRATEGY: must be one of 'priority', 'adaptive', 'fixed', got 'fast'; unset it for the default ('priority')");
   });
 });

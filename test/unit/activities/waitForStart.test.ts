@@ -4,6 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../src/activities';
 import type { PollError } from '../../../src/workflows/definitions';
 import { FakeGateway, memoryLogSink, TARGET, failureOf, transientPollErrors } from './fakeGateway';
+import { scriptedScheduler } from './scriptedScheduler';
 
 function setup(now: () => number = () => Date.now()) {
   const gateway = new FakeGateway();
@@ -19,6 +20,20 @@ describe('waitForStart activity', () => {
     };
     const input = { target: TARGET, deadlineEpochMs: Date.now() + 10_000, timeoutSeconds: 10, pollIntervalSeconds: 0.01 };
     await expect(new MockActivityEnvironment().run(activities.waitForStart, input)).resolves.toEqual({ state: 'Running' });
+  });
+
+  it('takes every poll’s turn from the worker’s scheduler, naming the flow and the container’s start', async () => {
+    const gateway = new FakeGateway();
+    const { scheduler, joined, started, turns } = scriptedScheduler();
+    const activities = createActivities({ gateway, logSink: memoryLogSink().sink, resolveSecret: () => undefined, pollScheduler: scheduler });
+    gateway.onPoll = (poll) => {
+      if (poll === 3) gateway.state = { state: 'Running', startTime: '2024-05-01T10:00:00Z' };
+    };
+    const input = { target: TARGET, flowName: 'etl', deadlineEpochMs: Date.now() + 10_000, timeoutSeconds: 10, pollIntervalSeconds: 0.01 };
+    await expect(new MockActivityEnvironment().run(activities.waitForStart, input)).resolves.toEqual({ state: 'Running' });
+    expect(joined).toEqual([{ minIntervalMs: 10, readsPerPoll: 1, flowName: 'etl' }]);
+    expect(turns()).toBe(gateway.calls.getContainerGroup);
+    expect(started).toEqual([Date.parse('2024-05-01T10:00:00Z')]);
   });
 
   it('returns the exit code when the container already terminated', async () => {

@@ -7,6 +7,7 @@ import { AzureError } from '../../../src/azure/errors';
 import { EMPTY_LOG_CURSOR } from '../../../src/activities/logCursor';
 import type { PollError } from '../../../src/workflows/definitions';
 import { FakeGateway, memoryLogSink, TARGET, failureOf, transientPollErrors } from './fakeGateway';
+import { scriptedScheduler } from './scriptedScheduler';
 
 const ts = (second: number) => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000000001Z`;
 
@@ -170,5 +171,39 @@ describe('watch activity', () => {
       await expect(env.run(activities.watch, fastInput)).rejects.toBeInstanceOf(CancelledFailure);
       expect(gateway.calls.getContainerGroup).toBe(1);
     });
+  });
+});
+
+describe('watch under read pressure', () => {
+  it('makes state-only polls on turns without logs, reads the logs on the others and every remaining line after the exit', async () => {
+    const gateway = new FakeGateway();
+    const { sink, written } = memoryLogSink();
+    const { scheduler, joined } = scriptedScheduler((turn) => turn % 4 === 3);
+    const activities = createActivities({ gateway, logSink: sink, resolveSecret: () => undefined, pollScheduler: scheduler });
+    gateway.state = { state: 'Running' };
+    gateway.onPoll = (poll) => {
+      gateway.log(ts(poll), `line ${poll}`);
+      if (poll === 9) {
+        gateway.state = { state: 'Terminated', exitCode: 0 };
+        gateway.log(ts(poll), 'last words');
+      }
+    };
+    await expect(new MockActivityEnvironment().run(activities.watch, { ...watchInput, flowName: 'etl' })).resolves.toEqual({ exitCode: 0, logLines: 10 });
+    expect(joined).toEqual([{ minIntervalMs: 10, readsPerPoll: 1, logReadsPerPoll: 1, flowName: 'etl' }]);
+    expect(gateway.calls.getContainerGroup).toBe(9);
+    // Turns 3 and 7 read the logs; turn 9 is state-only but finds the exit, so it reads them once more.
+    expect(gateway.calls.getLogs).toBe(3);
+    expect(written).toEqual([...Array.from({ length: 9 }, (_, index) => `line ${index + 1}`), 'last words']);
+  });
+
+  it('teaches the scheduler the run’s duration, from the container’s start and finish times', async () => {
+    const gateway = new FakeGateway();
+    const { sink } = memoryLogSink();
+    const { scheduler, durations } = scriptedScheduler(() => true);
+    const activities = createActivities({ gateway, logSink: sink, resolveSecret: () => undefined, pollScheduler: scheduler });
+    gateway.state = { state: 'Terminated', exitCode: 0, startTime: '2024-05-01T10:00:00Z', finishTime: '2024-05-01T10:05:00Z' };
+    await new MockActivityEnvironment().run(activities.watch, { ...watchInput, flowName: 'etl' });
+    expect(durations.samples('etl')).toBe(1);
+    expect(durations.samples()).toBe(1);
   });
 });
