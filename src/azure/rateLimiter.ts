@@ -145,6 +145,7 @@ export class ArmRateLimiter {
   private readonly subscriptions = new Map<string, SubscriptionBudget>();
   private readonly listeners = new Set<RateListener>();
   private readonly settings: Record<ArmRequestKind, BudgetControllerSettings>;
+  private readonly steering: boolean;
   private readonly usage: ArmBudgetUsage = {
     granted: { read: 0, write: 0, delete: 0 },
     throttled: { read: 0, write: 0, delete: 0 },
@@ -157,8 +158,14 @@ export class ArmRateLimiter {
     private readonly clock: LimiterClock = systemClock,
     /** Records each granted request's wait for the budget. */
     private readonly metrics: AciFlowMetrics = noopMetrics,
-    /** Controller tuning; `refillPerSecond` per class defaults to ARM's documented rates. */
-    controller: Partial<Omit<BudgetControllerSettings, 'refillPerSecond'>> & { refillPerSecond?: Partial<Record<ArmRequestKind, number>> } = {},
+    /**
+     * Controller tuning; `refillPerSecond` per class defaults to ARM's documented rates.
+     * `steering: false` ignores the remaining-budget headers and keeps the static limits alone.
+     */
+    controller: Partial<Omit<BudgetControllerSettings, 'refillPerSecond'>> & {
+      refillPerSecond?: Partial<Record<ArmRequestKind, number>>;
+      steering?: boolean;
+    } = {},
   ) {
     this.limits = { ...DEFAULT_ARM_LIMITS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
@@ -166,7 +173,8 @@ export class ArmRateLimiter {
         throw new RangeError(`ARM limit '${name}' must be a positive number, got ${String(value)}; fix the gateway's limits option.`);
       }
     }
-    const { refillPerSecond, ...tuning } = controller;
+    const { refillPerSecond, steering = true, ...tuning } = controller;
+    this.steering = steering;
     const refill = { ...ARM_REFILL_PER_SECOND, ...refillPerSecond };
     this.settings = {
       read: { ...DEFAULT_CONTROLLER_SETTINGS, ...tuning, refillPerSecond: refill.read },
@@ -202,6 +210,7 @@ export class ArmRateLimiter {
 
   /** A response reported how many requests of this kind the subscription's ARM bucket has left. */
   remaining(kind: ArmRequestKind, remaining: number, subscriptionId = ''): void {
+    if (!this.steering) return;
     const budget = this.budgetOf(subscriptionId);
     if (budget.controllers[kind].observe(remaining, this.clock.now())) this.steer(budget, kind, subscriptionId);
   }
@@ -211,7 +220,7 @@ export class ArmRateLimiter {
     this.usage.throttled[kind] += 1;
     const budget = this.budgetOf(subscriptionId);
     budget.buckets[kind].pauseFor(retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS);
-    if (budget.controllers[kind].throttled(this.clock.now())) this.steer(budget, kind, subscriptionId);
+    if (this.steering && budget.controllers[kind].throttled(this.clock.now())) this.steer(budget, kind, subscriptionId);
   }
 
   /**

@@ -171,6 +171,13 @@ describe('ArmRateLimiter per subscription', () => {
     expect(changes).toEqual([{ kind: 'read', subscriptionId: 'sub-a', ratePerSecond: 20 }]);
   });
 
+  it('keeps the static limit alone when steering is off', () => {
+    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, new FakeClock(), undefined, { steering: false });
+    limiter.remaining('read', 249, 'sub-a');
+    limiter.throttled('read', 1000, 'sub-a');
+    expect(limiter.currentRate('read', 'sub-a')).toBe(100);
+  });
+
   it('cuts the rate of a subscription whose bucket drains, and sums rates across subscriptions', async () => {
     const clock = new FakeClock();
     const limiter = new ArmRateLimiter({ readsPerSecond: 20, burst: 20 }, clock);
