@@ -5,18 +5,21 @@
  * so a fleet of workers that each follow it stays below the refill rate without talking to
  * each other — and makes room for clients it does not know about (CI, the portal).
  *
- * Control law (evaluated once per `intervalMs` of responses):
- * - the bucket drains (its level falls faster than `drainTolerance` of the refill rate, or it
- *   sits below `floor` of its capacity and does not rise): the fleet consumes
- *   `refill - slope` per second, so every worker scales what it used by
- *   `headroom * refill / consumption` (at most `decrease`). All workers see the same slope and
- *   apply the same factor, so the fleet lands near the target in one step whatever its size;
- * - the bucket is full, or refills faster than the headroom needs: the fleet is below target,
- *   so the worker adds `increase` × its cap per second — if it used most of its rate (an unused
- *   allowance must not grow) and its own rate stays within the target;
+ * Control law, judged per interval (whole seconds of wall-clock time, so a fleet with synchronised
+ * clocks judges the same stretch of the bucket) from the mean remaining count and its slope:
+ * - below full and refilling slower than half the pace a fleet at its target leaves
+ *   (`(1 - headroom) × refill`), or draining: the subscription's clients consume
+ *   `refill - slope` per second, so the worker scales what it used by
+ *   `headroom × refill / consumption` (at most `decrease`) and holds for `holdMs`. All workers
+ *   see the same slope and apply the same factor, so the fleet lands near the target in one
+ *   step whatever its size;
+ * - full (a full bucket only says "below the refill rate"), or refilling fast enough that room
+ *   was freed: after the hold, the worker climbs by `increase` × its distance to the cap per
+ *   second, if it used its rate (an unused allowance must not grow). The cap is the lower of the
+ *   static ceiling and `headroom × refill`. Climbing faster when lower is what pulls shares
+ *   together after proportional cuts;
  * - otherwise (refilling at about the target pace) the rate holds.
- * Multiplicative decreases with additive increases converge to equal shares (AIMD). A 429
- * cuts by `decrease` at once. The rate never exceeds the static ceiling nor falls below `minRate`.
+ * A 429 cuts by `decrease` at once. The rate never falls below `minRate`.
  */
 
 export interface BudgetControllerSettings {
@@ -26,7 +29,7 @@ export interface BudgetControllerSettings {
   headroom: number;
   /** Largest factor a decrease keeps (a drain or a 429 cuts at least this much). */
   decrease: number;
-  /** Additive increase per second, as a fraction of the worker's cap (the lower of ceiling and target). */
+  /** Increase per second, as a fraction of the distance to the worker's cap (the lower of ceiling and target). */
   increase: number;
   /** How far below capacity (fraction of it, at least 3 tokens) the level still counts as full. */
   fullMargin: number;
@@ -83,7 +86,7 @@ export class BudgetController {
   private capacity = 0;
   private previousMeanLevel: number | undefined;
   /** Until then the rate holds at what the last decrease settled on (this worker's share of the target). */
-  private kneeUntil = 0;
+  private holdUntil = 0;
   private decreasedAt = -Infinity;
   private interval: Interval;
 
@@ -96,6 +99,9 @@ export class BudgetController {
       if (!(Number.isFinite(value) && value > 0)) {
         throw new RangeError(`ARM budget controller setting '${name}' must be a positive number, got ${String(value)}.`);
       }
+    }
+    for (const name of ['headroom', 'decrease', 'fullMargin'] as const) {
+      if (!(settings[name] < 1)) throw new RangeError(`ARM budget controller setting '${name}' must be a fraction below 1, got ${settings[name]}.`);
     }
     this.steered = ceiling;
     this.interval = emptyInterval(Math.floor(now / settings.intervalMs) * settings.intervalMs);
@@ -148,7 +154,7 @@ export class BudgetController {
   throttled(now: number): boolean {
     const before = this.steered;
     this.steered = Math.max(this.settings.minRate, this.steered * this.settings.decrease);
-    this.kneeUntil = now + this.settings.holdMs;
+    this.holdUntil = now + this.settings.holdMs;
     this.decreasedAt = now;
     this.previousMeanLevel = undefined;
     this.interval = emptyInterval(now);
@@ -186,16 +192,16 @@ export class BudgetController {
       const fleetConsumption = Math.max(refill - slope, Number.EPSILON);
       const factor = Math.min(decrease, Math.max(MIN_FACTOR, target / fleetConsumption));
       this.steered = Math.max(minRate, Math.min(this.steered, used) * factor);
-      this.kneeUntil = now + holdMs;
+      this.holdUntil = now + holdMs;
       return;
     }
     // Refilling well above the pace a fleet at its target leaves: capacity was freed (another client stopped).
     const freed = !full && slope > 1.5 * refillPace;
-    if (freed) this.kneeUntil = now;
+    if (freed) this.holdUntil = now;
     const usingIt = used >= USED_FRACTION * this.steered;
     // A full bucket says only "below the refill rate"; after a decrease the fleet sits at its
     // target, so the rate holds there a while before probing for room others may have freed.
-    if (draining || !(full || freed) || !usingIt || now < this.kneeUntil) return;
+    if (draining || !(full || freed) || !usingIt || now < this.holdUntil) return;
     const cap = Math.min(this.ceiling, target);
     // The further below its cap, the faster a worker climbs: proportional decreases keep the
     // ratios between workers, so this is what pulls their shares together after every cut.

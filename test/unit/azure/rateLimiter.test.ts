@@ -171,6 +171,11 @@ describe('ArmRateLimiter per subscription', () => {
     expect(changes).toEqual([{ kind: 'read', subscriptionId: 'sub-a', ratePerSecond: 20 }]);
   });
 
+  it('refuses controller settings out of range, naming the setting', () => {
+    expect(() => new ArmRateLimiter({}, new FakeClock(), undefined, { headroom: 1.2 })).toThrow(/'headroom' must be a fraction below 1/);
+    expect(() => new ArmRateLimiter({}, new FakeClock(), undefined, { intervalMs: 0 })).toThrow(/'intervalMs' must be a positive number/);
+  });
+
   it('keeps the static limit alone when steering is off', () => {
     const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, new FakeClock(), undefined, { steering: false });
     limiter.remaining('read', 249, 'sub-a');
