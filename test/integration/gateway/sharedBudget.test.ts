@@ -48,7 +48,7 @@ it('two gateways against one throttled subscription steer from its remaining-rea
         return rates.every((rate) => rate < REFILL) && rates[0] + rates[1] <= REFILL ? rates : undefined;
       },
       'both limiters steered below the shared refill rate',
-      { timeoutMs: 15_000, lastSeen: () => JSON.stringify(limiters.map((limiter) => limiter.currentRate('read', SUBSCRIPTION_ID))) },
+      { timeoutMs: 25_000, lastSeen: () => JSON.stringify(limiters.map((limiter) => limiter.currentRate('read', SUBSCRIPTION_ID))) },
     );
     const throttledBefore = limiters.map((limiter) => limiter.usageSnapshot().throttled.read);
     emulator.resetCounters();
