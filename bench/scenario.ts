@@ -29,10 +29,10 @@ const CLIENT_CONCURRENCY = 50;
 const CANCEL_AFTER_RUNNING_MS = 10_000;
 /**
  * The Prefect worker has no shared read budget: every run polls on its own. The fixed
- * strategy runs with the worker's read limiter lifted so it behaves the same; writes and
+ * strategy runs with the worker's read limiter lifted and not steered from ARM's headers, so it behaves the same; writes and
  * deletes keep the worker's limits in both strategies, so only polling differs.
  */
-const PREFECT_STYLE_ENV: NodeJS.ProcessEnv = { ACI_FLOW_ARM_READS_PER_SECOND: '1000000' };
+const PREFECT_STYLE_ENV: NodeJS.ProcessEnv = { ACI_FLOW_ARM_READS_PER_SECOND: '1000000', ACI_FLOW_ARM_STEERING: 'off' };
 
 export interface BenchContext {
   client: Client;

@@ -1,9 +1,16 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { type AciFlowMetrics, type ArmRequestOutcome, noopMetrics } from '../shared/metrics';
-import { armRequestKind, type ArmRateLimiter } from './rateLimiter';
+import { armRequestKind, armSubscriptionOf, type ArmRateLimiter, type ArmRequestKind } from './rateLimiter';
 import { retryAfterMsFromHeaders } from './retryAfter';
 
 export const ARM_BUDGET_POLICY_NAME = 'aciFlowArmBudget';
+
+/** How much of the subscription's bucket is left, as ARM reports it with every response. */
+export const ARM_REMAINING_HEADER: Record<ArmRequestKind, string> = {
+  read: 'x-ms-ratelimit-remaining-subscription-reads',
+  write: 'x-ms-ratelimit-remaining-subscription-writes',
+  delete: 'x-ms-ratelimit-remaining-subscription-deletes',
+};
 
 /**
  * Runs once per HTTP attempt (position "perRetry"), so SDK retries and long-running-operation
@@ -15,7 +22,8 @@ export function armBudgetPolicy(limiter: ArmRateLimiter, metrics: AciFlowMetrics
     name: ARM_BUDGET_POLICY_NAME,
     async sendRequest(request, next) {
       const kind = armRequestKind(request.method);
-      await limiter.acquire(kind, request.abortSignal);
+      const subscriptionId = armSubscriptionOf(request.url);
+      await limiter.acquire(kind, request.abortSignal, subscriptionId);
       let response;
       try {
         response = await next(request);
@@ -24,7 +32,9 @@ export function armBudgetPolicy(limiter: ArmRateLimiter, metrics: AciFlowMetrics
         throw err;
       }
       metrics.armRequest(kind, outcomeOf(response.status));
-      if (response.status === 429) limiter.throttled(kind, retryAfterMsFromHeaders(response.headers));
+      const remaining = Number.parseInt(response.headers.get(ARM_REMAINING_HEADER[kind]) ?? '', 10);
+      if (Number.isFinite(remaining) && remaining >= 0) limiter.remaining(kind, remaining, subscriptionId);
+      if (response.status === 429) limiter.throttled(kind, retryAfterMsFromHeaders(response.headers), subscriptionId);
       return response;
     },
   };

@@ -11,6 +11,7 @@ import { DefaultAzureCredential, type AccessToken, type TokenCredential } from '
 import { z } from 'zod';
 import { ConfigError, configErrorFromZod } from '../config/errors';
 import { ArmGateway, type ArmGatewayOptions } from './armGateway';
+import { ArmRateLimiter } from './rateLimiter';
 
 export const DEV_TOKEN = 'aci-flow-local-dev-token';
 const FAR_FUTURE_MS = 10 * 365 * 24 * 60 * 60 * 1000;
@@ -43,6 +44,8 @@ export const azureConnectionConfigSchema = z
       .object({ readsPerSecond: positive, writesPerSecond: positive, deletesPerSecond: positive, burst: positive })
       .partial()
       .optional(),
+    /** false: ignore ARM's remaining-budget headers and keep the static limits alone (the benchmark's Prefect-style baseline). */
+    steering: z.boolean().optional(),
   })
   .superRefine((config, ctx) => {
     if (config.endpoint) return;
@@ -68,6 +71,7 @@ const ENV = {
   writesPerSecond: 'ACI_FLOW_ARM_WRITES_PER_SECOND',
   deletesPerSecond: 'ACI_FLOW_ARM_DELETES_PER_SECOND',
   burst: 'ACI_FLOW_ARM_BURST',
+  steering: 'ACI_FLOW_ARM_STEERING',
 } as const;
 
 /** Config field → environment variable, so errors name what the user actually set. */
@@ -80,6 +84,7 @@ const FIELD_TO_ENV: Record<string, string> = {
   'limits.writesPerSecond': ENV.writesPerSecond,
   'limits.deletesPerSecond': ENV.deletesPerSecond,
   'limits.burst': ENV.burst,
+  steering: ENV.steering,
 };
 
 function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -88,6 +93,14 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string): number | undefine
   const value = Number(raw);
   if (!Number.isFinite(value)) throw new ConfigError(name, `must be a number, got '${raw}'`);
   return value;
+}
+
+function optionalSwitch(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return undefined;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(name, `must be 'on' or 'off', got '${raw}'`);
 }
 
 function readCaFile(path: string): string {
@@ -112,6 +125,7 @@ export function azureConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): Az
     caCertPem: caFile ? readCaFile(caFile) : undefined,
     token: env[ENV.token] || undefined,
     pollIntervalMs: optionalNumber(env, ENV.pollIntervalMs),
+    steering: optionalSwitch(env, ENV.steering),
     limits: Object.values(limits).some((value) => value !== undefined)
       ? Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined))
       : undefined,
@@ -139,6 +153,11 @@ export function createGateway(
   const parsed = azureConnectionConfigSchema.safeParse(config);
   if (!parsed.success) throw configErrorFromZod(parsed.error, 'azure connection');
   const valid = parsed.data;
+  // The gateway builds a steering limiter itself; one that must not steer is built here.
+  const limiter =
+    valid.steering === false && !overrides.limiter
+      ? new ArmRateLimiter(valid.limits, undefined, overrides.metrics, { steering: false })
+      : overrides.limiter;
   return new ArmGateway({
     credential: credentialFor(valid),
     endpoint: valid.endpoint,
@@ -146,5 +165,6 @@ export function createGateway(
     pollIntervalMs: valid.pollIntervalMs,
     limits: valid.limits,
     ...overrides,
+    limiter,
   });
 }

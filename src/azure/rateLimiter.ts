@@ -1,10 +1,17 @@
 /**
- * One ARM budget shared by every flow run a worker drives. Azure Resource Manager throttles
- * per subscription with token buckets (reads, writes, deletes); staying below its refill
- * rates means we never draw 429s, and when one arrives anyway its Retry-After pauses the
- * matching bucket for everyone instead of each run hammering on its own.
+ * The ARM budget a worker spends, kept per subscription: Azure Resource Manager throttles per
+ * subscription with token buckets (reads, writes, deletes) that every client of the
+ * subscription drains together — this worker's runs, its sibling workers, anyone's CI. Each
+ * (subscription, class) gets a local token bucket whose rate a BudgetController steers from
+ * the remaining count ARM reports, under the static limits as a ceiling; a 429's Retry-After
+ * pauses the matching bucket for every caller instead of each run hammering on its own.
+ *
+ * Keyed by subscription, not region: ARM's newer throttling counts per subscription and ARM
+ * region, but a worker process reaches one ARM region (the one nearest to it), so within one
+ * process the two keys coincide, and the headers it reads come from that region's bucket.
  */
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { ARM_REFILL_PER_SECOND, BudgetController, DEFAULT_CONTROLLER_SETTINGS, type BudgetControllerSettings } from './budgetController';
 
 export type ArmRequestKind = 'read' | 'write' | 'delete';
 
@@ -16,7 +23,7 @@ export interface ArmLimits {
   burst: number;
 }
 
-/** Below ARM's refill rates (reads ~25/s, writes ~10/s, deletes ~10/s) to leave room for other clients. */
+/** The ceiling each worker's steered rate stays under; below ARM's refill rates (reads ~25/s, writes ~10/s, deletes ~10/s). */
 export const DEFAULT_ARM_LIMITS: ArmLimits = { readsPerSecond: 20, writesPerSecond: 8, deletesPerSecond: 8, burst: 20 };
 
 /** Pause used when a 429 arrives without any Retry-After header. */
@@ -67,12 +74,20 @@ export class TokenBucket {
   private refilledAt: number;
 
   constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
+    private ratePerSecond: number,
+    private burst: number,
     private readonly clock: LimiterClock,
   ) {
     this.tokens = burst;
     this.refilledAt = clock.now();
+  }
+
+  /** New rate and bucket size from now on; reservations already handed out keep their waits. */
+  setRate(ratePerSecond: number, burst: number): void {
+    this.refill();
+    this.ratePerSecond = ratePerSecond;
+    this.burst = burst;
+    this.tokens = Math.min(this.tokens, burst);
   }
 
   /** Takes one token; returns how long the caller must wait before using it. */
@@ -115,8 +130,22 @@ export interface ArmBudgetUsage {
   waitedMs: Record<ArmRequestKind, number>;
 }
 
+/** Called when a worker's steered rate for one subscription's bucket changes. */
+export type RateListener = (change: { kind: ArmRequestKind; subscriptionId: string; ratePerSecond: number }) => void;
+
+const KINDS: readonly ArmRequestKind[] = ['read', 'write', 'delete'];
+
+interface SubscriptionBudget {
+  buckets: Record<ArmRequestKind, TokenBucket>;
+  controllers: Record<ArmRequestKind, BudgetController>;
+}
+
 export class ArmRateLimiter {
-  private readonly buckets: Record<ArmRequestKind, TokenBucket>;
+  private readonly limits: ArmLimits;
+  private readonly subscriptions = new Map<string, SubscriptionBudget>();
+  private readonly listeners = new Set<RateListener>();
+  private readonly settings: Record<ArmRequestKind, BudgetControllerSettings>;
+  private readonly steering: boolean;
   private readonly usage: ArmBudgetUsage = {
     granted: { read: 0, write: 0, delete: 0 },
     throttled: { read: 0, write: 0, delete: 0 },
@@ -124,28 +153,46 @@ export class ArmRateLimiter {
   };
 
   constructor(
+    /** Static ceilings (ACI_FLOW_ARM_*); the steered rates never exceed them. */
     limits: Partial<ArmLimits> = {},
     private readonly clock: LimiterClock = systemClock,
     /** Records each granted request's wait for the budget. */
     private readonly metrics: AciFlowMetrics = noopMetrics,
+    /**
+     * Controller tuning; `refillPerSecond` per class defaults to ARM's documented rates.
+     * `steering: false` ignores the remaining-budget headers and keeps the static limits alone.
+     */
+    controller: Partial<Omit<BudgetControllerSettings, 'refillPerSecond'>> & {
+      refillPerSecond?: Partial<Record<ArmRequestKind, number>>;
+      steering?: boolean;
+    } = {},
   ) {
-    const effective = { ...DEFAULT_ARM_LIMITS, ...limits };
-    for (const [name, value] of Object.entries(effective)) {
+    this.limits = { ...DEFAULT_ARM_LIMITS, ...limits };
+    for (const [name, value] of Object.entries(this.limits)) {
       if (!(Number.isFinite(value) && value > 0)) {
         throw new RangeError(`ARM limit '${name}' must be a positive number, got ${String(value)}; fix the gateway's limits option.`);
       }
     }
-    this.buckets = {
-      read: new TokenBucket(effective.readsPerSecond, effective.burst, clock),
-      write: new TokenBucket(effective.writesPerSecond, effective.burst, clock),
-      delete: new TokenBucket(effective.deletesPerSecond, effective.burst, clock),
+    const { refillPerSecond, steering = true, ...tuning } = controller;
+    this.steering = steering;
+    const refill = { ...ARM_REFILL_PER_SECOND, ...refillPerSecond };
+    this.settings = {
+      read: { ...DEFAULT_CONTROLLER_SETTINGS, ...tuning, refillPerSecond: refill.read },
+      write: { ...DEFAULT_CONTROLLER_SETTINGS, ...tuning, refillPerSecond: refill.write },
+      delete: { ...DEFAULT_CONTROLLER_SETTINGS, ...tuning, refillPerSecond: refill.delete },
     };
+    // Fail at construction, not at the first request, when the tuning is invalid.
+    for (const kind of KINDS) new BudgetController(this.ceiling(kind), this.settings[kind], clock.now());
   }
 
-  /** Waits until a request of this kind fits the budget; rejects with AbortError when `signal` aborts. */
-  async acquire(kind: ArmRequestKind, signal?: AbortSignalLike): Promise<void> {
+  /**
+   * Waits until a request of this kind fits the subscription's budget; rejects with AbortError
+   * when `signal` aborts. Requests outside any subscription share the budget keyed ''.
+   */
+  async acquire(kind: ArmRequestKind, signal?: AbortSignalLike, subscriptionId = ''): Promise<void> {
     if (signal?.aborted) throw abortError();
-    const bucket = this.buckets[kind];
+    const budget = this.budgetOf(subscriptionId);
+    const bucket = budget.buckets[kind];
     const waitMs = bucket.reserve();
     if (waitMs > 0) {
       try {
@@ -157,13 +204,43 @@ export class ArmRateLimiter {
       this.usage.waitedMs[kind] += waitMs;
     }
     this.usage.granted[kind] += 1;
+    budget.controllers[kind].granted();
     this.metrics.armBudgetWait(kind, waitMs / 1000);
   }
 
-  /** Azure answered 429: hold every request of this kind until its Retry-After has passed. */
-  throttled(kind: ArmRequestKind, retryAfterMs: number | undefined): void {
+  /** A response reported how many requests of this kind the subscription's ARM bucket has left. */
+  remaining(kind: ArmRequestKind, remaining: number, subscriptionId = ''): void {
+    if (!this.steering) return;
+    const budget = this.budgetOf(subscriptionId);
+    if (budget.controllers[kind].observe(remaining, this.clock.now())) this.steer(budget, kind, subscriptionId);
+  }
+
+  /** Azure answered 429: hold every request of this kind until its Retry-After has passed, and slow down. */
+  throttled(kind: ArmRequestKind, retryAfterMs: number | undefined, subscriptionId = ''): void {
     this.usage.throttled[kind] += 1;
-    this.buckets[kind].pauseFor(retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS);
+    const budget = this.budgetOf(subscriptionId);
+    budget.buckets[kind].pauseFor(retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS);
+    if (this.steering && budget.controllers[kind].throttled(this.clock.now())) this.steer(budget, kind, subscriptionId);
+  }
+
+  /**
+   * The rate this worker currently allows itself, requests per second: for one subscription,
+   * or summed over the subscriptions it has used (the static ceiling before the first request).
+   */
+  currentRate(kind: ArmRequestKind, subscriptionId?: string): number {
+    if (subscriptionId !== undefined) {
+      return this.subscriptions.get(subscriptionId.toLowerCase())?.controllers[kind].rate ?? this.ceiling(kind);
+    }
+    if (this.subscriptions.size === 0) return this.ceiling(kind);
+    let total = 0;
+    for (const budget of this.subscriptions.values()) total += budget.controllers[kind].rate;
+    return total;
+  }
+
+  /** Calls `listener` whenever a steered rate changes; returns the function that unsubscribes it. */
+  onRateChange(listener: RateListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   usageSnapshot(): ArmBudgetUsage {
@@ -173,6 +250,32 @@ export class ArmRateLimiter {
       waitedMs: { ...this.usage.waitedMs },
     };
   }
+
+  private ceiling(kind: ArmRequestKind): number {
+    return kind === 'read' ? this.limits.readsPerSecond : kind === 'write' ? this.limits.writesPerSecond : this.limits.deletesPerSecond;
+  }
+
+  private budgetOf(subscriptionId: string): SubscriptionBudget {
+    const key = subscriptionId.toLowerCase();
+    let budget = this.subscriptions.get(key);
+    if (!budget) {
+      const now = this.clock.now();
+      const make = <T>(build: (kind: ArmRequestKind) => T): Record<ArmRequestKind, T> => ({ read: build('read'), write: build('write'), delete: build('delete') });
+      budget = {
+        buckets: make((kind) => new TokenBucket(this.ceiling(kind), this.limits.burst, this.clock)),
+        controllers: make((kind) => new BudgetController(this.ceiling(kind), this.settings[kind], now)),
+      };
+      this.subscriptions.set(key, budget);
+    }
+    return budget;
+  }
+
+  /** A steered rate also shrinks the burst to at most one second of it, so a fleet's bursts fit the shared bucket. */
+  private steer(budget: SubscriptionBudget, kind: ArmRequestKind, subscriptionId: string): void {
+    const ratePerSecond = budget.controllers[kind].rate;
+    budget.buckets[kind].setRate(ratePerSecond, Math.max(1, Math.min(this.limits.burst, ratePerSecond)));
+    for (const listener of this.listeners) listener({ kind, subscriptionId: subscriptionId.toLowerCase(), ratePerSecond });
+  }
 }
 
 /** ARM counts GET/HEAD as reads, DELETE as deletes and everything else (PUT, PATCH, POST) as writes. */
@@ -181,4 +284,10 @@ export function armRequestKind(method: string): ArmRequestKind {
   if (upper === 'GET' || upper === 'HEAD') return 'read';
   if (upper === 'DELETE') return 'delete';
   return 'write';
+}
+
+/** The subscription an ARM request URL addresses (lower-cased), or '' for tenant-level requests. */
+export function armSubscriptionOf(url: string): string {
+  const match = /\/subscriptions\/([^/?#]+)/i.exec(url);
+  return match ? decodeURIComponent(match[1]).toLowerCase() : '';
 }

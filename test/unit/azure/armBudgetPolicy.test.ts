@@ -1,6 +1,6 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type SendRequest } from '@azure/core-rest-pipeline';
 import { Registry } from 'prom-client';
-import { armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
+import { ARM_REMAINING_HEADER, armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
 import { ArmRateLimiter } from '../../../src/azure/rateLimiter';
 import { createPromMetrics } from '../../../src/shared/metrics';
 import { seriesValue } from '../../helpers/metrics';
@@ -47,5 +47,22 @@ describe('ARM budget policy metrics', () => {
     expect(text).toContain('aci_flow_arm_budget_wait_seconds_count{class="read"} 2');
     expect(text).toContain('aci_flow_arm_budget_wait_seconds_sum{class="read"} 0.1');
     expect(text).toContain('aci_flow_arm_budget_wait_seconds_bucket{le="0.001",class="read"} 1');
+  });
+});
+
+describe('ARM budget policy steering', () => {
+  it("feeds the response's remaining count to the budget of the subscription in the request URL", async () => {
+    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, new FakeClock());
+    const policy = armBudgetPolicy(limiter);
+    const withRemaining: SendRequest = async (req) => ({
+      request: req,
+      status: 200,
+      headers: createHttpHeaders({ [ARM_REMAINING_HEADER.read]: '249' }),
+    });
+
+    await policy.sendRequest(createPipelineRequest({ url: 'https://arm.example/subscriptions/SUB-1/resourceGroups/rg', method: 'GET' }), withRemaining);
+
+    expect(limiter.currentRate('read', 'sub-1')).toBe(20);
+    expect(limiter.currentRate('read', 'sub-2')).toBe(100);
   });
 });

@@ -61,6 +61,13 @@ describe('azureConnectionFromEnv', () => {
     expect(config.pollIntervalMs).toBe(200);
   });
 
+  it('reads ACI_FLOW_ARM_STEERING as on/off and names it when it is neither', () => {
+    expect(azureConnectionFromEnv({}).steering).toBeUndefined();
+    expect(azureConnectionFromEnv({ ACI_FLOW_ARM_STEERING: 'off' }).steering).toBe(false);
+    expect(azureConnectionFromEnv({ ACI_FLOW_ARM_STEERING: 'ON' }).steering).toBe(true);
+    expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_STEERING: 'no' })).toThrow(/ACI_FLOW_ARM_STEERING.*must be 'on' or 'off', got 'no'/);
+  });
+
   it('rejects a CA file without an endpoint, naming both variables', () => {
     expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_CA_FILE: caFile() })).toThrow(
       /ACI_FLOW_ARM_CA_FILE: only applies to a custom ARM endpoint; set ACI_FLOW_ARM_ENDPOINT/,

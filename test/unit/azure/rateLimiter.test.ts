@@ -1,4 +1,4 @@
-import { ArmRateLimiter, armRequestKind, DEFAULT_ARM_LIMITS, type ArmRequestKind } from '../../../src/azure/rateLimiter';
+import { ArmRateLimiter, armRequestKind, armSubscriptionOf, DEFAULT_ARM_LIMITS, type ArmRequestKind } from '../../../src/azure/rateLimiter';
 import { FakeClock, flushPromises } from './fakeClock';
 
 /** Starts `count` acquisitions and records which have been granted so far. */
@@ -52,7 +52,7 @@ describe('ArmRateLimiter', () => {
     expect(deletes.granted).toEqual([0]);
   });
 
-  it("pauses a bucket for a 429's Retry-After and spends its burst", async () => {
+  it("pauses a bucket for a 429's Retry-After, spends its burst and slows it by the controller's decrease", async () => {
     const clock = new FakeClock();
     const limiter = new ArmRateLimiter({ readsPerSecond: 10, burst: 5 }, clock);
 
@@ -63,12 +63,16 @@ describe('ArmRateLimiter', () => {
     expect(granted).toEqual([]);
     expect(writes.granted).toEqual([0]);
 
+    // 10/s cut by 0.8 to 8/s: one request every 125 ms after the pause.
     await clock.advance(2000);
     expect(granted).toEqual([]);
-    await clock.advance(100);
+    await clock.advance(125);
     expect(granted).toEqual([0]);
-    await clock.advance(100);
+    await clock.advance(124);
+    expect(granted).toEqual([0]);
+    await clock.advance(1);
     expect(granted).toEqual([0, 1]);
+    expect(limiter.currentRate('read')).toBe(8);
     expect(limiter.usageSnapshot().throttled).toEqual({ read: 1, write: 0, delete: 0 });
   });
 
@@ -81,7 +85,7 @@ describe('ArmRateLimiter', () => {
     const { granted } = startAcquiring(limiter, 'read', 1);
     await clock.advance(4000);
     expect(granted).toEqual([]);
-    await clock.advance(1001);
+    await clock.advance(1002);
     expect(granted).toEqual([0]);
   });
 
@@ -93,7 +97,7 @@ describe('ArmRateLimiter', () => {
     const { granted } = startAcquiring(limiter, 'write', 1);
     await clock.advance(999);
     expect(granted).toEqual([]);
-    await clock.advance(2);
+    await clock.advance(3);
     expect(granted).toEqual([0]);
   });
 
@@ -134,5 +138,77 @@ describe('armRequestKind', () => {
     ['DELETE', 'delete'],
   ])('counts %s as a %s, as ARM does', (method, kind) => {
     expect(armRequestKind(method)).toBe(kind);
+  });
+});
+
+describe('ArmRateLimiter per subscription', () => {
+  it('keeps one budget per subscription (case-insensitive), so one subscription waiting does not hold up another', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 1, burst: 1 }, clock);
+    await limiter.acquire('read', undefined, 'SUB-A');
+    const sameSubscription = limiter.acquire('read', undefined, 'sub-a');
+    let sameGranted = false;
+    void sameSubscription.then(() => (sameGranted = true));
+    await limiter.acquire('read', undefined, 'sub-b');
+    await flushPromises();
+    expect(sameGranted).toBe(false);
+    await clock.advance(1000);
+    expect(sameGranted).toBe(true);
+  });
+
+  it('steers to the target share once the remaining header is visible, reports it and tells listeners', () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, clock);
+    const changes: unknown[] = [];
+    limiter.onRateChange((change) => changes.push(change));
+    expect(limiter.currentRate('read')).toBe(100);
+
+    limiter.remaining('read', 249, 'Sub-A');
+    // ARM's read refill 25/s × headroom 0.8: the ceiling of 100 is not a target.
+    expect(limiter.currentRate('read', 'sub-a')).toBe(20);
+    expect(limiter.currentRate('read', 'sub-b')).toBe(100);
+    expect(limiter.currentRate('write', 'sub-a')).toBe(DEFAULT_ARM_LIMITS.writesPerSecond);
+    expect(changes).toEqual([{ kind: 'read', subscriptionId: 'sub-a', ratePerSecond: 20 }]);
+  });
+
+  it('refuses controller settings out of range, naming the setting', () => {
+    expect(() => new ArmRateLimiter({}, new FakeClock(), undefined, { headroom: 1.2 })).toThrow(/'headroom' must be a fraction below 1/);
+    expect(() => new ArmRateLimiter({}, new FakeClock(), undefined, { intervalMs: 0 })).toThrow(/'intervalMs' must be a positive number/);
+  });
+
+  it('keeps the static limit alone when steering is off', () => {
+    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, new FakeClock(), undefined, { steering: false });
+    limiter.remaining('read', 249, 'sub-a');
+    limiter.throttled('read', 1000, 'sub-a');
+    expect(limiter.currentRate('read', 'sub-a')).toBe(100);
+  });
+
+  it('cuts the rate of a subscription whose bucket drains, and sums rates across subscriptions', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 20, burst: 20 }, clock);
+    // One second at the full rate while the bucket loses 15 tokens a second: the fleet uses 40/s.
+    for (let second = 0; second < 3; second += 1) {
+      for (let i = 0; i < 20; i += 1) {
+        await limiter.acquire('read', undefined, 'sub-a');
+        limiter.remaining('read', 200 - second * 15 - Math.floor((i * 15) / 20), 'sub-a');
+        await clock.advance(50);
+      }
+    }
+    const steered = limiter.currentRate('read', 'sub-a');
+    // Headroom 0.8 × 25/s over a fleet use of 25 + 15 = 40/s: half of what this worker used.
+    expect(steered).toBeGreaterThan(8);
+    expect(steered).toBeLessThanOrEqual(16);
+    limiter.remaining('read', 249, 'sub-b');
+    expect(limiter.currentRate('read')).toBeCloseTo(steered + 20);
+  });
+});
+
+describe('armSubscriptionOf', () => {
+  it.each([
+    ['https://management.azure.com/subscriptions/ABC-1/resourceGroups/rg?api-version=1', 'abc-1'],
+    ['https://management.azure.com/subscriptions/abc-2?api-version=1', 'abc-2'],
+    ['https://management.azure.com/providers/Microsoft.ContainerInstance/operations', ''],
+  ])('%s → %p', (url, subscription) => {
+    expect(armSubscriptionOf(url)).toBe(subscription);
   });
 });
