@@ -10,6 +10,8 @@
 import type { RunningEmulator } from '../src/emulator';
 
 export interface GroupTimeline {
+  /** First seen in the emulator (deployed). */
+  createdAt?: number;
   runningAt?: number;
   exitedAt?: number;
   deletedAt?: number;
@@ -43,6 +45,11 @@ export class GroupObserver {
     this.sample();
   }
 
+  /** Starts recording a group created after the observer started (steady scenario: replacement runs). */
+  track(groupName: string): void {
+    if (!this.timelines.has(groupName)) this.timelines.set(groupName, {});
+  }
+
   timeline(groupName: string): GroupTimeline {
     return this.timelines.get(groupName) ?? {};
   }
@@ -55,6 +62,7 @@ export class GroupObserver {
       const timeline = this.timelines.get(group.name);
       if (!timeline) continue;
       timeline.state = group.state;
+      timeline.createdAt ??= at;
       if (group.state === 'Running') timeline.runningAt ??= at;
       // A group deleted between two snapshots also exited (or was killed) in that window.
       if (EXITED_STATES.has(group.state) || group.deleted) timeline.exitedAt ??= at;

@@ -3,8 +3,9 @@
  * and CPU are its own and can be read from /proc/<pid>.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { PollStrategy } from '../src/activities/pollScheduler';
@@ -27,6 +28,11 @@ export interface WorkerProcessOptions {
   outputFile: string;
   /** Extra environment, e.g. ARM limits. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Sees every stdout line the moment the benchmark reads it (then it goes to `outputFile`):
+   * stdout becomes a pipe instead of the file, so a line's arrival time is when it was written.
+   */
+  onStdoutLine?: (line: string, at: number) => void;
 }
 
 export interface BenchWorker {
@@ -37,10 +43,13 @@ export interface BenchWorker {
 }
 
 export async function startWorkerProcess(client: Client, options: WorkerProcessOptions): Promise<BenchWorker> {
-  const output = openSync(options.outputFile, 'w');
+  // Append mode for every writer, so the worker's stderr and the copied stdout interleave instead of overwriting each other.
+  writeFileSync(options.outputFile, '');
+  const output = openSync(options.outputFile, 'a');
+  const onStdoutLine = options.onStdoutLine;
   const child: ChildProcess = spawn(process.execPath, ['bin/aci-flow.js', 'worker', '--pool', options.workPool], {
     cwd: REPO_ROOT,
-    stdio: ['ignore', output, output],
+    stdio: ['ignore', onStdoutLine ? 'pipe' : output, output],
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: options.temporalAddress,
@@ -52,6 +61,14 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
       ...options.env,
     },
   });
+  if (onStdoutLine && child.stdout) {
+    const copy = createWriteStream(options.outputFile, { flags: 'a' });
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      onStdoutLine(line, Date.now());
+      copy.write(`${line}\n`);
+    });
+    child.stdout.once('close', () => copy.end());
+  }
   closeSync(output);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const killOnExit = () => child.kill('SIGKILL');
