@@ -49,6 +49,8 @@ export const benchOptionsSchema = z.object({
   subscriptions: countList.default([1]),
   /** steady: multiplies the flows' typical durations (2, 5, 10, 20 min), e.g. 0.05 for a smoke run. */
   durationScale: z.coerce.number().positive().max(10).default(1),
+  /** steady: write a V8 heap snapshot of every worker at the end of the window (bench/heapSummary.ts reads it). */
+  heapSnapshot: z.boolean().default(false),
   /** task_watch_poll_interval of every run (Prefect's default 5 s). */
   pollIntervalSeconds: z.coerce.number().positive().default(5),
   logLinesPerSecond: z.coerce.number().nonnegative().default(1),
@@ -69,6 +71,7 @@ const FLAGS = {
   workers: '--workers 1,3',
   subscriptions: '--subscriptions 1,2',
   durationScale: '--duration-scale 0.05',
+  heapSnapshot: '--heap-snapshot',
   pollIntervalSeconds: '--poll-interval-seconds 5',
   logLinesPerSecond: '--log-lines-per-second 1',
   scenarioTimeoutMs: '--scenario-timeout-ms 1800000',
@@ -90,6 +93,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       workers: { type: 'string' },
       subscriptions: { type: 'string' },
       'duration-scale': { type: 'string' },
+      'heap-snapshot': { type: 'boolean' },
       'poll-interval-seconds': { type: 'string' },
       'log-lines-per-second': { type: 'string' },
       'scenario-timeout-ms': { type: 'string' },
@@ -107,6 +111,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     workers: values.workers,
     subscriptions: values.subscriptions,
     durationScale: values['duration-scale'],
+    heapSnapshot: values['heap-snapshot'],
     pollIntervalSeconds: values['poll-interval-seconds'],
     logLinesPerSecond: values['log-lines-per-second'],
     scenarioTimeoutMs: values['scenario-timeout-ms'],

@@ -169,6 +169,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         outputFile: join(context.resultsDir, `worker-steady-${strategy}-${size}-k${workerCount}-s${subscriptions}-${k + 1}.log`),
         env: strategy === 'fixed' ? PREFECT_STYLE_ENV : {},
         onStdoutLine,
+        heapSnapshotDir: options.heapSnapshot ? context.resultsDir : undefined,
       }),
     ),
   );
@@ -269,6 +270,12 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     cpuAtEnd = workers.map((worker) => worker.usage().cpuSeconds);
     replacing = false;
     sampleRss();
+    if (options.heapSnapshot) {
+      for (const worker of workers) {
+        const rss = worker.usage().rssBytes;
+        log(`heap snapshot of worker ${worker.pid} (RSS ${(rss / 2 ** 20).toFixed(0)} MiB, ${inFlight.size} runs in flight): ${await worker.heapSnapshot()}`);
+      }
+    }
 
     // Drain: runs that exited (or were cancelled) inside the window get the time to be detected and cleaned up.
     const pending = () =>

@@ -112,7 +112,7 @@ export function steadyTargets(results: SteadyResult[]): string {
   let rows = targetRows;
   if (rows.length === 0) {
     rows = results.filter((r) => r.subscriptions === 1);
-    lines.push('  (no K = 3, N = 1000, S = 1 row in this invocation: the same checks on every one-subscription row, for information)');
+    if (rows.length > 0) lines.push('  (no K = 3, N = 1000, S = 1 row in this invocation: the same checks on every one-subscription row, for information)');
   }
   for (const result of rows) {
     for (const target of TARGETS) lines.push(`  ${rowName(result)}: ${target.name}: ${verdict(target.check(result))} (${target.figure(result)})`);

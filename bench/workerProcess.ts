@@ -3,8 +3,8 @@
  * and CPU are its own and can be read from /proc/<pid>.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, createWriteStream, openSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, createWriteStream, openSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -33,11 +33,15 @@ export interface WorkerProcessOptions {
    * stdout becomes a pipe instead of the file, so a line's arrival time is when it was written.
    */
   onStdoutLine?: (line: string, at: number) => void;
+  /** Node writes a heap snapshot into this directory on SIGUSR2 (`--heapsnapshot-signal`); see BenchWorker.heapSnapshot. */
+  heapSnapshotDir?: string;
 }
 
 export interface BenchWorker {
   pid: number;
   usage(): ProcessUsage;
+  /** Asks for a heap snapshot (needs `heapSnapshotDir`) and resolves with its path once written. */
+  heapSnapshot(): Promise<string>;
   /** SIGTERM (graceful shutdown), SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -58,6 +62,9 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
       ACI_FLOW_POLL_STRATEGY: options.strategy,
       ACI_FLOW_LOG_DIR: options.logDir,
       ACI_FLOW_WORKFLOW_BUNDLE: options.workflowBundlePath,
+      ...(options.heapSnapshotDir === undefined
+        ? {}
+        : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${options.heapSnapshotDir}`.trim() }),
       ...options.env,
     },
   });
@@ -79,6 +86,23 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
   const worker: BenchWorker = {
     pid,
     usage: () => readProcessUsage(pid),
+    heapSnapshot: async () => {
+      const dir = options.heapSnapshotDir;
+      if (dir === undefined) throw new Error('heapSnapshot() needs the worker started with heapSnapshotDir');
+      const before = new Set(readdirSync(dir));
+      child.kill('SIGUSR2');
+      // Node names it Heap.<date>.<pid>...heapsnapshot and writes it in place: done when its size stops changing.
+      let lastSize = -1;
+      for (let waited = 0; waited < 300_000; waited += 2_000) {
+        await sleep(2_000);
+        const name = readdirSync(dir).find((file) => !before.has(file) && file.includes(`.${pid}.`) && file.endsWith('.heapsnapshot'));
+        if (name === undefined) continue;
+        const size = statSync(join(dir, name)).size;
+        if (size > 0 && size === lastSize) return join(dir, name);
+        lastSize = size;
+      }
+      throw new Error(`worker ${pid} wrote no heap snapshot into ${dir} within 5 min of SIGUSR2`);
+    },
     stop: async (graceMs = 30_000) => {
       process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
