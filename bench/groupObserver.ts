@@ -25,6 +25,8 @@ export class GroupObserver {
   private readonly timelines = new Map<string, GroupTimeline>();
   private lastSampleAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  /** Longest snapshot so far, ms: the sampling shares the emulator's event loop, so a slow one delays ARM answers too. */
+  slowestSampleMs = 0;
 
   constructor(
     private readonly emulator: RunningEmulator,
@@ -56,6 +58,7 @@ export class GroupObserver {
 
   private sample(): void {
     const now = Date.now();
+    const started = performance.now();
     const at = (this.lastSampleAt + now) / 2;
     for (const group of this.emulator.containerGroups()) {
       if (group.resourceGroup !== this.resourceGroup) continue;
@@ -69,5 +72,6 @@ export class GroupObserver {
       if (group.deleted) timeline.deletedAt ??= at;
     }
     this.lastSampleAt = now;
+    this.slowestSampleMs = Math.max(this.slowestSampleMs, performance.now() - started);
   }
 }

@@ -201,7 +201,14 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   };
 
   const peakRss = workers.map(() => 0);
-  const sampleRss = () => workers.forEach((worker, k) => (peakRss[k] = Math.max(peakRss[k], worker.usage().peakRssBytes)));
+  const sampleRss = () =>
+    workers.forEach((worker, k) => {
+      try {
+        peakRss[k] = Math.max(peakRss[k], worker.usage().peakRssBytes);
+      } catch {
+        // The worker has exited (its exit code goes in the row); its last sample stands.
+      }
+    });
   const rssSampler = setInterval(sampleRss, 1_000);
   observer.start();
   const startedAt = Date.now();
@@ -336,7 +343,10 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   const delta = (key: string) => (countersAtEnd[key] ?? 0) - (countersAtStart[key] ?? 0);
   const emulatorCountersInWindow = Object.fromEntries(Object.keys(countersAtEnd).map((key) => [key, delta(key)]));
   const finalCounters = emulator.counters();
-  log(`done: ${runs.length} runs started, ${exitToDetected.length} exits measured, ${terminatedAtEnd} terminated at the end`);
+  log(
+    `done: ${runs.length} runs started, ${exitToDetected.length} exits measured, ${terminatedAtEnd} terminated at the end; ` +
+      `slowest group snapshot ${observer.slowestSampleMs.toFixed(1)} ms`,
+  );
 
   return {
     ...row,

@@ -15,6 +15,11 @@ import { readProcessUsage, type ProcessUsage } from './procStats';
 const REPO_ROOT = resolve(__dirname, '..');
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY */
 const ACTIVITY_TASK_QUEUE = 2;
+/**
+ * Not SIGUSR2 (the Temporal runtime shuts the worker down on it) nor SIGUSR1 (Node's
+ * inspector): SIGWINCH is ignored by default, so nothing else reacts to it.
+ */
+const HEAP_SNAPSHOT_SIGNAL = 'SIGWINCH';
 
 export interface WorkerProcessOptions {
   workPool: string;
@@ -33,14 +38,14 @@ export interface WorkerProcessOptions {
    * stdout becomes a pipe instead of the file, so a line's arrival time is when it was written.
    */
   onStdoutLine?: (line: string, at: number) => void;
-  /** Node writes a heap snapshot into this directory on SIGUSR2 (`--heapsnapshot-signal`); see BenchWorker.heapSnapshot. */
+  /** Node writes a heap snapshot into this directory on HEAP_SNAPSHOT_SIGNAL (`--heapsnapshot-signal`); see BenchWorker.heapSnapshot. */
   heapSnapshotDir?: string;
 }
 
 export interface BenchWorker {
   pid: number;
   usage(): ProcessUsage;
-  /** Asks for a heap snapshot (needs `heapSnapshotDir`) and resolves with its path once written. */
+  /** Asks for a heap snapshot of the main thread (needs `heapSnapshotDir`) and resolves with its path once written. */
   heapSnapshot(): Promise<string>;
   /** SIGTERM (graceful shutdown), SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
@@ -64,7 +69,7 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
       ACI_FLOW_WORKFLOW_BUNDLE: options.workflowBundlePath,
       ...(options.heapSnapshotDir === undefined
         ? {}
-        : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${options.heapSnapshotDir}`.trim() }),
+        : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL} --diagnostic-dir=${options.heapSnapshotDir}`.trim() }),
       ...options.env,
     },
   });
@@ -90,7 +95,7 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
       const dir = options.heapSnapshotDir;
       if (dir === undefined) throw new Error('heapSnapshot() needs the worker started with heapSnapshotDir');
       const before = new Set(readdirSync(dir));
-      child.kill('SIGUSR2');
+      child.kill(HEAP_SNAPSHOT_SIGNAL);
       // Node names it Heap.<date>.<pid>...heapsnapshot and writes it in place: done when its size stops changing.
       let lastSize = -1;
       for (let waited = 0; waited < 300_000; waited += 2_000) {
@@ -101,7 +106,7 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
         if (size > 0 && size === lastSize) return join(dir, name);
         lastSize = size;
       }
-      throw new Error(`worker ${pid} wrote no heap snapshot into ${dir} within 5 min of SIGUSR2`);
+      throw new Error(`worker ${pid} wrote no heap snapshot into ${dir} within 5 min of ${HEAP_SNAPSHOT_SIGNAL}`);
     },
     stop: async (graceMs = 30_000) => {
       process.off('exit', killOnExit);
