@@ -201,8 +201,11 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   };
 
   const peakRss = workers.map(() => 0);
+  // A heap snapshot roughly doubles a worker's memory while it is written: the figures stop before it.
+  let rssFrozen = false;
   const sampleRss = () =>
     workers.forEach((worker, k) => {
+      if (rssFrozen) return;
       try {
         peakRss[k] = Math.max(peakRss[k], worker.usage().peakRssBytes);
       } catch {
@@ -278,6 +281,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     replacing = false;
     sampleRss();
     if (options.heapSnapshot) {
+      rssFrozen = true;
       for (const worker of workers) {
         const rss = worker.usage().rssBytes;
         log(`heap snapshot of worker ${worker.pid} (RSS ${(rss / 2 ** 20).toFixed(0)} MiB, ${inFlight.size} runs in flight): ${await worker.heapSnapshot()}`);
