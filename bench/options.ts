@@ -19,15 +19,38 @@ const durationRange = z
   })
   .refine((range) => range.minMs <= range.maxMs && range.minMs > 0, 'MIN must be positive and not above MAX');
 
-export const BENCH_SCENARIOS = ['burst', 'cli'] as const;
+const countList = commaSeparated.pipe(z.array(z.coerce.number<string>().int().positive()).min(1, 'give at least one number'));
+
+export const BENCH_SCENARIOS = ['burst', 'steady', 'cli'] as const;
+export type BenchScenario = (typeof BENCH_SCENARIOS)[number];
+
+/** Defaults that differ by scenario: burst ramps small fleets, steady holds a large one. */
+const SCENARIO_DEFAULTS = {
+  burst: { sizes: [10, 100], cancelFraction: 0.05 },
+  steady: { sizes: [1000], cancelFraction: 0.02 },
+  cli: { sizes: [10, 100], cancelFraction: 0.05 },
+} as const;
 
 export const benchOptionsSchema = z.object({
-  /** burst: N runs started at once (plus the CLI start-up table); cli: the CLI start-up table only. */
+  /**
+   * burst: N runs started at once (plus the CLI start-up table); steady: N runs kept in flight
+   * for `minutes` after a warm-up (docs/benchmark.md); cli: the CLI start-up table only.
+   */
   scenario: z.enum(BENCH_SCENARIOS, { error: `must be one of ${BENCH_SCENARIOS.join(', ')}` }).default('burst'),
-  sizes: sizeList.default([10, 100]),
+  sizes: sizeList.optional(),
   strategies: strategyList.default([...POLL_STRATEGIES]),
   durationMs: durationRange.default({ minMs: 20_000, maxMs: 60_000 }),
-  cancelFraction: z.coerce.number().min(0).max(1).default(0.05),
+  cancelFraction: z.coerce.number().min(0).max(1).optional(),
+  /** steady: length of the measurement window after the warm-up. */
+  minutes: z.coerce.number().positive().default(10),
+  /** steady: worker processes on the pool, one row per count. */
+  workers: countList.default([1, 3]),
+  /** steady: subscriptions the runs are spread over (round robin), one row per count. */
+  subscriptions: countList.default([1]),
+  /** steady: multiplies the flows' typical durations (2, 5, 10, 20 min), e.g. 0.05 for a smoke run. */
+  durationScale: z.coerce.number().positive().max(10).default(1),
+  /** steady: write a V8 heap snapshot of every worker at the end of the window (bench/heapSummary.ts reads it). */
+  heapSnapshot: z.boolean().default(false),
   /** task_watch_poll_interval of every run (Prefect's default 5 s). */
   pollIntervalSeconds: z.coerce.number().positive().default(5),
   logLinesPerSecond: z.coerce.number().nonnegative().default(1),
@@ -35,7 +58,8 @@ export const benchOptionsSchema = z.object({
   scenarioTimeoutMs: z.coerce.number().int().positive().default(30 * 60_000),
   resultsDir: z.string().default('bench/results'),
 });
-export type BenchOptions = z.output<typeof benchOptionsSchema>;
+type ParsedOptions = z.output<typeof benchOptionsSchema>;
+export type BenchOptions = Omit<ParsedOptions, 'sizes' | 'cancelFraction'> & { sizes: number[]; cancelFraction: number };
 
 const FLAGS = {
   scenario: `--scenario ${BENCH_SCENARIOS.join('|')}`,
@@ -43,6 +67,11 @@ const FLAGS = {
   strategies: `--strategies ${POLL_STRATEGIES.join(',')}`,
   durationMs: '--duration-ms 20000-60000',
   cancelFraction: '--cancel-fraction 0.05',
+  minutes: '--minutes 10',
+  workers: '--workers 1,3',
+  subscriptions: '--subscriptions 1,2',
+  durationScale: '--duration-scale 0.05',
+  heapSnapshot: '--heap-snapshot',
   pollIntervalSeconds: '--poll-interval-seconds 5',
   logLinesPerSecond: '--log-lines-per-second 1',
   scenarioTimeoutMs: '--scenario-timeout-ms 1800000',
@@ -60,6 +89,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       strategies: { type: 'string' },
       'duration-ms': { type: 'string' },
       'cancel-fraction': { type: 'string' },
+      minutes: { type: 'string' },
+      workers: { type: 'string' },
+      subscriptions: { type: 'string' },
+      'duration-scale': { type: 'string' },
+      'heap-snapshot': { type: 'boolean' },
       'poll-interval-seconds': { type: 'string' },
       'log-lines-per-second': { type: 'string' },
       'scenario-timeout-ms': { type: 'string' },
@@ -73,12 +107,20 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     strategies: values.strategies,
     durationMs: values['duration-ms'],
     cancelFraction: values['cancel-fraction'],
+    minutes: values.minutes,
+    workers: values.workers,
+    subscriptions: values.subscriptions,
+    durationScale: values['duration-scale'],
+    heapSnapshot: values['heap-snapshot'],
     pollIntervalSeconds: values['poll-interval-seconds'],
     logLinesPerSecond: values['log-lines-per-second'],
     scenarioTimeoutMs: values['scenario-timeout-ms'],
     resultsDir: values['results-dir'],
   });
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const defaults = SCENARIO_DEFAULTS[parsed.data.scenario];
+    return { ...parsed.data, sizes: parsed.data.sizes ?? [...defaults.sizes], cancelFraction: parsed.data.cancelFraction ?? defaults.cancelFraction };
+  }
   const problems = parsed.error.issues.map((issue) => {
     const field = String(issue.path[0]) as keyof typeof FLAGS;
     return `${FLAGS[field] ?? field}: ${issue.message}`;

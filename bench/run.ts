@@ -17,6 +17,8 @@ import { bundleFlowRunWorkflows } from '../src/worker';
 import { cliStartupTable, measureCliStartup, type CliStartupResult } from './cliStartup';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { runScenario, type ScenarioResult } from './scenario';
+import { runSteadyScenario, type SteadyResult } from './steady';
+import { steadyTable, steadyTargets } from './steadyTable';
 import { markdownTable } from './table';
 
 const REPO_ROOT = resolve(__dirname, '..');
@@ -28,6 +30,8 @@ async function main(options: BenchOptions): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const closers: Closer[] = [];
   const results: ScenarioResult[] = [];
+  const steadyResults: SteadyResult[] = [];
+  const save = () => writeResults(resultsDir, startedAt, options, results, steadyResults, cliStartup);
   let cliStartup: CliStartupResult[] = [];
   const startedAt = new Date();
   try {
@@ -36,7 +40,7 @@ async function main(options: BenchOptions): Promise<void> {
     closers.push(devServer.stop);
     // First, on a quiet machine: `status` talks to the dev server, nothing else runs yet.
     cliStartup = measureCliStartup(REPO_ROOT, devServer.address);
-    writeResults(resultsDir, startedAt, options, results, cliStartup);
+    save();
     if (options.scenario === 'cli') return;
     // reads ~25/s, writes and deletes ~10/s per subscription, 429 + Retry-After, as ARM does
     const emulator = await startEmulator({ resourceGroups: [RESOURCE_GROUP], faults: { throttling: {} } });
@@ -58,25 +62,52 @@ async function main(options: BenchOptions): Promise<void> {
       resultsDir,
       runTag: Date.now().toString(36).slice(-4),
     };
-    for (const size of options.sizes) {
-      for (const strategy of options.strategies) {
-        results.push(await runScenario(context, options, strategy, size));
-        writeResults(resultsDir, startedAt, options, results, cliStartup);
+    if (options.scenario === 'steady') {
+      // Strategies innermost, so the rows they are compared on sit next to each other.
+      for (const size of options.sizes) {
+        for (const subscriptions of options.subscriptions) {
+          for (const workers of options.workers) {
+            for (const strategy of options.strategies) {
+              steadyResults.push(await runSteadyScenario(context, options, { strategy, size, workers, subscriptions }));
+              save();
+            }
+          }
+        }
+      }
+    } else {
+      for (const size of options.sizes) {
+        for (const strategy of options.strategies) {
+          results.push(await runScenario(context, options, strategy, size));
+          save();
+        }
       }
     }
   } finally {
     for (const close of closers.reverse()) await close().catch((err: unknown) => console.error(`cleanup failed: ${String(err)}`));
   }
-  console.log(cliStartupTable(cliStartup));
-  if (results.length > 0) console.log(`\n${markdownTable(results, options.pollIntervalSeconds)}`);
+  console.log(resultTables(options, results, steadyResults, cliStartup));
+}
+
+function resultTables(options: BenchOptions, results: ScenarioResult[], steadyResults: SteadyResult[], cliStartup: CliStartupResult[]): string {
+  return [
+    cliStartupTable(cliStartup),
+    ...(results.length > 0 ? [markdownTable(results, options.pollIntervalSeconds)] : []),
+    ...(steadyResults.length > 0 ? [steadyTable(steadyResults), steadyTargets(steadyResults)] : []),
+  ].join('\n\n');
 }
 
 /** After every scenario, so an interrupted run keeps what it measured. */
-function writeResults(resultsDir: string, startedAt: Date, options: BenchOptions, results: ScenarioResult[], cliStartup: CliStartupResult[]): void {
+function writeResults(
+  resultsDir: string,
+  startedAt: Date,
+  options: BenchOptions,
+  results: ScenarioResult[],
+  steadyResults: SteadyResult[],
+  cliStartup: CliStartupResult[],
+): void {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const table = [cliStartupTable(cliStartup), ...(results.length > 0 ? [markdownTable(results, options.pollIntervalSeconds)] : [])].join('\n\n');
-  writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${table}\n`);
-  writeFileSync(join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify({ startedAt, options, cliStartup, results }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `bench-${stamp}.md`), `${resultTables(options, results, steadyResults, cliStartup)}\n`);
+  writeFileSync(join(resultsDir, `bench-${stamp}.json`), `${JSON.stringify({ startedAt, options, cliStartup, results, steadyResults }, null, 2)}\n`);
 }
 
 let options: BenchOptions;

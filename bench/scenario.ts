@@ -22,7 +22,7 @@ import { startWorkerProcess } from './workerProcess';
 
 export const BENCH_IMAGE = 'aci-flow/sim:bench';
 /** The workflow's first cleanup step: it is scheduled the moment the run knows its container ended. */
-const CLEANUP_ACTIVITIES = new Set(['deleteContainerGroup', 'stopContainerGroup']);
+export const CLEANUP_ACTIVITIES = new Set(['deleteContainerGroup', 'stopContainerGroup']);
 /** Temporal calls in flight at once while starting, describing or cancelling runs. */
 const CLIENT_CONCURRENCY = 50;
 /** Cancel a sampled run this long after its container was seen running (at most a third of its duration), so it is mid-run. */
@@ -32,7 +32,7 @@ const CANCEL_AFTER_RUNNING_MS = 10_000;
  * strategy runs with the worker's read limiter lifted and not steered from ARM's headers, so it behaves the same; writes and
  * deletes keep the worker's limits in both strategies, so only polling differs.
  */
-const PREFECT_STYLE_ENV: NodeJS.ProcessEnv = { ACI_FLOW_ARM_READS_PER_SECOND: '1000000', ACI_FLOW_ARM_STEERING: 'off' };
+export const PREFECT_STYLE_ENV: NodeJS.ProcessEnv = { ACI_FLOW_ARM_READS_PER_SECOND: '1000000', ACI_FLOW_ARM_STEERING: 'off' };
 
 export interface BenchContext {
   client: Client;
@@ -251,11 +251,11 @@ function readHistory(history: History, run: RunRecord): void {
   run.cleanupScheduledAt = optionalTsToMs(cleanup?.eventTime);
 }
 
-function summary(values: number[]): LatencySummary {
+export function summary(values: number[]): LatencySummary {
   return { samples: values.length, p50: percentile(values, 50), p95: percentile(values, 95), max: max(values) };
 }
 
-async function forEachConcurrently<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(CLIENT_CONCURRENCY, items.length) }, async () => {
     while (next < items.length) {

@@ -1,0 +1,79 @@
+import { parseBenchOptions } from '../../../bench/options';
+import type { SteadyResult } from '../../../bench/steady';
+import { steadyTargets } from '../../../bench/steadyTable';
+import { POLL_STRATEGIES } from '../../../src/activities/pollScheduler';
+
+const latency = (p50: number, p95: number) => ({ samples: 100, p50, p95, max: p95 });
+
+function result(overrides: Partial<SteadyResult>): SteadyResult {
+  return {
+    strategy: 'adaptive',
+    size: 1000,
+    workers: 3,
+    subscriptions: 1,
+    warmupSeconds: 150,
+    warmupTimedOut: false,
+    windowSeconds: 600,
+    runsStarted: 1500,
+    startFailures: 0,
+    armReadsPerSecond: 20,
+    refillReadsPerSecond: 25,
+    throttledTotal: 3,
+    throttledInWindow: 0,
+    emulatorCountersInWindow: {},
+    floorSeconds: 40,
+    exitToDetectedSeconds: latency(18, 39),
+    undetectedExits: 0,
+    logDelaySeconds: latency(20, 60),
+    cancelToDeletedSeconds: latency(2, 4),
+    historyEvents: { runs: 900, mean: 33, max: 38 },
+    workerStats: [{ peakRssMiB: 300, cpuPercentOfCore: 20, exitCode: 0 }],
+    terminatedAtEnd: 800,
+    ...overrides,
+  };
+}
+
+describe('bench options', () => {
+  it('defaults the steady scenario to N = 1000, K = 1,3, one subscription, 10 minutes, 2 % cancelled, every strategy', () => {
+    const options = parseBenchOptions(['--scenario', 'steady']);
+    expect(options).toMatchObject({ sizes: [1000], workers: [1, 3], subscriptions: [1], minutes: 10, cancelFraction: 0.02, durationScale: 1 });
+    expect(options.strategies).toEqual([...POLL_STRATEGIES]);
+  });
+
+  it('keeps the burst defaults', () => {
+    expect(parseBenchOptions([])).toMatchObject({ scenario: 'burst', sizes: [10, 100], cancelFraction: 0.05 });
+  });
+
+  it('names the flag of a bad value', () => {
+    expect(() => parseBenchOptions(['--scenario', 'steady', '--workers', '0'])).toThrow(/--workers 1,3/);
+    expect(() => parseBenchOptions(['--scenario', 'steady', '--duration-scale', '-1'])).toThrow(/--duration-scale/);
+  });
+});
+
+describe('steady targets', () => {
+  it('reports each target of the K = 3, N = 1000, one-subscription row as met or missed', () => {
+    const block = steadyTargets([
+      result({}),
+      result({ workers: 1, exitToDetectedSeconds: latency(30, 90) }),
+      result({ strategy: 'fixed', throttledInWindow: 12, armReadsPerSecond: 24, workerStats: [{ peakRssMiB: 900, cpuPercentOfCore: 50, exitCode: 0 }] }),
+    ]);
+    expect(block).toContain('adaptive N=1000 K=3 S=1: 0 429s after the warm-up: met');
+    expect(block).toContain('adaptive N=1000 K=3 S=1: exit → detected p50 ≤ 0.5 × floor: met');
+    expect(block).toContain('fixed N=1000 K=3 S=1: 0 429s after the warm-up: MISSED (12)');
+    expect(block).toContain('fixed N=1000 K=3 S=1: reads ≤ 90 % of the refill: MISSED');
+    expect(block).toContain('fixed N=1000 K=3 S=1: peak RSS ≤ 400 MiB per worker: MISSED (max 900 MiB)');
+    // Only the target rows are judged when there are any.
+    expect(block).not.toContain('K=1');
+    expect(block).toContain('not measured (add --subscriptions 2)');
+  });
+
+  it('judges two-subscription rows on their own budget', () => {
+    const block = steadyTargets([result({ subscriptions: 2, refillReadsPerSecond: 50, armReadsPerSecond: 40, floorSeconds: 20 })]);
+    expect(block).toMatch(/adaptive N=1000 K=3 S=2: each subscription its own budget .*: met \(0 429s, 40.0 of 50\/s\)/);
+  });
+
+  it('says "no samples" rather than met when a row measured no exits', () => {
+    const block = steadyTargets([result({ exitToDetectedSeconds: { samples: 0 } })]);
+    expect(block).toContain('exit → detected p95 ≤ 1.0 × floor: no samples');
+  });
+});
