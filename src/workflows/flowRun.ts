@@ -13,6 +13,7 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import {
@@ -104,14 +105,15 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     status.cancelRequested = request ?? {};
     containerWork.cancel();
   });
-  // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
-  // instead of waiting for it; deploy then returns at its next poll.
+  // A cancel while deploying (signal or workflow cancellation), or the start timeout striking
+  // then, stops the ARM deployment instead of waiting for it; deploy then returns at its next poll.
   let deploying = false;
   let deploymentCancelled: Promise<unknown> | undefined;
-  containerWork.cancelRequested.catch(() => {
-    if (!deploying) return;
+  const stopDeployment = () => {
+    if (!deploying || deploymentCancelled) return;
     deploymentCancelled = CancellationScope.nonCancellable(() => cancelDeployment(cleanupInput())).catch(() => undefined);
-  });
+  };
+  containerWork.cancelRequested.catch(stopDeployment);
 
   enter('Deploying');
   let exitCode: number | undefined;
@@ -120,31 +122,54 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     exitCode = await containerWork.run(async () => {
       // Cancelled before anything exists in Azure: nothing to deploy, nothing to clean up but a no-op delete.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled before deployment');
+      // The start timeout counts from here: on Azure the deployment includes the image pull,
+      // and the Prefect worker counts it too. Fixed once, so retries never extend it.
+      const startTimeoutMs = config.task_start_timeout_seconds * 1000;
+      const startDeadline = Date.now() + startTimeoutMs;
+      const deployScope = new CancellationScope();
+      let startTimedOut = false;
+      const startTimer = deadlineTimer(startTimeoutMs, () => {
+        if (!deploying) return;
+        startTimedOut = true;
+        stopDeployment();
+        deployScope.cancel();
+      });
       deploying = true;
-      const deployed = await deploy(input).finally(() => (deploying = false));
+      let deployed: activities.DeployOutput;
+      try {
+        deployed = await deployScope.run(() => deploy(input));
+      } catch (err) {
+        if (startTimedOut && !containerWork.consideredCancelled) throw deploymentStartTimeout(config.task_start_timeout_seconds, target);
+        throw err;
+      } finally {
+        deploying = false;
+        startTimer.stop();
+      }
       // Deployed before the cancel reached it: the group exists, cleanup deletes it.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
+      // Deployed just as the timer fired: the timeout stands, cleanup deletes the group.
+      if (startTimedOut) throw deploymentStartTimeout(config.task_start_timeout_seconds, target);
 
       enter('WaitingForStart');
-      const startTimeoutMs = config.task_start_timeout_seconds * 1000;
       await waitForStart({
         target,
-        deadlineEpochMs: Date.now() + startTimeoutMs,
+        deadlineEpochMs: startDeadline,
         timeoutSeconds: config.task_start_timeout_seconds,
         pollIntervalSeconds: config.task_watch_poll_interval,
       });
 
       enter('Running');
-      const watched = await watch({
-        flowRunId: input.flowRunId,
-        target,
-        pollIntervalSeconds: config.task_watch_poll_interval,
-        streamOutput: config.stream_output,
-      });
-      return watched.exitCode;
+      return watchWithin(config.max_run_seconds ?? null, () =>
+        watch({
+          flowRunId: input.flowRunId,
+          target,
+          pollIntervalSeconds: config.task_watch_poll_interval,
+          streamOutput: config.stream_output,
+        }),
+      );
     });
   } catch (err) {
     if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: 'workflow cancellation requested' };
@@ -158,8 +183,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 
   await deploymentCancelled;
   enter('CleaningUp');
+  // keep_failed_container_group keeps a Failed run's group for debugging; timeouts and cancels are deleted.
+  const keep = config.keep_container_group || (config.keep_failed_container_group === true && failure?.phase === 'Failed');
   const cleanupOutcome = await CancellationScope.nonCancellable(() =>
-    cleanUp(cleanupInput(), config.keep_container_group, config.cleanup_timeout_seconds, status),
+    cleanUp(cleanupInput(), keep, config.cleanup_timeout_seconds, status),
   );
   status.cleanup = cleanupOutcome;
 
@@ -193,6 +220,57 @@ function expectedTarget(input: FlowRunInput): FlowRunTarget {
     containerName: names.containerName,
     deploymentName: names.deploymentName,
   };
+}
+
+/**
+ * The container's exit code; with max_run_seconds set, a workflow timer races the watch
+ * activity and, when it fires first, cancels it and ends the run TimedOut (two timer events,
+ * whatever the run's length).
+ */
+async function watchWithin(maxRunSeconds: number | null, watchRun: () => Promise<activities.WatchOutput>): Promise<number> {
+  if (maxRunSeconds === null) return (await watchRun()).exitCode;
+  const watchScope = new CancellationScope();
+  let ranTooLong = false;
+  const runTimer = deadlineTimer(maxRunSeconds * 1000, () => {
+    ranTooLong = true;
+    watchScope.cancel();
+  });
+  try {
+    return (await watchScope.run(watchRun)).exitCode;
+  } catch (err) {
+    if (ranTooLong && isCancellation(err)) throw maxRunTimeExceeded(maxRunSeconds);
+    throw err;
+  } finally {
+    runTimer.stop();
+  }
+}
+
+/** A workflow timer that calls onFire unless stopped first; a run's cancellation stops it too. */
+function deadlineTimer(ms: number, onFire: () => void): { stop(): void } {
+  const scope = new CancellationScope();
+  scope.run(() => sleep(ms)).then(onFire, () => undefined);
+  return { stop: () => scope.cancel() };
+}
+
+function deploymentStartTimeout(timeoutSeconds: number, target: FlowRunTarget): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.startTimeout,
+    nonRetryable: true,
+    message:
+      `Timed out after ${timeoutSeconds} seconds waiting for container ${target.containerName} ` +
+      `(group ${target.containerGroupName}) to start; its deployment ${target.deploymentName} was still running ` +
+      '(on Azure it includes pulling the image) and was cancelled. Check the image and registry access, or raise task_start_timeout_seconds.',
+    details: [{ lastState: null, timeoutSeconds, stillDeploying: true }],
+  });
+}
+
+function maxRunTimeExceeded(maxRunSeconds: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.maxRunTime,
+    nonRetryable: true,
+    message: `Flow run ran longer than ${maxRunSeconds} s (max_run_seconds) and was stopped; raise max_run_seconds if it needs longer`,
+    details: [{ maxRunSeconds }],
+  });
 }
 
 function nonZeroExit(exitCode: number): ApplicationFailure {

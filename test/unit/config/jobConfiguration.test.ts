@@ -149,7 +149,7 @@ describe('the job configuration schema', () => {
       ['the registry user name', { image_registry: { registry_url: 'r', username: 'secretref:DB', password: 'secretref:REG' } }, 'image_registry.username'],
     ])('rejects a secret reference in %s, naming the field', (_what, values, field) => {
       expect(() => parseJobConfiguration({ ...REQUIRED, ...values })).toThrow(
-        `job_configuration.${field}: holds a secret reference, but secretref:NAME is accepted only in env values and image_registry.password`,
+        `job_configuration.${field}: holds a secret reference, but secretref:NAME is accepted only in env values, image_registry.password and aci_credentials.client_secret`,
       );
     });
 
