@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway, DeploymentRef } from '../azure/gateway';
+import type { GatewayFor } from '../azure/gatewayFactory';
 import { ConfigError } from '../config/errors';
 import type { SecretResolver } from '../config/secrets';
 import { prepareDeployment } from '../template/prepare';
 import { resolveSecretReferences } from '../template/secretPositions';
-import { azureCall } from './failures';
+import { azureCall, gatewayOf } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { assertOwnedBy, assertOwnNames, currentOwner } from './ownership';
 import type { DeployInput, DeployOutput } from './types';
@@ -16,12 +17,14 @@ import type { DeployInput, DeployOutput } from './types';
  * run's names are deployed, and an existing group or deployment is adopted only when its
  * tags name this run. Secret references are resolved here, in worker memory only.
  */
-export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolver) {
+export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretResolver) {
   return async function deploy(input: DeployInput): Promise<DeployOutput> {
     const context = Context.current();
     const abortSignal = context.cancellationSignal;
     const owner = currentOwner(input.flowRunId);
     const { prepared, request } = prepareWithSecrets({ ...input, workflowId: owner.workflowId }, resolveSecret);
+    const credentials = input.configuration.aci_credentials ?? undefined;
+    const gateway = gatewayOf(gatewayFor, { subscriptionId: prepared.subscriptionId, credentials });
 
     // An incremental deployment over an existing group would rewrite it: look before deploying.
     const existing = await azureCall(() => gateway.getContainerGroup(prepared, { abortSignal }));
@@ -49,6 +52,7 @@ export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolve
       containerGroupName: prepared.containerGroupName,
       containerName: prepared.containerName,
       deploymentName: result.deploymentName,
+      ...(credentials ? { credentials } : {}),
       adopted: result.adopted,
     };
   };

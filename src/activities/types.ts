@@ -3,12 +3,15 @@
  * file must not import anything with runtime effects.
  */
 import type { ContainerGroupRef } from '../azure/gateway';
+import type { AciCredentials } from '../config/jobConfiguration';
 import type { FlowRunInput } from '../workflows/definitions';
 
 /** Where a flow run's container lives once deployed; every later activity works on it. */
 export interface FlowRunTarget extends ContainerGroupRef {
   containerName: string;
   deploymentName: string;
+  /** The pool's aci_credentials (secrets as references only): which identity every call of the run uses. */
+  credentials?: AciCredentials | null;
 }
 
 /** The workflow's input as is; the workflow id the group is tagged with comes from the activity's context. */

@@ -36,13 +36,13 @@ export function labelIssues(labels: Record<string, string>): LabelIssue[] {
     } else if (forbidden) {
       issues.push({
         label,
-        message: `label "${label}" holds "${forbidden[0]}", which Azure tag names cannot hold (none of < > % & \\ ?; "/" becomes "."); rename the label`,
+        message: `holds "${forbidden[0]}", which Azure tag names cannot hold (none of < > % & \\ ?; "/" becomes "."); rename the label`,
       });
     } else if (label.length > AZURE_TAG_NAME_MAX) {
       issues.push({ label, message: `label name is ${label.length} characters; Azure tag names hold at most ${AZURE_TAG_NAME_MAX}` });
     }
     if (value.length > AZURE_TAG_VALUE_MAX) {
-      issues.push({ label, message: `label "${label}" has a value of ${value.length} characters; Azure tag values hold at most ${AZURE_TAG_VALUE_MAX}` });
+      issues.push({ label, message: `has a value of ${value.length} characters; Azure tag values hold at most ${AZURE_TAG_VALUE_MAX}` });
     }
     const tag = tagNameForLabel(label);
     // Azure tag names are case-insensitive: "Team" and "team" are the same tag.

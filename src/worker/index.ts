@@ -10,8 +10,9 @@ import { createActivities } from '../activities';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
-import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
-import type { SecretResolver } from '../config/secrets';
+import { azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
+import { createGatewayFactory, type GatewayFor } from '../azure/gatewayFactory';
+import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { logContainerClient } from '../logs/blobContainer';
 import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
 import { logDirFromEnv } from '../logs/logFiles';
@@ -33,6 +34,8 @@ export interface FlowRunWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   gateway: AciGateway;
+  /** The gateway for a pool's aci_credentials (createGatewayFactory); default: `gateway` for every run. */
+  gatewayFor?: GatewayFor;
   /** Default: the worker's stdout only, no per-run files. */
   logSink?: FlowRunLogSink;
   /** Default: ACI_FLOW_SECRETS_DIR files, then environment variables. */
@@ -80,6 +83,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities({
       gateway: options.gateway,
+      gatewayFor: options.gatewayFor,
       logSink: options.logSink ?? createFlowRunLogSink(),
       resolveSecret: options.resolveSecret,
       pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
@@ -118,6 +122,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const metrics = metricsEndpoint?.metrics;
   try {
     const gateway = createGateway(azure, { metrics });
+    const resolveSecret = secretResolverFromEnvironment(env);
+    // A pool's aci_credentials get their own gateway (and ARM budget, as ARM throttles per principal).
+    const gatewayFor = createGatewayFactory({
+      defaultGateway: gateway,
+      build: (credential) => createGateway(azure, { metrics, credential }),
+      resolveSecret,
+      staticToken: usesStaticToken(azure),
+    });
     // Polls share the same ARM read limit the gateway enforces.
     const pollScheduler = createPollScheduler({
       strategy: pollStrategyFromEnv(env),
@@ -149,6 +161,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         connection,
         namespace: temporal.namespace,
         gateway,
+        gatewayFor,
+        resolveSecret,
         logSink,
         workflowBundle,
         plugins: tracing ? [tracing.plugin] : undefined,

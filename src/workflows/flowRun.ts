@@ -219,6 +219,8 @@ function expectedTarget(input: FlowRunInput): FlowRunTarget {
     containerGroupName: names.containerGroupName,
     containerName: names.containerName,
     deploymentName: names.deploymentName,
+    // References only: the worker resolves the secret when it picks the gateway.
+    ...(input.configuration.aci_credentials ? { credentials: input.configuration.aci_credentials } : {}),
   };
 }
 
