@@ -14,8 +14,15 @@ export interface FlowRunTarget extends ContainerGroupRef {
   credentials?: AciCredentials | null;
 }
 
-/** The workflow's input as is; the workflow id the group is tagged with comes from the activity's context. */
-export type DeployInput = FlowRunInput;
+/** The workflow's input; the workflow id the group is tagged with comes from the activity's context. */
+export interface DeployInput extends FlowRunInput {
+  /**
+   * task_start_timeout_seconds counts from the deployment's start (epoch ms, fixed by the
+   * workflow so retries do not extend it): a deployment still running then is cancelled and
+   * the run times out. Absent in inputs of older workflow code.
+   */
+  startDeadlineEpochMs?: number;
+}
 
 /**
  * Cleanup of one run. The target may come straight from the workflow input (deploy never

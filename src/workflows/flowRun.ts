@@ -105,15 +105,14 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     status.cancelRequested = request ?? {};
     containerWork.cancel();
   });
-  // A cancel while deploying (signal or workflow cancellation), or the start timeout striking
-  // then, stops the ARM deployment instead of waiting for it; deploy then returns at its next poll.
+  // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
+  // instead of waiting for it; deploy then returns at its next poll.
   let deploying = false;
   let deploymentCancelled: Promise<unknown> | undefined;
-  const stopDeployment = () => {
-    if (!deploying || deploymentCancelled) return;
+  containerWork.cancelRequested.catch(() => {
+    if (!deploying) return;
     deploymentCancelled = CancellationScope.nonCancellable(() => cancelDeployment(cleanupInput())).catch(() => undefined);
-  };
-  containerWork.cancelRequested.catch(stopDeployment);
+  });
 
   enter('Deploying');
   let exitCode: number | undefined;
@@ -123,40 +122,21 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       // Cancelled before anything exists in Azure: nothing to deploy, nothing to clean up but a no-op delete.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled before deployment');
       // The start timeout counts from here: on Azure the deployment includes the image pull,
-      // and the Prefect worker counts it too. Fixed once, so retries never extend it.
-      const startTimeoutMs = config.task_start_timeout_seconds * 1000;
-      const startDeadline = Date.now() + startTimeoutMs;
-      const deployScope = new CancellationScope();
-      let startTimedOut = false;
-      const startTimer = deadlineTimer(startTimeoutMs, () => {
-        if (!deploying) return;
-        startTimedOut = true;
-        stopDeployment();
-        deployScope.cancel();
-      });
+      // and the Prefect worker counts it too. Fixed once, so retries never extend it; deploy
+      // cancels a deployment still running at the deadline (no workflow timer, no history events).
+      const startDeadlineEpochMs = Date.now() + config.task_start_timeout_seconds * 1000;
       deploying = true;
-      let deployed: activities.DeployOutput;
-      try {
-        deployed = await deployScope.run(() => deploy(input));
-      } catch (err) {
-        if (startTimedOut && !containerWork.consideredCancelled) throw deploymentStartTimeout(config.task_start_timeout_seconds, target);
-        throw err;
-      } finally {
-        deploying = false;
-        startTimer.stop();
-      }
+      const deployed = await deploy({ ...input, startDeadlineEpochMs }).finally(() => (deploying = false));
       // Deployed before the cancel reached it: the group exists, cleanup deletes it.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
-      // Deployed just as the timer fired: the timeout stands, cleanup deletes the group.
-      if (startTimedOut) throw deploymentStartTimeout(config.task_start_timeout_seconds, target);
 
       enter('WaitingForStart');
       await waitForStart({
         target,
-        deadlineEpochMs: startDeadline,
+        deadlineEpochMs: startDeadlineEpochMs,
         timeoutSeconds: config.task_start_timeout_seconds,
         pollIntervalSeconds: config.task_watch_poll_interval,
       });
@@ -252,18 +232,6 @@ function deadlineTimer(ms: number, onFire: () => void): { stop(): void } {
   const scope = new CancellationScope();
   scope.run(() => sleep(ms)).then(onFire, () => undefined);
   return { stop: () => scope.cancel() };
-}
-
-function deploymentStartTimeout(timeoutSeconds: number, target: FlowRunTarget): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureTypes.startTimeout,
-    nonRetryable: true,
-    message:
-      `Timed out after ${timeoutSeconds} seconds waiting for container ${target.containerName} ` +
-      `(group ${target.containerGroupName}) to start; its deployment ${target.deploymentName} was still running ` +
-      '(on Azure it includes pulling the image) and was cancelled. Check the image and registry access, or raise task_start_timeout_seconds.',
-    details: [{ lastState: null, timeoutSeconds, stillDeploying: true }],
-  });
 }
 
 function maxRunTimeExceeded(maxRunSeconds: number): ApplicationFailure {

@@ -216,53 +216,41 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
   });
 
-  it('counts the start timeout from the deployment: a deployment still running at the deadline is cancelled and the run TimedOut', async () => {
-    let deploymentCancelled: () => void = () => undefined;
-    const cancelled = new Promise<void>((resolve) => (deploymentCancelled = resolve));
-    const { activities, calls } = scriptedActivities({
-      deploy: async () => {
-        calls.push('deploy');
-        await cancelled;
-        throw ApplicationFailure.retryable("Deployment 'aci-flow-etl' ended Canceled", 'DeploymentCanceled');
-      },
-      cancelDeployment: async () => {
-        calls.push('cancelDeployment');
-        deploymentCancelled();
-        return 'cancelled';
-      },
-    });
-    const { failure, status, events } = await run(activities, async () => {
-      const handle = await start('deploy-timeout-1', { ...input('deploy-timeout-1'), configuration: { ...configuration, task_start_timeout_seconds: 1 } });
-      const failure = await failureOf(handle);
-      return { failure, status: await handle.query(statusQuery), events: (await handle.fetchHistory()).events?.length ?? 0 };
-    });
-    expect(failure).toMatchObject({ type: 'ContainerStartTimeout' });
-    expect(failure?.message).toMatch(/^Timed out after 1 seconds waiting for container etl \(group etl-deploy-timeout-1\) to start; its deployment aci-flow-etl-deploy-timeout-1 was still running/);
-    expect(status).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
-    expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
-    expect(events).toBeLessThanOrEqual(40);
-  });
-
-  it('gives waitForStart the deadline fixed when the deployment started, not a new one', async () => {
-    const deadlines: number[] = [];
-    let deployStarted = 0;
+  it('fixes the start deadline once, when the deployment starts: deploy and waitForStart get the same one', async () => {
+    const deadlines: Array<number | undefined> = [];
     const { activities } = scriptedActivities({
       deploy: async (deployInput) => {
-        deployStarted = Date.now();
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const names = deployInput.names;
-        return { subscriptionId: 'sub', resourceGroupName: 'rg', ...names, adopted: false };
+        deadlines.push(deployInput.startDeadlineEpochMs);
+        return { subscriptionId: 'sub', resourceGroupName: 'rg', ...deployInput.names, adopted: false };
       },
       waitForStart: async (waitInput) => {
         deadlines.push(waitInput.deadlineEpochMs);
         return { state: 'Running' };
       },
     });
+    const before = Date.now();
     await run(activities, async () => (await start('deadline-1')).result());
-    expect(deadlines).toHaveLength(1);
-    // The workflow's clock is the server's: allow its skew against the activity's, but not a second window.
-    expect(deadlines[0]).toBeLessThanOrEqual(deployStarted + configuration.task_start_timeout_seconds * 1000 + 2_000);
-    expect(deadlines[0]).toBeGreaterThan(deployStarted);
+    expect(deadlines).toHaveLength(2);
+    expect(deadlines[1]).toBe(deadlines[0]);
+    // The workflow's clock is the server's: allow for skew, but not a second window.
+    expect(deadlines[0]).toBeGreaterThanOrEqual(before + configuration.task_start_timeout_seconds * 1000 - 2_000);
+    expect(deadlines[0]).toBeLessThanOrEqual(Date.now() + configuration.task_start_timeout_seconds * 1000 + 2_000);
+  });
+
+  it('ends TimedOut, deleting the group, when deploy reports the start deadline passed mid-deployment', async () => {
+    const { activities, calls } = scriptedActivities({
+      deploy: async () => {
+        calls.push('deploy');
+        throw ApplicationFailure.nonRetryable('Timed out after 240 seconds waiting for container etl (group g) to start; its deployment d was still running', 'ContainerStartTimeout');
+      },
+    });
+    const { failure, status } = await run(activities, async () => {
+      const handle = await start('deploy-timeout-1');
+      return { failure: await failureOf(handle), status: await handle.query(statusQuery) };
+    });
+    expect(failure).toMatchObject({ type: 'ContainerStartTimeout' });
+    expect(status).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
+    expect(calls).toEqual(['deploy', 'deleteContainerGroup']);
   });
 
   it('stops a run longer than max_run_seconds: cancels watch, deletes the group, ends TimedOut', async () => {
