@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { AciGateway, CancelDeploymentOutcome, ContainerGroupView } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
-import { azureCall, gatewayOf } from './failures';
+import { azureCall, gatewayOf, INVALID_CONFIGURATION } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { currentOwner, describeOwner, foreignNames, isOwnedBy } from './ownership';
 import type { CleanupInput } from './types';
@@ -69,6 +69,9 @@ function retryingEveryFailure<A extends unknown[]>(activity: (...args: A) => Pro
       await activity(...args);
     } catch (err) {
       if (err instanceof CancelledFailure || !(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+      // The run's credential cannot be built (its client secret does not resolve): no call can
+      // succeed, so the run ends now with cleanup abandoned, naming the field, not in a day.
+      if (err.type === INVALID_CONFIGURATION) throw err;
       throw ApplicationFailure.create({
         type: err.type ?? undefined,
         message: err.message,

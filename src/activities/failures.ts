@@ -33,11 +33,13 @@ export async function azureCall<T>(call: () => Promise<T>): Promise<T> {
  * The gateway for the run's identity (its pool's aci_credentials, or the worker's own). An
  * unresolvable client secret cannot get better by retrying: it fails the run naming the field.
  */
+export const INVALID_CONFIGURATION = 'InvalidConfiguration';
+
 export function gatewayOf(gatewayFor: GatewayFor, scope: GatewayScope): AciGateway {
   try {
     return gatewayFor(scope);
   } catch (err) {
-    if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidConfiguration');
+    if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, INVALID_CONFIGURATION);
     throw err;
   }
 }

@@ -46,8 +46,10 @@ export function createGatewayFactory(options: GatewayFactoryOptions): GatewayFor
   const cache = new Map<string, AciGateway>();
   const credentialFor = options.credentialFor ?? poolCredential;
   return ({ subscriptionId, credentials }) => {
-    if (!credentials || options.staticToken) return options.defaultGateway;
+    if (!credentials) return options.defaultGateway;
+    // Resolved against the emulator too, so a missing secret shows in the demo as it would on Azure.
     const clientSecret = credentials.client_secret ? resolveClientSecret(credentials.client_secret, options.resolveSecret) : undefined;
+    if (options.staticToken) return options.defaultGateway;
     const key = cacheKey(credentials, subscriptionId, clientSecret);
     let gateway = cache.get(key);
     if (!gateway) {

@@ -7,6 +7,7 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -278,7 +279,9 @@ async function cleanUp(
     else await deleteContainerGroup(cleanup);
     return { state: done };
   } catch (err) {
-    return { state: 'abandoned', lastError: `gave up after ${timeoutSeconds} s: ${innermostMessage(err)}` };
+    // Cleanup fails fast only when no call can succeed (the run's credential cannot be built).
+    const fast = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable;
+    return { state: 'abandoned', lastError: fast ? innermostMessage(err) : `gave up after ${timeoutSeconds} s: ${innermostMessage(err)}` };
   }
 }
 

@@ -106,4 +106,11 @@ describe('gateway selection per run identity', () => {
     expect(poolGateway.deployments).toEqual([]);
     expect(workerGateway.deployments).toEqual([]);
   });
+
+  it('cleanup fails at once, not retried for a day, when the credential cannot be built (no call could succeed)', async () => {
+    const { activities } = setup({});
+    const target = { ...TARGET, credentials: CREDENTIALS };
+    const failure = await failureOf(inWorkflow().run(activities.deleteContainerGroup, { flowRunId: OWNER.flowRunId, flowName: OWNER.flowName, target }));
+    expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
+  });
 });

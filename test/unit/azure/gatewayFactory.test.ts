@@ -75,6 +75,11 @@ describe('createGatewayFactory', () => {
     expect(gatewayFor({ subscriptionId: 'sub', credentials: PRINCIPAL })).toBe(defaultGateway);
     expect(built).toEqual([]);
   });
+
+  it('still refuses an unresolvable client secret against the emulator, as Azure would fail it', () => {
+    const { gatewayFor } = recordingFactory({}, { staticToken: true });
+    expect(() => gatewayFor({ subscriptionId: 'sub', credentials: PRINCIPAL })).toThrow(/cannot be resolved on this worker/);
+  });
 });
 
 describe('poolCredential', () => {
