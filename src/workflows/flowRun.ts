@@ -4,6 +4,8 @@
  * bounded whatever the run's length or Azure's errors. Both the `cancel` signal and workflow
  * cancellation cancel the current phase (while deploying, the ARM deployment itself);
  * cleanup then always runs, and the run fails with type FlowRunCancelled.
+ * task_start_timeout_seconds counts from the deployment's start (deploy enforces it);
+ * max_run_seconds is a workflow timer racing watch. Both end the run TimedOut.
  */
 import {
   ActivityCancellationType,
