@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { AciGateway, CancelDeploymentOutcome, ContainerGroupView } from '../azure/gateway';
-import { azureCall } from './failures';
+import type { GatewayFor } from '../azure/gatewayFactory';
+import { azureCall, gatewayOf, INVALID_CONFIGURATION } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { currentOwner, describeOwner, foreignNames, isOwnedBy } from './ownership';
 import type { CleanupInput } from './types';
@@ -10,9 +11,10 @@ import type { CleanupInput } from './types';
  * Deletes the group and its deployment; Azure takes 30–90 s (or more), which is waited for.
  * A missing group counts as deleted. Another run's group is left alone (see ownedGroup).
  */
-export function deleteContainerGroupActivity(gateway: AciGateway) {
+export function deleteContainerGroupActivity(gatewayFor: GatewayFor) {
   return retryingEveryFailure(async function deleteContainerGroup(input: CleanupInput): Promise<void> {
     const { cancellationSignal } = Context.current();
+    const gateway = gatewayOf(gatewayFor, input.target);
     const group = await ownedGroup(gateway, input);
     if (group === 'foreign') return;
     const { target } = input;
@@ -26,9 +28,10 @@ export function deleteContainerGroupActivity(gateway: AciGateway) {
 }
 
 /** keep_container_group: stop the group (no more billing) but leave it for inspection. */
-export function stopContainerGroupActivity(gateway: AciGateway) {
+export function stopContainerGroupActivity(gatewayFor: GatewayFor) {
   return retryingEveryFailure(async function stopContainerGroup(input: CleanupInput): Promise<void> {
     const { cancellationSignal } = Context.current();
+    const gateway = gatewayOf(gatewayFor, input.target);
     const group = await ownedGroup(gateway, input);
     // Nothing to stop if a failed deployment never created it, someone removed it, or it is not ours.
     if (!group || group === 'foreign') return;
@@ -42,11 +45,12 @@ export function stopContainerGroupActivity(gateway: AciGateway) {
  * finished or never started is fine: the deploy activity, which the workflow waits for,
  * cancels one it starts after this ran.
  */
-export function cancelDeploymentActivity(gateway: AciGateway) {
+export function cancelDeploymentActivity(gatewayFor: GatewayFor) {
   return async function cancelDeployment(input: CleanupInput): Promise<CancelDeploymentOutcome | 'foreign'> {
     const context = Context.current();
     // Names that are not this run's came from a hostile or hand-made input: its deploy refused them.
     if (foreignNames(input, input.target).length > 0) return 'foreign';
+    const gateway = gatewayOf(gatewayFor, input.target);
     const outcome = await azureCall(() => gateway.cancelDeployment(input.target, { abortSignal: context.cancellationSignal }));
     context.log.info('Cancelled the deployment of a cancelled flow run', { deployment: input.target.deploymentName, outcome });
     return outcome;
@@ -65,6 +69,9 @@ function retryingEveryFailure<A extends unknown[]>(activity: (...args: A) => Pro
       await activity(...args);
     } catch (err) {
       if (err instanceof CancelledFailure || !(err instanceof ApplicationFailure) || !err.nonRetryable) throw err;
+      // The run's credential cannot be built (its client secret does not resolve): no call can
+      // succeed, so the run ends now with cleanup abandoned, naming the field, not in a day.
+      if (err.type === INVALID_CONFIGURATION) throw err;
       throw ApplicationFailure.create({
         type: err.type ?? undefined,
         message: err.message,

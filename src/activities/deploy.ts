@@ -1,11 +1,13 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway, DeploymentRef } from '../azure/gateway';
+import type { GatewayFor } from '../azure/gatewayFactory';
 import { ConfigError } from '../config/errors';
 import type { SecretResolver } from '../config/secrets';
-import { prepareDeployment } from '../template/prepare';
+import { prepareDeployment, type PreparedDeployment } from '../template/prepare';
+import { FailureTypes } from '../workflows/definitions';
 import { resolveSecretReferences } from '../template/secretPositions';
-import { azureCall } from './failures';
+import { azureCall, gatewayOf } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { assertOwnedBy, assertOwnNames, currentOwner } from './ownership';
 import type { DeployInput, DeployOutput } from './types';
@@ -16,25 +18,37 @@ import type { DeployInput, DeployOutput } from './types';
  * run's names are deployed, and an existing group or deployment is adopted only when its
  * tags name this run. Secret references are resolved here, in worker memory only.
  */
-export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolver) {
+export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretResolver) {
   return async function deploy(input: DeployInput): Promise<DeployOutput> {
     const context = Context.current();
-    const abortSignal = context.cancellationSignal;
     const owner = currentOwner(input.flowRunId);
     const { prepared, request } = prepareWithSecrets({ ...input, workflowId: owner.workflowId }, resolveSecret);
+    const credentials = input.configuration.aci_credentials ?? undefined;
+    const gateway = gatewayOf(gatewayFor, { subscriptionId: prepared.subscriptionId, credentials });
+    const startDeadline = abortAt(input.startDeadlineEpochMs);
+    const abortSignal = AbortSignal.any([context.cancellationSignal, startDeadline.signal]);
 
-    // An incremental deployment over an existing group would rewrite it: look before deploying.
-    const existing = await azureCall(() => gateway.getContainerGroup(prepared, { abortSignal }));
-    if (existing) assertOwnedBy(owner, `Container group '${prepared.containerGroupName}'`, existing.tags);
     let result;
     try {
+      // A retry that starts after the deadline deploys nothing (an earlier attempt's deployment is cancelled below).
+      startDeadline.signal.throwIfAborted();
+      // An incremental deployment over an existing group would rewrite it: look before deploying.
+      const existing = await azureCall(() => gateway.getContainerGroup(prepared, { abortSignal }));
+      if (existing) assertOwnedBy(owner, `Container group '${prepared.containerGroupName}'`, existing.tags);
       result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal })));
     } catch (err) {
-      // The run was cancelled mid-deployment: stop the deployment before reporting, so it
-      // cannot create the group after cleanup ran. (A worker shutdown leaves it running for
-      // the next attempt to adopt.)
-      if (context.cancellationDetails?.cancelRequested) await cancelOwnDeployment(gateway, prepared);
+      // The run was cancelled, or its start timeout ran out, mid-deployment: stop the
+      // deployment before reporting, so it cannot create the group after cleanup ran.
+      // (A worker shutdown leaves it running for the next attempt to adopt.)
+      if (context.cancellationDetails?.cancelRequested) {
+        await cancelOwnDeployment(gateway, prepared);
+      } else if (startDeadline.signal.aborted) {
+        await cancelOwnDeployment(gateway, prepared);
+        throw deploymentStartTimeout(input.configuration.task_start_timeout_seconds, prepared);
+      }
       throw err;
+    } finally {
+      startDeadline.clear();
     }
     if (result.adopted) assertOwnedBy(owner, `Deployment '${result.deploymentName}'`, result.tags);
 
@@ -49,9 +63,34 @@ export function deployActivity(gateway: AciGateway, resolveSecret: SecretResolve
       containerGroupName: prepared.containerGroupName,
       containerName: prepared.containerName,
       deploymentName: result.deploymentName,
+      ...(credentials ? { credentials } : {}),
       adopted: result.adopted,
     };
   };
+}
+
+/** A signal that aborts at the epoch-ms deadline (never without one); clear() drops its timer. */
+function abortAt(deadlineEpochMs: number | undefined): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  if (deadlineEpochMs === undefined) return { signal: controller.signal, clear: () => undefined };
+  if (deadlineEpochMs <= Date.now()) {
+    controller.abort();
+    return { signal: controller.signal, clear: () => undefined };
+  }
+  const timer = setTimeout(() => controller.abort(), Math.max(0, deadlineEpochMs - Date.now()));
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+function deploymentStartTimeout(timeoutSeconds: number, prepared: PreparedDeployment): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.startTimeout,
+    nonRetryable: true,
+    message:
+      `Timed out after ${timeoutSeconds} seconds waiting for container ${prepared.containerName} ` +
+      `(group ${prepared.containerGroupName}) to start; its deployment ${prepared.deploymentName} was still running ` +
+      '(on Azure it includes pulling the image) and was cancelled. Check the image and registry access, or raise task_start_timeout_seconds.',
+    details: [{ lastState: null, timeoutSeconds, stillDeploying: true }],
+  });
 }
 
 async function cancelOwnDeployment(gateway: AciGateway, deployment: DeploymentRef): Promise<void> {

@@ -4,6 +4,9 @@
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toAzureError } from '../azure/errors';
+import type { AciGateway } from '../azure/gateway';
+import type { GatewayFor, GatewayScope } from '../azure/gatewayFactory';
+import { ConfigError } from '../config/errors';
 
 export function toActivityFailure(err: unknown): Error {
   if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
@@ -23,5 +26,20 @@ export async function azureCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     throw toActivityFailure(err);
+  }
+}
+
+/**
+ * The gateway for the run's identity (its pool's aci_credentials, or the worker's own). An
+ * unresolvable client secret cannot get better by retrying: it fails the run naming the field.
+ */
+export const INVALID_CONFIGURATION = 'InvalidConfiguration';
+
+export function gatewayOf(gatewayFor: GatewayFor, scope: GatewayScope): AciGateway {
+  try {
+    return gatewayFor(scope);
+  } catch (err) {
+    if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, INVALID_CONFIGURATION);
+    throw err;
   }
 }

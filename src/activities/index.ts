@@ -3,6 +3,7 @@
  * choose the gateway (Azure, the emulator or a fake) and the log sink.
  */
 import type { AciGateway } from '../azure/gateway';
+import type { GatewayFor } from '../azure/gatewayFactory';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../shared/metrics';
 import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
@@ -21,7 +22,13 @@ export interface Clock {
 }
 
 export interface ActivityDeps {
+  /** The worker's own gateway, for runs whose pool names no aci_credentials. */
   gateway: AciGateway;
+  /**
+   * The gateway for a run's identity (createGatewayFactory: one per pool credential and
+   * subscription, cached). Default: `gateway` for every run.
+   */
+  gatewayFor?: GatewayFor;
   /** Where streamed container log lines go (createFlowRunLogSink: worker output and optional per-run files). */
   logSink: FlowRunLogSink;
   /** Values for `secretref:NAME` (default: ACI_FLOW_SECRETS_DIR files, then environment variables). */
@@ -41,15 +48,16 @@ export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? { now: () => Date.now() };
   const pollScheduler = deps.pollScheduler ?? createPollScheduler({ strategy: 'fixed' });
   const metrics = deps.metrics ?? noopMetrics;
+  const gatewayFor = deps.gatewayFor ?? (() => deps.gateway);
   const inPhase = <A extends unknown[], R>(phase: RunPhase, activity: (...args: A) => Promise<R>) =>
     inPhaseOf(metrics, phase, activity);
   return {
-    deploy: inPhase('deploy', deployActivity(deps.gateway, deps.resolveSecret ?? secretResolverFromEnvironment())),
-    waitForStart: inPhase('waitForStart', waitForStartActivity(deps.gateway, clock, pollScheduler, metrics)),
-    watch: inPhase('watch', watchActivity(deps.gateway, deps.logSink, clock, pollScheduler, metrics)),
-    cancelDeployment: inPhase('deploy', cancelDeploymentActivity(deps.gateway)),
-    deleteContainerGroup: inPhase('cleanup', deleteContainerGroupActivity(deps.gateway)),
-    stopContainerGroup: inPhase('cleanup', stopContainerGroupActivity(deps.gateway)),
+    deploy: inPhase('deploy', deployActivity(gatewayFor, deps.resolveSecret ?? secretResolverFromEnvironment())),
+    waitForStart: inPhase('waitForStart', waitForStartActivity(gatewayFor, clock, pollScheduler, metrics)),
+    watch: inPhase('watch', watchActivity(gatewayFor, deps.logSink, clock, pollScheduler, metrics)),
+    cancelDeployment: inPhase('deploy', cancelDeploymentActivity(gatewayFor)),
+    deleteContainerGroup: inPhase('cleanup', deleteContainerGroupActivity(gatewayFor)),
+    stopContainerGroup: inPhase('cleanup', stopContainerGroupActivity(gatewayFor)),
   };
 }
 

@@ -3,16 +3,26 @@
  * file must not import anything with runtime effects.
  */
 import type { ContainerGroupRef } from '../azure/gateway';
+import type { AciCredentials } from '../config/jobConfiguration';
 import type { FlowRunInput } from '../workflows/definitions';
 
 /** Where a flow run's container lives once deployed; every later activity works on it. */
 export interface FlowRunTarget extends ContainerGroupRef {
   containerName: string;
   deploymentName: string;
+  /** The pool's aci_credentials (secrets as references only): which identity every call of the run uses. */
+  credentials?: AciCredentials | null;
 }
 
-/** The workflow's input as is; the workflow id the group is tagged with comes from the activity's context. */
-export type DeployInput = FlowRunInput;
+/** The workflow's input; the workflow id the group is tagged with comes from the activity's context. */
+export interface DeployInput extends FlowRunInput {
+  /**
+   * task_start_timeout_seconds counts from the deployment's start (epoch ms, fixed by the
+   * workflow so retries do not extend it): a deployment still running then is cancelled and
+   * the run times out. Absent in inputs of older workflow code.
+   */
+  startDeadlineEpochMs?: number;
+}
 
 /**
  * Cleanup of one run. The target may come straight from the workflow input (deploy never

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AciGateway, ContainerGroupView } from '../azure/gateway';
+import type { ContainerGroupView } from '../azure/gateway';
+import type { GatewayFor } from '../azure/gatewayFactory';
+import { gatewayOf } from './failures';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { FailureTypes, type PollError } from '../workflows/definitions';
 import { describeLastEvent, describePollError, describeState, findContainer } from './containerState';
@@ -16,7 +18,7 @@ import type { WaitForStartInput, WaitForStartOutput } from './types';
  * retried (pollLoop) until the deadline; only a missing group or the deadline ends the run.
  */
 export function waitForStartActivity(
-  gateway: AciGateway,
+  gatewayFor: GatewayFor,
   clock: Clock,
   pollScheduler: PollScheduler,
   metrics: AciFlowMetrics = noopMetrics,
@@ -24,6 +26,7 @@ export function waitForStartActivity(
   return async function waitForStart(input: WaitForStartInput): Promise<WaitForStartOutput> {
     const context = Context.current();
     const { target } = input;
+    const gateway = gatewayOf(gatewayFor, target);
     const polls = pollScheduler.join(target.containerGroupName, {
       minIntervalMs: input.pollIntervalSeconds * 1000,
       readsPerPoll: 1,

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway, ContainerState } from '../azure/gateway';
+import type { GatewayFor } from '../azure/gatewayFactory';
+import { gatewayOf } from './failures';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { FailureTypes } from '../workflows/definitions';
 import { findContainer } from './containerState';
@@ -22,7 +24,7 @@ export const LOG_TAIL_LINES = 1000;
  * are retried (pollLoop); only a missing group or the container's exit ends the activity.
  */
 export function watchActivity(
-  gateway: AciGateway,
+  gatewayFor: GatewayFor,
   logSink: FlowRunLogSink,
   clock: Clock,
   pollScheduler: PollScheduler,
@@ -31,6 +33,7 @@ export function watchActivity(
   return async function watch(input: WatchInput): Promise<WatchOutput> {
     const context = Context.current();
     const { target } = input;
+    const gateway = gatewayOf(gatewayFor, target);
     const writer = input.streamOutput ? await logSink.open(input.flowRunId) : undefined;
     let cursor = resumeCursor(context.info.heartbeatDetails, writer);
     const polls = pollScheduler.join(target.containerGroupName, {

@@ -139,32 +139,41 @@ export function azureConnectionFromEnv(env: NodeJS.ProcessEnv = process.env): Az
   throw configErrorFromZod({ issues }, '');
 }
 
+/** The emulator (or another endpoint that takes any token): every call sends the static token. */
+export function usesStaticToken(config: AzureConnectionConfig): boolean {
+  return Boolean(config.endpoint && (config.caCertPem || config.token));
+}
+
 /** The credential the config selects: the emulator's static token, or DefaultAzureCredential. */
 export function credentialFor(config: AzureConnectionConfig): TokenCredential {
-  if (config.endpoint && (config.caCertPem || config.token)) return new StaticTokenCredential(config.token);
+  if (usesStaticToken(config)) return new StaticTokenCredential(config.token);
   return new DefaultAzureCredential();
 }
 
-/** The gateway for a connection config; `overrides` tune retries or share a limiter (tests, benchmark). */
+/**
+ * The gateway for a connection config; `overrides` tune retries or share a limiter (tests,
+ * benchmark), or set the credential of a pool's aci_credentials (gatewayFactory.ts).
+ */
 export function createGateway(
   config: AzureConnectionConfig,
-  overrides: Omit<Partial<ArmGatewayOptions>, 'credential' | 'endpoint' | 'caCertPem'> = {},
+  overrides: Omit<Partial<ArmGatewayOptions>, 'endpoint' | 'caCertPem'> = {},
 ): ArmGateway {
   const parsed = azureConnectionConfigSchema.safeParse(config);
   if (!parsed.success) throw configErrorFromZod(parsed.error, 'azure connection');
   const valid = parsed.data;
+  const { credential, ...tuning } = overrides;
   // The gateway builds a steering limiter itself; one that must not steer is built here.
   const limiter =
-    valid.steering === false && !overrides.limiter
-      ? new ArmRateLimiter(valid.limits, undefined, overrides.metrics, { steering: false })
-      : overrides.limiter;
+    valid.steering === false && !tuning.limiter
+      ? new ArmRateLimiter(valid.limits, undefined, tuning.metrics, { steering: false })
+      : tuning.limiter;
   return new ArmGateway({
-    credential: credentialFor(valid),
+    credential: credential ?? credentialFor(valid),
     endpoint: valid.endpoint,
     caCertPem: valid.caCertPem,
     pollIntervalMs: valid.pollIntervalMs,
     limits: valid.limits,
-    ...overrides,
+    ...tuning,
     limiter,
   });
 }

@@ -106,6 +106,7 @@ export async function closedRunOutcome(statusName: WorkflowExecutionStatusName, 
 const PHASE_OF_FAILURE: Record<string, FlowRunPhase> = {
   [FailureTypes.nonZeroExit]: 'Failed',
   [FailureTypes.startTimeout]: 'TimedOut',
+  [FailureTypes.maxRunTime]: 'TimedOut',
   [FailureTypes.groupDisappeared]: 'Failed',
   [FailureTypes.cancelled]: 'Cancelled',
 };

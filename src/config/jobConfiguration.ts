@@ -17,6 +17,7 @@ import {
 import { configErrorFromZod } from './errors';
 import { ACI_MAX_CPU, ACI_MAX_GPU_COUNT, ACI_MAX_GPU_MEMORY_GB, ACI_MAX_MEMORY_GB, MAX_TIMER_SECONDS, NON_BLANK_PATTERN } from './limits';
 import { assertSafeKeys } from './safeKeys';
+import { labelIssues } from './labels';
 import { literalSecretIssues } from './secretReferences';
 
 /** Prefect's title and description of a field: its variables schema shows them, e.g. in the Prefect UI. */
@@ -70,6 +71,35 @@ export const RegistryManagedIdentitySchema = z
       'Use a Managed Identity to access Azure Container registry. Requires the user-assigned managed identity be available to the ACI container group.',
   });
 
+/**
+ * Prefect's AzureContainerInstanceCredentials block: the identity the worker uses for this
+ * pool's Azure calls. A service principal (client_id, tenant_id, client_secret by
+ * reference) or, with client_id alone, a user-assigned managed identity of the worker host.
+ */
+export const AciCredentialsSchema = z
+  .strictObject({
+    client_id: text().meta({
+      title: 'Client ID',
+      description:
+        "The service principal client ID. If none of client_id, tenant_id and client_secret are set, DefaultAzureCredential is used. With client_id alone, the worker host's user-assigned managed identity of that client ID.",
+    }),
+    tenant_id: text().nullish().meta({
+      title: 'Tenant ID',
+      description: 'The service principal tenant ID. Required with client_secret.',
+    }),
+    client_secret: text().nullish().meta({
+      title: 'Client Secret',
+      description: 'The service principal client secret, as a secret reference (secretref:NAME) resolved on the worker.',
+      writeOnly: true,
+      format: 'password',
+    }),
+  })
+  .meta({
+    id: 'AzureContainerInstanceCredentials',
+    title: 'AzureContainerInstanceCredentials',
+    description: 'Block used to manage credentials for interacting with Azure Container Instances.',
+  });
+
 export const ImageRegistrySchema = z.union([RegistryPasswordCredentialsSchema, RegistryManagedIdentitySchema]);
 
 /** RFC 6902 operations, checked here so a malformed patch fails before anything runs. */
@@ -83,8 +113,6 @@ export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('copy'), path: pointer, from: pointer }),
 ]);
 
-// ARM rejects these characters in tag names; labels become tags on the container group.
-const TAG_NAME = /^[^<>%&\\?/]{1,512}$/;
 
 const timerSeconds = (what: string) =>
   z
@@ -108,11 +136,9 @@ export const JobConfigurationFields = z.strictObject({
     .record(z.string(), z.string().nullable())
     .default({})
     .meta({ title: 'Environment Variables', description: 'Environment variables to set when starting a flow run.' }),
+  // Checked with the rest in JobConfigurationSchema (labels.ts): one message per label, collisions included.
   labels: z
-    .record(
-      z.string().regex(TAG_NAME, 'label names become Azure tags: at most 512 characters, none of < > % & \\ ? /'),
-      z.string().max(256),
-    )
+    .record(z.string(), z.string())
     .default({})
     .meta({ title: 'Labels', description: 'Labels applied to created infrastructure.' }),
   name: optional(z.string(), { title: 'Name', description: 'Name given to created infrastructure.' }),
@@ -212,6 +238,11 @@ export const JobConfigurationFields = z.strictObject({
     .boolean()
     .default(false)
     .meta({ title: 'Keep Container Group After Completion', description: 'Keep the completed container group on Azure.' }),
+  aci_credentials: optional(AciCredentialsSchema, {
+    title: 'Aci Credentials',
+    description:
+      'The credentials to use to authenticate with Azure; the client secret by reference (secretref:NAME). Set by the work pool only. Without it the worker uses DefaultAzureCredential.',
+  }),
   arm_template: z.record(z.string(), z.unknown()).default(() => defaultArmTemplate()),
 
   // aci-flow additions.
@@ -239,11 +270,36 @@ export const JobConfigurationFields = z.strictObject({
       description:
         'How long to keep retrying the deletion (or stop) of the container group after the run, e.g. while the worker lacks the permission. After that the run ends with its outcome and cleanup marked abandoned, and the orphan sweeper takes over.',
     }),
+  max_run_seconds: optional(timerSeconds('run time').int(), {
+    title: 'Maximum Run Seconds',
+    description:
+      'How long the container may run once started. A run over it ends timed out and its container group is deleted (stopped when kept). Unlimited when not set.',
+  }),
+  keep_failed_container_group: z
+    .boolean()
+    .default(false)
+    .meta({
+      title: 'Keep Failed Container Group',
+      description:
+        'Keep (stop) the container group when the run failed (non-zero exit, Azure error, container group gone), for debugging; delete it otherwise. Runs that time out or are cancelled are deleted.',
+    }),
 });
 
 export const JobConfigurationSchema = JobConfigurationFields.superRefine((config, ctx) => {
   for (const issue of literalSecretIssues(config)) {
     ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  }
+  for (const issue of labelIssues(config.labels)) {
+    ctx.addIssue({ code: 'custom', path: ['labels', issue.label], message: issue.message });
+  }
+  const credentials = config.aci_credentials;
+  if (credentials && Boolean(credentials.tenant_id) !== Boolean(credentials.client_secret)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['aci_credentials', credentials.tenant_id ? 'client_secret' : 'tenant_id'],
+      message:
+        'is required: a service principal needs client_id, tenant_id and client_secret (secretref:NAME); for a managed identity give client_id alone',
+    });
   }
   if (config.gpu_count && !config.gpu_sku) {
     ctx.addIssue({ code: 'custom', path: ['gpu_sku'], message: 'is required when gpu_count is set (e.g. V100)' });
@@ -264,6 +320,7 @@ export type JobConfiguration = z.infer<typeof JobConfigurationSchema>;
 /** What a caller may write: every defaulted field optional. */
 export type JobConfigurationInput = z.input<typeof JobConfigurationSchema>;
 export type ImageRegistry = z.infer<typeof ImageRegistrySchema>;
+export type AciCredentials = z.infer<typeof AciCredentialsSchema>;
 export type JsonPatchOperation = z.infer<typeof JsonPatchOperationSchema>;
 
 /** Validates a rendered job configuration; a bad one is a ConfigError naming every wrong field. */

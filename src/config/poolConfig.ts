@@ -20,11 +20,12 @@ import { compileVariablesSchema, type ValueIssue } from './variablesSchema';
 export const ACI_WORK_POOL_TYPE = 'azure-container-instance';
 
 /**
- * Prefect variables aci-flow accepts in a pool but does not use. `aci_credentials` is a
- * Prefect credentials block: the aci-flow worker authenticates with DefaultAzureCredential
- * instead, so credentials never travel in workflow input.
+ * Variables only the work pool sets. `aci_credentials` chooses the identity the worker
+ * calls Azure with: whoever starts a run is less trusted than the worker (DESIGN.md
+ * section 7), so a run cannot pick another identity. Its values are checked by the job
+ * configuration schema, not by the pool's variables schema (Prefect's describes a block).
  */
-export const IGNORED_PREFECT_VARIABLES: readonly string[] = ['aci_credentials'];
+export const POOL_ONLY_VARIABLES: readonly string[] = ['aci_credentials'];
 
 // Prefect exports carry server-side fields (id, created, status, ...); only these matter here.
 const WorkPoolExportSchema = z.looseObject({
@@ -126,7 +127,7 @@ export function parsePoolConfig(document: unknown, source: string): PoolConfig {
   if (!parsedTemplate.success) throw configErrorFromZod(parsedTemplate.error, templateField);
   checkPlaceholdersAreDeclared(parsedTemplate.data, templateField);
   // A broken variables schema fails now, with the file named, rather than at the first run.
-  compileVariablesSchema(usableVariablesSchema(parsedTemplate.data.variables), formatFieldPath(['variables'], templateField));
+  compileVariablesSchema(runVariablesSchema(parsedTemplate.data.variables), formatFieldPath(['variables'], templateField));
   return { name, base_job_template: parsedTemplate.data, source };
 }
 
@@ -152,40 +153,44 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
   assertSafeKeys(baseJobTemplate);
   const variables = baseJobTemplate.variables;
   const declared = Object.keys(variables.properties);
-  const usable = declared.filter((name) => !IGNORED_PREFECT_VARIABLES.includes(name));
+  const runnable = declared.filter((name) => !POOL_ONLY_VARIABLES.includes(name));
 
   for (const name of Object.keys(overrides)) {
-    if (IGNORED_PREFECT_VARIABLES.includes(name)) {
-      throw new ConfigError(name, 'aci-flow takes no Azure credentials in the job configuration; the worker authenticates with DefaultAzureCredential (environment, workload or managed identity, az login)');
+    if (POOL_ONLY_VARIABLES.includes(name)) {
+      throw new ConfigError(
+        name,
+        "is set by the work pool only: a run cannot choose the identity the worker calls Azure with; set it in the pool's variables (client_secret as secretref:NAME)",
+      );
     }
     if (!declared.includes(name)) {
-      throw new ConfigError(name, `is not a variable of this work pool; known variables: ${usable.join(', ')}`);
+      throw new ConfigError(name, `is not a variable of this work pool; known variables: ${runnable.join(', ')}`);
     }
   }
 
   const values: Record<string, unknown> = {};
-  for (const name of usable) {
+  for (const name of declared) {
     const schema = variables.properties[name];
     const fallback = isPlainObject(schema) ? schema.default : undefined;
     const value = layered(name, fallback, overrides[name]);
     if (value === undefined) continue;
     if (isPrefectBlockReference(value)) {
+      // Every Prefect export points aci_credentials at a block: as in Prefect without one, DefaultAzureCredential.
+      if (POOL_ONLY_VARIABLES.includes(name)) continue;
       throw new ConfigError(name, 'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run');
     }
     values[name] = value;
   }
-  const issues = compileVariablesSchema(usableVariablesSchema(variables))(values);
+  const runValues = Object.fromEntries(Object.entries(values).filter(([name]) => !POOL_ONLY_VARIABLES.includes(name)));
+  const issues = compileVariablesSchema(runVariablesSchema(variables))(runValues);
   if (issues.length > 0) throw configErrorFromIssues(issues.map(withRunAdvice), '');
 
-  const jobConfiguration = { ...baseJobTemplate.job_configuration };
-  for (const ignored of IGNORED_PREFECT_VARIABLES) delete jobConfiguration[ignored];
-  const filled = fillPlaceholders(jobConfiguration, values, new Set(declared));
+  const filled = fillPlaceholders(baseJobTemplate.job_configuration, values, new Set(declared));
   return parseJobConfiguration(filled);
 }
 
-/** The variables schema without the variables aci-flow ignores, which no run value may fill. */
-function usableVariablesSchema(variables: BaseJobTemplate['variables']): Record<string, unknown> {
-  const ignored = (name: string) => IGNORED_PREFECT_VARIABLES.includes(name);
+/** The variables schema without the pool-only variables, which the job configuration schema checks instead. */
+function runVariablesSchema(variables: BaseJobTemplate['variables']): Record<string, unknown> {
+  const ignored = (name: string) => POOL_ONLY_VARIABLES.includes(name);
   return {
     ...variables,
     properties: Object.fromEntries(Object.entries(variables.properties).filter(([name]) => !ignored(name))),

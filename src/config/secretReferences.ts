@@ -81,6 +81,7 @@ type ConfigFields = Record<string, unknown> & {
   env?: Record<string, string | null> | null;
   secret_env_names?: readonly string[];
   image_registry?: object | null;
+  aci_credentials?: object | null;
 };
 
 /**
@@ -116,6 +117,17 @@ export function literalSecretIssues(config: ConfigFields): SecretIssue[] {
           : literalSecretMessage('image_registry.password'),
     });
   }
+  const credentials = config.aci_credentials;
+  const clientSecret = credentials && 'client_secret' in credentials ? credentials.client_secret : undefined;
+  if (clientSecret !== undefined && clientSecret !== null && !isSecretRef(clientSecret)) {
+    issues.push({
+      path: ['aci_credentials', 'client_secret'],
+      message:
+        typeof clientSecret === 'string' && mentionsSecretRef(clientSecret)
+          ? malformedRefMessage(clientSecret)
+          : literalSecretMessage('aci_credentials.client_secret'),
+    });
+  }
   for (const [field, value] of Object.entries(config)) {
     if (CHECKED_ON_THE_PREPARED_TEMPLATE.has(field)) continue;
     for (const path of pathsMentioningSecretRefs(value, [field])) {
@@ -126,7 +138,9 @@ export function literalSecretIssues(config: ConfigFields): SecretIssue[] {
 }
 
 function isConfigSecretPosition(path: ReadonlyArray<string | number>): boolean {
-  return (path.length === 2 && path[0] === 'env') || (path.length === 2 && path[0] === 'image_registry' && path[1] === 'password');
+  if (path.length !== 2) return false;
+  const [field, key] = path;
+  return field === 'env' || (field === 'image_registry' && key === 'password') || (field === 'aci_credentials' && key === 'client_secret');
 }
 
 /** Paths of every string value in `node` that mentions `secretref:` (keys are never resolved, so they cannot leak). */
@@ -149,7 +163,7 @@ export function malformedRefMessage(value: string): string {
 
 export function misplacedRefMessage(): string {
   return (
-    `holds a secret reference, but ${SECRET_REF_PREFIX}NAME is accepted only in env values and image_registry.password ` +
+    `holds a secret reference, but ${SECRET_REF_PREFIX}NAME is accepted only in env values, image_registry.password and aci_credentials.client_secret ` +
     `(in a template: secureValue, registry password, Azure Files storageAccountKey; see docs/configuration.md "Secrets by reference"), ` +
     `where Azure keeps the value hidden; anywhere else it would expose the secret`
   );

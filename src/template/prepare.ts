@@ -8,6 +8,7 @@
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG, type DeploymentRequest } from '../template/deployment';
 import { ConfigError, formatFieldPath } from '../config/errors';
 import type { ImageRegistry, JobConfiguration, JsonPatchOperation } from '../config/jobConfiguration';
+import { tagsForLabels } from '../config/labels';
 import { isPlainObject } from '../config/variablesSchema';
 import { containerCommand } from './commandLine';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from '../config/defaultArmTemplate';
@@ -73,15 +74,17 @@ export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity
     [WORKFLOW_ID_TAG]: run.workflowId,
   };
   const existingTags = isPlainObject(group.tags) ? group.tags : {};
-  group.tags = { ...existingTags, ...config.labels };
+  group.tags = { ...existingTags, ...tagsForLabels(config.labels) };
   // Managed tags last: the sweeper and the workflow rely on them, so labels cannot override them.
   applyManagedTags(group, managedTags);
 
+  const finished = finishTemplate(template, config.arm_template_patches, containerGroupName, managedTags);
+  requireRegistryIdentitiesAssigned(finished, config.image_registry);
   return {
     subscriptionId: config.subscription_id,
     resourceGroupName: config.resource_group_name,
     deploymentName,
-    template: finishTemplate(template, config.arm_template_patches, containerGroupName, managedTags),
+    template: finished,
     parameters: {
       [CONTAINER_GROUP_NAME_PARAMETER]: { value: containerGroupName },
       [CONTAINER_NAME_PARAMETER]: { value: containerName },
@@ -118,6 +121,31 @@ function finishTemplate(
   }
   applyManagedTags((patched.resources as Array<Record<string, unknown>>)[0], managedTags);
   return patched;
+}
+
+/**
+ * ACI pulls with a registry's managed identity only when that identity is assigned to the
+ * group; otherwise Azure refuses the deployment with InvalidImageRegistryIdentity. Checked
+ * on the finished template, so identities added by the template or patches count too.
+ */
+function requireRegistryIdentitiesAssigned(template: Record<string, unknown>, configured: ImageRegistry | null | undefined): void {
+  const group = (template.resources as Array<Record<string, unknown>>)[0];
+  const properties = isPlainObject(group.properties) ? group.properties : {};
+  const credentials = Array.isArray(properties.imageRegistryCredentials) ? properties.imageRegistryCredentials : [];
+  const identity = isPlainObject(group.identity) ? group.identity : {};
+  const assigned = new Set(
+    Object.keys(isPlainObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {}).map((id) => id.toLowerCase()),
+  );
+  credentials.forEach((credential, index) => {
+    const wanted = isPlainObject(credential) ? credential.identity : undefined;
+    // ARM resource ids are case-insensitive.
+    if (typeof wanted !== 'string' || assigned.has(wanted.toLowerCase())) return;
+    const fromConfig = configured && 'identity' in configured && configured.identity === wanted;
+    throw new ConfigError(
+      fromConfig ? 'image_registry.identity' : `arm_template (at /resources/0/properties/imageRegistryCredentials/${index}/identity)`,
+      `'${wanted}' is not among the container group's identities, so ACI could not pull with it (Azure would refuse the deployment with InvalidImageRegistryIdentity); add the same resource id to identities`,
+    );
+  });
 }
 
 function registryCredentials(registry: ImageRegistry): Record<string, string> {

@@ -12,8 +12,10 @@ import { createSweeperActivities, type SweeperActivityDeps } from '../activities
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
-import { azureConnectionFromEnv, createGateway } from '../azure/credentials';
-import type { SecretResolver } from '../config/secrets';
+import { azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
+import { createGatewayFactory, type GatewayFor } from '../azure/gatewayFactory';
+import { ArmRateLimiter } from '../azure/rateLimiter';
+import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { logContainerClient } from '../logs/blobContainer';
 import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
 import { logDirFromEnv } from '../logs/logFiles';
@@ -39,6 +41,8 @@ export interface FlowRunWorkerOptions {
   connection: NativeConnection;
   namespace?: string;
   gateway: AciGateway;
+  /** The gateway for a pool's aci_credentials (createGatewayFactory); default: `gateway` for every run. */
+  gatewayFor?: GatewayFor;
   /** Default: the worker's stdout only, no per-run files. */
   logSink?: FlowRunLogSink;
   /** Default: ACI_FLOW_SECRETS_DIR files, then environment variables. */
@@ -96,6 +100,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     activities: {
       ...createActivities({
         gateway: options.gateway,
+        gatewayFor: options.gatewayFor,
         logSink: options.logSink ?? createFlowRunLogSink(),
         resolveSecret: options.resolveSecret,
         pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
@@ -160,11 +165,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
   const metrics = metricsEndpoint?.metrics;
   try {
-    const gateway = createGateway(azure, { metrics });
-    // Polls share the same ARM read limit the gateway enforces.
+    // One ARM budget for the worker's own gateway, steered from ARM's remaining-budget headers.
+    const armLimiter = new ArmRateLimiter(azure.limits, undefined, metrics, azure.steering === false ? { steering: false } : {});
+    const gateway = createGateway(azure, { metrics, limiter: armLimiter });
+    const resolveSecret = secretResolverFromEnvironment(env);
+    // A pool's aci_credentials get their own gateway (and ARM budget, as ARM throttles per principal).
+    const gatewayFor = createGatewayFactory({
+      defaultGateway: gateway,
+      build: (credential) => createGateway(azure, { metrics, credential }),
+      resolveSecret,
+      staticToken: usesStaticToken(azure),
+    });
+    // Polls share the ARM read budget the gateway enforces, and follow it as the fleet steers it.
     const pollScheduler = createPollScheduler({
       strategy: pollStrategyFromEnv(env),
-      armReadsPerSecond: azure.limits?.readsPerSecond,
+      armReadsPerSecond: armLimiter.currentRate('read'),
+    });
+    armLimiter.onRateChange(({ kind }) => {
+      if (kind === 'read') pollScheduler.setArmReadsPerSecond(armLimiter.currentRate('read'));
     });
     const tracing = tracingFromEnv(env);
     if (tracing) Runtime.instance().logger.info('Tracing with OpenTelemetry', { endpoint: tracing.endpoint });
@@ -193,6 +211,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         connection,
         namespace: temporal.namespace,
         gateway,
+        gatewayFor,
+        resolveSecret,
         logSink,
         workflowBundle,
         plugins: tracing ? [tracing.plugin] : undefined,

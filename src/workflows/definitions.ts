@@ -113,6 +113,8 @@ export interface FlowRunResult {
 export const FailureTypes = {
   nonZeroExit: 'ContainerExitedNonZero',
   startTimeout: 'ContainerStartTimeout',
+  /** max_run_seconds passed while the container was running. */
+  maxRunTime: 'FlowRunMaxRunTimeExceeded',
   groupDisappeared: 'ContainerGroupDisappeared',
   cancelled: 'FlowRunCancelled',
 } as const;

@@ -4,15 +4,19 @@
  * bounded whatever the run's length or Azure's errors. Both the `cancel` signal and workflow
  * cancellation cancel the current phase (while deploying, the ARM deployment itself);
  * cleanup then always runs, and the run fails with type FlowRunCancelled.
+ * task_start_timeout_seconds counts from the deployment's start (deploy enforces it);
+ * max_run_seconds is a workflow timer racing watch. Both end the run TimedOut.
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   isCancellation,
   proxyActivities,
   setHandler,
+  sleep,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import {
@@ -120,8 +124,12 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     exitCode = await containerWork.run(async () => {
       // Cancelled before anything exists in Azure: nothing to deploy, nothing to clean up but a no-op delete.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled before deployment');
+      // The start timeout counts from here: on Azure the deployment includes the image pull,
+      // and the Prefect worker counts it too. Fixed once, so retries never extend it; deploy
+      // cancels a deployment still running at the deadline (no workflow timer, no history events).
+      const startDeadlineEpochMs = Date.now() + config.task_start_timeout_seconds * 1000;
       deploying = true;
-      const deployed = await deploy(input).finally(() => (deploying = false));
+      const deployed = await deploy({ ...input, startDeadlineEpochMs }).finally(() => (deploying = false));
       // Deployed before the cancel reached it: the group exists, cleanup deletes it.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
@@ -129,24 +137,24 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       status.deploymentName = deployed.deploymentName;
 
       enter('WaitingForStart');
-      const startTimeoutMs = config.task_start_timeout_seconds * 1000;
       await waitForStart({
         target,
         flowName: input.flowName,
-        deadlineEpochMs: Date.now() + startTimeoutMs,
+        deadlineEpochMs: startDeadlineEpochMs,
         timeoutSeconds: config.task_start_timeout_seconds,
         pollIntervalSeconds: config.task_watch_poll_interval,
       });
 
       enter('Running');
-      const watched = await watch({
-        flowRunId: input.flowRunId,
-        flowName: input.flowName,
-        target,
-        pollIntervalSeconds: config.task_watch_poll_interval,
-        streamOutput: config.stream_output,
-      });
-      return watched.exitCode;
+      return watchWithin(config.max_run_seconds ?? null, () =>
+        watch({
+          flowRunId: input.flowRunId,
+          flowName: input.flowName,
+          target,
+          pollIntervalSeconds: config.task_watch_poll_interval,
+          streamOutput: config.stream_output,
+        }),
+      );
     });
   } catch (err) {
     if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: 'workflow cancellation requested' };
@@ -160,8 +168,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 
   await deploymentCancelled;
   enter('CleaningUp');
+  // keep_failed_container_group keeps a Failed run's group for debugging; timeouts and cancels are deleted.
+  const keep = config.keep_container_group || (config.keep_failed_container_group === true && failure?.phase === 'Failed');
   const cleanupOutcome = await CancellationScope.nonCancellable(() =>
-    cleanUp(cleanupInput(), config.keep_container_group, config.cleanup_timeout_seconds, status),
+    cleanUp(cleanupInput(), keep, config.cleanup_timeout_seconds, status),
   );
   status.cleanup = cleanupOutcome;
 
@@ -194,7 +204,48 @@ function expectedTarget(input: FlowRunInput): FlowRunTarget {
     containerGroupName: names.containerGroupName,
     containerName: names.containerName,
     deploymentName: names.deploymentName,
+    // References only: the worker resolves the secret when it picks the gateway.
+    ...(input.configuration.aci_credentials ? { credentials: input.configuration.aci_credentials } : {}),
   };
+}
+
+/**
+ * The container's exit code; with max_run_seconds set, a workflow timer races the watch
+ * activity and, when it fires first, cancels it and ends the run TimedOut (two timer events,
+ * whatever the run's length).
+ */
+async function watchWithin(maxRunSeconds: number | null, watchRun: () => Promise<activities.WatchOutput>): Promise<number> {
+  if (maxRunSeconds === null) return (await watchRun()).exitCode;
+  const watchScope = new CancellationScope();
+  let ranTooLong = false;
+  const runTimer = deadlineTimer(maxRunSeconds * 1000, () => {
+    ranTooLong = true;
+    watchScope.cancel();
+  });
+  try {
+    return (await watchScope.run(watchRun)).exitCode;
+  } catch (err) {
+    if (ranTooLong && isCancellation(err)) throw maxRunTimeExceeded(maxRunSeconds);
+    throw err;
+  } finally {
+    runTimer.stop();
+  }
+}
+
+/** A workflow timer that calls onFire unless stopped first; a run's cancellation stops it too. */
+function deadlineTimer(ms: number, onFire: () => void): { stop(): void } {
+  const scope = new CancellationScope();
+  scope.run(() => sleep(ms)).then(onFire, () => undefined);
+  return { stop: () => scope.cancel() };
+}
+
+function maxRunTimeExceeded(maxRunSeconds: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureTypes.maxRunTime,
+    nonRetryable: true,
+    message: `Flow run ran longer than ${maxRunSeconds} s (max_run_seconds) and was stopped; raise max_run_seconds if it needs longer`,
+    details: [{ maxRunSeconds }],
+  });
 }
 
 function nonZeroExit(exitCode: number): ApplicationFailure {
@@ -232,7 +283,9 @@ async function cleanUp(
     else await deleteContainerGroup(cleanup);
     return { state: done };
   } catch (err) {
-    return { state: 'abandoned', lastError: `gave up after ${timeoutSeconds} s: ${innermostMessage(err)}` };
+    // Cleanup fails fast only when no call can succeed (the run's credential cannot be built).
+    const fast = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable;
+    return { state: 'abandoned', lastError: fast ? innermostMessage(err) : `gave up after ${timeoutSeconds} s: ${innermostMessage(err)}` };
   }
 }
 

@@ -24,7 +24,7 @@ export function outcomeOfFailure(err: unknown, cancelRequested?: CancelRequest):
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     return {
-      phase: cause.type === FailureTypes.startTimeout ? 'TimedOut' : 'Failed',
+      phase: cause.type === FailureTypes.startTimeout || cause.type === FailureTypes.maxRunTime ? 'TimedOut' : 'Failed',
       failure: ApplicationFailure.create({
         type: cause.type ?? 'Error',
         message: cause.message,

@@ -216,6 +216,111 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
   });
 
+  it('fixes the start deadline once, when the deployment starts: deploy and waitForStart get the same one', async () => {
+    const deadlines: Array<number | undefined> = [];
+    const { activities } = scriptedActivities({
+      deploy: async (deployInput) => {
+        deadlines.push(deployInput.startDeadlineEpochMs);
+        return { subscriptionId: 'sub', resourceGroupName: 'rg', ...deployInput.names, adopted: false };
+      },
+      waitForStart: async (waitInput) => {
+        deadlines.push(waitInput.deadlineEpochMs);
+        return { state: 'Running' };
+      },
+    });
+    const before = Date.now();
+    await run(activities, async () => (await start('deadline-1')).result());
+    expect(deadlines).toHaveLength(2);
+    expect(deadlines[1]).toBe(deadlines[0]);
+    // The workflow's clock is the server's: allow for skew, but not a second window.
+    expect(deadlines[0]).toBeGreaterThanOrEqual(before + configuration.task_start_timeout_seconds * 1000 - 2_000);
+    expect(deadlines[0]).toBeLessThanOrEqual(Date.now() + configuration.task_start_timeout_seconds * 1000 + 2_000);
+  });
+
+  it('ends TimedOut, deleting the group, when deploy reports the start deadline passed mid-deployment', async () => {
+    const { activities, calls } = scriptedActivities({
+      deploy: async () => {
+        calls.push('deploy');
+        throw ApplicationFailure.nonRetryable('Timed out after 240 seconds waiting for container etl (group g) to start; its deployment d was still running', 'ContainerStartTimeout');
+      },
+    });
+    const { failure, status } = await run(activities, async () => {
+      const handle = await start('deploy-timeout-1');
+      return { failure: await failureOf(handle), status: await handle.query(statusQuery) };
+    });
+    expect(failure).toMatchObject({ type: 'ContainerStartTimeout' });
+    expect(status).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
+    expect(calls).toEqual(['deploy', 'deleteContainerGroup']);
+  });
+
+  it('stops a run longer than max_run_seconds: cancels watch, deletes the group, ends TimedOut', async () => {
+    let watchCancelled = false;
+    const { activities, calls } = scriptedActivities({
+      watch: async () => {
+        calls.push('watch');
+        // Runs until cancelled, heartbeating as the real watch does so the cancel reaches it.
+        const { Context } = await import('@temporalio/activity');
+        const context = Context.current();
+        for (;;) {
+          context.heartbeat();
+          try {
+            await context.sleep(100);
+          } catch (err) {
+            watchCancelled = true;
+            throw err;
+          }
+        }
+      },
+    });
+    const { failure, status, events } = await run(activities, async () => {
+      const handle = await start('max-run-1', { ...input('max-run-1'), configuration: { ...configuration, max_run_seconds: 2 } });
+      const failure = await failureOf(handle);
+      await waitFor(() => watchCancelled, 'the watch activity to be cancelled');
+      return { failure, status: await handle.query(statusQuery), events: (await handle.fetchHistory()).events?.length ?? 0 };
+    });
+    expect(failure).toMatchObject({ type: 'FlowRunMaxRunTimeExceeded' });
+    expect(failure?.message).toMatch(/^Flow run ran longer than 2 s \(max_run_seconds\)/);
+    expect(status).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
+    expect(calls).toEqual(['deploy', 'waitForStart', 'watch', 'deleteContainerGroup']);
+    expect(events).toBeLessThanOrEqual(40);
+  });
+
+  it.each([
+    ['a failed run (exit 3) is stopped for debugging', 3, 'stopContainerGroup', 'stopped', 'Failed'],
+    ['a successful run is deleted', 0, 'deleteContainerGroup', 'deleted', 'Completed'],
+  ])('keep_failed_container_group: %s', async (_what, exitCode, cleanupCall, cleanupState, phase) => {
+    const { activities, calls } = scriptedActivities({
+      watch: async () => {
+        calls.push('watch');
+        return { exitCode, logLines: 0 };
+      },
+    });
+    const flowRunId = `keep-failed-${exitCode}`;
+    const status = await run(activities, async () => {
+      const handle = await start(flowRunId, { ...input(flowRunId), configuration: { ...configuration, keep_failed_container_group: true } });
+      await failureOf(handle);
+      return handle.query(statusQuery);
+    });
+    expect(calls).toEqual(['deploy', 'waitForStart', 'watch', cleanupCall]);
+    expect(status).toMatchObject({ phase, cleanup: { state: cleanupState } });
+  });
+
+  it('keep_failed_container_group deletes a run that timed out', async () => {
+    const { activities, calls } = scriptedActivities({
+      waitForStart: async () => {
+        calls.push('waitForStart');
+        throw ApplicationFailure.nonRetryable('Timed out after 240 seconds waiting for container etl', 'ContainerStartTimeout');
+      },
+    });
+    const status = await run(activities, async () => {
+      const handle = await start('keep-failed-timeout', { ...input('keep-failed-timeout'), configuration: { ...configuration, keep_failed_container_group: true } });
+      await failureOf(handle);
+      return handle.query(statusQuery);
+    });
+    expect(calls).toEqual(['deploy', 'waitForStart', 'deleteContainerGroup']);
+    expect(status).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
+  });
+
   it('ignores a cancel that arrives after the container exited: the run keeps its real outcome', async () => {
     // The delete holds the run in CleaningUp until the test has delivered its cancel.
     let finishDelete: () => void = () => undefined;

@@ -252,3 +252,29 @@ describe('cancel while deploying', () => {
     expect(gateway.cancelRequests).toHaveLength(1);
   });
 });
+
+describe('start deadline while deploying', () => {
+  it('cancels its own deployment still running at the start deadline and fails as a start timeout', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    deployUntilAborted(gateway);
+    const failure = await failureOf(inWorkflow().run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() + 200 }));
+    expect(failure).toMatchObject({ type: 'ContainerStartTimeout', nonRetryable: true });
+    expect(failure.message).toMatch(
+      new RegExp(`^Timed out after 240 seconds waiting for container etl \\(group ${TARGET.containerGroupName}\\) to start; its deployment ${TARGET.deploymentName} was still running`),
+    );
+    expect(gateway.cancelRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName })]);
+  });
+
+  it('times out at once on an attempt that starts after the deadline (a retry never extends it)', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const failure = await failureOf(inWorkflow(OWNER.workflowId, 3).run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() - 1 }));
+    expect(failure).toMatchObject({ type: 'ContainerStartTimeout', nonRetryable: true });
+    expect(gateway.deployments).toEqual([]);
+  });
+
+  it('deploys normally when the deployment finishes before the deadline', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    await expect(inWorkflow().run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() + 60_000 })).resolves.toMatchObject({ adopted: false });
+    expect(gateway.cancelRequests).toEqual([]);
+  });
+});

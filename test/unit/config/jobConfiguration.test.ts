@@ -18,6 +18,7 @@ describe('the job configuration schema', () => {
       task_start_timeout_seconds: 240,
       task_watch_poll_interval: 5,
       keep_container_group: false,
+      keep_failed_container_group: false,
       arm_template: defaultArmTemplate(),
       arm_template_patches: [],
       secret_env_names: [],
@@ -65,8 +66,60 @@ describe('the job configuration schema', () => {
     expect(parseJobConfiguration({ ...REQUIRED, gpu_count: 2, gpu_sku: 'V100' })).toMatchObject({ gpu_count: 2, gpu_sku: 'V100' });
   });
 
-  it('rejects a label that cannot be an Azure tag name', () => {
-    expect(() => parseJobConfiguration({ ...REQUIRED, labels: { 'prefect.io/flow': 'x' } })).toThrow(/^job_configuration\.labels\.prefect\.io\/flow: /);
+  it('accepts Prefect-style labels with a slash (they become tags with a dot, see labels.ts)', () => {
+    expect(parseJobConfiguration({ ...REQUIRED, labels: { 'prefect.io/flow-run-id': 'x' } }).labels).toEqual({ 'prefect.io/flow-run-id': 'x' });
+  });
+
+  it.each([
+    ['a character Azure tag names cannot hold', { 'a?b': 'x' }, 'a?b', /labels\.a\?b: holds "\?", which Azure tag names cannot hold/],
+    ['a name longer than 512 characters', { ['k'.repeat(513)]: 'x' }, 'k'.repeat(513), /label name is 513 characters; Azure tag names hold at most 512/],
+    ['a value longer than 256 characters', { team: 'v'.repeat(257) }, 'team', /labels\.team: has a value of 257 characters; Azure tag values hold at most 256/],
+    ['two labels that become the same tag', { 'a/b': 'x', 'A.b': 'y' }, 'A.b', /labels "a\/b" and "A\.b" both become the Azure tag "A\.b"/],
+  ])('rejects a label with %s, naming the label', (_what, labels, label, message) => {
+    expect(() => parseJobConfiguration({ ...REQUIRED, labels })).toThrow(`job_configuration.labels.${label}: `);
+    expect(() => parseJobConfiguration({ ...REQUIRED, labels })).toThrow(message);
+  });
+
+  describe('max_run_seconds and keep_failed_container_group', () => {
+    it('default to unlimited and to deleting failed groups', () => {
+      expect(parseJobConfiguration(REQUIRED)).toMatchObject({ keep_failed_container_group: false });
+      expect(parseJobConfiguration(REQUIRED).max_run_seconds).toBeUndefined();
+      expect(parseJobConfiguration({ ...REQUIRED, max_run_seconds: null }).max_run_seconds).toBeNull();
+    });
+
+    it.each([0, -1, 1.5, 3_000_000])('rejects max_run_seconds %p, naming the field', (value) => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, max_run_seconds: value })).toThrow(/^job_configuration\.max_run_seconds: /);
+    });
+  });
+
+  describe('aci_credentials', () => {
+    const principal = { client_id: 'app-id', tenant_id: 'tenant', client_secret: 'secretref:ACI_CLIENT_SECRET' };
+
+    it('accepts a service principal whose secret is a reference, and a managed identity client id alone', () => {
+      expect(parseJobConfiguration({ ...REQUIRED, aci_credentials: principal }).aci_credentials).toEqual(principal);
+      expect(parseJobConfiguration({ ...REQUIRED, aci_credentials: { client_id: 'mi-client' } }).aci_credentials).toEqual({ client_id: 'mi-client' });
+    });
+
+    it('rejects a literal client secret, so it never enters workflow history', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, aci_credentials: { ...principal, client_secret: 'hunter2' } })).toThrow(
+        'job_configuration.aci_credentials.client_secret: aci_credentials.client_secret holds a literal secret; pass it by reference as secretref:NAME',
+      );
+    });
+
+    it('requires tenant_id and client_secret together', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, aci_credentials: { client_id: 'a', tenant_id: 't' } })).toThrow(
+        /^job_configuration\.aci_credentials\.client_secret: is required: a service principal needs client_id, tenant_id and client_secret/,
+      );
+      expect(() => parseJobConfiguration({ ...REQUIRED, aci_credentials: { client_id: 'a', client_secret: 'secretref:S' } })).toThrow(
+        /^job_configuration\.aci_credentials\.tenant_id: is required/,
+      );
+    });
+
+    it('rejects unknown keys such as credential_kwargs', () => {
+      expect(() => parseJobConfiguration({ ...REQUIRED, aci_credentials: { client_id: 'a', credential_kwargs: {} } })).toThrow(
+        /job_configuration\.aci_credentials\.credential_kwargs/,
+      );
+    });
   });
 
   it('rejects a malformed JSON-Patch operation, naming its index', () => {
@@ -149,7 +202,7 @@ describe('the job configuration schema', () => {
       ['the registry user name', { image_registry: { registry_url: 'r', username: 'secretref:DB', password: 'secretref:REG' } }, 'image_registry.username'],
     ])('rejects a secret reference in %s, naming the field', (_what, values, field) => {
       expect(() => parseJobConfiguration({ ...REQUIRED, ...values })).toThrow(
-        `job_configuration.${field}: holds a secret reference, but secretref:NAME is accepted only in env values and image_registry.password`,
+        `job_configuration.${field}: holds a secret reference, but secretref:NAME is accepted only in env values, image_registry.password and aci_credentials.client_secret`,
       );
     });
 

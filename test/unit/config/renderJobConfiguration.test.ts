@@ -196,13 +196,25 @@ describe('variable schemas from Prefect exports', () => {
     expect(() => renderJobConfiguration(base, {})).toThrow(/^registry: its value refers to a Prefect block/);
   });
 
-  it('ignore aci_credentials, a Prefect credentials block, and refuse it as a per-run value', () => {
+  it('treat aci_credentials pointing at a Prefect block as absent (DefaultAzureCredential), and refuse it as a per-run value', () => {
     const base = template(
       { aci_credentials: '{{ aci_credentials }}' },
       { aci_credentials: { allOf: [{ $ref: '#/definitions/Creds' }], default: { $ref: { block_document_id: 'abc' } } } },
       ['aci_credentials'],
     );
     expect(renderJobConfiguration(base, {})).not.toHaveProperty('aci_credentials');
-    expect(() => renderJobConfiguration(base, { aci_credentials: {} })).toThrow(/^aci_credentials: aci-flow takes no Azure credentials/);
+    expect(() => renderJobConfiguration(base, { aci_credentials: {} })).toThrow(
+      /^aci_credentials: is set by the work pool only: a run cannot choose the identity the worker calls Azure with/,
+    );
+  });
+
+  it("use the pool's aci_credentials, the client secret by reference, and refuse a literal secret", () => {
+    const principal = { client_id: 'app', tenant_id: 'tenant', client_secret: 'secretref:ACI_SP_SECRET' };
+    const pool = (value: unknown) =>
+      template({ aci_credentials: '{{ aci_credentials }}' }, { aci_credentials: { type: 'object', default: value } });
+    expect(renderJobConfiguration(pool(principal), {}).aci_credentials).toEqual(principal);
+    expect(() => renderJobConfiguration(pool({ ...principal, client_secret: 'plain' }), {})).toThrow(
+      /^job_configuration\.aci_credentials\.client_secret: aci_credentials\.client_secret holds a literal secret/,
+    );
   });
 });

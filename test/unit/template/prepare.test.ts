@@ -132,8 +132,33 @@ describe('preparing the ARM deployment of a flow run', () => {
 
     it('writes ACR managed identity credentials', () => {
       const identity = '/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/puller';
-      const prepared = prepare({ image_registry: { registry_url: 'myacr.azurecr.io', identity } });
+      const prepared = prepare({ image_registry: { registry_url: 'myacr.azurecr.io', identity }, identities: [identity] });
       expect(groupOf(prepared).properties.imageRegistryCredentials).toEqual([{ server: 'myacr.azurecr.io', identity }]);
+    });
+
+    it('refuses a registry identity that is not among the identities, before Azure says InvalidImageRegistryIdentity', () => {
+      const identity = '/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/puller';
+      const other = '/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other';
+      const registry = { registry_url: 'myacr.azurecr.io', identity };
+      expect(() => prepare({ image_registry: registry })).toThrow(ConfigError);
+      expect(() => prepare({ image_registry: registry, identities: [other] })).toThrow(
+        `image_registry.identity: '${identity}' is not among the container group's identities, so ACI could not pull with it (Azure would refuse the deployment with InvalidImageRegistryIdentity); add the same resource id to identities`,
+      );
+    });
+
+    it('matches the registry identity case-insensitively, as ARM resource ids are', () => {
+      const identity = '/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/puller';
+      expect(() => prepare({ image_registry: { registry_url: 'myacr.azurecr.io', identity }, identities: [identity.toLowerCase()] })).not.toThrow();
+    });
+
+    it('counts an identity a patch assigns, and refuses a registry identity a patch adds without one', () => {
+      const identity = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/patched';
+      const addIdentity = { op: 'add' as const, path: '/resources/0/identity', value: { type: 'UserAssigned', userAssignedIdentities: { [identity]: {} } } };
+      expect(() => prepare({ image_registry: { registry_url: 'myacr.azurecr.io', identity }, arm_template_patches: [addIdentity] })).not.toThrow();
+      const addRegistry = { op: 'add' as const, path: '/resources/0/properties/imageRegistryCredentials', value: [{ server: 'x.azurecr.io', identity }] };
+      expect(() => prepare({ arm_template_patches: [addRegistry] })).toThrow(
+        /^arm_template \(at \/resources\/0\/properties\/imageRegistryCredentials\/0\/identity\): .* is not among the container group's identities/,
+      );
     });
 
     it('writes no credentials when no registry is configured', () => {
@@ -174,6 +199,12 @@ describe('preparing the ARM deployment of a flow run', () => {
     const expected = { [MANAGED_BY_TAG]: 'aci-flow', [FLOW_RUN_ID_TAG]: RUN.flowRunId, [WORKFLOW_ID_TAG]: RUN.workflowId };
     expect(groupOf(prepared).tags).toEqual({ team: 'data', ...expected });
     expect(prepared.tags).toEqual(expected);
+  });
+
+  it('turns a slash in a label name into a dot, since Azure tag names cannot hold one', () => {
+    const tags = groupOf(prepare({ labels: { 'prefect.io/flow-run-id': 'r1', 'prefect.io/deployment-name': 'nightly' } })).tags;
+    expect(tags).toMatchObject({ 'prefect.io.flow-run-id': 'r1', 'prefect.io.deployment-name': 'nightly' });
+    expect(Object.keys(tags).filter((name) => name.includes('/'))).toEqual([]);
   });
 
   it('does not let a label override the managed-by tags', () => {
