@@ -18,6 +18,7 @@ import {
 } from '../workflows/definitions';
 import { asNotFound, FlowRunAlreadyClosedError, InvalidFlowRunOptionsError } from './errors';
 import type { FlowRunMemo } from './flowRunStatus';
+import { assertInputFitsPayloadLimit } from './inputSize';
 
 const identifier = z
   .string()
@@ -70,18 +71,20 @@ export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
   // and fixes the names once for the workflow's whole life (the worker checks them).
   const deployment = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
   const { containerGroupName, containerName, deploymentName } = deployment;
+  const input: FlowRunInput = {
+    flowRunId,
+    flowName: fields.flowName,
+    workPool: fields.workPool,
+    configuration,
+    names: { containerGroupName, containerName, deploymentName },
+  };
+  assertInputFitsPayloadLimit(input);
   return {
     flowRunId,
     workflowId,
     workPool: fields.workPool,
     containerGroupName,
-    input: {
-      flowRunId,
-      flowName: fields.flowName,
-      workPool: fields.workPool,
-      configuration,
-      names: { containerGroupName, containerName, deploymentName },
-    },
+    input,
     deployment,
   };
 }

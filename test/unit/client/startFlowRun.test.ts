@@ -60,6 +60,18 @@ describe('startFlowRun input validation', () => {
     await expect(startFlowRun(client, { workPool: 'demo-pool', flowName: '  ', pool })).rejects.toThrow(/^flowName: must not be empty/);
   });
 
+  it("refuses an input over Temporal's payload limit before sending it, naming the largest field", async () => {
+    const client = await clientWithoutServer();
+    const huge = { command: `echo ${'a'.repeat(3 * 1024 * 1024)}` };
+    const attempt = startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: huge });
+    await expect(attempt).rejects.toThrow(InvalidFlowRunOptionsError);
+    await expect(startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: huge })).rejects.toThrow(
+      /^input: the workflow input is \d+ bytes, over Temporal's payload limit of 2097152 bytes .*largest field is command/,
+    );
+    // One MiB fits: the limit is Temporal's, not a smaller one of ours.
+    expect(() => prepareFlowRun({ workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { command: `echo ${'a'.repeat(1024 * 1024)}` } })).not.toThrow();
+  });
+
   it('goes on to contact Temporal once the input is valid', async () => {
     const client = await clientWithoutServer();
     const attempt = client.withDeadline(Date.now() + 1_000, () =>
