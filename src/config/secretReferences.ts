@@ -22,8 +22,8 @@ export const SECRETS_DIR_ENV = 'ACI_FLOW_SECRETS_DIR';
  * Environment-variable names and Key Vault secret names (letters, digits, hyphens, ≤ 127).
  * No `/` or `.`, so `$ACI_FLOW_SECRETS_DIR/NAME` never leaves the directory.
  */
-const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,126}$/;
-export const SECRET_NAME_RULE = '[A-Za-z_][A-Za-z0-9_-]*, at most 127 characters';
+const SECRET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,126}$/;
+export const SECRET_NAME_RULE = '[A-Za-z0-9_][A-Za-z0-9_-]*, at most 127 characters';
 
 /**
  * Env names whose values are secrets by convention. Matching is generous on purpose: a false

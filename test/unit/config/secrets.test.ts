@@ -17,7 +17,8 @@ describe('secret references', () => {
     expect(isSecretRef('secretref:db-password')).toBe(true);
     expect(isSecretRef(`secretref:a${'b'.repeat(126)}`)).toBe(true);
     expect(isSecretRef(`secretref:a${'b'.repeat(127)}`)).toBe(false);
-    expect(isSecretRef('secretref:1abc')).toBe(false);
+    // Key Vault names may start with a digit; the ACI_FLOW_SECRET_ prefix keeps the variable name valid.
+    expect(isSecretRef('secretref:1abc')).toBe(true);
     expect(isSecretRef('secretref:-abc')).toBe(false);
     expect(isSecretRef('secretref:')).toBe(false);
     expect(isSecretRef('PREFECT_API_KEY')).toBe(false);
