@@ -31,11 +31,13 @@ it('two gateways against one throttled subscription steer from its remaining-rea
   const ref = refOf(prepareRun('absent'));
   let running = true;
   let completed = 0;
-  const loops = gateways.flatMap((gateway) =>
+  const completedBy = [0, 0];
+  const loops = gateways.flatMap((gateway, index) =>
     Array.from({ length: CALLERS_PER_GATEWAY }, async () => {
       while (running) {
         await gateway.getContainerGroup(ref);
         completed += 1;
+        completedBy[index] += 1;
       }
     }),
   );
@@ -53,6 +55,7 @@ it('two gateways against one throttled subscription steer from its remaining-rea
     const throttledBefore = limiters.map((limiter) => limiter.usageSnapshot().throttled.read);
     emulator.resetCounters();
     const started = Date.now();
+    const byBefore = [...completedBy];
     const until = completed + 40;
     await waitFor(async () => (completed >= until ? true : undefined), '40 more reads', { timeoutMs: 20_000, lastSeen: () => String(completed) });
     const seconds = (Date.now() - started) / 1000;
@@ -60,8 +63,8 @@ it('two gateways against one throttled subscription steer from its remaining-rea
     expect(emulator.counters().throttled ?? 0).toBe(0);
     expect(limiters.map((limiter) => limiter.usageSnapshot().throttled.read)).toEqual(throttledBefore);
     expect((emulator.counters().reads ?? 0) / seconds).toBeLessThanOrEqual(REFILL);
-    // Both workers kept reading: neither starved the other.
-    expect(limiters.every((limiter) => limiter.currentRate('read', SUBSCRIPTION_ID) > 0.5)).toBe(true);
+    // Both workers kept reading through the window: neither starved the other.
+    expect(completedBy.map((count, index) => count - byBefore[index] >= 4)).toEqual([true, true]);
   } finally {
     running = false;
     await Promise.allSettled(loops);
