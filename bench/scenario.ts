@@ -60,6 +60,8 @@ export interface ScenarioResult {
   /** Container exit → workflow closed: detection plus the whole cleanup (group and deployment deleted). */
   exitToClosedSeconds: LatencySummary;
   cancelToDeletedSeconds: LatencySummary;
+  /** A cancel while the run is still Deploying → the run closed (its deployment cancelled, whatever it created deleted). */
+  cancelWhileDeployingToClosedSeconds: LatencySummary;
   worker: { peakRssMiB: number; cpuSeconds: number; exitCode: number | null };
   outcomes: Record<string, number>;
   unfinished: number;
@@ -76,8 +78,12 @@ interface RunRecord {
   prepared: PreparedFlowRun;
   durationMs: number;
   cancel: boolean;
+  /** Cancelled as soon as it has started, while it deploys (a sample apart from `cancel`). */
+  cancelWhileDeploying: boolean;
   startedAt?: number;
   cancelSignalAt?: number;
+  /** The group was not yet running when the cancel was sent. */
+  cancelledBeforeRunning?: boolean;
   closedAt?: number;
   openedAt?: number;
   phase?: string;
@@ -148,15 +154,18 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
     if (run.closedAt !== undefined) readHistory(await client.workflow.getHandle(run.prepared.workflowId).fetchHistory(), run);
   });
 
-  const exitedRuns = runs.filter((run) => !run.cancel && run.closedAt !== undefined);
+  const exitedRuns = runs.filter((run) => !run.cancel && !run.cancelWhileDeploying && run.closedAt !== undefined);
   const secondsFromExit = (run: RunRecord, until: number | undefined) => {
     const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
     return exitedAt === undefined || until === undefined ? [] : [(until - exitedAt) / 1000];
   };
   const exitToClosed = exitedRuns.flatMap((run) => secondsFromExit(run, run.closedAt));
   const exitToDetected = exitedRuns.flatMap((run) => secondsFromExit(run, run.cleanupScheduledAt));
+  const cancelWhileDeployingLatencies = runs
+    .filter((run) => run.cancelWhileDeploying && run.cancelledBeforeRunning && run.cancelSignalAt !== undefined && run.closedAt !== undefined)
+    .map((run) => ((run.closedAt as number) - (run.cancelSignalAt as number)) / 1000);
   const cancelLatencies = runs
-    .filter((run) => run.cancelSignalAt !== undefined)
+    .filter((run) => run.cancel && run.cancelSignalAt !== undefined)
     .flatMap((run) => {
       const deletedAt = observer.timeline(run.prepared.containerGroupName).deletedAt;
       return deletedAt === undefined ? [] : [(deletedAt - (run.cancelSignalAt as number)) / 1000];
@@ -179,6 +188,7 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
     exitToDetectedSeconds: summary(exitToDetected),
     exitToClosedSeconds: summary(exitToClosed),
     cancelToDeletedSeconds: summary(cancelLatencies),
+    cancelWhileDeployingToClosedSeconds: summary(cancelWhileDeployingLatencies),
     worker: { peakRssMiB: peakRssBytes / 2 ** 20, cpuSeconds: usage.cpuSeconds - cpuAtStart, exitCode },
     outcomes,
     unfinished,
@@ -193,7 +203,9 @@ function planRuns(context: BenchContext, options: BenchOptions, scenarioId: stri
   return Array.from({ length: size }, (_, index) => {
     const spread = size === 1 ? 0 : ((index * 0.618034) % 1);
     const cancel = index % cancelEvery === 0 && index / cancelEvery < cancelCount;
-    const durationMs = cancel ? maxMs : Math.round(minMs + spread * (maxMs - minMs));
+    // Halfway between two runs of the mid-run sample, so the two samples never overlap.
+    const cancelWhileDeploying = cancelEvery > 1 && index % cancelEvery === Math.floor(cancelEvery / 2) && Math.floor(index / cancelEvery) < cancelCount;
+    const durationMs = cancel || cancelWhileDeploying ? maxMs : Math.round(minMs + spread * (maxMs - minMs));
     const prepared = prepareFlowRun({
       pool: context.pool,
       workPool,
@@ -209,16 +221,21 @@ function planRuns(context: BenchContext, options: BenchOptions, scenarioId: stri
         env: { SIM_DURATION_MS: String(durationMs), SIM_LOG_LINES_PER_SECOND: String(options.logLinesPerSecond) },
       },
     });
-    return { prepared, durationMs, cancel };
+    return { prepared, durationMs, cancel, cancelWhileDeploying };
   });
 }
 
 function cancelDueRuns(client: Client, runs: RunRecord[], observer: GroupObserver): void {
   const now = Date.now();
   for (const run of runs) {
-    if (!run.cancel || run.cancelSignalAt !== undefined) continue;
+    if (run.cancelSignalAt !== undefined) continue;
     const runningAt = observer.timeline(run.prepared.containerGroupName).runningAt;
-    if (runningAt === undefined || now < runningAt + Math.min(CANCEL_AFTER_RUNNING_MS, run.durationMs / 3)) continue;
+    if (run.cancelWhileDeploying) {
+      if (run.startedAt === undefined) continue;
+      run.cancelledBeforeRunning = runningAt === undefined;
+    } else if (!run.cancel || runningAt === undefined || now < runningAt + Math.min(CANCEL_AFTER_RUNNING_MS, run.durationMs / 3)) {
+      continue;
+    }
     run.cancelSignalAt = now;
     cancelFlowRun(client, run.prepared.flowRunId, 'benchmark cancel sample').catch((err: unknown) => {
       console.error(`cancel of ${run.prepared.flowRunId} failed: ${err instanceof Error ? err.message : String(err)}`);
