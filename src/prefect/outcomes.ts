@@ -7,7 +7,7 @@ import { getFlowRunStatus } from '../client/flowRunStatus';
 import type { FlowRunStatus } from '../workflows/definitions';
 import type { StateType } from './api/client';
 import { type BridgeContext } from './context';
-import { isFinal, proposeState, readFlowRun } from './states';
+import { FINAL_STATE_TYPES, isFinal, type ProposedState, proposeState, readFlowRun } from './states';
 
 export interface Reconciliation {
   /** What was proposed, if anything, and Prefect's answer. */
@@ -15,20 +15,22 @@ export interface Reconciliation {
   phase: FlowRunStatus['phase'];
 }
 
-/** The state Prefect should get for an aci-flow outcome, or undefined when the flow's own report stands. */
-export function stateForOutcome(outcome: Pick<FlowRunStatus, 'phase' | 'message' | 'exitCode'>, current: StateType | null | undefined): { type: StateType; message: string } | undefined {
-  if (current && ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'].includes(current)) return undefined;
+/** The state Prefect should get for a closed aci-flow run, or undefined when the flow's own report stands. */
+export function stateForOutcome(outcome: Pick<FlowRunStatus, 'phase' | 'message' | 'exitCode'>, current: StateType | null | undefined): ProposedState | undefined {
+  if (current && FINAL_STATE_TYPES.has(current)) return undefined;
+  // A cancel asked for in Prefect ends Cancelled once the infrastructure is gone, whatever the
+  // container's last words; Prefect's workers force this one transition too.
+  if (current === 'CANCELLING') {
+    return { type: 'CANCELLED', message: `Cancelled: aci-flow stopped the container group (${outcome.phase})`, force: true };
+  }
   switch (outcome.phase) {
     case 'Cancelled':
       return { type: 'CANCELLED', message: `Cancelled by aci-flow: ${outcome.message ?? 'the flow run was cancelled'}` };
     case 'Failed':
     case 'TimedOut':
       return { type: 'CRASHED', message: `Flow run infrastructure failed (aci-flow ${outcome.phase}): ${outcome.message ?? 'no detail'}` };
-    case 'Completed':
-      // Exit 0 without a final state: the flow's report is what counts (Prefect's workers do the
-      // same), except that a cancel requested in Prefect is over once the container is gone.
-      return current === 'CANCELLING' ? { type: 'CANCELLED', message: 'The flow run ended while it was being cancelled' } : undefined;
     default:
+      // Exit 0 without a final state: the flow's report is what counts, as with Prefect's workers.
       return undefined;
   }
 }
@@ -37,7 +39,10 @@ export async function reconcile(ctx: BridgeContext, flowRunId: string): Promise<
   const outcome = await getFlowRunStatus(ctx.temporal, flowRunId);
   const run = await readFlowRun(ctx.api, flowRunId);
   const state = isFinal(run) ? undefined : stateForOutcome(outcome, run.state_type);
-  if (!state) return { phase: outcome.phase };
+  if (!state) {
+    ctx.log(`flow run ${flowRunId}: aci-flow ${outcome.phase}; Prefect state ${run.state_type ?? 'none'} stands`);
+    return { phase: outcome.phase };
+  }
   // A few WAIT answers are sat out: the outcome is known now and would otherwise be lost.
   const answer = await proposeState(ctx.api, flowRunId, state, { waits: 3 });
   ctx.log(`flow run ${flowRunId}: aci-flow ${outcome.phase} → proposed ${state.type}: ${answer.status}${answer.reason ? ` (${answer.reason})` : ''}`);

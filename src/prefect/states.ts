@@ -1,6 +1,6 @@
 /**
- * Proposing flow run states to Prefect the way its workers do: never forced, so the
- * server's orchestration rules decide (a terminal state the flow reported stays), and a
+ * Proposing flow run states to Prefect the way its workers do: not forced, so the server's
+ * orchestration rules decide (a terminal state the flow reported stays), and a
  * WAIT answer is honoured by asking again after the delay the server names.
  */
 import { type FlowRun, ok, type PrefectApi, type Schemas, type StateType } from './api/client';
@@ -13,6 +13,11 @@ export type ProposalStatus = Schemas['SetStateStatus'];
 export interface ProposedState {
   type: StateType;
   message?: string;
+  /**
+   * Only for Cancelled after a cancel requested in Prefect, as Prefect's workers do: the run is
+   * Cancelling (not final), and the engine's own report of the kill must not stand in its way.
+   */
+  force?: boolean;
 }
 
 export interface ProposalOptions {
@@ -37,7 +42,7 @@ export async function proposeState(api: PrefectApi, flowRunId: string, state: Pr
       `POST /flow_runs/${flowRunId}/set_state (${state.type})`,
       await api.POST('/flow_runs/{id}/set_state', {
         params: { path: { id: flowRunId } },
-        body: { state: { type: state.type, message: state.message ?? null }, force: false },
+        body: { state: { type: state.type, message: state.message ?? null }, force: state.force ?? false },
       }),
     );
     const details = result.details as { reason?: string | null; delay_seconds?: number };

@@ -1,0 +1,188 @@
+/**
+ * The Prefect worker bridge against a real Prefect server (tools/prefect-venv) and the aci-flow
+ * stack: a flow deployed from a local folder runs as `prefect flow-run execute` in an emulated
+ * container, reports its own states, and the bridge fills in Crashed and Cancelled.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cancelFlowRun } from '../../src/client/flowRuns';
+import { getFlowRunStatus } from '../../src/client/flowRunStatus';
+import { defaultBaseJobTemplate } from '../../src/config';
+import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
+import { runPrefectWorker } from '../../src/prefect';
+import { groupsOf, testValues } from '../helpers/flowRuns';
+import { type PrefectServer, startPrefectServer } from '../helpers/prefectServer';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/waitFor';
+
+jest.setTimeout(240_000);
+
+const POOL = 'e2e-prefect';
+const WORKER_NAME = 'aci-flow-e2e';
+const FLOW_SOURCE = `
+import sys, time
+from prefect import flow
+
+@flow(name="e2e-flow", log_prints=True)
+def e2e_flow(fail: bool = False, sleep: float = 0):
+    print("hello from aci-flow")
+    time.sleep(sleep)
+    if fail:
+        raise ValueError("the flow failed on purpose")
+    return 42
+`;
+
+describe('aci-flow prefect-worker', () => {
+  let prefect: PrefectServer;
+  let stack: Stack;
+  let api: PrefectApi;
+  let flowDir: string;
+  let deploymentId: string;
+  const stop = new AbortController();
+  let bridge: Promise<void>;
+  const bridgeLog: string[] = [];
+
+  beforeAll(async () => {
+    [prefect, stack] = await Promise.all([startPrefectServer(), startStack({ workPool: POOL })]);
+    await stack.startWorker();
+    api = createPrefectApi({ apiUrl: prefect.apiUrl });
+    flowDir = mkdtempSync(join(tmpdir(), 'aci-flow-prefect-flow-'));
+    writeFileSync(join(flowDir, 'e2e_flow.py'), FLOW_SOURCE);
+
+    ok('create pool', await api.POST('/work_pools/', { body: { name: POOL, type: 'azure-container-instance', is_paused: false, base_job_template: defaultBaseJobTemplate() } }));
+    const flow = ok('create flow', await api.POST('/flows/', { body: { name: 'e2e-flow', tags: [], labels: {} } }));
+    const deployment = ok(
+      'create deployment',
+      await api.POST('/deployments/', {
+        body: {
+          name: 'local-folder',
+          flow_id: flow.id,
+          work_pool_name: POOL,
+          entrypoint: 'e2e_flow.py:e2e_flow',
+          path: flowDir,
+          // `prefect flow-run execute` pulls the code by changing into the folder, as a local `prefect deploy` does.
+          pull_steps: [{ 'prefect.deployments.steps.set_working_directory': { directory: flowDir } }],
+          job_variables: {
+            ...testValues(),
+            // Emulated containers are local processes: the venv's `prefect` on PATH, a private PREFECT_HOME.
+            env: { PATH: `${prefect.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, PREFECT_HOME: join(flowDir, 'home') },
+          },
+          paused: false,
+          enforce_parameter_schema: false,
+          parameters: {},
+          tags: [],
+          labels: {},
+          schedules: [],
+          concurrency_options: null,
+        } as never,
+      }),
+    );
+    deploymentId = deployment.id;
+
+    bridge = runPrefectWorker({
+      workPool: POOL,
+      name: WORKER_NAME,
+      prefect: { apiUrl: prefect.apiUrl },
+      temporal: stack.client,
+      pollSeconds: 0.5,
+      heartbeatSeconds: 5,
+      signal: stop.signal,
+      log: (line) => bridgeLog.push(line),
+    });
+  });
+
+  afterAll(async () => {
+    stop.abort();
+    await bridge;
+    await stack?.close();
+    await prefect?.stop();
+    if (flowDir) rmSync(flowDir, { recursive: true, force: true });
+  });
+
+  async function createFlowRun(parameters: Record<string, unknown>, jobVariables: Record<string, unknown> = {}): Promise<string> {
+    const run = ok(
+      'create flow run',
+      await api.POST('/deployments/{id}/create_flow_run', {
+        params: { path: { id: deploymentId } },
+        body: { parameters, job_variables: jobVariables } as never,
+      }),
+    );
+    return run.id;
+  }
+
+  async function readRun(id: string): Promise<FlowRun> {
+    return ok('read flow run', await api.GET('/flow_runs/{id}', { params: { path: { id } } }));
+  }
+
+  async function waitForState(id: string, type: string, timeoutMs = 120_000): Promise<FlowRun> {
+    let last: FlowRun | undefined;
+    return waitFor(
+      async () => {
+        last = await readRun(id);
+        return last.state_type === type ? last : undefined;
+      },
+      `flow run ${id} to be ${type}`,
+      { timeoutMs, intervalMs: 250, lastSeen: () => `${last?.state_type} ${last?.state?.message ?? ''}; bridge: ${bridgeLog.slice(-5).join(' | ')}` },
+    );
+  }
+
+  /** The bridge has seen the workflow close and compared it with Prefect (log line of reconcile()). */
+  async function waitForReconciled(id: string): Promise<string> {
+    return waitFor(() => bridgeLog.find((line) => line.startsWith(`flow run ${id}: aci-flow `)), `the bridge to reconcile ${id}`, {
+      timeoutMs: 60_000,
+      lastSeen: () => bridgeLog.slice(-5).join(' | '),
+    });
+  }
+
+  it('a flow that completes ends Completed in Prefect, with the container group as its infrastructure and the worker online', async () => {
+    const id = await createFlowRun({});
+    const run = await waitForState(id, 'COMPLETED');
+    expect(run.infrastructure_pid).toMatch(/^[a-z0-9-]+$/);
+    expect(await waitForReconciled(id)).toContain('Prefect state COMPLETED stands');
+    expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Completed');
+    expect(groupsOf(stack, run.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+
+    const workers = ok(
+      'workers',
+      await api.POST('/work_pools/{work_pool_name}/workers/filter', { params: { path: { work_pool_name: POOL } }, body: {} as never }),
+    );
+    expect(workers).toEqual(expect.arrayContaining([expect.objectContaining({ name: WORKER_NAME, status: 'ONLINE' })]));
+  });
+
+  it('a flow that raises ends Failed, as the flow reported it; the non-zero exit does not overwrite it', async () => {
+    const id = await createFlowRun({ fail: true });
+    await waitForState(id, 'FAILED');
+    expect(await waitForReconciled(id)).toContain('aci-flow Failed; Prefect state FAILED stands');
+    const run = await readRun(id);
+    expect(run.state_type).toBe('FAILED');
+    expect(run.state?.message).not.toContain('aci-flow');
+  });
+
+  it('a container that dies before the flow reports ends Crashed with aci-flow\'s reason', async () => {
+    const id = await createFlowRun({}, { command: "sh -c 'exit 3'" });
+    const run = await waitForState(id, 'CRASHED');
+    expect(run.state?.message).toMatch(/infrastructure failed \(aci-flow Failed\).*3/);
+  });
+
+  it('a cancel in Prefect cancels the aci-flow run, deletes the container group and ends Cancelled', async () => {
+    const id = await createFlowRun({ sleep: 600 });
+    const running = await waitForState(id, 'RUNNING');
+    ok(
+      'cancel',
+      await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING', name: 'Cancelling' }, force: false } as never }),
+    );
+    const cancelled = await waitForState(id, 'CANCELLED', 60_000);
+    expect(cancelled.state_type).toBe('CANCELLED');
+    expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Cancelled');
+    expect(groupsOf(stack, running.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+  });
+
+  it('a run cancelled on the aci-flow side ends Cancelled in Prefect', async () => {
+    const id = await createFlowRun({ sleep: 600 });
+    await waitForState(id, 'RUNNING');
+    await cancelFlowRun(stack.client, id, 'operator stopped it');
+    const run = await waitForState(id, 'CANCELLED', 60_000);
+    expect(run.state?.message).toContain('operator stopped it');
+  });
+});
