@@ -150,13 +150,22 @@ describe('aci-flow prefect-worker', () => {
     expect(workers).toEqual(expect.arrayContaining([expect.objectContaining({ name: WORKER_NAME, status: 'ONLINE' })]));
   });
 
-  it('a flow that raises ends Failed, as the flow reported it; the non-zero exit does not overwrite it', async () => {
+  it('a flow that raises ends Failed, as the flow reported it', async () => {
     const id = await createFlowRun({ fail: true });
     await waitForState(id, 'FAILED');
-    expect(await waitForReconciled(id)).toContain('aci-flow Failed; Prefect state FAILED stands');
+    expect(await waitForReconciled(id)).toContain('Prefect state FAILED stands');
     const run = await readRun(id);
     expect(run.state_type).toBe('FAILED');
     expect(run.state?.message).not.toContain('aci-flow');
+  });
+
+  it('a container that exits non-zero after the flow reported Failed leaves the flow\'s state, never Crashed', async () => {
+    // `prefect flow-run execute` exits 0 after a failed flow; the wrapper makes the infrastructure fail too.
+    const id = await createFlowRun({ fail: true }, { command: "sh -c 'prefect flow-run execute; exit 3'" });
+    await waitForState(id, 'FAILED');
+    expect(await waitForReconciled(id)).toContain('aci-flow Failed; Prefect state FAILED stands');
+    expect((await getFlowRunStatus(stack.client, id)).exitCode).toBe(3);
+    expect((await readRun(id)).state_type).toBe('FAILED');
   });
 
   it('a container that dies before the flow reports ends Crashed with aci-flow\'s reason', async () => {
