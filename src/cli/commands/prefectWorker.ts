@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { collect, withUsageExitCode } from '../commandSupport';
+import { withUsageExitCode } from '../commandSupport';
 
 // Mirrors src/prefect/worker.ts, which --help must not load.
 const DEFAULTS = { poll: 10, heartbeat: 30, prefetch: 10, apiKeySecret: 'PREFECT_API_KEY' };
@@ -12,7 +12,7 @@ export function register(program: Command): void {
       'Run a Prefect 3 worker for an azure-container-instance work pool: it takes the pool\'s flow runs from the Prefect API and runs each as an aci-flow flow run',
     )
     .requiredOption('--work-pool <name>', 'Prefect work pool (created with aci-flow\'s default template if missing); its runs go to the aci-flow pool of the same name')
-    .option('--work-queue <name>', 'only this work queue of the pool (repeatable; default: all)', collect, [])
+    .option('--work-queue <name>', 'only this work queue of the pool (repeatable; default: all)', addQueue)
     .option('--name <name>', 'worker name shown in the Prefect UI (default: aci-flow-<host>-<pid>)')
     .option('--poll-seconds <s>', `seconds between polls for scheduled and cancelling runs (default: ${DEFAULTS.poll})`, positiveNumber)
     .option('--heartbeat-seconds <s>', `seconds between heartbeats into the pool (default: ${DEFAULTS.heartbeat})`, positiveNumber)
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .action(
       async (flags: {
         workPool: string;
-        workQueue: string[];
+        workQueue?: string[];
         name?: string;
         pollSeconds?: number;
         heartbeatSeconds?: number;
@@ -72,4 +72,8 @@ function positiveNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number of seconds, e.g. 10`);
   return parsed;
+}
+
+function addQueue(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
