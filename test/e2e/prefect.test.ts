@@ -39,9 +39,30 @@ describe('aci-flow prefect-worker', () => {
   let api: PrefectApi;
   let flowDir: string;
   let deploymentId: string;
-  const stop = new AbortController();
-  let bridge: Promise<void>;
+  let bridge: { stop: AbortController; done: Promise<void> } | undefined;
   const bridgeLog: string[] = [];
+
+  /** The bridge in-process, as `aci-flow prefect-worker` runs it; fast polls for the test. */
+  function startBridge(): void {
+    const stop = new AbortController();
+    const done = runPrefectWorker({
+      workPool: POOL,
+      name: WORKER_NAME,
+      prefect: { apiUrl: prefect.apiUrl },
+      temporal: stack.client,
+      pollSeconds: 0.5,
+      heartbeatSeconds: 5,
+      signal: stop.signal,
+      log: (line) => bridgeLog.push(line),
+    });
+    bridge = { stop, done };
+  }
+
+  async function stopBridge(): Promise<void> {
+    bridge?.stop.abort();
+    await bridge?.done;
+    bridge = undefined;
+  }
 
   beforeAll(async () => {
     [prefect, stack] = await Promise.all([startPrefectServer(), startStack({ workPool: POOL })]);
@@ -80,21 +101,11 @@ describe('aci-flow prefect-worker', () => {
     );
     deploymentId = deployment.id;
 
-    bridge = runPrefectWorker({
-      workPool: POOL,
-      name: WORKER_NAME,
-      prefect: { apiUrl: prefect.apiUrl },
-      temporal: stack.client,
-      pollSeconds: 0.5,
-      heartbeatSeconds: 5,
-      signal: stop.signal,
-      log: (line) => bridgeLog.push(line),
-    });
+    startBridge();
   });
 
   afterAll(async () => {
-    stop.abort();
-    await bridge;
+    await stopBridge();
     await stack?.close();
     await prefect?.stop();
     if (flowDir) rmSync(flowDir, { recursive: true, force: true });
@@ -193,5 +204,18 @@ describe('aci-flow prefect-worker', () => {
     await cancelFlowRun(stack.client, id, 'operator stopped it');
     const run = await waitForState(id, 'CANCELLED', 60_000);
     expect(run.state?.message).toContain('operator stopped it');
+  });
+
+  it('a bridge that was down when its run crashed reports Crashed after it restarts', async () => {
+    const release = join(flowDir, `release-${Date.now()}`);
+    const id = await createFlowRun({}, { command: `sh -c 'while [ ! -e ${release} ]; do sleep 0.2; done; exit 3'` });
+    await waitFor(async () => (await readRun(id)).infrastructure_pid, `flow run ${id} to get its container group`);
+    await stopBridge();
+    writeFileSync(release, '');
+    await waitFor(async () => (await getFlowRunStatus(stack.client, id)).phase === 'Failed', `the aci-flow run ${id} to fail`);
+    expect((await readRun(id)).state_type).toBe('PENDING');
+    startBridge();
+    const run = await waitForState(id, 'CRASHED', 60_000);
+    expect(run.state?.message).toContain('Container exited with code 3');
   });
 });
