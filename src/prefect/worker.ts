@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../client/connection';
+import { ConfigError } from '../config';
 import { createPrefectApi, done, ok, type PrefectApi, type PrefectApiSettings, prefectApiSettingsFromEnv } from './api/client';
 import { CancelRelay, flowRunsInStates } from './cancellation';
 import { type BridgeContext, messageOf } from './context';
@@ -64,13 +65,16 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
   const watcher = new RunWatcher(ctx);
   const cancels = new CancelRelay(ctx, watcher);
   try {
-    await ensurePool(api, options.workPool, log);
-    await heartbeat(api, options.workPool, name, heartbeatSeconds);
-    await resumeWatching(ctx, watcher);
-    log(`worker "${name}" polling work pool "${options.workPool}" at ${settings.apiUrl}`);
-    let lastHeartbeat = Date.now();
+    let ready = false;
+    let lastHeartbeat = 0;
     while (!signal.aborted) {
       try {
+        if (!ready) {
+          await ensurePool(api, options.workPool, log);
+          await resumeWatching(ctx, watcher);
+          ready = true;
+          log(`worker "${name}" polling work pool "${options.workPool}" at ${settings.apiUrl}`);
+        }
         if (Date.now() - lastHeartbeat >= heartbeatSeconds * 1000) {
           await heartbeat(api, options.workPool, name, heartbeatSeconds);
           lastHeartbeat = Date.now();
@@ -78,8 +82,10 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
         await takeScheduledRuns(ctx, watcher, options);
         await cancels.poll();
       } catch (err) {
-        // Prefect or Temporal unreachable for a moment: the next round tries again.
-        log(`poll failed: ${messageOf(err)}`);
+        // At start, a pool of another type or a broken template needs the operator; anything else
+        // (Prefect busy with 503s, Temporal or the network down for a moment) is retried.
+        if (err instanceof ConfigError && !ready) throw err;
+        log(`poll failed, retrying: ${messageOf(err)}`);
       }
       await abortableDelay((options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000, signal);
     }

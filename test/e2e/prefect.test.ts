@@ -54,6 +54,9 @@ describe('aci-flow prefect-worker', () => {
       heartbeatSeconds: 5,
       signal: stop.signal,
       log: (line) => bridgeLog.push(line),
+    }).catch((err) => {
+      // Surfaces in every waitFor's last-seen text instead of as an unobserved rejection.
+      bridgeLog.push(`bridge stopped: ${err instanceof Error ? err.stack : String(err)}`);
     });
     bridge = { stop, done };
   }

@@ -60,12 +60,23 @@ export function prefectApiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env):
   return { apiUrl: apiUrl.replace(/\/+$/, ''), apiKey: env.PREFECT_API_KEY || undefined, authString: env.PREFECT_API_AUTH_STRING || undefined };
 }
 
-export function createPrefectApi(settings: PrefectApiSettings, fetchImpl: typeof fetch = globalThis.fetch): PrefectApi {
+/** Longest a Prefect request may take (Prefect's client default, PREFECT_API_REQUEST_TIMEOUT): a hung call must not stall the worker. */
+export const PREFECT_REQUEST_TIMEOUT_MS = 60_000;
+
+export function createPrefectApi(
+  settings: PrefectApiSettings,
+  fetchImpl: typeof fetch = globalThis.fetch,
+  timeoutMs = PREFECT_REQUEST_TIMEOUT_MS,
+): PrefectApi {
   const headers: Record<string, string> = {};
   // Prefect's client prefers the API key when both are set.
   if (settings.apiKey) headers.Authorization = `Bearer ${settings.apiKey}`;
   else if (settings.authString) headers.Authorization = `Basic ${Buffer.from(settings.authString).toString('base64')}`;
-  return createClient<paths>({ baseUrl: settings.apiUrl, headers, fetch: fetchImpl });
+  return createClient<paths>({
+    baseUrl: settings.apiUrl,
+    headers,
+    fetch: (request: Request) => fetchImpl(request, { signal: AbortSignal.timeout(timeoutMs) }),
+  });
 }
 
 /** The body of a successful answer, or a PrefectApiError with the server's detail. */
