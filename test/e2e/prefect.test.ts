@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { cancelFlowRun } from '../../src/client/flowRuns';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { defaultBaseJobTemplate } from '../../src/config';
+import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { runPrefectWorker } from '../../src/prefect';
-import { groupsOf, testValues } from '../helpers/flowRuns';
+import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/flowRuns';
 import { type PrefectServer, startPrefectServer } from '../helpers/prefectServer';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
@@ -20,13 +21,15 @@ jest.setTimeout(240_000);
 
 const POOL = 'e2e-prefect';
 const WORKER_NAME = 'aci-flow-e2e';
+/** The open-source server ignores the key; the test checks it reaches the container by reference only. */
+const API_KEY = 'pnu_e2e-secret-api-key';
 const FLOW_SOURCE = `
-import sys, time
+import os, time
 from prefect import flow
 
 @flow(name="e2e-flow", log_prints=True)
 def e2e_flow(fail: bool = False, sleep: float = 0):
-    print("hello from aci-flow")
+    print(f"api key length {len(os.environ.get('PREFECT_API_KEY', ''))}")
     time.sleep(sleep)
     if fail:
         raise ValueError("the flow failed on purpose")
@@ -48,7 +51,7 @@ describe('aci-flow prefect-worker', () => {
     const done = runPrefectWorker({
       workPool: POOL,
       name: WORKER_NAME,
-      prefect: { apiUrl: prefect.apiUrl },
+      prefect: { apiUrl: prefect.apiUrl, apiKey: API_KEY },
       temporal: stack.client,
       pollSeconds: 0.5,
       heartbeatSeconds: 5,
@@ -69,7 +72,8 @@ describe('aci-flow prefect-worker', () => {
 
   beforeAll(async () => {
     [prefect, stack] = await Promise.all([startPrefectServer(), startStack({ workPool: POOL })]);
-    await stack.startWorker();
+    // The aci-flow worker resolves secretref:PREFECT_API_KEY, as it would from ACI_FLOW_SECRET_PREFECT_API_KEY.
+    await stack.startWorker({ resolveSecret: (name) => (name === 'PREFECT_API_KEY' ? API_KEY : undefined) });
     api = createPrefectApi({ apiUrl: prefect.apiUrl });
     flowDir = mkdtempSync(join(tmpdir(), 'aci-flow-prefect-flow-'));
     writeFileSync(join(flowDir, 'e2e_flow.py'), FLOW_SOURCE);
@@ -156,6 +160,11 @@ describe('aci-flow prefect-worker', () => {
     expect(await waitForReconciled(id)).toContain('Prefect state COMPLETED stands');
     expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Completed');
     expect(groupsOf(stack, run.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+    // The API key reached the container, resolved by the aci-flow worker, and never entered workflow history.
+    expect(readRunLog(stack, id).join('\n')).toContain(`api key length ${API_KEY.length}`);
+    const history = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(id)));
+    expect(history).toContain('secretref:PREFECT_API_KEY');
+    expect(history).not.toContain(API_KEY);
 
     const workers = ok(
       'workers',
