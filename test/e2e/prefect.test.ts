@@ -28,9 +28,13 @@ import os, time
 from prefect import flow
 
 @flow(name="e2e-flow", log_prints=True)
-def e2e_flow(fail: bool = False, sleep: float = 0):
+def e2e_flow(fail: bool = False, hold: str = ""):
     print(f"api key length {len(os.environ.get('PREFECT_API_KEY', ''))}")
-    time.sleep(sleep)
+    # Runs until the test releases it: prefect flow-run execute starts the engine in its own
+    # session, which stopping an emulated container does not reach, so a sleep would outlive the test.
+    deadline = time.time() + 120
+    while hold and not os.path.exists(hold) and time.time() < deadline:
+        time.sleep(0.2)
     if fail:
         raise ValueError("the flow failed on purpose")
     return 42
@@ -112,19 +116,41 @@ describe('aci-flow prefect-worker', () => {
   });
 
   afterAll(async () => {
+    if (flowDir) releaseAll();
     await stopBridge();
     await stack?.close();
     await prefect?.stop();
     if (flowDir) rmSync(flowDir, { recursive: true, force: true });
   });
 
+  const holds: string[] = [];
+  /** A file whose creation ends a flow run started with `hold: <it>`. */
+  function holdFile(): string {
+    holds.push(join(flowDir, `release-${holds.length}`));
+    return holds[holds.length - 1];
+  }
+  /** Lets held flows end while the server still answers, so their orphaned engines exit at once. */
+  function releaseAll(): void {
+    for (const hold of holds) writeFileSync(hold, '');
+  }
+
   async function createFlowRun(parameters: Record<string, unknown>, jobVariables: Record<string, unknown> = {}): Promise<string> {
-    const run = ok(
-      'create flow run',
-      await api.POST('/deployments/{id}/create_flow_run', {
-        params: { path: { id: deploymentId } },
-        body: { parameters, job_variables: jobVariables } as never,
-      }),
+    let last = '';
+    // A busy SQLite server answers 503 ("retry"); Prefect's own client retries those too.
+    const run = await waitFor(
+      async () => {
+        const result = await api.POST('/deployments/{id}/create_flow_run', {
+          params: { path: { id: deploymentId } },
+          body: { parameters, job_variables: jobVariables } as never,
+        });
+        if (result.response.status === 503) {
+          last = '503';
+          return undefined;
+        }
+        return ok('create flow run', result);
+      },
+      'Prefect to create the flow run',
+      { intervalMs: 500, lastSeen: () => last },
     );
     return run.id;
   }
@@ -198,7 +224,7 @@ describe('aci-flow prefect-worker', () => {
   });
 
   it('a cancel in Prefect cancels the aci-flow run, deletes the container group and ends Cancelled', async () => {
-    const id = await createFlowRun({ sleep: 600 });
+    const id = await createFlowRun({ hold: holdFile() });
     const running = await waitForState(id, 'RUNNING');
     ok(
       'cancel',
@@ -208,22 +234,24 @@ describe('aci-flow prefect-worker', () => {
     expect(cancelled.state_type).toBe('CANCELLED');
     expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Cancelled');
     expect(groupsOf(stack, running.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+    releaseAll();
   });
 
   it('a run cancelled on the aci-flow side ends Cancelled in Prefect', async () => {
-    const id = await createFlowRun({ sleep: 600 });
+    const id = await createFlowRun({ hold: holdFile() });
     await waitForState(id, 'RUNNING');
     await cancelFlowRun(stack.client, id, 'operator stopped it');
     const run = await waitForState(id, 'CANCELLED', 60_000);
     expect(run.state?.message).toContain('operator stopped it');
+    releaseAll();
   });
 
   it('a bridge that was down when its run crashed reports Crashed after it restarts', async () => {
-    const release = join(flowDir, `release-${Date.now()}`);
-    const id = await createFlowRun({}, { command: `sh -c 'while [ ! -e ${release} ]; do sleep 0.2; done; exit 3'` });
+    const exitNow = join(flowDir, `exit-${Date.now()}`);
+    const id = await createFlowRun({}, { command: `sh -c 'while [ ! -e ${exitNow} ]; do sleep 0.2; done; exit 3'` });
     await waitFor(async () => (await readRun(id)).infrastructure_pid, `flow run ${id} to get its container group`);
     await stopBridge();
-    writeFileSync(release, '');
+    writeFileSync(exitNow, '');
     await waitFor(async () => (await getFlowRunStatus(stack.client, id)).phase === 'Failed', `the aci-flow run ${id} to fail`);
     expect((await readRun(id)).state_type).toBe('PENDING');
     startBridge();

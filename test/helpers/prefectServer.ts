@@ -50,6 +50,8 @@ export function prefectEnvironment(home: string, apiUrl?: string): NodeJS.Proces
     PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
     PREFECT_UI_ENABLED: 'false',
     PREFECT_SERVER_LOGGING_LEVEL: 'WARNING',
+    // SQLite on a loaded machine: wait longer for a lock before answering 503.
+    PREFECT_SERVER_DATABASE_TIMEOUT: '60',
     // The tests schedule their own runs; the server's own services would only add load.
     PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED: 'false',
     PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED: 'false',
