@@ -37,7 +37,13 @@ export function applyTemplatePatches(
  * the one to blame for what the finished template holds there.
  */
 export function lastPatchTouching(patches: readonly JsonPatchOperation[], pointer: string): number | undefined {
-  const overlaps = (path: string) => path === pointer || pointer.startsWith(`${path}/`) || path.startsWith(`${pointer}/`) || path === '';
+  const target = pointer.split('/');
+  // One path lies inside the other; a patch's `-` (append) stands for whichever index it added.
+  const overlaps = (path: string) => {
+    const segments = path.split('/');
+    const common = Math.min(segments.length, target.length);
+    return segments.slice(0, common).every((segment, index) => segment === target[index] || (segment === '-' && /^\d+$/.test(target[index])));
+  };
   for (let index = patches.length - 1; index >= 0; index--) {
     const patch = patches[index];
     if (patch.op === 'test') continue;

@@ -13,6 +13,7 @@ import { isPlainObject } from '../config/variablesSchema';
 import { containerCommand } from './commandLine';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from '../config/defaultArmTemplate';
 import { armEnvironment } from './environment';
+import { armLiteral, armLiterals } from './armExpressions';
 import { flowRunNames } from './naming';
 import { applyTemplatePatches, lastPatchTouching } from './patches';
 import { applyManagedTags, findBoundaryViolation } from './runBoundary';
@@ -41,29 +42,31 @@ export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity
   requireParameter(template, CONTAINER_GROUP_NAME_PARAMETER);
   requireParameter(template, CONTAINER_NAME_PARAMETER);
 
+  // Configured values go in as ARM literals: `[listKeys(...)]` in an env value must reach
+  // the container as that text, not as a storage account's keys (armExpressions.ts).
   const properties = container.properties as Record<string, unknown>;
-  properties.image = config.image;
-  properties.environmentVariables = armEnvironment(baseEnvironment(run), config.env, config.secret_env_names);
-  const command = containerCommand(config.command, config.entrypoint || null);
+  properties.image = armLiteral(config.image);
+  properties.environmentVariables = armLiterals(armEnvironment(baseEnvironment(run), config.env, config.secret_env_names));
+  const command = armLiterals(containerCommand(config.command, config.entrypoint || null));
   if (command.length > 0) properties.command = command;
   else delete properties.command;
 
   const requests = objectAt(objectAt(properties, 'resources', `${containerField}.properties`), 'requests', `${containerField}.properties.resources`);
   requests.cpu = config.cpu;
   requests.memoryInGB = config.memory;
-  if (config.gpu_count && config.gpu_sku) requests.gpu = { count: config.gpu_count, sku: config.gpu_sku };
+  if (config.gpu_count && config.gpu_sku) requests.gpu = { count: config.gpu_count, sku: armLiteral(config.gpu_sku) };
 
   const groupProperties = objectAt(group, 'properties', groupField);
-  if (config.image_registry) groupProperties.imageRegistryCredentials = [registryCredentials(config.image_registry)];
+  if (config.image_registry) groupProperties.imageRegistryCredentials = [armLiterals(registryCredentials(config.image_registry))];
   if (config.identities?.length) {
     group.identity = {
       type: 'UserAssigned',
       // ARM wants each user-assigned identity's resource id as a key with an empty object.
-      userAssignedIdentities: Object.fromEntries(config.identities.map((id) => [id, {}])),
+      userAssignedIdentities: Object.fromEntries(config.identities.map((id) => [armLiteral(id), {}])),
     };
   }
-  if (config.subnet_ids?.length) groupProperties.subnetIds = config.subnet_ids.map((id) => ({ id }));
-  if (config.dns_servers?.length) groupProperties.dnsConfig = { nameServers: config.dns_servers };
+  if (config.subnet_ids?.length) groupProperties.subnetIds = config.subnet_ids.map((id) => ({ id: armLiteral(id) }));
+  if (config.dns_servers?.length) groupProperties.dnsConfig = { nameServers: armLiterals(config.dns_servers) };
 
   // A template without one behaves as ACI's default, Always: the run would never end.
   if (groupProperties.restartPolicy === undefined) groupProperties.restartPolicy = 'Never';
@@ -74,7 +77,7 @@ export function prepareDeployment(config: JobConfiguration, run: FlowRunIdentity
     [WORKFLOW_ID_TAG]: run.workflowId,
   };
   const existingTags = isPlainObject(group.tags) ? group.tags : {};
-  group.tags = { ...existingTags, ...tagsForLabels(config.labels) };
+  group.tags = { ...existingTags, ...armLiterals(tagsForLabels(config.labels)) };
   // Managed tags last: the sweeper and the workflow rely on them, so labels cannot override them.
   applyManagedTags(group, managedTags);
 

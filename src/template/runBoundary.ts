@@ -2,12 +2,13 @@
  * What one flow run's deployment may do: create its own container group, nothing else.
  * `arm_template` and `arm_template_patches` can shape that group (volumes, ports, sku,
  * diagnostics) but cannot add resources, nest deployments, loop, emit outputs, rename the
- * group onto another run's, make it restart, or drop the tags the sweeper and the workflow
- * rely on. Checked on the finished template, after every patch, before anything is deployed.
+ * group onto another run's, make it restart, drop the tags the sweeper and the workflow
+ * rely on, or read other resources through expressions (armExpressions.ts). Checked on the finished template, after every patch, before anything is deployed.
  */
 import { isPlainObject } from '../config/variablesSchema';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE } from '../config/defaultArmTemplate';
 import type { JsonPath } from './secretPositions';
+import { findForbiddenExpression } from './armExpressions';
 
 export interface BoundaryViolation {
   path: JsonPath;
@@ -60,7 +61,7 @@ export function findBoundaryViolation(template: Record<string, unknown>, contain
       problem: `must be Never (found ${JSON.stringify(restartPolicy)}): a flow run runs once, and its exit code ends the run`,
     };
   }
-  return undefined;
+  return findForbiddenExpression(template);
 }
 
 /**

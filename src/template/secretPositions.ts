@@ -17,6 +17,7 @@ import {
 } from '../config/secretReferences';
 import type { DeploymentRequest } from '../template/deployment';
 import { CONTAINER_GROUP_RESOURCE_TYPE } from '../config/defaultArmTemplate';
+import { armLiteral } from './armExpressions';
 
 export type JsonPath = Array<string | number>;
 type SecretResolver = (name: string) => string | undefined;
@@ -66,7 +67,8 @@ export function resolveSecretReferences<T extends DeploymentRequest>(deployment:
     const value = resolve(name);
     if (value === undefined) throw new ConfigError(ref, `cannot be resolved on this worker: ${whereToProvideSecret(name)}`);
     const parent = valueAt(template, path.slice(0, -1)) as Record<string | number, unknown>;
-    parent[path[path.length - 1]] = value;
+    // A secret is a literal too: ARM must not evaluate a value that happens to look like `[...]`.
+    parent[path[path.length - 1]] = armLiteral(value);
   }
   return { ...deployment, template };
 }

@@ -115,6 +115,10 @@ describe('aci-flow render', () => {
       ['--set', 'arm_template_patches=[{"op":"add","path":"/resources/-","value":{"type":"Microsoft.Resources/deployments","name":"x"}}]'],
       /^aci-flow: arm_template_patches\[0\] \(at \/resources\): must hold exactly one resource/,
     ],
+    [
+      ['--set', `arm_template_patches=[{"op":"add","path":"/resources/0/tags/keys","value":"[listKeys(resourceId('Microsoft.Storage/storageAccounts','prod'),'2023-01-01').keys[0].value]"}]`],
+      /^aci-flow: arm_template_patches\[0\] \(at \/resources\/0\/tags\/keys\): calls listKeys\(\), which a flow run's template may not use/,
+    ],
     [['--set', 'subnet_ids=[unclosed'], /^aci-flow: --set subnet_ids: is not valid JSON\/YAML/],
     [['--set', 'novalue'], /^aci-flow: --set novalue: must look like key=value/],
     // The same run id rule as start: a dry run accepts exactly what start accepts.
@@ -139,6 +143,13 @@ describe('aci-flow render', () => {
     // The documentation shows the example file as it is.
     const operations = readFileSync(example, 'utf8').split('\n').filter((line) => !line.startsWith('#')).join('\n').trim();
     expect(readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8')).toContain(operations);
+  });
+
+  it('writes an env value that looks like an ARM expression as a literal, so ARM never evaluates it', async () => {
+    const listKeys = "[listKeys(resourceId('Microsoft.Storage/storageAccounts','prod'),'2023-01-01').keys[0].value]";
+    const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID, '--set', `env.STORAGE=${JSON.stringify(listKeys)}`);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(containerOf(JSON.parse(result.stdout)).environmentVariables).toContainEqual({ name: 'STORAGE', value: `[${listKeys}` });
   });
 
   it('never prints a literal secret it rejects', async () => {
