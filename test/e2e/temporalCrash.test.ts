@@ -1,11 +1,14 @@
 /**
  * Durable when Temporal itself crashes: the server is SIGKILLed mid-watch and started again
  * on the same database file and port, while the `aci-flow worker` process keeps running.
+ * The worker reaches the server through a TCP gate that stays shut until the restarted server
+ * has timed the watch attempt out: otherwise the worker's first heartbeat after the restart
+ * races the server's overdue timeout, and either may win.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { type RunningEmulator, startEmulator } from '../../src/emulator';
 import {
   activityAttempts,
@@ -19,6 +22,7 @@ import {
 } from '../helpers/flowRuns';
 import { createPersistentServer, type PersistentServer } from '../helpers/persistentServer';
 import { quietRuntimeLogs, spawnWorkerProcess, type WorkerProcess } from '../helpers/stack';
+import { startTcpGate, type TcpGate } from '../helpers/tcpGate';
 import { waitFor } from '../helpers/waitFor';
 
 jest.setTimeout(150_000);
@@ -36,18 +40,21 @@ describe('Temporal server crash', () => {
   let connection: Connection;
   let client: Client;
   let worker: WorkerProcess | undefined;
+  let gate: TcpGate;
 
   beforeAll(async () => {
     quietRuntimeLogs();
     server = await createPersistentServer(dir);
     await server.start();
     emulator = await startEmulator();
+    gate = await startTcpGate(server.address);
     connection = await Connection.connect({ address: server.address });
     client = new Client({ connection, namespace: 'default' });
   });
 
   afterAll(async () => {
     await worker?.kill('SIGKILL');
+    await gate?.close();
     await connection?.close();
     await emulator?.close();
     await server?.kill();
@@ -55,7 +62,7 @@ describe('Temporal server crash', () => {
 
   it('Temporal SIGKILLed mid-watch for longer than the heartbeat timeout, then restarted: the same worker reconnects, one container group ever, every log line exactly once', async () => {
     const stack = { client, workPool: WORK_POOL, logDir, emulator };
-    const running = spawnWorkerProcess({ temporalAddress: server.address, emulator, logDir, workPool: WORK_POOL });
+    const running = spawnWorkerProcess({ temporalAddress: gate.address, emulator, logDir, workPool: WORK_POOL });
     worker = running;
     const workerTail = () => running.output().slice(-2000);
     // 40 s of output: still running when Temporal is back, so the timed-out attempt and its retry overlap.
@@ -63,9 +70,10 @@ describe('Temporal server crash', () => {
     await waitForStatus(run.handle, (current) => current.phase === 'Running', 60_000);
     await waitFor(() => readRunLog(stack, run.flowRunId).length >= 3, 'the first log lines', { timeoutMs: 30_000 });
 
+    gate.shut();
     await server.kill();
     const killedAt = Date.now();
-    await waitFor(() => running.output().includes(`lost connection to Temporal at ${server.address}`), 'the worker to notice the outage', {
+    await waitFor(() => running.output().includes(`lost connection to Temporal at ${gate.address}`), 'the worker to notice the outage', {
       timeoutMs: 30_000,
       lastSeen: workerTail,
     });
@@ -77,7 +85,10 @@ describe('Temporal server crash', () => {
     expect(readRunLog(stack, run.flowRunId).length).toBeLessThan(40);
 
     await server.start();
-    await waitFor(() => running.output().includes(`reconnected to Temporal at ${server.address}`), 'the worker to reconnect', {
+    // The restarted server fires the overdue heartbeat timeout and schedules the retry.
+    await waitFor(async () => (await watchAttempt(run.handle)) >= 2, 'the restarted server to time the watch attempt out', { timeoutMs: 30_000 });
+    gate.open();
+    await waitFor(() => running.output().includes(`reconnected to Temporal at ${gate.address}`), 'the worker to reconnect', {
       timeoutMs: 30_000,
       lastSeen: workerTail,
     });
@@ -94,6 +105,12 @@ describe('Temporal server crash', () => {
     expect(await running.kill('SIGTERM')).toBe(0);
     await histories.save(run.handle);
   });
+
+  /** The pending watch activity's attempt, as the server sees it (0 when none is pending). */
+  async function watchAttempt(handle: WorkflowHandle): Promise<number> {
+    const { raw } = await handle.describe();
+    return raw.pendingActivities?.find((activity) => activity.activityType?.name === 'watch')?.attempt ?? 0;
+  }
 
   it('replays the recorded history with the current workflow code', async () => {
     expect(histories.count).toBe(1);
