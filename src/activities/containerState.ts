@@ -1,6 +1,42 @@
 /** Reading a flow run's container out of a container group's instance view. */
-import type { ContainerEvent, ContainerGroupView, ContainerView } from '../azure/gateway';
-import type { PollError } from '../workflows/definitions';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AciGateway, ContainerEvent, ContainerGroupView, ContainerState, ContainerView } from '../azure/gateway';
+import { FailureTypes, type PollError } from '../workflows/definitions';
+import { heartbeatWhile } from './heartbeats';
+import type { PollHeartbeat } from './pollLoop';
+import type { RunPolls } from './pollScheduler';
+import type { FlowRunTarget } from './types';
+
+export interface RunContainerRead {
+  group: ContainerGroupView;
+  state: ContainerState | undefined;
+}
+
+/**
+ * One poll's read of the run's container group, heartbeating while it waits for the budget.
+ * A missing group ends the run: nothing is left to watch, and its exit code is lost with it.
+ * `whileDoing` says what the run was doing, for that message.
+ */
+export async function readRunContainer(
+  gateway: AciGateway,
+  target: FlowRunTarget,
+  polls: RunPolls,
+  heartbeat: PollHeartbeat,
+  abortSignal: AbortSignal,
+  whileDoing: string,
+): Promise<RunContainerRead> {
+  const group = await heartbeatWhile(gateway.getContainerGroup(target, { abortSignal }), heartbeat);
+  if (!group) {
+    throw ApplicationFailure.nonRetryable(
+      `Container group ${target.containerGroupName} disappeared ${whileDoing} (exit code unknown)`,
+      FailureTypes.groupDisappeared,
+    );
+  }
+  const state = findContainer(group, target.containerName)?.currentState;
+  // The run's age counts from its container's start, for the scheduler's priorities.
+  if (state?.startTime) polls.started(Date.parse(state.startTime));
+  return { group, state };
+}
 
 export function findContainer(group: ContainerGroupView, containerName: string): ContainerView | undefined {
   return group.containers.find((container) => container.name === containerName) ?? group.containers[0];

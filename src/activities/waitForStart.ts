@@ -5,8 +5,7 @@ import type { GatewayFor } from '../azure/gatewayFactory';
 import { gatewayOf } from './failures';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { FailureTypes, type PollError } from '../workflows/definitions';
-import { describeLastEvent, describePollError, describeState, findContainer } from './containerState';
-import { heartbeatWhile } from './heartbeats';
+import { describeLastEvent, describePollError, describeState, findContainer, readRunContainer } from './containerState';
 import type { Clock } from './index';
 import { pollUntilDone } from './pollLoop';
 import type { PollScheduler } from './pollScheduler';
@@ -42,19 +41,15 @@ export function waitForStartActivity(
         wakeBy: input.deadlineEpochMs,
         metrics: { recorder: metrics, phase: 'waitForStart' },
         poll: async (details) => {
-          const group = await heartbeatWhile(
-            gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
+          const { group, state } = await readRunContainer(
+            gateway,
+            target,
+            polls,
             details(),
+            context.cancellationSignal,
+            'while waiting for its container to start',
           );
-          if (!group) {
-            throw ApplicationFailure.nonRetryable(
-              `Container group ${target.containerGroupName} disappeared while waiting for its container to start (exit code unknown)`,
-              FailureTypes.groupDisappeared,
-            );
-          }
           lastSeen = group;
-          const state = findContainer(group, target.containerName)?.currentState;
-          if (state?.startTime) polls.started(Date.parse(state.startTime));
           if (state?.state === 'Running') return { state: 'Running' };
           // watch follows and learns the duration from its own poll.
           if (state?.state === 'Terminated') return { state: 'Terminated', exitCode: state.exitCode };

@@ -1,11 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway, ContainerState } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
 import { gatewayOf } from './failures';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
-import { FailureTypes } from '../workflows/definitions';
-import { findContainer } from './containerState';
+import { readRunContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
 import type { Clock } from './index';
@@ -50,19 +48,8 @@ export function watchActivity(
         state: () => ({ ...cursor }),
         metrics: { recorder: metrics, phase: 'watch' },
         poll: async (details, turn) => {
-          const group = await heartbeatWhile(
-            gateway.getContainerGroup(target, { abortSignal: context.cancellationSignal }),
-            details(),
-          );
-          if (!group) {
-            throw ApplicationFailure.nonRetryable(
-              `Container group ${target.containerGroupName} disappeared while the flow run was running (exit code unknown)`,
-              FailureTypes.groupDisappeared,
-            );
-          }
-          const state = findContainer(group, target.containerName)?.currentState;
+          const { state } = await readRunContainer(gateway, target, polls, details(), context.cancellationSignal, 'while the flow run was running');
           const exited = state?.state === 'Terminated';
-          if (state?.startTime) polls.started(Date.parse(state.startTime));
           // Read logs after the state: once it says Terminated, this read holds the last lines, so
           // it happens even on a state-only turn. A failed read keeps the cursor, so the next poll
           // reads the same lines again.
