@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { logBlobName } from '../logs/blobLogs';
 import { openLogBlob } from '../logs/blobLogWriter';
+import { logSegments } from '../logs/logSegments';
 import { logFilePath } from '../logs/logFiles';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 
@@ -59,7 +60,7 @@ export function createFlowRunLogSink(options: FlowRunLogSinkOptions = {}): FlowR
       });
       await containerReady;
       const name = logBlobName(blob.workPool, flowRunId);
-      const writer = await openLogBlob(blob.container.getAppendBlobClient(name));
+      const writer = await openLogBlob(logSegments(blob.container, name));
       return { linesRecorded: writer.linesRecorded, append: writer.append };
     }
     return options.logDir === undefined ? undefined : openLogFile(logFilePath(flowRunId, options.logDir));

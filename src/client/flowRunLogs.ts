@@ -87,11 +87,12 @@ async function openLogSource(
   if (!blob) return new LogLineReader(logFilePath(flowRunId, options.logDir));
   const workPool = workPoolOf(description);
   // Loaded only when logs are in blobs, so the file path costs no Azure SDK.
-  const [{ logContainerClient }, { BlobLogLineReader }] = await Promise.all([
+  const [{ logContainerClient }, { BlobLogLineReader }, { logSegments }] = await Promise.all([
     import('../logs/blobContainer'),
     import('../logs/blobLogReader'),
+    import('../logs/logSegments'),
   ]);
-  return new BlobLogLineReader(logContainerClient(blob).getBlobClient(logBlobName(workPool, flowRunId)));
+  return new BlobLogLineReader(logSegments(logContainerClient(blob), logBlobName(workPool, flowRunId)));
 }
 
 /** Reads whole lines appended to a file that may not exist yet. */

@@ -16,3 +16,9 @@ export function statusCodeOf(err: unknown): number | undefined {
   const code = (err as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
+
+/** Azure's error code of an SDK error (x-ms-error-code), e.g. BlockCountExceedsLimit. */
+export function errorCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

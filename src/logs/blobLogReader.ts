@@ -1,16 +1,30 @@
 import type { BlobClient } from '@azure/storage-blob';
 import { LineSplitter, type LogLineSource } from './lineSplitter';
 import { statusCodeOf } from './blobContainer';
+import type { LogSegments } from './logSegments';
 
-/** Reads whole lines appended to a log blob that may not exist yet, from any machine that reaches the account. */
+/** Reads whole lines appended to a run's log blobs, which may not exist yet, from any machine that reaches the account. */
 export class BlobLogLineReader implements LogLineSource {
+  private segment = 0;
   private position = 0;
   private readonly lines = new LineSplitter();
 
-  constructor(private readonly blob: BlobClient) {}
+  constructor(private readonly segments: LogSegments) {}
 
   async readLines(): Promise<string[]> {
-    const bytes = await readFrom(this.blob, this.position);
+    const lines: string[] = [];
+    for (;;) {
+      const blob = this.segments(this.segment);
+      lines.push(...this.readMore(await readFrom(blob, this.position)));
+      if (!(await isSealed(blob))) return lines;
+      // Sealed takes no more appends: what landed after the read above is its last.
+      lines.push(...this.readMore(await readFrom(blob, this.position)));
+      this.segment += 1;
+      this.position = 0;
+    }
+  }
+
+  private readMore(bytes: Buffer): string[] {
     this.position += bytes.length;
     return this.lines.push(bytes);
   }
@@ -32,6 +46,15 @@ export async function readFrom(blob: BlobClient, offset: number): Promise<Buffer
   } catch (err) {
     // 404: not written yet (or no container yet); 416: nothing past the offset.
     if (statusCodeOf(err) === 404 || statusCodeOf(err) === 416) return Buffer.alloc(0);
+    throw err;
+  }
+}
+
+async function isSealed(blob: BlobClient): Promise<boolean> {
+  try {
+    return (await blob.getProperties()).isSealed === true;
+  } catch (err) {
+    if (statusCodeOf(err) === 404) return false;
     throw err;
   }
 }

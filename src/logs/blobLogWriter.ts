@@ -1,42 +1,74 @@
 /**
- * Appends a run's log lines to its append blob exactly once, however many writers (retries,
+ * Appends a run's log lines to its append blobs exactly once, however many writers (retries,
  * a worker killed mid-write, two workers at once) send them. Blob Storage is the arbiter:
  * every block is appended only at the length this writer last saw (the append-position
  * condition). When another writer got there first the append fails with 412, this writer
  * reads what was added, and skips the lines already there — line i is the same line
- * whichever writer sends it, since every writer reads the same container log.
+ * whichever writer sends it, since every writer reads the same container log. A full blob
+ * (Azure's block limit) continues in the next segment of the chain (logSegments.ts).
  */
-import type { AppendBlobClient } from '@azure/storage-blob';
 import { readFrom } from './blobLogReader';
-import { statusCodeOf } from './blobContainer';
+import { errorCodeOf, statusCodeOf } from './blobContainer';
+import { type LogSegments, MAX_BLOCKS_PER_APPEND_BLOB } from './logSegments';
 
 /** Azure's limit on one appended block (4 MiB for every service version). */
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
 const NEWLINE = 0x0a;
+const BLOB_HEADERS = { blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } };
 
 export interface LogBlobWriter {
-  /** Complete lines in the blob as this writer last saw it. */
+  /** Complete lines in the log as this writer last saw it. */
   linesRecorded(): number;
   /**
-   * `lines[0]` has index `firstIndex`. Appends the lines not in the blob yet and returns
+   * `lines[0]` has index `firstIndex`. Appends the lines not in the log yet and returns
    * them; throws when lines before `firstIndex` are missing.
    */
   append(lines: readonly string[], firstIndex: number): Promise<string[]>;
 }
 
-/** Creates the blob if missing and counts its lines once; appends then track the count locally. */
-export async function openLogBlob(blob: AppendBlobClient, options: { maxBlockBytes?: number } = {}): Promise<LogBlobWriter> {
+export interface LogBlobWriterOptions {
+  maxBlockBytes?: number;
+  /** When a segment counts as full (default Azure's limit); every writer of one log must agree on it. */
+  maxBlocksPerSegment?: number;
+}
+
+/** Creates the first segment if missing and counts the log's lines once; appends then track the count locally. */
+export async function openLogBlob(segments: LogSegments, options: LogBlobWriterOptions = {}): Promise<LogBlobWriter> {
   const maxBlockBytes = options.maxBlockBytes ?? MAX_APPEND_BLOCK_BYTES;
+  const maxBlocksPerSegment = options.maxBlocksPerSegment ?? MAX_BLOCKS_PER_APPEND_BLOB;
   // IfNotExists: never truncate what another writer already appended.
-  await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'text/plain; charset=utf-8' } });
-  const seen = { length: 0, lines: 0, tail: Buffer.alloc(0) };
+  await segments(0).createIfNotExists(BLOB_HEADERS);
+  const seen = { lines: 0, tail: Buffer.alloc(0) };
+  const segment = { index: 0, length: 0, blocks: 0 };
   const see = (bytes: Buffer) => {
-    seen.length += bytes.length;
+    segment.length += bytes.length;
     const lastNewline = bytes.lastIndexOf(NEWLINE);
     for (const byte of bytes) if (byte === NEWLINE) seen.lines += 1;
     seen.tail = lastNewline === -1 ? Buffer.concat([seen.tail, bytes]) : Buffer.from(bytes.subarray(lastNewline + 1));
   };
-  const refresh = async () => see(await readFrom(blob, seen.length));
+  /** Reads what others appended, following the chain past every sealed segment to the open one. */
+  const refresh = async () => {
+    for (;;) {
+      const blob = segments(segment.index);
+      see(await readFrom(blob, segment.length));
+      const properties = await blob.getProperties();
+      segment.blocks = properties.blobCommittedBlockCount ?? segment.blocks;
+      if (!properties.isSealed) return;
+      // Sealed takes no more appends: what landed after the read above is its last.
+      see(await readFrom(blob, segment.length));
+      segment.index += 1;
+      segment.length = 0;
+      segment.blocks = 0;
+      // The writer that sealed it may have died before creating the next one.
+      await segments(segment.index).createIfNotExists(BLOB_HEADERS);
+    }
+  };
+  // Sealing before moving on: a writer whose view of the full segment is behind then gets
+  // BlobIsSealed, never an append that lands after lines of the next segment.
+  const startNextSegment = async () => {
+    await segments(segment.index).seal();
+    await refresh();
+  };
   await refresh();
 
   return {
@@ -44,26 +76,32 @@ export async function openLogBlob(blob: AppendBlobClient, options: { maxBlockByt
     async append(lines, firstIndex) {
       const appended: string[] = [];
       for (;;) {
+        if (segment.blocks >= maxBlocksPerSegment) await startNextSegment();
         if (firstIndex > seen.lines) {
           throw new Error(
-            `Log blob ${blob.name} holds ${seen.lines} lines but the next line has index ${firstIndex}; ` +
+            `Log blob ${segments(segment.index).name} holds ${seen.lines} lines but the next line has index ${firstIndex}; ` +
               'the watch activity must re-read the log from the start (was the blob deleted?).',
           );
         }
         const fresh = lines.slice(seen.lines - firstIndex);
         if (fresh.length === 0) return appended;
-        const blocks = toBlocks(fresh, seen.tail, maxBlockBytes);
         try {
-          for (const block of blocks) {
-            await blob.appendBlock(block.bytes, block.bytes.length, { conditions: { appendPosition: seen.length } });
+          for (const block of toBlocks(fresh, seen.tail, maxBlockBytes)) {
+            if (segment.blocks >= maxBlocksPerSegment) break;
+            const response = await segments(segment.index).appendBlock(block.bytes, block.bytes.length, {
+              conditions: { appendPosition: segment.length },
+            });
             see(block.bytes);
+            segment.blocks = response.blobCommittedBlockCount ?? segment.blocks + 1;
             appended.push(...block.lines);
           }
-          return appended;
         } catch (err) {
+          const code = errorCodeOf(err);
+          // Full or sealed by another writer (this writer's view was behind): on to the next segment.
+          if (code === 'BlockCountExceedsLimit' || code === 'BlobIsSealed') await startNextSegment();
           // Someone else appended (or our own append's response was lost): look, then skip what is there.
-          if (statusCodeOf(err) !== 412) throw err;
-          await refresh();
+          else if (statusCodeOf(err) === 412) await refresh();
+          else throw err;
         }
       }
     },

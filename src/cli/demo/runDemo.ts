@@ -18,6 +18,7 @@ import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { BlobLogLineReader } from '../../logs/blobLogReader';
 import { logContainerClient } from '../../logs/blobContainer';
 import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER, logBlobName } from '../../logs/blobLogs';
+import { logSegments } from '../../logs/logSegments';
 import type { LogLineSource } from '../../logs/lineSplitter';
 import { getFlowRunStatus, startFlowRun } from '../../client';
 import { formatStatus } from '../flowRunText';
@@ -108,10 +109,10 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     write('');
     write(`Started flow run ${started.flowRunId}`);
     write(`  in the UI: ${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${started.workflowId}`);
-    const logBlob = logContainer.getBlobClient(logBlobName(workPool, started.flowRunId));
-    write(`  container logs (${logBlob.url}) and phases:`);
+    const logSegmentsOfRun = logSegments(logContainer, logBlobName(workPool, started.flowRunId));
+    write(`  container logs (${logSegmentsOfRun(0).url}) and phases:`);
 
-    await printProgress(client, started.handle, new BlobLogLineReader(logBlob), signal, write);
+    await printProgress(client, started.handle, new BlobLogLineReader(logSegmentsOfRun), signal, write);
     if (signal.aborted) return undefined;
 
     const status = await getFlowRunStatus(client, started.flowRunId);
