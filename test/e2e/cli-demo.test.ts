@@ -95,3 +95,57 @@ describe('aci-flow demo --exit-when-done', () => {
     expect(result.stderr).toContain("option '--port <port>' argument 'seven' is invalid");
   });
 });
+
+describe('aci-flow demo --prefect --exit-when-done', () => {
+  it('runs a Prefect deployment through the bridge to Completed in Prefect, printing its states, phases and both UI links', async () => {
+    const port = await freePort();
+    const uiPort = await freePort(undefined, [port]);
+    const prefectPort = await freePort(undefined, [port, uiPort]);
+    const result = await runCli(
+      ['demo', '--prefect', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)],
+      {},
+      240_000,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    const out = result.stdout;
+    expect(out).toContain(`Temporal Web UI: http://localhost:${uiPort}`);
+    expect(out).toContain(`Prefect server and UI: http://127.0.0.1:${prefectPort}`);
+    const prefectLink = out.match(new RegExp(`^  Prefect UI:  http://127\\.0\\.0\\.1:${prefectPort}/runs/flow-run/([0-9a-f-]{36})$`, 'm'));
+    expect(prefectLink).not.toBeNull();
+    const flowRunId = prefectLink![1];
+    expect(out).toContain(`  Temporal UI: http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`);
+
+    const lines = out.split('\n');
+    const live = (prefix: string) => lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+    // As they happened: Prefect's states, read from the Prefect API, and the workflow's phases.
+    const liveStates = live('  Prefect: ');
+    expect(liveStates).toEqual(expect.arrayContaining(['Pending', 'Running']));
+    expect(liveStates[liveStates.length - 1]).toBe('Completed');
+    expect(live('  aci-flow: ')).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`\\[prefect-worker\\] flow run ${flowRunId}: aci-flow Completed; Prefect state COMPLETED stands`)));
+    // Prefect's state history (GET /flow_run_states/) beside the workflow's events, on one time line.
+    const table = lines.slice(lines.findIndex((line) => line.includes('Prefect state history beside')) + 1);
+    const temporalColumnAt = table[0]!.indexOf('TEMPORAL EVENT');
+    const history = table.slice(1).filter((line) => /^ {4}\d\d:\d\d:\d\d\.\d{3} {2}/.test(line));
+    const prefectColumn = history.map((line) => line.slice('    hh:mm:ss.mmm  '.length, temporalColumnAt).trim()).filter(Boolean);
+    expect(prefectColumn).toEqual(['Scheduled', 'Pending', 'Running', 'Completed']);
+    expect(history[history.length - 1]).toMatch(/WorkflowExecutionCompleted$/);
+    expect(out).toContain(`completed  flow run ${flowRunId}: COMPLETED (expected COMPLETED)`);
+
+    // The dev server, its UI and the Prefect server are gone: their ports are free again.
+    expect(await freePort(port)).toBe(port);
+    expect(await freePort(uiPort)).toBe(uiPort);
+    expect(await freePort(prefectPort)).toBe(prefectPort);
+  }, 300_000);
+
+  it('exits 2 naming --outcomes when an outcome is unknown, or when --prefect is missing', async () => {
+    const unknown = await runCli(['demo', '--prefect', '--outcomes', 'completed,exploded']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("option '--outcomes <list>' argument 'completed,exploded' is invalid. unknown outcome 'exploded'");
+    const withoutPrefect = await runCli(['demo', '--outcomes', 'crashed']);
+    expect(withoutPrefect.code).toBe(2);
+    expect(withoutPrefect.stderr).toContain('--outcomes needs --prefect');
+  });
+});
