@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
-import { PREFECT_DEMO_OUTCOMES, type PrefectDemoOutcome } from '../demo/prefectOutcomes';
+import { PREFECT_DEMO_OUTCOMES, type PrefectDemoOutcome } from '../prefectDemoOutcomes';
 
 /** The example pool ships with the repository, so `npm run demo` needs no arguments from any directory. */
 const EXAMPLE_POOL = join(__dirname, '..', '..', '..', 'examples', 'pool.yaml');
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .command('demo')
     .description(
       'Run everything locally: Temporal dev server with its Web UI, the ACI emulator, a worker and one sample flow run; ' +
-        'the UI stays up until Ctrl-C',
+        'the UI stays up until Ctrl-C; with --prefect, a Prefect deployment through the bridge and a local Prefect server',
     )
     .option('--pool-config <file>', 'work pool to run the sample on', EXAMPLE_POOL)
     .option('--port <port>', 'Temporal gRPC port, if free (else any free port)', parsePort, 7233)

@@ -15,7 +15,7 @@ import { workflowIdForFlowRun } from '../../workflows/definitions';
 import { closeAll, type Closer, installDemoRuntime, type LocalStack, startLocalStack } from './localStack';
 import { phasesInHistory } from './phases';
 import { createDemoDeployment, createDemoFlowRun } from './prefectDeployment';
-import type { PrefectDemoOutcome } from './prefectOutcomes';
+import type { PrefectDemoOutcome } from '../prefectDemoOutcomes';
 import { type PrefectServer, startPrefectServer } from './prefectServer';
 import { formatSideBySide, prefectStateHistory, temporalEventHistory } from './stateHistory';
 
