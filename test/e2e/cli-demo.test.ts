@@ -96,7 +96,7 @@ describe('aci-flow demo --exit-when-done', () => {
   });
 });
 
-describe('aci-flow demo --prefect --exit-when-done', () => {
+describe('aci-flow demo --prefect', () => {
   it('runs a Prefect deployment through the bridge to Completed in Prefect, printing its states, phases and both UI links', async () => {
     const port = await freePort();
     const uiPort = await freePort(undefined, [port]);
@@ -138,6 +138,56 @@ describe('aci-flow demo --prefect --exit-when-done', () => {
     expect(await freePort(port)).toBe(port);
     expect(await freePort(uiPort)).toBe(uiPort);
     expect(await freePort(prefectPort)).toBe(prefectPort);
+  }, 300_000);
+
+  it('keeps both UIs up until Ctrl-C: the printed links open, and the Prefect API has the run Completed', async () => {
+    const port = await freePort();
+    const uiPort = await freePort(undefined, [port]);
+    const prefectPort = await freePort(undefined, [port, uiPort]);
+    const demo = spawn(process.execPath, [ACI_FLOW_BIN, 'demo', '--prefect', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)], {
+      cwd: REPO_ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk) => (output += chunk));
+    demo.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(
+        () => {
+          if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before its run finished:\n${output}`);
+          return output.includes('press Ctrl-C to stop everything');
+        },
+        'the Prefect demo run to finish',
+        { timeoutMs: 200_000, intervalMs: 250, lastSeen: () => output },
+      );
+      const prefectLink = output.match(/^ {2}Prefect UI: {2}(http:\S+\/runs\/flow-run\/([0-9a-f-]{36}))$/m);
+      const temporalLink = output.match(/^ {2}Temporal UI: (http:\S+)$/m);
+      expect(prefectLink).not.toBeNull();
+      expect(temporalLink).not.toBeNull();
+      const [, prefectUrl, flowRunId] = prefectLink!;
+      expect(prefectUrl).toBe(`http://127.0.0.1:${prefectPort}/runs/flow-run/${flowRunId}`);
+      expect(temporalLink![1]).toBe(`http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`);
+
+      // What a browser gets for each link: the UI's page.
+      for (const url of [prefectUrl!, temporalLink![1]!]) {
+        const page = await fetch(url, { headers: { accept: 'text/html' } });
+        expect({ url, status: page.status, type: page.headers.get('content-type') }).toEqual({ url, status: 200, type: expect.stringContaining('text/html') });
+      }
+      // Prefect's own record of the run, read independently of what the demo printed.
+      const run = (await (await fetch(`http://127.0.0.1:${prefectPort}/api/flow_runs/${flowRunId}`)).json()) as { state_type: string; infrastructure_pid: string };
+      expect(run.state_type).toBe('COMPLETED');
+      expect(run.infrastructure_pid).toBe(`hello-prefect-${flowRunId}`);
+
+      demo.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).not.toMatch(/Error:|at .*node_modules/);
+      expect(await freePort(prefectPort)).toBe(prefectPort);
+      expect(await freePort(uiPort)).toBe(uiPort);
+    } finally {
+      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+    }
   }, 300_000);
 
   it('exits 2 naming --outcomes when an outcome is unknown, or when --prefect is missing', async () => {
