@@ -162,8 +162,10 @@ async function showRun(ctx: DemoContext, outcome: PrefectDemoOutcome): Promise<P
   const run = await followRun(ctx, created.id, demoCase);
   if (!run) return undefined;
   const handle = stack.client.workflow.getHandle(workflowId);
+  // Both read before printing, so the table comes out in one piece between the bridge's lines.
+  const table = formatSideBySide(await prefectStateHistory(api, created.id), await temporalEventHistory(handle));
   write(`  Prefect state history beside the Temporal history of ${workflowId}:`);
-  for (const line of formatSideBySide(await prefectStateHistory(api, created.id), await temporalEventHistory(handle))) write(`    ${line}`);
+  for (const line of table) write(`    ${line}`);
   return { outcome, flowRunId: created.id, expected: demoCase.expected, state: run.state_type ?? 'none' };
 }
 
