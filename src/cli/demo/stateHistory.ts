@@ -54,7 +54,7 @@ function phaseOf(event: JsonEvent): string | undefined {
   return `Phase=${String(Array.isArray(value) ? value[0] : value)}`;
 }
 
-function shorten(text: string, max = 70): string {
+function shorten(text: string, max = 100): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
