@@ -95,3 +95,107 @@ describe('aci-flow demo --exit-when-done', () => {
     expect(result.stderr).toContain("option '--port <port>' argument 'seven' is invalid");
   });
 });
+
+describe('aci-flow demo --prefect', () => {
+  it('runs a Prefect deployment through the bridge to Completed in Prefect, printing its states, phases and both UI links', async () => {
+    const port = await freePort();
+    const uiPort = await freePort(undefined, [port]);
+    const prefectPort = await freePort(undefined, [port, uiPort]);
+    const result = await runCli(
+      ['demo', '--prefect', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)],
+      {},
+      240_000,
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    const out = result.stdout;
+    expect(out).toContain(`Temporal Web UI: http://localhost:${uiPort}`);
+    expect(out).toContain(`Prefect server and UI: http://127.0.0.1:${prefectPort}`);
+    const prefectLink = out.match(new RegExp(`^  Prefect UI:  http://127\\.0\\.0\\.1:${prefectPort}/runs/flow-run/([0-9a-f-]{36})$`, 'm'));
+    expect(prefectLink).not.toBeNull();
+    const flowRunId = prefectLink![1];
+    expect(out).toContain(`  Temporal UI: http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`);
+
+    const lines = out.split('\n');
+    const live = (prefix: string) => lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+    // As they happened: Prefect's states, read from the Prefect API, and the workflow's phases.
+    const liveStates = live('  Prefect: ');
+    expect(liveStates).toEqual(expect.arrayContaining(['Pending', 'Running']));
+    expect(liveStates[liveStates.length - 1]).toBe('Completed');
+    expect(live('  aci-flow: ')).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`\\[prefect-worker\\] flow run ${flowRunId}: aci-flow Completed; Prefect state COMPLETED stands`)));
+    // Prefect's state history (GET /flow_run_states/) beside the workflow's events, on one time line.
+    const table = lines.slice(lines.findIndex((line) => line.includes('Prefect state history beside')) + 1);
+    const temporalColumnAt = table[0]!.indexOf('TEMPORAL EVENT');
+    const history = table.slice(1).filter((line) => /^ {4}\d\d:\d\d:\d\d\.\d{3} {2}/.test(line));
+    const prefectColumn = history.map((line) => line.slice('    hh:mm:ss.mmm  '.length, temporalColumnAt).trim()).filter(Boolean);
+    expect(prefectColumn).toEqual(['Scheduled', 'Pending', 'Running', 'Completed']);
+    expect(history[history.length - 1]).toMatch(/WorkflowExecutionCompleted$/);
+    expect(out).toContain(`completed  flow run ${flowRunId}: COMPLETED (expected COMPLETED)`);
+
+    // The dev server, its UI and the Prefect server are gone: their ports are free again.
+    expect(await freePort(port)).toBe(port);
+    expect(await freePort(uiPort)).toBe(uiPort);
+    expect(await freePort(prefectPort)).toBe(prefectPort);
+  }, 300_000);
+
+  it('keeps both UIs up until Ctrl-C: the printed links open, and the Prefect API has the run Completed', async () => {
+    const port = await freePort();
+    const uiPort = await freePort(undefined, [port]);
+    const prefectPort = await freePort(undefined, [port, uiPort]);
+    const demo = spawn(process.execPath, [ACI_FLOW_BIN, 'demo', '--prefect', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)], {
+      cwd: REPO_ROOT,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk) => (output += chunk));
+    demo.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(
+        () => {
+          if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before its run finished:\n${output}`);
+          return output.includes('press Ctrl-C to stop everything');
+        },
+        'the Prefect demo run to finish',
+        { timeoutMs: 200_000, intervalMs: 250, lastSeen: () => output },
+      );
+      const prefectLink = output.match(/^ {2}Prefect UI: {2}(http:\S+\/runs\/flow-run\/([0-9a-f-]{36}))$/m);
+      const temporalLink = output.match(/^ {2}Temporal UI: (http:\S+)$/m);
+      expect(prefectLink).not.toBeNull();
+      expect(temporalLink).not.toBeNull();
+      const [, prefectUrl, flowRunId] = prefectLink!;
+      expect(prefectUrl).toBe(`http://127.0.0.1:${prefectPort}/runs/flow-run/${flowRunId}`);
+      expect(temporalLink![1]).toBe(`http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`);
+
+      // What a browser gets for each link: the UI's page.
+      for (const url of [prefectUrl!, temporalLink![1]!]) {
+        const page = await fetch(url, { headers: { accept: 'text/html' } });
+        expect({ url, status: page.status, type: page.headers.get('content-type') }).toEqual({ url, status: 200, type: expect.stringContaining('text/html') });
+      }
+      // Prefect's own record of the run, read independently of what the demo printed.
+      const run = (await (await fetch(`http://127.0.0.1:${prefectPort}/api/flow_runs/${flowRunId}`)).json()) as { state_type: string; infrastructure_pid: string };
+      expect(run.state_type).toBe('COMPLETED');
+      expect(run.infrastructure_pid).toBe(`hello-prefect-${flowRunId}`);
+
+      demo.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(output).not.toMatch(/Error:|at .*node_modules/);
+      expect(await freePort(prefectPort)).toBe(prefectPort);
+      expect(await freePort(uiPort)).toBe(uiPort);
+    } finally {
+      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+    }
+  }, 300_000);
+
+  it('exits 2 naming --outcomes when an outcome is unknown, or when --prefect is missing', async () => {
+    const unknown = await runCli(['demo', '--prefect', '--outcomes', 'completed,exploded']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("option '--outcomes <list>' argument 'completed,exploded' is invalid. unknown outcome 'exploded'");
+    const withoutPrefect = await runCli(['demo', '--outcomes', 'crashed']);
+    expect(withoutPrefect.code).toBe(2);
+    expect(withoutPrefect.stderr).toContain('--outcomes needs --prefect');
+  });
+});

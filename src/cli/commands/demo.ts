@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
+import { PREFECT_DEMO_OUTCOMES, type PrefectDemoOutcome } from '../prefectDemoOutcomes';
 
 /** The example pool ships with the repository, so `npm run demo` needs no arguments from any directory. */
 const EXAMPLE_POOL = join(__dirname, '..', '..', '..', 'examples', 'pool.yaml');
@@ -11,6 +12,9 @@ interface DemoFlags {
   port: number;
   uiPort: number;
   exitWhenDone?: boolean;
+  prefect?: boolean;
+  prefectPort: number;
+  outcomes?: PrefectDemoOutcome[];
 }
 
 export function register(program: Command): void {
@@ -18,19 +22,34 @@ export function register(program: Command): void {
     .command('demo')
     .description(
       'Run everything locally: Temporal dev server with its Web UI, the ACI emulator, a worker and one sample flow run; ' +
-        'the UI stays up until Ctrl-C',
+        'the UI stays up until Ctrl-C; with --prefect, a Prefect deployment through the bridge and a local Prefect server',
     )
     .option('--pool-config <file>', 'work pool to run the sample on', EXAMPLE_POOL)
     .option('--port <port>', 'Temporal gRPC port, if free (else any free port)', parsePort, 7233)
     .option('--ui-port <port>', 'Temporal Web UI port, if free (else any free port)', parsePort, 8233)
     .option('--exit-when-done', 'shut everything down when the sample run has finished (exit 0 if it completed)')
-    .addHelpText('after', '\nExamples:\n  npm run demo\n  aci-flow demo --exit-when-done')
+    .option('--prefect', 'run a Prefect deployment through aci-flow instead: a local Prefect server, the bridge and a flow from examples/prefect')
+    .option('--prefect-port <port>', 'with --prefect: Prefect server and UI port, if free (else any free port)', parsePort, 4200)
+    .option(
+      '--outcomes <list>',
+      `with --prefect: the flow runs to show, comma-separated, in order (${PREFECT_DEMO_OUTCOMES.join(', ')}; default completed)`,
+      parseOutcomes,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npm run demo\n  aci-flow demo --exit-when-done\n  npm run demo -- --prefect\n  aci-flow demo --prefect --outcomes completed,crashed,cancelled --exit-when-done',
+    )
     .action(async (flags: DemoFlags) => {
+      if (!flags.prefect && flags.outcomes) throw new CliError('--outcomes needs --prefect (the sample run of the plain demo always completes)', ExitCodes.usage);
       const interrupted = new AbortController();
       const onInterrupt = () => interrupted.abort();
       process.on('SIGINT', onInterrupt);
       process.on('SIGTERM', onInterrupt);
       try {
+        if (flags.prefect) {
+          await prefectDemo(flags, interrupted.signal);
+          return;
+        }
         const { runDemo } = await import('../demo/runDemo');
         const status = await runDemo({
           poolConfigPath: flags.poolConfig,
@@ -54,6 +73,36 @@ export function register(program: Command): void {
       }
     });
   withUsageExitCode(command);
+}
+
+async function prefectDemo(flags: DemoFlags, signal: AbortSignal): Promise<void> {
+  const { runPrefectDemo } = await import('../demo/runPrefectDemo');
+  const results = await runPrefectDemo({
+    outcomes: flags.outcomes ?? ['completed'],
+    exitWhenDone: flags.exitWhenDone ?? false,
+    port: flags.port,
+    uiPort: flags.uiPort,
+    prefectPort: flags.prefectPort,
+    signal,
+    write: (line) => process.stdout.write(`${line}\n`),
+  });
+  if (!results) throw new CliError('interrupted before the Prefect flow runs finished; everything it started is shut down', ExitCodes.failure);
+  const unexpected = results.filter((result) => result.state !== result.expected);
+  if (unexpected.length > 0) {
+    throw new CliError(
+      unexpected.map((result) => `flow run ${result.flowRunId} (${result.outcome}) ended ${result.state}, expected ${result.expected}`).join('; '),
+      ExitCodes.failure,
+    );
+  }
+}
+
+function parseOutcomes(value: string): PrefectDemoOutcome[] {
+  const outcomes = value.split(',').map((item) => item.trim());
+  const unknown = outcomes.filter((item) => !(PREFECT_DEMO_OUTCOMES as readonly string[]).includes(item));
+  if (outcomes.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown outcome ${unknown.map((item) => `'${item}'`).join(', ')}; use a comma-separated list of ${PREFECT_DEMO_OUTCOMES.join(', ')}`);
+  }
+  return outcomes as PrefectDemoOutcome[];
 }
 
 function parsePort(value: string): number {

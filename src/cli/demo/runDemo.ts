@@ -7,25 +7,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createFlowRunLogSink } from '../../activities/logSink';
-import { createGateway } from '../../azure/credentials';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadPoolConfig, renderJobConfiguration } from '../../config';
-import { startEmulator } from '../../emulator';
 import type { FlowRunStatus } from '../../workflows/definitions';
-import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { BlobLogLineReader } from '../../logs/blobLogReader';
-import { logContainerClient } from '../../logs/blobContainer';
-import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER, logBlobName } from '../../logs/blobLogs';
+import { logBlobName } from '../../logs/blobLogs';
 import { logSegments } from '../../logs/logSegments';
 import type { LogLineSource } from '../../logs/lineSplitter';
 import { getFlowRunStatus, startFlowRun } from '../../client';
 import { formatStatus } from '../flowRunText';
-import { startAzurite } from './azurite';
-import { startDevServer } from './devServer';
+import { closeAll, type Closer, installDemoRuntime, startLocalStack } from './localStack';
 import { phasesInHistory } from './phases';
-import { freePort } from './ports';
 
 export const DEMO_FLOW_NAME = 'hello-aci';
 /** Prints over a few seconds and exits 0, so every phase is visible in the UI. */
@@ -43,60 +35,20 @@ export interface DemoOptions {
   write: (line: string) => void;
 }
 
-type Closer = () => Promise<unknown>;
-
 /** Runs the demo and resolves with the sample run's final status once everything is shut down. */
 export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | undefined> {
   const { write, signal } = options;
   const closers: Closer[] = [];
-  // The demo owns Ctrl-C: it shuts the worker down itself, in order, instead of the SDK's default handler.
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  installDemoRuntime();
   try {
     const pool = await loadPoolConfig(options.poolConfigPath);
     const workPool = pool.name ?? 'demo-pool';
     const values = { command: DEMO_COMMAND, stream_output: true };
     const { resource_group_name: resourceGroup } = renderJobConfiguration(pool.base_job_template, values);
-
-    const port = await freePort(options.port);
-    const uiPort = await freePort(options.uiPort, [port]);
-    write(`Starting the Temporal dev server on 127.0.0.1:${port} ...`);
-    const devServer = await startDevServer(port, uiPort);
-    closers.push(devServer.stop);
-    write(`Temporal Web UI: ${devServer.uiUrl}`);
-
-    const emulator = await startEmulator({ resourceGroups: [resourceGroup] });
-    closers.push(() => emulator.close());
-    write(`ACI emulator: ${emulator.endpoint} (resource group ${resourceGroup}; containers run as local processes)`);
-
-    let blobLogs: BlobLogSettings | undefined = blobLogSettingsFromEnv();
-    if (!blobLogs) {
-      const azurite = await startAzurite();
-      closers.push(azurite.stop);
-      blobLogs = { connectionString: azurite.connectionString, container: DEFAULT_LOG_BLOB_CONTAINER };
-      write(`Azurite (Blob Storage emulator, holds the logs): ${azurite.blobEndpoint}`);
-    }
-    const logContainer = logContainerClient(blobLogs);
-    const workerConnection = await NativeConnection.connect({ address: devServer.address });
-    closers.push(() => workerConnection.close());
-    write(`Starting a worker for work pool "${workPool}" (bundling the workflow code takes a few seconds) ...`);
-    const worker = await createFlowRunWorker({
-      workPool,
-      connection: workerConnection,
-      gateway: createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem }),
-      // The demo prints the lines from the log blob, exactly as `aci-flow logs --follow` would.
-      logSink: createFlowRunLogSink({ blob: { container: logContainer, workPool }, output: () => undefined }),
-      // A prebuilt bundle (the worker image, the test suite) saves the few seconds of bundling.
-      ...(process.env[WORKFLOW_BUNDLE_ENV] ? { workflowBundle: { codePath: process.env[WORKFLOW_BUNDLE_ENV] } } : {}),
-    });
-    const workerRun = worker.run();
-    closers.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
-    });
-
-    const connection = await Connection.connect({ address: devServer.address });
-    closers.push(() => connection.close());
-    const client = new Client({ connection });
+    const { client, logContainer, workflowUrl, devServer } = await startLocalStack(
+      { workPool, resourceGroups: [resourceGroup], port: options.port, uiPort: options.uiPort, write },
+      closers,
+    );
     if (signal.aborted) return undefined;
 
     const started = await startFlowRun(client, {
@@ -108,7 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     });
     write('');
     write(`Started flow run ${started.flowRunId}`);
-    write(`  in the UI: ${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${started.workflowId}`);
+    write(`  in the UI: ${workflowUrl(started.workflowId)}`);
     const logSegmentsOfRun = logSegments(logContainer, logBlobName(workPool, started.flowRunId));
     write(`  container logs (${logSegmentsOfRun(0).url}) and phases:`);
 
@@ -127,9 +79,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     return status;
   } finally {
     write('Shutting down the worker, the emulator and the dev server ...');
-    for (const close of closers.reverse()) {
-      await close().catch((err) => write(`  (while shutting down: ${err instanceof Error ? err.message : String(err)})`));
-    }
+    await closeAll(closers, write);
   }
 }
 
