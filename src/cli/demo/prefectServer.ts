@@ -3,11 +3,11 @@
  * from tools/prefect-venv (provisioned by scripts/setup.mjs), on loopback, with SQLite in a
  * temporary PREFECT_HOME that goes away with it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startLocalService } from './localService';
 import { freePort } from './ports';
 
 export interface PrefectServer {
@@ -19,7 +19,7 @@ export interface PrefectServer {
   binDir: string;
   /** The server's temporary PREFECT_HOME (database, settings). */
   home: string;
-  /** Everything the server printed so far. */
+  /** What the server printed lately. */
   output(): string;
   stop(): Promise<void>;
 }
@@ -71,55 +71,18 @@ export function prefectEnvironment(home: string, options: { apiUrl?: string; ui?
 /** Starts `prefect server start` and resolves once it answers /health. */
 export async function startPrefectServer(options: PrefectServerOptions = {}): Promise<PrefectServer> {
   const prefect = prefectCliPath();
-  const readyTimeoutMs = options.readyTimeoutMs ?? 120_000;
   const home = mkdtempSync(join(tmpdir(), 'aci-flow-prefect-'));
   const port = await freePort(options.port);
   const uiUrl = `http://127.0.0.1:${port}`;
   const apiUrl = `${uiUrl}/api`;
-  const child = spawn(prefect, ['server', 'start', '--host', '127.0.0.1', '--port', String(port)], {
+  const server = await startLocalService(prefect, ['server', 'start', '--host', '127.0.0.1', '--port', String(port)], {
+    name: `the Prefect server at ${apiUrl}`,
     env: prefectEnvironment(home, { apiUrl, ui: options.ui }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // its own process group, so stop() also ends the uvicorn processes it starts
-    detached: true,
+    readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
+    ready: async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined),
+    // Its own process group, so stopping it also ends the uvicorn processes it starts.
+    processGroup: true,
+    afterStop: () => rmSync(home, { recursive: true, force: true }),
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  const killOnExit = () => signalGroup(child.pid, 'SIGKILL');
-  process.once('exit', killOnExit);
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      signalGroup(child.pid, 'SIGTERM');
-      const force = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(force);
-    }
-    process.off('exit', killOnExit);
-    rmSync(home, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + readyTimeoutMs;
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`prefect server exited with code ${child.exitCode} before it was ready: ${output.trim() || '(no output)'}`);
-      const response = await fetch(`${apiUrl}/health`).catch(() => undefined);
-      if (response?.ok) break;
-      if (Date.now() > deadline) throw new Error(`the Prefect server at ${apiUrl} did not answer /health within ${readyTimeoutMs / 1000} s: ${output.slice(-2000)}`);
-      await sleep(250);
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { apiUrl, uiUrl, binDir: dirname(prefect), home, output: () => output, stop };
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
+  return { apiUrl, uiUrl, binDir: dirname(prefect), home, output: server.output, stop: server.stop };
 }

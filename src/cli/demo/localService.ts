@@ -1,0 +1,95 @@
+/**
+ * The demo's local services (the Temporal dev server, Azurite, a Prefect server) as child
+ * processes: started, waited for until they answer, and stopped, also when this process
+ * exits without stopping them (a crash, a closed terminal), so none is left orphaned.
+ */
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How long a service may take to exit after SIGTERM before it gets SIGKILL. */
+const STOP_GRACE_MS = 10_000;
+const OUTPUT_KEPT_CHARS = 4000;
+
+export interface LocalService<Ready> {
+  /** What `ready` resolved with (an endpoint, say). */
+  ready: Ready;
+  /** What it printed lately, for error messages. */
+  output(): string;
+  /** SIGTERM (to its process group when it has one), SIGKILL after a grace period; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+export interface LocalServiceOptions<Ready> extends Pick<SpawnOptions, 'env' | 'cwd'> {
+  /** For messages: "the Temporal dev server". */
+  name: string;
+  /** Polled until it resolves with a value: the service answers. Receives what it printed so far. */
+  ready: (output: string) => Promise<Ready | undefined>;
+  readyTimeoutMs: number;
+  readyPollMs?: number;
+  /** Its own process group, so stop() also ends the processes it starts. */
+  processGroup?: boolean;
+  /** After it exited, e.g. removing its temporary folder. */
+  afterStop?: () => void;
+}
+
+/** Spawns the service and resolves once `ready` says it answers; stops it and rejects if it exits first or takes too long. */
+export async function startLocalService<Ready>(command: string, args: string[], options: LocalServiceOptions<Ready>): Promise<LocalService<Ready>> {
+  const child = spawn(command, args, {
+    env: options.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_KEPT_CHARS));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => signalService(child, name, options.processGroup === true);
+  const killOnExit = () => signal('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      signal('SIGTERM');
+      // The grace timer is cancelled once the service exits, so it does not keep this process alive.
+      const grace = new AbortController();
+      const gone = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(() => true)]);
+      grace.abort();
+      if (!gone) {
+        signal('SIGKILL');
+        await exited;
+      }
+    }
+    process.off('exit', killOnExit);
+    options.afterStop?.();
+  };
+  const printed = () => output.trim() || '(no output)';
+
+  const deadline = Date.now() + options.readyTimeoutMs;
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${options.name} exited with ${child.exitCode ?? child.signalCode} before it was ready: ${printed()}`);
+      }
+      const ready = await options.ready(output).catch(() => undefined);
+      if (ready !== undefined) return { ready, output: () => output, stop };
+      if (Date.now() > deadline) throw new Error(`${options.name} was not ready within ${options.readyTimeoutMs / 1000} s: ${printed()}`);
+      await sleep(options.readyPollMs ?? 250);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function signalService(child: ChildProcess, signal: NodeJS.Signals, processGroup: boolean): void {
+  if (!processGroup || child.pid === undefined) {
+    child.kill(signal);
+    return;
+  }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
