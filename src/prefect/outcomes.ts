@@ -21,7 +21,7 @@ export function stateForOutcome(outcome: Pick<FlowRunStatus, 'phase' | 'message'
   // A cancel asked for in Prefect ends Cancelled once the infrastructure is gone, whatever the
   // container's last words; Prefect's workers force this one transition too.
   if (current === 'CANCELLING') {
-    return { type: 'CANCELLED', message: `Cancelled: aci-flow stopped the container group (${outcome.phase})`, force: true };
+    return { type: 'CANCELLED', message: `Cancelled: aci-flow ended the flow run and cleaned up its container group (aci-flow ${outcome.phase})`, force: true };
   }
   switch (outcome.phase) {
     case 'Cancelled':

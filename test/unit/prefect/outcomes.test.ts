@@ -19,6 +19,11 @@ describe('stateForOutcome', () => {
   });
 
   it('ends a Prefect cancel Cancelled (forced, like Prefect workers) and a Temporal-side cancel Cancelled (not forced)', () => {
+    expect(stateForOutcome({ phase: 'Cancelled' }, 'CANCELLING')).toEqual({
+      type: 'CANCELLED',
+      message: 'Cancelled: aci-flow ended the flow run and cleaned up its container group (aci-flow Cancelled)',
+      force: true,
+    });
     expect(stateForOutcome({ phase: 'Completed', exitCode: 0 }, 'CANCELLING')).toMatchObject({ type: 'CANCELLED', force: true });
     const temporalSide = stateForOutcome({ phase: 'Cancelled', message: 'Flow run cancelled: operator' }, 'RUNNING');
     expect(temporalSide).toMatchObject({ type: 'CANCELLED', message: expect.stringContaining('operator') });
