@@ -12,7 +12,7 @@ import { createSweeperActivities, type SweeperActivityDeps } from '../activities
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
-import { azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
+import { type AzureConnectionConfig, azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
 import { createGatewayFactory, type GatewayFor } from '../azure/gatewayFactory';
 import { ArmRateLimiter } from '../azure/rateLimiter';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
@@ -165,25 +165,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
   const metrics = metricsEndpoint?.metrics;
   try {
-    // One ARM budget for the worker's own gateway, steered from ARM's remaining-budget headers.
-    const armLimiter = new ArmRateLimiter(azure.limits, undefined, metrics, azure.steering === false ? { steering: false } : {});
-    const gateway = createGateway(azure, { metrics, limiter: armLimiter });
-    const resolveSecret = secretResolverFromEnvironment(env);
-    // A pool's aci_credentials get their own gateway (and ARM budget, as ARM throttles per principal).
-    const gatewayFor = createGatewayFactory({
-      defaultGateway: gateway,
-      build: (credential) => createGateway(azure, { metrics, credential }),
-      resolveSecret,
-      staticToken: usesStaticToken(azure),
-    });
-    // Polls share the ARM read budget the gateway enforces, and follow it as the fleet steers it.
-    const pollScheduler = createPollScheduler({
-      strategy: pollStrategyFromEnv(env),
-      armReadsPerSecond: armLimiter.currentRate('read'),
-    });
-    armLimiter.onRateChange(({ kind }) => {
-      if (kind === 'read') pollScheduler.setArmReadsPerSecond(armLimiter.currentRate('read'));
-    });
+    const { gateway, gatewayFor, resolveSecret, pollScheduler } = azureAccess(azure, env, metrics);
     const tracing = tracingFromEnv(env);
     if (tracing) Runtime.instance().logger.info('Tracing with OpenTelemetry', { endpoint: tracing.endpoint });
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
@@ -191,20 +173,8 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const workflowBundle = tracing ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
     const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
     const sweeper = options.sweeper ?? sweeperSettings({}, env);
-    const connection = await NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
-      throw new Error(
-        `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
-          `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
-          'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
-      );
-    });
-    const logger = Runtime.instance().logger;
-    const connectionWatch = watchConnection({
-      address: temporal.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS,
-      check: () => connection.workflowService.getSystemInfo({}),
-      warn: (message) => logger.warn(message),
-      info: (message) => logger.info(message),
-    });
+    const connection = await connectToTemporal(temporal);
+    const connectionWatch = watchConnectionOf(connection, temporal.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS);
     try {
       const worker = await createFlowRunWorker({
         workPool: options.workPool,
@@ -232,6 +202,54 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     // An open listener would keep the process alive after a failed start.
     await metricsEndpoint?.close();
   }
+}
+
+/**
+ * The worker's way to Azure: one gateway with the ARM budget it steers from ARM's
+ * remaining-budget headers, a gateway per pool's aci_credentials, and the poll schedule that
+ * follows the read budget.
+ */
+function azureAccess(azure: AzureConnectionConfig, env: NodeJS.ProcessEnv, metrics: AciFlowMetrics | undefined) {
+  const armLimiter = new ArmRateLimiter(azure.limits, undefined, metrics, azure.steering === false ? { steering: false } : {});
+  const gateway = createGateway(azure, { metrics, limiter: armLimiter });
+  const resolveSecret = secretResolverFromEnvironment(env);
+  // A pool's aci_credentials get their own gateway (and ARM budget, as ARM throttles per principal).
+  const gatewayFor = createGatewayFactory({
+    defaultGateway: gateway,
+    build: (credential) => createGateway(azure, { metrics, credential }),
+    resolveSecret,
+    staticToken: usesStaticToken(azure),
+  });
+  // Polls share the ARM read budget the gateway enforces, and follow it as the fleet steers it.
+  const pollScheduler = createPollScheduler({
+    strategy: pollStrategyFromEnv(env),
+    armReadsPerSecond: armLimiter.currentRate('read'),
+  });
+  armLimiter.onRateChange(({ kind }) => {
+    if (kind === 'read') pollScheduler.setArmReadsPerSecond(armLimiter.currentRate('read'));
+  });
+  return { gateway, gatewayFor, resolveSecret, pollScheduler };
+}
+
+async function connectToTemporal(temporal: ReturnType<typeof temporalConnectConfig>): Promise<NativeConnection> {
+  return NativeConnection.connect(temporal.connectionOptions).catch((err: unknown) => {
+    throw new Error(
+      `cannot connect to Temporal at ${temporal.connectionOptions.address} (namespace ${temporal.namespace}): ` +
+        `${err instanceof Error ? err.message : String(err)}. Start a server (aci-flow demo starts a local one) ` +
+        'or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
+    );
+  });
+}
+
+/** Logs when Temporal becomes unreachable and when it is back (the SDK reconnects by itself). */
+function watchConnectionOf(connection: NativeConnection, address: string) {
+  const logger = Runtime.instance().logger;
+  return watchConnection({
+    address,
+    check: () => connection.workflowService.getSystemInfo({}),
+    warn: (message) => logger.warn(message),
+    info: (message) => logger.info(message),
+  });
 }
 
 /**
