@@ -82,8 +82,11 @@ it('two gateways against one throttled subscription settle on a fair share of it
 
     expect({ throttled: (after.throttled ?? 0) - (before.throttled ?? 0), detail }).toEqual({ throttled: 0, detail });
     expect(limiters.map((limiter) => limiter.usageSnapshot().throttled.read)).toEqual(limiterThrottledBefore);
-    // Within the refill rate, and using a good part of it: a collapsed fleet read ~1/s.
-    expect({ withinRefill: fleet <= REFILL, detail }).toEqual({ withinRefill: true, detail });
+    // Within the refill rate, and using a good part of it: a collapsed fleet read ~1/s. Each
+    // worker may probe up to the target, so the fleet can briefly read above the refill from the
+    // bucket's stored tokens until the drain shows (measured: up to 10.1/s over 10 s windows);
+    // over the window that is at most the capacity, and without a single 429.
+    expect({ withinRefill: fleet <= REFILL + CAPACITY / seconds, detail }).toEqual({ withinRefill: true, detail });
     expect({ usingIt: fleet >= 0.5 * REFILL, detail }).toEqual({ usingIt: true, detail });
     // Neither starved nor collapsed: each keeps at least 15 % of the refill (a fair share is 40 %).
     expect({ bothReading: perGateway.every((rate) => rate >= 0.15 * REFILL), detail }).toEqual({ bothReading: true, detail });
