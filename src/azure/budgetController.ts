@@ -9,17 +9,20 @@
  * clocks judges the same stretch of the bucket) from the mean remaining count and its slope:
  * - below full and refilling slower than half the pace a fleet at its target leaves
  *   (`(1 - headroom) × refill`), or draining: the subscription's clients consume
- *   `refill - slope` per second, so the worker scales what it used by
- *   `headroom × refill / consumption` (at most `decrease`) and holds for `holdMs`. All workers
- *   see the same slope and apply the same factor, so the fleet lands near the target in one
- *   step whatever its size;
+ *   `refill - slope` per second, so the worker scales its allowance by
+ *   `headroom × refill / consumption` (at most `decrease`; just `decrease` when the slope is
+ *   not a whole interval's) and holds for `holdMs`. All workers see the same slope and apply
+ *   the same factor, so the fleet lands near the target in one step whatever its size. One
+ *   overdraft cuts once: for a few intervals after a decrease only a level near empty and still
+ *   falling cuts again;
  * - full (a full bucket only says "below the refill rate"), or refilling fast enough that room
  *   was freed: after the hold, the worker climbs by `increase` × its distance to the cap per
  *   second, if it used its rate (an unused allowance must not grow). The cap is the lower of the
  *   static ceiling and `headroom × refill`. Climbing faster when lower is what pulls shares
  *   together after proportional cuts;
  * - otherwise (refilling at about the target pace) the rate holds.
- * A 429 cuts by `decrease` at once. The rate never falls below `minRate`.
+ * A 429 cuts by `decrease` at once, unless a decrease is still settling (the 429s of the same
+ * burst). The rate never falls below `minRate`.
  */
 
 export interface BudgetControllerSettings {
