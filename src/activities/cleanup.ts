@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { AciGateway, CancelDeploymentOutcome, ContainerGroupView } from '../azure/gateway';
+import type { AciGateway, CancelDeploymentOutcome, ContainerGroupView, OperationOptions } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
+import { ARM_PRIORITY } from '../azure/rateLimiter';
 import { azureCall, gatewayOf, INVALID_CONFIGURATION } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { currentOwner, describeOwner, foreignNames, isOwnedBy } from './ownership';
@@ -13,7 +14,7 @@ import type { CleanupInput } from './types';
  */
 export function deleteContainerGroupActivity(gatewayFor: GatewayFor) {
   return retryingEveryFailure(async function deleteContainerGroup(input: CleanupInput): Promise<void> {
-    const { cancellationSignal } = Context.current();
+    const options = cleanupOptions(input);
     const gateway = gatewayOf(gatewayFor, input.target);
     const group = await ownedGroup(gateway, input);
     if (group === 'foreign') return;
@@ -22,7 +23,7 @@ export function deleteContainerGroupActivity(gatewayFor: GatewayFor) {
     // run's by name: the input may be hostile, and its deploy refused it before creating anything.
     const deploymentName = group || foreignNames(input, target).length === 0 ? target.deploymentName : undefined;
     await heartbeatWhile(
-      azureCall(() => gateway.deleteContainerGroup({ ...target, deploymentName }, { abortSignal: cancellationSignal })),
+      azureCall(() => gateway.deleteContainerGroup({ ...target, deploymentName }, options)),
     );
   });
 }
@@ -30,12 +31,12 @@ export function deleteContainerGroupActivity(gatewayFor: GatewayFor) {
 /** keep_container_group: stop the group (no more billing) but leave it for inspection. */
 export function stopContainerGroupActivity(gatewayFor: GatewayFor) {
   return retryingEveryFailure(async function stopContainerGroup(input: CleanupInput): Promise<void> {
-    const { cancellationSignal } = Context.current();
+    const options = cleanupOptions(input);
     const gateway = gatewayOf(gatewayFor, input.target);
     const group = await ownedGroup(gateway, input);
     // Nothing to stop if a failed deployment never created it, someone removed it, or it is not ours.
     if (!group || group === 'foreign') return;
-    await heartbeatWhile(azureCall(() => gateway.stopContainerGroup(input.target, { abortSignal: cancellationSignal })));
+    await heartbeatWhile(azureCall(() => gateway.stopContainerGroup(input.target, options)));
   });
 }
 
@@ -51,10 +52,18 @@ export function cancelDeploymentActivity(gatewayFor: GatewayFor) {
     // Names that are not this run's came from a hostile or hand-made input: its deploy refused them.
     if (foreignNames(input, input.target).length > 0) return 'foreign';
     const gateway = gatewayOf(gatewayFor, input.target);
-    const outcome = await azureCall(() => gateway.cancelDeployment(input.target, { abortSignal: context.cancellationSignal }));
+    const outcome = await azureCall(() => gateway.cancelDeployment(input.target, { abortSignal: context.cancellationSignal, priority: ARM_PRIORITY.cancel }));
     context.log.info('Cancelled the deployment of a cancelled flow run', { deployment: input.target.deploymentName, outcome });
     return outcome;
   };
+}
+
+/**
+ * A cancelled run's cleanup goes ahead of routine cleanups, which go ahead of new deployments,
+ * when their ARM requests wait for the subscription's budget (DESIGN §8).
+ */
+function cleanupOptions(input: CleanupInput): OperationOptions {
+  return { abortSignal: Context.current().cancellationSignal, priority: input.cancelled ? ARM_PRIORITY.cancel : ARM_PRIORITY.cleanup };
 }
 
 /**
@@ -91,7 +100,7 @@ function retryingEveryFailure<A extends unknown[]>(activity: (...args: A) => Pro
  */
 async function ownedGroup(gateway: AciGateway, input: CleanupInput): Promise<ContainerGroupView | 'foreign' | undefined> {
   const context = Context.current();
-  const group = await azureCall(() => gateway.getContainerGroup(input.target, { abortSignal: context.cancellationSignal }));
+  const group = await azureCall(() => gateway.getContainerGroup(input.target, cleanupOptions(input)));
   if (!group) return undefined;
   if (isOwnedBy(currentOwner(input.flowRunId), group.tags)) return group;
   context.log.warn('Container group belongs to another flow run; cleanup leaves it alone', {

@@ -32,6 +32,11 @@ export interface CleanupInput {
   flowRunId: string;
   flowName: string;
   target: FlowRunTarget;
+  /**
+   * The run was cancelled: someone waits for its cleanup, which goes ahead of routine cleanups
+   * in the subscription's ARM budget (absent in runs started by older workflow code: routine).
+   */
+  cancelled?: boolean;
 }
 
 export interface DeployOutput extends FlowRunTarget {

@@ -1,6 +1,6 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { type AciFlowMetrics, type ArmRequestOutcome, noopMetrics } from '../shared/metrics';
-import { armRequestKind, armSubscriptionOf, type ArmRateLimiter, type ArmRequestKind } from './rateLimiter';
+import { ARM_PRIORITY, armRequestKind, armSubscriptionOf, type ArmRateLimiter, type ArmRequestKind } from './rateLimiter';
 import { retryAfterMsFromHeaders } from './retryAfter';
 
 export const ARM_BUDGET_POLICY_NAME = 'aciFlowArmBudget';
@@ -15,15 +15,16 @@ export const ARM_REMAINING_HEADER: Record<ArmRequestKind, string> = {
 /**
  * Runs once per HTTP attempt (position "perRetry"), so SDK retries and long-running-operation
  * polls spend the shared budget exactly like first attempts do — that is how ARM counts them,
- * and how `metrics` counts them too.
+ * and how `metrics` counts them too. `priorityOf` names the priority of the operation the
+ * request belongs to (the gateway knows it; the SDK request does not carry it).
  */
-export function armBudgetPolicy(limiter: ArmRateLimiter, metrics: AciFlowMetrics = noopMetrics): PipelinePolicy {
+export function armBudgetPolicy(limiter: ArmRateLimiter, metrics: AciFlowMetrics = noopMetrics, priorityOf: () => number | undefined = () => undefined): PipelinePolicy {
   return {
     name: ARM_BUDGET_POLICY_NAME,
     async sendRequest(request, next) {
       const kind = armRequestKind(request.method);
       const subscriptionId = armSubscriptionOf(request.url);
-      await limiter.acquire(kind, request.abortSignal, subscriptionId);
+      await limiter.acquire(kind, request.abortSignal, subscriptionId, priorityOf() ?? ARM_PRIORITY.routine);
       let response;
       try {
         response = await next(request);

@@ -8,6 +8,7 @@
  * anything longer surfaces as a retryable AzureError for the Temporal activity retry policy,
  * which owns the long backoff. There are no retry loops in this file.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { isRestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
@@ -67,6 +68,8 @@ export class ArmGateway implements AciGateway {
   private readonly clients = new Map<string, SubscriptionClients>();
   private readonly limiter: ArmRateLimiter;
   private readonly metrics: AciFlowMetrics;
+  /** The priority of the operation a request belongs to, for the budget policy (which sees only the HTTP request). */
+  private readonly priority = new AsyncLocalStorage<number | undefined>();
 
   constructor(private readonly options: ArmGatewayOptions) {
     this.metrics = options.metrics ?? noopMetrics;
@@ -120,32 +123,36 @@ export class ArmGateway implements AciGateway {
     }
   }
 
-  async cancelDeployment(ref: DeploymentRef, options: OperationOptions = {}): Promise<CancelDeploymentOutcome> {
-    const { resources } = this.clientsFor(ref.subscriptionId);
-    try {
-      await resources.deployments.cancel(ref.resourceGroupName, ref.deploymentName, { abortSignal: options.abortSignal });
-      return 'cancelled';
-    } catch (err) {
-      const error = toAzureError(err, { operation: 'cancel', resource: deploymentResource(ref.resourceGroupName, ref.deploymentName) });
-      if (error.kind === 'not-found') return 'absent';
-      // ARM answers 409 (DeploymentCannotBeCancelled) once a deployment has finished: nothing left to stop.
-      if (error.statusCode === 409) return 'finished';
-      throw error;
-    }
+  cancelDeployment(ref: DeploymentRef, options: OperationOptions = {}): Promise<CancelDeploymentOutcome> {
+    return this.prioritised(options, async () => {
+      const { resources } = this.clientsFor(ref.subscriptionId);
+      try {
+        await resources.deployments.cancel(ref.resourceGroupName, ref.deploymentName, { abortSignal: options.abortSignal });
+        return 'cancelled';
+      } catch (err) {
+        const error = toAzureError(err, { operation: 'cancel', resource: deploymentResource(ref.resourceGroupName, ref.deploymentName) });
+        if (error.kind === 'not-found') return 'absent';
+        // ARM answers 409 (DeploymentCannotBeCancelled) once a deployment has finished: nothing left to stop.
+        if (error.statusCode === 409) return 'finished';
+        throw error;
+      }
+    });
   }
 
-  async getContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<ContainerGroupView | undefined> {
-    const { containerInstance } = this.clientsFor(ref.subscriptionId);
-    try {
-      const group = await containerInstance.containerGroups.get(ref.resourceGroupName, ref.containerGroupName, {
-        abortSignal: options.abortSignal,
-      });
-      return toContainerGroupView(group);
-    } catch (err) {
-      // A missing resource group means the group is gone just the same.
-      if (isNotFound(err)) return undefined;
-      throw toAzureError(err, { operation: 'get', resource: groupResource(ref) });
-    }
+  getContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<ContainerGroupView | undefined> {
+    return this.prioritised(options, async () => {
+      const { containerInstance } = this.clientsFor(ref.subscriptionId);
+      try {
+        const group = await containerInstance.containerGroups.get(ref.resourceGroupName, ref.containerGroupName, {
+          abortSignal: options.abortSignal,
+        });
+        return toContainerGroupView(group);
+      } catch (err) {
+        // A missing resource group means the group is gone just the same.
+        if (isNotFound(err)) return undefined;
+        throw toAzureError(err, { operation: 'get', resource: groupResource(ref) });
+      }
+    });
   }
 
   async getLogs(request: LogsRequest, options: OperationOptions = {}): Promise<string> {
@@ -167,43 +174,47 @@ export class ArmGateway implements AciGateway {
   }
 
   /** Stopping a group that no longer exists is not an error: there is nothing left running. */
-  async stopContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<void> {
-    const { containerInstance } = this.clientsFor(ref.subscriptionId);
-    try {
-      await containerInstance.containerGroups.stop(ref.resourceGroupName, ref.containerGroupName, {
-        abortSignal: options.abortSignal,
-      });
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw toAzureError(err, { operation: 'stop', resource: groupResource(ref) });
-    }
+  stopContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<void> {
+    return this.prioritised(options, async () => {
+      const { containerInstance } = this.clientsFor(ref.subscriptionId);
+      try {
+        await containerInstance.containerGroups.stop(ref.resourceGroupName, ref.containerGroupName, {
+          abortSignal: options.abortSignal,
+        });
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw toAzureError(err, { operation: 'stop', resource: groupResource(ref) });
+      }
+    });
   }
 
-  async deleteContainerGroup(request: DeleteRequest, options: OperationOptions = {}): Promise<void> {
-    const { containerInstance, resources } = this.clientsFor(request.subscriptionId);
-    const lroOptions = { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs };
-    try {
-      await containerInstance.containerGroups.beginDeleteAndWait(
-        request.resourceGroupName,
-        request.containerGroupName,
-        lroOptions,
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw toAzureError(err, { operation: 'delete', resource: groupResource(request) });
-    }
-    if (!request.deploymentName) return;
-    // The group goes first: if the deployment is still running (cancel during deploy), ARM
-    // refuses to delete it, the caller retries, and the retry deletes the group it created.
-    try {
-      await resources.deployments.beginDeleteAndWait(request.resourceGroupName, request.deploymentName, lroOptions);
-    } catch (err) {
-      if (isNotFound(err)) return;
-      const error = toAzureError(err, {
-        operation: 'delete',
-        resource: deploymentResource(request.resourceGroupName, request.deploymentName),
-      });
-      throw error.kind === 'conflict' && !error.retryable ? retryableConflict(error) : error;
-    }
+  deleteContainerGroup(request: DeleteRequest, options: OperationOptions = {}): Promise<void> {
+    return this.prioritised(options, async () => {
+      const { containerInstance, resources } = this.clientsFor(request.subscriptionId);
+      const lroOptions = { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs };
+      try {
+        await containerInstance.containerGroups.beginDeleteAndWait(
+          request.resourceGroupName,
+          request.containerGroupName,
+          lroOptions,
+        );
+      } catch (err) {
+        if (!isNotFound(err)) throw toAzureError(err, { operation: 'delete', resource: groupResource(request) });
+      }
+      if (!request.deploymentName) return;
+      // The group goes first: if the deployment is still running (cancel during deploy), ARM
+      // refuses to delete it, the caller retries, and the retry deletes the group it created.
+      try {
+        await resources.deployments.beginDeleteAndWait(request.resourceGroupName, request.deploymentName, lroOptions);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        const error = toAzureError(err, {
+          operation: 'delete',
+          resource: deploymentResource(request.resourceGroupName, request.deploymentName),
+        });
+        throw error.kind === 'conflict' && !error.retryable ? retryableConflict(error) : error;
+      }
+    });
   }
 
   async listManagedContainerGroups(
@@ -302,6 +313,11 @@ export class ArmGateway implements AciGateway {
     }
   }
 
+  /** Runs `call` with `options.priority` visible to the budget policy of every ARM request it makes (LRO polls and retries included). */
+  private prioritised<T>(options: OperationOptions, call: () => Promise<T>): Promise<T> {
+    return this.priority.run(options.priority, call);
+  }
+
   private clientsFor(subscriptionId: string): SubscriptionClients {
     const cached = this.clients.get(subscriptionId);
     if (cached) return cached;
@@ -312,7 +328,7 @@ export class ArmGateway implements AciGateway {
       tlsOptions: caCertPem ? { ca: caCertPem } : undefined,
       retryOptions: { ...DEFAULT_RETRY_OPTIONS, ...this.options.retryOptions },
       userAgentOptions: { userAgentPrefix: userAgentPrefix ?? 'aci-flow' },
-      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter, this.metrics), position: 'perRetry' as const }],
+      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter, this.metrics, () => this.priority.getStore()), position: 'perRetry' as const }],
     };
     const clients = {
       resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),

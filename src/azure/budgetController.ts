@@ -9,17 +9,20 @@
  * clocks judges the same stretch of the bucket) from the mean remaining count and its slope:
  * - below full and refilling slower than half the pace a fleet at its target leaves
  *   (`(1 - headroom) × refill`), or draining: the subscription's clients consume
- *   `refill - slope` per second, so the worker scales what it used by
- *   `headroom × refill / consumption` (at most `decrease`) and holds for `holdMs`. All workers
- *   see the same slope and apply the same factor, so the fleet lands near the target in one
- *   step whatever its size;
+ *   `refill - slope` per second, so the worker scales its allowance by
+ *   `headroom × refill / consumption` (at most `decrease`; just `decrease` when the slope is
+ *   not a whole interval's) and holds for `holdMs`. All workers see the same slope and apply
+ *   the same factor, so the fleet lands near the target in one step whatever its size. One
+ *   overdraft cuts once: for a few intervals after a decrease only a level near empty and still
+ *   falling cuts again;
  * - full (a full bucket only says "below the refill rate"), or refilling fast enough that room
  *   was freed: after the hold, the worker climbs by `increase` × its distance to the cap per
  *   second, if it used its rate (an unused allowance must not grow). The cap is the lower of the
  *   static ceiling and `headroom × refill`. Climbing faster when lower is what pulls shares
  *   together after proportional cuts;
  * - otherwise (refilling at about the target pace) the rate holds.
- * A 429 cuts by `decrease` at once. The rate never falls below `minRate`.
+ * A 429 cuts by `decrease` at once, unless a decrease is still settling (the 429s of the same
+ * burst). The rate never falls below `minRate`.
  */
 
 export interface BudgetControllerSettings {
@@ -150,15 +153,26 @@ export class BudgetController {
     return this.steered !== before;
   }
 
-  /** ARM answered 429: cut at once, and start measuring afresh after the pause. */
+  /**
+   * ARM answered 429: cut at once, and start measuring afresh after the pause. The 429s of
+   * requests sent before a decrease are that old rate's: they extend the hold but do not cut
+   * again, or one overdraft would compound into a collapse (several callers each drawing a 429).
+   */
   throttled(now: number): boolean {
     const before = this.steered;
-    this.steered = Math.max(this.settings.minRate, this.steered * this.settings.decrease);
-    this.holdUntil = now + this.settings.holdMs;
-    this.decreasedAt = now;
+    if (!this.settling(now)) {
+      this.steered = Math.max(this.settings.minRate, this.steered * this.settings.decrease);
+      this.decreasedAt = now;
+    }
+    this.holdUntil = Math.max(this.holdUntil, now + this.settings.holdMs);
     this.previousMeanLevel = undefined;
     this.interval = emptyInterval(now);
     return this.steered !== before;
+  }
+
+  /** A decrease shows in the level only intervals later (requests already queued or in flight). */
+  private settling(now: number): boolean {
+    return now < this.decreasedAt + SETTLE_INTERVALS * this.settings.intervalMs;
   }
 
   private evaluate(now: number): void {
@@ -185,13 +199,27 @@ export class BudgetController {
     const refillPace = (1 - headroom) * refill;
     const draining = !full && slope < refillPace / 2;
     // A decrease shows in the level only intervals later (requests already queued, mean-based
-    // slope): until then a further drain is the old rate's, unless the bucket is about to run out.
-    const settling = now < this.decreasedAt + SETTLE_INTERVALS * this.settings.intervalMs;
-    if (draining && (!settling || meanLevel < EMERGENCY_LEVEL * this.capacity)) {
+    // slope): until then a further drain is the old rate's, unless the bucket is about to run out
+    // and still falling. A low level that holds or rises is the bucket refilling after the
+    // decrease: cutting again on it, interval after interval, collapsed the fleet.
+    const settling = this.settling(now);
+    const emergency = meanLevel < EMERGENCY_LEVEL * this.capacity && slope < 0;
+    if (draining && (!settling || emergency)) {
       this.decreasedAt = now;
+      // The proportional cut (everyone by the same factor, the fleet lands on the target in one
+      // step) trusts the slope as a sustained consumption. It is not one when it comes from the
+      // first interval (the start-up burst spending the bucket's stored capacity), from fewer
+      // levels than an interval needs, or from a first drain caught early by the emergency
+      // (a small bucket emptied within a fraction of a second): then the slope only says "too
+      // fast", so the cut is `decrease`. Emergencies while settling stay proportional, so a
+      // fleet that cut together on a deep drain finishes the cut together.
+      const measured = !firstInterval && interval.samples >= MIN_SAMPLES && (settling || seconds * 1000 >= this.settings.intervalMs);
       const fleetConsumption = Math.max(refill - slope, Number.EPSILON);
-      const factor = Math.min(decrease, Math.max(MIN_FACTOR, target / fleetConsumption));
-      this.steered = Math.max(minRate, Math.min(this.steered, used) * factor);
+      const factor = measured ? Math.min(decrease, Math.max(MIN_FACTOR, target / fleetConsumption)) : decrease;
+      // Cut from the allowance, not from what got through in the interval: requests in flight,
+      // waiting out a Retry-After in the SDK's retry policy or queued behind a pause are demand
+      // the interval did not see, and a cut from that depressed count sank a worker to minRate.
+      this.steered = Math.max(minRate, this.steered * factor);
       this.holdUntil = now + holdMs;
       return;
     }

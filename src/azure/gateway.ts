@@ -87,6 +87,11 @@ export interface LogsRequest extends ContainerGroupRef {
 
 export interface OperationOptions {
   abortSignal?: AbortSignal;
+  /**
+   * Where the call's ARM requests queue when the budget is short (ARM_PRIORITY: a cancel's
+   * cleanup before routine cleanups before everything else); routine when absent.
+   */
+  priority?: number;
 }
 
 export interface DeleteRequest extends ContainerGroupRef {

@@ -66,12 +66,44 @@ export const systemClock: LimiterClock = {
 };
 
 /**
- * A token bucket that hands out reservations: tokens may go negative, and each caller waits
- * for its own place in line, so waiting callers are served in arrival order without a queue.
+ * Who goes first when several requests wait for the same budget: a higher priority is served
+ * before any lower one, equal priorities in arrival order. ARM budgets are per class (reads,
+ * writes, deletes), so priorities compete only within one class of one subscription.
+ */
+export const ARM_PRIORITY = {
+  /** New deployments, polls, everything not named below. */
+  routine: 0,
+  /** A finished run's cleanup (delete or stop of its container group). */
+  cleanup: 1,
+  /** A cancelled run's cleanup: the user is waiting for it (DESIGN §8: target p95 ≤ 5 s). */
+  cancel: 2,
+} as const;
+
+interface Waiter {
+  priority: number;
+  seq: number;
+  enqueuedAt: number;
+  resolve: (waitedMs: number) => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignalLike;
+  onAbort?: () => void;
+}
+
+/** Tolerance for the floating-point refill arithmetic: a token this close to whole is whole. */
+const WHOLE_TOKEN = 1 - 1e-9;
+
+/**
+ * A token bucket with a queue: a request takes a token at once when one is there and nobody
+ * waits, otherwise it joins the queue, ordered by priority, then arrival. One timer serves the
+ * head whenever a token is due, so a rate change or a pause applies to every waiting request
+ * at once (a waiter never keeps a wait computed at an older, lower rate).
  */
 export class TokenBucket {
   private tokens: number;
   private refilledAt: number;
+  private readonly queue: Waiter[] = [];
+  private seq = 0;
+  private timer: AbortController | undefined;
 
   constructor(
     private ratePerSecond: number,
@@ -82,26 +114,46 @@ export class TokenBucket {
     this.refilledAt = clock.now();
   }
 
-  /** New rate and bucket size from now on; reservations already handed out keep their waits. */
+  /** New rate and bucket size from now on, for waiting requests too. */
   setRate(ratePerSecond: number, burst: number): void {
     this.refill();
     this.ratePerSecond = ratePerSecond;
     this.burst = burst;
     this.tokens = Math.min(this.tokens, burst);
+    this.schedule();
   }
 
-  /** Takes one token; returns how long the caller must wait before using it. */
-  reserve(): number {
+  /** Resolves with how long the caller waited (ms) once it holds a token; rejects with AbortError when `signal` aborts first. */
+  take(priority: number, signal?: AbortSignalLike): Promise<number> {
+    if (signal?.aborted) return Promise.reject(abortError());
     this.refill();
-    this.tokens -= 1;
-    const pausedMs = Math.max(0, this.refilledAt - this.clock.now());
-    const deficitMs = this.tokens < 0 ? (-this.tokens * 1000) / this.ratePerSecond : 0;
-    return pausedMs + deficitMs;
+    if (this.queue.length === 0 && this.clock.now() >= this.refilledAt && this.tokens >= WHOLE_TOKEN) {
+      this.tokens -= 1;
+      return Promise.resolve(0);
+    }
+    return new Promise<number>((resolve, reject) => {
+      const waiter: Waiter = { priority, seq: this.seq++, enqueuedAt: this.clock.now(), resolve, reject, signal };
+      if (signal) {
+        waiter.onAbort = () => {
+          const index = this.queue.indexOf(waiter);
+          if (index < 0) return;
+          this.queue.splice(index, 1);
+          reject(abortError());
+          this.schedule();
+        };
+        signal.addEventListener('abort', waiter.onAbort);
+      }
+      // Behind every waiter of at least its priority, ahead of every lower one.
+      let index = this.queue.length;
+      while (index > 0 && this.queue[index - 1].priority < priority) index -= 1;
+      this.queue.splice(index, 0, waiter);
+      this.schedule();
+    });
   }
 
-  /** Gives back a reservation the caller did not use (it was aborted while waiting). */
-  release(): void {
-    this.tokens = Math.min(this.burst, this.tokens + 1);
+  /** How many requests wait for a token now. */
+  get waiting(): number {
+    return this.queue.length;
   }
 
   /** Azure said "wait": no token is handed out before `ms` from now, and the burst is spent. */
@@ -111,6 +163,31 @@ export class TokenBucket {
     this.refill();
     this.tokens = Math.min(this.tokens, 0);
     this.refilledAt = until;
+    this.schedule();
+  }
+
+  /** Serves the head of the queue while tokens last, then sleeps until the next token is due. */
+  private schedule(): void {
+    this.timer?.abort();
+    this.timer = undefined;
+    this.refill();
+    const now = this.clock.now();
+    while (this.queue.length > 0 && now >= this.refilledAt && this.tokens >= WHOLE_TOKEN) {
+      const waiter = this.queue.shift() as Waiter;
+      this.tokens -= 1;
+      if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.resolve(now - waiter.enqueuedAt);
+    }
+    if (this.queue.length === 0) return;
+    const dueInMs = Math.max(this.refilledAt - now, 0) + (Math.max(0, 1 - this.tokens) * 1000) / this.ratePerSecond;
+    const timer = new AbortController();
+    this.timer = timer;
+    this.clock.sleep(dueInMs, timer.signal).then(
+      () => {
+        if (this.timer === timer) this.schedule();
+      },
+      () => undefined,
+    );
   }
 
   private refill(): void {
@@ -187,22 +264,13 @@ export class ArmRateLimiter {
 
   /**
    * Waits until a request of this kind fits the subscription's budget; rejects with AbortError
-   * when `signal` aborts. Requests outside any subscription share the budget keyed ''.
+   * when `signal` aborts. Requests outside any subscription share the budget keyed ''. While
+   * requests wait, a higher `priority` (ARM_PRIORITY) is served first.
    */
-  async acquire(kind: ArmRequestKind, signal?: AbortSignalLike, subscriptionId = ''): Promise<void> {
-    if (signal?.aborted) throw abortError();
+  async acquire(kind: ArmRequestKind, signal?: AbortSignalLike, subscriptionId = '', priority: number = ARM_PRIORITY.routine): Promise<void> {
     const budget = this.budgetOf(subscriptionId);
-    const bucket = budget.buckets[kind];
-    const waitMs = bucket.reserve();
-    if (waitMs > 0) {
-      try {
-        await this.clock.sleep(waitMs, signal);
-      } catch (err) {
-        bucket.release();
-        throw err;
-      }
-      this.usage.waitedMs[kind] += waitMs;
-    }
+    const waitMs = await budget.buckets[kind].take(priority, signal);
+    this.usage.waitedMs[kind] += waitMs;
     this.usage.granted[kind] += 1;
     budget.controllers[kind].granted();
     this.metrics.armBudgetWait(kind, waitMs / 1000);

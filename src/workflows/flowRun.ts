@@ -100,7 +100,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     const cleanupState = isTerminal(phase) ? status.cleanup?.state : undefined;
     publishPhase(input, target.containerGroupName, phase, status.exitCode, cleanupState);
   };
-  const cleanupInput = (): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target });
+  const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled });
 
   const containerWork = new CancellationScope();
   setHandler(cancelSignal, (request) => {
@@ -114,7 +114,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   let deploymentCancelled: Promise<unknown> | undefined;
   containerWork.cancelRequested.catch(() => {
     if (!deploying) return;
-    deploymentCancelled = CancellationScope.nonCancellable(() => cancelDeployment(cleanupInput())).catch(() => undefined);
+    deploymentCancelled = CancellationScope.nonCancellable(() => cancelDeployment(cleanupInput(true))).catch(() => undefined);
   });
 
   enter('Deploying');
@@ -171,7 +171,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   // keep_failed_container_group keeps a Failed run's group for debugging; timeouts and cancels are deleted.
   const keep = config.keep_container_group || (config.keep_failed_container_group === true && failure?.phase === 'Failed');
   const cleanupOutcome = await CancellationScope.nonCancellable(() =>
-    cleanUp(cleanupInput(), keep, config.cleanup_timeout_seconds, status),
+    cleanUp(cleanupInput(failure?.phase === 'Cancelled'), keep, config.cleanup_timeout_seconds, status),
   );
   status.cleanup = cleanupOutcome;
 

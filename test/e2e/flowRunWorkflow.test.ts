@@ -5,7 +5,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { FlowRunActivities, FlowRunTarget } from '../../src/activities';
+import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../src/activities';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../src/config';
 import { flowRunNames } from '../../src/template/naming';
 import { workflowsPath } from '../../src/worker';
@@ -108,13 +108,21 @@ describe('flowRunWorkflow with scripted activities', () => {
     );
 
   it('runs deploy, waitForStart, watch and delete in order and keeps Phase and ExitCode search attributes current', async () => {
-    const { activities, calls } = scriptedActivities();
+    const cleanups: CleanupInput[] = [];
+    const { activities, calls } = scriptedActivities({
+      deleteContainerGroup: async (cleanup) => {
+        calls.push('deleteContainerGroup');
+        cleanups.push(cleanup);
+      },
+    });
     const handle = await run(activities, async () => {
       const started = await start('sa-1');
       await started.result();
       return started;
     });
     expect(calls).toEqual(['deploy', 'waitForStart', 'watch', 'deleteContainerGroup']);
+    // A finished run's cleanup is routine: it waits behind cancels in the ARM budget.
+    expect(cleanups.map((cleanup) => cleanup.cancelled)).toEqual([false]);
     const attributes = (await handle.describe()).typedSearchAttributes;
     expect(attributes.get(searchAttributes.phase)).toBe('Completed');
     expect(attributes.get(searchAttributes.exitCode)).toBe(0);
@@ -193,6 +201,7 @@ describe('flowRunWorkflow with scripted activities', () => {
     // deploy returns only once its deployment was cancelled, as the real one does at its next poll.
     let deploymentCancelled: () => void = () => undefined;
     const cancelled = new Promise<void>((resolve) => (deploymentCancelled = resolve));
+    const cleanups: CleanupInput[] = [];
     const { activities, calls } = scriptedActivities({
       deploy: async () => {
         calls.push('deploy');
@@ -204,6 +213,10 @@ describe('flowRunWorkflow with scripted activities', () => {
         deploymentCancelled();
         return 'cancelled';
       },
+      deleteContainerGroup: async (cleanup) => {
+        calls.push('deleteContainerGroup');
+        cleanups.push(cleanup);
+      },
     });
     const { failure, status } = await run(activities, async () => {
       const handle = await start('cancel-deploying-1');
@@ -214,6 +227,8 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(failure).toMatchObject({ type: 'FlowRunCancelled', message: 'Flow run cancelled: not now' });
     expect(status).toMatchObject({ phase: 'Cancelled', cleanup: { state: 'deleted' } });
     expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
+    // A cancel's delete goes ahead of routine cleanups in the ARM budget (DESIGN §8).
+    expect(cleanups.map((cleanup) => cleanup.cancelled)).toEqual([true]);
   });
 
   it('fixes the start deadline once, when the deployment starts: deploy and waitForStart get the same one', async () => {

@@ -2,7 +2,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeploymentRef, type DeploymentRequest, type LogsRequest } from '../../../src/azure/gateway';
+import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeploymentRef, type DeploymentRequest, type LogsRequest, type OperationOptions } from '../../../src/azure/gateway';
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import type { FlowRunTarget } from '../../../src/activities/types';
 
@@ -65,7 +65,11 @@ export class FakeGateway implements AciGateway {
     return { deploymentName: request.deploymentName, provisioningState: 'Succeeded', adopted: false, tags: request.tags };
   }
 
-  async getContainerGroup(): Promise<ContainerGroupView | undefined> {
+  /** The priority each call asked for, in call order (undefined: routine). */
+  priorities: Array<{ method: keyof AciGateway; priority: number | undefined }> = [];
+
+  async getContainerGroup(_ref?: unknown, options: OperationOptions = {}): Promise<ContainerGroupView | undefined> {
+    this.priorities.push({ method: 'getContainerGroup', priority: options.priority });
     this.failIfScripted('getContainerGroup');
     this.onPoll(++this.polls);
     if (!this.exists) return undefined;
@@ -86,18 +90,21 @@ export class FakeGateway implements AciGateway {
 
   cancelRequests: DeploymentRef[] = [];
 
-  async cancelDeployment(ref: DeploymentRef): Promise<CancelDeploymentOutcome> {
+  async cancelDeployment(ref: DeploymentRef, options: OperationOptions = {}): Promise<CancelDeploymentOutcome> {
+    this.priorities.push({ method: 'cancelDeployment', priority: options.priority });
     this.failIfScripted('cancelDeployment');
     this.cancelRequests.push(ref);
     return this.deployments.some((deployment) => deployment.deploymentName === ref.deploymentName) ? 'finished' : 'absent';
   }
 
-  async stopContainerGroup(): Promise<void> {
+  async stopContainerGroup(_ref?: unknown, options: OperationOptions = {}): Promise<void> {
+    this.priorities.push({ method: 'stopContainerGroup', priority: options.priority });
     this.failIfScripted('stopContainerGroup');
     this.stopped += 1;
   }
 
-  async deleteContainerGroup(request: DeleteRequest): Promise<void> {
+  async deleteContainerGroup(request: DeleteRequest, options: OperationOptions = {}): Promise<void> {
+    this.priorities.push({ method: 'deleteContainerGroup', priority: options.priority });
     this.failIfScripted('deleteContainerGroup');
     this.deleteRequests.push(request);
     this.deleted += 1;

@@ -1,4 +1,4 @@
-import { ArmRateLimiter, armRequestKind, armSubscriptionOf, DEFAULT_ARM_LIMITS, type ArmRequestKind } from '../../../src/azure/rateLimiter';
+import { ARM_PRIORITY, ArmRateLimiter, armRequestKind, armSubscriptionOf, DEFAULT_ARM_LIMITS, TokenBucket, type ArmRequestKind } from '../../../src/azure/rateLimiter';
 import { FakeClock, flushPromises } from './fakeClock';
 
 /** Starts `count` acquisitions and records which have been granted so far. */
@@ -33,7 +33,9 @@ describe('ArmRateLimiter', () => {
     expect(granted).toHaveLength(3);
     await clock.advance(1);
     expect(granted).toEqual([0, 1, 2, 3]);
-    await clock.advance(200);
+    await clock.advance(100);
+    expect(granted).toEqual([0, 1, 2, 3, 4]);
+    await clock.advance(100);
     expect(granted).toEqual([0, 1, 2, 3, 4, 5]);
     expect(limiter.usageSnapshot().waitedMs.read).toBe(100 + 200 + 300);
   });
@@ -116,6 +118,61 @@ describe('ArmRateLimiter', () => {
     const next = startAcquiring(limiter, 'delete', 1);
     await flushPromises();
     expect(next.granted).toEqual([0]);
+  });
+
+  it('applies a raised rate to requests already waiting, not only to later ones', async () => {
+    const clock = new FakeClock();
+    // A worker cut to its minimum rate with four callers queued behind the cut.
+    const bucket = new TokenBucket(0.2, 1, clock);
+    await bucket.take(ARM_PRIORITY.routine);
+    const granted: number[] = [];
+    for (let i = 0; i < 4; i += 1) void bucket.take(ARM_PRIORITY.routine).then(() => granted.push(i));
+    await clock.advance(1000);
+    expect(granted).toEqual([]);
+
+    // The rate comes back up: the queue follows it at once. With waits fixed when the requests
+    // queued (4 / 0.2 per s = 20 s for the last), a worker stayed at its minimum for tens of
+    // seconds after its rate had recovered.
+    bucket.setRate(10, 1);
+    for (let step = 0; step < 4; step += 1) await clock.advance(100);
+    expect(granted).toEqual([0, 1, 2, 3]);
+    expect(bucket.waiting).toBe(0);
+  });
+
+  it('serves waiting requests by priority, then in arrival order', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ deletesPerSecond: 1, burst: 1 }, clock);
+    const order: string[] = [];
+    const take = (name: string, priority?: number): Promise<void> => limiter.acquire('delete', undefined, 'sub', priority).then(() => void order.push(name));
+
+    const all = [
+      take('first'),
+      take('routine-1'),
+      take('cleanup-1', ARM_PRIORITY.cleanup),
+      take('routine-2', ARM_PRIORITY.routine),
+      take('cleanup-2', ARM_PRIORITY.cleanup),
+      take('cancel', ARM_PRIORITY.cancel),
+    ];
+    await flushPromises();
+    expect(order).toEqual(['first']);
+    for (let second = 0; second < 5; second += 1) await clock.advance(1000);
+    await Promise.all(all);
+    expect(order).toEqual(['first', 'cancel', 'cleanup-1', 'cleanup-2', 'routine-1', 'routine-2']);
+  });
+
+  it('lets a later request of higher priority overtake routine requests already waiting', async () => {
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ writesPerSecond: 2, burst: 1 }, clock);
+    const order: string[] = [];
+    const take = (name: string, priority?: number): Promise<void> => limiter.acquire('write', undefined, '', priority).then(() => void order.push(name));
+
+    const first = [take('a'), take('b')];
+    await flushPromises();
+    const later = take('c', ARM_PRIORITY.cleanup);
+    await clock.advance(500);
+    await clock.advance(500);
+    await Promise.all([...first, later]);
+    expect(order).toEqual(['a', 'c', 'b']);
   });
 
   it('rejects at once when the signal is already aborted', async () => {
