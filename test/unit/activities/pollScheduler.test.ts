@@ -227,9 +227,9 @@ describe('fixed poll scheduler (Prefect-style)', () => {
 
 describe('pollStrategyFromEnv', () => {
   it('defaults to priority when ACI_FLOW_POLL_STRATEGY is unset or empty', () => {
-    expect(pollStrategyFromEnv({})).toBe('adaptive');
-    expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: ' ' })).toBe('adaptive');
-    expect(createPollScheduler().strategy).toBe('adaptive');
+    expect(pollStrategyFromEnv({})).toBe('priority');
+    expect(pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: ' ' })).toBe('priority');
+    expect(createPollScheduler().strategy).toBe('priority');
   });
 
   it('reads priority, fixed and adaptive', () => {
@@ -241,6 +241,6 @@ describe('pollStrategyFromEnv', () => {
   it('names the variable, the allowed values and the default when the value is unknown', () => {
     const read = () => pollStrategyFromEnv({ ACI_FLOW_POLL_STRATEGY: 'fast' });
     expect(read).toThrow(ConfigError);
-    expect(read).toThrow("ACI_FLOW_POLL_STRATEGY: must be one of 'priority', 'adaptive', 'fixed', got 'fast'; unset it for the default ('adaptive')");
+    expect(read).toThrow("ACI_FLOW_POLL_STRATEGY: must be one of 'priority', 'adaptive', 'fixed', got 'fast'; unset it for the default ('priority')");
   });
 });
