@@ -393,6 +393,8 @@ describe('flowRunWorkflow with scripted activities', () => {
         flowRunId: 'given-names-1',
         flowName: 'etl',
         target: { subscriptionId: 'sub', resourceGroupName: 'rg', ...names },
+        // A failed run's cleanup is a routine one: it does not queue ahead of cancels.
+        cancelled: false,
       },
     ]);
   });
