@@ -100,7 +100,8 @@ function retryingEveryFailure<A extends unknown[]>(activity: (...args: A) => Pro
  */
 async function ownedGroup(gateway: AciGateway, input: CleanupInput): Promise<ContainerGroupView | 'foreign' | undefined> {
   const context = Context.current();
-  const group = await azureCall(() => gateway.getContainerGroup(input.target, cleanupOptions(input)));
+  // Heartbeating: under load this read waits for the ARM budget longer than the heartbeat timeout.
+  const group = await heartbeatWhile(azureCall(() => gateway.getContainerGroup(input.target, cleanupOptions(input))));
   if (!group) return undefined;
   if (isOwnedBy(currentOwner(input.flowRunId), group.tags)) return group;
   context.log.warn('Container group belongs to another flow run; cleanup leaves it alone', {

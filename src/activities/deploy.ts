@@ -33,7 +33,8 @@ export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretReso
       // A retry that starts after the deadline deploys nothing (an earlier attempt's deployment is cancelled below).
       startDeadline.signal.throwIfAborted();
       // An incremental deployment over an existing group would rewrite it: look before deploying.
-      const existing = await azureCall(() => gateway.getContainerGroup(prepared, { abortSignal }));
+      // Heartbeating: under load this read waits for the ARM budget longer than the heartbeat timeout.
+      const existing = await heartbeatWhile(azureCall(() => gateway.getContainerGroup(prepared, { abortSignal })));
       if (existing) assertOwnedBy(owner, `Container group '${prepared.containerGroupName}'`, existing.tags);
       result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal })));
     } catch (err) {

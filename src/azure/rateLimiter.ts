@@ -54,6 +54,9 @@ export const systemClock: LimiterClock = {
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(abortError());
       const onAbort = (): void => {
+        // Removed on abort too: a listener left on an aborted AbortSignal.any() keeps that
+        // signal, and all its listeners capture, alive for the life of the process (Node 20).
+        signal?.removeEventListener('abort', onAbort);
         clearTimeout(timer);
         reject(abortError());
       };
@@ -135,6 +138,8 @@ export class TokenBucket {
       const waiter: Waiter = { priority, seq: this.seq++, enqueuedAt: this.clock.now(), resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
+          // See systemClock.sleep: an aborted signal must not keep its listener either.
+          signal.removeEventListener('abort', waiter.onAbort as () => void);
           const index = this.queue.indexOf(waiter);
           if (index < 0) return;
           this.queue.splice(index, 1);

@@ -39,6 +39,8 @@ export class FakeGateway implements AciGateway {
   calls: Partial<Record<keyof AciGateway, number>> = {};
   /** Runs before every getContainerGroup: lets a test move the container along as polls happen. */
   onPoll: (poll: number) => void = () => undefined;
+  /** Awaited by every getContainerGroup before it answers: holds the read the way a spent ARM budget does. */
+  readGate: Promise<void> = Promise.resolve();
   private polls = 0;
 
   log(timestamp: string, text: string): void {
@@ -70,6 +72,7 @@ export class FakeGateway implements AciGateway {
 
   async getContainerGroup(_ref?: unknown, options: OperationOptions = {}): Promise<ContainerGroupView | undefined> {
     this.priorities.push({ method: 'getContainerGroup', priority: options.priority });
+    await this.readGate;
     this.failIfScripted('getContainerGroup');
     this.onPoll(++this.polls);
     if (!this.exists) return undefined;

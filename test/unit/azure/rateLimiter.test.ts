@@ -1,4 +1,5 @@
-import { ARM_PRIORITY, ArmRateLimiter, armRequestKind, armSubscriptionOf, DEFAULT_ARM_LIMITS, TokenBucket, type ArmRequestKind } from '../../../src/azure/rateLimiter';
+import { getEventListeners } from 'node:events';
+import { ARM_PRIORITY, ArmRateLimiter, armRequestKind, armSubscriptionOf, DEFAULT_ARM_LIMITS, systemClock, TokenBucket, type ArmRequestKind } from '../../../src/azure/rateLimiter';
 import { FakeClock, flushPromises } from './fakeClock';
 
 /** Starts `count` acquisitions and records which have been granted so far. */
@@ -118,6 +119,43 @@ describe('ArmRateLimiter', () => {
     const next = startAcquiring(limiter, 'delete', 1);
     await flushPromises();
     expect(next.granted).toEqual([0]);
+  });
+
+  it('leaves no listener on the signal of a caller it served or rejected, so no aborted AbortSignal.any() stays alive', async () => {
+    // Node keeps an AbortSignal.any() signal (and whatever its listeners capture: the whole
+    // activity context) reachable for as long as it has an abort listener, aborted or not.
+    const clock = new FakeClock();
+    const limiter = new ArmRateLimiter({ readsPerSecond: 1, burst: 1 }, clock);
+    const served = AbortSignal.any([new AbortController().signal]);
+    const abortedController = new AbortController();
+    const aborted = AbortSignal.any([abortedController.signal]);
+
+    startAcquiring(limiter, 'read', 1);
+    const waitingServed = startAcquiring(limiter, 'read', 1, served);
+    const waitingAborted = startAcquiring(limiter, 'read', 1, aborted);
+    await flushPromises();
+    expect(getEventListeners(served, 'abort')).toHaveLength(1);
+    expect(getEventListeners(aborted, 'abort')).toHaveLength(1);
+
+    abortedController.abort();
+    await clock.advance(1000);
+    expect(waitingServed.granted).toEqual([0]);
+    expect(waitingAborted.rejected).toEqual([expect.objectContaining({ name: 'AbortError' })]);
+    expect(getEventListeners(served, 'abort')).toHaveLength(0);
+    expect(getEventListeners(aborted, 'abort')).toHaveLength(0);
+  });
+
+  it('systemClock.sleep removes its abort listener whether the sleep ends or is aborted', async () => {
+    const endedSignal = AbortSignal.any([new AbortController().signal]);
+    await systemClock.sleep(1, endedSignal);
+    expect(getEventListeners(endedSignal, 'abort')).toHaveLength(0);
+
+    const controller = new AbortController();
+    const abortedSignal = AbortSignal.any([controller.signal]);
+    const sleeping = systemClock.sleep(60_000, abortedSignal);
+    controller.abort();
+    await expect(sleeping).rejects.toMatchObject({ name: 'AbortError' });
+    expect(getEventListeners(abortedSignal, 'abort')).toHaveLength(0);
   });
 
   it('applies a raised rate to requests already waiting, not only to later ones', async () => {
