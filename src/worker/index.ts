@@ -25,11 +25,11 @@ import { taskQueueForPool } from '../workflows/definitions';
 import { tracingFromEnv } from './tracing';
 import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
 import { watchConnection } from './connectionWatch';
-import { DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
 import { ensureSweeperSchedule } from './sweeperSchedule';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
-export { DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
+export { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
 export { ensureSweeperSchedule } from './sweeperSchedule';
 export { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
@@ -58,6 +58,8 @@ export interface FlowRunWorkerOptions {
   metrics?: AciFlowMetrics;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** Workflows kept in the sticky cache (default DEFAULT_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Worker plugins, e.g. tracing; a plugin that adds workflow interceptors needs the worker to bundle (no workflowBundle). */
@@ -110,6 +112,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     plugins: options.plugins,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
@@ -145,6 +148,8 @@ export interface RunWorkerOptions {
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
   maxConcurrentActivityTaskExecutions?: number;
+  /** Workflows kept in the sticky cache (default DEFAULT_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
   /** Serve Prometheus metrics on 0.0.0.0:<port>; default ACI_FLOW_METRICS_ADDRESS, else none. */
   metricsPort?: number;
   /** Default: from ACI_FLOW_SWEEP_SCOPES / ACI_FLOW_SWEEP_INTERVAL / ACI_FLOW_SWEEP_GRACE. */
@@ -189,6 +194,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         pollScheduler,
         metrics,
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+        maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
         countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });

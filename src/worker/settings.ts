@@ -9,6 +9,15 @@ export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
  */
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 2_000;
 
+/**
+ * Workflows kept in the worker's sticky cache. A flow run's workflow sits idle for the run's
+ * whole life (its watch activity does the work) and has only a handful of workflow tasks, so
+ * replaying its short history on a cache miss is cheap, while keeping it cached is not: the
+ * SDK's default (600 per GiB of heap, about 2,300 here) held every run in memory, about
+ * 220 KiB each, 700 MiB of RSS at 1,000 runs (docs/benchmark.md, "Where a worker's memory goes").
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 /** host:port the worker serves Prometheus metrics on (`/metrics`); unset = no metrics endpoint. */
 export const METRICS_ADDRESS_ENV = 'ACI_FLOW_METRICS_ADDRESS';
 

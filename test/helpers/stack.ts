@@ -40,6 +40,8 @@ export interface InProcessWorkerOptions {
   resolveSecret?: SecretResolver;
   /** Schedule the pool's orphan sweeper (default: none, as a worker without sweep scopes). */
   sweeper?: SweeperSettings;
+  /** Default: the worker's own (DEFAULT_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
 }
 
 export interface WorkerProcess {
@@ -145,6 +147,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         logSink: workerOptions.logSink ?? defaultLogSink(pool),
         resolveSecret: workerOptions.resolveSecret,
         sweeper: workerOptions.sweeper,
+        maxCachedWorkflows: workerOptions.maxCachedWorkflows,
         workflowBundle: sharedWorkflowBundle(),
         shutdownGraceTime: '1 second',
       });

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV, LOG_BLOB_URL_ENV } from '../../logs/blobLogs';
 import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
 import {
+  DEFAULT_MAX_CACHED_WORKFLOWS,
   DEFAULT_MAX_CONCURRENT_ACTIVITIES,
   DEFAULT_SWEEP_GRACE,
   DEFAULT_SWEEP_INTERVAL,
@@ -25,6 +26,11 @@ export function register(program: Command): void {
       '--max-concurrent-runs <n>',
       `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
       positiveInteger,
+    )
+    .option(
+      '--max-cached-workflows <n>',
+      `workflows kept in memory between their tasks; the rest are replayed from history (default: ${DEFAULT_MAX_CACHED_WORKFLOWS})`,
+      atLeastTwo,
     )
     .option(
       '--metrics-port <port>',
@@ -70,6 +76,7 @@ export function register(program: Command): void {
         workPool: flags.pool,
         logDir: flags.logDir,
         maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns,
+        maxCachedWorkflows: flags.maxCachedWorkflows,
         metricsPort: flags.metricsPort,
         sweeper,
       });
@@ -81,6 +88,7 @@ interface WorkerFlags {
   pool: string;
   logDir?: string;
   maxConcurrentRuns?: number;
+  maxCachedWorkflows?: number;
   metricsPort?: number;
   sweepScope?: string[];
   sweepInterval?: string;
@@ -90,6 +98,13 @@ interface WorkerFlags {
 function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number, e.g. 500`);
+  return parsed;
+}
+
+/** The SDK needs room for at least two cached workflows (it would quietly raise a smaller number). */
+function atLeastTwo(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 2) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 2, e.g. 100`);
   return parsed;
 }
 

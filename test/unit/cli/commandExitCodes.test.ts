@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerList } from '../../../src/cli/commands/list';
 import { register as registerStatus } from '../../../src/cli/commands/status';
+import { register as registerWorker } from '../../../src/cli/commands/worker';
 import { ExitCodes } from '../../../src/cli/output';
 
 function program(): Command {
   const root = new Command('aci-flow').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   registerList(root);
   registerStatus(root);
+  registerWorker(root);
   return root;
 }
 
@@ -32,6 +34,12 @@ describe('flow-run commands on bad usage', () => {
   it('exit with 2 when --limit is not a positive whole number', async () => {
     expect(await exitCodeOf(['list', '--limit', 'ten'])).toBe(ExitCodes.usage);
     expect(await exitCodeOf(['list', '--limit', '0'])).toBe(ExitCodes.usage);
+  });
+
+  it('exit with 2 when the worker is asked to cache fewer than 2 workflows, or not a number of them', async () => {
+    for (const bad of ['1', '0', 'lots', '2.5']) {
+      expect(await exitCodeOf(['worker', '--pool', 'p', '--max-cached-workflows', bad])).toBe(ExitCodes.usage);
+    }
   });
 
   it('exit with 2 when --phase is not a flow-run phase', async () => {
