@@ -6,6 +6,7 @@ import type { DeploymentRequest, OperationOptions } from '../../../src/azure/gat
 import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
+import { waitFor } from '../../helpers/waitFor';
 import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET } from './fakeGateway';
 
 const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
@@ -276,5 +277,46 @@ describe('start deadline while deploying', () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     await expect(inWorkflow().run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() + 60_000 })).resolves.toMatchObject({ adopted: false });
     expect(gateway.cancelRequests).toEqual([]);
+  });
+});
+
+/** A gateway whose reads wait until release() is called, and an activity environment counting heartbeats. */
+function heldReads() {
+  const gateway = new FakeGateway();
+  let release = () => undefined as void;
+  gateway.readGate = new Promise<void>((resolve) => (release = resolve));
+  const activities = createActivities({ gateway, gatewayFor: () => gateway, logSink: memoryLogSink().sink, resolveSecret: () => 'secret-value' });
+  const env = new MockActivityEnvironment({ workflowExecution: { workflowId: OWNER.workflowId, runId: 'run' } });
+  let heartbeats = 0;
+  env.on('heartbeat', () => (heartbeats += 1));
+  return { gateway, activities, env, release: () => release(), heartbeats: () => heartbeats };
+}
+
+/**
+ * A read that waits for the subscription's ARM budget can wait longer than an activity's
+ * heartbeat timeout; an activity that does not heartbeat meanwhile is timed out and retried,
+ * spending the budget again (at N = 1000 on one worker: thousands of deploy attempts aborted
+ * after 20 s, none of them deploying).
+ */
+describe('activities heartbeat while a read waits for the ARM budget', () => {
+  it("deploy heartbeats while its look for an existing group waits, before deploying anything", async () => {
+    const { gateway, activities, env, release, heartbeats } = heldReads();
+    gateway.exists = false;
+    const deployed = env.run(activities.deploy, input);
+    await waitFor(() => gateway.calls.getContainerGroup === undefined && heartbeats() > 0, 'a heartbeat while the read is held', { timeoutMs: 5_000 });
+    expect(gateway.deployments).toEqual([]);
+    release();
+    await deployed;
+    expect(gateway.deployments).toHaveLength(1);
+  });
+
+  it.each(['deleteContainerGroup', 'stopContainerGroup'] as const)('%s heartbeats while its ownership read waits', async (activity) => {
+    const { gateway, activities, env, release, heartbeats } = heldReads();
+    const cleaned = env.run(activities[activity], cleanupInput);
+    await waitFor(() => heartbeats() > 0, 'a heartbeat while the read is held', { timeoutMs: 5_000 });
+    expect(gateway.deleted + gateway.stopped).toBe(0);
+    release();
+    await cleaned;
+    expect(gateway.deleted + gateway.stopped).toBe(1);
   });
 });
