@@ -6,9 +6,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLocalFolderDeployment } from '../../src/cli/demo/prefectDeployment';
 import { cancelFlowRun } from '../../src/client/flowRuns';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
-import { defaultBaseJobTemplate } from '../../src/config';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { runPrefectWorker } from '../../src/prefect';
@@ -82,35 +82,17 @@ describe('aci-flow prefect-worker', () => {
     flowDir = mkdtempSync(join(tmpdir(), 'aci-flow-prefect-flow-'));
     writeFileSync(join(flowDir, 'e2e_flow.py'), FLOW_SOURCE);
 
-    ok('create pool', await api.POST('/work_pools/', { body: { name: POOL, type: 'azure-container-instance', is_paused: false, base_job_template: defaultBaseJobTemplate() } }));
-    const flow = ok('create flow', await api.POST('/flows/', { body: { name: 'e2e-flow', tags: [], labels: {} } }));
-    const deployment = ok(
-      'create deployment',
-      await api.POST('/deployments/', {
-        body: {
-          name: 'local-folder',
-          flow_id: flow.id,
-          work_pool_name: POOL,
-          entrypoint: 'e2e_flow.py:e2e_flow',
-          path: flowDir,
-          // `prefect flow-run execute` pulls the code by changing into the folder, as a local `prefect deploy` does.
-          pull_steps: [{ 'prefect.deployments.steps.set_working_directory': { directory: flowDir } }],
-          job_variables: {
-            ...testValues(),
-            // Emulated containers are local processes: the venv's `prefect` on PATH, a private PREFECT_HOME.
-            env: { PATH: `${prefect.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, PREFECT_HOME: join(flowDir, 'home') },
-          },
-          paused: false,
-          enforce_parameter_schema: false,
-          parameters: {},
-          tags: [],
-          labels: {},
-          schedules: [],
-          concurrency_options: null,
-        } as never,
-      }),
-    );
-    deploymentId = deployment.id;
+    deploymentId = await createLocalFolderDeployment(api, {
+      workPool: POOL,
+      flowName: 'e2e-flow',
+      entrypoint: 'e2e_flow.py:e2e_flow',
+      flowDir,
+      jobVariables: {
+        ...testValues(),
+        // Emulated containers are local processes: the venv's `prefect` on PATH, a private PREFECT_HOME.
+        env: { PATH: `${prefect.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`, PREFECT_HOME: join(flowDir, 'home') },
+      },
+    });
 
     startBridge();
   });

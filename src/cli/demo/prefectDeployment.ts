@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACI_WORK_POOL_TYPE, defaultBaseJobTemplate } from '../../config';
 import { type FlowRun, ok, type PrefectApi } from '../../prefect/api/client';
+import { ensurePool } from '../../prefect/pool';
 
 /** The folder `prefect flow-run execute` pulls the flow from (the deployment's `set_working_directory` step). */
 export const PREFECT_DEMO_FLOW_DIR = join(__dirname, '..', '..', '..', 'examples', 'prefect');
@@ -25,41 +25,55 @@ export interface DemoDeploymentOptions {
 
 /** Creates the work pool and the deployment; returns the deployment's id. */
 export async function createDemoDeployment(api: PrefectApi, options: DemoDeploymentOptions): Promise<string> {
-  ok(
-    `POST /work_pools/ (${options.workPool})`,
-    await api.POST('/work_pools/', {
-      body: {
-        name: options.workPool,
-        type: ACI_WORK_POOL_TYPE,
-        is_paused: false,
-        base_job_template: defaultBaseJobTemplate() as unknown as Record<string, unknown>,
+  return createLocalFolderDeployment(api, {
+    workPool: options.workPool,
+    flowName: PREFECT_DEMO_FLOW_NAME,
+    entrypoint: PREFECT_DEMO_ENTRYPOINT,
+    flowDir: PREFECT_DEMO_FLOW_DIR,
+    jobVariables: {
+      resource_group_name: options.resourceGroup,
+      subscription_id: options.subscriptionId,
+      stream_output: true,
+      task_watch_poll_interval: 1,
+      env: {
+        PATH: `${options.prefectBinDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        PREFECT_HOME: options.flowRunHome,
+        // Keeps __pycache__ out of examples/.
+        PYTHONDONTWRITEBYTECODE: '1',
       },
-    }),
-  );
-  const flow = ok('POST /flows/', await api.POST('/flows/', { body: { name: PREFECT_DEMO_FLOW_NAME, tags: [], labels: {} } }));
-  const deployment = ok(
+    },
+  });
+}
+
+export interface LocalFolderDeployment {
+  workPool: string;
+  flowName: string;
+  /** `<file>.py:<function>` inside flowDir. */
+  entrypoint: string;
+  flowDir: string;
+  jobVariables: Record<string, unknown>;
+}
+
+/**
+ * The pool (created with aci-flow's default template unless it exists, as the worker does), the
+ * flow and a deployment of it from a local folder, as `prefect deploy` records one; returns the
+ * deployment's id. Used by the demo and the Prefect e2e tests.
+ */
+export async function createLocalFolderDeployment(api: PrefectApi, deployment: LocalFolderDeployment): Promise<string> {
+  await ensurePool(api, deployment.workPool, () => undefined);
+  const flow = ok('POST /flows/', await api.POST('/flows/', { body: { name: deployment.flowName, tags: [], labels: {} } }));
+  const created = ok(
     'POST /deployments/',
     await api.POST('/deployments/', {
       body: {
         name: 'local-folder',
         flow_id: flow.id,
-        work_pool_name: options.workPool,
-        entrypoint: PREFECT_DEMO_ENTRYPOINT,
-        path: PREFECT_DEMO_FLOW_DIR,
+        work_pool_name: deployment.workPool,
+        entrypoint: deployment.entrypoint,
+        path: deployment.flowDir,
         // What a local `prefect deploy` records: the run changes into the folder to load the flow.
-        pull_steps: [{ 'prefect.deployments.steps.set_working_directory': { directory: PREFECT_DEMO_FLOW_DIR } }],
-        job_variables: {
-          resource_group_name: options.resourceGroup,
-          subscription_id: options.subscriptionId,
-          stream_output: true,
-          task_watch_poll_interval: 1,
-          env: {
-            PATH: `${options.prefectBinDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-            PREFECT_HOME: options.flowRunHome,
-            // Keeps __pycache__ out of examples/.
-            PYTHONDONTWRITEBYTECODE: '1',
-          },
-        },
+        pull_steps: [{ 'prefect.deployments.steps.set_working_directory': { directory: deployment.flowDir } }],
+        job_variables: deployment.jobVariables,
         paused: false,
         enforce_parameter_schema: false,
         parameters: {},
@@ -70,7 +84,7 @@ export async function createDemoDeployment(api: PrefectApi, options: DemoDeploym
       } as never,
     }),
   );
-  return deployment.id;
+  return created.id;
 }
 
 /** `POST /deployments/{id}/create_flow_run`, again while the SQLite server answers 503 (as Prefect's client does). */
