@@ -1,32 +1,19 @@
-import type { BlobClient } from '@azure/storage-blob';
+import type { BlobClient, BlobGetPropertiesResponse } from '@azure/storage-blob';
 import { LineSplitter, type LogLineSource } from './lineSplitter';
 import { statusCodeOf } from './blobContainer';
 import type { LogSegments } from './logSegments';
 
 /** Reads whole lines appended to a run's log blobs, which may not exist yet, from any machine that reaches the account. */
 export class BlobLogLineReader implements LogLineSource {
-  private segment = 0;
-  private position = 0;
+  private readonly position: SegmentPosition = { index: 0, length: 0 };
   private readonly lines = new LineSplitter();
 
   constructor(private readonly segments: LogSegments) {}
 
   async readLines(): Promise<string[]> {
     const lines: string[] = [];
-    for (;;) {
-      const blob = this.segments(this.segment);
-      lines.push(...this.readMore(await readFrom(blob, this.position)));
-      if (!(await isSealed(blob))) return lines;
-      // Sealed takes no more appends: what landed after the read above is its last.
-      lines.push(...this.readMore(await readFrom(blob, this.position)));
-      this.segment += 1;
-      this.position = 0;
-    }
-  }
-
-  private readMore(bytes: Buffer): string[] {
-    this.position += bytes.length;
-    return this.lines.push(bytes);
+    await readToOpenSegment(this.segments, this.position, (bytes) => lines.push(...this.lines.push(bytes)));
+    return lines;
   }
 
   takeUnfinishedLine(): string | undefined {
@@ -34,6 +21,41 @@ export class BlobLogLineReader implements LogLineSource {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Where a reader of a segment chain is: segment `index`, its first `length` bytes read. */
+export interface SegmentPosition {
+  index: number;
+  length: number;
+}
+
+/**
+ * Reads a log's segments from `position` to the end of the open (unsealed) one, handing every
+ * read to `see` and moving `position` on; returns the open segment's committed block count
+ * (undefined when it does not exist yet). `enterNext` runs as a sealed segment is left.
+ */
+export async function readToOpenSegment(
+  segments: LogSegments,
+  position: SegmentPosition,
+  see: (bytes: Buffer) => void,
+  enterNext?: (index: number) => Promise<void>,
+): Promise<number | undefined> {
+  for (;;) {
+    const blob = segments(position.index);
+    const readMore = async () => {
+      const bytes = await readFrom(blob, position.length);
+      position.length += bytes.length;
+      see(bytes);
+    };
+    await readMore();
+    const properties = await propertiesOf(blob);
+    if (!properties?.isSealed) return properties?.blobCommittedBlockCount;
+    // Sealed takes no more appends: what landed after the read above is its last.
+    await readMore();
+    position.index += 1;
+    position.length = 0;
+    await enterNext?.(position.index);
+  }
 }
 
 /** The blob's bytes from `offset` on; none when it does not exist yet or has nothing past the offset. */
@@ -50,11 +72,12 @@ export async function readFrom(blob: BlobClient, offset: number): Promise<Buffer
   }
 }
 
-async function isSealed(blob: BlobClient): Promise<boolean> {
+/** The blob's properties; undefined when it does not exist yet. */
+async function propertiesOf(blob: BlobClient): Promise<BlobGetPropertiesResponse | undefined> {
   try {
-    return (await blob.getProperties()).isSealed === true;
+    return await blob.getProperties();
   } catch (err) {
-    if (statusCodeOf(err) === 404) return false;
+    if (statusCodeOf(err) === 404) return undefined;
     throw err;
   }
 }

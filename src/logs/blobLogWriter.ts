@@ -7,7 +7,7 @@
  * whichever writer sends it, since every writer reads the same container log. A full blob
  * (Azure's block limit) continues in the next segment of the chain (logSegments.ts).
  */
-import { readFrom } from './blobLogReader';
+import { readToOpenSegment } from './blobLogReader';
 import { errorCodeOf, statusCodeOf } from './blobContainer';
 import { type LogSegments, MAX_BLOCKS_PER_APPEND_BLOB } from './logSegments';
 
@@ -40,28 +40,20 @@ export async function openLogBlob(segments: LogSegments, options: LogBlobWriterO
   await segments(0).createIfNotExists(BLOB_HEADERS);
   const seen = { lines: 0, tail: Buffer.alloc(0) };
   const segment = { index: 0, length: 0, blocks: 0 };
+  /** Counts the complete lines in bytes that follow what was seen, and keeps the unfinished one. */
   const see = (bytes: Buffer) => {
-    segment.length += bytes.length;
     const lastNewline = bytes.lastIndexOf(NEWLINE);
     for (const byte of bytes) if (byte === NEWLINE) seen.lines += 1;
     seen.tail = lastNewline === -1 ? Buffer.concat([seen.tail, bytes]) : Buffer.from(bytes.subarray(lastNewline + 1));
   };
   /** Reads what others appended, following the chain past every sealed segment to the open one. */
   const refresh = async () => {
-    for (;;) {
-      const blob = segments(segment.index);
-      see(await readFrom(blob, segment.length));
-      const properties = await blob.getProperties();
-      segment.blocks = properties.blobCommittedBlockCount ?? segment.blocks;
-      if (!properties.isSealed) return;
-      // Sealed takes no more appends: what landed after the read above is its last.
-      see(await readFrom(blob, segment.length));
-      segment.index += 1;
-      segment.length = 0;
+    const blocks = await readToOpenSegment(segments, segment, see, async (index) => {
       segment.blocks = 0;
       // The writer that sealed it may have died before creating the next one.
-      await segments(segment.index).createIfNotExists(BLOB_HEADERS);
-    }
+      await segments(index).createIfNotExists(BLOB_HEADERS);
+    });
+    segment.blocks = blocks ?? segment.blocks;
   };
   // Sealing before moving on: a writer whose view of the full segment is behind then gets
   // BlobIsSealed, never an append that lands after lines of the next segment.
@@ -91,6 +83,7 @@ export async function openLogBlob(segments: LogSegments, options: LogBlobWriterO
             const response = await segments(segment.index).appendBlock(block.bytes, block.bytes.length, {
               conditions: { appendPosition: segment.length },
             });
+            segment.length += block.bytes.length;
             see(block.bytes);
             segment.blocks = response.blobCommittedBlockCount ?? segment.blocks + 1;
             appended.push(...block.lines);
