@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { freePort } from '../../src/cli/demo/ports';
 import { readFrom } from '../../src/logs/blobLogReader';
 import { logContainerClient } from '../../src/logs/blobContainer';
 import { waitFor } from '../helpers/waitFor';
-import { ACI_FLOW_BIN, REPO_ROOT, runCli } from './cliProcess';
+import { runCli, startCli } from './cliProcess';
 
 describe('aci-flow demo --exit-when-done', () => {
   const afterStops: Array<() => Promise<void>> = [];
@@ -58,34 +57,29 @@ describe('aci-flow demo --exit-when-done', () => {
   it('on Ctrl-C during the sample run shuts everything down and exits 1', async () => {
     const port = await freePort();
     const uiPort = await freePort(undefined, [port]);
-    const demo = spawn(process.execPath, [ACI_FLOW_BIN, 'demo', '--port', String(port), '--ui-port', String(uiPort)], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ACI_FLOW_LOG_DIR: mkdtempSync(join(tmpdir(), 'aci-flow-demo-logs-')) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const demo = startCli(['demo', '--port', String(port), '--ui-port', String(uiPort)], {
+      ACI_FLOW_LOG_DIR: mkdtempSync(join(tmpdir(), 'aci-flow-demo-logs-')),
     });
-    let output = '';
-    demo.stdout.on('data', (chunk) => (output += chunk));
-    demo.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    const { output, exited } = demo;
     try {
       // Interrupt as soon as the run exists: its container alone takes five seconds, so the run
       // cannot finish first even when log lines reach the demo late on a loaded machine.
       await waitFor(
         () => {
-          if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before its sample run started:\n${output}`);
-          return output.includes('phase: Deploying');
+          if (demo.child.exitCode !== null) throw new Error(`the demo exited with ${demo.child.exitCode} before its sample run started:\n${output()}`);
+          return output().includes('phase: Deploying');
         },
         'the sample run to start deploying',
-        { timeoutMs: 90_000, lastSeen: () => output },
+        { timeoutMs: 90_000, lastSeen: output },
       );
-      demo.kill('SIGINT');
+      demo.child.kill('SIGINT');
       expect(await exited).toBe(1);
-      expect(output).toContain('aci-flow: interrupted before the sample flow run finished');
-      expect(output).not.toMatch(/Error:|at .*node_modules/);
+      expect(output()).toContain('aci-flow: interrupted before the sample flow run finished');
+      expect(output()).not.toMatch(/Error:|at .*node_modules/);
       expect(await freePort(port)).toBe(port);
       expect(await freePort(uiPort)).toBe(uiPort);
     } finally {
-      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+      demo.killIfRunning();
     }
   }, 150_000);
 
@@ -144,26 +138,19 @@ describe('aci-flow demo --prefect', () => {
     const port = await freePort();
     const uiPort = await freePort(undefined, [port]);
     const prefectPort = await freePort(undefined, [port, uiPort]);
-    const demo = spawn(process.execPath, [ACI_FLOW_BIN, 'demo', '--prefect', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)], {
-      cwd: REPO_ROOT,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    demo.stdout.on('data', (chunk) => (output += chunk));
-    demo.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    const demo = startCli(['demo', '--prefect', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)]);
+    const { output, exited } = demo;
     try {
       await waitFor(
         () => {
-          if (demo.exitCode !== null) throw new Error(`the demo exited with ${demo.exitCode} before its run finished:\n${output}`);
-          return output.includes('press Ctrl-C to stop everything');
+          if (demo.child.exitCode !== null) throw new Error(`the demo exited with ${demo.child.exitCode} before its run finished:\n${output()}`);
+          return output().includes('press Ctrl-C to stop everything');
         },
         'the Prefect demo run to finish',
-        { timeoutMs: 200_000, intervalMs: 250, lastSeen: () => output },
+        { timeoutMs: 200_000, intervalMs: 250, lastSeen: output },
       );
-      const prefectLink = output.match(/^ {2}Prefect UI: {2}(http:\S+\/runs\/flow-run\/([0-9a-f-]{36}))$/m);
-      const temporalLink = output.match(/^ {2}Temporal UI: (http:\S+)$/m);
+      const prefectLink = output().match(/^ {2}Prefect UI: {2}(http:\S+\/runs\/flow-run\/([0-9a-f-]{36}))$/m);
+      const temporalLink = output().match(/^ {2}Temporal UI: (http:\S+)$/m);
       expect(prefectLink).not.toBeNull();
       expect(temporalLink).not.toBeNull();
       const [, prefectUrl, flowRunId] = prefectLink!;
@@ -180,13 +167,13 @@ describe('aci-flow demo --prefect', () => {
       expect(run.state_type).toBe('COMPLETED');
       expect(run.infrastructure_pid).toBe(`hello-prefect-${flowRunId}`);
 
-      demo.kill('SIGINT');
+      demo.child.kill('SIGINT');
       expect(await exited).toBe(0);
-      expect(output).not.toMatch(/Error:|at .*node_modules/);
+      expect(output()).not.toMatch(/Error:|at .*node_modules/);
       expect(await freePort(prefectPort)).toBe(prefectPort);
       expect(await freePort(uiPort)).toBe(uiPort);
     } finally {
-      if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+      demo.killIfRunning();
     }
   }, 300_000);
 
