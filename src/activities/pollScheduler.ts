@@ -31,9 +31,9 @@ export const pollStrategySchema = z.enum(POLL_STRATEGIES);
 export type PollStrategy = z.infer<typeof pollStrategySchema>;
 
 export const POLL_STRATEGY_ENV = 'ACI_FLOW_POLL_STRATEGY';
-// `priority`: in the steady-state benchmark (N = 1000 kept in flight, K = 3) it detected exits
-// 4× (p50) and 15× (p95) sooner than `adaptive` on the same reads. In a fresh worker's burst at
-// N = 100 it is still slower than `adaptive` (docs/benchmark.md), which stays one variable away.
+// `priority`: in the steady-state benchmark (N = 1000 kept in flight, K = 3) it found the median
+// exit 2.4× sooner than `adaptive` on the same reads, with a p95 no better (docs/benchmark.md).
+// In a fresh worker's burst at N = 100 it is slower than `adaptive`, which stays one variable away.
 export const DEFAULT_POLL_STRATEGY: PollStrategy = 'priority';
 
 /**
