@@ -5,6 +5,7 @@ import { searchAttributes, workflowIdForFlowRun } from '../workflows/definitions
 import { blobLogSettingsFromEnv, type BlobLogSettings, logBlobName } from '../logs/blobLogs';
 import { LineSplitter, type LogLineSource } from '../logs/lineSplitter';
 import { logFilePath } from '../logs/logFiles';
+import { openBlobLogReader } from './blobLogSdk';
 import { asNotFound } from './errors';
 
 export interface FollowLogsOptions {
@@ -85,14 +86,8 @@ async function openLogSource(
 ): Promise<LogLineSource> {
   const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
   if (!blob) return new LogLineReader(logFilePath(flowRunId, options.logDir));
-  const workPool = workPoolOf(description);
-  // Loaded only when logs are in blobs, so the file path costs no Azure SDK.
-  const [{ logContainerClient }, { BlobLogLineReader }, { logSegments }] = await Promise.all([
-    import('../logs/blobContainer'),
-    import('../logs/blobLogReader'),
-    import('../logs/logSegments'),
-  ]);
-  return new BlobLogLineReader(logSegments(logContainerClient(blob), logBlobName(workPool, flowRunId)));
+  // Loaded only when logs are in blobs, so the file path needs no Azure SDK installed.
+  return openBlobLogReader(blob, logBlobName(workPoolOf(description), flowRunId));
 }
 
 /** Reads whole lines appended to a file that may not exist yet. */

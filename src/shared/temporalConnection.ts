@@ -1,12 +1,24 @@
 /** Temporal connection settings, shared by the worker and the client library. */
+import type { Metadata, TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig, type LoadClientProfileOptions } from '@temporalio/envconfig';
-import type { NativeConnectionOptions } from '@temporalio/worker';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 export const DEFAULT_NAMESPACE = 'default';
 
+/**
+ * What a profile or the TEMPORAL_* variables set: options both the client's `Connection` and the
+ * worker's `NativeConnection` take. Declared here, not as the worker's NativeConnectionOptions,
+ * so the client package's types never name `@temporalio/worker`, which it does not install.
+ */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig | boolean | null;
+  apiKey?: string;
+  metadata?: Metadata;
+}
+
 export interface TemporalConnectConfig {
-  connectionOptions: NativeConnectionOptions;
+  connectionOptions: TemporalConnectionOptions;
   namespace: string;
 }
 
