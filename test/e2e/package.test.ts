@@ -1,12 +1,17 @@
 /**
- * The package as a platform team gets it: `npm pack`, the tarball unpacked into an empty
- * project next to its production dependencies only, then imported from plain JavaScript
- * (ESM and CommonJS) and from TypeScript to start and cancel a real flow run.
+ * The two packages as a platform team gets them: `npm pack` of each, then `npm install` of only
+ * the tarballs, with the production dependencies they declare, into empty projects: one with
+ * the client package alone (`@aci-flow/client`), one with `aci-flow` (CLI, worker, bridge) and
+ * the client it depends on. Each is imported from plain JavaScript (ESM and CommonJS) and from
+ * TypeScript, and starts and cancels a real flow run.
+ *
+ * The installs resolve dependencies from the npm cache first (`--prefer-offline`): after one
+ * run with the registry reachable, they need no network.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FLOW_RUN_ID_TAG } from '../../src/template/deployment';
 import { defaultBaseJobTemplate } from '../../src/config';
@@ -14,49 +19,112 @@ import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } fro
 import { uniqueRunId } from '../helpers/flowRuns';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
+const CLIENT_PACKAGE = '@aci-flow/client';
 const execFileAsync = promisify(execFile);
+const LIBRARY_FUNCTIONS = ['connectClient', 'startFlowRun', 'cancelFlowRun', 'getFlowRunStatus', 'listFlowRuns', 'followLogs'];
+/** What an orchestrator must not have to install: the worker and its bundler, tracing, the Azure SDKs. */
+const WORKER_ONLY_PACKAGES = /^(@temporalio\/(worker|core-bridge)|webpack|@swc\/.*|@opentelemetry\/.*|@azure\/.*)$/;
 
-/** Unpacks the tarball as node_modules/aci-flow and links only the production dependency tree beside it. */
-function installPackedTarball(consumer: string): void {
-  const packDir = mkdtempSync(join(tmpdir(), 'aci-flow-pack-'));
-  // --ignore-scripts: globalSetup already built dist/; `prepare` would also provision tools.
-  const [{ filename }] = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: REPO_ROOT, encoding: 'utf8' }),
-  ) as Array<{ filename: string }>;
-  const modules = join(consumer, 'node_modules');
-  mkdirSync(modules, { recursive: true });
-  execFileSync('tar', ['-xzf', join(packDir, basename(filename)), '-C', packDir]);
-  renameSync(join(packDir, 'package'), join(modules, 'aci-flow'));
-  // Only what `npm ls --omit=dev` lists: a runtime import of a dev dependency would fail here, as it would for users.
-  const production = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: REPO_ROOT, encoding: 'utf8' })
-    .split('\n')
-    .map((path) => relative(join(REPO_ROOT, 'node_modules'), path))
-    .filter((path) => path && !path.startsWith('..') && !path.split(sep).slice(1).includes('node_modules'))
-    .filter((path) => !path.startsWith('@') || path.split(sep).length === 2);
-  for (const name of new Set(production)) {
-    mkdirSync(dirname(join(modules, name)), { recursive: true });
-    symlinkSync(join(REPO_ROOT, 'node_modules', name), join(modules, name));
+/** `npm pack` of the root package or a workspace; returns the tarball's path. */
+function pack(destination: string, workspace?: string): string {
+  // --ignore-scripts: globalSetup already built both packages; `prepare` would also provision tools.
+  const args = ['pack', '--json', '--ignore-scripts', '--pack-destination', destination, ...(workspace ? ['--workspace', workspace] : [])];
+  const [{ filename }] = JSON.parse(execFileSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>;
+  return join(destination, filename);
+}
+
+/** An empty project with only these tarballs installed, as `npm install <tarball>…` installs them for a user. */
+function installTarballs(tarballs: string[]): string {
+  const consumer = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  // --ignore-scripts: no production dependency needs its install script (package.json's
+  // allowScripts records why), and a test should not run third-party scripts.
+  execFileSync('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...tarballs], {
+    cwd: consumer,
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
+  return consumer;
+}
+
+/** Installed packages of a node_modules tree, as `name` → directory (nested copies included). */
+function installedPackages(modules: string): Array<{ name: string; dir: string }> {
+  return readdirSync(modules)
+    .filter((entry) => !entry.startsWith('.'))
+    .flatMap((entry) => (entry.startsWith('@') ? readdirSync(join(modules, entry)).map((name) => `${entry}/${name}`) : [entry]))
+    .flatMap((name) => {
+      const dir = join(modules, name);
+      const nested = join(dir, 'node_modules');
+      return [{ name, dir }, ...(exists(nested) ? installedPackages(nested) : [])];
+    });
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
-describe('the packed aci-flow package', () => {
+/** Bytes of the files under `dir`, without nested node_modules (separate packages). */
+function ownBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? sum : sum + ownBytes(path);
+    return sum + lstatSync(path).size;
+  }, 0);
+}
+
+/** The package directory Node resolves `name` to from `fromDir`. */
+function resolvePackageDir(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = resolve(dir, '..')) {
+    const candidate = join(dir, 'node_modules', name);
+    if (exists(join(candidate, 'package.json'))) return candidate;
+    if (resolve(dir, '..') === dir) return undefined;
+  }
+}
+
+/** Directories of `root` and every package it depends on (optional ones when installed). */
+function dependencyClosure(root: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (dir: string) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    for (const name of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+      const found = resolvePackageDir(name, dir);
+      if (found) visit(found);
+    }
+  };
+  visit(root);
+  return seen;
+}
+
+const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+describe('the packed packages', () => {
   let stack: Stack;
-  let consumer: string;
+  let clientOnly: string;
+  let withAciFlow: string;
 
   beforeAll(async () => {
-    consumer = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-    installPackedTarball(consumer);
+    const packDir = mkdtempSync(join(tmpdir(), 'aci-flow-pack-'));
+    const clientTarball = pack(packDir, 'packages/client');
+    const aciFlowTarball = pack(packDir);
+    clientOnly = installTarballs([clientTarball]);
+    withAciFlow = installTarballs([clientTarball, aciFlowTarball]);
     stack = await startStack();
     await stack.startWorker();
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.close();
   });
 
   // Asynchronous: the worker runs in this process and must keep working while the script runs.
-  const run = async (script: string, env: NodeJS.ProcessEnv = {}) =>
+  const run = async (consumer: string, script: string, env: NodeJS.ProcessEnv = {}) =>
     (
       await execFileAsync(process.execPath, [script], {
         cwd: consumer,
@@ -65,20 +133,14 @@ describe('the packed aci-flow package', () => {
       })
     ).stdout;
 
-  it('ships compiled JavaScript, its types and the CLI, and no TypeScript sources', () => {
-    const files = readdirSync(join(consumer, 'node_modules', 'aci-flow'));
-    expect(files).toEqual(expect.arrayContaining(['bin', 'dist', 'package.json']));
-    expect(files).not.toContain('src');
-    expect(readdirSync(join(consumer, 'node_modules', 'aci-flow', 'dist', 'client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
-  });
-
-  it('starts and cancels a flow run through an ESM import', async () => {
+  /** Starts a run through `packageName`'s ESM import, waits for Running, cancels it and reports what the library saw. */
+  async function startAndCancel(consumer: string, packageName: string, env: NodeJS.ProcessEnv = {}) {
     const flowRunId = uniqueRunId('pkg-esm');
     writeFileSync(
       join(consumer, 'start-and-cancel.mjs'),
       `
 import { readFileSync } from 'node:fs';
-import { cancelFlowRun, connectClient, getFlowRunStatus, listFlowRuns, followLogs, startFlowRun, parsePoolConfig } from 'aci-flow';
+import { cancelFlowRun, connectClient, getFlowRunStatus, listFlowRuns, followLogs, startFlowRun, parsePoolConfig } from '${packageName}';
 
 const client = await connectClient();
 try {
@@ -103,7 +165,16 @@ try {
   const listed = await listFlowRuns(client, { workPool: process.env.WORK_POOL, limit: 100 });
   const lines = [];
   for await (const line of followLogs(started.flowRunId, { client })) lines.push(line);
-  process.stdout.write(JSON.stringify({ phase: status.phase, message: status.message, listed: listed.some((r) => r.flowRunId === started.flowRunId), followLogs: typeof followLogs }));
+  let blobLogs = 'not tried';
+  if (process.env.TRY_BLOB_LOGS) {
+    try {
+      for await (const line of followLogs(started.flowRunId, { client, blob: { connectionString: 'UseDevelopmentStorage=true', container: 'aci-flow-logs' } })) lines.push(line);
+      blobLogs = 'read';
+    } catch (err) {
+      blobLogs = err.message;
+    }
+  }
+  process.stdout.write(JSON.stringify({ phase: status.phase, message: status.message, listed: listed.some((r) => r.flowRunId === started.flowRunId), blobLogs }));
 } finally {
   await client.connection.close();
 }
@@ -111,35 +182,32 @@ try {
     );
     writeFileSync(join(consumer, 'pool.json'), JSON.stringify({ name: stack.workPool, base_job_template: defaultBaseJobTemplate() }));
     const output = JSON.parse(
-      await run('start-and-cancel.mjs', {
+      await run(consumer, 'start-and-cancel.mjs', {
         POOL_FILE: join(consumer, 'pool.json'),
         WORK_POOL: stack.workPool,
         FLOW_RUN_ID: flowRunId,
         RESOURCE_GROUP: TEST_RESOURCE_GROUP,
         SUBSCRIPTION_ID: TEST_SUBSCRIPTION_ID,
         ACI_FLOW_LOG_DIR: stack.logDir,
+        ...env,
       }),
-    );
-    expect(output).toEqual({ phase: 'Cancelled', message: 'Flow run cancelled: from the packaged library', listed: true, followLogs: 'function' });
+    ) as Record<string, unknown>;
     // The cancel reached the worker: the run's group is gone from Azure.
-    expect((await stack.gateway.listManagedContainerGroups({ subscriptionId: TEST_SUBSCRIPTION_ID, resourceGroupName: TEST_RESOURCE_GROUP })).map((g) => g.tags?.[FLOW_RUN_ID_TAG])).not.toContain(flowRunId);
-  }, 120_000);
+    const groups = await stack.gateway.listManagedContainerGroups({ subscriptionId: TEST_SUBSCRIPTION_ID, resourceGroupName: TEST_RESOURCE_GROUP });
+    return { output, groupLeft: groups.some((g) => g.tags?.[FLOW_RUN_ID_TAG] === flowRunId) };
+  }
 
-  it('exposes the same functions to CommonJS require', async () => {
+  function typeCheck(consumer: string, source: string) {
+    writeFileSync(join(consumer, 'orchestrator.ts'), source);
     writeFileSync(
-      join(consumer, 'names.cjs'),
-      `const lib = require('aci-flow');
-process.stdout.write(JSON.stringify(['connectClient', 'startFlowRun', 'cancelFlowRun', 'getFlowRunStatus', 'listFlowRuns', 'followLogs'].map((name) => [name, typeof lib[name]])));`,
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, types: [], skipLibCheck: true }, files: ['orchestrator.ts'] }),
     );
-    expect(JSON.parse(await run('names.cjs'))).toEqual(
-      ['connectClient', 'startFlowRun', 'cancelFlowRun', 'getFlowRunStatus', 'listFlowRuns', 'followLogs'].map((name) => [name, 'function']),
-    );
-  });
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    return execFileSync(process.execPath, [tsc, '-p', consumer], { cwd: consumer, encoding: 'utf8', stdio: 'pipe' });
+  }
 
-  it('type-checks a TypeScript orchestrator against the published types', () => {
-    writeFileSync(
-      join(consumer, 'orchestrator.ts'),
-      `import { connectClient, startFlowRun, cancelFlowRun, getFlowRunStatus, type FlowRunStatus, type StartFlowRunOptions } from 'aci-flow';
+  const orchestratorSource = (packageName: string) => `import { connectClient, startFlowRun, cancelFlowRun, getFlowRunStatus, type FlowRunStatus, type StartFlowRunOptions } from '${packageName}';
 export async function restart(options: StartFlowRunOptions): Promise<FlowRunStatus['phase']> {
   const client = await connectClient();
   const started = await startFlowRun(client, options);
@@ -149,14 +217,93 @@ export async function restart(options: StartFlowRunOptions): Promise<FlowRunStat
 // A wrong field must not compile: the types are real, not any.
 // @ts-expect-error flowRunId is a string
 export const wrong: StartFlowRunOptions['flowRunId'] = 42;
-`,
-    );
-    writeFileSync(
-      join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, types: [], skipLibCheck: true }, files: ['orchestrator.ts'] }),
-    );
-    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    expect(() => execFileSync(process.execPath, [tsc, '-p', consumer], { cwd: consumer, encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
+`;
+
+  describe(`${CLIENT_PACKAGE} alone`, () => {
+    it('ships compiled JavaScript and its types, and no TypeScript sources', () => {
+      const files = readdirSync(join(clientOnly, 'node_modules', CLIENT_PACKAGE));
+      expect(files.sort()).toEqual(['dist', 'package.json']);
+      expect(readdirSync(join(clientOnly, 'node_modules', CLIENT_PACKAGE, 'dist', 'client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
+    });
+
+    it('installs a Temporal client and what the library needs, not the worker, webpack, swc, OpenTelemetry or the Azure SDKs', () => {
+      const modules = join(clientOnly, 'node_modules');
+      const installed = installedPackages(modules);
+      expect(installed.map((p) => p.name).filter((name) => WORKER_ONLY_PACKAGES.test(name))).toEqual([]);
+      // The budget: at most 1.5 times what `npm install @temporalio/client` alone installs.
+      const total = installed.reduce((sum, p) => sum + ownBytes(p.dir), 0);
+      const temporalClient = [...dependencyClosure(join(modules, '@temporalio', 'client'))].reduce((sum, dir) => sum + ownBytes(dir), 0);
+      const sizes = { installedMB: megabytes(total), temporalClientAloneMB: megabytes(temporalClient) };
+      expect({ ...sizes, withinBudget: total <= 1.5 * temporalClient }).toEqual({ ...sizes, withinBudget: true });
+    });
+
+    it('starts and cancels a flow run through an ESM import, and says what to install to read blob logs', async () => {
+      const { output, groupLeft } = await startAndCancel(clientOnly, CLIENT_PACKAGE, { TRY_BLOB_LOGS: '1' });
+      expect(output).toEqual({
+        phase: 'Cancelled',
+        message: 'Flow run cancelled: from the packaged library',
+        listed: true,
+        blobLogs: expect.stringContaining('npm install @azure/storage-blob @azure/identity'),
+      });
+      expect(groupLeft).toBe(false);
+    }, 120_000);
+
+    it('exposes the same functions to CommonJS require', async () => {
+      writeFileSync(
+        join(clientOnly, 'names.cjs'),
+        `const lib = require('${CLIENT_PACKAGE}');
+process.stdout.write(JSON.stringify(${JSON.stringify(LIBRARY_FUNCTIONS)}.map((name) => [name, typeof lib[name]])));`,
+      );
+      expect(JSON.parse(await run(clientOnly, 'names.cjs'))).toEqual(LIBRARY_FUNCTIONS.map((name) => [name, 'function']));
+    });
+
+    it('type-checks a TypeScript orchestrator against the published types', () => {
+      expect(() => typeCheck(clientOnly, orchestratorSource(CLIENT_PACKAGE))).not.toThrow();
+    });
+  });
+
+  describe('aci-flow, with the client it depends on', () => {
+    it('ships compiled JavaScript, its types and the CLI, and no TypeScript sources', () => {
+      const files = readdirSync(join(withAciFlow, 'node_modules', 'aci-flow'));
+      expect(files).toEqual(expect.arrayContaining(['bin', 'dist', 'index.js', 'index.d.ts', 'package.json']));
+      expect(files).not.toContain('src');
+      expect(readdirSync(join(withAciFlow, 'node_modules', 'aci-flow', 'dist', 'prefect'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
+    });
+
+    it('starts and cancels a flow run through an ESM import of aci-flow', async () => {
+      const { output, groupLeft } = await startAndCancel(withAciFlow, 'aci-flow');
+      expect(output).toEqual({ phase: 'Cancelled', message: 'Flow run cancelled: from the packaged library', listed: true, blobLogs: 'not tried' });
+      expect(groupLeft).toBe(false);
+    }, 120_000);
+
+    it(`gives CommonJS require the client package's own functions, and the Prefect bridge at aci-flow/prefect`, async () => {
+      writeFileSync(
+        join(withAciFlow, 'names.cjs'),
+        `const lib = require('aci-flow');
+const client = require('${CLIENT_PACKAGE}');
+const prefect = require('aci-flow/prefect');
+process.stdout.write(JSON.stringify({
+  functions: ${JSON.stringify(LIBRARY_FUNCTIONS)}.map((name) => [name, typeof lib[name], lib[name] === client[name]]),
+  prefect: typeof prefect.runPrefectWorker,
+}));`,
+      );
+      expect(JSON.parse(await run(withAciFlow, 'names.cjs'))).toEqual({
+        functions: LIBRARY_FUNCTIONS.map((name) => [name, 'function', true]),
+        prefect: 'function',
+      });
+    });
+
+    it('type-checks a TypeScript orchestrator against aci-flow and aci-flow/prefect', () => {
+      const source = `${orchestratorSource('aci-flow')}
+import { runPrefectWorker, type PrefectWorkerOptions } from 'aci-flow/prefect';
+export const bridge: (options: PrefectWorkerOptions) => Promise<void> = runPrefectWorker;
+`;
+      expect(() => typeCheck(withAciFlow, source)).not.toThrow();
+    });
+
+    it('runs the installed CLI from its production dependencies', async () => {
+      const { stdout } = await execFileAsync(join(withAciFlow, 'node_modules', '.bin', 'aci-flow'), ['--help'], { cwd: withAciFlow, encoding: 'utf8' });
+      expect(stdout).toMatch(/^\s+worker \[options\]/m);
+    });
   });
 });
-
