@@ -1,5 +1,6 @@
 /**
- * The aci-flow client library, the package's public import (`import { startFlowRun } from 'aci-flow'`).
+ * The aci-flow client library: the entry of the client package (packages/client,
+ * `import { startFlowRun } from '@aci-flow/client'`), which the aci-flow package re-exports.
  * Orchestrators start, cancel, inspect, list and read the logs of flow runs with it; it
  * never loads the worker, the emulator or workflow code.
  */

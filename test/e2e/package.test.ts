@@ -10,6 +10,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -100,6 +101,19 @@ function dependencyClosure(root: string): Set<string> {
   };
   visit(root);
   return seen;
+}
+
+/** Files under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
+
+/** The packages a compiled file or declaration names: `require('x')`, `from 'x'`, `import('x')`, without relative paths and Node's built-ins. */
+function packagesNamedIn(file: string): string[] {
+  const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:require\(|from |import\()\s*["']([^"']+)["']/g)].map((match) => match[1]);
+  return specifiers
+    .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:') && !builtinModules.includes(specifier))
+    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
 }
 
 const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
@@ -224,6 +238,16 @@ export const wrong: StartFlowRunOptions['flowRunId'] = 42;
       const files = readdirSync(join(clientOnly, 'node_modules', CLIENT_PACKAGE));
       expect(files.sort()).toEqual(['dist', 'package.json']);
       expect(readdirSync(join(clientOnly, 'node_modules', CLIENT_PACKAGE, 'dist', 'client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
+    });
+
+    it('names in its code and types only the packages it declares (a worker type in a declaration would break on install)', () => {
+      const installed = join(clientOnly, 'node_modules', CLIENT_PACKAGE);
+      const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: object; peerDependencies: object };
+      // Its own name too: doc comments show the import.
+      const declared = new Set([CLIENT_PACKAGE, ...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
+      const named = new Set(filesUnder(join(installed, 'dist')).flatMap(packagesNamedIn));
+      expect(named.size).toBeGreaterThan(3);
+      expect([...named].filter((name) => !declared.has(name))).toEqual([]);
     });
 
     it('installs a Temporal client and what the library needs, not the worker, webpack, swc, OpenTelemetry or the Azure SDKs', () => {
