@@ -4,10 +4,13 @@
 FROM node:20.19.5-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The client package is an npm workspace of the root package: npm ci needs its manifest.
+COPY packages/client/package.json ./packages/client/package.json
 # --ignore-scripts: `prepare` would build before the sources are copied and provision the dev
 # server binary, which a worker never needs; the build runs below instead.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY packages/client/tsconfig.json ./packages/client/tsconfig.json
 COPY scripts/build.mjs ./scripts/build.mjs
 COPY src ./src
 RUN node scripts/build.mjs --force \
@@ -20,6 +23,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
+# node_modules/@aci-flow/client links here; the worker itself runs on dist/ alone.
+COPY --from=build /app/packages ./packages
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/log/aci-flow && chown node:node /var/log/aci-flow

@@ -192,14 +192,14 @@ describe('Dockerfile', () => {
     expect(runs).toContain('npm prune --omit=dev');
   });
 
-  it('ships compiled JavaScript: the runtime stage holds dist/, production node_modules and bin/, and no sources', () => {
+  it('ships compiled JavaScript: the runtime stage holds dist/, production node_modules, bin/ and the compiled client package, and no sources', () => {
     const runtimeStart = instructions.findIndex((line) => /^FROM .* AS runtime$/.test(line));
     expect(runtimeStart).toBeGreaterThan(0);
     const copied = instructions
       .slice(runtimeStart)
       .filter((line) => line.startsWith('COPY '))
       .map((line) => line.split(/\s+/).slice(-2)[0].replace(/^\/app\//, ''));
-    expect(copied.sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json']);
+    expect(copied.sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json', 'packages']);
     const tsconfigBuild = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { outDir: string } };
     expect(tsconfigBuild.compilerOptions.outDir).toBe('dist');
   });
