@@ -41,7 +41,7 @@ function layerRules({ folder, forbidden }) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'tools/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'packages/*/dist/', 'tools/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
