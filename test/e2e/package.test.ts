@@ -234,9 +234,9 @@ export const wrong: StartFlowRunOptions['flowRunId'] = 42;
 `;
 
   describe(`${CLIENT_PACKAGE} alone`, () => {
-    it('ships compiled JavaScript and its types, and no TypeScript sources', () => {
+    it('ships compiled JavaScript, its types and the license, and no TypeScript sources', () => {
       const files = readdirSync(join(clientOnly, 'node_modules', CLIENT_PACKAGE));
-      expect(files.sort()).toEqual(['dist', 'package.json']);
+      expect(files.sort()).toEqual(['LICENSE', 'README.md', 'dist', 'package.json']);
       expect(readdirSync(join(clientOnly, 'node_modules', CLIENT_PACKAGE, 'dist', 'client'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
     });
 
@@ -289,7 +289,7 @@ process.stdout.write(JSON.stringify(${JSON.stringify(LIBRARY_FUNCTIONS)}.map((na
   describe('aci-flow, with the client it depends on', () => {
     it('ships compiled JavaScript, its types and the CLI, and no TypeScript sources', () => {
       const files = readdirSync(join(withAciFlow, 'node_modules', 'aci-flow'));
-      expect(files).toEqual(expect.arrayContaining(['bin', 'dist', 'index.js', 'index.d.ts', 'package.json']));
+      expect(files).toEqual(expect.arrayContaining(['LICENSE', 'bin', 'dist', 'index.js', 'index.d.ts', 'package.json']));
       expect(files).not.toContain('src');
       expect(readdirSync(join(withAciFlow, 'node_modules', 'aci-flow', 'dist', 'prefect'))).toEqual(expect.arrayContaining(['index.js', 'index.d.ts']));
     });
