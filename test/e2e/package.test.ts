@@ -9,7 +9,7 @@
  * run with the registry reachable, they need no network.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,9 +34,8 @@ function pack(destination: string, workspace?: string): string {
   return join(destination, filename);
 }
 
-/** An empty project with only these tarballs installed, as `npm install <tarball>…` installs them for a user. */
-function installTarballs(tarballs: string[]): string {
-  const consumer = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
+/** Makes `consumer` a project with only these tarballs installed, as `npm install <tarball>…` installs them for a user. */
+function installTarballs(consumer: string, tarballs: string[]): void {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   // --ignore-scripts: no production dependency needs its install script (package.json's
   // allowScripts records why), and a test should not run third-party scripts.
@@ -45,7 +44,6 @@ function installTarballs(tarballs: string[]): string {
     encoding: 'utf8',
     stdio: 'pipe',
   });
-  return consumer;
 }
 
 /** Installed packages of a node_modules tree, as `name` → directory (nested copies included). */
@@ -120,21 +118,26 @@ const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
 
 describe('the packed packages', () => {
   let stack: Stack;
+  let packDir: string;
   let clientOnly: string;
   let withAciFlow: string;
 
   beforeAll(async () => {
-    const packDir = mkdtempSync(join(tmpdir(), 'aci-flow-pack-'));
+    packDir = mkdtempSync(join(tmpdir(), 'aci-flow-pack-'));
     const clientTarball = pack(packDir, 'packages/client');
     const aciFlowTarball = pack(packDir);
-    clientOnly = installTarballs([clientTarball]);
-    withAciFlow = installTarballs([clientTarball, aciFlowTarball]);
+    clientOnly = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
+    withAciFlow = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
+    installTarballs(clientOnly, [clientTarball]);
+    installTarballs(withAciFlow, [clientTarball, aciFlowTarball]);
     stack = await startStack();
     await stack.startWorker();
   }, 300_000);
 
   afterAll(async () => {
     await stack?.close();
+    // aci-flow's install is over 400 MB: leave none of it behind.
+    for (const dir of [packDir, clientOnly, withAciFlow]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   // Asynchronous: the worker runs in this process and must keep working while the script runs.
