@@ -18,12 +18,14 @@ interface Manifest {
   dependencies: Record<string, string>;
   peerDependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  allowScripts?: Record<string, boolean>;
 }
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => JSON.parse(readFileSync(join(root, path), 'utf8')) as Manifest;
 const aciFlow = read('package.json');
 const client = read('packages/client/package.json');
+const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
 
 describe('the package manifests', () => {
   it('make the client package a workspace that aci-flow depends on at its exact version', () => {
@@ -47,5 +49,17 @@ describe('the package manifests', () => {
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.repository).toEqual(expect.objectContaining({ type: 'git', url: aciFlow.repository?.url }));
     expect(manifest.engines).toEqual(aciFlow.engines);
+  });
+
+  it('review every install script the lockfile installs in allowScripts, so `npm install` warns about none', () => {
+    const withScripts = new Set(
+      Object.entries(lock.packages)
+        .filter(([, entry]) => entry.hasInstallScript)
+        .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)),
+    );
+    const reviewed = new Set(Object.keys(aciFlow.allowScripts ?? {}));
+    expect([...withScripts].filter((name) => !reviewed.has(name))).toEqual([]);
+    // And no entry outlives its package (what `npm install-scripts prune` would remove).
+    expect([...reviewed].filter((name) => !withScripts.has(name))).toEqual([]);
   });
 });
