@@ -54,7 +54,7 @@ export function codecKeysFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKey
     keys.set(id, key);
   };
   if (dir) for (const file of keyFiles(dir)) add(file.path, file.id, readFileSync(file.path, 'utf8'));
-  if (inline) for (const entry of inlineKeys(inline)) add(`${CODEC_KEYS_ENV} (key "${entry.id}")`, entry.id, entry.material);
+  if (inline) for (const entry of inlineKeys(inline)) add(`${CODEC_KEYS_ENV} (entry ${entry.position})`, entry.id, entry.material);
   if (keys.size === 0) throw new CodecConfigError(dir ? CODEC_KEYS_DIR_ENV : CODEC_KEYS_ENV, 'holds no key');
   return { currentKeyId: currentKeyId(chosen, keys), keys };
 }
@@ -86,16 +86,21 @@ function keyFiles(dir: string): Array<{ id: string; path: string }> {
 }
 
 /** `id=key,id=key`: the key id ends at the first "=", so base64 padding stays in the key. */
-function inlineKeys(value: string): Array<{ id: string; material: string }> {
+function inlineKeys(value: string): Array<{ position: number; id: string; material: string }> {
   return value
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
     .map((entry, index) => {
+      const position = index + 1;
       const separator = entry.indexOf('=');
-      // Never echo the entry: it holds a key.
-      if (separator <= 0) throw new CodecConfigError(CODEC_KEYS_ENV, `entry ${index + 1} is not of the form id=key`);
-      return { id: parse(keyIdSchema, entry.slice(0, separator).trim(), `${CODEC_KEYS_ENV} (entry ${index + 1})`), material: entry.slice(separator + 1) };
+      // Never echo the entry, nor what stands before its "=": a key pasted without an id ends in "=" padding.
+      if (separator <= 0 || entry.slice(separator + 1).trim() === '') {
+        throw new CodecConfigError(CODEC_KEYS_ENV, `entry ${position} is not of the form id=key`);
+      }
+      const id = keyIdSchema.safeParse(entry.slice(0, separator).trim());
+      if (!id.success) throw new CodecConfigError(`${CODEC_KEYS_ENV} (entry ${position})`, id.error.issues[0].message);
+      return { position, id: id.data, material: entry.slice(separator + 1) };
     });
 }
 
