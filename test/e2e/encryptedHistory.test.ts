@@ -106,6 +106,29 @@ describe('encrypted history', () => {
       server.killIfRunning();
     }
   });
+
+  it('the `aci-flow worker` process encrypts with the key from its environment, failure messages included', async () => {
+    const workPool = 'e2e-codec-process';
+    const worker = stack.spawnWorkerProcess({ workPool, env: KEYS_ENV });
+    const flowRunId = `codec-process-${randomUUID().slice(0, 8)}`;
+    const started = await runCli(
+      ['start', '--pool', workPool, '--pool-config', 'examples/pool.yaml', '--flow', 'codec-etl', '--run-id', flowRunId, '--set', "command=sh -c 'exit 4'", '--json'],
+      cliEnv,
+    );
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    // The worker bundles the workflow code (with the encrypting failure converter) at start: give it time.
+    const handle = stack.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
+    expect(await runFailure(handle)).toMatchObject({ message: 'Container exited with code 4' });
+    const { stdout } = await promisify(execFile)(
+      temporalCliPath(),
+      ['workflow', 'show', '--address', stack.env.address, '--namespace', 'default', '--output', 'json', '--workflow-id', workflowIdForFlowRun(flowRunId)],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    expect(plainPayloadPaths(JSON.parse(stdout))).toEqual([]);
+    expect(stdout).not.toContain('Container exited with code 4');
+    expect(stdout).toContain('Encoded failure');
+    await worker.kill('SIGTERM');
+  });
 });
 
 /** Paths of payloads whose encoding is not the codec's, search attributes aside (they stay plain on purpose). */
