@@ -187,6 +187,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
     // The tracing plugin's workflow interceptors and the codec's failure converter must be bundled in: then the worker bundles at start.
     const bundlesAtStart = tracing !== undefined || temporal.dataConverter !== undefined;
+    if (temporal.dataConverter) Runtime.instance().logger.info('Encrypting payloads and failure messages with the payload codec (ACI_FLOW_CODEC_KEYS*)');
     const workflowBundle = bundlesAtStart ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
     const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
     const sweeper = options.sweeper ?? sweeperSettings({}, env);
