@@ -77,6 +77,8 @@ describe('encrypted history', () => {
     // The client decrypts results and failures transparently: the message is the real one.
     const handle = stack.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
     expect(await runFailure(handle)).toMatchObject({ message: 'Container exited with code 3' });
+    // The memo is encrypted in history (checked below) and reads back through the codec.
+    expect((await handle.describe()).memo).toMatchObject({ resourceGroupName: 'aci-flow-demo', containerGroupName: expect.stringContaining(flowRunId) });
     // So does the CLI, from the encrypted memo and query result.
     const status = await runCli(['status', flowRunId, '--json'], cliEnv);
     expect(status.code).toBe(0);
