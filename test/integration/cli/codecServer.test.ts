@@ -127,8 +127,8 @@ describe('codec server', () => {
 describe('aci-flow codec-server (compiled CLI)', () => {
   const keysEnv = { ACI_FLOW_CODEC_KEYS: `k1=${key.toString('base64')}` };
 
-  function run(args: string[], env: NodeJS.ProcessEnv) {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'codec-server', ...args], {
+  function run(args: string[], env: NodeJS.ProcessEnv, command = 'codec-server') {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), command, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ACI_FLOW_CODEC_KEYS: '', ACI_FLOW_CODEC_KEYS_DIR: '', ACI_FLOW_CODEC_SERVER_TOKEN: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,6 +153,16 @@ describe('aci-flow codec-server (compiled CLI)', () => {
     const cli = run(args, env);
     expect(await cli.exited).toBe(2);
     expect(cli.output()).toMatch(message);
+  });
+
+  it.each([
+    ['status', ['run-1']],
+    ['worker', ['--pool', 'p']],
+  ])('%s with a malformed codec key exits 2 naming the variable, before connecting anywhere', async (command, args) => {
+    const cli = run(args, { ACI_FLOW_CODEC_KEYS: `k1=${key.toString('base64').slice(0, 20)}`, TEMPORAL_ADDRESS: '127.0.0.1:1' }, command);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toMatch(/ACI_FLOW_CODEC_KEYS \(entry 1\): must be 32 bytes/);
+    expect(cli.output()).not.toContain(key.toString('base64').slice(0, 20));
   });
 
   it('serves with the token from a file until SIGTERM', async () => {
