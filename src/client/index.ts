@@ -6,6 +6,7 @@
  */
 export { connectClient } from './connection';
 export { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
+export { CodecConfigError, PayloadDecryptionError } from '../shared/codec';
 export {
   cancelFlowRun,
   prepareFlowRun,

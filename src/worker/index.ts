@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
@@ -62,6 +63,12 @@ export interface FlowRunWorkerOptions {
   maxCachedWorkflows?: number;
   /** How long in-flight activities may finish after shutdown starts before they are cancelled. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * Encrypts payloads and failure messages (temporalConnectConfig().dataConverter when a codec
+   * key is configured). Its failure converter must be bundled into the workflow code, so it
+   * cannot go with a prebuilt `workflowBundle`: the worker bundles at creation.
+   */
+  dataConverter?: DataConverter;
   /** Worker plugins, e.g. tracing; a plugin that adds workflow interceptors needs the worker to bundle (no workflowBundle). */
   plugins?: WorkerOptions['plugins'];
   /**
@@ -92,11 +99,15 @@ export async function bundleFlowRunWorkflows(options: { logger?: Logger } = {}):
 }
 
 export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promise<Worker> {
+  if (options.dataConverter?.failureConverterPath && options.workflowBundle) {
+    throw new Error('a prebuilt workflow bundle has no failure converter of its own: leave workflowBundle unset when passing a dataConverter');
+  }
   // The sweeper reads workflow state and manages its schedule over the worker's own connection.
-  const client = new Client({ connection: options.connection, namespace: options.namespace });
+  const client = new Client({ connection: options.connection, namespace: options.namespace, dataConverter: options.dataConverter });
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
+    dataConverter: options.dataConverter,
     taskQueue: taskQueueForPool(options.workPool),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: {
@@ -174,8 +185,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const tracing = tracingFromEnv(env);
     if (tracing) Runtime.instance().logger.info('Tracing with OpenTelemetry', { endpoint: tracing.endpoint });
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
-    // The tracing plugin's workflow interceptors must be bundled in: then the worker bundles at start.
-    const workflowBundle = tracing ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
+    // The tracing plugin's workflow interceptors and the codec's failure converter must be bundled in: then the worker bundles at start.
+    const bundlesAtStart = tracing !== undefined || temporal.dataConverter !== undefined;
+    if (temporal.dataConverter) Runtime.instance().logger.info('Encrypting payloads and failure messages with the payload codec (ACI_FLOW_CODEC_KEYS*)');
+    const workflowBundle = bundlesAtStart ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
     const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
     const sweeper = options.sweeper ?? sweeperSettings({}, env);
     const connection = await connectToTemporal(temporal);
@@ -185,6 +198,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         workPool: options.workPool,
         connection,
         namespace: temporal.namespace,
+        dataConverter: temporal.dataConverter,
         gateway,
         gatewayFor,
         resolveSecret,

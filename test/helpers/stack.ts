@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../../src/activities/logSink';
@@ -32,6 +33,11 @@ export interface StackOptions {
   emulator?: EmulatorOptions;
   /** Where workers record log lines: per-run files in `logDir` (default) or append blobs in Azurite. */
   logs?: 'files' | 'blob';
+  /**
+   * The client's and the in-process worker's data converter, e.g. the payload codec's
+   * (encryptingDataConverter); the worker then bundles the workflow code itself.
+   */
+  dataConverter?: DataConverter;
 }
 
 export interface InProcessWorkerOptions {
@@ -131,7 +137,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   return {
     env,
-    client: env.client,
+    client: options.dataConverter ? new Client({ connection: env.connection, namespace: env.namespace, dataConverter: options.dataConverter }) : env.client,
     emulator,
     gateway,
     workPool,
@@ -148,7 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         resolveSecret: workerOptions.resolveSecret,
         sweeper: workerOptions.sweeper,
         maxCachedWorkflows: workerOptions.maxCachedWorkflows,
-        workflowBundle: sharedWorkflowBundle(),
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : { workflowBundle: sharedWorkflowBundle() }),
         shutdownGraceTime: '1 second',
       });
       running = { worker, done: worker.run() };

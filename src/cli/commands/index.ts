@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as cancel } from './cancel';
+import { register as codecServer } from './codecServer';
 import { register as demo } from './demo';
 import { register as emulator } from './emulator';
 import { register as list } from './list';
@@ -12,4 +13,4 @@ import { register as sweep } from './sweep';
 import { register as worker } from './worker';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, sweep, worker, prefectWorker, emulator, demo];
+export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, sweep, worker, prefectWorker, codecServer, emulator, demo];

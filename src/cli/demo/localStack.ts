@@ -9,6 +9,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createFlowRunLogSink } from '../../activities/logSink';
 import { createGateway } from '../../azure/credentials';
 import { startEmulator } from '../../emulator';
+import { codecFromEnv, encryptingDataConverter } from '../../shared/codec';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { logContainerClient } from '../../logs/blobContainer';
 import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER } from '../../logs/blobLogs';
@@ -69,17 +70,22 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
     write(`Azurite (Blob Storage emulator, holds the logs): ${azurite.blobEndpoint}`);
   }
   const logContainer = logContainerClient(blobLogs);
+  // With a codec key (ACI_FLOW_CODEC_KEYS / ACI_FLOW_CODEC_KEYS_DIR) the demo encrypts its history like any deployment.
+  const codec = codecFromEnv();
+  const dataConverter = codec && encryptingDataConverter(codec);
+  if (codec) write(`Encrypting payloads with codec key ${codec.currentKeyId} (aci-flow codec-server decodes them for the Web UI)`);
   const workerConnection = await NativeConnection.connect({ address: devServer.address });
   closers.push(() => workerConnection.close());
   write(`Starting a worker for work pool "${workPool}" (bundling the workflow code takes a few seconds) ...`);
   const worker = await createFlowRunWorker({
     workPool,
     connection: workerConnection,
+    dataConverter,
     gateway: createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem }),
     // The demo prints the lines from the log blob, exactly as `aci-flow logs --follow` would.
     logSink: createFlowRunLogSink({ blob: { container: logContainer, workPool }, output: () => undefined }),
     // A prebuilt bundle (the worker image, the test suite) saves the few seconds of bundling.
-    ...(process.env[WORKFLOW_BUNDLE_ENV] ? { workflowBundle: { codePath: process.env[WORKFLOW_BUNDLE_ENV] } } : {}),
+    ...(process.env[WORKFLOW_BUNDLE_ENV] && !dataConverter ? { workflowBundle: { codePath: process.env[WORKFLOW_BUNDLE_ENV] } } : {}),
   });
   const workerRun = worker.run();
   closers.push(async () => {
@@ -89,7 +95,7 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
 
   const connection = await Connection.connect({ address: devServer.address });
   closers.push(() => connection.close());
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   return {
     devServer,
     client,

@@ -33,9 +33,15 @@ async function loadedModules(args: string[], env: NodeJS.ProcessEnv): Promise<{ 
 }
 
 describe('the compiled CLI loads only what a command needs', () => {
-  it('never loads the worker, the emulator, selfsigned or the demo for --help, status, list, cancel, logs, start and render', async () => {
+  it('never loads the worker, the emulator, selfsigned or the demo for --help, status, list, cancel, logs, start, render and codec-server', async () => {
     // Nothing listens there: the commands that connect fail after loading everything they need.
-    const env = { TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, ACI_FLOW_POOL_CONFIG: join(REPO_ROOT, 'examples', 'pool.yaml') };
+    const env = {
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+      ACI_FLOW_POOL_CONFIG: join(REPO_ROOT, 'examples', 'pool.yaml'),
+      // With a codec key every command loads the payload codec as well.
+      ACI_FLOW_CODEC_KEYS: `startup=${'0'.repeat(64)}`,
+      ACI_FLOW_CODEC_SERVER_TOKEN: 'startup-test-token-0123456789',
+    };
     const commands = [
       ['--help'],
       ['status', 'run-1'],
@@ -45,6 +51,8 @@ describe('the compiled CLI loads only what a command needs', () => {
       ['start', '--flow', 'etl', '--run-id', 'run-1'],
       ['start', '--flow', 'etl', '--set', 'cpu=lots'],
       ['render', '--flow', 'etl'],
+      // An address that cannot be listened on: the command fails once it has loaded the server.
+      ['codec-server', '--host', '256.0.0.1', '--port', '0'],
     ];
     const results = await Promise.all(commands.map((args) => loadedModules(args, env)));
     const report = commands.map((args, index) => ({
@@ -62,5 +70,6 @@ describe('the compiled CLI loads only what a command needs', () => {
     );
     // The check above is only meaningful if the preload saw the CLI's own modules.
     expect(results[1].modules.some((path) => path.endsWith(join('dist', 'client', 'flowRunStatus.js')))).toBe(true);
+    expect(results.at(-1)?.modules.some((path) => path.endsWith(join('dist', 'cli', 'codecServer', 'server.js')))).toBe(true);
   }, 60_000);
 });
