@@ -50,17 +50,10 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
   const baseHeaders: Record<string, string> = isControl ? {} : { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': randomUUID() };
 
   const fail = (error: ArmError): void => {
-    send(res, { status: error.statusCode, body: error.toBody(), headers: { ...baseHeaders, ...error.headers } });
+    // a refused request's body is never read: close the connection instead of draining it
+    const close: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+    send(res, { status: error.statusCode, body: error.toBody(), headers: { ...baseHeaders, ...error.headers, ...close } });
   };
-
-  let rawBody: string;
-  try {
-    rawBody = await readBody(req);
-  } catch (error) {
-    pipeline.counters.increment('badRequests');
-    if (error instanceof ArmError) return fail(error);
-    throw error;
-  }
 
   const routes = isControl ? pipeline.controlRoutes : pipeline.armRoutes;
   const match = matchRoute(routes, segments);
@@ -116,6 +109,15 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
     }
   }
 
+  // only now, with the caller authenticated and the request admitted, is its body read
+  let rawBody: string;
+  try {
+    rawBody = await readBody(req);
+  } catch (error) {
+    pipeline.counters.increment('badRequests');
+    if (error instanceof ArmError) return fail(error);
+    throw error;
+  }
   let body: unknown;
   if (rawBody.trim().length > 0) {
     try {

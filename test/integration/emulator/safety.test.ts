@@ -83,7 +83,7 @@ describe('emulator safety: names never become paths outside the data directory',
     expect((await rawRequest(emulator, 'PUT', resourceGroupPath(encodeURIComponent(name)))).status).toBe(201);
     const template = containerGroupTemplate('odd-rg-group', { command: ['sh', '-c', 'echo contained'] });
     expect((await rawRequest(emulator, 'PUT', deploymentIn(encodeURIComponent(name), 'dep-odd-rg'), { body: deploymentBody(template) })).status).toBe(201);
-    const logFile = path.join(dataDir, 'containers', name.toLowerCase(), 'odd-rg-group', 'main.log');
+    const logFile = path.join(dataDir, 'containers', SUBSCRIPTION_ID, name.toLowerCase(), 'odd-rg-group', 'main.log');
     await waitFor(() => existsSync(logFile), 'the container log file', { timeoutMs: 15_000, intervalMs: 50 });
   });
 
