@@ -91,6 +91,19 @@ export class ContainerGroupRegistry {
     void Promise.all(record.containers.map((container) => container.stop(now)));
   }
 
+  /**
+   * ACI's restart, start, and update of a group's properties: every container begins again from
+   * its image, in place, under the same group (its log files continue).
+   */
+  restart(record: ContainerGroupRecord, now: number): void {
+    const previous = record.containers;
+    void Promise.all(previous.map((container) => container.stop(now)));
+    const faults = this.options.faults();
+    record.containers = record.spec.containers.map((container) => this.createRuntime(record.subscriptionId, record.resourceGroup, record.spec, container, now, faults));
+    record.createdAt = now;
+    record.stopped = false;
+  }
+
   delete(record: ContainerGroupRecord): DeleteGroupOutcome {
     const slowDelete = this.options.faults().slowDelete;
     if (!slowDelete || slowDelete.seconds <= 0 || !matchesGroup(slowDelete.match ?? {}, identityOf(record.resourceGroup, record.spec))) {

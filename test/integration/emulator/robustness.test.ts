@@ -40,9 +40,9 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
   });
 
   it('answers a wrong method with 405 MethodNotAllowed and the allowed methods', async () => {
-    const response = await rawRequest(emulator, 'PATCH', groupPath('some-group'));
+    const response = await rawRequest(emulator, 'POST', groupPath('some-group'));
     expectAzureError(response, 405, 'MethodNotAllowed');
-    expect(response.headers.allow).toBe('GET, DELETE');
+    expect(response.headers.allow).toBe('GET, PUT, PATCH, DELETE');
   });
 
   it('answers a missing or non-bearer Authorization with 401 AuthenticationFailed', async () => {
