@@ -27,11 +27,13 @@ let problems = 0;
 for (const source of manifest.sources) {
   for (const file of source.files) {
     const target = join(fixtures, source.folder, file.path);
+    // a file whose hash is not recorded yet (gitBlob null) was not at hand when the fixtures were made
+    if (checkOnly && file.gitBlob === null) continue;
     let bytes;
     if (checkOnly) {
       bytes = readFileSync(target);
     } else {
-      const url = `https://raw.githubusercontent.com/${source.repository}/${source.commit}/${source.remotePrefix ?? ''}${file.path}`;
+      const url = `https://raw.githubusercontent.com/${source.repository}/${file.commit ?? source.commit}/${file.path}`;
       const response = await fetch(url);
       if (!response.ok) {
         console.error(`${url}: HTTP ${response.status}`);
@@ -41,8 +43,8 @@ for (const source of manifest.sources) {
       bytes = Buffer.from(await response.arrayBuffer());
     }
     const hash = gitBlobHash(bytes);
-    if (hash !== file.gitBlob && !updateHashes) {
-      console.error(`${source.repository}@${source.commit.slice(0, 12)} ${file.path}: git blob ${hash}, the manifest says ${file.gitBlob}`);
+    if (file.gitBlob !== null && hash !== file.gitBlob && !updateHashes) {
+      console.error(`${source.repository}@${(file.commit ?? source.commit).slice(0, 12)} ${file.path}: git blob ${hash}, the manifest says ${file.gitBlob}`);
       problems += 1;
       continue;
     }

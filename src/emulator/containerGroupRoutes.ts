@@ -47,8 +47,11 @@ export function patchContainerGroup(state: EmulatorState, { params, body }: Requ
 }
 
 /** 202 when a stopped group starts again, 204 when it is already running or starting (the spec's two answers). */
-export function startContainerGroup(state: EmulatorState, { params }: RequestContext): HandlerResult {
-  return { status: state.restartGroup(params.subscriptionId, params.resourceGroup, params.groupName, true) ? 202 : 204 };
+export function startContainerGroup(state: EmulatorState, { params, baseUrl, apiVersion }: RequestContext): HandlerResult {
+  const operationId = state.restartGroup(params.subscriptionId, params.resourceGroup, params.groupName, true);
+  if (!operationId) return { status: 204 };
+  const record = state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName);
+  return { status: 202, headers: { 'Azure-AsyncOperation': `${aciLocationUrl(baseUrl, params.subscriptionId, record.spec.location)}/operations/${operationId}?api-version=${apiVersion}` } };
 }
 
 export function restartContainerGroup(state: EmulatorState, { params }: RequestContext): HandlerResult {

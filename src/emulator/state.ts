@@ -229,12 +229,16 @@ export class EmulatorState {
     return record;
   }
 
-  /** Restart (always) and start (of a stopped group; a running one is left alone, ACI's 204). */
-  restartGroup(subscriptionId: string, resourceGroup: string, name: string, onlyIfStopped: boolean): boolean {
+  /**
+   * Restart (always) and start (of a stopped group; a running one is left alone, ACI's 204).
+   * Returns the id of the operation the restart is (done at once), or undefined when nothing happened.
+   */
+  restartGroup(subscriptionId: string, resourceGroup: string, name: string, onlyIfStopped: boolean): string | undefined {
     const record = this.getGroup(subscriptionId, resourceGroup, name);
-    if (onlyIfStopped && !record.stopped) return false;
-    this.groups.restart(record, Date.now());
-    return true;
+    if (onlyIfStopped && !record.stopped) return undefined;
+    const now = Date.now();
+    this.groups.restart(record, now);
+    return this.operations.register(now, () => ({ status: 'Succeeded', endTime: new Date(now).toISOString() }));
   }
 
   stopGroup(subscriptionId: string, resourceGroup: string, name: string): void {

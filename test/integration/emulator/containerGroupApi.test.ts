@@ -4,7 +4,7 @@
  * the Azure SDK for JS.
  */
 import type { ContainerGroup } from '@azure/arm-containerinstance';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { deploy, deploymentPath, rawRequest, RESOURCE_GROUP, RESOURCES_API_VERSION, sdkClients, waitForContainerState, type SdkClients } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
 

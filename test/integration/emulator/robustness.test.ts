@@ -1,5 +1,5 @@
 import { connect } from 'node:tls';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState } from './emulatorHarness';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };

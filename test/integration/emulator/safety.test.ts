@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StaticTokenCredential } from '../../../src/azure/credentials';
-import { isLoopbackHost, listenProblem, startEmulator, SUPPORTED_API_VERSIONS, type RunningEmulator } from '../../../src/emulator';
+import { isLoopbackHost, listenProblem, startEmulator, SUPPORTED_API_VERSIONS, type RunningEmulator } from '../../helpers/checkedEmulator';
 import {
   ACI_API_VERSION,
   containerGroupTemplate,

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, rawRequest, RESOURCE_GROUP, RESOURCES_API_VERSION, type RawResponse } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Installed by scripts/setup.mjs (npm test runs `node scripts/setup.mjs --test` first). */
