@@ -12,7 +12,7 @@ import type { EmulatorState } from './state';
 
 const TagsSchema = z.record(z.string(), z.string());
 const ContainerGroupBodySchema = z
-  .object({ location: z.string().min(1).optional(), tags: TagsSchema.optional(), properties: z.unknown() })
+  .object({ location: z.string().min(1).optional(), tags: TagsSchema.optional(), zones: z.array(z.string()).optional(), properties: z.unknown() })
   .loose();
 const PatchBodySchema = z.object({ tags: TagsSchema.optional() }).loose();
 
@@ -31,7 +31,8 @@ export function putContainerGroup(state: EmulatorState, { params, body, baseUrl,
     tags: parsed.data.tags ?? {},
     properties: parsed.data.properties,
   };
-  const { created, record, operationId } = state.putGroup(params.subscriptionId, params.resourceGroup, asDirectCall(() => validateContainerGroup(resource, resource.name)));
+  const spec = { ...asDirectCall(() => validateContainerGroup(resource, resource.name)), ...(parsed.data.zones ? { zones: parsed.data.zones } : {}) };
+  const { created, record, operationId } = state.putGroup(params.subscriptionId, params.resourceGroup, spec);
   return {
     status: created ? 201 : 200,
     body: containerGroupView(record, Date.now()),
