@@ -68,6 +68,17 @@ describe('emulator fidelity with the Azure SDK for Python', () => {
     expect(report.listedHasInstanceView).toBe(false);
   });
 
+  it('creates a group directly with begin_create_or_update, patches its tags, starts, restarts and deletes it', () => {
+    expect(report.direct).toEqual({
+      provisioningState: 'Succeeded',
+      name: 'py-direct',
+      state: 'Running',
+      logs: 'direct from python\n',
+      tags: { client: 'python', patched: 'yes' },
+      restartedState: 'Running',
+    });
+  });
+
   it('stops a group: the container is Terminated and the group Stopped', () => {
     expect(report.stopped).toMatchObject({ groupState: 'Stopped', state: 'Terminated', exitCode: 143 });
   });
