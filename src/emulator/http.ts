@@ -65,6 +65,8 @@ export interface EmulatorExchange {
   /** The path as the client sent it, without the query. */
   path: string;
   query: URLSearchParams;
+  /** The parsed JSON body of a request a handler answered; undefined otherwise. */
+  requestBody?: unknown;
   status: number;
   headers: Record<string, string>;
   body: unknown;

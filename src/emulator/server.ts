@@ -37,10 +37,10 @@ export interface RequestPipeline {
  */
 export function createRequestHandler(pipeline: RequestPipeline): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const respond = (result: HandlerResult): void => {
+    const respond = (result: HandlerResult, requestBody?: unknown): void => {
       if (!send(res, result)) return;
       const url = new URL(req.url ?? '/', 'https://emulator.invalid');
-      pipeline.onResponse?.({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, status: result.status, headers: result.headers ?? {}, body: result.body });
+      pipeline.onResponse?.({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, requestBody, status: result.status, headers: result.headers ?? {}, body: result.body });
     };
     handle(pipeline, req, respond).catch((error: unknown) => {
       const internal = new ArmError(500, 'InternalServerError', `The emulator failed to handle ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
@@ -49,7 +49,7 @@ export function createRequestHandler(pipeline: RequestPipeline): (req: IncomingM
   };
 }
 
-async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: (result: HandlerResult) => void): Promise<void> {
+async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: (result: HandlerResult, requestBody?: unknown) => void): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = new URL(req.url ?? '/', 'https://emulator.invalid');
   const segments = url.pathname.split('/').filter(Boolean).map(safeDecode);
@@ -141,7 +141,7 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: 
 
   try {
     const result = await operation.handle({ method, params: match.params, query: url.searchParams, body, baseUrl: `https://${req.headers.host ?? 'localhost'}`, apiVersion });
-    respond({ ...result, headers: { ...baseHeaders, ...result.headers } });
+    respond({ ...result, headers: { ...baseHeaders, ...result.headers } }, body);
   } catch (error) {
     if (!(error instanceof ArmError)) throw error;
     if (error.statusCode === 404) pipeline.counters.increment('notFound');

@@ -5,6 +5,7 @@
  * Deliberate differences are listed in ALLOWED_DIFFERENCES with the reason (docs/emulator.md).
  */
 import { startEmulator as startUncheckedEmulator, type EmulatorExchange, type EmulatorOptions, type RunningEmulator } from '../../src/emulator';
+import { deploymentBodyViolations } from './armSchemas';
 import { findOperation } from './restSpecs';
 
 export * from '../../src/emulator';
@@ -22,13 +23,26 @@ export interface ConformanceReport {
 
 export type CheckedEmulator = RunningEmulator & { conformance(): ConformanceReport };
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<CheckedEmulator> {
+export interface CheckedEmulatorOptions extends EmulatorOptions {
+  /**
+   * Also check every deployment body the emulator accepted against Microsoft's ARM template
+   * schemas (armSchemas.ts). For runs whose deployments aci-flow sends (the e2e stack); the
+   * emulator's own tests send hostile and minimal templates on purpose.
+   */
+  checkDeploymentBodies?: boolean;
+}
+
+const DEPLOYMENT_PUT = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.resources\/deployments\/[^/]+$/i;
+
+export async function startEmulator(options: CheckedEmulatorOptions = {}): Promise<CheckedEmulator> {
   const report: ConformanceReport = { checked: {}, unchecked: 0, violations: [] };
+  const { checkDeploymentBodies, ...emulatorOptions } = options;
   const emulator = await startUncheckedEmulator({
-    ...options,
+    ...emulatorOptions,
     onResponse: (exchange) => {
       options.onResponse?.(exchange);
       checkExchange(exchange, report);
+      if (checkDeploymentBodies) checkDeploymentBody(exchange, report);
     },
   });
   return {
@@ -59,5 +73,15 @@ export function checkExchange(exchange: EmulatorExchange, report: ConformanceRep
   for (const problem of problems) {
     if (allowed.some((entry) => problem.includes(entry.contains))) continue;
     report.violations.push(`${exchange.method} ${exchange.path} → ${exchange.status} (${operation.operationId} ${operation.apiVersion}): ${problem}`);
+  }
+}
+
+/** A deployment PUT the emulator accepted: its body against the deployment template, resource and parameter schemas. */
+export function checkDeploymentBody(exchange: EmulatorExchange, report: ConformanceReport): void {
+  if (exchange.method !== 'PUT' || exchange.status >= 300 || !DEPLOYMENT_PUT.test(exchange.path)) return;
+  report.checked['deployment body (ARM template schemas)'] = (report.checked['deployment body (ARM template schemas)'] ?? 0) + 1;
+  const body = exchange.requestBody as { properties: { template: Record<string, unknown>; parameters?: unknown } };
+  for (const violation of deploymentBodyViolations(body)) {
+    report.violations.push(`PUT ${exchange.path} request body ${violation.path}: ${violation.message}`);
   }
 }

@@ -94,7 +94,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = await startDevServer();
   let emulator: RunningEmulator;
   try {
-    emulator = await startEmulator(options.emulator);
+    // every deployment a flow run sends is checked against ARM's published template schemas too
+    emulator = await startEmulator({ ...options.emulator, checkDeploymentBodies: true });
   } catch (err) {
     await env.teardown();
     throw err;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { renderDeployment } from '../../../src/cli/commands/render';
 import { resolveSecretReferences } from '../../../src/template/secretPositions';
 import { armSchemas, deploymentBodyViolations } from '../../helpers/armSchemas';
+import { checkDeploymentBody, type ConformanceReport } from '../../helpers/checkedEmulator';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
 const SUBSCRIPTION = '00000000-0000-4000-8000-00000000c0de';
@@ -99,5 +100,28 @@ describe('conformance: every rendered deployment body is valid ARM', () => {
       ]),
     );
     expect(armSchemas().containerGroup({ type: 'Microsoft.Compute/virtualMachines', name: 'vm', apiVersion: '2023-05-01', properties: {} })).not.toEqual([]);
+  });
+
+  it('the e2e stack applies the same check to every deployment the emulator accepts, and reports a bad one', async () => {
+    const report: ConformanceReport = { checked: {}, unchecked: 0, violations: [] };
+    const exchange = (requestBody: unknown, status = 201) => ({
+      method: 'PUT',
+      path: `/subscriptions/${SUBSCRIPTION}/resourceGroups/aci-flow-test/providers/Microsoft.Resources/deployments/flow-run`,
+      query: new URLSearchParams({ 'api-version': '2025-03-01' }),
+      requestBody,
+      status,
+      headers: {},
+      body: {},
+    });
+    const body = await wireBody(CASES[0], dir);
+    checkDeploymentBody(exchange(body), report);
+    expect(report.violations).toEqual([]);
+    const broken = JSON.parse(JSON.stringify(body)) as typeof body;
+    (broken.properties.template.resources as Array<{ properties: { restartPolicy: string } }>)[0].properties.restartPolicy = 'Sometimes';
+    checkDeploymentBody(exchange(broken, 400), report); // refused by the emulator: not what aci-flow got through
+    checkDeploymentBody(exchange(broken), report);
+    expect(report.violations).toEqual(expect.arrayContaining([expect.stringContaining('request body /properties/template/resources/0/properties/restartPolicy: must be equal to one of the allowed values')]));
+    expect(report.violations.every((violation) => violation.includes('request body /properties/template/resources/0/'))).toBe(true);
+    expect(report.checked['deployment body (ARM template schemas)']).toBe(2);
   });
 });
