@@ -1,13 +1,16 @@
 import { ArmError } from './errors';
 
 /**
- * The api-versions whose shapes the emulator serves: what @azure/arm-resources 6.1.0 /
- * azure-mgmt-resource 23.4.0 and @azure/arm-containerinstance 9.1.0 /
- * azure-mgmt-containerinstance 10.1.0 send. Another version could expect other shapes, so
- * it is refused the way ARM refuses a version it does not know.
+ * The api-versions whose shapes the emulator serves. Microsoft.Resources: every stable version
+ * published from 2021-04-01 (still sent by many tools) to the one @azure/arm-resources 6.1.0 /
+ * azure-mgmt-resource 23.4.0 send (2025-03-01), and the next; the deployment and resource
+ * group shapes the emulator returns are the same in all of them. Microsoft.ContainerInstance:
+ * what @azure/arm-containerinstance 9.1.0 / azure-mgmt-containerinstance 10.1.0 send. Another
+ * version could expect other shapes, so it is refused the way ARM refuses a version it does not know.
+ * The first of each list is what the JS SDK sends.
  */
 export const SUPPORTED_API_VERSIONS = {
-  'Microsoft.Resources': ['2025-03-01'],
+  'Microsoft.Resources': ['2025-03-01', '2021-04-01', '2022-09-01', '2023-07-01', '2024-03-01', '2024-07-01', '2024-11-01', '2025-04-01'],
   'Microsoft.ContainerInstance': ['2023-05-01'],
 } as const;
 

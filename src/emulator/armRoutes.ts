@@ -1,4 +1,5 @@
 import { containerGroupSummaryView, containerGroupView } from './containerGroup';
+import { aciLocationUrl, patchContainerGroup, putContainerGroup, restartContainerGroup, startContainerGroup } from './containerGroupRoutes';
 import { formatLogs } from './containers/types';
 import { deploymentId, deploymentOperationsView, deploymentView } from './deployment';
 import { ArmError, resourceNotFound } from './errors';
@@ -92,6 +93,17 @@ export function armRoutes(state: EmulatorState): Route[] {
       },
     },
     {
+      pattern: [...DEPLOYMENT, 'exportTemplate'],
+      api: DEPLOYMENTS,
+      methods: {
+        POST: {
+          kind: 'deployments.exportTemplate',
+          // the template as the caller sent it, expressions unevaluated: what ARM keeps in its history
+          handle: ({ params }) => ({ status: 200, body: { template: state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName).template } }),
+        },
+      },
+    },
+    {
       pattern: ['subscriptions', ':subscriptionId', 'operationresults', ':operationId'],
       api: DEPLOYMENTS,
       methods: { GET: { kind: 'deployments.deleteResult', handle: () => ({ status: 204 }) } },
@@ -168,8 +180,20 @@ export function armRoutes(state: EmulatorState): Route[] {
           kind: 'containerGroups.get',
           handle: ({ params }) => ({ status: 200, body: containerGroupView(state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName), Date.now()) }),
         },
+        PUT: { kind: 'containerGroups.put', handle: (context) => putContainerGroup(state, context) },
+        PATCH: { kind: 'containerGroups.patch', handle: (context) => patchContainerGroup(state, context) },
         DELETE: { kind: 'containerGroups.delete', handle: (context) => deleteContainerGroup(state, context) },
       },
+    },
+    {
+      pattern: [...GROUP, 'start'],
+      api: CONTAINER_GROUPS,
+      methods: { POST: { kind: 'containerGroups.start', handle: (context) => startContainerGroup(state, context) } },
+    },
+    {
+      pattern: [...GROUP, 'restart'],
+      api: CONTAINER_GROUPS,
+      methods: { POST: { kind: 'containerGroups.restart', handle: (context) => restartContainerGroup(state, context) } },
     },
     {
       pattern: [...GROUP, 'stop'],
@@ -236,10 +260,6 @@ function deleteContainerGroup(state: EmulatorState, { params, baseUrl, apiVersio
   };
 }
 
-/** ACI's async operations live under the region, not the group. */
-function aciLocationUrl(baseUrl: string, subscriptionId: string, location: string): string {
-  return `${baseUrl}/subscriptions/${subscriptionId}/providers/Microsoft.ContainerInstance/locations/${location}`;
-}
 
 function containerLogs(state: EmulatorState, { params, query }: RequestContext) {
   const group = state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName);

@@ -51,6 +51,7 @@ function render(record: ContainerGroupRecord, now: number, withInstanceView: boo
     name: record.name,
     type: CONTAINER_GROUP_RESOURCE_TYPE,
     location: record.spec.location,
+    ...(record.spec.zones ? { zones: record.spec.zones } : {}),
     tags: record.spec.tags,
     properties: {
       sku: 'Standard',

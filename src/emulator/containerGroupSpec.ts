@@ -52,6 +52,8 @@ export interface ContainerGroupSpec {
   name: string;
   location: string;
   tags: Record<string, string>;
+  /** Availability zones, as the caller gave them (a direct PUT); echoed back. */
+  zones?: string[];
   /** The properties as Azure echoes them back: secure values removed. */
   properties: ContainerGroupProperties;
   containers: ContainerSpec[];

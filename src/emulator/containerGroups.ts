@@ -72,7 +72,7 @@ export class ContainerGroupRegistry {
       resourceGroup,
       name: spec.name,
       spec,
-      containers: spec.containers.map((container) => this.createRuntime(resourceGroup, spec, container, now, faults)),
+      containers: spec.containers.map((container) => this.createRuntime(subscriptionId, resourceGroup, spec, container, now, faults)),
       createdAt: now,
       provisioningState: 'Creating',
       stopped: false,
@@ -89,6 +89,19 @@ export class ContainerGroupRegistry {
     record.stopped = true;
     const now = Date.now();
     void Promise.all(record.containers.map((container) => container.stop(now)));
+  }
+
+  /**
+   * ACI's restart, start, and update of a group's properties: every container begins again from
+   * its image, in place, under the same group (its log files continue).
+   */
+  restart(record: ContainerGroupRecord, now: number): void {
+    const previous = record.containers;
+    void Promise.all(previous.map((container) => container.stop(now)));
+    const faults = this.options.faults();
+    record.containers = record.spec.containers.map((container) => this.createRuntime(record.subscriptionId, record.resourceGroup, record.spec, container, now, faults));
+    record.createdAt = now;
+    record.stopped = false;
   }
 
   delete(record: ContainerGroupRecord): DeleteGroupOutcome {
@@ -123,7 +136,7 @@ export class ContainerGroupRegistry {
     await Promise.all([...this.live.values()].map((record) => this.remove(record)));
   }
 
-  private createRuntime(resourceGroup: string, spec: ContainerGroupSpec, container: ContainerGroupSpec['containers'][number], now: number, faults: ActiveFaults): ContainerRuntime {
+  private createRuntime(subscriptionId: string, resourceGroup: string, spec: ContainerGroupSpec, container: ContainerGroupSpec['containers'][number], now: number, faults: ActiveFaults): ContainerRuntime {
     const neverStart =
       container.image.toLowerCase().includes(NEVER_STARTS_MARKER) || matchesGroup(faults.neverStart, { ...identityOf(resourceGroup, spec), images: [container.image] });
     const pullDelayMs = Math.min(MAX_PULL_DELAY_MS, this.options.pullDelayMs);
@@ -132,7 +145,8 @@ export class ContainerGroupRegistry {
       if ('problem' in parsed) throw new Error(`simulation settings of '${spec.name}' must be validated before creation: ${parsed.problem}`);
       return new SimContainer({ spec: container, settings: parsed.settings, createdAt: now, pullDelayMs, neverStart });
     }
-    const groupDir = pathInside(this.options.dataDir, 'containers', resourceGroup.toLowerCase(), spec.name);
+    // one folder per subscription: the same group name in another subscription is another group
+    const groupDir = pathInside(this.options.dataDir, 'containers', subscriptionId.toLowerCase(), resourceGroup.toLowerCase(), spec.name);
     mkdirSync(groupDir, { recursive: true });
     return new ProcessContainer({
       spec: container,

@@ -27,6 +27,8 @@ export interface DeploymentRecord {
   name: string;
   /** Identifies the template + parameters, so an identical PUT adopts instead of redeploying. */
   contentHash: string;
+  /** As the caller sent it: what exportTemplate hands out. */
+  template: Record<string, unknown>;
   parameters: Record<string, unknown>;
   mode: string;
   tags: Record<string, string>;
@@ -54,7 +56,7 @@ export function deploymentView(record: DeploymentRecord): Record<string, unknown
     tags: record.tags,
     properties: {
       templateHash: record.contentHash,
-      parameters: record.parameters,
+      parameters: parametersView(record),
       mode: record.mode,
       provisioningState: record.provisioningState,
       timestamp: new Date(record.finishedAt ?? record.startedAt).toISOString(),
@@ -83,6 +85,27 @@ export function deploymentOperationsView(record: DeploymentRecord): Array<{ oper
       targetResource: { id: op.resourceId, resourceType: 'Microsoft.ContainerInstance/containerGroups', resourceName: op.resourceName },
     },
   }));
+}
+
+/**
+ * As ARM shows a deployment's parameters: each with its declared type, and the value only when
+ * the type is not secure — a secureString or secureObject parameter is never given back.
+ */
+function parametersView(record: DeploymentRecord): Record<string, { type: string; value?: unknown }> {
+  const declared = isObject(record.template.parameters) ? record.template.parameters : {};
+  const view: Record<string, { type: string; value?: unknown }> = {};
+  for (const [name, supplied] of Object.entries(record.parameters)) {
+    const declaration = Object.entries(declared).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+    const declaredType = isObject(declaration) && typeof declaration.type === 'string' ? declaration.type : 'String';
+    const type = declaredType.charAt(0).toUpperCase() + declaredType.slice(1);
+    const secure = type.toLowerCase().startsWith('secure');
+    view[name] = secure ? { type } : { type, value: isObject(supplied) ? supplied.value : undefined };
+  }
+  return view;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isoDuration(ms: number): string {

@@ -58,3 +58,16 @@ export function requestClassOf(method: string): RequestClass {
   if (method === 'DELETE') return 'deletes';
   return 'writes';
 }
+
+/** One answered request, as a test hook sees it (`EmulatorOptions.onResponse`). */
+export interface EmulatorExchange {
+  method: string;
+  /** The path as the client sent it, without the query. */
+  path: string;
+  query: URLSearchParams;
+  /** The parsed JSON body of a request a handler answered; undefined otherwise. */
+  requestBody?: unknown;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}

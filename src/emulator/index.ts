@@ -15,6 +15,7 @@ import { controlRoutes } from './controlRoutes';
 import { Counters, type EmulatorCounters } from './counters';
 import { applyFaultPatch, parseFaultConfig, type ActiveFaults, type FaultConfig } from './faults';
 import { resourceGroupNameProblem } from './names';
+import type { EmulatorExchange } from './http';
 import { createRequestHandler } from './server';
 import { EmulatorState } from './state';
 import { Throttler } from './throttling';
@@ -25,6 +26,7 @@ export { DEFAULT_RESOURCE_GROUPS } from './defaults';
 export type { ActiveFaults, FaultConfig, GroupMatcher, TokenBucketConfig } from './faults';
 export { ARM_DEFAULT_BUCKETS, FaultConfigSchema, parseFaultConfig } from './faults';
 export type { EmulatorCounters } from './counters';
+export type { EmulatorExchange } from './http';
 export { EMULATOR_TOKEN_ENV, isLoopbackHost, listenProblem } from './access';
 export { SUPPORTED_API_VERSIONS } from './apiVersions';
 export { resourceGroupNameProblem } from './names';
@@ -51,6 +53,8 @@ export interface EmulatorOptions {
   deploymentDelayMs?: number;
   /** Working directory of container processes (default: the emulator's own). */
   workingDirectory?: string;
+  /** Sees every response the emulator sends; the tests check each against Microsoft's published API. */
+  onResponse?: (exchange: EmulatorExchange) => void;
 }
 
 export interface ContainerGroupSnapshot {
@@ -140,6 +144,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       },
       requiredToken: options.requireToken,
       location: state.location,
+      onResponse: options.onResponse,
     }),
   );
   // a client that disconnects mid-request must not take the emulator down

@@ -43,6 +43,14 @@ export function invalidDeploymentName(name: string): ArmError | undefined {
   );
 }
 
+/** ARM identifies subscriptions by GUID; anything else never reaches a resource provider. */
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function invalidSubscriptionId(value: string): ArmError | undefined {
+  if (SUBSCRIPTION_ID.test(value)) return undefined;
+  return new ArmError(400, 'InvalidSubscriptionId', `The provided subscription identifier '${value}' is malformed or invalid. A subscription id is a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`);
+}
+
 export function isContainerName(name: string): boolean {
   return name.length <= ACI_NAME_MAX && ACI_NAME.test(name);
 }
@@ -59,6 +67,7 @@ export function isContainerGroupName(name: string): boolean {
  * what ACI answers. ARM matches names case-insensitively, so the ACI rule applies to the lower case.
  */
 const PATH_PARAMETER_RULES: Record<string, (value: string, params: Record<string, string>) => ArmError | undefined> = {
+  subscriptionId: invalidSubscriptionId,
   resourceGroup: invalidResourceGroup,
   deploymentName: invalidDeploymentName,
   groupName: (value, params) =>

@@ -5,7 +5,7 @@ import { missingApiVersion, unsupportedApiVersion } from './apiVersions';
 import { ArmError } from './errors';
 import type { Counters } from './counters';
 import type { ActiveFaults } from './faults';
-import { matchRoute, requestClassOf, type HandlerResult, type Route } from './http';
+import { matchRoute, requestClassOf, type EmulatorExchange, type HandlerResult, type Route } from './http';
 import { invalidPathParameter } from './names';
 import { REMAINING_HEADER, type Throttler } from './throttling';
 
@@ -27,6 +27,8 @@ export interface RequestPipeline {
   requiredToken?: string;
   /** The emulator's region, named in api-version errors. */
   location: string;
+  /** Sees every response after it was sent (conformance checks in tests). */
+  onResponse?: (exchange: EmulatorExchange) => void;
 }
 
 /**
@@ -35,14 +37,19 @@ export interface RequestPipeline {
  */
 export function createRequestHandler(pipeline: RequestPipeline): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    handle(pipeline, req, res).catch((error: unknown) => {
+    const respond = (result: HandlerResult, requestBody?: unknown): void => {
+      if (!send(res, result)) return;
+      const url = new URL(req.url ?? '/', 'https://emulator.invalid');
+      pipeline.onResponse?.({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, requestBody, status: result.status, headers: result.headers ?? {}, body: result.body });
+    };
+    handle(pipeline, req, respond).catch((error: unknown) => {
       const internal = new ArmError(500, 'InternalServerError', `The emulator failed to handle ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-      send(res, { status: 500, body: internal.toBody() });
+      respond({ status: 500, body: internal.toBody() });
     });
   };
 }
 
-async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: (result: HandlerResult, requestBody?: unknown) => void): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = new URL(req.url ?? '/', 'https://emulator.invalid');
   const segments = url.pathname.split('/').filter(Boolean).map(safeDecode);
@@ -50,17 +57,10 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
   const baseHeaders: Record<string, string> = isControl ? {} : { 'x-ms-request-id': randomUUID(), 'x-ms-correlation-request-id': randomUUID() };
 
   const fail = (error: ArmError): void => {
-    send(res, { status: error.statusCode, body: error.toBody(), headers: { ...baseHeaders, ...error.headers } });
+    // a refused request's body is never read: close the connection instead of draining it
+    const close: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+    respond({ status: error.statusCode, body: error.toBody(), headers: { ...baseHeaders, ...error.headers, ...close } });
   };
-
-  let rawBody: string;
-  try {
-    rawBody = await readBody(req);
-  } catch (error) {
-    pipeline.counters.increment('badRequests');
-    if (error instanceof ArmError) return fail(error);
-    throw error;
-  }
 
   const routes = isControl ? pipeline.controlRoutes : pipeline.armRoutes;
   const match = matchRoute(routes, segments);
@@ -116,6 +116,15 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
     }
   }
 
+  // only now, with the caller authenticated and the request admitted, is its body read
+  let rawBody: string;
+  try {
+    rawBody = await readBody(req);
+  } catch (error) {
+    pipeline.counters.increment('badRequests');
+    if (error instanceof ArmError) return fail(error);
+    throw error;
+  }
   let body: unknown;
   if (rawBody.trim().length > 0) {
     try {
@@ -132,7 +141,7 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, res: Serv
 
   try {
     const result = await operation.handle({ method, params: match.params, query: url.searchParams, body, baseUrl: `https://${req.headers.host ?? 'localhost'}`, apiVersion });
-    send(res, { ...result, headers: { ...baseHeaders, ...result.headers } });
+    respond({ ...result, headers: { ...baseHeaders, ...result.headers } }, body);
   } catch (error) {
     if (!(error instanceof ArmError)) throw error;
     if (error.statusCode === 404) pipeline.counters.increment('notFound');
@@ -194,8 +203,9 @@ function safeDecode(segment: string): string {
   }
 }
 
-function send(res: ServerResponse, result: HandlerResult): void {
-  if (res.headersSent) return;
+/** Writes the response; false when one was already sent. */
+function send(res: ServerResponse, result: HandlerResult): boolean {
+  if (res.headersSent) return false;
   const headers: Record<string, string> = { ...result.headers };
   let payload = '';
   if (result.body !== undefined) {
@@ -205,4 +215,5 @@ function send(res: ServerResponse, result: HandlerResult): void {
   headers['Content-Length'] = String(Buffer.byteLength(payload));
   res.writeHead(result.status, headers);
   res.end(payload);
+  return true;
 }

@@ -90,6 +90,7 @@ export class EmulatorState {
       resourceGroup,
       name,
       contentHash,
+      template: (body.properties.template ?? {}) as Record<string, unknown>,
       parameters: body.properties.parameters ?? {},
       mode: body.properties.mode ?? 'Incremental',
       tags: body.tags ?? {},
@@ -194,6 +195,50 @@ export class EmulatorState {
   listGroups(subscriptionId: string, resourceGroup?: string): ContainerGroupRecord[] {
     if (resourceGroup !== undefined) this.requireResourceGroup(resourceGroup);
     return this.groups.list(subscriptionId, resourceGroup);
+  }
+
+  /**
+   * A direct PUT of a container group (what `az container create` and Terraform send): created
+   * (`Creating` until `deploymentDelayMs` passed) or, when it exists, updated and restarted in place.
+   */
+  putGroup(subscriptionId: string, resourceGroup: string, spec: ContainerGroupSpec): { created: boolean; record: ContainerGroupRecord; operationId: string } {
+    this.requireResourceGroup(resourceGroup);
+    requireValidSimSettings(spec, spec.name);
+    const now = Date.now();
+    const existing = this.groups.find(subscriptionId, resourceGroup, spec.name);
+    let record: ContainerGroupRecord;
+    if (existing) {
+      existing.spec = spec;
+      existing.provisioningState = 'Creating';
+      this.groups.restart(existing, now);
+      record = existing;
+    } else {
+      record = this.groups.create(subscriptionId, resourceGroup, spec, now);
+    }
+    this.scheduler.after(this.options.deploymentDelayMs, () => {
+      if (record.provisioningState === 'Creating') record.provisioningState = 'Succeeded';
+    });
+    const operationId = this.operations.register(now, () => (record.provisioningState === 'Creating' ? { status: 'Running' } : { status: 'Succeeded' }));
+    return { created: !existing, record, operationId };
+  }
+
+  /** PATCH: ACI updates the tags only. */
+  tagGroup(subscriptionId: string, resourceGroup: string, name: string, tags: Record<string, string>): ContainerGroupRecord {
+    const record = this.getGroup(subscriptionId, resourceGroup, name);
+    record.spec = { ...record.spec, tags };
+    return record;
+  }
+
+  /**
+   * Restart (always) and start (of a stopped group; a running one is left alone, ACI's 204).
+   * Returns the id of the operation the restart is (done at once), or undefined when nothing happened.
+   */
+  restartGroup(subscriptionId: string, resourceGroup: string, name: string, onlyIfStopped: boolean): string | undefined {
+    const record = this.getGroup(subscriptionId, resourceGroup, name);
+    if (onlyIfStopped && !record.stopped) return undefined;
+    const now = Date.now();
+    this.groups.restart(record, now);
+    return this.operations.register(now, () => ({ status: 'Succeeded', endTime: new Date(now).toISOString() }));
   }
 
   stopGroup(subscriptionId: string, resourceGroup: string, name: string): void {

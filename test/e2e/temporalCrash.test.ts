@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { type RunningEmulator, startEmulator } from '../../src/emulator';
+import { type RunningEmulator, startEmulator } from '../helpers/checkedEmulator';
 import {
   activityAttempts,
   countingCommand,

@@ -18,7 +18,7 @@ import { logContainerClient } from '../../src/logs/blobContainer';
 import { type BlobLogSettings, DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV } from '../../src/logs/blobLogs';
 import type { AciGateway } from '../../src/azure/gateway';
 import type { SecretResolver } from '../../src/config/secrets';
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from './checkedEmulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
 import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
 import { startDevServer } from './temporal';
@@ -100,7 +100,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = await startDevServer();
   let emulator: RunningEmulator;
   try {
-    emulator = await startEmulator(options.emulator);
+    // every deployment a flow run sends is checked against ARM's published template schemas too
+    emulator = await startEmulator({ ...options.emulator, checkDeploymentBodies: true });
   } catch (err) {
     await env.teardown();
     throw err;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import {
   containerGroupTemplate,
   deploy,

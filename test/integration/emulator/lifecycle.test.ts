@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import {
   containerGroupTemplate,
   deploy,
@@ -9,6 +9,7 @@ import {
   RESOURCE_GROUP,
   isAlive,
   sdkClients,
+  SUBSCRIPTION_ID,
   waitForContainerState,
   waitForPid,
   type SdkClients,
@@ -92,7 +93,7 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
   it('keeps container output on disk under the data dir', async () => {
     await deploy(clients, 'dep-disk', containerGroupTemplate('disk-group', { command: ['sh', '-c', 'echo on disk'] }));
     await waitForContainerState(clients, 'disk-group', 'Terminated');
-    const file = readFileSync(path.join(dataDir, 'containers', RESOURCE_GROUP, 'disk-group', 'main.log'), 'utf8');
+    const file = readFileSync(path.join(dataDir, 'containers', SUBSCRIPTION_ID, RESOURCE_GROUP, 'disk-group', 'main.log'), 'utf8');
     expect(file).toMatch(/^\S+Z on disk\n$/);
   });
 

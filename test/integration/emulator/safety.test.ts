@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { StaticTokenCredential } from '../../../src/azure/credentials';
-import { isLoopbackHost, listenProblem, startEmulator, SUPPORTED_API_VERSIONS, type RunningEmulator } from '../../../src/emulator';
+import { isLoopbackHost, listenProblem, startEmulator, SUPPORTED_API_VERSIONS, type RunningEmulator } from '../../helpers/checkedEmulator';
 import {
   ACI_API_VERSION,
   containerGroupTemplate,
@@ -83,7 +83,7 @@ describe('emulator safety: names never become paths outside the data directory',
     expect((await rawRequest(emulator, 'PUT', resourceGroupPath(encodeURIComponent(name)))).status).toBe(201);
     const template = containerGroupTemplate('odd-rg-group', { command: ['sh', '-c', 'echo contained'] });
     expect((await rawRequest(emulator, 'PUT', deploymentIn(encodeURIComponent(name), 'dep-odd-rg'), { body: deploymentBody(template) })).status).toBe(201);
-    const logFile = path.join(dataDir, 'containers', name.toLowerCase(), 'odd-rg-group', 'main.log');
+    const logFile = path.join(dataDir, 'containers', SUBSCRIPTION_ID, name.toLowerCase(), 'odd-rg-group', 'main.log');
     await waitFor(() => existsSync(logFile), 'the container log file', { timeoutMs: 15_000, intervalMs: 50 });
   });
 
@@ -203,10 +203,11 @@ describe('emulator safety: api-versions, active deployments, template limits', (
   });
   afterAll(() => emulator?.close());
 
-  it('serves exactly the api-versions the Azure SDKs for JS send (the Python SDK sends the same)', () => {
+  it('serves the api-versions the Azure SDKs for JS send (the Python SDK sends the same), and the published deployment versions since 2021-04-01', () => {
     const options = { endpoint: emulator.endpoint };
     const credential = new StaticTokenCredential();
-    expect(SUPPORTED_API_VERSIONS['Microsoft.Resources']).toEqual([new ResourceManagementClient(credential, SUBSCRIPTION_ID, options).apiVersion]);
+    expect(SUPPORTED_API_VERSIONS['Microsoft.Resources'][0]).toEqual(new ResourceManagementClient(credential, SUBSCRIPTION_ID, options).apiVersion);
+    expect(SUPPORTED_API_VERSIONS['Microsoft.Resources']).toEqual(expect.arrayContaining(['2021-04-01', '2022-09-01', '2024-03-01', '2025-03-01']));
     expect(SUPPORTED_API_VERSIONS['Microsoft.ContainerInstance']).toEqual([new ContainerInstanceManagementClient(credential, SUBSCRIPTION_ID, options).apiVersion]);
     expect([RESOURCES_API_VERSION, ACI_API_VERSION]).toEqual([SUPPORTED_API_VERSIONS['Microsoft.Resources'][0], SUPPORTED_API_VERSIONS['Microsoft.ContainerInstance'][0]]);
   });
@@ -217,8 +218,8 @@ describe('emulator safety: api-versions, active deployments, template limits', (
       "No registered resource provider found for location 'eastus' and API version '2099-01-01' for type 'containerGroups'. The supported api-versions are '2023-05-01'. The supported locations are 'eastus'.",
     );
     const body = deploymentBody(containerGroupTemplate('old-version-group', { command: ['true'] }));
-    const resources = expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-old-version').replace(RESOURCES_API_VERSION, '2021-04-01'), { body }), 400, 'InvalidApiVersionParameter');
-    expect(resources).toBe("The api-version '2021-04-01' is invalid. The supported versions are '2025-03-01'.");
+    const resources = expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-old-version').replace(RESOURCES_API_VERSION, '2015-11-01'), { body }), 400, 'InvalidApiVersionParameter');
+    expect(resources).toBe(`The api-version '2015-11-01' is invalid. The supported versions are '${SUPPORTED_API_VERSIONS['Microsoft.Resources'].join(',')}'.`);
     expectArmError(await rawRequest(emulator, 'GET', resourceGroupPath(RESOURCE_GROUP, ACI_API_VERSION)), 400, 'InvalidApiVersionParameter');
     expectArmError(await rawRequest(emulator, 'GET', deploymentPath('dep-old-version')), 404, 'DeploymentNotFound');
   });

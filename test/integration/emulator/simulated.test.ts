@@ -1,4 +1,4 @@
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, waitForContainerState, type SdkClients } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
 

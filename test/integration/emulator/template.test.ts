@@ -1,4 +1,4 @@
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, deploymentPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState, type SdkClients } from './emulatorHarness';
 
 type ErrorBody = { error: { code: string; message: string; details: Array<{ code: string; message: string }> } };

@@ -3,7 +3,7 @@ import type { ArmGateway } from '../../../src/azure/armGateway';
 import { createGateway } from '../../../src/azure/credentials';
 import type { ContainerGroupRef, ContainerGroupView } from '../../../src/azure/gateway';
 import { parseJobConfiguration, type JobConfigurationInput } from '../../../src/config';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
 import { waitFor } from '../../helpers/waitFor';
 

@@ -14,6 +14,7 @@ import urllib.request
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.containerinstance import ContainerInstanceManagementClient
+from azure.mgmt.containerinstance.models import Container, ContainerGroup, Resource, ResourceRequests, ResourceRequirements
 from azure.mgmt.resource import ResourceManagementClient
 
 POLL = 0.1
@@ -209,6 +210,38 @@ def main():
             "operationStatus": [op.properties.provisioning_state for op in operations],
             "operationErrorCodes": [op.properties.status_message.error.code for op in operations if op.properties.status_message],
         }
+
+    # a container group created directly, as `az container create` and Terraform do: create, patch tags, stop, start, restart, delete
+    direct = ContainerGroup(
+        location="eastus",
+        os_type="Linux",
+        restart_policy="Never",
+        tags={"client": "python"},
+        containers=[
+            Container(
+                name="main",
+                image="busybox",
+                command=["sh", "-c", "echo direct from python; sleep 30"],
+                resources=ResourceRequirements(requests=ResourceRequests(cpu=1, memory_in_gb=1)),
+            )
+        ],
+    )
+    created = check("directCreate", aci.container_groups.begin_create_or_update(resource_group, "py-direct", direct, polling_interval=POLL).result())
+    direct_running = check("directGroup", wait_for_state(aci, resource_group, "py-direct", "Running"))
+    patched = check("directPatch", aci.container_groups.update(resource_group, "py-direct", Resource(tags={"client": "python", "patched": "yes"})))
+    aci.container_groups.stop(resource_group, "py-direct")
+    aci.container_groups.begin_start(resource_group, "py-direct", polling_interval=POLL).result()
+    aci.container_groups.begin_restart(resource_group, "py-direct", polling_interval=POLL).result()
+    restarted = check("directRestarted", wait_for_state(aci, resource_group, "py-direct", "Running"))
+    report["direct"] = {
+        "provisioningState": created.provisioning_state,
+        "name": created.name,
+        "state": container_view(direct_running)["state"],
+        "logs": wait_for_logs(aci, resource_group, "py-direct").content,
+        "tags": patched.tags,
+        "restartedState": container_view(restarted)["state"],
+    }
+    aci.container_groups.begin_delete(resource_group, "py-direct", polling_interval=POLL).result()
 
     # ARM-shaped throttling: the SDK's retry policy must understand the 429 and its Retry-After
     set_faults(endpoint, ca_path, {"throttling": {"reads": {"capacity": 1, "refillPerSecond": 1}}})

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator';
+import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 /** Installed by scripts/setup.mjs (npm test runs `node scripts/setup.mjs --test` first). */
@@ -66,6 +66,17 @@ describe('emulator fidelity with the Azure SDK for Python', () => {
     expect(report.listed).toEqual(['py-exit', 'py-run']);
     expect(report.listedBySubscription).toEqual(['py-exit', 'py-run']);
     expect(report.listedHasInstanceView).toBe(false);
+  });
+
+  it('creates a group directly with begin_create_or_update, patches its tags, starts, restarts and deletes it', () => {
+    expect(report.direct).toEqual({
+      provisioningState: 'Succeeded',
+      name: 'py-direct',
+      state: 'Running',
+      logs: 'direct from python\n',
+      tags: { client: 'python', patched: 'yes' },
+      restartedState: 'Running',
+    });
   });
 
   it('stops a group: the container is Terminated and the group Stopped', () => {
