@@ -5,10 +5,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../src/activities';
-import { defaultBaseJobTemplate, renderJobConfiguration } from '../../src/config';
-import { flowRunNames } from '../../src/template/naming';
-import { workflowsPath } from '../../src/worker';
+import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../../src/activities';
+import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
+import { flowRunNames } from '../../../src/template/naming';
+import { workflowsPath } from '../../../src/worker';
 import {
   cancelSignal,
   FLOW_RUN_WORKFLOW,
@@ -16,10 +16,10 @@ import {
   searchAttributes,
   statusQuery,
   workflowIdForFlowRun,
-} from '../../src/workflows/definitions';
-import { sharedWorkflowBundle } from '../helpers/stack';
-import { startDevServer } from '../helpers/temporal';
-import { waitFor } from '../helpers/waitFor';
+} from '../../../src/workflows/definitions';
+import { sharedWorkflowBundle } from '../../helpers/stack';
+import { startDevServer } from '../../helpers/temporal';
+import { waitFor } from '../../helpers/waitFor';
 
 jest.setTimeout(60_000);
 
