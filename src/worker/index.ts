@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
+import { createSweeperActivities } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
@@ -54,7 +54,7 @@ export interface FlowRunWorkerOptions {
    * unless set to adaptive or fixed) over ARM's default read limit; pass one built with the gateway's limit.
    */
   pollScheduler?: PollScheduler;
-  /** Records runs in flight per phase, polls and exit-detection lag (default: not recorded). */
+  /** Records runs in flight per phase, polls, exit-detection lag and sweeper removals (default: not recorded). */
   metrics?: AciFlowMetrics;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
@@ -69,8 +69,6 @@ export interface FlowRunWorkerOptions {
    * scopes (the default) this worker schedules nothing but still runs sweeps started by others.
    */
   sweeper?: SweeperSettings;
-  /** Metrics hook: orphans the sweeper removed. */
-  countSweptOrphans?: SweeperActivityDeps['countRemoved'];
 }
 
 /**
@@ -108,7 +106,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
         pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
         metrics: options.metrics,
       }),
-      ...createSweeperActivities({ gateway: options.gateway, client, countRemoved: options.countSweptOrphans }),
+      ...createSweeperActivities({ gateway: options.gateway, client, metrics: options.metrics }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
@@ -196,7 +194,6 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
         maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
-        countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
       await worker.run();
     } finally {
