@@ -2,7 +2,7 @@ import { access, open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { searchAttributes, workflowIdForFlowRun } from '../workflows/definitions';
-import { blobLogSettingsFromEnv, type BlobLogSettings, logBlobName } from '../logs/blobLogs';
+import { blobLogSettingsFromEnv, type BlobLogSettings, describeLogAccount, logBlobName } from '../logs/blobLogs';
 import { LineSplitter, type LogLineSource } from '../logs/lineSplitter';
 import { logFilePath } from '../logs/logFiles';
 import { asNotFound, InvalidFlowRunOptionsError } from './errors';
@@ -69,12 +69,7 @@ export async function logLocation(flowRunId: string, options: Pick<FollowLogsOpt
   const description = await handle.describe().catch((err: unknown) => {
     throw asNotFound(err, options.client, flowRunId);
   });
-  return `blob ${blob.container}/${logBlobName(workPoolOf(description), flowRunId)} in ${accountOf(blob)}`;
-}
-
-/** The account, for messages: the URL, or the connection string's endpoint — never its key. */
-function accountOf(blob: BlobLogSettings): string {
-  return 'accountUrl' in blob ? blob.accountUrl : (/BlobEndpoint=([^;]+)/i.exec(blob.connectionString)?.[1] ?? "the connection string's account");
+  return `blob ${blob.container}/${logBlobName(workPoolOf(description), flowRunId)} in ${describeLogAccount(blob)}`;
 }
 
 export interface StoredLogOptions {
@@ -125,11 +120,11 @@ export async function readStoredLog(flowRunId: string, options: StoredLogOptions
     workPool = folders.holding[0];
     if (workPool === undefined) {
       const pools = folders.searched.length ? `pool folders ${folders.searched.join(', ')}` : 'no pool folders';
-      return { found: false, searched: `container ${blob.container} in ${accountOf(blob)} (${pools})` };
+      return { found: false, searched: `container ${blob.container} in ${describeLogAccount(blob)} (${pools})` };
     }
   }
   const name = logBlobName(workPool, flowRunId);
-  const location = `blob ${blob.container}/${name} in ${accountOf(blob)}`;
+  const location = `blob ${blob.container}/${name} in ${describeLogAccount(blob)}`;
   if (!(await container.getBlobClient(name).exists())) return { found: false, searched: location };
   return { found: true, location, lines: await readAll(new BlobLogLineReader(logSegments(container, name))) };
 }

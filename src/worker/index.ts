@@ -19,6 +19,7 @@ import { secretResolverFromEnvironment, type SecretResolver } from '../config/se
 import { logContainerClient } from '../logs/blobContainer';
 import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
 import { logDirFromEnv } from '../logs/logFiles';
+import { checkLogStore } from '../logs/logStoreCheck';
 import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
@@ -174,7 +175,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
     // The tracing plugin's workflow interceptors must be bundled in: then the worker bundles at start.
     const workflowBundle = tracing ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-    const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
+    const blobLogs = blobLogSettingsFromEnv(env);
+    if (blobLogs) await checkLogStore(blobLogs);
+    const logSink = flowRunLogSinkFor(options.workPool, blobLogs, options.logDir ?? logDirFromEnv(env), metrics);
     const sweeper = options.sweeper ?? sweeperSettings({}, env);
     const connection = await connectToTemporal(temporal);
     const connectionWatch = watchConnectionOf(connection, temporal.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS);
