@@ -28,6 +28,7 @@ import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAd
 import { watchConnection } from './connectionWatch';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
 import { ensureSweeperSchedule } from './sweeperSchedule';
+import { createWorkerLogger } from './workerLogger';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 export { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -165,8 +166,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
   const metricsAddress = metricsAddressFrom(options.metricsPort, env);
-  // Before anything touches Temporal: the SDK Runtime is installed once per process.
-  const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
+  // Before anything touches Temporal: the SDK Runtime, with the worker's logger, is installed once per process.
+  const logger = createWorkerLogger();
+  const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress, logger) : undefined;
+  if (!metricsEndpoint) Runtime.install({ logger });
   const metrics = metricsEndpoint?.metrics;
   try {
     const { gateway, gatewayFor, resolveSecret, pollScheduler } = azureAccess(azure, env, metrics);
@@ -262,10 +265,10 @@ function watchConnectionOf(connection: NativeConnection, address: string) {
  * Installs the SDK Runtime with its metrics exporter (before anything connects to Temporal)
  * and serves both metric sets on `address`.
  */
-async function startMetricsEndpoint(address: MetricsAddress) {
+async function startMetricsEndpoint(address: MetricsAddress, logger: Logger) {
   const registry = createWorkerRegistry();
   const metrics = createPromMetrics(registry);
-  const sdkMetricsUrl = await installSdkMetrics();
+  const sdkMetricsUrl = await installSdkMetrics({ logger });
   const server = await startMetricsServer({
     address,
     registry,
