@@ -29,13 +29,17 @@ export function createWorkerLogger(inner: Logger = new DefaultLogger('INFO')): L
 }
 
 /**
- * "Workflow flow-run-7 ended ContainerExitedNonZero: Container … exited with code 3", when the
- * failure is an ApplicationFailure of a flow-run workflow. By name: the error comes from the
- * workflow sandbox, whose classes are not this module's.
+ * "Workflow flow-run-7 ended: Container exited with code 3", when a flow-run workflow ended with
+ * an ApplicationFailure. The error reaches this logger from the workflow thread through a
+ * structured clone, which keeps an error's message and stack but not its class, name or failure
+ * type: the stack's first line still says what it was.
  */
 function flowRunOutcome(meta: LogMetadata | undefined): string | undefined {
-  const error = meta?.error as { name?: unknown; type?: unknown; message?: unknown } | undefined;
-  if (error?.name !== 'ApplicationFailure' || meta?.workflowType !== FLOW_RUN_WORKFLOW) return undefined;
+  const error = meta?.error as { name?: unknown; type?: unknown; message?: unknown; stack?: unknown } | undefined;
+  if (meta?.workflowType !== FLOW_RUN_WORKFLOW || error === undefined) return undefined;
+  const applicationFailure = error.name === 'ApplicationFailure' || (typeof error.stack === 'string' && error.stack.startsWith('ApplicationFailure:'));
+  if (!applicationFailure) return undefined;
   const firstLine = String(error.message ?? '').split('\n')[0];
-  return `Workflow ${String(meta.workflowId)} ended ${String(error.type ?? 'ApplicationFailure')}: ${firstLine}`;
+  const type = typeof error.type === 'string' ? ` ${error.type}` : '';
+  return `Workflow ${String(meta.workflowId)} ended${type}: ${firstLine}`;
 }

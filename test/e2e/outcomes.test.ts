@@ -65,7 +65,7 @@ describe('flow-run outcome table', () => {
     try {
       const run = await startTestFlowRun({ client: stack.client, workPool }, { values: { command: "sh -c 'exit 4'" } });
       expect(await runFailure(run.handle)).toMatchObject({ type: FailureTypes.nonZeroExit });
-      const line = `Workflow ${run.handle.workflowId} ended ${FailureTypes.nonZeroExit}: Container exited with code 4`;
+      const line = `Workflow ${run.handle.workflowId} ended: Container exited with code 4`;
       await waitFor(() => worker.output().includes(line), 'the worker to log the outcome', { lastSeen: () => worker.output() });
       expect(worker.output()).not.toContain('Workflow failed');
       expect(worker.output()).not.toMatch(/^\s+at /m);

@@ -22,6 +22,16 @@ describe('createWorkerLogger', () => {
     ]);
   });
 
+  it('recognises the failure as the worker thread hands it over: a structured clone, without class, name or type', () => {
+    const { entries, logger } = capture();
+    const error = structuredClone(ApplicationFailure.create({ type: FailureTypes.nonZeroExit, message: 'Container exited with code 3', nonRetryable: true }));
+    expect(error.name).toBe('Error');
+    logger.warn('Workflow failed', { ...workflowAttributes, error });
+    expect(entries.map(({ level, message, meta }) => ({ level, message, meta }))).toEqual([
+      { level: 'INFO', message: 'Workflow flow-run-7 ended: Container exited with code 3', meta: undefined },
+    ]);
+  });
+
   it('keeps the first line of a multi-line failure message', () => {
     const { entries, logger } = capture();
     const error = ApplicationFailure.create({ type: FailureTypes.startTimeout, message: 'Timed out after 5 seconds\nmore', nonRetryable: true });
