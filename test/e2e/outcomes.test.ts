@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's outcome table, one test per row: a real Temporal dev server, the ACI
+ * The outcome table (docs/workflow.md), one test per row: a real Temporal dev server, the ACI
  * emulator and an in-process worker. Each test also checks what is left in the emulator.
  */
 import { rmSync, writeFileSync } from 'node:fs';

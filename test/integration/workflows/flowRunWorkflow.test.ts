@@ -227,7 +227,7 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(failure).toMatchObject({ type: 'FlowRunCancelled', message: 'Flow run cancelled: not now' });
     expect(status).toMatchObject({ phase: 'Cancelled', cleanup: { state: 'deleted' } });
     expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
-    // A cancel's delete goes ahead of routine cleanups in the ARM budget (DESIGN §8).
+    // A cancel's delete goes ahead of routine cleanups in the ARM budget (docs/design.md).
     expect(cleanups.map((cleanup) => cleanup.cancelled)).toEqual([true]);
   });
 
