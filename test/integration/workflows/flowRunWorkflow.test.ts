@@ -90,6 +90,9 @@ describe('flowRunWorkflow with scripted activities', () => {
       taskQueue: TASK_QUEUE,
       activities,
       ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+      // A cancel reaches a heartbeating activity with its next flushed heartbeat; the SDK's
+      // throttle (80 % of the 15 s heartbeat timeout) would make a test wait ~12 s for nothing.
+      maxHeartbeatThrottleInterval: '200 milliseconds',
     });
     return worker.runUntil(body);
   }
@@ -157,9 +160,12 @@ describe('flowRunWorkflow with scripted activities', () => {
     let deleteAttempts = 0;
     const { activities } = scriptedActivities({
       // As the real activities do (src/activities/cleanup.ts): every cleanup failure is retryable.
+      // The retry delay is the failure's own, as a Retry-After sets it, so two retries take no 6 s of back-off.
       deleteContainerGroup: async () => {
         deleteAttempts += 1;
-        if (deleteAttempts < 3) throw ApplicationFailure.retryable('The client has no delete permission', 'AuthorizationFailed');
+        if (deleteAttempts < 3) {
+          throw ApplicationFailure.create({ message: 'The client has no delete permission', type: 'AuthorizationFailed', nextRetryDelay: '100 milliseconds' });
+        }
       },
     });
     const { result, status, events, cleanupState } = await run(activities, async () => {
