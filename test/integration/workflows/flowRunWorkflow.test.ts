@@ -17,7 +17,7 @@ import {
   statusQuery,
   workflowIdForFlowRun,
 } from '../../../src/workflows/definitions';
-import { sharedWorkflowBundle } from '../../helpers/stack';
+import { quietRuntimeLogs, sharedWorkflowBundle } from '../../helpers/stack';
 import { startDevServer } from '../../helpers/temporal';
 import { waitFor } from '../../helpers/waitFor';
 
@@ -76,6 +76,7 @@ describe('flowRunWorkflow with scripted activities', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
+    quietRuntimeLogs();
     env = await startDevServer();
   });
 
