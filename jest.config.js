@@ -1,12 +1,27 @@
+/**
+ * Three projects: `unit` (no processes, no network), `integration` (the emulator, Azurite, CLI
+ * processes, a dev server for the workflow against scripted activities) and `e2e` (dev server,
+ * emulator and workers together). `npm test` runs `scripts/test.mjs`: unit and integration on two
+ * workers, then e2e one file at a time, since each e2e file runs a whole stack on a 2-core machine.
+ * `npm run test:unit` is the fast loop: no build, no provisioning.
+ */
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+};
+
+/** Builds dist/ when a source changed and provisions the Temporal CLI; the unit project needs neither. */
+const globalSetup = '<rootDir>/test/helpers/globalSetup.ts';
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
   reporters: ['default', '<rootDir>/test/helpers/summaryReporter.js'],
-  globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
   testTimeout: 60_000,
-  // The e2e tests share one machine's two cores with a dev server, the emulator and workers.
+  // A bare `npx jest` may include e2e files, which must not share the machine with each other.
   maxWorkers: 1,
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], globalSetup },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], globalSetup },
+  ],
 };

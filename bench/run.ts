@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (DESIGN.md section 8): the Temporal dev server, the ACI emulator with
+ * `npm run bench`: the Temporal dev server, the ACI emulator with
  * ARM-shaped throttling and, per scenario, a fresh worker process; N concurrent simulated
  * flow runs per (size, poll strategy); one markdown table on stdout, the table and the raw
  * figures in bench/results/. See docs/benchmark.md.

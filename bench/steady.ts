@@ -26,7 +26,7 @@ export const STEADY_FLOWS = [
   { name: '20m', typicalMs: 20 * 60_000 },
 ] as const;
 const DURATION_SPREAD = 0.2;
-/** The measurement window opens this long after the first start at the earliest (DESIGN.md section 8 targets say "after the first minute"). */
+/** The measurement window opens this long after the first start at the earliest (the targets in docs/design.md are "once the first minute is over"). */
 export const WARMUP_MS = 60_000;
 /** If the initial runs are not all deployed by then, the window opens anyway (and the row says so). */
 const DEPLOY_WAIT_LIMIT_MS = 15 * 60_000;

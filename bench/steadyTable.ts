@@ -1,5 +1,5 @@
 /**
- * The steady scenario's table and its targets block (issue "Scale"; DESIGN.md section 8):
+ * The steady scenario's table and its targets block (docs/benchmark.md, "Targets"):
  * each target is checked on the rows it is about and reported as met or missed.
  */
 import type { SteadyResult } from './steady';

@@ -2,7 +2,7 @@ import { POLL_SHARE_OF_READ_LIMIT } from '../src/activities/pollScheduler';
 import { DEFAULT_ARM_LIMITS } from '../src/azure/rateLimiter';
 import type { ScenarioResult } from './scenario';
 
-/** ARM's read refill rate per subscription (DESIGN.md section 8). */
+/** ARM's read refill rate per subscription (docs/design.md, "ARM budget and polling"). */
 export const ARM_READS_PER_SECOND = 25;
 /** Reads per poll with stream_output on: the group GET and the logs GET. */
 export const READS_PER_POLL = 2;

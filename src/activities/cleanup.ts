@@ -60,7 +60,7 @@ export function cancelDeploymentActivity(gatewayFor: GatewayFor) {
 
 /**
  * A cancelled run's cleanup goes ahead of routine cleanups, which go ahead of new deployments,
- * when their ARM requests wait for the subscription's budget (DESIGN §8).
+ * when their ARM requests wait for the subscription's budget (docs/design.md, "ARM budget and polling").
  */
 function cleanupOptions(input: CleanupInput): OperationOptions {
   return { abortSignal: Context.current().cancellationSignal, priority: input.cancelled ? ARM_PRIORITY.cancel : ARM_PRIORITY.cleanup };

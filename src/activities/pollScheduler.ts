@@ -3,15 +3,16 @@
  * subscription, so a worker cannot let every run poll on its own timer: R runs polling every
  * 5 s with logs streaming ask for 0.4·R reads/s, sixteen times ARM's budget at R = 1000.
  *
- * - `priority`: the shared budget of `adaptive`, spent where exits are likely. Each
- *   turn goes to the waiting run most likely to have exited since its last poll, per read
+ * - `priority` (the default, DEFAULT_POLL_STRATEGY): the shared budget of `adaptive`, spent
+ *   where exits are likely. Each turn goes to the waiting run most likely to have exited
+ *   since its last poll, per read
  *   (pollPriority.ts, from the durations of its flow's past runs: durationStats.ts). Young runs
  *   of flows that crash early and runs near or past their usual duration are polled up to
  *   every minInterval, mid-life runs less — never less than once per MAX_STRETCH fair
  *   intervals. Until durations are learned it polls exactly like `adaptive`. Under pressure
  *   (the runs' demand at minInterval exceeds the budget) a poll reads the state only and the
  *   logs come at a slower cadence (and always after the exit: watch reads them then).
- * - `adaptive` (default): one read budget B shared by all runs. Runs wait in one queue,
+ * - `adaptive`: one read budget B shared by all runs. Runs wait in one queue,
  *   ordered by when they may poll again, and are released at most B reads per second, so each
  *   run polls every max(minInterval, R·readsPerPoll/B) seconds, start times stay spread out and
  *   a steady state draws no 429s. A run leaving or cancelled gives its share back at once.

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { AciGateway, ContainerGroupSummary, ManagedDeploymentSummary } from '../azure/gateway';
 import { toAzureError } from '../azure/errors';
+import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { searchAttributes } from '../workflows/definitions';
@@ -18,8 +19,8 @@ export interface SweeperActivityDeps {
   gateway: AciGateway;
   /** Reads the flow-run workflows' state; the worker builds it over its own connection. */
   client: Client;
-  /** Called once per sweep that removed something (not for dry runs): the metrics hook. */
-  countRemoved?: (count: number, labels: { workPool: string }) => void;
+  /** Counts the orphans removed (not those a dry run would remove); default: not recorded. */
+  metrics?: AciFlowMetrics;
   /** Azure deletes and Temporal describes in flight at once. */
   concurrency?: number;
 }
@@ -28,6 +29,7 @@ const DEFAULT_CONCURRENCY = 8;
 
 export function createSweeperActivities(deps: SweeperActivityDeps) {
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+  const metrics = deps.metrics ?? noopMetrics;
 
   async function listSweepCandidates(scopes: SweepScope[]): Promise<SweepCandidate[]> {
     const { cancellationSignal: abortSignal } = Context.current();
@@ -80,7 +82,8 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
         }
       }),
     );
-    if (!input.dryRun && output.removed.length > 0) deps.countRemoved?.(output.removed.length, { workPool: input.workPool });
+    logRemovals(input, output);
+    if (!input.dryRun && output.removed.length > 0) metrics.sweeperRemoved(output.removed.length);
     return output;
   }
 
@@ -88,6 +91,32 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
 }
 
 export type SweeperActivities = ReturnType<typeof createSweeperActivities>;
+
+/**
+ * One line per orphan on the worker's log: an operator sees what the sweeper deleted (or left
+ * failing) where the worker's other lines are, not only in the sweep workflow's result.
+ */
+function logRemovals(input: RemoveOrphansInput, output: RemoveOrphansOutput): void {
+  const { log } = Context.current();
+  const verb = input.dryRun ? 'would remove' : 'removed';
+  for (const candidate of output.removed) {
+    log.info(`Orphan sweeper ${verb} ${describeCandidate(candidate)}`, { workPool: input.workPool, workflowId: candidate.workflowId });
+  }
+  for (const { candidate, error } of output.failed) {
+    log.warn(`Orphan sweeper could not remove ${describeCandidate(candidate)} (the next sweep tries again): ${error}`, {
+      workPool: input.workPool,
+      workflowId: candidate.workflowId,
+    });
+  }
+}
+
+function describeCandidate(candidate: SweepCandidate): string {
+  const resources = [
+    candidate.hasGroup ? `container group ${candidate.containerGroupName}` : undefined,
+    candidate.hasDeployment ? `deployment ${candidate.deploymentName}` : undefined,
+  ].filter(Boolean);
+  return `${resources.join(' and ')} in ${candidate.subscriptionId}/${candidate.resourceGroupName} of flow run ${candidate.flowRunId ?? '?'}`;
+}
 
 /**
  * Groups and deployments of one scope as candidates, joined on the deployment name

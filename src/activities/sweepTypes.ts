@@ -36,7 +36,7 @@ export type FlowRunState =
 export interface RemoveOrphansInput {
   orphans: SweepCandidate[];
   dryRun: boolean;
-  /** For the removal counter. */
+  /** Named in the worker's log lines about the removals. */
   workPool: string;
 }
 

@@ -78,7 +78,7 @@ export const ARM_PRIORITY = {
   routine: 0,
   /** A finished run's cleanup (delete or stop of its container group). */
   cleanup: 1,
-  /** A cancelled run's cleanup: the user is waiting for it (DESIGN §8: target p95 ≤ 5 s). */
+  /** A cancelled run's cleanup: the user is waiting for it (docs/design.md, "ARM budget and polling": target p95 ≤ 5 s). */
   cancel: 2,
 } as const;
 

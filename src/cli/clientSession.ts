@@ -7,6 +7,9 @@ import { connectClient } from '../client/connection';
 import { temporalConnectConfig } from '../shared/temporalConnection';
 import { CliError, ExitCodes } from './output';
 
+/** Temporal could not be reached: the message names the address and how to change it. */
+export class TemporalUnreachableError extends CliError {}
+
 /** Runs `fn` with a client connected from the standard Temporal environment, then disconnects. */
 export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const config = temporalConnectConfig();
@@ -14,7 +17,7 @@ export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise
   try {
     client = await connectClient(config);
   } catch (err) {
-    throw new CliError(
+    throw new TemporalUnreachableError(
       `cannot connect to Temporal at ${config.connectionOptions.address} (namespace ${config.namespace}): ${messageOf(err)}. ` +
         'Start a server (aci-flow demo starts a local one) or set TEMPORAL_ADDRESS / TEMPORAL_PROFILE.',
       ExitCodes.failure,

@@ -8,7 +8,7 @@ import YAML from 'yaml';
 import { ConfigError } from '../config/errors';
 import { parseDocument } from '../config/poolConfig';
 import { assertSafeKey, assertSafePath } from '../config/safeKeys';
-import { isPlainObject } from '../config/variablesSchema';
+import { isPlainObject } from '../config/objects';
 
 /**
  * `key=value` pairs into an object. Values read as YAML scalars or JSON/YAML flow

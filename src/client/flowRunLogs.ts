@@ -1,12 +1,12 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { access, open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { searchAttributes, workflowIdForFlowRun } from '../workflows/definitions';
-import { blobLogSettingsFromEnv, type BlobLogSettings, logBlobName } from '../logs/blobLogs';
+import { blobLogSettingsFromEnv, type BlobLogSettings, describeLogAccount, logBlobName } from '../logs/blobLogs';
 import { LineSplitter, type LogLineSource } from '../logs/lineSplitter';
 import { logFilePath } from '../logs/logFiles';
-import { openBlobLogReader } from './blobLogSdk';
-import { asNotFound } from './errors';
+import { asMissingBlobSdk, openBlobLogReader } from './blobLogSdk';
+import { asNotFound, InvalidFlowRunOptionsError } from './errors';
 
 export interface FollowLogsOptions {
   client: Client;
@@ -70,8 +70,76 @@ export async function logLocation(flowRunId: string, options: Pick<FollowLogsOpt
   const description = await handle.describe().catch((err: unknown) => {
     throw asNotFound(err, options.client, flowRunId);
   });
-  const account = 'accountUrl' in blob ? blob.accountUrl : (/BlobEndpoint=([^;]+)/i.exec(blob.connectionString)?.[1] ?? "the connection string's account");
-  return `blob ${blob.container}/${logBlobName(workPoolOf(description), flowRunId)} in ${account}`;
+  return `blob ${blob.container}/${logBlobName(workPoolOf(description), flowRunId)} in ${describeLogAccount(blob)}`;
+}
+
+export interface StoredLogOptions {
+  /** As for followLogs: default the ACI_FLOW_LOG_BLOB_* settings; null or none = the local log files. */
+  blob?: BlobLogSettings | null;
+  /** As for followLogs. */
+  logDir?: string;
+  /** The run's work pool, which names its blob's folder; default: the one folder of the container that holds the run's log. */
+  workPool?: string;
+}
+
+/** A run's log as stored so far, or where readStoredLog looked when storage holds none. */
+export type StoredLog = { found: true; location: string; lines: string[] } | { found: false; searched: string };
+
+/**
+ * A run's log lines as stored so far, read from storage alone — no Temporal: the worker's log
+ * file, or the run's blob in the pool folder given or found. `found: false` when storage holds
+ * no log of the run (not started, stream_output off, unknown id, or its workers write to another
+ * account or container); then only Temporal can say which. Throws InvalidFlowRunOptionsError
+ * when the run id has logs in more than one pool's folder and no pool was given.
+ */
+export async function readStoredLog(flowRunId: string, options: StoredLogOptions = {}): Promise<StoredLog> {
+  const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
+  if (!blob) {
+    const path = logFilePath(flowRunId, options.logDir);
+    const exists = await access(path).then(
+      () => true,
+      () => false,
+    );
+    return exists ? { found: true, location: path, lines: await readAll(new LogLineReader(path)) } : { found: false, searched: path };
+  }
+  const [{ logContainerClient }, { BlobLogLineReader }, { logSegments }, { runLogFolders }] = await Promise.all([
+    import('../logs/blobContainer'),
+    import('../logs/blobLogReader'),
+    import('../logs/logSegments'),
+    import('../logs/runLogFolders'),
+  ]).catch((err: unknown) => {
+    throw asMissingBlobSdk(err);
+  });
+  const container = logContainerClient(blob);
+  let workPool = options.workPool;
+  if (workPool === undefined) {
+    const folders = await runLogFolders(container, flowRunId);
+    if (folders.holding.length > 1) {
+      throw new InvalidFlowRunOptionsError(
+        'workPool',
+        `flow run "${flowRunId}" has logs in the folders of pools ${folders.holding.join(' and ')} of container ${blob.container}; name the run's pool (aci-flow logs --pool)`,
+      );
+    }
+    workPool = folders.holding[0];
+    if (workPool === undefined) {
+      const pools = folders.searched.length ? `pool folders ${folders.searched.join(', ')}` : 'no pool folders';
+      return { found: false, searched: `container ${blob.container} in ${describeLogAccount(blob)} (${pools})` };
+    }
+  }
+  const name = logBlobName(workPool, flowRunId);
+  const location = `blob ${blob.container}/${name} in ${describeLogAccount(blob)}`;
+  if (!(await container.getBlobClient(name).exists())) return { found: false, searched: location };
+  return { found: true, location, lines: await readAll(new BlobLogLineReader(logSegments(container, name))) };
+}
+
+async function readAll(reader: LogLineSource): Promise<string[]> {
+  try {
+    const lines = await reader.readLines();
+    const rest = reader.takeUnfinishedLine();
+    return rest === undefined ? lines : [...lines, rest];
+  } finally {
+    await reader.close();
+  }
 }
 
 /** The pool's task queue is named after the pool, for runs started before the search attribute was set. */

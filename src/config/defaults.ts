@@ -6,5 +6,5 @@ export const DEFAULT_CONTAINER_ENTRYPOINT = '/opt/prefect/entrypoint.sh';
 export const DEFAULT_IMAGE = 'prefecthq/prefect:3-latest';
 export const DEFAULT_TASK_START_TIMEOUT_SECONDS = 240;
 export const DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS = 5.0;
-/** aci-flow: how long cleanup keeps retrying before the run ends marked `cleanup: abandoned` (DESIGN.md section 3). */
+/** aci-flow: how long cleanup keeps retrying before the run ends marked `cleanup: abandoned` (docs/workflow.md, "Cleanup"). */
 export const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 86_400;

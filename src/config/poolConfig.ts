@@ -21,8 +21,8 @@ export const ACI_WORK_POOL_TYPE = 'azure-container-instance';
 
 /**
  * Variables only the work pool sets. `aci_credentials` chooses the identity the worker
- * calls Azure with: whoever starts a run is less trusted than the worker (DESIGN.md
- * section 7), so a run cannot pick another identity. Its values are checked by the job
+ * calls Azure with: whoever starts a run is less trusted than the worker
+ * (docs/design.md, "Trust boundary"), so a run cannot pick another identity. Its values are checked by the job
  * configuration schema, not by the pool's variables schema (Prefect's describes a block).
  */
 export const POOL_ONLY_VARIABLES: readonly string[] = ['aci_credentials'];

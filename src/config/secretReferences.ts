@@ -1,5 +1,5 @@
 /**
- * Secrets travel by reference (DESIGN.md section 7): the configuration holds
+ * Secrets travel by reference (docs/design.md, "Trust boundary"): the configuration holds
  * `secretref:NAME`, and only the worker swaps in the value right before calling Azure.
  * Whoever starts a run is less trusted than the worker, so a reference is accepted only
  * where a secret belongs, and NAME can only select what the operator put in the worker's

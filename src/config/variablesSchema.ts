@@ -10,9 +10,6 @@ import { configErrorFromIssues } from './errors';
 import { NON_BLANK_PATTERN } from './limits';
 import { isPlainObject } from './objects';
 
-// src/client/runValues.ts and src/template/prepare.ts still import it from here.
-export { isPlainObject };
-
 export type JsonSchema = Record<string, unknown> | boolean;
 
 export interface ValueIssue {

@@ -47,6 +47,11 @@ export function blobLogSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Bl
   return undefined;
 }
 
+/** The account, for messages: the URL, or the connection string's endpoint — never its key. */
+export function describeLogAccount(blob: BlobLogSettings): string {
+  return 'accountUrl' in blob ? blob.accountUrl : (/BlobEndpoint=([^;]+)/i.exec(blob.connectionString)?.[1] ?? "the connection string's account");
+}
+
 /** `<workPool>/<flowRunId>.log`: both parts are checked so a name cannot reach another pool's folder. */
 export function logBlobName(workPool: string, flowRunId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(workPool)) {

@@ -13,7 +13,7 @@
  *   only functions that compute values from their arguments and the deployment's own
  *   scope; anything that reads resource state, or that this list does not know, is refused.
  */
-import { isPlainObject } from '../config/variablesSchema';
+import { isPlainObject } from '../config/objects';
 import type { JsonPath } from './secretPositions';
 
 /** ARM's pure template functions (lowercase; ARM function names are case-insensitive). */

@@ -9,7 +9,7 @@ import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG, typ
 import { ConfigError, formatFieldPath } from '../config/errors';
 import type { ImageRegistry, JobConfiguration, JsonPatchOperation } from '../config/jobConfiguration';
 import { tagsForLabels } from '../config/labels';
-import { isPlainObject } from '../config/variablesSchema';
+import { isPlainObject } from '../config/objects';
 import { containerCommand } from './commandLine';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE, CONTAINER_NAME_PARAMETER } from '../config/defaultArmTemplate';
 import { armEnvironment } from './environment';

@@ -5,7 +5,7 @@
  * group onto another run's, make it restart, drop the tags the sweeper and the workflow
  * rely on, or read other resources through expressions (armExpressions.ts). Checked on the finished template, after every patch, before anything is deployed.
  */
-import { isPlainObject } from '../config/variablesSchema';
+import { isPlainObject } from '../config/objects';
 import { CONTAINER_GROUP_NAME_PARAMETER, CONTAINER_GROUP_RESOURCE_TYPE } from '../config/defaultArmTemplate';
 import type { JsonPath } from './secretPositions';
 import { findForbiddenExpression } from './armExpressions';

@@ -9,7 +9,7 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
+import { createSweeperActivities } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
@@ -20,6 +20,7 @@ import { secretResolverFromEnvironment, type SecretResolver } from '../config/se
 import { logContainerClient } from '../logs/blobContainer';
 import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
 import { logDirFromEnv } from '../logs/logFiles';
+import { checkLogStore } from '../logs/logStoreCheck';
 import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
@@ -28,6 +29,7 @@ import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAd
 import { watchConnection } from './connectionWatch';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
 import { ensureSweeperSchedule } from './sweeperSchedule';
+import { createWorkerLogger } from './workerLogger';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 export { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFLOW_BUNDLE_ENV } from './settings';
@@ -55,7 +57,7 @@ export interface FlowRunWorkerOptions {
    * unless set to adaptive or fixed) over ARM's default read limit; pass one built with the gateway's limit.
    */
   pollScheduler?: PollScheduler;
-  /** Records runs in flight per phase, polls and exit-detection lag (default: not recorded). */
+  /** Records runs in flight per phase, polls, exit-detection lag and sweeper removals (default: not recorded). */
   metrics?: AciFlowMetrics;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
@@ -76,8 +78,6 @@ export interface FlowRunWorkerOptions {
    * scopes (the default) this worker schedules nothing but still runs sweeps started by others.
    */
   sweeper?: SweeperSettings;
-  /** Metrics hook: orphans the sweeper removed. */
-  countSweptOrphans?: SweeperActivityDeps['countRemoved'];
 }
 
 /**
@@ -119,7 +119,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
         pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
         metrics: options.metrics,
       }),
-      ...createSweeperActivities({ gateway: options.gateway, client, countRemoved: options.countSweptOrphans }),
+      ...createSweeperActivities({ gateway: options.gateway, client, metrics: options.metrics }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
@@ -177,8 +177,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
   const metricsAddress = metricsAddressFrom(options.metricsPort, env);
-  // Before anything touches Temporal: the SDK Runtime is installed once per process.
-  const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress) : undefined;
+  // Before anything touches Temporal: the SDK Runtime, with the worker's logger, is installed once per process.
+  const logger = createWorkerLogger();
+  const metricsEndpoint = metricsAddress ? await startMetricsEndpoint(metricsAddress, logger) : undefined;
+  if (!metricsEndpoint) Runtime.install({ logger });
   const metrics = metricsEndpoint?.metrics;
   try {
     const { gateway, gatewayFor, resolveSecret, pollScheduler } = azureAccess(azure, env, metrics);
@@ -189,7 +191,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     const bundlesAtStart = tracing !== undefined || temporal.dataConverter !== undefined;
     if (temporal.dataConverter) Runtime.instance().logger.info('Encrypting payloads and failure messages with the payload codec (ACI_FLOW_CODEC_KEYS*)');
     const workflowBundle = bundlesAtStart ? undefined : bundlePath ? { codePath: bundlePath } : await bundleFlowRunWorkflows();
-    const logSink = flowRunLogSinkFor(options.workPool, blobLogSettingsFromEnv(env), options.logDir ?? logDirFromEnv(env), metrics);
+    const blobLogs = blobLogSettingsFromEnv(env);
+    if (blobLogs) await checkLogStore(blobLogs);
+    const logSink = flowRunLogSinkFor(options.workPool, blobLogs, options.logDir ?? logDirFromEnv(env), metrics);
     const sweeper = options.sweeper ?? sweeperSettings({}, env);
     const connection = await connectToTemporal(temporal);
     const connectionWatch = watchConnectionOf(connection, temporal.connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS);
@@ -210,7 +214,6 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
         maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
-        countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
       await worker.run();
     } finally {
@@ -276,10 +279,10 @@ function watchConnectionOf(connection: NativeConnection, address: string) {
  * Installs the SDK Runtime with its metrics exporter (before anything connects to Temporal)
  * and serves both metric sets on `address`.
  */
-async function startMetricsEndpoint(address: MetricsAddress) {
+async function startMetricsEndpoint(address: MetricsAddress, logger: Logger) {
   const registry = createWorkerRegistry();
   const metrics = createPromMetrics(registry);
-  const sdkMetricsUrl = await installSdkMetrics();
+  const sdkMetricsUrl = await installSdkMetrics({ logger });
   const server = await startMetricsServer({
     address,
     registry,

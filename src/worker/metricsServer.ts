@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Runtime } from '@temporalio/worker';
+import { type Logger, Runtime } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError } from '../config/errors';
 import { METRICS_ADDRESS_ENV, METRICS_PORT_HOST } from './settings';
@@ -47,10 +47,10 @@ export function createWorkerRegistry(): Registry {
  * Installs the SDK Runtime with its Prometheus exporter on a free loopback port and returns
  * that exporter's URL. Must run before the worker's first connection (which installs a default Runtime).
  */
-export async function installSdkMetrics(): Promise<string> {
+export async function installSdkMetrics(options: { logger?: Logger } = {}): Promise<string> {
   const port = await freeLoopbackPort();
   const bindAddress = `127.0.0.1:${port}`;
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
+  Runtime.install({ logger: options.logger, telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   return `http://${bindAddress}/metrics`;
 }
 

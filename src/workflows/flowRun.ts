@@ -1,5 +1,5 @@
 /**
- * One flow run, as DESIGN.md section 3 tells it: deploy → wait for start → watch → cleanup.
+ * One flow run, as docs/design.md ("Phases and outcomes") tells it: deploy → wait for start → watch → cleanup.
  * Polling, log streaming and cleanup retries live inside activities, so the history stays
  * bounded whatever the run's length or Azure's errors. Both the `cancel` signal and workflow
  * cancellation cancel the current phase (while deploying, the ARM deployment itself);

@@ -1,5 +1,5 @@
 /**
- * The orphan sweeper of one work pool (DESIGN.md section 3): list what aci-flow created in
+ * The orphan sweeper of one work pool (docs/design.md, "Orphan sweeper"): list what aci-flow created in
  * the pool's sweep scopes, ask Temporal whose runs are closed or gone, and remove what they
  * left behind after a grace period. Three activity calls per sweep, whatever the number of
  * groups. Runs on the pool's Schedule (see src/worker/sweeperSchedule.ts) or on demand

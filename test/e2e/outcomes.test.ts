@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's outcome table, one test per row: a real Temporal dev server, the ACI
+ * The outcome table (docs/workflow.md), one test per row: a real Temporal dev server, the ACI
  * emulator and an in-process worker. Each test also checks what is left in the emulator.
  */
 import { rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ import {
   waitForStatus,
 } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/waitFor';
 
 jest.setTimeout(120_000);
 
@@ -56,6 +57,21 @@ describe('flow-run outcome table', () => {
     expect(readRunLog(stack, run.flowRunId)).toEqual(['one', 'two']);
     expect(groupsOf(stack, final.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
     await histories.save(run.handle);
+  });
+
+  it('exit ≠ 0 on an aci-flow worker process: the worker logs the ordinary outcome as one line, without a stack', async () => {
+    const workPool = 'e2e-outcomes-process';
+    const worker = stack.spawnWorkerProcess({ workPool });
+    try {
+      const run = await startTestFlowRun({ client: stack.client, workPool }, { values: { command: "sh -c 'exit 4'" } });
+      expect(await runFailure(run.handle)).toMatchObject({ type: FailureTypes.nonZeroExit });
+      const line = `Workflow ${run.handle.workflowId} ended: Container exited with code 4`;
+      await waitFor(() => worker.output().includes(line), 'the worker to log the outcome', { lastSeen: () => worker.output() });
+      expect(worker.output()).not.toContain('Workflow failed');
+      expect(worker.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      await worker.kill('SIGTERM');
+    }
   });
 
   it('exit 0 with keep_container_group: completes and stops the container group instead of deleting it', async () => {

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md section 7's trust boundary, end to end: a real Temporal dev server, the ACI
+ * The trust boundary (docs/design.md), end to end: a real Temporal dev server, the ACI
  * emulator and an in-process worker. A legitimate reference reaches the container as a
  * secure value and nowhere else; a run that skipped client-side validation still cannot
  * route a secret elsewhere or read the worker's own credentials.

@@ -1,5 +1,5 @@
 /**
- * The orphan sweeper (DESIGN.md section 3): a run that vanished without its cleanup (here,
+ * The orphan sweeper (docs/operations.md): a run that vanished without its cleanup (here,
  * terminated mid-run) leaves its container group behind; `aci-flow sweep` lists it in a dry
  * run and deletes it otherwise, while an open run's group and an untagged group are never
  * touched. Every worker of the pool creates or updates the pool's sweeper schedule.

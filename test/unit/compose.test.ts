@@ -204,15 +204,6 @@ describe('Dockerfile', () => {
     expect(tsconfigBuild.compilerOptions.outDir).toBe('dist');
   });
 
-  it('starts from files the build emits: the compiled CLI the bin requires and the workflow bundle the worker loads', () => {
-    // globalSetup ran the same build (scripts/build.mjs) the image runs.
-    expect(read('bin/aci-flow.js')).toContain("require('../dist/cli/main.js')");
-    expect(existsSync(join(root, 'dist', 'cli', 'main.js'))).toBe(true);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled output, loaded as the image loads it
-    const compiledWorker = require(join(root, 'dist', 'worker', 'index.js')) as { prebuiltWorkflowBundlePath(): string | undefined };
-    expect(compiledWorker.prebuiltWorkflowBundlePath()).toBe(join(root, 'dist', 'workflow-bundle.js'));
-  });
-
   it('copies only files that exist in the repository and are not excluded by .dockerignore', () => {
     const sources = instructions
       .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))

@@ -4,7 +4,7 @@ import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator } from './gatewayHarness';
 
 /**
- * DESIGN §8: a delete caused by a cancel goes ahead of routine cleanups. One worker's gateway,
+ * docs/design.md, "ARM budget and polling": a delete caused by a cancel goes ahead of routine cleanups. One worker's gateway,
  * through the real SDK, against a subscription whose delete bucket refills 2/s: routine
  * cleanups queue in the worker's delete budget, and a cancel's delete issued after them
  * overtakes every one still waiting.

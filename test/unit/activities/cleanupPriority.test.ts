@@ -1,5 +1,5 @@
 /**
- * DESIGN §8: a cancelled run's cleanup goes ahead of routine cleanups, which go ahead of new
+ * docs/design.md, "ARM budget and polling": a cancelled run's cleanup goes ahead of routine cleanups, which go ahead of new
  * deployments, in the subscription's ARM budget. The workflow says whether the run was
  * cancelled; the cleanup activities turn that into the priority of every gateway call.
  */

@@ -1,6 +1,6 @@
 /**
  * A flow run's input must not make ARM read other resources: configured values reach the
- * container literally, and the template may only compute values (DESIGN.md section 7).
+ * container literally, and the template may only compute values (docs/design.md, "Trust boundary").
  */
 import { ConfigError } from '../../../src/config/errors';
 import { parseJobConfiguration, type JobConfigurationInput, type JsonPatchOperation } from '../../../src/config/jobConfiguration';

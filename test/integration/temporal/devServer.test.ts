@@ -1,8 +1,9 @@
+/** The test harness itself: the provisioned dev server runs a workflow with an activity, a signal and a timer, and takes aci-flow's search attributes. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { searchAttributes } from '../../src/workflows/definitions';
-import { startDevServer } from '../helpers/temporal';
-import { proceed, smokeWorkflow } from './workflows/smoke';
+import { searchAttributes } from '../../../src/workflows/definitions';
+import { startDevServer } from '../../helpers/temporal';
+import { proceed, smokeWorkflow } from './smokeWorkflow';
 
 describe('Temporal dev server harness', () => {
   let env: TestWorkflowEnvironment;
@@ -19,7 +20,7 @@ describe('Temporal dev server harness', () => {
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'smoke',
-      workflowsPath: require.resolve('./workflows/smoke'),
+      workflowsPath: require.resolve('./smokeWorkflow'),
       activities: { greet: async (name: string) => `hello ${name}` },
     });
     const result = await worker.runUntil(async () => {

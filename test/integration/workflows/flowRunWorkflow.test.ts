@@ -5,10 +5,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../src/activities';
-import { defaultBaseJobTemplate, renderJobConfiguration } from '../../src/config';
-import { flowRunNames } from '../../src/template/naming';
-import { workflowsPath } from '../../src/worker';
+import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../../src/activities';
+import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
+import { flowRunNames } from '../../../src/template/naming';
+import { workflowsPath } from '../../../src/worker';
 import {
   cancelSignal,
   FLOW_RUN_WORKFLOW,
@@ -16,10 +16,10 @@ import {
   searchAttributes,
   statusQuery,
   workflowIdForFlowRun,
-} from '../../src/workflows/definitions';
-import { sharedWorkflowBundle } from '../helpers/stack';
-import { startDevServer } from '../helpers/temporal';
-import { waitFor } from '../helpers/waitFor';
+} from '../../../src/workflows/definitions';
+import { quietRuntimeLogs, sharedWorkflowBundle } from '../../helpers/stack';
+import { startDevServer } from '../../helpers/temporal';
+import { waitFor } from '../../helpers/waitFor';
 
 jest.setTimeout(60_000);
 
@@ -76,6 +76,7 @@ describe('flowRunWorkflow with scripted activities', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
+    quietRuntimeLogs();
     env = await startDevServer();
   });
 
@@ -90,6 +91,9 @@ describe('flowRunWorkflow with scripted activities', () => {
       taskQueue: TASK_QUEUE,
       activities,
       ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+      // A cancel reaches a heartbeating activity with its next flushed heartbeat; the SDK's
+      // throttle (80 % of the 15 s heartbeat timeout) would make a test wait ~12 s for nothing.
+      maxHeartbeatThrottleInterval: '200 milliseconds',
     });
     return worker.runUntil(body);
   }
@@ -157,9 +161,12 @@ describe('flowRunWorkflow with scripted activities', () => {
     let deleteAttempts = 0;
     const { activities } = scriptedActivities({
       // As the real activities do (src/activities/cleanup.ts): every cleanup failure is retryable.
+      // The retry delay is the failure's own, as a Retry-After sets it, so two retries take no 6 s of back-off.
       deleteContainerGroup: async () => {
         deleteAttempts += 1;
-        if (deleteAttempts < 3) throw ApplicationFailure.retryable('The client has no delete permission', 'AuthorizationFailed');
+        if (deleteAttempts < 3) {
+          throw ApplicationFailure.create({ message: 'The client has no delete permission', type: 'AuthorizationFailed', nextRetryDelay: '100 milliseconds' });
+        }
       },
     });
     const { result, status, events, cleanupState } = await run(activities, async () => {
@@ -227,7 +234,7 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(failure).toMatchObject({ type: 'FlowRunCancelled', message: 'Flow run cancelled: not now' });
     expect(status).toMatchObject({ phase: 'Cancelled', cleanup: { state: 'deleted' } });
     expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
-    // A cancel's delete goes ahead of routine cleanups in the ARM budget (DESIGN §8).
+    // A cancel's delete goes ahead of routine cleanups in the ARM budget (docs/design.md).
     expect(cleanups.map((cleanup) => cleanup.cancelled)).toEqual([true]);
   });
 
