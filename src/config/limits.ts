@@ -26,3 +26,12 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
  * it reaches the variables schema, whose checker words it as "must not be blank".
  */
 export const NON_BLANK_PATTERN = '\\S';
+
+/** ARM's rule for resource group names: letters, digits, '-', '_', '.', '(' and ')' (Unicode letters too), not ending with '.'. */
+export const ARM_RESOURCE_GROUP_NAME_MAX = 90;
+export const ARM_RESOURCE_GROUP_NAME_PATTERN = '^[-\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}.()]*[-\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}()]$';
+export const ARM_RESOURCE_GROUP_NAME_RULE =
+  "must be a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
+
+/** A subscription id is a GUID (ARM refuses anything else; `..` or `/` would change the request's scope). */
+export const GUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';

@@ -4,7 +4,7 @@
  * Logs go to per-run files, or with `logs: 'blob'` to append blobs in an Azurite child process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -16,6 +16,8 @@ import { type RunningAzurite, startAzurite } from '../../src/cli/demo/azurite';
 import { logContainerClient } from '../../src/logs/blobContainer';
 import { type BlobLogSettings, DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV } from '../../src/logs/blobLogs';
 import type { AciGateway } from '../../src/azure/gateway';
+import { defaultBaseJobTemplate, type PoolConfig } from '../../src/config';
+import { fixedPoolSource } from '../../src/config/poolSource';
 import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
@@ -26,16 +28,30 @@ export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const TEST_RESOURCE_GROUP = 'aci-flow-test';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
+/**
+ * The pool e2e runs use: aci-flow's default base job template, with `job_configuration`
+ * additions for the pool's policy (e.g. run_secret_names) when a test needs them.
+ */
+export function testPool(name: string, jobConfiguration: Record<string, unknown> = {}): PoolConfig {
+  const template = defaultBaseJobTemplate();
+  Object.assign(template.job_configuration, jobConfiguration);
+  return { name, base_job_template: template, source: 'test' };
+}
+
 export interface StackOptions {
   /** Task queue of the workers (default 'e2e-pool'). */
   workPool?: string;
   emulator?: EmulatorOptions;
   /** Where workers record log lines: per-run files in `logDir` (default) or append blobs in Azurite. */
   logs?: 'files' | 'blob';
+  /** The pool workers render runs from and tests start runs with (default testPool(workPool)). */
+  pool?: PoolConfig;
 }
 
 export interface InProcessWorkerOptions {
   workPool?: string;
+  /** Default: the stack's pool. */
+  pool?: PoolConfig;
   logSink?: FlowRunLogSink;
   resolveSecret?: SecretResolver;
   /** Schedule the pool's orphan sweeper (default: none, as a worker without sweep scopes). */
@@ -60,6 +76,8 @@ export interface Stack {
   /** A gateway to the emulator, for tests that look at Azure state themselves. */
   gateway: AciGateway;
   workPool: string;
+  /** The pool every worker of the stack renders from (in-process, and child processes through ACI_FLOW_POOL_CONFIG). */
+  pool: PoolConfig;
   /** Per-run log files of every worker of this stack (empty when logs go to blobs). */
   logDir: string;
   /** The Azurite account the workers write logs to, with `logs: 'blob'`. */
@@ -90,6 +108,7 @@ export function quietRuntimeLogs(): void {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   quietRuntimeLogs();
   const workPool = options.workPool ?? 'e2e-pool';
+  const stackPool = options.pool ?? testPool(workPool);
   const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-logs-'));
   const env = await startDevServer();
   let emulator: RunningEmulator;
@@ -135,6 +154,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     emulator,
     gateway,
     workPool,
+    pool: stackPool,
     logDir,
     blobLogs,
     async startWorker(workerOptions = {}) {
@@ -142,6 +162,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const pool = workerOptions.workPool ?? workPool;
       const worker = await createFlowRunWorker({
         workPool: pool,
+        pool: fixedPoolSource(workerOptions.pool ?? stackPool),
         connection: env.nativeConnection,
         gateway,
         logSink: workerOptions.logSink ?? defaultLogSink(pool),
@@ -161,6 +182,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         emulator,
         logDir,
         workPool: spawnOptions.workPool ?? workPool,
+        pool: stackPool,
         env: { ...blobLogsEnv, ...spawnOptions.env },
       });
       children.add(handle);
@@ -182,11 +204,15 @@ export interface SpawnWorkerOptions {
   emulator: RunningEmulator;
   logDir: string;
   workPool: string;
+  /** Written to a file the worker gets as ACI_FLOW_POOL_CONFIG (default testPool(workPool)). */
+  pool?: PoolConfig;
   env?: NodeJS.ProcessEnv;
 }
 
 /** `node bin/aci-flow.js worker --pool <workPool>` against a Temporal server and the emulator; the caller kills it. */
 export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
+  const poolConfigFile = join(mkdtempSync(join(tmpdir(), 'aci-flow-pool-')), 'pool.json');
+  writeFileSync(poolConfigFile, JSON.stringify((options.pool ?? testPool(options.workPool)).base_job_template));
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', options.workPool], {
     cwd: REPO_ROOT,
     env: {
@@ -196,6 +222,7 @@ export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
       ACI_FLOW_ARM_ENDPOINT: options.emulator.endpoint,
       ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
       [LOG_DIR_ENV]: options.logDir,
+      ACI_FLOW_POOL_CONFIG: poolConfigFile,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createFlowRunLogSink } from '../../activities/logSink';
 import { createGateway } from '../../azure/credentials';
+import type { PoolSource } from '../../config/poolSource';
 import { startEmulator } from '../../emulator';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { logContainerClient } from '../../logs/blobContainer';
@@ -20,6 +21,8 @@ export type Closer = () => Promise<unknown>;
 
 export interface LocalStackOptions {
   workPool: string;
+  /** The pool the worker renders runs from. */
+  pool: PoolSource;
   /** The emulator's resource groups: those the runs' job configuration names. */
   resourceGroups: string[];
   /** Preferred ports; taken ones are replaced by free ones. */
@@ -74,6 +77,7 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
   write(`Starting a worker for work pool "${workPool}" (bundling the workflow code takes a few seconds) ...`);
   const worker = await createFlowRunWorker({
     workPool,
+    pool: options.pool,
     connection: workerConnection,
     gateway: createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem }),
     // The demo prints the lines from the log blob, exactly as `aci-flow logs --follow` would.

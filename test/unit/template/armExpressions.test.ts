@@ -16,7 +16,7 @@ const LIST_KEYS = "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'pr
 const REFERENCE = "[reference(resourceId('Microsoft.KeyVault/vaults', 'prod'), '2023-07-01').vaultUri]";
 
 function prepare(overrides: Partial<JobConfigurationInput> = {}): PreparedDeployment {
-  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub', ...overrides }), RUN);
+  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 }
 const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];
 const containerOf = (prepared: PreparedDeployment): Json => groupOf(prepared).properties.containers[0].properties;
@@ -27,7 +27,7 @@ function asArmReadsIt(value: string): unknown {
     parameter: () => 'p',
     variable: () => 'v',
     resourceGroup: { id: '/subscriptions/sub/resourceGroups/rg', name: 'rg', location: 'eastus' },
-    subscription: { id: '/subscriptions/sub', subscriptionId: 'sub' },
+    subscription: { id: '/subscriptions/sub', subscriptionId: '11111111-2222-3333-4444-555555555555' },
     deployment: { name: 'd' },
   };
   return evaluateStringValue(value, context, 'test');

@@ -16,7 +16,7 @@ function deployment(tamper: (group: Json, template: Json) => void = () => undefi
   const prepared = prepareDeployment(
     parseJobConfiguration({
       resource_group_name: 'rg',
-      subscription_id: 'sub',
+      subscription_id: '11111111-2222-3333-4444-555555555555',
       env: { PREFECT_API_KEY: 'secretref:API_KEY', A: 'plain' },
       image_registry: { registry_url: 'r', username: 'u', password: 'secretref:REG' },
     }),
@@ -113,7 +113,7 @@ describe('resolving secret references in a prepared deployment', () => {
 
 describe('secret references in the template, checked when it is prepared', () => {
   const prepare = (overrides: Record<string, unknown>) =>
-    prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub', ...overrides }), RUN);
+    prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 
   it('refuses one in the pool arm_template, naming its path', () => {
     const template = defaultArmTemplate() as Json;
