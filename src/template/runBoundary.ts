@@ -96,9 +96,11 @@ function findCaseInsensitiveDuplicate(node: unknown, path: JsonPath = []): Bound
   }
   if (!isPlainObject(node)) return undefined;
   const seen = new Map<string, string>();
+  // Tag names are matched case-insensitively by applyManagedTags, which keeps one of each managed tag.
+  const checkKeys = path[path.length - 1] !== 'tags';
   for (const [key, value] of Object.entries(node)) {
     const earlier = seen.get(key.toLowerCase());
-    if (earlier !== undefined) {
+    if (checkKeys && earlier !== undefined) {
       return { path: [...path, key], problem: `names the same property as "${earlier}" (ARM compares property names case-insensitively); keep one` };
     }
     seen.set(key.toLowerCase(), key);

@@ -35,7 +35,6 @@ import { outcomeOfFailure, type FailedOutcome } from './outcome';
 import { publishPhase } from './visibility';
 
 type Activities = ReturnType<typeof activities.createActivities>;
-type FlowRunTarget = activities.FlowRunTarget;
 type CleanupInput = activities.CleanupInput;
 type RunSettings = activities.RunSettings;
 

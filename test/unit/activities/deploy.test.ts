@@ -73,7 +73,7 @@ describe('deploy activity', () => {
     const tampered = { ...input, values: { ...values, labels: { leak: 'secretref:API_KEY' } } };
     const failure = await failureOf(inWorkflow().run(activities.deploy, tampered));
     expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
-    expect(failure.message).toMatch(/^labels\.leak: holds a secret reference/);
+    expect(failure.message).toMatch(/^job_configuration\.labels\.leak: holds a secret reference/);
     expect(failure.message).not.toContain('top-secret-value');
     expect(gateway.deployments).toEqual([]);
   });
