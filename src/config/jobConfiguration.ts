@@ -24,6 +24,7 @@ import {
   ARM_RESOURCE_GROUP_NAME_PATTERN,
   ARM_RESOURCE_GROUP_NAME_RULE,
   GUID_PATTERN,
+  GUID_RULE,
   MAX_TIMER_SECONDS,
   NON_BLANK_PATTERN,
 } from './limits';
@@ -172,7 +173,7 @@ export const JobConfigurationFields = z.strictObject({
   }),
   subscription_id: z
     .string()
-    .regex(new RegExp(GUID_PATTERN), 'must be a subscription GUID such as 00000000-0000-0000-0000-000000000000')
+    .regex(new RegExp(GUID_PATTERN), GUID_RULE)
     .meta({
     title: 'Azure Subscription ID',
     description: 'The ID of the Azure subscription to create containers under.',

@@ -35,3 +35,4 @@ export const ARM_RESOURCE_GROUP_NAME_RULE =
 
 /** A subscription id is a GUID (ARM refuses anything else; `..` or `/` would change the request's scope). */
 export const GUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
+export const GUID_RULE = 'must be a subscription GUID such as 00000000-0000-0000-0000-000000000000';
