@@ -90,7 +90,7 @@ export class EmulatorState {
       resourceGroup,
       name,
       contentHash,
-      parameters: body.properties.parameters ?? {},
+      parameters: withoutSecureValues(body),
       mode: body.properties.mode ?? 'Incremental',
       tags: body.tags ?? {},
       correlationId: randomUUID(),
@@ -285,4 +285,17 @@ function deploymentActive(record: DeploymentRecord): ArmError {
 
 function keyOf(subscriptionId: string, resourceGroup: string, name: string): string {
   return `${subscriptionId}/${resourceGroup}/${name}`.toLowerCase();
+}
+
+/** As ARM answers a GET: a secureString/secureObject parameter shows its type, never its value. */
+function withoutSecureValues(body: DeploymentBody): Record<string, unknown> {
+  const template = body.properties.template as { parameters?: Record<string, { type?: unknown }> } | undefined;
+  const secure = new Set(
+    Object.entries(template?.parameters ?? {})
+      .filter(([, declared]) => /^secure(string|object)$/i.test(String(declared?.type)))
+      .map(([name]) => name.toLowerCase()),
+  );
+  return Object.fromEntries(
+    Object.entries(body.properties.parameters ?? {}).map(([name, value]) => [name, secure.has(name.toLowerCase()) ? { type: 'SecureString' } : value]),
+  );
 }
