@@ -30,11 +30,13 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 
 /**
  * The pool e2e runs use: aci-flow's default base job template, with `job_configuration`
- * additions for the pool's policy (e.g. run_secret_names) when a test needs them.
+ * additions for the pool's policy (e.g. run_secret_names) and variable defaults (e.g.
+ * aci_credentials) when a test needs them.
  */
-export function testPool(name: string, jobConfiguration: Record<string, unknown> = {}): PoolConfig {
+export function testPool(name: string, jobConfiguration: Record<string, unknown> = {}, variableDefaults: Record<string, unknown> = {}): PoolConfig {
   const template = defaultBaseJobTemplate();
   Object.assign(template.job_configuration, jobConfiguration);
+  for (const [variable, value] of Object.entries(variableDefaults)) (template.variables.properties[variable] as Record<string, unknown>).default = value;
   return { name, base_job_template: template, source: 'test' };
 }
 
@@ -85,8 +87,8 @@ export interface Stack {
   /** Starts the in-process worker (one at a time); it runs until stopWorker() or close(). */
   startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
   stopWorker(): Promise<void>;
-  /** `node bin/aci-flow.js worker --pool <workPool>` against this stack. */
-  spawnWorkerProcess(options?: { workPool?: string; env?: NodeJS.ProcessEnv }): WorkerProcess;
+  /** `node bin/aci-flow.js worker --pool <workPool>` against this stack, rendering from `pool` (default: the stack's). */
+  spawnWorkerProcess(options?: { workPool?: string; pool?: PoolConfig; env?: NodeJS.ProcessEnv }): WorkerProcess;
   close(): Promise<void>;
 }
 
@@ -182,7 +184,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         emulator,
         logDir,
         workPool: spawnOptions.workPool ?? workPool,
-        pool: stackPool,
+        pool: spawnOptions.pool ?? stackPool,
         env: { ...blobLogsEnv, ...spawnOptions.env },
       });
       children.add(handle);
