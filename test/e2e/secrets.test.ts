@@ -89,7 +89,7 @@ describe('secrets across the trust boundary', () => {
     [
       "routes an allowed secret into a tag anyone can read",
       { labels: { leak: 'secretref:e2e-api-key' } },
-      /^labels\.leak: holds a secret reference/,
+      /^job_configuration\.labels\.leak: holds a secret reference/,
     ],
     [
       "asks for the worker's Azure credential",
