@@ -19,14 +19,15 @@ export interface RenderedFlowRun {
 
 /**
  * Renders the pool's base job template with the run's values (variables schema, limits,
- * literal-secret names, pool-only fields), checks the references the run brings against the
- * pool's run_secret_names, prepares the deployment (patches, run boundary, secret positions)
- * and checks its identities and subnets against the pool's allow-lists. Throws ConfigError.
+ * literal-secret names, pool-only fields), prepares the deployment (patches, run boundary,
+ * secret positions), checks the references the run brings against the pool's
+ * run_secret_names and the identities and subnets against its allow-lists. Throws ConfigError.
  */
 export function renderFlowRun(pool: BaseJobTemplate, values: Record<string, unknown>, run: FlowRunIdentity): RenderedFlowRun {
   const configuration = renderJobConfiguration(pool, values);
-  requireRunSecretsAllowed(pool, values, configuration);
+  // Misplaced references are reported by prepareDeployment first, with the position named.
   const deployment = prepareDeployment(configuration, run);
+  requireRunSecretsAllowed(pool, values, configuration);
   requireAllowedIdentitiesAndSubnets(pool, configuration, deployment.template);
   return { configuration, deployment };
 }
