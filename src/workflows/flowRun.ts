@@ -91,19 +91,21 @@ function cleanupActivities(timeoutSeconds: number) {
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
   requireNames(input);
-  // The worker renders the run from its own pool configuration; the input holds only values.
-  const config = await settingsOrFail(input);
-  let target = config.target;
   const status: FlowRunStatus = {
     flowRunId: input.flowRunId,
     flowName: input.flowName,
     workPool: input.workPool,
     phase: 'Deploying',
-    containerGroupName: target.containerGroupName,
-    deploymentName: target.deploymentName,
-    resourceGroupName: target.resourceGroupName,
+    containerGroupName: input.names.containerGroupName,
+    deploymentName: input.names.deploymentName,
+    // Known once the worker rendered the run (a moment later).
+    resourceGroupName: '',
   };
   setHandler(statusQuery, () => status);
+  // The worker renders the run from its own pool configuration; the input holds only values.
+  const config = await settingsOrFail(input, status);
+  let target = config.target;
+  status.resourceGroupName = target.resourceGroupName;
   const enter = (phase: FlowRunPhase) => {
     status.phase = phase;
     const cleanupState = isTerminal(phase) ? status.cleanup?.state : undefined;
@@ -213,11 +215,13 @@ function requireNames(input: FlowRunInput): void {
  * The run's settings as the worker rendered them. A refused input ends the run Failed with the
  * worker's reason, before anything exists in Azure: nothing to clean up.
  */
-async function settingsOrFail(input: FlowRunInput): Promise<RunSettings> {
+async function settingsOrFail(input: FlowRunInput, status: FlowRunStatus): Promise<RunSettings> {
   try {
     return await renderFlowRun(input);
   } catch (err) {
     const { phase, failure } = outcomeOfFailure(err);
+    status.phase = phase;
+    status.message = failure.message;
     publishPhase(input, input.names.containerGroupName, phase);
     throw failure;
   }
