@@ -1,5 +1,5 @@
 /**
- * The worker decides what is deployed (DESIGN.md section 7): every run is rendered here,
+ * The worker decides what is deployed (docs/workflow.md, "Where a run is rendered"): every run is rendered here,
  * from the pool configuration this worker was started with and the run's variable values,
  * by the same renderFlowRun that `aci-flow render` and `start` use. Nothing else in the
  * workflow input can widen the deployment: an input that carries more than the run's values,

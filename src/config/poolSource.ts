@@ -1,6 +1,6 @@
 /**
  * Where a worker gets its pool's configuration: the worker renders every run from it
- * (DESIGN.md section 7), never from workflow input. A pool file today; a Prefect pool's base
+ * (docs/workflow.md), never from workflow input. A pool file today; a Prefect pool's base
  * job template read from the Prefect API implements the same interface.
  */
 import { loadPoolConfig, type PoolConfig } from './poolConfig';

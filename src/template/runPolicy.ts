@@ -1,7 +1,6 @@
 /**
- * What a pool lets its runs reach (DESIGN.md section 7, "Operator secrets are not run
- * secrets" and "Allow-lists for power"). Whoever starts a run writes its values; the operator
- * writes the pool. So:
+ * What a pool lets its runs reach (docs/configuration.md, "What a pool lets its runs reach").
+ * Whoever starts a run writes its values; the operator writes the pool. So:
  *
  * - a secret reference a run brings in its values must name a secret the pool lists in
  *   `run_secret_names` — references the pool itself holds (its defaults, aci_credentials, a
