@@ -11,6 +11,7 @@
  *
  * Pure: `render`, `start` and the worker call it through renderFlowRun with the same inputs.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { BaseJobTemplate } from '../config/baseJobTemplate';
 import { ConfigError } from '../config/errors';
 import type { JobConfiguration } from '../config/jobConfiguration';
@@ -43,8 +44,9 @@ export function requireRunSecretsAllowed(pool: BaseJobTemplate, values: Record<s
     }
     if (allowed.has(secretRefName(ref))) continue;
     if (INJECTED_BY_THE_BRIDGE.get(field) === ref) continue;
-    // The pool's own default at the same place: the operator's reference, passed back unchanged.
-    if (valueAt(poolDefaults(pool), path) === ref) continue;
+    // The pool's own default passed back unchanged, with what it belongs to: the operator's reference.
+    const unit = operatorUnit(path);
+    if (isDeepStrictEqual(valueAt(values, unit), valueAt(poolDefaults(pool), unit))) continue;
     throw new ConfigError(
       field,
       `${ref} is not a secret this pool's runs may reference; the operator lists those in the pool's run_secret_names ` +
@@ -81,6 +83,18 @@ export function requireAllowedIdentitiesAndSubnets(pool: BaseJobTemplate, config
       `'${text}' is not a subnet this pool's runs may join; the pool allows ${describe(subnetIds)} (allowed_subnet_ids)`,
     );
   });
+}
+
+/**
+ * What must equal the pool's default for a reference in it to stay the operator's: an env entry
+ * by itself (entries are independent, the name is in the path), a patch operation as a whole,
+ * anything else as the whole variable — a registry password passed back with another
+ * `registry_url` would be sent to that registry.
+ */
+function operatorUnit(path: JsonPath): JsonPath {
+  if (path[0] === 'env') return path.slice(0, 2);
+  if (path[0] === 'arm_template_patches') return path.slice(0, 2);
+  return path.slice(0, 1);
 }
 
 /** The pool's variable defaults, as a run with no values would get them. */

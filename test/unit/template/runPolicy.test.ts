@@ -72,6 +72,15 @@ describe('operator secrets are not run secrets', () => {
     expect(refusal(pool(), { env: { PREFECT_API_KEY: 'secretref:OTHER' } }).message).toMatch(/^env\.PREFECT_API_KEY: secretref:OTHER is not a secret/);
   });
 
+  it("refuses the pool's registry password passed back with another registry_url, where it would be sent", () => {
+    const registry = { registry_url: 'r.io', username: 'u', password: 'secretref:REGISTRY' };
+    const template = pool({}, { image_registry: registry });
+    expect(() => renderFlowRun(template, { ...REQUIRED, image_registry: registry }, RUN)).not.toThrow();
+    expect(refusal(template, { image_registry: { ...registry, registry_url: 'attacker.example' } }).message).toMatch(
+      /^image_registry\.password: secretref:REGISTRY is not a secret this pool's runs may reference/,
+    );
+  });
+
   it("refuses a patch that copies the pool's registry password into the container's env", () => {
     const template = pool({ run_secret_names: [] }, { image_registry: { registry_url: 'r.io', username: 'u', password: 'secretref:REGISTRY' } });
     const copy = {
