@@ -78,6 +78,31 @@ describe('deploy activity', () => {
     expect(gateway.deployments).toEqual([]);
   });
 
+  it('renders from its own pool, never from a configuration in the input: an input carrying one is refused, deploying nothing', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const forged = { ...input, configuration: { image: 'evil', cpu: 1e9 } } as typeof input;
+    const failure = await failureOf(inWorkflow().run(activities.deploy, forged));
+    expect(failure).toMatchObject({ type: 'InvalidFlowRunInput', nonRetryable: true });
+    expect(failure.message).toMatch(/^configuration: not part of a flow run's input/);
+    expect(gateway.deployments).toEqual([]);
+  });
+
+  it('refuses to deploy where the workflow does not expect it (the pool changed between the two renders)', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const failure = await failureOf(inWorkflow().run(activities.deploy, { ...input, expectedTarget: { ...TARGET, resourceGroupName: 'other-rg' } }));
+    expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
+    expect(failure.message).toMatch(/differs from the one the run was rendered with \(resourceGroupName\)/);
+    expect(gateway.deployments).toEqual([]);
+  });
+
+  it('sends the resolved secret as a secureString parameter, never in the template', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
+    await inWorkflow().run(activities.deploy, input);
+    const sent = gateway.deployments[0];
+    expect(JSON.stringify(sent.template)).not.toContain('top-secret-value');
+    expect(sent.parameters.aciFlowSecret0).toEqual({ value: 'top-secret-value' });
+  });
+
   it("fails non-retryably with Azure's code when the deployment is rejected", async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     gateway.failNext.deploy = new AzureError({ code: 'InaccessibleImage', azureMessage: 'no such image', kind: 'image-pull', retryable: false });
