@@ -166,7 +166,7 @@ export const JobConfigurationFields = z.strictObject({
   resource_group_name: z
     .string()
     .max(ARM_RESOURCE_GROUP_NAME_MAX, `must be at most ${ARM_RESOURCE_GROUP_NAME_MAX} characters, ARM's limit for a resource group name`)
-    .regex(new RegExp(ARM_RESOURCE_GROUP_NAME_PATTERN, 'u'), ARM_RESOURCE_GROUP_NAME_RULE)
+    .regex(new RegExp(ARM_RESOURCE_GROUP_NAME_PATTERN), ARM_RESOURCE_GROUP_NAME_RULE)
     .meta({
     title: 'Azure Resource Group Name',
     description: 'The name of the Azure Resource Group in which to run Prefect ACI tasks.',

@@ -27,9 +27,14 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
  */
 export const NON_BLANK_PATTERN = '\\S';
 
-/** ARM's rule for resource group names: letters, digits, '-', '_', '.', '(' and ')' (Unicode letters too), not ending with '.'. */
+/**
+ * ARM's rule for resource group names (its own pattern is `^[-\w\._\(\)]+$`), not ending with
+ * '.'. Written with `\w`, which Python's `re` reads too: Prefect checks a pool's variables
+ * schema with it and refuses `\p{...}` classes. (In JavaScript `\w` is ASCII: names with
+ * non-ASCII letters, which ARM would take, are refused.)
+ */
 export const ARM_RESOURCE_GROUP_NAME_MAX = 90;
-export const ARM_RESOURCE_GROUP_NAME_PATTERN = '^[-\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}.()]*[-\\p{L}\\p{Mn}\\p{Nd}\\p{Pc}()]$';
+export const ARM_RESOURCE_GROUP_NAME_PATTERN = '^[-\\w.()]*[-\\w()]$';
 export const ARM_RESOURCE_GROUP_NAME_RULE =
   "must be a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
 

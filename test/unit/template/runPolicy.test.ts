@@ -137,7 +137,7 @@ describe('allow-lists of identities and subnets', () => {
 });
 
 describe('names, tags and expressions (issue 17, smaller items)', () => {
-  it.each(['..', 'rg/../other', 'rg.', '', 'a'.repeat(91)])('refuses resource_group_name %p by ARM rules', (name) => {
+  it.each(['..', 'rg/../other', 'rg.', '', 'a'.repeat(91), 'rg%2F..'])('refuses resource_group_name %p by ARM rules', (name) => {
     expect(refusal(pool(), { resource_group_name: name }).message).toMatch(/^resource_group_name: /);
   });
 
