@@ -106,6 +106,7 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
 
   const worker = await startWorkerProcess(client, {
     workPool,
+    poolConfigFile: context.pool.source,
     strategy,
     temporalAddress: context.temporalAddress,
     armEndpoint: emulator.endpoint,

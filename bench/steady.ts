@@ -160,6 +160,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     Array.from({ length: workerCount }, (_, k) =>
       startWorkerProcess(client, {
         workPool,
+        poolConfigFile: context.pool.source,
         strategy,
         temporalAddress: context.temporalAddress,
         armEndpoint: emulator.endpoint,

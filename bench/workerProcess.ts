@@ -23,6 +23,8 @@ const HEAP_SNAPSHOT_SIGNAL = 'SIGWINCH';
 
 export interface WorkerProcessOptions {
   workPool: string;
+  /** The pool file the worker renders every run from (ACI_FLOW_POOL_CONFIG). */
+  poolConfigFile: string;
   strategy: PollStrategy;
   temporalAddress: string;
   armEndpoint: string;
@@ -67,6 +69,7 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
       ACI_FLOW_POLL_STRATEGY: options.strategy,
       ACI_FLOW_LOG_DIR: options.logDir,
       ACI_FLOW_WORKFLOW_BUNDLE: options.workflowBundlePath,
+      ACI_FLOW_POOL_CONFIG: options.poolConfigFile,
       ...(options.heapSnapshotDir === undefined
         ? {}
         : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL} --diagnostic-dir=${options.heapSnapshotDir}`.trim() }),

@@ -3,29 +3,37 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AciGateway, DeploymentRef } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
 import { ConfigError } from '../config/errors';
+import type { PoolSource } from '../config/poolSource';
 import type { SecretResolver } from '../config/secrets';
-import { prepareDeployment, type PreparedDeployment } from '../template/prepare';
+import type { PreparedDeployment } from '../template/prepare';
 import { FailureTypes } from '../workflows/definitions';
 import { resolveSecretReferences } from '../template/secretPositions';
 import { azureCall, gatewayOf } from './failures';
 import { heartbeatWhile } from './heartbeats';
-import { assertOwnedBy, assertOwnNames, currentOwner } from './ownership';
-import type { DeployInput, DeployOutput } from './types';
+import { assertOwnedBy, currentOwner } from './ownership';
+import { RenderFailureTypes, renderOnWorker, runSettingsOf } from './render';
+import type { DeployInput, DeployOutput, FlowRunTarget } from './types';
 
 /**
  * One incremental ARM deployment with deterministic names: a retry after a crash finds
  * (and adopts) the same deployment instead of creating a second container group. Only this
  * run's names are deployed, and an existing group or deployment is adopted only when its
- * tags name this run. Secret references are resolved here, in worker memory only.
+ * tags name this run. The deployment is rendered here again, from this worker's pool and the
+ * run's values (never from the workflow's copy), and secret references are resolved here, in
+ * worker memory only, into secureString parameters of the deployment.
  */
-export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretResolver) {
+export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretResolver, pool: PoolSource | undefined) {
   return async function deploy(input: DeployInput): Promise<DeployOutput> {
     const context = Context.current();
     const owner = currentOwner(input.flowRunId);
-    const { prepared, request } = prepareWithSecrets({ ...input, workflowId: owner.workflowId }, resolveSecret);
-    const credentials = input.configuration.aci_credentials ?? undefined;
+    const { startDeadlineEpochMs, expectedTarget, ...run } = input;
+    const rendered = await renderOnWorker(run, pool, owner.workflowId);
+    const settings = runSettingsOf(rendered);
+    if (expectedTarget) requireSameTarget(expectedTarget, settings.target);
+    const { prepared, request } = withSecrets(rendered.deployment, resolveSecret);
+    const credentials = rendered.configuration.aci_credentials ?? undefined;
     const gateway = gatewayOf(gatewayFor, { subscriptionId: prepared.subscriptionId, credentials });
-    const startDeadline = abortAt(input.startDeadlineEpochMs);
+    const startDeadline = abortAt(startDeadlineEpochMs);
     const abortSignal = AbortSignal.any([context.cancellationSignal, startDeadline.signal]);
 
     let result;
@@ -45,7 +53,7 @@ export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretReso
         await cancelOwnDeployment(gateway, prepared);
       } else if (startDeadline.signal.aborted) {
         await cancelOwnDeployment(gateway, prepared);
-        throw deploymentStartTimeout(input.configuration.task_start_timeout_seconds, prepared);
+        throw deploymentStartTimeout(settings.task_start_timeout_seconds, prepared);
       }
       throw err;
     } finally {
@@ -106,19 +114,27 @@ async function cancelOwnDeployment(gateway: AciGateway, deployment: DeploymentRe
   }
 }
 
-/** Bad configuration or an unresolvable secret cannot get better by retrying: fail the run with the field named. */
-function prepareWithSecrets(input: DeployInput & { workflowId: string }, resolveSecret: SecretResolver) {
+/** An unresolvable secret cannot get better by retrying: fail the run with the reference named. */
+function withSecrets(prepared: PreparedDeployment, resolveSecret: SecretResolver) {
   try {
-    // The names decide what cleanup later deletes: refuse another run's before anything else.
-    assertOwnNames(input, input.names);
-    const prepared = prepareDeployment(input.configuration, {
-      flowRunId: input.flowRunId,
-      flowName: input.flowName,
-      workflowId: input.workflowId,
-    });
     return { prepared, request: resolveSecretReferences(prepared, resolveSecret) };
   } catch (err) {
-    if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidConfiguration');
+    if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, RenderFailureTypes.configuration);
     throw err;
   }
+}
+
+/**
+ * The workflow keeps the target renderFlowRun returned for cleanup; a deployment anywhere else
+ * (the pool file changed between the two renders) could never be cleaned up, so it is refused.
+ */
+function requireSameTarget(expected: FlowRunTarget, rendered: FlowRunTarget): void {
+  const keys = ['subscriptionId', 'resourceGroupName', 'containerGroupName', 'containerName', 'deploymentName'] as const;
+  const differ: string[] = keys.filter((key) => expected[key] !== rendered[key]);
+  if (JSON.stringify(expected.credentials ?? null) !== JSON.stringify(rendered.credentials ?? null)) differ.push('credentials');
+  if (differ.length === 0) return;
+  throw ApplicationFailure.nonRetryable(
+    `the deployment rendered now differs from the one the run was rendered with (${differ.join(', ')}): the pool configuration changed under the run; start it again`,
+    RenderFailureTypes.configuration,
+  );
 }

@@ -4,10 +4,12 @@
  */
 import type { AciGateway } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
+import type { PoolSource } from '../config/poolSource';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../shared/metrics';
 import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
+import { renderFlowRunActivity } from './render';
 import type { FlowRunLogSink } from './logSink';
 import { createPollScheduler, type PollScheduler } from './pollScheduler';
 import { waitForStartActivity } from './waitForStart';
@@ -31,6 +33,11 @@ export interface ActivityDeps {
   gatewayFor?: GatewayFor;
   /** Where streamed container log lines go (createFlowRunLogSink: worker output and optional per-run files). */
   logSink: FlowRunLogSink;
+  /**
+   * The pool configuration the worker renders every run from (the workflow input carries only
+   * the run's values). Without it, renderFlowRun and deploy refuse every run.
+   */
+  pool?: PoolSource;
   /** Values for `secretref:NAME` (default: ACI_FLOW_SECRETS_DIR files, then environment variables). */
   resolveSecret?: SecretResolver;
   clock?: Clock;
@@ -52,7 +59,9 @@ export function createActivities(deps: ActivityDeps) {
   const inPhase = <A extends unknown[], R>(phase: RunPhase, activity: (...args: A) => Promise<R>) =>
     inPhaseOf(metrics, phase, activity);
   return {
-    deploy: inPhase('deploy', deployActivity(gatewayFor, deps.resolveSecret ?? secretResolverFromEnvironment())),
+    // Not a phase of its own: a few milliseconds of CPU before deploy.
+    renderFlowRun: renderFlowRunActivity(deps.pool),
+    deploy: inPhase('deploy', deployActivity(gatewayFor, deps.resolveSecret ?? secretResolverFromEnvironment(), deps.pool)),
     waitForStart: inPhase('waitForStart', waitForStartActivity(gatewayFor, clock, pollScheduler, metrics)),
     watch: inPhase('watch', watchActivity(gatewayFor, deps.logSink, clock, pollScheduler, metrics)),
     cancelDeployment: inPhase('deploy', cancelDeploymentActivity(gatewayFor)),

@@ -3,7 +3,7 @@
  * file must not import anything with runtime effects.
  */
 import type { ContainerGroupRef } from '../azure/gateway';
-import type { AciCredentials } from '../config/jobConfiguration';
+import type { AciCredentials, JobConfiguration } from '../config/jobConfiguration';
 import type { FlowRunInput } from '../workflows/definitions';
 
 /** Where a flow run's container lives once deployed; every later activity works on it. */
@@ -14,8 +14,28 @@ export interface FlowRunTarget extends ContainerGroupRef {
   credentials?: AciCredentials | null;
 }
 
-/** The workflow's input; the workflow id the group is tagged with comes from the activity's context. */
+/**
+ * What the workflow needs of the worker's rendering (renderFlowRun activity): where the run
+ * goes and its timings, no secret and nothing the deployment is built from.
+ */
+export type RunSettings = Pick<
+  JobConfiguration,
+  | 'task_start_timeout_seconds'
+  | 'task_watch_poll_interval'
+  | 'stream_output'
+  | 'max_run_seconds'
+  | 'keep_container_group'
+  | 'keep_failed_container_group'
+  | 'cleanup_timeout_seconds'
+> & { target: FlowRunTarget };
+
+/**
+ * The workflow's input; the workflow id the group is tagged with comes from the activity's
+ * context. Deploy renders the run again from the pool and the values, never from this input's other fields.
+ */
 export interface DeployInput extends FlowRunInput {
+  /** The target the workflow got from renderFlowRun: deploy refuses to deploy anywhere else (absent in older workflow code). */
+  expectedTarget?: FlowRunTarget;
   /**
    * task_start_timeout_seconds counts from the deployment's start (epoch ms, fixed by the
    * workflow so retries do not extend it): a deployment still running then is cancelled and

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { type JobConfiguration, renderJobConfiguration, type PoolConfig } from '../config';
-import { prepareDeployment, type PreparedDeployment } from '../template/prepare';
+import type { JobConfiguration, PoolConfig } from '../config';
+import type { PreparedDeployment } from '../template/prepare';
+import { renderFlowRun } from '../template/renderRun';
 import {
   cancelSignal,
   FLOW_RUN_WORKFLOW,
@@ -54,28 +55,32 @@ export interface PreparedFlowRun {
   workPool: string;
   containerGroupName: string;
   input: FlowRunInput;
+  /** The job configuration as the worker will render it (the input carries only the values). */
+  configuration: JobConfiguration;
   /** The ARM deployment the worker will send, secrets still as references (what `aci-flow render` prints). */
   deployment: PreparedDeployment;
 }
 
 /**
- * Renders and validates the configuration and prepares the ARM deployment, so bad input
- * (ConfigError, InvalidFlowRunOptionsError) throws before anything exists in Temporal or Azure.
+ * Renders and validates the run as the worker will (the same renderFlowRun), so bad input
+ * (ConfigError, InvalidFlowRunOptionsError) throws before anything exists in Temporal or
+ * Azure. The workflow input carries only the values: the worker renders again from its own
+ * copy of the pool configuration and decides what is deployed.
  */
 export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
   const fields = parseFields(options);
   const flowRunId = fields.flowRunId ?? randomUUID();
-  const configuration = renderJobConfiguration(options.pool.base_job_template, options.values ?? {});
+  const values = options.values ?? {};
   const workflowId = workflowIdForFlowRun(flowRunId);
-  // Preparing the deployment here surfaces template and patch errors now, not in the worker,
-  // and fixes the names once for the workflow's whole life (the worker checks them).
-  const deployment = prepareDeployment(configuration, { flowRunId, flowName: fields.flowName, workflowId });
+  // Rendering here surfaces template and patch errors now, and fixes the names once for the
+  // workflow's whole life (the worker checks them).
+  const { configuration, deployment } = renderFlowRun(options.pool.base_job_template, values, { flowRunId, flowName: fields.flowName, workflowId });
   const { containerGroupName, containerName, deploymentName } = deployment;
   const input: FlowRunInput = {
     flowRunId,
     flowName: fields.flowName,
     workPool: fields.workPool,
-    configuration,
+    values,
     names: { containerGroupName, containerName, deploymentName },
   };
   assertInputFitsPayloadLimit(input);
@@ -85,6 +90,7 @@ export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
     workPool: fields.workPool,
     containerGroupName,
     input,
+    configuration,
     deployment,
   };
 }
@@ -96,9 +102,9 @@ export function prepareFlowRun(options: StartFlowRunOptions): PreparedFlowRun {
  */
 export async function startFlowRun(client: Client, options: StartFlowRunOptions | PreparedFlowRun): Promise<StartedFlowRun> {
   const run = 'input' in options ? options : prepareFlowRun(options);
-  const { flowRunId, workflowId, workPool, containerGroupName, input } = run;
+  const { flowRunId, workflowId, workPool, containerGroupName, input, configuration } = run;
   const memo: FlowRunMemo = {
-    resourceGroupName: input.configuration.resource_group_name,
+    resourceGroupName: configuration.resource_group_name,
     containerGroupName,
     deploymentName: input.names.deploymentName,
   };
@@ -118,7 +124,7 @@ export async function startFlowRun(client: Client, options: StartFlowRunOptions 
         { key: searchAttributes.phase, value: 'Deploying' },
       ],
       staticSummary: `${input.flowName} · flow run ${flowRunId} · pool ${workPool}`,
-      staticDetails: describeForUi(input.configuration, containerGroupName),
+      staticDetails: describeForUi(configuration, containerGroupName),
     });
     return { flowRunId, workflowId, handle, alreadyStarted: false };
   } catch (err) {

@@ -12,9 +12,9 @@ export const MAX_WORKFLOW_INPUT_BYTES = 2 * 1024 * 1024;
 export function assertInputFitsPayloadLimit(input: FlowRunInput, limitBytes = MAX_WORKFLOW_INPUT_BYTES): void {
   const size = payloadBytes(input);
   if (size <= limitBytes) return;
-  const [largest, largestSize] = Object.entries(input.configuration)
+  const [largest, largestSize] = Object.entries(input.values)
     .map(([field, value]) => [field, payloadBytes(value)] as const)
-    .reduce((a, b) => (b[1] > a[1] ? b : a));
+    .reduce((a, b) => (b[1] > a[1] ? b : a), ['values', 0] as const);
   throw new InvalidFlowRunOptionsError(
     'input',
     `the workflow input is ${size} bytes, over Temporal's payload limit of ${limitBytes} bytes (blob size limit); ` +

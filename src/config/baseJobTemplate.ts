@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defaultArmTemplate } from './defaultArmTemplate';
-import { JobConfigurationFields } from './jobConfiguration';
+import { JobConfigurationFields, POOL_POLICY_FIELDS } from './jobConfiguration';
 
 export const VariablesSchemaShape = z.looseObject({
   type: z.literal('object').optional(),
@@ -22,13 +22,14 @@ export type BaseJobTemplate = z.infer<typeof BaseJobTemplateSchema>;
 
 /**
  * The variables schema of the default template, generated from the job configuration's
- * zod fields (all but `arm_template`, which stays in job_configuration, as in Prefect).
+ * zod fields (all but `arm_template`, which stays in job_configuration, as in Prefect, and the pool's policy fields, which only the operator sets).
  * Input mode, because variables describe what a user may write: defaulted fields are
  * optional and carry their `default`. Draft-07, so registries land in `definitions`
  * like Prefect's.
  */
 function generateVariablesSchema(): Record<string, unknown> {
-  const fields = JobConfigurationFields.omit({ arm_template: true }).meta({
+  const omitted = Object.fromEntries(['arm_template', ...POOL_POLICY_FIELDS].map((field) => [field, true])) as { arm_template: true };
+  const fields = JobConfigurationFields.omit(omitted).meta({
     description: 'Variables for an Azure Container Instance flow run.',
   });
   const schema = z.toJSONSchema(fields, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
@@ -69,9 +70,9 @@ function isOnlyAnyOf(branch: unknown): branch is { anyOf: unknown[] } {
 
 let variablesSchema: Record<string, unknown> | undefined;
 
-/** The job configuration fields a pool's variables can set, in declaration order. */
+/** The job configuration fields a pool's variables can set, in declaration order (not the template, not the pool's policy). */
 export function variableFieldNames(): string[] {
-  return Object.keys(JobConfigurationFields.shape).filter((field) => field !== 'arm_template');
+  return Object.keys(JobConfigurationFields.shape).filter((field) => field !== 'arm_template' && !POOL_POLICY_FIELDS.includes(field));
 }
 
 /** Prefect's ACI base job template, plus aci-flow's `arm_template_patches` and `secret_env_names`. */

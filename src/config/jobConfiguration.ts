@@ -15,10 +15,22 @@ import {
   DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS,
 } from './defaults';
 import { configErrorFromZod } from './errors';
-import { ACI_MAX_CPU, ACI_MAX_GPU_COUNT, ACI_MAX_GPU_MEMORY_GB, ACI_MAX_MEMORY_GB, MAX_TIMER_SECONDS, NON_BLANK_PATTERN } from './limits';
+import {
+  ACI_MAX_CPU,
+  ACI_MAX_GPU_COUNT,
+  ACI_MAX_GPU_MEMORY_GB,
+  ACI_MAX_MEMORY_GB,
+  ARM_RESOURCE_GROUP_NAME_MAX,
+  ARM_RESOURCE_GROUP_NAME_PATTERN,
+  ARM_RESOURCE_GROUP_NAME_RULE,
+  GUID_PATTERN,
+  GUID_RULE,
+  MAX_TIMER_SECONDS,
+  NON_BLANK_PATTERN,
+} from './limits';
 import { assertSafeKeys } from './safeKeys';
 import { labelIssues } from './labels';
-import { literalSecretIssues } from './secretReferences';
+import { isSecretName, literalSecretIssues, SECRET_NAME_RULE } from './secretReferences';
 
 /** Prefect's title and description of a field: its variables schema shows them, e.g. in the Prefect UI. */
 interface FieldInfo {
@@ -151,11 +163,18 @@ export const JobConfigurationFields = z.strictObject({
       description:
         'The image to use for the Prefect container in the task. This value defaults to a Prefect base image matching your local versions.',
     }),
-  resource_group_name: text().meta({
+  resource_group_name: z
+    .string()
+    .max(ARM_RESOURCE_GROUP_NAME_MAX, `must be at most ${ARM_RESOURCE_GROUP_NAME_MAX} characters, ARM's limit for a resource group name`)
+    .regex(new RegExp(ARM_RESOURCE_GROUP_NAME_PATTERN), ARM_RESOURCE_GROUP_NAME_RULE)
+    .meta({
     title: 'Azure Resource Group Name',
     description: 'The name of the Azure Resource Group in which to run Prefect ACI tasks.',
   }),
-  subscription_id: text().meta({
+  subscription_id: z
+    .string()
+    .regex(new RegExp(GUID_PATTERN), GUID_RULE)
+    .meta({
     title: 'Azure Subscription ID',
     description: 'The ID of the Azure subscription to create containers under.',
   }),
@@ -283,7 +302,32 @@ export const JobConfigurationFields = z.strictObject({
       description:
         'Keep (stop) the container group when the run failed (non-zero exit, Azure error, container group gone), for debugging; delete it otherwise. Runs that time out or are cancelled are deleted.',
     }),
+
+  // Pool policy (POOL_POLICY_FIELDS): set by the operator in job_configuration, never by a run.
+  run_secret_names: z
+    .array(z.string().refine(isSecretName, `must be a secret NAME: ${SECRET_NAME_RULE}`))
+    .default([])
+    .meta({
+      title: 'Secrets Runs May Reference',
+      description:
+        "Names of the worker's secrets a run may reference in its own values (secretref:NAME). Empty by default: the pool's own references (aci_credentials, a registry password or env in the pool's defaults) never need listing, and no run can reach them.",
+    }),
+  allowed_identities: optional(z.array(text()), {
+    title: 'Identities Runs May Use',
+    description:
+      "User-assigned identity resource ids a run's container group may be given (through identities or patches). Without a list: the identities the pool's own defaults name, nothing more.",
+  }),
+  allowed_subnet_ids: optional(z.array(text()), {
+    title: 'Subnets Runs May Use',
+    description: "Subnet resource ids a run's container group may join. Without a list: the subnets the pool's own defaults name, nothing more.",
+  }),
 });
+
+/**
+ * Fields only the operator sets (in the pool's job_configuration, as literals): what a run may
+ * reach. They are not variables of the default template, and a run's values cannot set them.
+ */
+export const POOL_POLICY_FIELDS: readonly string[] = ['run_secret_names', 'allowed_identities', 'allowed_subnet_ids'];
 
 export const JobConfigurationSchema = JobConfigurationFields.superRefine((config, ctx) => {
   for (const issue of literalSecretIssues(config)) {

@@ -26,3 +26,18 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
  * it reaches the variables schema, whose checker words it as "must not be blank".
  */
 export const NON_BLANK_PATTERN = '\\S';
+
+/**
+ * ARM's rule for resource group names (its own pattern is `^[-\w\._\(\)]+$`), not ending with
+ * '.'. Written with `\w`, which Python's `re` reads too: Prefect checks a pool's variables
+ * schema with it and refuses `\p{...}` classes. (In JavaScript `\w` is ASCII: names with
+ * non-ASCII letters, which ARM would take, are refused.)
+ */
+export const ARM_RESOURCE_GROUP_NAME_MAX = 90;
+export const ARM_RESOURCE_GROUP_NAME_PATTERN = '^[-\\w.()]*[-\\w()]$';
+export const ARM_RESOURCE_GROUP_NAME_RULE =
+  "must be a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
+
+/** A subscription id is a GUID (ARM refuses anything else; `..` or `/` would change the request's scope). */
+export const GUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
+export const GUID_RULE = 'must be a subscription GUID such as 00000000-0000-0000-0000-000000000000';

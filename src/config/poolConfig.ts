@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { BaseJobTemplateSchema, type BaseJobTemplate } from './baseJobTemplate';
 import { ConfigError, configErrorFromIssues, configErrorFromZod, formatFieldPath } from './errors';
-import { parseJobConfiguration, type JobConfiguration } from './jobConfiguration';
+import { parseJobConfiguration, POOL_POLICY_FIELDS, type JobConfiguration } from './jobConfiguration';
 import { isPlainObject } from './objects';
 import { fillPlaceholders, placeholdersIn } from './placeholders';
 import { assertSafeKeys } from './safeKeys';
@@ -25,7 +25,7 @@ export const ACI_WORK_POOL_TYPE = 'azure-container-instance';
  * (docs/design.md, "Trust boundary"), so a run cannot pick another identity. Its values are checked by the job
  * configuration schema, not by the pool's variables schema (Prefect's describes a block).
  */
-export const POOL_ONLY_VARIABLES: readonly string[] = ['aci_credentials'];
+export const POOL_ONLY_VARIABLES: readonly string[] = ['aci_credentials', ...POOL_POLICY_FIELDS];
 
 // Prefect exports carry server-side fields (id, created, status, ...); only these matter here.
 const WorkPoolExportSchema = z.looseObject({
@@ -159,7 +159,9 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
     if (POOL_ONLY_VARIABLES.includes(name)) {
       throw new ConfigError(
         name,
-        "is set by the work pool only: a run cannot choose the identity the worker calls Azure with; set it in the pool's variables (client_secret as secretref:NAME)",
+        name === 'aci_credentials'
+          ? "is set by the work pool only: a run cannot choose the identity the worker calls Azure with; set it in the pool's variables (client_secret as secretref:NAME)"
+          : "is set by the work pool only: it says what the pool's runs may reach; set it in the pool's job_configuration",
       );
     }
     if (!declared.includes(name)) {

@@ -7,7 +7,7 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { configErrorFromIssues } from './errors';
-import { NON_BLANK_PATTERN } from './limits';
+import { ARM_RESOURCE_GROUP_NAME_PATTERN, ARM_RESOURCE_GROUP_NAME_RULE, GUID_PATTERN, GUID_RULE, NON_BLANK_PATTERN } from './limits';
 import { isPlainObject } from './objects';
 
 export type JsonSchema = Record<string, unknown> | boolean;
@@ -152,6 +152,13 @@ function mergeByField(located: Located[], data: unknown): ValueIssue[] {
   return issues;
 }
 
+/** Patterns of the job configuration that have a rule in words (the same words the zod schema uses). */
+const PATTERN_RULES = new Map([
+  [NON_BLANK_PATTERN, 'must not be blank'],
+  [ARM_RESOURCE_GROUP_NAME_PATTERN, ARM_RESOURCE_GROUP_NAME_RULE],
+  [GUID_PATTERN, GUID_RULE],
+]);
+
 function describe(error: ErrorObject, value: unknown): string {
   const params = error.params as Record<string, unknown>;
   const got = `, got ${show(value)}`;
@@ -165,7 +172,7 @@ function describe(error: ErrorObject, value: unknown): string {
     case 'const':
       return `must be ${JSON.stringify(params.allowedValue)}${got}`;
     case 'pattern':
-      return params.pattern === NON_BLANK_PATTERN ? 'must not be blank' : `must match the pattern ${String(params.pattern)}${got}`;
+      return PATTERN_RULES.get(String(params.pattern)) ?? `must match the pattern ${String(params.pattern)}${got}`;
     case 'maximum':
       return `must be at most ${String(params.limit)}${got}`;
     case 'minimum':

@@ -91,7 +91,8 @@ export class EmulatorState {
       name,
       contentHash,
       template: (body.properties.template ?? {}) as Record<string, unknown>,
-      parameters: body.properties.parameters ?? {},
+      // Secure parameter values are not kept once the containers have them, as ARM never gives them back.
+      parameters: withoutSecureValues(body),
       mode: body.properties.mode ?? 'Incremental',
       tags: body.tags ?? {},
       correlationId: randomUUID(),
@@ -330,4 +331,17 @@ function deploymentActive(record: DeploymentRecord): ArmError {
 
 function keyOf(subscriptionId: string, resourceGroup: string, name: string): string {
   return `${subscriptionId}/${resourceGroup}/${name}`.toLowerCase();
+}
+
+/** As ARM answers a GET: a secureString/secureObject parameter shows its type, never its value. */
+function withoutSecureValues(body: DeploymentBody): Record<string, unknown> {
+  const template = body.properties.template as { parameters?: Record<string, { type?: unknown }> } | undefined;
+  const secure = new Set(
+    Object.entries(template?.parameters ?? {})
+      .filter(([, declared]) => /^secure(string|object)$/i.test(String(declared?.type)))
+      .map(([name]) => name.toLowerCase()),
+  );
+  return Object.fromEntries(
+    Object.entries(body.properties.parameters ?? {}).map(([name, value]) => [name, secure.has(name.toLowerCase()) ? { type: 'SecureString' } : value]),
+  );
 }

@@ -43,7 +43,7 @@ export interface ForbiddenExpression {
   problem: string;
 }
 
-function isExpression(text: string): boolean {
+export function isExpression(text: string): boolean {
   return text.startsWith('[') && text.endsWith(']') && !text.startsWith('[[');
 }
 
@@ -68,10 +68,35 @@ export function calledFunctions(expression: string): string[] {
   return [...withoutStrings.matchAll(/([A-Za-z_][\w.]*)\s*\(/g)].map((match) => match[1]);
 }
 
+/**
+ * `parameters(concat('a','b'))`: a computed name could reach a parameter the template does not
+ * name literally (the worker's secure parameters); only `parameters('literal')` is accepted.
+ */
+function namesParameterIndirectly(expression: string): boolean {
+  // String contents set aside, so a quote inside a literal cannot hide a call.
+  const withoutStrings = expression.replace(/'(?:[^']|'')*'/g, "'s'");
+  return /parameters\s*\(\s*(?!'s'\s*\))/i.test(withoutStrings);
+}
+
+/** True when any expression in `node` calls `name()` (ARM function names are case-insensitive). */
+export function callsFunction(node: unknown, name: string): boolean {
+  if (typeof node === 'string') return isExpression(node) && calledFunctions(node.slice(1, -1)).some((called) => called.toLowerCase() === name.toLowerCase());
+  if (Array.isArray(node)) return node.some((item) => callsFunction(item, name));
+  if (isPlainObject(node)) return Object.entries(node).some(([key, item]) => callsFunction(key, name) || callsFunction(item, name));
+  return false;
+}
+
 /** The first expression in the template that calls a function outside PURE_FUNCTIONS, or undefined. */
 export function findForbiddenExpression(template: unknown, path: JsonPath = []): ForbiddenExpression | undefined {
   const check = (text: string, at: JsonPath): ForbiddenExpression | undefined => {
     if (!isExpression(text)) return undefined;
+    if (namesParameterIndirectly(text.slice(1, -1))) {
+      return {
+        path: at,
+        problem:
+          "calls parameters() with a computed name; a flow run's template may read a parameter only by its literal name, e.g. [parameters('containerGroupName')]",
+      };
+    }
     const forbidden = calledFunctions(text.slice(1, -1)).find((name) => !PURE_FUNCTIONS.has(name.toLowerCase()));
     if (forbidden === undefined) return undefined;
     return {

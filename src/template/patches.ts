@@ -3,9 +3,11 @@
  * last, like the ECS worker's task customizations. A patch that does not apply stops the
  * run before anything is deployed, with the operation and the reason.
  */
-import { applyOperation, deepClone, JsonPatchError, type Operation } from 'fast-json-patch';
+import { applyOperation, deepClone, getValueByPointer, JsonPatchError, type Operation } from 'fast-json-patch';
 import { ConfigError } from '../config/errors';
 import type { JsonPatchOperation } from '../config/jobConfiguration';
+import { pathsMentioningSecretRefs } from '../config/secretReferences';
+import { callsFunction } from './armExpressions';
 
 /**
  * Applies the patches in order; `afterEach` sees the document after each one, so a check
@@ -18,6 +20,7 @@ export function applyTemplatePatches(
 ): Record<string, unknown> {
   let document = deepClone(template) as Record<string, unknown>;
   patches.forEach((patch, index) => {
+    requirePatchAllowed(document, patch, index);
     try {
       document = applyOperation(document, patch as Operation, true, true, true, index).newDocument;
     } catch (err) {
@@ -30,6 +33,58 @@ export function applyTemplatePatches(
     afterEach(document, index);
   });
   return document;
+}
+
+/**
+ * What no patch may do, whatever the template: write an expression calling deployment(),
+ * which returns the deployment's own template and parameters (it could copy a secret into a
+ * tag), or copy/move a value holding a secret reference, which would carry a secret the pool
+ * put in one place (a registry password) to another (an env value the run's container reads).
+ */
+function requirePatchAllowed(document: Record<string, unknown>, patch: JsonPatchOperation, index: number): void {
+  if ('value' in patch && callsFunction(patch.value, 'deployment')) {
+    throw new ConfigError(
+      `arm_template_patches[${index}]`,
+      "writes an expression that calls deployment(), which exposes the deployment's template and parameters; patches may not use it",
+    );
+  }
+  if (patch.op !== 'test' && patch.path !== '') {
+    // Beside a secret, e.g. a registry credential's server: its password would go wherever the patch points.
+    const parentPointer = patch.path.slice(0, patch.path.lastIndexOf('/'));
+    const key = patch.path.slice(patch.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+    const parent = safeValueAt(document, parentPointer);
+    if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
+      const siblings = Object.entries(parent as Record<string, unknown>).filter(([name]) => name !== key);
+      if (siblings.some(([, value]) => pathsMentioningSecretRefs(value).length > 0)) {
+        throw new ConfigError(
+          `arm_template_patches[${index}]`,
+          `${patch.op} at ${patch.path} changes an entry that carries a secret reference (${parentPointer}); replace the whole entry, with its own secretref:NAME, instead`,
+        );
+      }
+    }
+  }
+  if (patch.op === 'copy' || patch.op === 'move') {
+    let source: unknown;
+    try {
+      source = getValueByPointer(document, patch.from);
+    } catch {
+      return; // A missing source is reported by applyOperation, with the patch named.
+    }
+    if (pathsMentioningSecretRefs(source).length > 0) {
+      throw new ConfigError(
+        `arm_template_patches[${index}]`,
+        `${patch.op}s from ${patch.from}, which holds a secret reference; a secret stays where the pool put it (write a new secretref:NAME instead)`,
+      );
+    }
+  }
+}
+
+function safeValueAt(document: Record<string, unknown>, pointer: string): unknown {
+  try {
+    return getValueByPointer(document, pointer);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

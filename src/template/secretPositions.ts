@@ -17,7 +17,6 @@ import {
 } from '../config/secretReferences';
 import type { DeploymentRequest } from '../template/deployment';
 import { CONTAINER_GROUP_RESOURCE_TYPE } from '../config/defaultArmTemplate';
-import { armLiteral } from './armExpressions';
 
 export type JsonPath = Array<string | number>;
 type SecretResolver = (name: string) => string | undefined;
@@ -54,23 +53,39 @@ export function requireSecretReferencesInPlace(template: Record<string, unknown>
 }
 
 /**
- * A copy of the deployment with each reference in a secret position replaced by its value;
- * a reference anywhere else fails the run instead of being resolved, whatever client sent it.
+ * Names of the deployment parameters that carry resolved secrets (`aciFlowSecret0`, ...).
+ * Reserved: a template or patch that mentions one is refused (runBoundary.ts), so nothing but
+ * a secret position can read them.
+ */
+export const SECRET_PARAMETER_PREFIX = 'aciFlowSecret';
+
+/**
+ * A copy of the deployment with each reference in a secret position replaced by
+ * `[parameters('aciFlowSecretN')]`, and the value passed as the deployment's secureString
+ * parameter: ARM keeps a deployment's template in its history, readable by anyone who can
+ * read the resource group, but never a secure parameter's value. A reference anywhere else
+ * fails the run instead of being resolved, whatever client sent it.
  */
 export function resolveSecretReferences<T extends DeploymentRequest>(deployment: T, resolve: SecretResolver): T {
   const [parameter] = pathsMentioningSecretRefs(deployment.parameters, ['parameters']);
   if (parameter) throw new ConfigError(jsonPointer(parameter), misplacedRefMessage());
   requireSecretReferencesInPlace(deployment.template, (path) => `template${jsonPointer(path)}`);
   const template = JSON.parse(JSON.stringify(deployment.template)) as Record<string, unknown>;
-  for (const { path, ref } of scanSecretReferences(template).slots) {
+  const declared: Record<string, unknown> = { ...(template.parameters as Record<string, unknown> | undefined) };
+  const parameters: Record<string, { value: unknown }> = { ...deployment.parameters };
+  scanSecretReferences(template).slots.forEach(({ path, ref }, index) => {
     const name = secretRefName(ref);
     const value = resolve(name);
     if (value === undefined) throw new ConfigError(ref, `cannot be resolved on this worker: ${whereToProvideSecret(name)}`);
+    const parameterName = `${SECRET_PARAMETER_PREFIX}${index}`;
     const parent = valueAt(template, path.slice(0, -1)) as Record<string | number, unknown>;
-    // A secret is a literal too: ARM must not evaluate a value that happens to look like `[...]`.
-    parent[path[path.length - 1]] = armLiteral(value);
-  }
-  return { ...deployment, template };
+    parent[path[path.length - 1]] = `[parameters('${parameterName}')]`;
+    declared[parameterName] = { type: 'secureString' };
+    // A parameter's value is never evaluated by ARM: the secret arrives exactly as stored.
+    parameters[parameterName] = { value };
+  });
+  template.parameters = declared;
+  return { ...deployment, template, parameters };
 }
 
 /** RFC 6901 pointer, the notation of `arm_template_patches` paths. */

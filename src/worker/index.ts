@@ -16,6 +16,7 @@ import type { AciGateway } from '../azure/gateway';
 import { type AzureConnectionConfig, azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
 import { createGatewayFactory, type GatewayFor } from '../azure/gatewayFactory';
 import { ArmRateLimiter } from '../azure/rateLimiter';
+import { type PoolSource, poolFileSource } from '../config/poolSource';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { logContainerClient } from '../logs/blobContainer';
 import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
@@ -41,6 +42,12 @@ export type WorkflowBundle = { code: string } | { codePath: string };
 
 export interface FlowRunWorkerOptions {
   workPool: string;
+  /**
+   * The pool's configuration, the operator's: the worker renders every run from it and the
+   * run's values (the workflow input never carries a configuration). fixedPoolSource(pool) for
+   * a pool in code, poolFileSource(path) for a pool file.
+   */
+  pool: PoolSource;
   connection: NativeConnection;
   namespace?: string;
   gateway: AciGateway;
@@ -112,6 +119,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: {
       ...createActivities({
+        pool: options.pool,
         gateway: options.gateway,
         gatewayFor: options.gatewayFor,
         logSink: options.logSink ?? createFlowRunLogSink(),
@@ -155,6 +163,8 @@ async function scheduleSweeper(client: Client, workPool: string, settings: Sweep
 
 export interface RunWorkerOptions {
   workPool: string;
+  /** The pool file (a Prefect work pool export or a base job template) every run is rendered from. */
+  poolConfig: string;
   /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. Unused when logs go to blobs. */
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
@@ -174,6 +184,8 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = process.env;
+  // Before anything else: a worker without a valid pool configuration cannot render a single run.
+  const pool = await poolFileSource(options.poolConfig);
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
   const metricsAddress = metricsAddressFrom(options.metricsPort, env);
@@ -200,6 +212,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     try {
       const worker = await createFlowRunWorker({
         workPool: options.workPool,
+        pool,
         connection,
         namespace: temporal.namespace,
         dataConverter: temporal.dataConverter,

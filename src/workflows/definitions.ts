@@ -5,7 +5,6 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { JobConfiguration } from '../config/jobConfiguration';
 // Type only: the names are computed outside the workflow (naming.ts uses node:crypto).
 import type { FlowRunNames } from '../template/naming';
 
@@ -35,12 +34,17 @@ export type FlowRunPhase =
 
 export const TERMINAL_PHASES: readonly FlowRunPhase[] = ['Completed', 'Failed', 'Cancelled', 'TimedOut'];
 
+/**
+ * Everything a flow run's workflow gets: who the run is and the values of its pool's
+ * variables. Never a rendered configuration: the worker renders the run from its own copy of
+ * the pool configuration and refuses an input with anything else (src/activities/render.ts).
+ */
 export interface FlowRunInput {
   flowRunId: string;
   flowName: string;
   workPool: string;
-  /** Validated job configuration; secret values appear only as references (see src/config/secrets). */
-  configuration: JobConfiguration;
+  /** The run's values for the pool's variables (image, command, env, ...); secrets only as `secretref:NAME`. */
+  values: Record<string, unknown>;
   /**
    * Computed once by the client (flowRunNames in src/template/naming.ts) so replaying an old
    * run never recomputes them; the deploy activity refuses names that are not this run's.

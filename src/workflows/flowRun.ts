@@ -15,6 +15,7 @@ import {
   CancelledFailure,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
 } from '@temporalio/workflow';
@@ -34,8 +35,14 @@ import { outcomeOfFailure, type FailedOutcome } from './outcome';
 import { publishPhase } from './visibility';
 
 type Activities = ReturnType<typeof activities.createActivities>;
-type FlowRunTarget = activities.FlowRunTarget;
 type CleanupInput = activities.CleanupInput;
+type RunSettings = activities.RunSettings;
+
+const { renderFlowRun } = proxyLocalActivities<Activities>({
+  // Rendering is CPU only, milliseconds; a refusal is non-retryable, so retries only cover a worker hiccup.
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3 },
+});
 
 const { deploy } = proxyActivities<Activities>({
   // A deployment usually takes seconds; ARM can queue it for minutes under load.
@@ -83,18 +90,22 @@ function cleanupActivities(timeoutSeconds: number) {
 }
 
 export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResult> {
-  const config = input.configuration;
-  let target = expectedTarget(input);
+  requireNames(input);
   const status: FlowRunStatus = {
     flowRunId: input.flowRunId,
     flowName: input.flowName,
     workPool: input.workPool,
     phase: 'Deploying',
-    containerGroupName: target.containerGroupName,
-    deploymentName: target.deploymentName,
-    resourceGroupName: target.resourceGroupName,
+    containerGroupName: input.names.containerGroupName,
+    deploymentName: input.names.deploymentName,
+    // Known once the worker rendered the run (a moment later).
+    resourceGroupName: '',
   };
   setHandler(statusQuery, () => status);
+  // The worker renders the run from its own pool configuration; the input holds only values.
+  const config = await settingsOrFail(input, status);
+  let target = config.target;
+  status.resourceGroupName = target.resourceGroupName;
   const enter = (phase: FlowRunPhase) => {
     status.phase = phase;
     const cleanupState = isTerminal(phase) ? status.cleanup?.state : undefined;
@@ -129,7 +140,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       // cancels a deployment still running at the deadline (no workflow timer, no history events).
       const startDeadlineEpochMs = Date.now() + config.task_start_timeout_seconds * 1000;
       deploying = true;
-      const deployed = await deploy({ ...input, startDeadlineEpochMs }).finally(() => (deploying = false));
+      const deployed = await deploy({ ...input, startDeadlineEpochMs, expectedTarget: config.target }).finally(() => (deploying = false));
       // Deployed before the cancel reached it: the group exists, cleanup deletes it.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
@@ -185,11 +196,11 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 }
 
 /**
- * Names the deployment will use, from the input only (never recomputed here, so replay
- * stays the same whatever the naming rules become); cleanup needs them even when deploy
- * never returned. The deploy activity checks they are this run's.
+ * The names come from the input only (never recomputed here, so replay stays the same
+ * whatever the naming rules become); cleanup needs them even when deploy never returned.
+ * The worker checks they are this run's.
  */
-function expectedTarget(input: FlowRunInput): FlowRunTarget {
+function requireNames(input: FlowRunInput): void {
   const names = input.names;
   if (!names?.containerGroupName || !names.containerName || !names.deploymentName) {
     // Bad input must fail the run, not retry the workflow task forever.
@@ -198,15 +209,22 @@ function expectedTarget(input: FlowRunInput): FlowRunTarget {
       'InvalidFlowRunInput',
     );
   }
-  return {
-    subscriptionId: input.configuration.subscription_id,
-    resourceGroupName: input.configuration.resource_group_name,
-    containerGroupName: names.containerGroupName,
-    containerName: names.containerName,
-    deploymentName: names.deploymentName,
-    // References only: the worker resolves the secret when it picks the gateway.
-    ...(input.configuration.aci_credentials ? { credentials: input.configuration.aci_credentials } : {}),
-  };
+}
+
+/**
+ * The run's settings as the worker rendered them. A refused input ends the run Failed with the
+ * worker's reason, before anything exists in Azure: nothing to clean up.
+ */
+async function settingsOrFail(input: FlowRunInput, status: FlowRunStatus): Promise<RunSettings> {
+  try {
+    return await renderFlowRun(input);
+  } catch (err) {
+    const { phase, failure } = outcomeOfFailure(err);
+    status.phase = phase;
+    status.message = failure.message;
+    publishPhase(input, input.names.containerGroupName, phase);
+    throw failure;
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { loadPoolConfig } from '../../src/config';
 import { freePort } from '../../src/cli/demo/ports';
 import { ExitCodes } from '../../src/cli/output';
 import { containerGroupNameFor } from '../../src/template/naming';
@@ -16,7 +18,8 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    stack = await startStack();
+    // The worker renders from the same pool file the CLI starts runs with.
+    stack = await startStack({ pool: await loadPoolConfig(resolve(__dirname, '../..', POOL_CONFIG)) });
     await stack.startWorker();
     env = { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: 'default', ACI_FLOW_LOG_DIR: stack.logDir, ACI_FLOW_POOL_CONFIG: '' };
   }, 120_000);

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { temporalCliPath } from '../../src/cli/demo/temporalCli';
+import { loadPoolConfig, type PoolConfig } from '../../src/config';
 import { AesGcmCodec, encryptingDataConverter } from '../../src/shared/codec';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { runFailure } from '../helpers/flowRuns';
@@ -23,10 +24,13 @@ const TOKEN = randomBytes(24).toString('hex');
 describe('encrypted history', () => {
   let stack: Stack;
   let cliEnv: NodeJS.ProcessEnv;
+  let pool: PoolConfig;
 
   beforeAll(async () => {
     const codec = new AesGcmCodec({ currentKeyId: 'e2e-1', keys: new Map([['e2e-1', key]]) });
-    stack = await startStack({ workPool: 'e2e-codec', dataConverter: encryptingDataConverter(codec) });
+    // The worker renders from the same pool file the CLI starts runs with.
+    pool = await loadPoolConfig('examples/pool.yaml');
+    stack = await startStack({ workPool: 'e2e-codec', dataConverter: encryptingDataConverter(codec), pool });
     await stack.startWorker();
     cliEnv = { TEMPORAL_ADDRESS: stack.env.address, TEMPORAL_NAMESPACE: 'default', ACI_FLOW_LOG_DIR: stack.logDir, ACI_FLOW_POOL_CONFIG: '', ...KEYS_ENV };
   }, 180_000);
@@ -111,7 +115,7 @@ describe('encrypted history', () => {
 
   it('the `aci-flow worker` process encrypts with the key from its environment, failure messages included', async () => {
     const workPool = 'e2e-codec-process';
-    const worker = stack.spawnWorkerProcess({ workPool, env: KEYS_ENV });
+    const worker = stack.spawnWorkerProcess({ workPool, pool, env: KEYS_ENV });
     const flowRunId = `codec-process-${randomUUID().slice(0, 8)}`;
     const started = await runCli(
       ['start', '--pool', workPool, '--pool-config', 'examples/pool.yaml', '--flow', 'codec-etl', '--run-id', flowRunId, '--set', "command=sh -c 'exit 4'", '--json'],

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { StaticTokenCredential } from '../../src/azure/credentials';
-import { defaultBaseJobTemplate } from '../../src/config';
 import { prepareFlowRun, startFlowRun } from '../../src/client/flowRuns';
+import { flowRunNames } from '../../src/template/naming';
+import { FLOW_RUN_WORKFLOW, type FlowRunInput, taskQueueForPool, workflowIdForFlowRun } from '../../src/workflows/definitions';
 import {
   groupsOf,
   HistoryRecorder,
@@ -20,7 +21,7 @@ import {
   testValues,
   uniqueRunId,
 } from '../helpers/flowRuns';
-import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
+import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, testPool, type Stack } from '../helpers/stack';
 
 jest.setTimeout(120_000);
 
@@ -43,7 +44,8 @@ describe('secrets across the trust boundary', () => {
   const histories = new HistoryRecorder(join(tmpdir(), `aci-flow-histories-secrets-${process.pid}`));
 
   beforeAll(async () => {
-    stack = await startStack({ workPool: 'e2e-secrets' });
+    // Runs may reference e2e-api-key; AZURE_CLIENT_SECRET is listed too, to show a listed name still reaches only ACI_FLOW_SECRET_*.
+    stack = await startStack({ workPool: 'e2e-secrets', pool: testPool('e2e-secrets', { run_secret_names: ['e2e-api-key', 'AZURE_CLIENT_SECRET'] }) });
     // The worker's default resolver: $ACI_FLOW_SECRETS_DIR files and ACI_FLOW_SECRET_* variables.
     await stack.startWorker();
   });
@@ -87,7 +89,7 @@ describe('secrets across the trust boundary', () => {
     [
       "routes an allowed secret into a tag anyone can read",
       { labels: { leak: 'secretref:e2e-api-key' } },
-      /^arm_template\.resources\[0\]\.tags\.leak: holds a secret reference/,
+      /^job_configuration\.labels\.leak: holds a secret reference/,
     ],
     [
       "asks for the worker's Azure credential",
@@ -102,11 +104,11 @@ describe('secrets across the trust boundary', () => {
         workPool: stack.workPool,
         flowName: 'e2e-flow',
         flowRunId: uniqueRunId('tampered'),
-        pool: { name: stack.workPool, base_job_template: defaultBaseJobTemplate(), source: 'test' },
+        pool: stack.pool,
         values: testValues({ command: "sh -c 'env'" }),
       });
       // What a hand-written Temporal client could send: the validated input, edited afterwards.
-      Object.assign(prepared.input.configuration, tampering);
+      Object.assign(prepared.input.values, tampering);
       const run = await startFlowRun(stack.client, prepared);
       const failure = await runFailure(run.handle);
       expect(failure).toMatchObject({ type: 'InvalidConfiguration' });
@@ -117,6 +119,71 @@ describe('secrets across the trust boundary', () => {
       expect(history).not.toContain(allowed);
       await histories.save(run.handle);
     });
+  });
+
+  it.each<[string, (input: FlowRunInput) => unknown, string, RegExp]>([
+    [
+      'carries a rendered configuration',
+      (input) => ({ ...input, configuration: { image: 'evil', cpu: 4, aci_credentials: { client_id: 'other-sp' } } }),
+      'InvalidFlowRunInput',
+      /^configuration: not part of a flow run's input, which carries only flowRunId, flowName, workPool, values, names/,
+    ],
+    [
+      'names another service principal',
+      (input) => ({ ...input, values: { ...input.values, aci_credentials: { client_id: 'other-sp', tenant_id: 't', client_secret: 'secretref:e2e-api-key' } } }),
+      'InvalidConfiguration',
+      /^aci_credentials: is set by the work pool only/,
+    ],
+    [
+      'brings its own ARM template',
+      (input) => ({ ...input, values: { ...input.values, arm_template: { resources: [] } } }),
+      'InvalidConfiguration',
+      /^arm_template: is not a variable of this work pool/,
+    ],
+    ['asks for 1e9 CPUs', (input) => ({ ...input, values: { ...input.values, cpu: 1e9 } }), 'InvalidConfiguration', /^cpu: must be at most 31/],
+    ['asks for -1 GB of memory', (input) => ({ ...input, values: { ...input.values, memory: -1 } }), 'InvalidConfiguration', /^memory: /],
+    [
+      'puts a literal PREFECT_API_KEY in env',
+      (input) => ({ ...input, values: { ...input.values, env: { PREFECT_API_KEY: 'pnu_literal' } } }),
+      'InvalidConfiguration',
+      /env\.PREFECT_API_KEY holds a literal secret/,
+    ],
+    [
+      "uses another run's names",
+      (input) => ({ ...input, names: flowRunNames('e2e-flow', 'victim-run') }),
+      'FlowRunNamesMismatch',
+      /^names\.containerGroupName, names\.deploymentName in the workflow input are not/,
+    ],
+    [
+      'claims another work pool',
+      (input) => ({ ...input, workPool: 'other-pool' }),
+      'InvalidFlowRunInput',
+      /^workPool: is "other-pool", but this worker serves pool "e2e-secrets"/,
+    ],
+  ])('a raw @temporalio/client start of flowRunWorkflow that %s is refused non-retryably, naming the rule, with nothing deployed', async (_what, forge, type, message) => {
+    const flowRunId = uniqueRunId('forged');
+    const deploymentsBefore = stack.emulator.counters()['deployments.put'] ?? 0;
+    const input: FlowRunInput = {
+      flowRunId,
+      flowName: 'e2e-flow',
+      workPool: stack.workPool,
+      values: testValues({ command: "sh -c 'echo forged'" }),
+      names: flowRunNames('e2e-flow', flowRunId),
+    };
+    const handle = await stack.client.workflow.start(FLOW_RUN_WORKFLOW, {
+      workflowId: workflowIdForFlowRun(flowRunId),
+      taskQueue: taskQueueForPool(stack.workPool),
+      args: [forge(input)],
+    });
+    const failure = await runFailure(handle);
+    expect(failure.type).toBe(type);
+    expect(failure.message).toMatch(message);
+    // One attempt: a refusal is final, not retried until a timeout.
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.length).toBeLessThanOrEqual(12);
+    expect(groupsOf(stack, input.names.containerGroupName)).toEqual([]);
+    expect(groupsOf(stack, flowRunNames('e2e-flow', 'victim-run').containerGroupName)).toEqual([]);
+    expect(stack.emulator.counters()['deployments.put'] ?? 0).toBe(deploymentsBefore);
   });
 
   it('replays every recorded history with the current workflow code', async () => {

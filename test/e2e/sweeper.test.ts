@@ -4,6 +4,7 @@
  * run and deletes it otherwise, while an open run's group and an untagged group are never
  * touched. Every worker of the pool creates or updates the pool's sweeper schedule.
  */
+import { fixedPoolSource } from '../../src/config/poolSource';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { parseJobConfiguration } from '../../src/config/jobConfiguration';
@@ -53,6 +54,7 @@ describe('orphan sweeper', () => {
       connections.map((connection) =>
         createFlowRunWorker({
           workPool: POOL,
+          pool: fixedPoolSource(stack.pool),
           connection,
           gateway: stack.gateway,
           workflowBundle: sharedWorkflowBundle(),

@@ -21,7 +21,7 @@ import {
   waitForStatus,
 } from '../helpers/flowRuns';
 import { createPersistentServer, type PersistentServer } from '../helpers/persistentServer';
-import { quietRuntimeLogs, spawnWorkerProcess, type WorkerProcess } from '../helpers/stack';
+import { quietRuntimeLogs, spawnWorkerProcess, testPool, type WorkerProcess } from '../helpers/stack';
 import { startTcpGate, type TcpGate } from '../helpers/tcpGate';
 import { waitFor } from '../helpers/waitFor';
 
@@ -61,7 +61,7 @@ describe('Temporal server crash', () => {
   });
 
   it('Temporal SIGKILLed mid-watch for longer than the heartbeat timeout, then restarted: the same worker reconnects, one container group ever, every log line exactly once', async () => {
-    const stack = { client, workPool: WORK_POOL, logDir, emulator };
+    const stack = { client, workPool: WORK_POOL, pool: testPool(WORK_POOL), logDir, emulator };
     const running = spawnWorkerProcess({ temporalAddress: gate.address, emulator, logDir, workPool: WORK_POOL });
     worker = running;
     const workerTail = () => running.output().slice(-2000);

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { defaultBaseJobTemplate } from '../../src/config';
 import { type PreparedFlowRun, prepareFlowRun, type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
 import { logFilePath } from '../../src/logs/logFiles';
 import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
@@ -42,17 +41,17 @@ export function numberedLines(prefix: string, count: number): string[] {
 
 type TestFlowRunOptions = { flowRunId?: string; flowName?: string; values?: Record<string, unknown> };
 
-export async function startTestFlowRun(stack: Pick<Stack, 'client' | 'workPool'>, options: TestFlowRunOptions = {}): Promise<StartedFlowRun> {
+export async function startTestFlowRun(stack: Pick<Stack, 'client' | 'workPool' | 'pool'>, options: TestFlowRunOptions = {}): Promise<StartedFlowRun> {
   return startFlowRun(stack.client, prepareTestFlowRun(stack, options));
 }
 
 /** The prepared start, for tests that tamper with the workflow input as a hostile client would. */
-export function prepareTestFlowRun(stack: Pick<Stack, 'workPool'>, options: TestFlowRunOptions = {}): PreparedFlowRun {
+export function prepareTestFlowRun(stack: Pick<Stack, 'workPool' | 'pool'>, options: TestFlowRunOptions = {}): PreparedFlowRun {
   return prepareFlowRun({
     workPool: stack.workPool,
     flowName: options.flowName ?? 'e2e-flow',
     flowRunId: options.flowRunId ?? uniqueRunId('run'),
-    pool: { name: stack.workPool, base_job_template: defaultBaseJobTemplate(), source: 'test' },
+    pool: stack.pool,
     values: testValues(options.values),
   });
 }

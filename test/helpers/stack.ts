@@ -4,7 +4,7 @@
  * Logs go to per-run files, or with `logs: 'blob'` to append blobs in an Azurite child process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@temporalio/client';
@@ -17,6 +17,8 @@ import { type RunningAzurite, startAzurite } from '../../src/cli/demo/azurite';
 import { logContainerClient } from '../../src/logs/blobContainer';
 import { type BlobLogSettings, DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV } from '../../src/logs/blobLogs';
 import type { AciGateway } from '../../src/azure/gateway';
+import { defaultBaseJobTemplate, type PoolConfig } from '../../src/config';
+import { fixedPoolSource } from '../../src/config/poolSource';
 import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from './checkedEmulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
@@ -26,6 +28,18 @@ import { startDevServer } from './temporal';
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const TEST_RESOURCE_GROUP = 'aci-flow-test';
 const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/**
+ * The pool e2e runs use: aci-flow's default base job template, with `job_configuration`
+ * additions for the pool's policy (e.g. run_secret_names) and variable defaults (e.g.
+ * aci_credentials) when a test needs them.
+ */
+export function testPool(name: string, jobConfiguration: Record<string, unknown> = {}, variableDefaults: Record<string, unknown> = {}): PoolConfig {
+  const template = defaultBaseJobTemplate();
+  Object.assign(template.job_configuration, jobConfiguration);
+  for (const [variable, value] of Object.entries(variableDefaults)) (template.variables.properties[variable] as Record<string, unknown>).default = value;
+  return { name, base_job_template: template, source: 'test' };
+}
 
 export interface StackOptions {
   /** Task queue of the workers (default 'e2e-pool'). */
@@ -38,10 +52,14 @@ export interface StackOptions {
    * (encryptingDataConverter); the worker then bundles the workflow code itself.
    */
   dataConverter?: DataConverter;
+  /** The pool workers render runs from and tests start runs with (default testPool(workPool)). */
+  pool?: PoolConfig;
 }
 
 export interface InProcessWorkerOptions {
   workPool?: string;
+  /** Default: the stack's pool. */
+  pool?: PoolConfig;
   logSink?: FlowRunLogSink;
   resolveSecret?: SecretResolver;
   /** Schedule the pool's orphan sweeper (default: none, as a worker without sweep scopes). */
@@ -66,6 +84,8 @@ export interface Stack {
   /** A gateway to the emulator, for tests that look at Azure state themselves. */
   gateway: AciGateway;
   workPool: string;
+  /** The pool every worker of the stack renders from (in-process, and child processes through ACI_FLOW_POOL_CONFIG). */
+  pool: PoolConfig;
   /** Per-run log files of every worker of this stack (empty when logs go to blobs). */
   logDir: string;
   /** The Azurite account the workers write logs to, with `logs: 'blob'`. */
@@ -73,8 +93,8 @@ export interface Stack {
   /** Starts the in-process worker (one at a time); it runs until stopWorker() or close(). */
   startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
   stopWorker(): Promise<void>;
-  /** `node bin/aci-flow.js worker --pool <workPool>` against this stack. */
-  spawnWorkerProcess(options?: { workPool?: string; env?: NodeJS.ProcessEnv }): WorkerProcess;
+  /** `node bin/aci-flow.js worker --pool <workPool>` against this stack, rendering from `pool` (default: the stack's). */
+  spawnWorkerProcess(options?: { workPool?: string; pool?: PoolConfig; env?: NodeJS.ProcessEnv }): WorkerProcess;
   close(): Promise<void>;
 }
 
@@ -96,6 +116,7 @@ export function quietRuntimeLogs(): void {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   quietRuntimeLogs();
   const workPool = options.workPool ?? 'e2e-pool';
+  const stackPool = options.pool ?? testPool(workPool);
   const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-logs-'));
   const env = await startDevServer();
   let emulator: RunningEmulator;
@@ -142,6 +163,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     emulator,
     gateway,
     workPool,
+    pool: stackPool,
     logDir,
     blobLogs,
     async startWorker(workerOptions = {}) {
@@ -149,6 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const pool = workerOptions.workPool ?? workPool;
       const worker = await createFlowRunWorker({
         workPool: pool,
+        pool: fixedPoolSource(workerOptions.pool ?? stackPool),
         connection: env.nativeConnection,
         gateway,
         logSink: workerOptions.logSink ?? defaultLogSink(pool),
@@ -168,6 +191,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         emulator,
         logDir,
         workPool: spawnOptions.workPool ?? workPool,
+        pool: spawnOptions.pool ?? stackPool,
         env: { ...blobLogsEnv, ...spawnOptions.env },
       });
       children.add(handle);
@@ -189,11 +213,15 @@ export interface SpawnWorkerOptions {
   emulator: RunningEmulator;
   logDir: string;
   workPool: string;
+  /** Written to a file the worker gets as ACI_FLOW_POOL_CONFIG (default testPool(workPool)). */
+  pool?: PoolConfig;
   env?: NodeJS.ProcessEnv;
 }
 
 /** `node bin/aci-flow.js worker --pool <workPool>` against a Temporal server and the emulator; the caller kills it. */
 export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
+  const poolConfigFile = join(mkdtempSync(join(tmpdir(), 'aci-flow-pool-')), 'pool.json');
+  writeFileSync(poolConfigFile, JSON.stringify((options.pool ?? testPool(options.workPool)).base_job_template));
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', options.workPool], {
     cwd: REPO_ROOT,
     env: {
@@ -203,6 +231,7 @@ export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
       ACI_FLOW_ARM_ENDPOINT: options.emulator.endpoint,
       ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
       [LOG_DIR_ENV]: options.logDir,
+      ACI_FLOW_POOL_CONFIG: poolConfigFile,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

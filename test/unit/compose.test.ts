@@ -59,6 +59,15 @@ describe('docker-compose.yml', () => {
     expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
   });
 
+  it("mounts the pool file the worker renders every run from and names it in ACI_FLOW_POOL_CONFIG", () => {
+    const worker = services['aci-flow-worker'];
+    const path = worker.environment?.ACI_FLOW_POOL_CONFIG;
+    expect(path).toBe('/etc/aci-flow/pool.yaml');
+    const mount = (worker.volumes ?? []).find((volume) => String(volume).includes(`:${path}`));
+    expect(mount).toMatch(/^\$\{ACI_FLOW_POOL_FILE:-\.\/examples\/pool\.yaml\}:\/etc\/aci-flow\/pool\.yaml:ro$/);
+    expect(existsSync(join(root, 'examples/pool.yaml'))).toBe(true);
+  });
+
   it('publishes every port on loopback only, so nothing is reachable from the network by default', () => {
     const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => ({ name, port, hostIp: hostIpOf(port) })));
     expect(published.length).toBeGreaterThan(0);

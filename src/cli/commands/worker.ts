@@ -14,13 +14,17 @@ import {
   SWEEP_SCOPES_ENV,
   WORKFLOW_BUNDLE_ENV,
 } from '../../worker/settings';
-import { collect, withUsageExitCode } from '../commandSupport';
+import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
   const command = program
     .command('worker')
     .description("Run a worker for one work pool: it polls the pool's task queue and does all Azure calls of its flow runs")
     .requiredOption('--pool <name>', 'work pool name (= Temporal task queue)')
+    .option(
+      '--pool-config <file>',
+      "the pool's Prefect work pool export or base job template, JSON or YAML; every run is rendered from it; default $ACI_FLOW_POOL_CONFIG",
+    )
     .option('--log-dir <dir>', `directory for per-run log files when logs are not in blobs (default: $${LOG_DIR_ENV} or ${DEFAULT_LOG_DIR})`)
     .option(
       '--max-concurrent-runs <n>',
@@ -56,8 +60,8 @@ export function register(program: Command): void {
         `Workflow code: bundled at start, or loaded from $${WORKFLOW_BUNDLE_ENV}. Stops gracefully on SIGINT/SIGTERM.`,
         '',
         'Example:',
-        '  aci-flow worker --pool my-pool',
-        '  aci-flow worker --pool my-pool --sweep-scope 00000000-0000-0000-0000-000000000000/my-rg --sweep-interval 10m',
+        '  aci-flow worker --pool my-pool --pool-config pool.yaml',
+        '  aci-flow worker --pool my-pool --pool-config pool.yaml --sweep-scope 00000000-0000-0000-0000-000000000000/my-rg --sweep-interval 10m',
       ].join('\n'),
     )
     .action(async (flags: WorkerFlags) => {
@@ -66,6 +70,7 @@ export function register(program: Command): void {
         import('../../worker/sweeperSettings'),
         import('../output'),
       ]);
+      const poolConfig = poolConfigPath(flags.poolConfig);
       let sweeper;
       try {
         sweeper = sweeperSettings({ scopes: flags.sweepScope, interval: flags.sweepInterval, grace: flags.sweepGrace });
@@ -74,6 +79,7 @@ export function register(program: Command): void {
       }
       await runWorker({
         workPool: flags.pool,
+        poolConfig,
         logDir: flags.logDir,
         maxConcurrentActivityTaskExecutions: flags.maxConcurrentRuns,
         maxCachedWorkflows: flags.maxCachedWorkflows,
@@ -86,6 +92,7 @@ export function register(program: Command): void {
 
 interface WorkerFlags {
   pool: string;
+  poolConfig?: string;
   logDir?: string;
   maxConcurrentRuns?: number;
   maxCachedWorkflows?: number;

@@ -8,6 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ContainerClient } from '@azure/storage-blob';
 import { createFlowRunLogSink } from '../../activities/logSink';
 import { createGateway } from '../../azure/credentials';
+import type { PoolSource } from '../../config/poolSource';
 import { startEmulator } from '../../emulator';
 import { codecFromEnv, encryptingDataConverter } from '../../shared/codec';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
@@ -21,6 +22,8 @@ export type Closer = () => Promise<unknown>;
 
 export interface LocalStackOptions {
   workPool: string;
+  /** The pool the worker renders runs from. */
+  pool: PoolSource;
   /** The emulator's resource groups: those the runs' job configuration names. */
   resourceGroups: string[];
   /** Preferred ports; taken ones are replaced by free ones. */
@@ -79,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
   write(`Starting a worker for work pool "${workPool}" (bundling the workflow code takes a few seconds) ...`);
   const worker = await createFlowRunWorker({
     workPool,
+    pool: options.pool,
     connection: workerConnection,
     dataConverter,
     gateway: createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem }),

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { loadPoolConfig, renderJobConfiguration } from '../../config';
+import { fixedPoolSource } from '../../config/poolSource';
 import type { FlowRunStatus } from '../../workflows/definitions';
 import { BlobLogLineReader } from '../../logs/blobLogReader';
 import { logBlobName } from '../../logs/blobLogs';
@@ -46,7 +47,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     const values = { command: DEMO_COMMAND, stream_output: true };
     const { resource_group_name: resourceGroup } = renderJobConfiguration(pool.base_job_template, values);
     const { client, logContainer, workflowUrl, devServer } = await startLocalStack(
-      { workPool, resourceGroups: [resourceGroup], port: options.port, uiPort: options.uiPort, write },
+      { workPool, pool: fixedPoolSource(pool), resourceGroups: [resourceGroup], port: options.port, uiPort: options.uiPort, write },
       closers,
     );
     if (signal.aborted) return undefined;

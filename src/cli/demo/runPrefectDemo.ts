@@ -9,6 +9,8 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultBaseJobTemplate } from '../../config';
+import { fixedPoolSource, type PoolSource } from '../../config/poolSource';
 import { createPrefectApi, done, type FlowRun, ok, type PrefectApi, type StateType } from '../../prefect/api/client';
 import { runPrefectWorker } from '../../prefect';
 import { workflowIdForFlowRun } from '../../workflows/definitions';
@@ -22,6 +24,11 @@ import { formatSideBySide, prefectStateHistory, temporalEventHistory } from './s
 export const PREFECT_DEMO_POOL = 'aci-demo-pool';
 const RESOURCE_GROUP = 'aci-flow-demo';
 const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
+
+/** The demo's Prefect pool is created with aci-flow's default template (ensurePool), so the worker renders from the same. */
+function demoPool(): PoolSource {
+  return fixedPoolSource({ name: PREFECT_DEMO_POOL, base_job_template: defaultBaseJobTemplate(), source: `Prefect work pool "${PREFECT_DEMO_POOL}"` });
+}
 
 
 interface DemoCase {
@@ -79,7 +86,7 @@ export async function runPrefectDemo(options: PrefectDemoOptions): Promise<Prefe
   installDemoRuntime('ERROR');
   try {
     const [stackStarted, prefectStarted] = await Promise.allSettled([
-      startLocalStack({ workPool: PREFECT_DEMO_POOL, resourceGroups: [RESOURCE_GROUP], port: options.port, uiPort: options.uiPort, write }, closers),
+      startLocalStack({ workPool: PREFECT_DEMO_POOL, pool: demoPool(), resourceGroups: [RESOURCE_GROUP], port: options.port, uiPort: options.uiPort, write }, closers),
       startPrefectServer({ ui: true, port: options.prefectPort }).then((server) => {
         closers.push(server.stop);
         write(`Prefect server and UI: ${server.uiUrl} (SQLite in ${server.home})`);

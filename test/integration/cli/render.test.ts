@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { defaultBaseJobTemplate } from '../../../src/config';
 import { containerGroupNameFor } from '../../../src/template/naming';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -156,6 +157,28 @@ describe('aci-flow render', () => {
     const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--set', 'env.PREFECT_API_KEY=pnu_topsecret');
     expect(result.code).toBe(2);
     expect(result.stderr + result.stdout).not.toContain('pnu_topsecret');
+  });
+
+  describe("a run cannot read the pool's service-principal secret (issue 17)", () => {
+    const template = defaultBaseJobTemplate();
+    (template.variables.properties.aci_credentials as Json).default = { client_id: 'app', tenant_id: 'tenant', client_secret: 'secretref:ACI_SP_SECRET' };
+    const poolFile = join(dir, 'sp-pool.json');
+    writeFileSync(poolFile, JSON.stringify({ name: 'sp-pool', type: 'azure-container-instance', base_job_template: template }));
+    const steal = ['--set', 'resource_group_name=rg', '--set', 'subscription_id=00000000-0000-0000-0000-000000000000', '--set', 'env.STEAL=secretref:ACI_SP_SECRET'];
+
+    it.each(['render', 'start'])('%s exits 2 naming env.STEAL, before anything starts', async (command) => {
+      // start checks its input before connecting: an unreachable Temporal changes nothing.
+      const result = await aciFlow(command, '--pool-config', poolFile, '--flow', 'steal', ...steal);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^aci-flow: env\.STEAL: secretref:ACI_SP_SECRET is the secret of the pool's aci_credentials/);
+      expect(result.stdout).toBe('');
+    });
+
+    it('render exits 2 for a reference the pool does not list, naming run_secret_names', async () => {
+      const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--set', 'env.DB_PASSWORD=secretref:DB_PASSWORD');
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^aci-flow: env\.DB_PASSWORD: secretref:DB_PASSWORD is not a secret this pool's runs may reference; .*run_secret_names \(now: flows-storage-key\)/);
+    });
   });
 
   it('exits 2 naming the file and field for a bad pool config', async () => {

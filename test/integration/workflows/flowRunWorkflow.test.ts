@@ -5,7 +5,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
-import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../../src/activities';
+import type { CleanupInput, FlowRunActivities, FlowRunTarget, RunSettings } from '../../../src/activities';
+import { runSettingsOf } from '../../../src/activities/render';
+import { renderFlowRun } from '../../../src/template/renderRun';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
 import { workflowsPath } from '../../../src/worker';
@@ -24,27 +26,36 @@ import { waitFor } from '../../helpers/waitFor';
 jest.setTimeout(60_000);
 
 const TASK_QUEUE = 'workflow-unit';
-const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
+const VALUES = {
   resource_group_name: 'rg',
-  subscription_id: 'sub',
+  subscription_id: '11111111-2222-3333-4444-555555555555',
   command: 'echo hi',
   task_watch_poll_interval: 0.1,
-});
+};
+const configuration = renderJobConfiguration(defaultBaseJobTemplate(), VALUES);
 
-function input(flowRunId: string): FlowRunInput {
-  return { flowRunId, flowName: 'etl', workPool: TASK_QUEUE, configuration, names: flowRunNames('etl', flowRunId) };
+function input(flowRunId: string, values: Record<string, unknown> = {}): FlowRunInput {
+  return { flowRunId, flowName: 'etl', workPool: TASK_QUEUE, values: { ...VALUES, ...values }, names: flowRunNames('etl', flowRunId) };
+}
+
+/** The worker's rendering, without its input checks: the target keeps the input's names, whatever they are. */
+async function renderedSettings(runInput: FlowRunInput): Promise<RunSettings> {
+  const run = { flowRunId: runInput.flowRunId, flowName: runInput.flowName, workflowId: workflowIdForFlowRun(runInput.flowRunId) };
+  const settings = runSettingsOf(renderFlowRun(defaultBaseJobTemplate(), runInput.values, run));
+  return { ...settings, target: { ...settings.target, ...runInput.names } };
 }
 
 function scriptedActivities(overrides: Partial<FlowRunActivities> = {}) {
   const calls: string[] = [];
   const target = (flowRunId: string): FlowRunTarget => ({
-    subscriptionId: 'sub',
+    subscriptionId: '11111111-2222-3333-4444-555555555555',
     resourceGroupName: 'rg',
     containerGroupName: `etl-${flowRunId}`,
     containerName: 'etl',
     deploymentName: `aci-flow-etl-${flowRunId}`,
   });
   const activities: FlowRunActivities = {
+    renderFlowRun: renderedSettings,
     deploy: async (deployInput) => {
       calls.push('deploy');
       return { ...target(deployInput.flowRunId), adopted: false };
@@ -191,7 +202,7 @@ describe('flowRunWorkflow with scripted activities', () => {
       },
     });
     const { failure, status, events, cleanupState } = await run(activities, async () => {
-      const handle = await start('cleanup-abandoned-1', { ...input('cleanup-abandoned-1'), configuration: { ...configuration, cleanup_timeout_seconds: 3 } });
+      const handle = await start('cleanup-abandoned-1', input('cleanup-abandoned-1', { cleanup_timeout_seconds: 3 }));
       const failure = await failureOf(handle);
       const history = await handle.fetchHistory();
       const cleanupState = (await handle.describe()).typedSearchAttributes.get(searchAttributes.cleanupState);
@@ -243,7 +254,7 @@ describe('flowRunWorkflow with scripted activities', () => {
     const { activities } = scriptedActivities({
       deploy: async (deployInput) => {
         deadlines.push(deployInput.startDeadlineEpochMs);
-        return { subscriptionId: 'sub', resourceGroupName: 'rg', ...deployInput.names, adopted: false };
+        return { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroupName: 'rg', ...deployInput.names, adopted: false };
       },
       waitForStart: async (waitInput) => {
         deadlines.push(waitInput.deadlineEpochMs);
@@ -295,7 +306,7 @@ describe('flowRunWorkflow with scripted activities', () => {
       },
     });
     const { failure, status, events } = await run(activities, async () => {
-      const handle = await start('max-run-1', { ...input('max-run-1'), configuration: { ...configuration, max_run_seconds: 2 } });
+      const handle = await start('max-run-1', input('max-run-1', { max_run_seconds: 2 }));
       const failure = await failureOf(handle);
       await waitFor(() => watchCancelled, 'the watch activity to be cancelled');
       return { failure, status: await handle.query(statusQuery), events: (await handle.fetchHistory()).events?.length ?? 0 };
@@ -319,7 +330,7 @@ describe('flowRunWorkflow with scripted activities', () => {
     });
     const flowRunId = `keep-failed-${exitCode}`;
     const status = await run(activities, async () => {
-      const handle = await start(flowRunId, { ...input(flowRunId), configuration: { ...configuration, keep_failed_container_group: true } });
+      const handle = await start(flowRunId, input(flowRunId, { keep_failed_container_group: true }));
       await failureOf(handle);
       return handle.query(statusQuery);
     });
@@ -335,7 +346,7 @@ describe('flowRunWorkflow with scripted activities', () => {
       },
     });
     const status = await run(activities, async () => {
-      const handle = await start('keep-failed-timeout', { ...input('keep-failed-timeout'), configuration: { ...configuration, keep_failed_container_group: true } });
+      const handle = await start('keep-failed-timeout', input('keep-failed-timeout', { keep_failed_container_group: true }));
       await failureOf(handle);
       return handle.query(statusQuery);
     });
@@ -399,7 +410,7 @@ describe('flowRunWorkflow with scripted activities', () => {
       {
         flowRunId: 'given-names-1',
         flowName: 'etl',
-        target: { subscriptionId: 'sub', resourceGroupName: 'rg', ...names },
+        target: { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroupName: 'rg', ...names },
         // A failed run's cleanup is a routine one: it does not queue ahead of cancels.
         cancelled: false,
       },

@@ -4,23 +4,25 @@ import { createActivities, type CleanupInput } from '../../../src/activities';
 import { AzureError } from '../../../src/azure/errors';
 import type { DeploymentRequest, OperationOptions } from '../../../src/azure/gateway';
 import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
-import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
 import { waitFor } from '../../helpers/waitFor';
-import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET } from './fakeGateway';
+import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET, testPool } from './fakeGateway';
 
-const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
+/** The pool the worker renders from: the default template, its runs allowed to reference API_KEY. */
+const pool = testPool({ run_secret_names: ['API_KEY'] });
+const values = {
   resource_group_name: 'rg',
-  subscription_id: 'sub',
+  subscription_id: '11111111-2222-3333-4444-555555555555',
   image: 'busybox',
   command: 'echo hi',
   env: { PREFECT_API_KEY: 'secretref:API_KEY' },
-});
+};
 const input = {
   flowRunId: OWNER.flowRunId,
   flowName: OWNER.flowName,
-  workPool: 'pool',
-  configuration,
+  // MockActivityEnvironment's task queue: the pool this worker serves.
+  workPool: 'test',
+  values,
   names: flowRunNames(OWNER.flowName, OWNER.flowRunId),
 };
 const cleanupInput: CleanupInput = { flowRunId: OWNER.flowRunId, flowName: OWNER.flowName, target: TARGET };
@@ -34,7 +36,7 @@ function inWorkflow(workflowId = OWNER.workflowId, attempt = 1) {
 function setup(secrets: Record<string, string>) {
   const gateway = new FakeGateway();
   gateway.exists = false;
-  const activities = createActivities({ gateway, logSink: memoryLogSink().sink, resolveSecret: (name) => secrets[name] });
+  const activities = createActivities({ gateway, pool, logSink: memoryLogSink().sink, resolveSecret: (name) => secrets[name] });
   return { gateway, activities };
 }
 
@@ -66,14 +68,39 @@ describe('deploy activity', () => {
     expect(gateway.deployments).toEqual([]);
   });
 
-  it('refuses non-retryably a configuration edited after validation to route a secret into a tag, deploying nothing', async () => {
+  it('refuses non-retryably values that skipped validation and route a secret into a tag, deploying nothing', async () => {
     const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
-    const tampered = { ...input, configuration: { ...configuration, labels: { leak: 'secretref:API_KEY' } } };
-    const failure = await failureOf(new MockActivityEnvironment().run(activities.deploy, tampered));
+    const tampered = { ...input, values: { ...values, labels: { leak: 'secretref:API_KEY' } } };
+    const failure = await failureOf(inWorkflow().run(activities.deploy, tampered));
     expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
-    expect(failure.message).toMatch(/^arm_template\.resources\[0\]\.tags\.leak: holds a secret reference/);
+    expect(failure.message).toMatch(/^job_configuration\.labels\.leak: holds a secret reference/);
     expect(failure.message).not.toContain('top-secret-value');
     expect(gateway.deployments).toEqual([]);
+  });
+
+  it('renders from its own pool, never from a configuration in the input: an input carrying one is refused, deploying nothing', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const forged = { ...input, configuration: { image: 'evil', cpu: 1e9 } } as typeof input;
+    const failure = await failureOf(inWorkflow().run(activities.deploy, forged));
+    expect(failure).toMatchObject({ type: 'InvalidFlowRunInput', nonRetryable: true });
+    expect(failure.message).toMatch(/^configuration: not part of a flow run's input/);
+    expect(gateway.deployments).toEqual([]);
+  });
+
+  it('refuses to deploy where the workflow does not expect it (the pool changed between the two renders)', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    const failure = await failureOf(inWorkflow().run(activities.deploy, { ...input, expectedTarget: { ...TARGET, resourceGroupName: 'other-rg' } }));
+    expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
+    expect(failure.message).toMatch(/differs from the one the run was rendered with \(resourceGroupName\)/);
+    expect(gateway.deployments).toEqual([]);
+  });
+
+  it('sends the resolved secret as a secureString parameter, never in the template', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
+    await inWorkflow().run(activities.deploy, input);
+    const sent = gateway.deployments[0];
+    expect(JSON.stringify(sent.template)).not.toContain('top-secret-value');
+    expect(sent.parameters.aciFlowSecret0).toEqual({ value: 'top-secret-value' });
   });
 
   it("fails non-retryably with Azure's code when the deployment is rejected", async () => {
@@ -102,7 +129,8 @@ describe('one flow run, one container group', () => {
     const { activities } = setup({ API_KEY: 'x' });
     const { names: _omitted, ...withoutNames } = input;
     const missing = await failureOf(inWorkflow().run(activities.deploy, withoutNames as typeof input));
-    expect(missing).toMatchObject({ type: 'FlowRunNamesMismatch', nonRetryable: true });
+    expect(missing).toMatchObject({ type: 'InvalidFlowRunInput', nonRetryable: true });
+    expect(missing.message).toMatch(/^names: /);
     const renamed = { ...input, names: { ...input.names, deploymentName: 'aci-flow-etl-victim-7' } };
     const failure = await failureOf(inWorkflow().run(activities.deploy, renamed));
     expect(failure.message).toMatch(/^names\.deploymentName in the workflow input is not/);
@@ -141,7 +169,7 @@ describe('one flow run, one container group', () => {
 
   it("does not adopt a deployment of its name whose tags name another run", async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
-    gateway.deployments.push({ subscriptionId: 'sub', resourceGroupName: 'rg', deploymentName: TARGET.deploymentName, template: {}, parameters: {}, tags: victimTags });
+    gateway.deployments.push({ subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroupName: 'rg', deploymentName: TARGET.deploymentName, template: {}, parameters: {}, tags: victimTags });
     const failure = await failureOf(inWorkflow().run(activities.deploy, input));
     expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
     expect(failure.message).toContain(`Deployment '${TARGET.deploymentName}' already exists and belongs to flow run "victim-7"`);
@@ -285,7 +313,7 @@ function heldReads() {
   const gateway = new FakeGateway();
   let release = () => undefined as void;
   gateway.readGate = new Promise<void>((resolve) => (release = resolve));
-  const activities = createActivities({ gateway, gatewayFor: () => gateway, logSink: memoryLogSink().sink, resolveSecret: () => 'secret-value' });
+  const activities = createActivities({ gateway, pool, gatewayFor: () => gateway, logSink: memoryLogSink().sink, resolveSecret: () => 'secret-value' });
   const env = new MockActivityEnvironment({ workflowExecution: { workflowId: OWNER.workflowId, runId: 'run' } });
   let heartbeats = 0;
   env.on('heartbeat', () => (heartbeats += 1));

@@ -1,3 +1,5 @@
+import { defaultBaseJobTemplate } from '../../../src/config';
+import { fixedPoolSource, type PoolSource } from '../../../src/config/poolSource';
 /** An in-memory AciGateway whose one container group the test scripts step by step. */
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
@@ -7,12 +9,20 @@ import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } fr
 import type { FlowRunTarget } from '../../../src/activities/types';
 
 export const TARGET: FlowRunTarget = {
-  subscriptionId: 'sub',
+  subscriptionId: '11111111-2222-3333-4444-555555555555',
   resourceGroupName: 'rg',
   containerGroupName: 'etl-run-1',
   containerName: 'etl',
   deploymentName: 'aci-flow-etl-run-1',
 };
+
+/** A pool of aci-flow's default template, with `job_configuration` additions (its policy, e.g. run_secret_names). */
+export function testPool(jobConfiguration: Record<string, unknown> = {}, variableDefaults: Record<string, unknown> = {}): PoolSource {
+  const template = defaultBaseJobTemplate();
+  Object.assign(template.job_configuration, jobConfiguration);
+  for (const [name, value] of Object.entries(variableDefaults)) (template.variables.properties[name] as Record<string, unknown>).default = value;
+  return fixedPoolSource({ name: 'test', base_job_template: template, source: 'test' });
+}
 
 /** The run TARGET belongs to, as its tags say. */
 export const OWNER = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };

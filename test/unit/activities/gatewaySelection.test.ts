@@ -7,21 +7,15 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type CleanupInput } from '../../../src/activities';
 import type { GatewayScope } from '../../../src/azure/gatewayFactory';
 import { createGatewayFactory } from '../../../src/azure/gatewayFactory';
-import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import type { AciCredentials } from '../../../src/config/jobConfiguration';
 import { flowRunNames } from '../../../src/template/naming';
-import { FakeGateway, failureOf, memoryLogSink, OWNER, TARGET } from './fakeGateway';
+import { FakeGateway, failureOf, memoryLogSink, OWNER, TARGET, testPool } from './fakeGateway';
 
 const CREDENTIALS: AciCredentials = { client_id: 'app-id', tenant_id: 'tenant-id', client_secret: 'secretref:ACI_SP_SECRET' };
 
-function configuration(credentials?: AciCredentials) {
-  const base = defaultBaseJobTemplate();
-  // aci_credentials is pool-only: it comes from the pool's variables, never per run.
-  (base.variables.properties.aci_credentials as Record<string, unknown>).default = credentials ?? null;
-  return renderJobConfiguration(base, { resource_group_name: 'rg', subscription_id: 'sub', image: 'busybox', command: 'echo hi' });
-}
+const VALUES = { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', image: 'busybox', command: 'echo hi' };
 
-function setup(secrets: Record<string, string>) {
+function setup(secrets: Record<string, string>, credentials?: AciCredentials) {
   const workerGateway = new FakeGateway();
   const poolGateway = new FakeGateway();
   workerGateway.exists = false;
@@ -38,6 +32,8 @@ function setup(secrets: Record<string, string>) {
     },
   });
   const activities = createActivities({
+    // aci_credentials is pool-only: it comes from the pool's variables, never per run.
+    pool: testPool({}, { aci_credentials: credentials ?? null }),
     gateway: workerGateway,
     gatewayFor: (scope) => {
       scopes.push(scope);
@@ -51,23 +47,23 @@ function setup(secrets: Record<string, string>) {
 
 const inWorkflow = () => new MockActivityEnvironment({ workflowExecution: { workflowId: OWNER.workflowId, runId: 'run' } });
 
-function deployInput(credentials?: AciCredentials) {
+function deployInput() {
   return {
     flowRunId: OWNER.flowRunId,
     flowName: OWNER.flowName,
-    workPool: 'pool',
-    configuration: configuration(credentials),
+    workPool: 'test',
+    values: VALUES,
     names: flowRunNames(OWNER.flowName, OWNER.flowRunId),
   };
 }
 
 describe('gateway selection per run identity', () => {
   it("deploys through the pool credential's gateway and hands the workflow the reference, never the secret", async () => {
-    const { activities, workerGateway, poolGateway, scopes, secretsSeenByCredential } = setup({ ACI_SP_SECRET: 'sp-secret-value' });
-    const output = await inWorkflow().run(activities.deploy, deployInput(CREDENTIALS));
+    const { activities, workerGateway, poolGateway, scopes, secretsSeenByCredential } = setup({ ACI_SP_SECRET: 'sp-secret-value' }, CREDENTIALS);
+    const output = await inWorkflow().run(activities.deploy, deployInput());
     expect(poolGateway.deployments).toHaveLength(1);
     expect(workerGateway.deployments).toEqual([]);
-    expect(scopes).toEqual([{ subscriptionId: 'sub', credentials: CREDENTIALS }]);
+    expect(scopes).toEqual([{ subscriptionId: '11111111-2222-3333-4444-555555555555', credentials: CREDENTIALS }]);
     expect(secretsSeenByCredential).toEqual(['sp-secret-value']);
     expect(output).toEqual({ ...TARGET, credentials: CREDENTIALS, adopted: false });
     expect(JSON.stringify(output)).not.toContain('sp-secret-value');
@@ -99,8 +95,8 @@ describe('gateway selection per run identity', () => {
   });
 
   it('fails the run non-retryably, naming the field, when the client secret cannot be resolved', async () => {
-    const { activities, workerGateway, poolGateway } = setup({});
-    const failure = await failureOf(inWorkflow().run(activities.deploy, deployInput(CREDENTIALS)));
+    const { activities, workerGateway, poolGateway } = setup({}, CREDENTIALS);
+    const failure = await failureOf(inWorkflow().run(activities.deploy, deployInput()));
     expect(failure).toMatchObject({ type: 'InvalidConfiguration', nonRetryable: true });
     expect(failure.message).toMatch(/^aci_credentials\.client_secret \(secretref:ACI_SP_SECRET\): cannot be resolved on this worker/);
     expect(poolGateway.deployments).toEqual([]);

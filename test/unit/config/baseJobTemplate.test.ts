@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultBaseJobTemplate, variableFieldNames } from '../../../src/config/baseJobTemplate';
-import { JobConfigurationFields } from '../../../src/config/jobConfiguration';
+import { JobConfigurationFields, POOL_POLICY_FIELDS } from '../../../src/config/jobConfiguration';
 import { ACI_MAX_CPU, MAX_TIMER_SECONDS } from '../../../src/config/limits';
 import { compileVariablesSchema } from '../../../src/config/variablesSchema';
 
@@ -13,8 +13,8 @@ const properties = variables.properties as Record<string, Schema>;
 const prefect = JSON.parse(readFileSync(resolve(__dirname, '../../../examples/prefect-work-pool.json'), 'utf8')).base_job_template.variables as Schema;
 
 describe('the default variables schema, generated from the job configuration fields', () => {
-  it('declares every job configuration field but arm_template, each filled by its own placeholder', () => {
-    const fields = Object.keys(JobConfigurationFields.shape).filter((field) => field !== 'arm_template');
+  it("declares every job configuration field but arm_template and the pool's policy, each filled by its own placeholder", () => {
+    const fields = Object.keys(JobConfigurationFields.shape).filter((field) => field !== 'arm_template' && !POOL_POLICY_FIELDS.includes(field));
     expect(variableFieldNames()).toEqual(fields);
     expect(Object.keys(properties)).toEqual(fields);
     for (const field of fields) expect(template.job_configuration[field]).toBe(`{{ ${field} }}`);

@@ -10,6 +10,7 @@ describe('the job configuration schema', () => {
       ...REQUIRED,
       env: {},
       labels: {},
+      run_secret_names: [],
       image: 'prefecthq/prefect:3-latest',
       entrypoint: '/opt/prefect/entrypoint.sh',
       cpu: 1,

@@ -52,7 +52,7 @@ describe('limits of the job configuration', () => {
   });
 
   it('rejects blank resource names and ids the same way', () => {
-    expect(() => parseJobConfiguration({ ...REQUIRED, resource_group_name: ' ' })).toThrow(/^job_configuration\.resource_group_name: must not be blank/);
+    expect(() => parseJobConfiguration({ ...REQUIRED, resource_group_name: ' ' })).toThrow(/^job_configuration\.resource_group_name: must be a resource group name/);
     expect(() => parseJobConfiguration({ ...REQUIRED, subnet_ids: ['/ok', ' '] })).toThrow(/^job_configuration\.subnet_ids\[1\]: must not be blank/);
   });
 

@@ -60,7 +60,7 @@ describe('loading work pool config files', () => {
 
     const pool = await loadPoolConfig(path);
     const registry = { registry_url: 'r.example.com', username: 'bot', password: 'secretref:REG', reauth: true };
-    const config = renderJobConfiguration(pool.base_job_template, { resource_group_name: 'rg', subscription_id: 's', image_registry: registry });
+    const config = renderJobConfiguration(pool.base_job_template, { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', image_registry: registry });
     expect(config.image_registry).toEqual(registry);
     expect(config).not.toHaveProperty('aci_credentials');
   });

@@ -2,11 +2,11 @@ import { defaultBaseJobTemplate, type BaseJobTemplate } from '../../../src/confi
 import { ConfigError } from '../../../src/config/errors';
 import { renderJobConfiguration } from '../../../src/config/poolConfig';
 
-const REQUIRED = { resource_group_name: 'rg', subscription_id: 'sub' };
+const REQUIRED = { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555' };
 
 function template(job_configuration: Record<string, unknown>, properties: Record<string, unknown>, required: string[] = []): BaseJobTemplate {
   return {
-    job_configuration: { resource_group_name: 'rg', subscription_id: 'sub', ...job_configuration },
+    job_configuration: { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...job_configuration },
     variables: { type: 'object', properties: properties as BaseJobTemplate['variables']['properties'], required },
   };
 }

@@ -8,7 +8,7 @@ import { fillPlaceholders } from '../../../src/config/placeholders';
 import { loadPoolConfig, parseDocument, renderJobConfiguration } from '../../../src/config/poolConfig';
 import { assertSafeKeys } from '../../../src/config/safeKeys';
 
-const REQUIRED = { resource_group_name: 'rg', subscription_id: 'sub' };
+const REQUIRED = { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555' };
 const ATTACK = '{"__proto__": {"polluted": 1}}';
 const dir = mkdtempSync(join(tmpdir(), 'aci-flow-keys-'));
 

@@ -76,8 +76,8 @@ describe('the worker environment resolver', () => {
     const dir = join(root, 'secrets');
     mkdirSync(dir);
     writeFileSync(join(root, 'outside'), 'worker-only');
-    mkdirSync(join(dir, 'sub'));
-    writeFileSync(join(dir, 'sub', 'nested'), 'nested');
+    mkdirSync(join(dir, '11111111-2222-3333-4444-555555555555'));
+    writeFileSync(join(dir, '11111111-2222-3333-4444-555555555555', 'nested'), 'nested');
     const resolve = secretResolverFromEnvironment({ ACI_FLOW_SECRETS_DIR: dir });
     for (const name of ['../outside', '..', 'sub/nested', '/etc/hostname', 'sub/../../outside']) {
       expect(resolve(name)).toBeUndefined();

@@ -79,7 +79,7 @@ describe('checking values against a pool variables schema with Ajv', () => {
       properties: { subscription_id: { type: 'string', format: 'password', writeOnly: true } },
       definitions: { Creds: { type: 'object', block_type_slug: 'azure-container-instance-credentials', secret_fields: ['client_secret'] } },
     };
-    expect(check(schema, { subscription_id: 'sub' })).toEqual([]);
+    expect(check(schema, { subscription_id: '11111111-2222-3333-4444-555555555555' })).toEqual([]);
   });
 
   it('rejects a schema that is not valid JSON Schema, naming the keyword', () => {

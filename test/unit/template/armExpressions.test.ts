@@ -16,7 +16,7 @@ const LIST_KEYS = "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'pr
 const REFERENCE = "[reference(resourceId('Microsoft.KeyVault/vaults', 'prod'), '2023-07-01').vaultUri]";
 
 function prepare(overrides: Partial<JobConfigurationInput> = {}): PreparedDeployment {
-  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub', ...overrides }), RUN);
+  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 }
 const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];
 const containerOf = (prepared: PreparedDeployment): Json => groupOf(prepared).properties.containers[0].properties;
@@ -27,7 +27,7 @@ function asArmReadsIt(value: string): unknown {
     parameter: () => 'p',
     variable: () => 'v',
     resourceGroup: { id: '/subscriptions/sub/resourceGroups/rg', name: 'rg', location: 'eastus' },
-    subscription: { id: '/subscriptions/sub', subscriptionId: 'sub' },
+    subscription: { id: '/subscriptions/sub', subscriptionId: '11111111-2222-3333-4444-555555555555' },
     deployment: { name: 'd' },
   };
   return evaluateStringValue(value, context, 'test');
@@ -74,11 +74,12 @@ describe('configured values reach the container as written, never as ARM express
     expect(asArmReadsIt(armLiteral('[[already escaped]'))).toBe('[[already escaped]');
   });
 
-  it('writes a resolved secret as a literal too', () => {
+  it('passes a resolved secret as a parameter value, which ARM never evaluates, whatever it looks like', () => {
     const prepared = prepare({ env: { API_TOKEN: 'secretref:API_TOKEN' } });
     const resolved = resolveSecretReferences(prepared, () => '[listKeys(1)]');
     const env = (resolved.template.resources as Json[])[0].properties.containers[0].properties.environmentVariables as Json[];
-    expect(env.find((variable) => variable.name === 'API_TOKEN')).toEqual({ name: 'API_TOKEN', secureValue: '[[listKeys(1)]' });
+    expect(env.find((variable) => variable.name === 'API_TOKEN')).toEqual({ name: 'API_TOKEN', secureValue: "[parameters('aciFlowSecret0')]" });
+    expect(resolved.parameters.aciFlowSecret0).toEqual({ value: '[listKeys(1)]' });
   });
 });
 
@@ -115,7 +116,7 @@ describe('expressions a flow run template may hold', () => {
     const template = defaultArmTemplate() as Json;
     template.resources[0].identity = { type: 'UserAssigned', userAssignedIdentities: { [REFERENCE]: {} } };
     const error = configErrorOf(() => prepare({ arm_template: template }));
-    expect(error.message).toMatch(/^arm_template\.resources\[0\]\.identity\.userAssignedIdentities.*: calls reference\(\)/);
+    expect(error.message).toMatch(/^arm_template\.resources\[0\]\.identity\.userAssignedIdentities.*: is an expression used as a property name/);
   });
 
   it('refuses a forbidden expression hidden in a parameter default', () => {

@@ -8,7 +8,7 @@ const RUN = { flowRunId: '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab', flowName: 'etl'
 
 function prepare(overrides: Partial<JobConfigurationInput> = {}, run = RUN): PreparedDeployment {
   return prepareDeployment(
-    parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub-1', ...overrides }),
+    parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555556', ...overrides }),
     run,
   );
 }
@@ -21,7 +21,7 @@ describe('preparing the ARM deployment of a flow run', () => {
   it('targets the configured subscription and resource group with deterministic names', () => {
     const prepared = prepare();
     expect(prepared).toMatchObject({
-      subscriptionId: 'sub-1',
+      subscriptionId: '11111111-2222-3333-4444-555555555556',
       resourceGroupName: 'rg',
       containerGroupName: `etl-${RUN.flowRunId}`,
       containerName: 'etl',
@@ -292,7 +292,7 @@ describe('preparing the ARM deployment of a flow run', () => {
   it('is deterministic and leaves the configuration untouched', () => {
     const config = parseJobConfiguration({
       resource_group_name: 'rg',
-      subscription_id: 'sub-1',
+      subscription_id: '11111111-2222-3333-4444-555555555556',
       command: 'python -m etl',
       env: { A: '1' },
       arm_template_patches: [{ op: 'add', path: '/resources/0/properties/sku', value: 'Standard' }],

@@ -9,7 +9,7 @@ const RUN = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' 
 const GROUP = '/resources/0';
 
 function prepare(overrides: Partial<JobConfigurationInput> = {}): PreparedDeployment {
-  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub', ...overrides }), RUN);
+  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 }
 const patched = (...arm_template_patches: JsonPatchOperation[]) => prepare({ arm_template_patches });
 const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];

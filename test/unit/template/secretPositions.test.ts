@@ -16,7 +16,7 @@ function deployment(tamper: (group: Json, template: Json) => void = () => undefi
   const prepared = prepareDeployment(
     parseJobConfiguration({
       resource_group_name: 'rg',
-      subscription_id: 'sub',
+      subscription_id: '11111111-2222-3333-4444-555555555555',
       env: { PREFECT_API_KEY: 'secretref:API_KEY', A: 'plain' },
       image_registry: { registry_url: 'r', username: 'u', password: 'secretref:REG' },
     }),
@@ -28,22 +28,31 @@ function deployment(tamper: (group: Json, template: Json) => void = () => undefi
 }
 
 describe('resolving secret references in a prepared deployment', () => {
-  it('replaces references in secure env values and registry passwords with their values', () => {
-    const group = resolveSecretReferences(deployment(), resolve).template.resources as Json[];
+  it('passes secure env values and registry passwords as secureString parameters, the template naming them only', () => {
+    const resolved = resolveSecretReferences(deployment(), resolve);
+    const group = resolved.template.resources as Json[];
     expect(group[0].properties.containers[0].properties.environmentVariables).toEqual([
       { name: 'PREFECT__FLOW_RUN_ID', value: 'run-1' },
-      { name: 'PREFECT_API_KEY', secureValue: 'pnu_secret' },
+      { name: 'PREFECT_API_KEY', secureValue: "[parameters('aciFlowSecret0')]" },
       { name: 'A', value: 'plain' },
     ]);
-    expect(group[0].properties.imageRegistryCredentials[0].password).toBe('hunter2');
+    expect(group[0].properties.imageRegistryCredentials[0].password).toBe("[parameters('aciFlowSecret1')]");
+    expect((resolved.template.parameters as Json).aciFlowSecret0).toEqual({ type: 'secureString' });
+    expect((resolved.template.parameters as Json).aciFlowSecret1).toEqual({ type: 'secureString' });
+    expect(resolved.parameters).toMatchObject({ aciFlowSecret0: { value: 'pnu_secret' }, aciFlowSecret1: { value: 'hunter2' } });
+    // ARM keeps the template in the deployment's history: it holds no secret.
+    expect(JSON.stringify(resolved.template)).not.toMatch(/pnu_secret|hunter2/);
   });
 
   it('resolves an Azure Files storage account key', () => {
     const withVolume = deployment((group) => {
       group.properties.volumes = [{ name: 'data', azureFile: { shareName: 's', storageAccountName: 'a', storageAccountKey: 'secretref:FILES_KEY' } }];
     });
-    const group = (resolveSecretReferences(withVolume, resolve).template.resources as Json[])[0];
-    expect(group.properties.volumes[0].azureFile.storageAccountKey).toBe('storage-key');
+    const resolved = resolveSecretReferences(withVolume, resolve);
+    const group = (resolved.template.resources as Json[])[0];
+    expect(group.properties.volumes[0].azureFile.storageAccountKey).toBe("[parameters('aciFlowSecret2')]");
+    expect(resolved.parameters.aciFlowSecret2).toEqual({ value: 'storage-key' });
+    expect(JSON.stringify(resolved.template)).not.toContain('storage-key');
   });
 
   it('leaves the prepared deployment itself untouched', () => {
@@ -113,7 +122,7 @@ describe('resolving secret references in a prepared deployment', () => {
 
 describe('secret references in the template, checked when it is prepared', () => {
   const prepare = (overrides: Record<string, unknown>) =>
-    prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: 'sub', ...overrides }), RUN);
+    prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 
   it('refuses one in the pool arm_template, naming its path', () => {
     const template = defaultArmTemplate() as Json;
@@ -142,7 +151,7 @@ describe('secret references in the template, checked when it is prepared', () =>
           { op: 'copy', from: '/resources/0/properties/containers/0/properties/environmentVariables/1/secureValue', path: '/resources/0/properties/containers/0/properties/command/0' },
         ],
       }),
-    ).toThrow(/^arm_template_patches\[0\] \(at \/resources\/0\/properties\/containers\/0\/properties\/command\/0\): holds a secret reference/);
+    ).toThrow(/^arm_template_patches\[0\]: copys from \S+\/secureValue, which holds a secret reference/);
   });
 
   it('accepts a patch that adds a secure env value by reference', () => {

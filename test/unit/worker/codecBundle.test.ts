@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { NativeConnection } from '@temporalio/worker';
 import type { AciGateway } from '../../../src/azure/gateway';
+import { defaultBaseJobTemplate } from '../../../src/config';
+import { fixedPoolSource } from '../../../src/config/poolSource';
 import { AesGcmCodec, encryptingDataConverter } from '../../../src/shared/codec';
 import { createFlowRunWorker } from '../../../src/worker';
 
@@ -10,6 +12,7 @@ describe('a worker that encrypts', () => {
     // Refused before the connection or the gateway is used.
     const creation = createFlowRunWorker({
       workPool: 'p',
+      pool: fixedPoolSource({ name: 'p', base_job_template: defaultBaseJobTemplate(), source: 'test' }),
       connection: {} as NativeConnection,
       gateway: {} as AciGateway,
       dataConverter: encryptingDataConverter(codec),
