@@ -154,6 +154,8 @@ export interface RunWorkerOptions {
   metricsPort?: number;
   /** Default: from ACI_FLOW_SWEEP_SCOPES / ACI_FLOW_SWEEP_INTERVAL / ACI_FLOW_SWEEP_GRACE. */
   sweeper?: SweeperSettings;
+  /** Shuts the worker down gracefully when it aborts (besides SIGINT/SIGTERM): `prefect-worker` runs one in-process. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -198,7 +200,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         sweeper,
         countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
-      await worker.run();
+      const shutdown = () => worker.shutdown();
+      if (options.signal?.aborted) return;
+      options.signal?.addEventListener('abort', shutdown, { once: true });
+      try {
+        await worker.run();
+      } finally {
+        options.signal?.removeEventListener('abort', shutdown);
+      }
     } finally {
       connectionWatch.stop();
       await connection.close();
