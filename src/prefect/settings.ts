@@ -20,6 +20,7 @@ export interface WorkerSettings {
   prefetchSeconds: number;
   webserverHost: string;
   webserverPort: number;
+  /** PREFECT_WORKER_DEBUG_MODE: one log line per poll (what was taken, how many runs are held). */
   debugMode: boolean;
   /** Settings read but without effect here, each with the reason (logged at start). */
   notes: string[];

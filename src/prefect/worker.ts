@@ -116,8 +116,9 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
           await heartbeat(api, options.workPool, name, heartbeatSeconds);
           lastHeartbeat = Date.now();
         }
-        await takeScheduledRuns(ctx, watcher, { ...options, prefetchSeconds });
+        const taken = await takeScheduledRuns(ctx, watcher, { ...options, prefetchSeconds });
         clock.polled();
+        if (workerSettings.debugMode) log(`polled: took ${taken} flow runs, holding ${watcher.size}${options.limit ? ` of ${options.limit}` : ''}`);
         await cancels.poll();
         if (options.runOnce) break;
         if (Date.now() - lastReconcile >= RECONCILE_INTERVAL_MS) {
@@ -154,10 +155,11 @@ async function heartbeat(api: PrefectApi, pool: string, name: string, intervalSe
   );
 }
 
-async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, options: PrefectWorkerOptions & { prefetchSeconds: number }): Promise<void> {
+/** Returns how many runs it started. */
+async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, options: PrefectWorkerOptions & { prefetchSeconds: number }): Promise<number> {
   const room = options.limit === undefined ? Infinity : options.limit - watcher.size;
   // At the limit the runs stay Scheduled (not even read), as with Prefect's limiter.
-  if (room <= 0) return;
+  if (room <= 0) return 0;
   const scheduledBefore = new Date(Date.now() + options.prefetchSeconds * 1000).toISOString();
   const scheduled = ok(
     `POST /work_pools/${ctx.workPool}/get_scheduled_flow_runs`,
@@ -166,7 +168,7 @@ async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, option
       body: { scheduled_before: scheduledBefore, ...(options.workQueues?.length ? { work_queue_names: options.workQueues } : {}) },
     }),
   );
-  if (scheduled.length === 0) return;
+  if (scheduled.length === 0) return 0;
   // Read once per batch, so the runs of a batch share one template and UI edits apply to the next.
   const pool = await readPool(ctx.api, ctx.workPool);
   let taken = 0;
@@ -179,4 +181,5 @@ async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, option
       taken++;
     }
   }
+  return taken;
 }

@@ -68,7 +68,7 @@ export interface Stack {
   startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
   stopWorker(): Promise<void>;
   /** `node bin/aci-flow.js worker --pool <workPool>` against this stack. */
-  spawnWorkerProcess(options?: { workPool?: string; env?: NodeJS.ProcessEnv }): WorkerProcess;
+  spawnWorkerProcess(options?: { workPool?: string; env?: NodeJS.ProcessEnv; args?: string[] }): WorkerProcess;
   close(): Promise<void>;
 }
 
@@ -162,6 +162,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         logDir,
         workPool: spawnOptions.workPool ?? workPool,
         env: { ...blobLogsEnv, ...spawnOptions.env },
+        args: spawnOptions.args,
       });
       children.add(handle);
       void handle.exited.then(() => children.delete(handle));
@@ -183,11 +184,13 @@ export interface SpawnWorkerOptions {
   logDir: string;
   workPool: string;
   env?: NodeJS.ProcessEnv;
+  /** Another command that runs an aci-flow worker, e.g. `prefect-worker --pool <pool>` (default `worker --pool <workPool>`). */
+  args?: string[];
 }
 
-/** `node bin/aci-flow.js worker --pool <workPool>` against a Temporal server and the emulator; the caller kills it. */
+/** `node bin/aci-flow.js worker --pool <workPool>` (or `args`) against a Temporal server and the emulator; the caller kills it. */
 export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', options.workPool], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), ...(options.args ?? ['worker', '--pool', options.workPool])], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -10,7 +10,7 @@ describe('the job configuration schema', () => {
       ...REQUIRED,
       env: {},
       labels: {},
-      image: 'prefecthq/prefect:3-latest',
+      image: 'prefecthq/prefect:3.9.1-python3.12',
       entrypoint: '/opt/prefect/entrypoint.sh',
       cpu: 1,
       memory: 1,
