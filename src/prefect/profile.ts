@@ -56,7 +56,8 @@ export function activeProfileSettings(env: NodeJS.ProcessEnv): Record<string, st
 export function withActiveProfile(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const profile = activeProfileSettings(env);
   const merged: NodeJS.ProcessEnv = { ...profile };
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) merged[key] = value;
+  // An empty variable counts as unset, as an unset one: the profile's value stands.
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[key] = value;
   return merged;
 }
 

@@ -200,7 +200,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         sweeper,
         countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
-      const shutdown = () => worker.shutdown();
+      const shutdown = () => {
+        // SIGINT/SIGTERM may have started the shutdown already.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      };
       if (options.signal?.aborted) return;
       options.signal?.addEventListener('abort', shutdown, { once: true });
       try {
