@@ -58,9 +58,10 @@ export class RunWatcher {
           if (err instanceof WorkflowNotFoundError || signal.aborted) throw err;
         });
         if (signal.aborted) return;
-        // The container's last lines reach Prefect before its final state does.
-        await forwarding;
+        // At once: a stopped container's engine races to report Crashed, and aci-flow's Cancelled must come first.
         await reconcile(this.ctx, flowRunId);
+        // The last lines follow; the run counts against --limit until they are sent.
+        await forwarding;
         return;
       } catch (err) {
         if (signal.aborted) return;
