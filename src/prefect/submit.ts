@@ -6,6 +6,7 @@
 import { prepareFlowRun, startFlowRun, type StartedFlowRun } from '../client/flowRuns';
 import { done, type FlowRun, ok } from './api/client';
 import { type BridgeContext, messageOf } from './context';
+import { resolveBlockReferences } from './blocks';
 import { emitRunEvent, SUBMITTED_EVENT } from './events';
 import { jobValues, mergeJobVariables } from './jobVariables';
 import type { PrefectPool } from './pool';
@@ -68,14 +69,15 @@ async function startInTemporal(ctx: BridgeContext, pool: PrefectPool, flowRun: F
     ? ok(`GET /deployments/${flowRun.deployment_id}`, await ctx.api.GET('/deployments/{id}', { params: { path: { id: flowRun.deployment_id } } }))
     : undefined;
   const flow = ok(`GET /flows/${flowRun.flow_id}`, await ctx.api.GET('/flows/{id}', { params: { path: { id: flowRun.flow_id } } }));
-  const variables = mergeJobVariables(deployment?.job_variables, flowRun.job_variables);
+  // Blocks (aci_credentials, image_registry) become their non-secret fields, as Prefect resolves them before rendering.
+  const resolved = await resolveBlockReferences(ctx.api, pool.base_job_template, mergeJobVariables(deployment?.job_variables, flowRun.job_variables));
   const prepared = prepareFlowRun({
     workPool: ctx.workPool,
     flowName: flow.name,
     // The Prefect flow run id is the aci-flow flow run id: a second submission finds the same workflow.
     flowRunId: flowRun.id,
-    pool,
-    values: jobValues(pool.base_job_template, variables, ctx.injection),
+    pool: { ...pool, base_job_template: resolved.template },
+    values: jobValues(resolved.template, resolved.variables, ctx.injection),
   });
   const run = await startFlowRun(ctx.temporal, prepared);
   ctx.log(`flow run ${flowRun.id} (${flow.name}): ${run.alreadyStarted ? 'already started' : 'started'} as ${prepared.containerGroupName}`);

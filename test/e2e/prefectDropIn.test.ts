@@ -17,7 +17,8 @@ import { EXECUTED_EVENT, SUBMITTED_EVENT } from '../../src/prefect/events';
 import { CONTAINER_LOGGER } from '../../src/prefect/prefectLogs';
 import { KILL_AFTER_PENDING_ENV } from '../../src/prefect/submit';
 import { runCli } from './cliProcess';
-import { groupsOf } from '../helpers/flowRuns';
+import { workflowIdForFlowRun } from '../../src/workflows/definitions';
+import { groupsOf, readableHistory } from '../helpers/flowRuns';
 import { type PrefectServer, prefectCliPath, prefectEnvironment, startPrefectServer } from '../helpers/prefectServer';
 import { startStack, type Stack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type WorkerProcess } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
@@ -142,9 +143,12 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     return holds[holds.length - 1];
   }
 
-  async function createFlowRun(parameters: Record<string, unknown> = {}): Promise<string> {
+  async function createFlowRun(parameters: Record<string, unknown> = {}, jobVariables: Record<string, unknown> = {}): Promise<string> {
     const run = await waitFor(async () => {
-      const result = await api.POST('/deployments/{id}/create_flow_run', { params: { path: { id: deploymentId } }, body: { parameters } as never });
+      const result = await api.POST('/deployments/{id}/create_flow_run', {
+        params: { path: { id: deploymentId } },
+        body: { parameters, job_variables: jobVariables } as never,
+      });
       return result.response.status === 503 ? undefined : ok('create flow run', result);
     }, 'Prefect to create the flow run');
     return run.id;
@@ -320,5 +324,61 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     const updated = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
     expect((updated.base_job_template as typeof template).variables.properties.cancel_grace_seconds).toEqual({ type: 'integer', default: 12 });
     expect((await runLogs(id)).map((entry) => entry.message)).toContain(`api key length ${API_KEY.length}`);
+  });
+
+  /** A block type, schema and document made through Prefect's API, as `prefect block register` and the UI make them. */
+  async function createBlock(slug: string, properties: Record<string, unknown>, secretFields: string[], name: string, data: Record<string, unknown>): Promise<string> {
+    const existing = await api.GET('/block_types/slug/{slug}', { params: { path: { slug } } });
+    const type = existing.response.ok ? ok('block type', existing) : ok('create block type', await api.POST('/block_types/', { body: { name: slug, slug } as never }));
+    const schema = ok(
+      'create block schema',
+      await api.POST('/block_schemas/', {
+        body: { block_type_id: type.id, fields: { title: slug, type: 'object', properties, secret_fields: secretFields, block_schema_references: {} }, capabilities: [] } as never,
+      }),
+    );
+    return ok('create block document', await api.POST('/block_documents/', { body: { name, data, block_schema_id: schema.id, block_type_id: type.id } as never })).id;
+  }
+
+  it('resolves aci_credentials and image_registry blocks from Prefect (by $ref and by placeholder); a secret in a block or a missing block is Crashed naming it', async () => {
+    const identity = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-flow-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull';
+    const credentialFields = { client_id: { type: 'string' }, tenant_id: { type: 'string' }, client_secret: { type: 'string', format: 'password', writeOnly: true } };
+    const credentials = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'mi-creds', { client_id: 'managed-identity-client-id' });
+    const withSecret = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'sp-creds', {
+      client_id: 'sp-client',
+      tenant_id: 'sp-tenant',
+      client_secret: 'sp-secret-must-stay-in-prefect',
+    });
+    await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', { registry_url: 'myregistry.azurecr.io', identity });
+    const pool = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
+    const template = pool.base_job_template as { variables: { properties: Record<string, Record<string, unknown>> } };
+    const setDefaults = async (values: Record<string, unknown>) => {
+      for (const [name, value] of Object.entries(values)) {
+        const { default: _previous, ...schema } = template.variables.properties[name];
+        template.variables.properties[name] = value === undefined ? schema : { ...schema, default: value };
+      }
+      const patched = await api.PATCH('/work_pools/{name}', { params: { path: { name: POOL } }, body: { base_job_template: template as never } });
+      expect(patched.response.ok).toBe(true);
+    };
+    await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' });
+    startBridge([]);
+
+    const id = await createFlowRun({}, { identities: [identity] });
+    await waitForState(id, 'COMPLETED');
+    const history = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(id)));
+    expect(history).toContain('managed-identity-client-id');
+    expect(history).toContain('myregistry.azurecr.io');
+    expect(history).not.toContain('block_document_id');
+
+    await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: undefined });
+    const secretRun = await waitForState(await createFlowRun(), 'CRASHED');
+    expect(secretRun.state?.message).toContain(`block document ${withSecret}`);
+    expect(secretRun.state?.message).toContain('client_secret');
+
+    await setDefaults({ aci_credentials: '{{ prefect.blocks.azure-container-instance-credentials.no-such-block }}' });
+    const missingRun = await waitForState(await createFlowRun(), 'CRASHED');
+    expect(missingRun.state?.message).toContain('prefect.blocks.azure-container-instance-credentials.no-such-block does not exist');
+    // The secret never left Prefect: not in a run's input, not in the bridge's output.
+    expect(bridge?.output()).not.toContain('sp-secret-must-stay-in-prefect');
+    await setDefaults({ aci_credentials: undefined });
   });
 });
