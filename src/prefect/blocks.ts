@@ -94,7 +94,12 @@ async function resolveValue(api: PrefectApi, variable: string, value: unknown): 
         `give the aci-flow worker the secret (ACI_FLOW_SECRET_<NAME>) and set ${variable}.${set[0]} to secretref:NAME in the work pool instead of the block`,
     );
   }
-  return Object.fromEntries(Object.entries(data).filter(([field]) => !secretFields.includes(field)));
+  // Unset fields (null, an empty credential_kwargs) are as if absent; anything else set is checked by the job configuration's schema.
+  return Object.fromEntries(Object.entries(data).filter(([field, item]) => !secretFields.includes(field) && item !== null && !isEmptyObject(item)));
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return isPlainObject(value) && Object.keys(value).length === 0;
 }
 
 function assertNoNestedReference(variable: string, value: unknown, path = variable): void {
