@@ -14,6 +14,14 @@ export async function readPool(api: PrefectApi, name: string): Promise<PrefectPo
   return poolConfigOf(pool);
 }
 
+/**
+ * A pool source over the Prefect API: an aci-flow worker that renders runs itself (the one
+ * `prefect-worker` runs in-process) reads the pool's template here, as Prefect holds it now.
+ */
+export function prefectPoolSource(api: PrefectApi): (workPool: string) => Promise<PrefectPool> {
+  return (workPool) => readPool(api, workPool);
+}
+
 export function poolConfigOf(pool: Pick<WorkPool, 'name' | 'type' | 'base_job_template'> & { id?: string }): PrefectPool {
   // A pool without a template gets a ConfigError naming base_job_template.
   return { id: pool.id, ...parsePoolConfig({ name: pool.name, type: pool.type, base_job_template: pool.base_job_template }, `Prefect work pool "${pool.name}"`) };
