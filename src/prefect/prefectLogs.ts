@@ -23,6 +23,14 @@ export const MAX_BATCH_LINES = 100;
 export const MAX_LINE_CHARS = 10_000;
 /** Lines wait at most this long for their batch to fill. */
 export const FLUSH_INTERVAL_MS = 1_000;
+/**
+ * Each followed run costs a log read and a workflow describe per read interval: with many runs
+ * held, each is read less often (1 s up to 50 runs, then 20 ms per run: 1,000 runs read every
+ * 20 s, 50 reads a second in all).
+ */
+export function logReadIntervalMs(runsHeld: number): number {
+  return Math.max(FLUSH_INTERVAL_MS, runsHeld * 20);
+}
 /** Prefect's logs filter page size (its default API limit). */
 const PAGE = 200;
 
@@ -61,7 +69,7 @@ export async function countForwardedLines(ctx: BridgeContext, flowRunId: string)
  * Sends the run's container lines to its Prefect logs until the aci-flow run closes and every
  * line is sent, or the signal aborts (the next bridge goes on from the cursor).
  */
-export async function forwardContainerLogs(ctx: BridgeContext, flowRunId: string, signal: AbortSignal): Promise<void> {
+export async function forwardContainerLogs(ctx: BridgeContext, flowRunId: string, signal: AbortSignal, readIntervalMs = FLUSH_INTERVAL_MS): Promise<void> {
   const skip = await countForwardedLines(ctx, flowRunId);
   let index = 0;
   let pending: Array<Schemas['LogCreate']> = [];
@@ -74,7 +82,7 @@ export async function forwardContainerLogs(ctx: BridgeContext, flowRunId: string
   };
   const timer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
   try {
-    for await (const line of followLogs(flowRunId, { client: ctx.temporal, ...ctx.logSource, follow: true, signal, pollIntervalMs: FLUSH_INTERVAL_MS })) {
+    for await (const line of followLogs(flowRunId, { client: ctx.temporal, ...ctx.logSource, follow: true, signal, pollIntervalMs: readIntervalMs })) {
       if (++index <= skip) continue;
       pending.push({
         name: CONTAINER_LOGGER,

@@ -9,7 +9,7 @@ import { workflowIdForFlowRun } from '../workflows/definitions';
 import { abortableDelay } from './abortableDelay';
 import { type BridgeContext, messageOf } from './context';
 import { reconcile } from './outcomes';
-import { forwardContainerLogs } from './prefectLogs';
+import { forwardContainerLogs, logReadIntervalMs } from './prefectLogs';
 
 export class RunWatcher {
   private readonly watching = new Map<string, Promise<void>>();
@@ -80,7 +80,7 @@ export class RunWatcher {
     const signal = this.aborter.signal;
     while (!signal.aborted) {
       try {
-        await forwardContainerLogs(this.ctx, flowRunId, signal);
+        await forwardContainerLogs(this.ctx, flowRunId, signal, logReadIntervalMs(this.watching.size));
         return;
       } catch (err) {
         // The log sink or Prefect unreachable: start again from the cursor.

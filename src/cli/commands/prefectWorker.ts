@@ -83,7 +83,9 @@ export function register(program: Command): void {
           throw usage(err instanceof Error ? err.message : String(err));
         }
       }
-      const { runPrefectWorker, withActiveProfile, workerSettingsFromEnv, prefectApiSettingsFromEnv, DEFAULT_API_KEY_SECRET } = await import('../../prefect');
+      const { runPrefectWorker, withActiveProfile, workerSettingsFromEnv, prefectApiSettingsFromEnv, DEFAULT_API_KEY_SECRET, DEFAULT_AUTH_STRING_SECRET } = await import(
+        '../../prefect'
+      );
       let prefect, settings;
       try {
         const env = withActiveProfile(process.env);
@@ -102,9 +104,11 @@ export function register(program: Command): void {
         const tasks: Array<Promise<void>> = [];
         if (flags.worker) {
           // One API key: the in-process worker resolves the injected secretref from the bridge's own key.
-          const secretName = flags.apiKeySecret ?? DEFAULT_API_KEY_SECRET;
-          const secretEnv = `ACI_FLOW_SECRET_${secretName.toUpperCase().replace(/-/g, '_')}`;
-          if (prefect.apiKey && !process.env[secretEnv]) process.env[secretEnv] = prefect.apiKey;
+          const secretEnv = (name: string) => `ACI_FLOW_SECRET_${name.toUpperCase().replace(/-/g, '_')}`;
+          const keyEnv = secretEnv(flags.apiKeySecret ?? DEFAULT_API_KEY_SECRET);
+          if (prefect.apiKey && !process.env[keyEnv]) process.env[keyEnv] = prefect.apiKey;
+          const authEnv = secretEnv(DEFAULT_AUTH_STRING_SECRET);
+          if (prefect.authString && !process.env[authEnv]) process.env[authEnv] = prefect.authString;
           const { runWorker } = await import('../../worker');
           log(`running the aci-flow worker of pool "${workPool}" in this process (--no-worker to run it separately)`);
           tasks.push(runWorker({ workPool, signal: stop.signal }).finally(() => stop.abort()));
