@@ -43,6 +43,7 @@ def dropin_flow(hold: str = ""):
     deadline = time.time() + 120
     while hold and not os.path.exists(hold) and time.time() < deadline:
         time.sleep(0.2)
+    print("the flow was released", flush=True)
     return 1
 `;
 
@@ -288,21 +289,39 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     expect((await readRun(id)).state_type).toBe('CANCELLED');
   });
 
-  it('a bridge SIGKILLed right after proposing Pending strands nothing: the restarted bridge starts the run and it completes', async () => {
-    expect(await bridge?.kill('SIGTERM')).toBe(0);
-    const doomed = startBridge(['-l', '1'], { [KILL_AFTER_PENDING_ENV]: '1' });
+  it('a bridge SIGKILLed mid-run or right after proposing Pending strands nothing and sends no container line twice', async () => {
+    // A run whose first lines reached Prefect when the bridge (and its in-process worker) died.
+    const held = await createFlowRun({ hold: holdFile() });
+    await waitFor(async () => (await runLogs(held)).some((entry) => entry.message === `container-only line of ${held}`), 'the first container lines in Prefect', {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
+    expect(await bridge?.kill('SIGKILL')).toBeNull();
+
+    const doomed = startBridge(['-l', '2'], { [KILL_AFTER_PENDING_ENV]: '1' });
     const id = await createFlowRun();
     expect(await doomed.exited).toBeNull();
     expect(doomed.child.signalCode).toBe('SIGKILL');
     expect((await readRun(id)).state_type).toBe('PENDING');
     await expect(getFlowRunStatus(stack.client, id)).rejects.toThrow();
 
-    startBridge(['-l', '1']);
+    startBridge(['-l', '2']);
     const run = await waitForState(id, 'COMPLETED');
     expect(bridge?.output()).toContain(`flow run ${id}: Pending without an aci-flow workflow`);
     // One container group, deleted once the container has exited.
     await waitFor(() => groupsOf(stack, run.infrastructure_pid ?? '').every((group) => group.deleted), 'the container group to be deleted', { timeoutMs: 60_000 });
     expect(groupsOf(stack, run.infrastructure_pid ?? '')).toHaveLength(1);
+
+    // The held run goes on under the new bridge, which continues its lines after those Prefect has.
+    writeFileSync(holds[holds.length - 1], '');
+    await waitForState(held, 'COMPLETED');
+    const lines = await waitFor(async () => {
+      const entries = (await runLogs(held)).filter((entry) => entry.name === CONTAINER_LOGGER);
+      return entries.some((entry) => entry.message === 'the flow was released') ? entries.map((entry) => entry.message) : undefined;
+    }, 'the held run\'s last line in Prefect', { timeoutMs: 60_000, intervalMs: 500 });
+    for (const line of [`container-only line of ${held}`, `api key length ${API_KEY.length}`, 'the flow was released']) {
+      expect(lines.filter((message) => message === line)).toEqual([line]);
+    }
   });
 
   it('--run-once takes the scheduled run, sees it through and exits 0; --base-job-template updates the pool; the API URL comes from the Prefect profile', async () => {
@@ -356,8 +375,12 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
         const { default: _previous, ...schema } = template.variables.properties[name];
         template.variables.properties[name] = value === undefined ? schema : { ...schema, default: value };
       }
-      const patched = await api.PATCH('/work_pools/{name}', { params: { path: { name: POOL } }, body: { base_job_template: template as never } });
-      expect(patched.response.ok).toBe(true);
+      // A busy SQLite server answers 503 ("retry"), as Prefect's own client knows.
+      const status = await waitFor(async () => {
+        const patched = await api.PATCH('/work_pools/{name}', { params: { path: { name: POOL } }, body: { base_job_template: template as never } });
+        return patched.response.status === 503 ? undefined : `${patched.response.status} ${JSON.stringify(patched.error ?? '')}`;
+      }, 'Prefect to update the pool');
+      expect(status).toBe('204 ""');
     };
     await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' });
     startBridge([]);
