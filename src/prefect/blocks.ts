@@ -7,9 +7,9 @@
  * `image_registry` (DockerRegistryCredentials, ACRManagedIdentity). Their non-secret fields
  * travel with the run. Secret fields (the client secret, the registry password) must never
  * enter workflow input: they are read here without secrets (Prefect answers them obfuscated),
- * and a block whose secret field is set makes the run Crashed, naming the block and field,
- * until the aci-flow worker resolves block secrets itself at deploy time (see docs/prefect.md,
- * "Blocks"). A block that cannot be read, or a block anywhere else, is Crashed too, naming
+ * and a block whose secret field is set makes the run Crashed, naming the block and field.
+ * An aci-flow worker that renders runs itself at deploy time from the pool (a pool source) can
+ * resolve them with `includeSecrets` and keep the secrets out of history. A block that cannot be read, or a block anywhere else, is Crashed too, naming
  * it: nothing is silently ignored.
  */
 import type { BaseJobTemplate } from '../config';
@@ -50,27 +50,38 @@ export function describeReference(reference: BlockReference): string {
   return reference.kind === 'id' ? `block document ${reference.id}` : `block prefect.blocks.${reference.type}.${reference.name}`;
 }
 
+export interface BlockResolutionOptions {
+  /**
+   * Default false: secret fields are never read, and a block that holds one is refused (the
+   * bridge, whose result becomes workflow input). True: secret fields are read too, for an
+   * aci-flow worker that renders a run at deploy time from the pool (a pool source) and never
+   * records the result; it needs an API key allowed to read block secrets.
+   */
+  includeSecrets?: boolean;
+}
+
 /**
  * The pool template and job variables with every block reference replaced by the block's
- * non-secret fields; throws BlockResolutionError naming the block when that cannot be done.
+ * fields; throws BlockResolutionError naming the block when that cannot be done.
  */
 export async function resolveBlockReferences(
   api: PrefectApi,
   template: BaseJobTemplate,
   variables: Record<string, unknown>,
+  options: BlockResolutionOptions = {},
 ): Promise<{ template: BaseJobTemplate; variables: Record<string, unknown> }> {
   const properties: Record<string, unknown> = { ...template.variables.properties };
   for (const [name, schema] of Object.entries(properties)) {
     if (!isPlainObject(schema) || !('default' in schema)) continue;
-    const resolved = await resolveValue(api, name, schema.default);
+    const resolved = await resolveValue(api, name, schema.default, options);
     if (resolved !== schema.default) properties[name] = { ...schema, default: resolved };
   }
   const resolvedVariables: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(variables)) resolvedVariables[name] = await resolveValue(api, name, value);
+  for (const [name, value] of Object.entries(variables)) resolvedVariables[name] = await resolveValue(api, name, value, options);
   return { template: { ...template, variables: { ...template.variables, properties } } as BaseJobTemplate, variables: resolvedVariables };
 }
 
-async function resolveValue(api: PrefectApi, variable: string, value: unknown): Promise<unknown> {
+async function resolveValue(api: PrefectApi, variable: string, value: unknown, options: BlockResolutionOptions): Promise<unknown> {
   const reference = blockReferenceOf(value);
   if (!reference) {
     assertNoNestedReference(variable, value);
@@ -80,13 +91,14 @@ async function resolveValue(api: PrefectApi, variable: string, value: unknown): 
   if (!allowed) {
     throw new BlockResolutionError(`${variable} refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only for ${Object.keys(BLOCK_VARIABLES).join(' and ')}: put the value itself in the variable`);
   }
-  const document = await readBlockDocument(api, reference);
+  const document = await readBlockDocument(api, reference, options.includeSecrets ?? false);
   const type = document.block_type?.slug;
   if (!type || !allowed.includes(type)) {
     throw new BlockResolutionError(`${variable} refers to Prefect ${describeReference(reference)} of type ${type ?? 'unknown'}; it takes a block of type ${allowed.join(' or ')}`);
   }
-  const secretFields = secretFieldsOf(document.block_schema);
   const data = document.data ?? {};
+  if (options.includeSecrets) return Object.fromEntries(Object.entries(data).filter(([, item]) => item !== null && !isEmptyObject(item)));
+  const secretFields = secretFieldsOf(document.block_schema);
   const set = secretFields.filter((field) => data[field] !== undefined && data[field] !== null && data[field] !== '');
   if (set.length > 0) {
     throw new BlockResolutionError(
@@ -113,12 +125,12 @@ function assertNoNestedReference(variable: string, value: unknown, path = variab
   }
 }
 
-async function readBlockDocument(api: PrefectApi, reference: BlockReference): Promise<Schemas['BlockDocument']> {
+async function readBlockDocument(api: PrefectApi, reference: BlockReference, includeSecrets: boolean): Promise<Schemas['BlockDocument']> {
   const result =
     reference.kind === 'id'
-      ? await api.GET('/block_documents/{id}', { params: { path: { id: reference.id }, query: { include_secrets: false } } })
+      ? await api.GET('/block_documents/{id}', { params: { path: { id: reference.id }, query: { include_secrets: includeSecrets } } })
       : await api.GET('/block_types/slug/{slug}/block_documents/name/{block_document_name}', {
-          params: { path: { slug: reference.type, block_document_name: reference.name }, query: { include_secrets: false } },
+          params: { path: { slug: reference.type, block_document_name: reference.name }, query: { include_secrets: includeSecrets } },
         });
   if (result.response.status === 404 || result.response.status === 422) {
     throw new BlockResolutionError(`Prefect ${describeReference(reference)} does not exist (or is not readable with this API key)`);

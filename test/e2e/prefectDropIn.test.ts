@@ -13,7 +13,9 @@ import { promisify } from 'node:util';
 import { freePort } from '../../src/cli/demo/ports';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
+import { resolveBlockReferences } from '../../src/prefect/blocks';
 import { EXECUTED_EVENT, SUBMITTED_EVENT } from '../../src/prefect/events';
+import { poolConfigOf } from '../../src/prefect/pool';
 import { CONTAINER_LOGGER } from '../../src/prefect/prefectLogs';
 import { KILL_AFTER_PENDING_ENV } from '../../src/prefect/submit';
 import { runCli } from './cliProcess';
@@ -402,6 +404,18 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     expect(missingRun.state?.message).toContain('prefect.blocks.azure-container-instance-credentials.no-such-block does not exist');
     // The secret never left Prefect: not in a run's input, not in the bridge's output.
     expect(bridge?.output()).not.toContain('sp-secret-must-stay-in-prefect');
+    // What a worker rendering at deploy time reads (includeSecrets): the whole block, by either form.
+    const poolNow = poolConfigOf(ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } })));
+    const atDeploy = await resolveBlockReferences(
+      api,
+      poolNow.base_job_template,
+      { aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' },
+      { includeSecrets: true },
+    );
+    expect(atDeploy.variables).toEqual({
+      aci_credentials: { client_id: 'sp-client', tenant_id: 'sp-tenant', client_secret: 'sp-secret-must-stay-in-prefect' },
+      image_registry: { registry_url: 'myregistry.azurecr.io', identity },
+    });
     await setDefaults({ aci_credentials: undefined });
   });
 });
