@@ -404,6 +404,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     expect(missingRun.state?.message).toContain('prefect.blocks.azure-container-instance-credentials.no-such-block does not exist');
     // The secret never left Prefect: not in a run's input, not in the bridge's output.
     expect(bridge?.output()).not.toContain('sp-secret-must-stay-in-prefect');
+    await setDefaults({ aci_credentials: undefined });
     // What a worker rendering at deploy time reads (includeSecrets): the whole block, by either form.
     const poolNow = poolConfigOf(ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } })));
     const atDeploy = await resolveBlockReferences(
@@ -416,6 +417,5 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       aci_credentials: { client_id: 'sp-client', tenant_id: 'sp-tenant', client_secret: 'sp-secret-must-stay-in-prefect' },
       image_registry: { registry_url: 'myregistry.azurecr.io', identity },
     });
-    await setDefaults({ aci_credentials: undefined });
   });
 });
