@@ -184,6 +184,22 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     return (bridge?.output().match(/polled: /g) ?? []).length;
   }
 
+  /** Sets (or, with undefined, removes) the defaults of the pool's variables, as an edit in the Prefect UI does. */
+  async function setDefaults(values: Record<string, unknown>): Promise<void> {
+    const pool = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
+    const template = pool.base_job_template as { variables: { properties: Record<string, Record<string, unknown>> } };
+    for (const [name, value] of Object.entries(values)) {
+      const { default: _previous, ...schema } = template.variables.properties[name] ?? { type: 'integer' };
+      template.variables.properties[name] = value === undefined ? schema : { ...schema, default: value };
+    }
+    // A busy SQLite server answers 503 ("retry"), as Prefect's own client knows.
+    const status = await waitFor(async () => {
+      const patched = await api.PATCH('/work_pools/{name}', { params: { path: { name: POOL } }, body: { base_job_template: template as never } });
+      return patched.response.status === 503 ? undefined : `${patched.response.status} ${JSON.stringify(patched.error ?? '')}`;
+    }, 'Prefect to update the pool');
+    expect(status).toBe('204 ""');
+  }
+
   it('bad flags exit 2 naming the flag, and nothing starts', async () => {
     const limit = await runCli(['prefect-worker', '-p', POOL, '--limit', '0'], { PREFECT_API_URL: prefect.apiUrl });
     expect(limit.code).toBe(2);
@@ -275,6 +291,8 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
   });
 
   it('a Cancelling run whose flow has started cancels itself within the grace period: its on_cancellation hook runs and it ends Cancelled', async () => {
+    // A grace no loaded machine runs out of: the test is about the flow cancelling itself.
+    await setDefaults({ cancel_grace_seconds: 180 });
     const id = await createFlowRun({ hold: holdFile() });
     const running = await waitForState(id, 'RUNNING');
     ok('cancel', await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING' }, force: false } as never }));
@@ -370,20 +388,6 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       client_secret: 'sp-secret-must-stay-in-prefect',
     });
     await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', { registry_url: 'myregistry.azurecr.io', identity });
-    const pool = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
-    const template = pool.base_job_template as { variables: { properties: Record<string, Record<string, unknown>> } };
-    const setDefaults = async (values: Record<string, unknown>) => {
-      for (const [name, value] of Object.entries(values)) {
-        const { default: _previous, ...schema } = template.variables.properties[name];
-        template.variables.properties[name] = value === undefined ? schema : { ...schema, default: value };
-      }
-      // A busy SQLite server answers 503 ("retry"), as Prefect's own client knows.
-      const status = await waitFor(async () => {
-        const patched = await api.PATCH('/work_pools/{name}', { params: { path: { name: POOL } }, body: { base_job_template: template as never } });
-        return patched.response.status === 503 ? undefined : `${patched.response.status} ${JSON.stringify(patched.error ?? '')}`;
-      }, 'Prefect to update the pool');
-      expect(status).toBe('204 ""');
-    };
     await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' });
     startBridge([]);
 
