@@ -8,7 +8,7 @@
 //   node scripts/setup.mjs --print-prefect-path    same for the `prefect` CLI of tools/prefect-venv
 //   node scripts/setup.mjs --print-chromium-path   same for Chromium (installs only as root); exit 1 saying what to install
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,8 +23,18 @@ const PYTHON_TEST_PACKAGES = [
   'azure-mgmt-resource==23.4.0',
   'azure-mgmt-containerinstance==10.1.0',
 ];
-/** A real Prefect server and `prefect flow-run execute` for the Prefect worker tests; its own venv keeps tools/venv small. */
-const PREFECT_PACKAGE = 'prefect==3.9.1';
+/**
+ * A real Prefect server and `prefect flow-run execute` for the Prefect worker tests; its own venv keeps tools/venv small.
+ * The version is PREFECT_VERSION of src/config/defaults.ts, the one constant the default image follows too.
+ */
+const PREFECT_PACKAGE = `prefect==${prefectVersion()}`;
+
+function prefectVersion() {
+  const source = readFileSync(join(root, 'src', 'config', 'defaults.ts'), 'utf8');
+  const version = /export const PREFECT_VERSION = '([0-9][^']*)';/.exec(source)?.[1];
+  if (!version) throw new Error('src/config/defaults.ts has no PREFECT_VERSION; scripts/setup.mjs reads the Prefect version from it');
+  return version;
+}
 
 function log(message) {
   process.stderr.write(`[setup] ${message}\n`);

@@ -2,8 +2,14 @@
 export const ACI_DEFAULT_CPU = 1.0;
 export const ACI_DEFAULT_MEMORY_GB = 1.0;
 export const DEFAULT_CONTAINER_ENTRYPOINT = '/opt/prefect/entrypoint.sh';
-/** Prefect picks an image matching the local Prefect version; aci-flow has none, so it uses the moving 3.x tag. */
-export const DEFAULT_IMAGE = 'prefecthq/prefect:3-latest';
+/**
+ * The Prefect version aci-flow is built and tested against. scripts/setup.mjs reads it from
+ * here to provision tools/prefect-venv, and the default image follows it, as Prefect's
+ * worker picks the image of its own version (`prefecthq/prefect:<version>-python3.12`).
+ */
+export const PREFECT_VERSION = '3.9.1';
+export const DEFAULT_IMAGE_PYTHON = '3.12';
+export const DEFAULT_IMAGE = `prefecthq/prefect:${PREFECT_VERSION}-python${DEFAULT_IMAGE_PYTHON}`;
 export const DEFAULT_TASK_START_TIMEOUT_SECONDS = 240;
 export const DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS = 5.0;
 /** aci-flow: how long cleanup keeps retrying before the run ends marked `cleanup: abandoned` (docs/workflow.md, "Cleanup"). */

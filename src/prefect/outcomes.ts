@@ -5,8 +5,10 @@
  */
 import { getFlowRunStatus } from '../client/flowRunStatus';
 import type { FlowRunStatus } from '../workflows/definitions';
-import type { StateType } from './api/client';
+import type { FlowRun, StateType } from './api/client';
 import { type BridgeContext } from './context';
+import { EXECUTED_EVENT, emitRunEvent, runObjects } from './events';
+import { writeRunLog } from './prefectLogs';
 import { FINAL_STATE_TYPES, isFinal, type ProposedState, proposeState, readFlowRun } from './states';
 
 export interface Reconciliation {
@@ -38,6 +40,7 @@ export function stateForOutcome(outcome: Pick<FlowRunStatus, 'phase' | 'message'
 export async function reconcile(ctx: BridgeContext, flowRunId: string): Promise<Reconciliation> {
   const outcome = await getFlowRunStatus(ctx.temporal, flowRunId);
   const run = await readFlowRun(ctx.api, flowRunId);
+  await tellPrefect(ctx, run, outcome);
   const state = isFinal(run) ? undefined : stateForOutcome(outcome, run.state_type);
   if (!state) {
     ctx.log(`flow run ${flowRunId}: aci-flow ${outcome.phase}; Prefect state ${run.state_type ?? 'none'} stands`);
@@ -47,4 +50,28 @@ export async function reconcile(ctx: BridgeContext, flowRunId: string): Promise<
   const answer = await proposeState(ctx.api, flowRunId, state, { waits: 3 });
   ctx.log(`flow run ${flowRunId}: aci-flow ${outcome.phase} → proposed ${state.type}: ${answer.status}${answer.reason ? ` (${answer.reason})` : ''}`);
   return { phase: outcome.phase, proposed: { type: state.type, status: answer.status } };
+}
+
+/** The outcome, the cleanup and the executed-flow-run event, where Prefect users look. */
+async function tellPrefect(ctx: BridgeContext, run: FlowRun, outcome: FlowRunStatus): Promise<void> {
+  const failed = outcome.phase === 'Failed' || outcome.phase === 'TimedOut';
+  const exit = outcome.exitCode === undefined ? '' : ` (exit code ${outcome.exitCode})`;
+  await writeRunLog(
+    ctx,
+    run.id,
+    failed ? 'error' : 'info',
+    `aci-flow ${outcome.phase}${exit}${outcome.message ? `: ${outcome.message}` : ''}; container group ${outcome.containerGroupName}`,
+  );
+  if (outcome.cleanup) {
+    const cleanup = outcome.cleanup;
+    await writeRunLog(
+      ctx,
+      run.id,
+      cleanup.state === 'abandoned' ? 'warning' : 'info',
+      `Cleanup of container group ${outcome.containerGroupName}: ${cleanup.state}${cleanup.lastError ? ` (${cleanup.lastError})` : ''}`,
+    );
+  }
+  // Prefect's status code is the infrastructure's: the container's exit code, -1 when it never gave one.
+  const objects = await runObjects(ctx, run).catch(() => ({ flowRun: run }));
+  await emitRunEvent(ctx, EXECUTED_EVENT, objects, { identifier: outcome.containerGroupName, statusCode: outcome.exitCode ?? -1 });
 }

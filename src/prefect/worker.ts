@@ -8,19 +8,23 @@ import type { Client } from '@temporalio/client';
 import { connectClient } from '../client/connection';
 import { ConfigError } from '../config';
 import { createPrefectApi, done, ok, type PrefectApi, type PrefectApiSettings, prefectApiSettingsFromEnv } from './api/client';
-import { CancelRelay, flowRunsInStates } from './cancellation';
+import { CancelRelay } from './cancellation';
 import { type BridgeContext, messageOf } from './context';
+import { type HealthServer, PollClock, startHealthServer } from './health';
 import { ensurePool, readPool } from './pool';
+import { withActiveProfile } from './profile';
+import { reconcileOpenRuns } from './resume';
+import { workerSettingsFromEnv, type WorkerSettings } from './settings';
 import { submitFlowRun } from './submit';
-import { abortableDelay, RunWatcher } from './watcher';
+import { abortableDelay } from './abortableDelay';
+import { RunWatcher } from './watcher';
 
-/** Prefect's defaults (PREFECT_WORKER_QUERY_SECONDS, _HEARTBEAT_SECONDS, _PREFETCH_SECONDS). */
-export const DEFAULT_POLL_SECONDS = 10;
-export const DEFAULT_HEARTBEAT_SECONDS = 30;
-export const DEFAULT_PREFETCH_SECONDS = 10;
 /** The secret names the injected PREFECT_API_KEY / PREFECT_API_AUTH_STRING references resolve from on the aci-flow worker. */
 export const DEFAULT_API_KEY_SECRET = 'PREFECT_API_KEY';
 export const DEFAULT_AUTH_STRING_SECRET = 'PREFECT_API_AUTH_STRING';
+
+/** How often a running bridge looks again for stranded runs (at start it always does). */
+export const RECONCILE_INTERVAL_MS = 5 * 60_000;
 
 export interface PrefectWorkerOptions {
   /** The Prefect work pool; its runs go to the aci-flow work pool (task queue) of the same name. */
@@ -29,29 +33,61 @@ export interface PrefectWorkerOptions {
   workQueues?: string[];
   /** The worker's name in the Prefect UI (default `aci-flow-<host>-<pid>`). */
   name?: string;
-  /** Default: PREFECT_API_URL, PREFECT_API_KEY, PREFECT_API_AUTH_STRING from the environment. */
+  /** Default: PREFECT_API_URL, PREFECT_API_KEY, PREFECT_API_AUTH_STRING from the environment or the active Prefect profile. */
   prefect?: PrefectApiSettings;
+  /** Default: PREFECT_WORKER_* from the environment or the active Prefect profile. */
+  settings?: WorkerSettings;
   /** Default: a client connected from the standard Temporal environment, closed at the end. */
   temporal?: Client;
+  /** Override PREFECT_WORKER_QUERY_SECONDS, _HEARTBEAT_SECONDS, _PREFETCH_SECONDS. */
   pollSeconds?: number;
   heartbeatSeconds?: number;
   prefetchSeconds?: number;
+  /** `--limit`: flow runs this worker holds at once; runs over it stay Scheduled for a later poll (or another worker). */
+  limit?: number;
+  /** `--run-once`: one poll, then wait for the runs it started to finish, then return. */
+  runOnce?: boolean;
+  /** `--with-healthcheck`: serve Prefect's `GET /health` on PREFECT_WORKER_WEBSERVER_HOST:PORT. */
+  withHealthcheck?: boolean;
+  /** Called once the health endpoint listens (tests ask for port 0). */
+  onHealthServer?: (server: HealthServer) => void;
+  /** `--base-job-template`: parsed JSON; creates the pool with it or replaces the pool's template. */
+  baseJobTemplate?: unknown;
+  /** `--create-pool-if-not-found` (default true). */
+  createPoolIfNotFound?: boolean;
   apiKeySecret?: string;
   authStringSecret?: string;
+  /** Where the aci-flow workers record container log lines (default: as `aci-flow logs` finds them, from the environment). */
+  logSource?: BridgeContext['logSource'];
   /** Runs until this aborts. */
   signal?: AbortSignal;
   log?: (message: string) => void;
 }
 
 export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<void> {
-  const settings = options.prefect ?? prefectApiSettingsFromEnv();
+  const env = options.prefect && options.settings ? process.env : withActiveProfile(process.env);
+  const settings = options.prefect ?? prefectApiSettingsFromEnv(env);
+  const workerSettings = options.settings ?? workerSettingsFromEnv(env);
   const api = createPrefectApi(settings);
-  const temporal = options.temporal ?? (await connectClient());
   const log = options.log ?? ((message: string) => process.stderr.write(`[prefect-worker] ${message}\n`));
+  const querySeconds = options.pollSeconds ?? workerSettings.querySeconds;
+  const heartbeatSeconds = options.heartbeatSeconds ?? workerSettings.heartbeatSeconds;
+  const prefetchSeconds = options.prefetchSeconds ?? workerSettings.prefetchSeconds;
+  const clock = new PollClock(querySeconds);
+  // Served before anything else, as Prefect's is: a worker stuck at start turns unhealthy.
+  const health = options.withHealthcheck ? await startHealthServer(clock, workerSettings.webserverHost, workerSettings.webserverPort) : undefined;
+  if (health) {
+    log(`health endpoint on http://${workerSettings.webserverHost}:${health.port}/health`);
+    options.onHealthServer?.(health);
+  }
+  const temporal = options.temporal ?? (await connectClient());
+  const name = options.name ?? `aci-flow-${hostname()}-${process.pid}`;
   const ctx: BridgeContext = {
     api,
     temporal,
     workPool: options.workPool,
+    workerName: name,
+    logSource: options.logSource ?? {},
     log,
     injection: {
       apiUrl: settings.apiUrl,
@@ -59,38 +95,52 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
       authStringSecret: settings.authString ? (options.authStringSecret ?? DEFAULT_AUTH_STRING_SECRET) : undefined,
     },
   };
+  for (const note of workerSettings.notes) log(note);
   const signal = options.signal ?? new AbortController().signal;
-  const name = options.name ?? `aci-flow-${hostname()}-${process.pid}`;
-  const heartbeatSeconds = options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS;
   const watcher = new RunWatcher(ctx);
   const cancels = new CancelRelay(ctx, watcher);
   try {
     let ready = false;
     let lastHeartbeat = 0;
+    let lastReconcile = 0;
     while (!signal.aborted) {
       try {
         if (!ready) {
-          await ensurePool(api, options.workPool, log);
-          await resumeWatching(ctx, watcher);
+          await ensurePool(api, options.workPool, log, { baseJobTemplate: options.baseJobTemplate, create: options.createPoolIfNotFound });
+          await reconcileOpenRuns(ctx, watcher);
+          lastReconcile = Date.now();
           ready = true;
-          log(`worker "${name}" polling work pool "${options.workPool}" at ${settings.apiUrl}`);
+          log(`worker "${name}" polling work pool "${options.workPool}" at ${settings.apiUrl}${options.limit ? ` (limit ${options.limit} flow runs)` : ''}`);
         }
         if (Date.now() - lastHeartbeat >= heartbeatSeconds * 1000) {
           await heartbeat(api, options.workPool, name, heartbeatSeconds);
           lastHeartbeat = Date.now();
         }
-        await takeScheduledRuns(ctx, watcher, options);
+        const taken = await takeScheduledRuns(ctx, watcher, { ...options, prefetchSeconds });
+        clock.polled();
+        if (workerSettings.debugMode) log(`polled: took ${taken} flow runs, holding ${watcher.size}${options.limit ? ` of ${options.limit}` : ''}`);
         await cancels.poll();
+        if (options.runOnce) break;
+        if (Date.now() - lastReconcile >= RECONCILE_INTERVAL_MS) {
+          // Runs another bridge of the pool stranded when it died (fleets); young Pending runs may be mid-start elsewhere.
+          await reconcileOpenRuns(ctx, watcher, { minStateAgeMs: RECONCILE_INTERVAL_MS });
+          lastReconcile = Date.now();
+        }
       } catch (err) {
         // At start, a pool of another type or a broken template needs the operator; anything else
         // (Prefect busy with 503s, Temporal or the network down for a moment) is retried.
         if (err instanceof ConfigError && !ready) throw err;
         log(`poll failed, retrying: ${messageOf(err)}`);
       }
-      await abortableDelay((options.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000, signal);
+      await abortableDelay(querySeconds * 1000, signal);
+    }
+    if (options.runOnce && !signal.aborted) {
+      // As Prefect's --run-once: the runs it took are seen through before the worker exits.
+      await watcher.settled(signal, () => cancels.poll().catch((err: unknown) => log(`cancel poll failed: ${messageOf(err)}`)), querySeconds);
     }
   } finally {
     await watcher.stop();
+    await health?.close();
     if (!options.temporal) await temporal.connection.close();
   }
 }
@@ -105,8 +155,12 @@ async function heartbeat(api: PrefectApi, pool: string, name: string, intervalSe
   );
 }
 
-async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, options: PrefectWorkerOptions): Promise<void> {
-  const scheduledBefore = new Date(Date.now() + (options.prefetchSeconds ?? DEFAULT_PREFETCH_SECONDS) * 1000).toISOString();
+/** Returns how many runs it started. */
+async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, options: PrefectWorkerOptions & { prefetchSeconds: number }): Promise<number> {
+  const room = options.limit === undefined ? Infinity : options.limit - watcher.size;
+  // At the limit the runs stay Scheduled (not even read), as with Prefect's limiter.
+  if (room <= 0) return 0;
+  const scheduledBefore = new Date(Date.now() + options.prefetchSeconds * 1000).toISOString();
   const scheduled = ok(
     `POST /work_pools/${ctx.workPool}/get_scheduled_flow_runs`,
     await ctx.api.POST('/work_pools/{name}/get_scheduled_flow_runs', {
@@ -114,20 +168,18 @@ async function takeScheduledRuns(ctx: BridgeContext, watcher: RunWatcher, option
       body: { scheduled_before: scheduledBefore, ...(options.workQueues?.length ? { work_queue_names: options.workQueues } : {}) },
     }),
   );
-  if (scheduled.length === 0) return;
+  if (scheduled.length === 0) return 0;
   // Read once per batch, so the runs of a batch share one template and UI edits apply to the next.
   const pool = await readPool(ctx.api, ctx.workPool);
+  let taken = 0;
   for (const { flow_run: flowRun } of scheduled) {
     if (watcher.isWatching(flowRun.id)) continue;
+    if (taken >= room) break;
     const submission = await submitFlowRun(ctx, pool, flowRun);
-    if (submission.outcome === 'started') watcher.watch(flowRun.id);
+    if (submission.outcome === 'started') {
+      watcher.watch(flowRun.id);
+      taken++;
+    }
   }
-}
-
-/**
- * After a restart: the pool's open flow runs that have an aci-flow workflow are watched
- * again (a run that closed meanwhile is reconciled at once; one without a workflow is dropped).
- */
-async function resumeWatching(ctx: BridgeContext, watcher: RunWatcher): Promise<void> {
-  for (const run of await flowRunsInStates(ctx, ['PENDING', 'RUNNING', 'CANCELLING'])) watcher.watch(run.id);
+  return taken;
 }

@@ -163,8 +163,11 @@ async function scheduleSweeper(client: Client, workPool: string, settings: Sweep
 
 export interface RunWorkerOptions {
   workPool: string;
-  /** The pool file (a Prefect work pool export or a base job template) every run is rendered from. */
-  poolConfig: string;
+  /**
+   * What every run is rendered from: a pool file's path (a Prefect work pool export or a base
+   * job template), or a PoolSource (the Prefect bridge's in-process worker reads the pool from the Prefect API).
+   */
+  poolConfig: string | PoolSource;
   /** Per-run log files; default ACI_FLOW_LOG_DIR, then DEFAULT_LOG_DIR. Unused when logs go to blobs. */
   logDir?: string;
   /** Concurrent flow runs this worker watches (default DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
@@ -175,6 +178,8 @@ export interface RunWorkerOptions {
   metricsPort?: number;
   /** Default: from ACI_FLOW_SWEEP_SCOPES / ACI_FLOW_SWEEP_INTERVAL / ACI_FLOW_SWEEP_GRACE. */
   sweeper?: SweeperSettings;
+  /** Shuts the worker down gracefully when it aborts (besides SIGINT/SIGTERM): `prefect-worker` runs one in-process. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -185,7 +190,7 @@ export interface RunWorkerOptions {
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
   const env = process.env;
   // Before anything else: a worker without a valid pool configuration cannot render a single run.
-  const pool = await poolFileSource(options.poolConfig);
+  const pool = typeof options.poolConfig === 'string' ? await poolFileSource(options.poolConfig) : options.poolConfig;
   const temporal = temporalConnectConfig();
   const azure = azureConnectionFromEnv(env);
   const metricsAddress = metricsAddressFrom(options.metricsPort, env);
@@ -228,7 +233,17 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
       });
-      await worker.run();
+      const shutdown = () => {
+        // SIGINT/SIGTERM may have started the shutdown already.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      };
+      if (options.signal?.aborted) return;
+      options.signal?.addEventListener('abort', shutdown, { once: true });
+      try {
+        await worker.run();
+      } finally {
+        options.signal?.removeEventListener('abort', shutdown);
+      }
     } finally {
       connectionWatch.stop();
       await connection.close();

@@ -205,9 +205,15 @@ describe('aci-flow prefect-worker', () => {
     expect(run.state?.message).toMatch(/infrastructure failed \(aci-flow Failed\).*3/);
   });
 
-  it('a cancel in Prefect cancels the aci-flow run, deletes the container group and ends Cancelled', async () => {
-    const id = await createFlowRun({ hold: holdFile() });
-    const running = await waitForState(id, 'RUNNING');
+  it('a cancel in Prefect of a run whose flow has not started cancels the aci-flow run at once, deletes the container group and ends Cancelled', async () => {
+    // The container runs, but no flow ever starts in it (no grace period: nothing could cancel itself).
+    const hold = holdFile();
+    const id = await createFlowRun({}, { command: `sh -c 'while [ ! -e ${hold} ]; do sleep 0.2; done'` });
+    const pending = await waitFor(async () => {
+      const run = await readRun(id);
+      return run.infrastructure_pid && (await getFlowRunStatus(stack.client, id)).phase === 'Running' ? run : undefined;
+    }, `flow run ${id}'s container to run`, { timeoutMs: 60_000 });
+    expect(pending.state_type).toBe('PENDING');
     ok(
       'cancel',
       await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING', name: 'Cancelling' }, force: false } as never }),
@@ -215,7 +221,8 @@ describe('aci-flow prefect-worker', () => {
     const cancelled = await waitForState(id, 'CANCELLED', 60_000);
     expect(cancelled.state_type).toBe('CANCELLED');
     expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Cancelled');
-    expect(groupsOf(stack, running.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+    expect(groupsOf(stack, pending.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
+    expect(bridgeLog).toContain(`flow run ${id}: cancel requested in Prefect (the flow had not started); signalled the aci-flow run`);
     releaseAll();
   });
 

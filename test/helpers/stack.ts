@@ -93,8 +93,8 @@ export interface Stack {
   /** Starts the in-process worker (one at a time); it runs until stopWorker() or close(). */
   startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
   stopWorker(): Promise<void>;
-  /** `node bin/aci-flow.js worker --pool <workPool>` against this stack, rendering from `pool` (default: the stack's). */
-  spawnWorkerProcess(options?: { workPool?: string; pool?: PoolConfig; env?: NodeJS.ProcessEnv }): WorkerProcess;
+  /** `node bin/aci-flow.js worker --pool <workPool>` (or `args`) against this stack, rendering from `pool` (default: the stack's). */
+  spawnWorkerProcess(options?: { workPool?: string; pool?: PoolConfig; env?: NodeJS.ProcessEnv; args?: string[] }): WorkerProcess;
   close(): Promise<void>;
 }
 
@@ -193,6 +193,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         workPool: spawnOptions.workPool ?? workPool,
         pool: spawnOptions.pool ?? stackPool,
         env: { ...blobLogsEnv, ...spawnOptions.env },
+        args: spawnOptions.args,
       });
       children.add(handle);
       void handle.exited.then(() => children.delete(handle));
@@ -216,13 +217,15 @@ export interface SpawnWorkerOptions {
   /** Written to a file the worker gets as ACI_FLOW_POOL_CONFIG (default testPool(workPool)). */
   pool?: PoolConfig;
   env?: NodeJS.ProcessEnv;
+  /** Another command that runs an aci-flow worker, e.g. `prefect-worker --pool <pool>` (default `worker --pool <workPool>`). */
+  args?: string[];
 }
 
-/** `node bin/aci-flow.js worker --pool <workPool>` against a Temporal server and the emulator; the caller kills it. */
+/** `node bin/aci-flow.js worker --pool <workPool>` (or `args`) against a Temporal server and the emulator; the caller kills it. */
 export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
   const poolConfigFile = join(mkdtempSync(join(tmpdir(), 'aci-flow-pool-')), 'pool.json');
   writeFileSync(poolConfigFile, JSON.stringify((options.pool ?? testPool(options.workPool)).base_job_template));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), 'worker', '--pool', options.workPool], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), ...(options.args ?? ['worker', '--pool', options.workPool])], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -18,14 +18,39 @@ interface Service {
   ports?: Array<string | number | { target: number; published?: string | number; host_ip?: string }>;
   volumes?: string[];
   healthcheck?: { test: string[] };
+  profiles?: string[];
 }
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
-  it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI, the worker and Azurite', () => {
-    expect(Object.keys(services).sort()).toEqual(['aci-flow-worker', 'azurite', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui']);
+  it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI, the worker, Azurite and the Prefect bridge', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'aci-flow-prefect-worker',
+      'aci-flow-worker',
+      'azurite',
+      'postgresql',
+      'temporal',
+      'temporal-admin-tools',
+      'temporal-ui',
+    ]);
+  });
+
+  it('runs the Prefect bridge under the prefect profile: the worker image, --pool from ACI_FLOW_POOL, the health endpoint, the same log sink', () => {
+    const bridge = services['aci-flow-prefect-worker'];
+    expect(bridge.profiles).toEqual(['prefect']);
+    expect(bridge.image).toBe(services['aci-flow-worker'].image);
+    expect(bridge.command).toEqual(['prefect-worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/), '--no-worker', '--with-healthcheck']);
+    expect(bridge.environment?.TEMPORAL_ADDRESS).toBe(services['aci-flow-worker'].environment?.TEMPORAL_ADDRESS);
+    expect(bridge.environment?.PREFECT_API_URL).toMatch(/^\$\{PREFECT_API_URL:\?/);
+    for (const name of ['ACI_FLOW_LOG_BLOB_URL', 'ACI_FLOW_LOG_BLOB_CONNECTION_STRING', 'ACI_FLOW_LOG_BLOB_CONTAINER']) {
+      expect(bridge.environment?.[name]).toBe(services['aci-flow-worker'].environment?.[name]);
+    }
+    expect([bridge.healthcheck?.test].flat().join(' ')).toContain('http://127.0.0.1:8080/health');
+    // One API key: the separate aci-flow worker resolves the containers' secretref:PREFECT_API_KEY from the same variable.
+    expect(services['aci-flow-worker'].environment?.ACI_FLOW_SECRET_PREFECT_API_KEY).toBe('${PREFECT_API_KEY:-}');
+    expect(bridge.environment?.PREFECT_API_KEY).toBe('${PREFECT_API_KEY:-}');
   });
 
   it('pins every image to a version, never latest', () => {

@@ -36,6 +36,8 @@ export interface LocalStack {
   devServer: DevServer;
   client: Client;
   logContainer: ContainerClient;
+  /** Where the worker records the runs' log lines (what `aci-flow logs` and the Prefect bridge read). */
+  blobLogs: BlobLogSettings;
   /** The Temporal UI page of a workflow. */
   workflowUrl(workflowId: string): string;
 }
@@ -104,6 +106,7 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
     devServer,
     client,
     logContainer,
+    blobLogs,
     workflowUrl: (workflowId) => `${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${workflowId}`,
   };
 }

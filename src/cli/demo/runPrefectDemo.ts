@@ -115,6 +115,8 @@ export async function runPrefectDemo(options: PrefectDemoOptions): Promise<Prefe
       name: 'aci-flow-demo',
       prefect: { apiUrl: prefect.apiUrl },
       temporal: stack.client,
+      // The container's lines reach the flow run's logs in the Prefect UI too.
+      logSource: { blob: stack.blobLogs },
       pollSeconds: 1,
       heartbeatSeconds: 10,
       signal: bridgeStop.signal,

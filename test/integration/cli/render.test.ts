@@ -60,7 +60,7 @@ describe('aci-flow render', () => {
     });
     expect(template.parameters).toHaveProperty('container_group_name');
     expect(template.parameters).toHaveProperty('container_name');
-    expect(containerOf(body).image).toBe('prefecthq/prefect:3-latest');
+    expect(containerOf(body).image).toBe('prefecthq/prefect:3.9.1-python3.12');
   });
 
   it('applies --set values with their types and splits a quoted command', async () => {

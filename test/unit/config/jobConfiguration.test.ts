@@ -11,7 +11,7 @@ describe('the job configuration schema', () => {
       env: {},
       labels: {},
       run_secret_names: [],
-      image: 'prefecthq/prefect:3-latest',
+      image: 'prefecthq/prefect:3.9.1-python3.12',
       entrypoint: '/opt/prefect/entrypoint.sh',
       cpu: 1,
       memory: 1,

@@ -24,7 +24,7 @@ describe('loading work pool config files', () => {
     expect(config).toMatchObject({
       subscription_id: '00000000-0000-0000-0000-000000000000',
       resource_group_name: 'aci-flow-demo',
-      image: 'prefecthq/prefect:3-latest',
+      image: 'prefecthq/prefect:3.9.1-python3.12',
     });
   });
 

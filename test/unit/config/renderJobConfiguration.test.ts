@@ -45,7 +45,7 @@ describe("Prefect's ACI base job template as aci-flow ships it", () => {
     const config = renderJobConfiguration(base, REQUIRED);
     expect(config).toMatchObject({
       ...REQUIRED,
-      image: 'prefecthq/prefect:3-latest',
+      image: 'prefecthq/prefect:3.9.1-python3.12',
       cpu: 1,
       memory: 1,
       entrypoint: '/opt/prefect/entrypoint.sh',

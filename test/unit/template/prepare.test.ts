@@ -48,7 +48,7 @@ describe('preparing the ARM deployment of a flow run', () => {
   });
 
   it('puts the default Prefect image in the template when no image is configured', () => {
-    expect(containerOf(prepare()).image).toBe('prefecthq/prefect:3-latest');
+    expect(containerOf(prepare()).image).toBe('prefecthq/prefect:3.9.1-python3.12');
   });
 
   it('puts the configured image in the template', () => {

@@ -1,0 +1,33 @@
+/** Reading the pool's flow runs by state, every page of them. */
+import { type FlowRun, ok } from './api/client';
+import type { BridgeContext } from './context';
+
+/** Prefect's default (and largest usual) page size for filters. */
+export const FLOW_RUN_PAGE = 200;
+
+/** Every flow run of the pool in the given states (Prefect's `FlowRunFilter` by state type and pool name), page by page. */
+export async function flowRunsInStates(ctx: BridgeContext, types: Array<FlowRun['state_type'] & string>, pageSize = FLOW_RUN_PAGE): Promise<FlowRun[]> {
+  const runs: FlowRun[] = [];
+  const seen = new Set<string>();
+  for (let offset = 0; ; offset += pageSize) {
+    const page = ok(
+      `POST /flow_runs/filter (${types.join(', ')} in ${ctx.workPool}, offset ${offset})`,
+      await ctx.api.POST('/flow_runs/filter', {
+        body: {
+          flow_runs: { operator: 'and_', state: { operator: 'and_', type: { any_: types } } },
+          work_pools: { operator: 'and_', name: { any_: [ctx.workPool] } },
+          // A stable order, so pages do not overlap or skip while runs change state between reads.
+          sort: 'ID_DESC',
+          limit: pageSize,
+          offset,
+        },
+      }),
+    );
+    for (const run of page) {
+      if (seen.has(run.id)) continue;
+      seen.add(run.id);
+      runs.push(run);
+    }
+    if (page.length < pageSize) return runs;
+  }
+}
