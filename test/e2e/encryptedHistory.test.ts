@@ -140,7 +140,10 @@ describe('encrypted history', () => {
 /** Paths of payloads whose encoding is not the codec's, search attributes aside (they stay plain on purpose). */
 function plainPayloadPaths(value: unknown, path = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((item, index) => plainPayloadPaths(item, `${path}[${index}]`));
-  if (typeof value !== 'object' || value === null || path.endsWith('searchAttributes')) return [];
+  // Search attributes stay plain by design; a local activity's marker `data` is written by the SDK's core
+  // (sequence number, attempt, activity type, times), not by aci-flow's data converter, and holds no run value
+  // (its result is in `details.result`, encrypted).
+  if (typeof value !== 'object' || value === null || path.endsWith('searchAttributes') || path.endsWith('markerRecordedEventAttributes.details.data')) return [];
   const record = value as Record<string, unknown>;
   const encoding = (record.metadata as Record<string, string> | undefined)?.encoding;
   if (typeof encoding === 'string') return Buffer.from(encoding, 'base64').toString() === 'binary/encrypted' ? [] : [path];
