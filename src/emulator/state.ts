@@ -159,6 +159,7 @@ export class EmulatorState {
       operationId: randomUUID().replace(/-/g, '').toUpperCase(),
       resourceName: spec.name,
       resourceId: containerGroupId({ subscriptionId, resourceGroup, name: spec.name }),
+      location: spec.location,
       timestamp: new Date(now).toISOString(),
       provisioningState: 'Running' as const,
     };

@@ -23,9 +23,10 @@ const SUBSCRIPTION = '00000000-0000-4000-8000-0000000e4a32';
 /**
  * What the emulator does not do, each documented in docs/emulator.md: linked templates and
  * template specs (`templateLink`; the replay sends the template inline instead), rollback on
- * error (`onErrorDeployment`), and the `providers` / `dependencies` summaries of a deployment.
+ * error (`onErrorDeployment`), and the `dependencies` summary (it does not order resources by
+ * `dependsOn`).
  */
-const NOT_EMULATED = new Set(['templateLink', 'onErrorDeployment', 'providers', 'dependencies']);
+const NOT_EMULATED = new Set(['templateLink', 'onErrorDeployment', 'dependencies']);
 
 /** The implemented operations at resource group scope; every one is called at every served api-version below. */
 const IMPLEMENTED = [
@@ -146,10 +147,12 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
     expect(linked.status).toBe(400);
     expect(linked.json).toMatchObject({ error: { code: 'InvalidTemplate', message: expect.stringContaining('templateLink') } });
 
-    // the same request with the template inline: the example's 201 shape
+    // the same request with a template inline (one container group, so `providers` has an entry to compare): the example's 201 shape
     const { templateLink: _linked, ...properties } = request.properties;
-    const response = await call('PUT', urlPath, EXAMPLE_API_VERSION, { ...request, properties: { ...properties, template: EMPTY_TEMPLATE } });
+    const template = containerGroupTemplate(`replay-${index}`, { command: ['sh', '-c', 'exit 0'] });
+    const response = await call('PUT', urlPath, EXAMPLE_API_VERSION, { ...request, properties: { ...properties, template } });
     expect(response.status).toBe(201);
+    expect((response.json as { properties: { providers: unknown[] } }).properties.providers).toHaveLength(1);
     expect(shapeDifferences(example.responses['201'].body, response.json, NOT_EMULATED)).toEqual([]);
   });
 
