@@ -31,8 +31,8 @@ export function armRoutes(state: EmulatorState): Route[] {
         PUT: {
           kind: 'resourceGroups.put',
           handle: ({ params }) => {
-            state.createResourceGroup(params.resourceGroup);
-            return { status: 201, body: resourceGroupView(state, params) };
+            const created = state.createResourceGroup(params.resourceGroup);
+            return { status: created ? 201 : 200, body: resourceGroupView(state, params) };
           },
         },
       },
@@ -147,7 +147,12 @@ export function armRoutes(state: EmulatorState): Route[] {
     {
       pattern: [...DEPLOYMENT, 'operationStatuses', ':operationId'],
       api: DEPLOYMENTS,
-      methods: { GET: { kind: 'deployments.operationStatus', handle: ({ params }) => ({ status: 200, body: state.operationStatus(params.operationId) }) } },
+      methods: {
+        GET: {
+          kind: 'deployments.operationStatus',
+          handle: ({ params }) => ({ status: 200, body: operationStatusView(state, `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`, params.operationId) }),
+        },
+      },
     },
     {
       pattern: ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'containerGroups'],
@@ -216,7 +221,15 @@ export function armRoutes(state: EmulatorState): Route[] {
     {
       pattern: [...ACI_LOCATION, 'operations', ':operationId'],
       api: ACI_OPERATIONS,
-      methods: { GET: { kind: 'containerGroups.operationStatus', handle: ({ params }) => ({ status: 200, body: state.operationStatus(params.operationId) }) } },
+      methods: {
+        GET: {
+          kind: 'containerGroups.operationStatus',
+          handle: ({ params }) => ({
+            status: 200,
+            body: operationStatusView(state, `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`, params.operationId),
+          }),
+        },
+      },
     },
     {
       pattern: [...ACI_LOCATION, 'operationResults', ':operationId'],
@@ -233,6 +246,12 @@ export function armRoutes(state: EmulatorState): Route[] {
       },
     },
   ];
+}
+
+/** An async operation's status; its `id` is the fully qualified id of the status resource, as ARM's OperationStatusResult has it. */
+function operationStatusView(state: EmulatorState, statusCollection: string, operationId: string): Record<string, unknown> {
+  const status = state.operationStatus(operationId);
+  return { ...status, id: `${statusCollection}/${status.name}` };
 }
 
 function resourceGroupView(state: EmulatorState, params: Record<string, string>): Record<string, unknown> {

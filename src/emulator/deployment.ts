@@ -15,6 +15,7 @@ export interface ResourceOperation {
   operationId: string;
   resourceName: string;
   resourceId: string;
+  location: string;
   provisioningState: ProvisioningState;
   statusCode: string;
   error?: { code: string; message: string };
@@ -63,6 +64,7 @@ export function deploymentView(record: DeploymentRecord): Record<string, unknown
       duration: isoDuration((record.finishedAt ?? Date.now()) - record.startedAt),
       correlationId: record.correlationId,
       outputs: {},
+      providers: providersView(record.operations),
       outputResources: record.operations.filter((op) => op.provisioningState === 'Succeeded').map((op) => ({ id: op.resourceId })),
       ...(record.error ? { error: record.error } : {}),
     },
@@ -85,6 +87,12 @@ export function deploymentOperationsView(record: DeploymentRecord): Array<{ oper
       targetResource: { id: op.resourceId, resourceType: 'Microsoft.ContainerInstance/containerGroups', resourceName: op.resourceName },
     },
   }));
+}
+
+/** As ARM summarizes what a deployment deploys: each provider's resource types with their locations (the emulator deploys container groups only). */
+function providersView(operations: ResourceOperation[]): Array<{ namespace: string; resourceTypes: Array<{ resourceType: string; locations: string[] }> }> {
+  if (operations.length === 0) return [];
+  return [{ namespace: 'Microsoft.ContainerInstance', resourceTypes: [{ resourceType: 'containerGroups', locations: [...new Set(operations.map((op) => op.location))] }] }];
 }
 
 /**

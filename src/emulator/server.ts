@@ -37,7 +37,9 @@ export interface RequestPipeline {
  */
 export function createRequestHandler(pipeline: RequestPipeline): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const respond = (result: HandlerResult, requestBody?: unknown): void => {
+    const respond = (handled: HandlerResult, requestBody?: unknown): void => {
+      // a HEAD answer has no body (an error too: ARM's CheckExistence 404 is bare), and the exchange reports what went out
+      const result = req.method?.toUpperCase() === 'HEAD' ? { ...handled, body: undefined } : handled;
       if (!send(res, result)) return;
       const url = new URL(req.url ?? '/', 'https://emulator.invalid');
       pipeline.onResponse?.({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, requestBody, status: result.status, headers: result.headers ?? {}, body: result.body });

@@ -50,10 +50,13 @@ export class EmulatorState {
     return this.options.location;
   }
 
-  createResourceGroup(name: string): void {
+  /** Creates the resource group; false when it existed already (ARM answers 200 then, 201 for a new one). */
+  createResourceGroup(name: string): boolean {
     const invalid = invalidResourceGroup(name);
     if (invalid) throw invalid;
+    const existed = this.resourceGroups.has(name.toLowerCase());
     this.resourceGroups.add(name.toLowerCase());
+    return !existed;
   }
 
   requireResourceGroup(name: string): void {
@@ -157,6 +160,7 @@ export class EmulatorState {
       operationId: randomUUID().replace(/-/g, '').toUpperCase(),
       resourceName: spec.name,
       resourceId: containerGroupId({ subscriptionId, resourceGroup, name: spec.name }),
+      location: spec.location,
       timestamp: new Date(now).toISOString(),
       provisioningState: 'Running' as const,
     };

@@ -1,6 +1,7 @@
 /**
  * The emulator as every test starts it: each response it sends is checked against the
- * published REST API specification of its operation and api-version (restSpecs.ts). A
+ * published REST API specification of its operation and api-version (restSpecs.ts: container
+ * groups, deployments, deployment operations, resource groups and the async-operation status). A
  * violation cannot be missed: `close()` throws listing every one, so the suite's afterAll fails.
  * Deliberate differences are listed in ALLOWED_DIFFERENCES with the reason (docs/emulator.md).
  */
@@ -16,7 +17,7 @@ export const ALLOWED_DIFFERENCES: Record<string, Array<{ contains: string; why: 
 export interface ConformanceReport {
   /** Responses checked against a specification, by operationId. */
   checked: Record<string, number>;
-  /** Responses of paths no vendored specification describes (deployments, resource groups, async status, /_emulator). */
+  /** Responses no vendored specification describes (the emulator's own /_emulator control API, unknown paths and api-versions). */
   unchecked: number;
   violations: string[];
 }

@@ -17,6 +17,7 @@ import { describeLastEvent, describeState, findContainer } from '../../../src/ac
 import { parseTimestampedLog } from '../../../src/activities/logCursor';
 import { createCertificates } from '../../../src/emulator/certificates';
 import { checkExchange, startEmulator, type CheckedEmulator, type ConformanceReport } from '../../helpers/checkedEmulator';
+import { shapeDifferences } from '../../helpers/exampleShape';
 import { findOperation, specOperations } from '../../helpers/restSpecs';
 import { rawRequest } from '../emulator/emulatorHarness';
 
@@ -48,22 +49,6 @@ const EXAMPLES: Array<{ operationId: string; file: string }> = [
 ];
 
 const readExample = (file: string) => JSON.parse(readFileSync(path.join(SPEC_DIR, file), 'utf8')) as Example;
-
-/** Where `actual` lacks a key of `expected`, or has another JSON type there. Arrays compare their first elements. */
-function shapeDifferences(expected: unknown, actual: unknown, at = ''): string[] {
-  const kind = (value: unknown) => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
-  if (kind(expected) !== kind(actual)) return [`${at || '/'}: ${kind(expected)} in the example, ${kind(actual)} from the emulator`];
-  if (Array.isArray(expected) && Array.isArray(actual)) {
-    return expected.length > 0 && actual.length > 0 ? shapeDifferences(expected[0], actual[0], `${at}/0`) : [];
-  }
-  if (kind(expected) !== 'object') return [];
-  const actualObject = actual as Record<string, unknown>;
-  return Object.entries(expected as Record<string, unknown>).flatMap(([key, value]) => {
-    if (NEWER_THAN_SERVED.has(key)) return [];
-    if (!(key in actualObject)) return [`${at}/${key}: in the example, missing from the emulator`];
-    return shapeDifferences(value, actualObject[key], `${at}/${key}`);
-  });
-}
 
 /** The example's group as a create request: what it shows, without what only a response carries. */
 function createBodyFrom(groupExample: Record<string, unknown>): Record<string, unknown> {
@@ -114,7 +99,7 @@ describe('conformance: the emulator answers the published examples', () => {
     const [status, expected] = Object.entries(example.responses)[0];
     expect(response.status).toBe(Number(status));
     const allowed = ALLOWED_EXAMPLE_DIFFERENCES[path.basename(file)] ?? [];
-    expect(shapeDifferences(expected.body, response.json).filter((difference) => !allowed.includes(difference))).toEqual([]);
+    expect(shapeDifferences(expected.body, response.json, NEWER_THAN_SERVED).filter((difference) => !allowed.includes(difference))).toEqual([]);
   });
 
   it('checked every replayed response against the specification, with no violation', () => {
@@ -149,7 +134,8 @@ describe('conformance: the emulator answers the published examples', () => {
       expect.stringContaining("'isCreatedFromStandbyPool'"),
       expect.stringContaining('status 201 is not a response of ContainerGroups_Get'),
     ]);
-    expect(findOperation('GET', '/subscriptions/x/resourceGroups/y/providers/Microsoft.Resources/deployments/z', '2025-03-01')).toBeUndefined();
+    // a request at a version no vendored file describes is not checked at all
+    expect(findOperation('GET', `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo/providers/Microsoft.ContainerInstance/containerGroups/demo1`, '2021-09-01')).toBeUndefined();
   });
 });
 
