@@ -5,8 +5,8 @@
  */
 export { connectClient } from './connection';
 export { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
+export { cancelFlowRun, type CancelFlowRunResult } from './flowRunCancel';
 export {
-  cancelFlowRun,
   prepareFlowRun,
   startFlowRun,
   type PreparedFlowRun,

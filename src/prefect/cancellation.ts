@@ -1,8 +1,9 @@
 /**
- * A cancel from Prefect (the flow run moves to Cancelling) becomes aci-flow's `cancel`
- * signal; the watcher sets Cancelled once the workflow has cleaned up.
+ * A cancel from Prefect (the flow run moves to Cancelling) becomes cancelFlowRun (the `cancel`
+ * signal with its reason, plus workflow cancellation); the watcher sets Cancelled once the
+ * workflow has cleaned up and closed Canceled.
  */
-import { cancelFlowRun } from '../client/flowRuns';
+import { cancelFlowRun } from '../client/flowRunCancel';
 import { FlowRunAlreadyClosedError, FlowRunNotFoundError } from '../client/errors';
 import { type FlowRun, ok } from './api/client';
 import { type BridgeContext, messageOf } from './context';

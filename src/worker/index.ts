@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createRunControlActivities } from '../activities/runControl';
 import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
@@ -92,7 +93,8 @@ export async function bundleFlowRunWorkflows(options: { logger?: Logger } = {}):
 }
 
 export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promise<Worker> {
-  // The sweeper reads workflow state and manages its schedule over the worker's own connection.
+  // The sweeper reads workflow state and manages its schedule, and a signalled run asks for its own
+  // cancellation, over the worker's own connection.
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const worker = await Worker.create({
     connection: options.connection,
@@ -108,6 +110,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
         pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
         metrics: options.metrics,
       }),
+      ...createRunControlActivities({ client }),
       ...createSweeperActivities({ gateway: options.gateway, client, countRemoved: options.countSweptOrphans }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,

@@ -3,7 +3,7 @@
  * Polling, log streaming and cleanup retries live inside activities, so the history stays
  * bounded whatever the run's length or Azure's errors. Both the `cancel` signal and workflow
  * cancellation cancel the current phase (while deploying, the ARM deployment itself);
- * cleanup then always runs, and the run fails with type FlowRunCancelled.
+ * cleanup then always runs, and the run closes Canceled (cancellation.ts).
  * task_start_timeout_seconds counts from the deployment's start (deploy enforces it);
  * max_run_seconds is a workflow timer racing watch. Both end the run TimedOut.
  */
@@ -18,9 +18,9 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
+import { acceptCancels, WORKFLOW_CANCELLATION_REASON } from './cancellation';
 import type * as activities from '../activities';
 import {
-  cancelSignal,
   type CleanupState,
   FailureTypes,
   type FlowRunCleanup,
@@ -102,12 +102,10 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   };
   const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled });
 
+  // Workflow cancellation cancels the root scope, and with it the container work.
+  const root = CancellationScope.current();
   const containerWork = new CancellationScope();
-  setHandler(cancelSignal, (request) => {
-    if (status.cancelRequested || isTerminalOrCleaning(status.phase)) return;
-    status.cancelRequested = request ?? {};
-    containerWork.cancel();
-  });
+  const cancels = acceptCancels(status, root, () => containerWork.cancel());
   // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
   // instead of waiting for it; deploy then returns at its next poll.
   let deploying = false;
@@ -157,7 +155,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       );
     });
   } catch (err) {
-    if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: 'workflow cancellation requested' };
+    if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: WORKFLOW_CANCELLATION_REASON, phase: status.phase };
     // A deploy that failed because its deployment was cancelled is the cancel, not an Azure failure.
     failure = outcomeOfFailure(containerWork.consideredCancelled ? new CancelledFailure('Cancelled') : err, status.cancelRequested);
   }
@@ -178,6 +176,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   if (failure) {
     status.message = failure.failure.message;
     enter(failure.phase);
+    if (failure.phase === 'Cancelled') await cancels.closeCancelled(failure.failure);
     throw failure.failure;
   }
   enter('Completed');
@@ -255,10 +254,6 @@ function nonZeroExit(exitCode: number): ApplicationFailure {
     nonRetryable: true,
     details: [{ exitCode }],
   });
-}
-
-function isTerminalOrCleaning(phase: FlowRunPhase): boolean {
-  return phase !== 'Deploying' && phase !== 'WaitingForStart' && phase !== 'Running';
 }
 
 function isTerminal(phase: FlowRunPhase): boolean {
