@@ -9,6 +9,7 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createRunControlActivities } from '../activities/runControl';
+import { createRunSettingsActivities, heartbeatThrottleMs } from '../activities/runSettings';
 import { createSweeperActivities, type SweeperActivityDeps } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
@@ -27,6 +28,7 @@ import { tracingFromEnv } from './tracing';
 import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
 import { watchConnection } from './connectionWatch';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { pollHeartbeatTimeoutMs } from './heartbeatSettings';
 import { ensureSweeperSchedule } from './sweeperSchedule';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
@@ -72,6 +74,12 @@ export interface FlowRunWorkerOptions {
   sweeper?: SweeperSettings;
   /** Metrics hook: orphans the sweeper removed. */
   countSweptOrphans?: SweeperActivityDeps['countRemoved'];
+  /**
+   * Heartbeat timeout of the runs' waitForStart and watch activities (default
+   * ACI_FLOW_HEARTBEAT_TIMEOUT, else DEFAULT_POLL_HEARTBEAT_TIMEOUT): recovery time after a
+   * worker dies against heartbeat Actions (docs/operations.md).
+   */
+  pollHeartbeatTimeoutMs?: number;
 }
 
 /**
@@ -96,6 +104,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
   // The sweeper reads workflow state and manages its schedule, and a signalled run asks for its own
   // cancellation, over the worker's own connection.
   const client = new Client({ connection: options.connection, namespace: options.namespace });
+  const runSettings = { pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}) };
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -111,11 +120,14 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
         metrics: options.metrics,
       }),
       ...createRunControlActivities({ client }),
+      ...createRunSettingsActivities(runSettings),
       ...createSweeperActivities({ gateway: options.gateway, client, countRemoved: options.countSweptOrphans }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    // Heartbeats go out every 80 % of the heartbeat timeout, not the SDK's 60 s cap: each is a billed Action.
+    maxHeartbeatThrottleInterval: Math.max(60_000, heartbeatThrottleMs(runSettings)),
     plugins: options.plugins,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
@@ -157,6 +169,8 @@ export interface RunWorkerOptions {
   metricsPort?: number;
   /** Default: from ACI_FLOW_SWEEP_SCOPES / ACI_FLOW_SWEEP_INTERVAL / ACI_FLOW_SWEEP_GRACE. */
   sweeper?: SweeperSettings;
+  /** Default: ACI_FLOW_HEARTBEAT_TIMEOUT, else DEFAULT_POLL_HEARTBEAT_TIMEOUT. */
+  pollHeartbeatTimeoutMs?: number;
 }
 
 /**
@@ -199,6 +213,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
         maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
+        pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}, env),
         countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
       await worker.run();

@@ -31,6 +31,7 @@ import {
   statusQuery,
 } from './definitions';
 import { outcomeOfFailure, type FailedOutcome } from './outcome';
+import { pollingActivities } from './polling';
 import { publishPhase } from './visibility';
 
 type Activities = ReturnType<typeof activities.createActivities>;
@@ -55,16 +56,6 @@ const { cancelDeployment } = proxyActivities<Activities>({
   // Best effort: when it cannot reach Azure, deploy still returns in time and cleanup deletes what was created.
   scheduleToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-
-const { waitForStart, watch } = proxyActivities<Activities>({
-  // Bounded by the run itself: waitForStart by its own deadline, watch by the container exiting.
-  startToCloseTimeout: '30 days',
-  // A killed worker is noticed within this time and the next attempt resumes from the heartbeat.
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-  // Cleanup does not depend on these polls having stopped, so cancellation needs no round trip.
-  cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
 /**
@@ -133,6 +124,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       target = deployed;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
+      const { waitForStart, watch } = await pollingActivities();
 
       enter('WaitingForStart');
       await waitForStart({

@@ -8,6 +8,7 @@ import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import type { CleanupInput, FlowRunActivities, FlowRunTarget } from '../../src/activities';
 import { createRunControlActivities, type RunControlActivities } from '../../src/activities/runControl';
+import { createRunSettingsActivities } from '../../src/activities/runSettings';
 import { cancelFlowRun } from '../../src/client/flowRunCancel';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../src/config';
 import { flowRunNames } from '../../src/template/naming';
@@ -20,7 +21,7 @@ import {
   statusQuery,
   workflowIdForFlowRun,
 } from '../../src/workflows/definitions';
-import { sharedWorkflowBundle } from '../helpers/stack';
+import { sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../helpers/stack';
 import { startDevServer } from '../helpers/temporal';
 import { waitFor } from '../helpers/waitFor';
 
@@ -92,7 +93,12 @@ describe('flowRunWorkflow with scripted activities', () => {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       // The real run-control activity: a signalled run asks this dev server to cancel it.
-      activities: { ...activities, ...createRunControlActivities({ client: env.client }), ...runControl },
+      activities: {
+        ...activities,
+        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
+        ...createRunControlActivities({ client: env.client }),
+        ...runControl,
+      },
       ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
     });
     return worker.runUntil(body);
@@ -133,6 +139,24 @@ describe('flowRunWorkflow with scripted activities', () => {
     // Started without them (not through startFlowRun): the workflow adds the identifying attributes itself.
     expect(attributes.get(searchAttributes.flowRunId)).toBe('sa-1');
     expect(attributes.get(searchAttributes.containerGroup)).toBe('etl-sa-1');
+  });
+
+  it("schedules waitForStart and watch with the worker's heartbeat timeout, read once through a local activity", async () => {
+    const { activities } = scriptedActivities();
+    const handle = await run(activities, async () => {
+      const started = await start('heartbeat-setting-1');
+      await started.result();
+      return started;
+    });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const heartbeatTimeouts = Object.fromEntries(
+      events
+        .map((event) => event.activityTaskScheduledEventAttributes)
+        .filter((scheduled) => scheduled?.activityType?.name === 'waitForStart' || scheduled?.activityType?.name === 'watch')
+        .map((scheduled) => [scheduled?.activityType?.name, Number(scheduled?.heartbeatTimeout?.seconds)]),
+    );
+    expect(heartbeatTimeouts).toEqual({ waitForStart: TEST_HEARTBEAT_TIMEOUT_MS / 1000, watch: TEST_HEARTBEAT_TIMEOUT_MS / 1000 });
+    expect(events.filter((event) => event.markerRecordedEventAttributes).length).toBe(1);
   });
 
   it('never lets a failing cleanup hide the outcome: retries the delete and still reports the non-zero exit', async () => {

@@ -20,10 +20,17 @@ import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../../src/emulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
 import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
+import { POLL_HEARTBEAT_TIMEOUT_ENV } from '../../src/worker/settings';
 import { startDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const TEST_RESOURCE_GROUP = 'aci-flow-test';
+/**
+ * Tests kill workers and wait for their runs to resume, which takes one heartbeat timeout:
+ * theirs is short (production's default is 4 minutes, to spend few heartbeat Actions).
+ */
+export const TEST_HEARTBEAT_TIMEOUT = '15s';
+export const TEST_HEARTBEAT_TIMEOUT_MS = 15_000;
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export interface StackOptions {
@@ -42,6 +49,8 @@ export interface InProcessWorkerOptions {
   sweeper?: SweeperSettings;
   /** Default: the worker's own (DEFAULT_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** Default: TEST_HEARTBEAT_TIMEOUT_MS. */
+  pollHeartbeatTimeoutMs?: number;
 }
 
 export interface WorkerProcess {
@@ -148,6 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         resolveSecret: workerOptions.resolveSecret,
         sweeper: workerOptions.sweeper,
         maxCachedWorkflows: workerOptions.maxCachedWorkflows,
+        pollHeartbeatTimeoutMs: workerOptions.pollHeartbeatTimeoutMs ?? TEST_HEARTBEAT_TIMEOUT_MS,
         workflowBundle: sharedWorkflowBundle(),
         shutdownGraceTime: '1 second',
       });
@@ -196,6 +206,7 @@ export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
       ACI_FLOW_ARM_ENDPOINT: options.emulator.endpoint,
       ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
       [LOG_DIR_ENV]: options.logDir,
+      [POLL_HEARTBEAT_TIMEOUT_ENV]: TEST_HEARTBEAT_TIMEOUT,
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,10 +5,12 @@ import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
 import {
   DEFAULT_MAX_CACHED_WORKFLOWS,
   DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_POLL_HEARTBEAT_TIMEOUT,
   DEFAULT_SWEEP_GRACE,
   DEFAULT_SWEEP_INTERVAL,
   METRICS_ADDRESS_ENV,
   METRICS_PORT_HOST,
+  POLL_HEARTBEAT_TIMEOUT_ENV,
   SWEEP_GRACE_ENV,
   SWEEP_INTERVAL_ENV,
   SWEEP_SCOPES_ENV,
@@ -43,6 +45,10 @@ export function register(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--heartbeat-timeout <duration>',
+      `how long a killed worker's runs wait before another worker resumes them; a heartbeat (a billed Action) every 80 % of it, e.g. 4m (default: $${POLL_HEARTBEAT_TIMEOUT_ENV} or ${DEFAULT_POLL_HEARTBEAT_TIMEOUT})`,
+    )
     .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
     .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
     .addHelpText(
@@ -61,14 +67,17 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: WorkerFlags) => {
-      const [{ runWorker }, { sweeperSettings }, { CliError, ExitCodes }] = await Promise.all([
+      const [{ runWorker }, { sweeperSettings }, { pollHeartbeatTimeoutMs }, { CliError, ExitCodes }] = await Promise.all([
         import('../../worker'),
         import('../../worker/sweeperSettings'),
+        import('../../worker/heartbeatSettings'),
         import('../output'),
       ]);
       let sweeper;
+      let heartbeatTimeoutMs;
       try {
         sweeper = sweeperSettings({ scopes: flags.sweepScope, interval: flags.sweepInterval, grace: flags.sweepGrace });
+        heartbeatTimeoutMs = pollHeartbeatTimeoutMs({ heartbeatTimeout: flags.heartbeatTimeout });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), ExitCodes.usage);
       }
@@ -79,6 +88,7 @@ export function register(program: Command): void {
         maxCachedWorkflows: flags.maxCachedWorkflows,
         metricsPort: flags.metricsPort,
         sweeper,
+        pollHeartbeatTimeoutMs: heartbeatTimeoutMs,
       });
     });
   withUsageExitCode(command);
@@ -93,6 +103,7 @@ interface WorkerFlags {
   sweepScope?: string[];
   sweepInterval?: string;
   sweepGrace?: string;
+  heartbeatTimeout?: string;
 }
 
 function positiveInteger(value: string): number {
