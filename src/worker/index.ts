@@ -25,10 +25,11 @@ import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
 import { tracingFromEnv } from './tracing';
-import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
+import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, type Readiness, startMetricsServer } from './metricsServer';
 import { watchConnection } from './connectionWatch';
-import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SHUTDOWN_FORCE_TIME, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
 import { pollHeartbeatTimeoutMs } from './heartbeatSettings';
+import { checkSearchAttributes } from './searchAttributeCheck';
 import { ensureSweeperSchedule } from './sweeperSchedule';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
@@ -105,6 +106,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
   // cancellation, over the worker's own connection.
   const client = new Client({ connection: options.connection, namespace: options.namespace });
   const runSettings = { pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}) };
+  await checkSearchAttributes(options.connection, options.namespace ?? 'default', (message) => Runtime.instance().logger.warn(message));
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -131,6 +133,8 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     plugins: options.plugins,
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
+    // Then the worker stops whatever still runs, well inside a pod's termination grace period (30 s by default).
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
   await scheduleSweeper(client, options.workPool, options.sweeper);
   return worker;
@@ -216,6 +220,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}, env),
         countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
+      metricsEndpoint?.setReadiness(() => readinessOf(worker, connectionWatch));
       await worker.run();
     } finally {
       connectionWatch.stop();
@@ -226,6 +231,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     // An open listener would keep the process alive after a failed start.
     await metricsEndpoint?.close();
   }
+}
+
+/** Ready while the worker polls its task queue and the last connection check reached Temporal. */
+function readinessOf(worker: Worker, connection: { reachable(): boolean }): Readiness {
+  const state = worker.getState();
+  if (state !== 'RUNNING') return { ready: false, detail: `worker ${state.toLowerCase()}` };
+  if (!connection.reachable()) return { ready: false, detail: 'Temporal unreachable; the worker keeps retrying' };
+  return { ready: true, detail: 'ready: polling Temporal' };
 }
 
 /**
@@ -281,6 +294,7 @@ function watchConnectionOf(connection: NativeConnection, address: string) {
  * and serves both metric sets on `address`.
  */
 async function startMetricsEndpoint(address: MetricsAddress) {
+  let readiness: (() => Readiness) | undefined;
   const registry = createWorkerRegistry();
   const metrics = createPromMetrics(registry);
   const sdkMetricsUrl = await installSdkMetrics();
@@ -289,9 +303,15 @@ async function startMetricsEndpoint(address: MetricsAddress) {
     registry,
     sdkMetricsUrl,
     onError: (message) => Runtime.instance().logger.warn(message),
+    readiness: () => readiness?.() ?? { ready: false, detail: 'starting: not yet polling Temporal' },
   });
   Runtime.instance().logger.info('Serving Prometheus metrics', { url: `http://${address.host}:${server.address.port}/metrics` });
-  return { metrics, close: server.close };
+  return {
+    metrics,
+    close: server.close,
+    /** From now on `/readyz` asks `probe`. */
+    setReadiness: (probe: () => Readiness) => (readiness = probe),
+  };
 }
 
 /** Append blobs when an account is configured (ACI_FLOW_LOG_BLOB_*), else per-run files; the worker's stdout always. */

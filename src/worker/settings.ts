@@ -40,3 +40,10 @@ export const DEFAULT_SWEEP_GRACE = '15m';
  */
 export const POLL_HEARTBEAT_TIMEOUT_ENV = 'ACI_FLOW_HEARTBEAT_TIMEOUT';
 export const DEFAULT_POLL_HEARTBEAT_TIMEOUT = '4m';
+
+/**
+ * After SIGTERM the worker stops polling, gives running activities its grace time (5 s) to
+ * heartbeat, then force-stops by this time: below Kubernetes' default 30 s termination grace
+ * period, so a pod is never SIGKILLed mid-shutdown (docs/operations.md, "Shutdown").
+ */
+export const SHUTDOWN_FORCE_TIME = '20 seconds';

@@ -165,5 +165,16 @@ export const searchAttributes = {
   cleanupState: defineSearchAttributeKey('CleanupState', SearchAttributeType.KEYWORD),
 } as const;
 
-/** Registered on the dev server at start (scripts, tests) and documented for production clusters. */
+/** Registered on the dev server at start (scripts, tests), checked by the worker at start, documented for production clusters. */
 export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
+
+/** The `temporal` CLI's names of the search attribute types (`--search-attribute Name=Keyword`, `--type Keyword`). */
+export const SEARCH_ATTRIBUTE_CLI_TYPES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
