@@ -30,6 +30,7 @@ import { watchConnection } from './connectionWatch';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SHUTDOWN_FORCE_TIME, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
 import { pollHeartbeatTimeoutMs } from './heartbeatSettings';
 import { checkSearchAttributes } from './searchAttributeCheck';
+import { adoptAsCurrentIfFresh, type VersioningSettings, versioningSettings, workerDeploymentOptions } from './versioning';
 import { ensureSweeperSchedule } from './sweeperSchedule';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
@@ -81,6 +82,8 @@ export interface FlowRunWorkerOptions {
    * worker dies against heartbeat Actions (docs/operations.md).
    */
   pollHeartbeatTimeoutMs?: number;
+  /** The worker's deployment version (flow runs Pinned to it); default none: an unversioned worker. */
+  versioning?: VersioningSettings;
 }
 
 /**
@@ -131,11 +134,13 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
     // Heartbeats go out every 80 % of the heartbeat timeout, not the SDK's 60 s cap: each is a billed Action.
     maxHeartbeatThrottleInterval: Math.max(60_000, heartbeatThrottleMs(runSettings)),
     plugins: options.plugins,
+    workerDeploymentOptions: workerDeploymentOptions(options.versioning),
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
     // Then the worker stops whatever still runs, well inside a pod's termination grace period (30 s by default).
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
+  if (options.versioning) await adoptAsCurrentIfFresh(options.connection, options.namespace ?? 'default', options.versioning, Runtime.instance().logger);
   await scheduleSweeper(client, options.workPool, options.sweeper);
   return worker;
 }
@@ -175,6 +180,8 @@ export interface RunWorkerOptions {
   sweeper?: SweeperSettings;
   /** Default: ACI_FLOW_HEARTBEAT_TIMEOUT, else DEFAULT_POLL_HEARTBEAT_TIMEOUT. */
   pollHeartbeatTimeoutMs?: number;
+  /** Default: from ACI_FLOW_VERSIONING / ACI_FLOW_DEPLOYMENT_NAME / ACI_FLOW_BUILD_ID (on, `aci-flow-<pool>`, the package version); null = off. */
+  versioning?: VersioningSettings | null;
 }
 
 /**
@@ -218,6 +225,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
         pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}, env),
+        versioning: options.versioning === undefined ? versioningSettings(options.workPool, {}, env) : (options.versioning ?? undefined),
         countSweptOrphans: metrics ? (count) => metrics.sweeperRemoved(count) : undefined,
       });
       metricsEndpoint?.setReadiness(() => readinessOf(worker, connectionWatch));

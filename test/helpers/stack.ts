@@ -21,6 +21,7 @@ import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../..
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
 import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
 import { POLL_HEARTBEAT_TIMEOUT_ENV } from '../../src/worker/settings';
+import { VERSIONING_ENV } from '../../src/worker/versioning';
 import { startDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
@@ -207,6 +208,8 @@ export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
       ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
       [LOG_DIR_ENV]: options.logDir,
       [POLL_HEARTBEAT_TIMEOUT_ENV]: TEST_HEARTBEAT_TIMEOUT,
+      // Unversioned like the in-process workers, so a test may mix both; workerVersioning.test.ts turns it on.
+      [VERSIONING_ENV]: 'off',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
