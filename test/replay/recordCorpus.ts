@@ -1,26 +1,28 @@
 /**
  * Records the replay corpus of this release: one closed flow-run history per outcome row of
  * the README table, plus a cancel while deploying, an abandoned cleanup and max_run_seconds,
- * written to test/replay/histories/<row>.json (replayCorpus.test.ts replays them all).
+ * written to test/replay/histories/<package version>/<row>.json (replayCorpus.test.ts replays
+ * every release's folder, so histories of older releases keep guarding their runs in flight).
  *
  *   npm run record-replay-corpus
  *
  * Runs every scenario at once on a local stack (dev server, emulator, in-process worker), and a
  * second stack whose emulator keeps deployments running for the cancel while deploying.
- * Replaces the whole folder, so a row that was removed leaves no stale history behind.
+ * Replaces this release's folder only, so a row that was removed leaves no stale history behind.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { cancelFlowRun } from '../../src/client/flowRunCancel';
 import { startFlowRun } from '../../src/client/flowRuns';
 import { cancelSignal } from '../../src/workflows/definitions';
+import { packageVersion } from '../../src/worker/packageVersion';
 import { WORKFLOW_BUNDLE_ENV } from '../../src/worker/settings';
 import { prepareTestFlowRun, startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 
-export const CORPUS_DIR = resolve(__dirname, 'histories');
+const CORPUS_DIR = resolve(__dirname, 'histories');
 
 type Scenario = (stack: Stack) => Promise<WorkflowHandle>;
 
@@ -117,10 +119,11 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([main.close(), deploying.close()]);
   }
-  mkdirSync(CORPUS_DIR, { recursive: true });
-  for (const file of readdirSync(CORPUS_DIR)) if (file.endsWith('.json')) rmSync(join(CORPUS_DIR, file));
-  for (const [name, json] of [...histories].sort()) writeFileSync(join(CORPUS_DIR, `${name}.json`), `${json}\n`);
-  process.stdout.write(`${histories.size} histories in ${CORPUS_DIR}\n`);
+  const releaseDir = join(CORPUS_DIR, packageVersion());
+  rmSync(releaseDir, { recursive: true, force: true });
+  mkdirSync(releaseDir, { recursive: true });
+  for (const [name, json] of [...histories].sort()) writeFileSync(join(releaseDir, `${name}.json`), `${json}\n`);
+  process.stdout.write(`${histories.size} histories in ${releaseDir}\n`);
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 /**
- * Replays every committed history (test/replay/histories, recorded from releases by
- * `npm run record-replay-corpus`) against the current workflow code. A change that would
+ * Replays every committed history (test/replay/histories/<release>/<row>.json, recorded from
+ * each release by `npm run record-replay-corpus`) against the current workflow code. A change that would
  * break a run in flight across an upgrade fails here with the history's name; such a change
  * needs `patched()` (docs/operations.md, "Upgrades with runs in flight").
  */
@@ -32,20 +32,27 @@ const REQUIRED = [
   'cancel-while-deploying',
 ];
 
-function corpus(): Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> {
-  return readdirSync(CORPUS_DIR)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => ({
-      // The history's name is what a failure reports.
-      workflowId: file.replace(/\.json$/, ''),
-      history: historyFromJSON(JSON.parse(readFileSync(join(CORPUS_DIR, file), 'utf8'))),
-    }));
+const releases = () => readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+
+function corpus(release?: string): Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> {
+  return (release ? [release] : releases()).flatMap((name) =>
+    readdirSync(join(CORPUS_DIR, name))
+      .filter((file) => file.endsWith('.json'))
+      .sort()
+      .map((file) => ({
+        // The history's name, `<release>/<row>`, is what a failure reports.
+        workflowId: `${name}/${file.replace(/\.json$/, '')}`,
+        history: historyFromJSON(JSON.parse(readFileSync(join(CORPUS_DIR, name, file), 'utf8'))),
+      })),
+  );
 }
 
 describe('replay corpus', () => {
-  it('covers every outcome row', () => {
-    expect(corpus().map((entry) => entry.workflowId)).toEqual(expect.arrayContaining(REQUIRED));
+  it("covers every outcome row in each release's set", () => {
+    expect(releases().length).toBeGreaterThan(0);
+    for (const release of releases()) {
+      expect(corpus(release).map((entry) => entry.workflowId)).toEqual(expect.arrayContaining(REQUIRED.map((row) => `${release}/${row}`)));
+    }
   });
 
   it('replays every committed history with the current workflow code', async () => {
