@@ -159,9 +159,10 @@ async function scheduleSweeper(client: Client, workPool: string, settings: Sweep
       graceSeconds: settings.graceSeconds,
     });
   } catch (err) {
-    throw new Error(
-      `cannot create or update the orphan sweeper schedule of pool ${workPool}: ${err instanceof Error ? err.message : String(err)}. ` +
-        'The worker needs permission to manage schedules in its namespace; or start it without sweep scopes.',
+    // The schedule is the pool's, not this worker's: runs must not wait for it. Another worker, or this one's restart, fixes it.
+    logger.warn(
+      `Could not create or update the orphan sweeper schedule of pool ${workPool}: ${err instanceof Error ? err.message : String(err)}. ` +
+        'The worker starts anyway; it needs permission to manage schedules in its namespace for the sweeper to be scheduled.',
     );
   }
 }

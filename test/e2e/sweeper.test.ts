@@ -8,7 +8,8 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { parseJobConfiguration } from '../../src/config/jobConfiguration';
 import { prepareDeployment } from '../../src/template/prepare';
-import { createFlowRunWorker, type SweeperSettings } from '../../src/worker';
+import { createFlowRunWorker, ensureSweeperSchedule, type SweeperSettings } from '../../src/worker';
+import { sweepExecutionTimeoutMs } from '../../src/worker/sweeperSchedule';
 import { SWEEPER_WORKFLOW, sweeperScheduleId, type SweeperResult } from '../../src/workflows/sweeperDefinitions';
 import { startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { sharedWorkflowBundle, startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
@@ -38,14 +39,18 @@ describe('orphan sweeper', () => {
     await stack?.close();
   });
 
-  it("creates the pool's sweeper schedule when the worker starts, and more workers starting at once update it", async () => {
+  it("creates the pool's sweeper schedule when the worker starts, leaves it alone for a worker with the same settings, and updates it for new ones", async () => {
     const schedule = stack.client.schedule.getHandle(sweeperScheduleId(POOL));
     const created = await schedule.describe();
     expect(created.action).toMatchObject({ type: 'startWorkflow', workflowType: SWEEPER_WORKFLOW, taskQueue: POOL, args: [{ workPool: POOL, scopes: [SCOPE], graceSeconds: 0 }] });
     expect(created.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(created.spec.intervals?.map((interval) => interval.every)).toEqual([3_600_000]);
+    // One stuck sweep cannot block the later ones: each sweep has an execution timeout.
+    expect(created.action).toMatchObject({ workflowExecutionTimeout: sweepExecutionTimeoutMs(SWEEPER) });
     // The tests below drive sweeps themselves; a scheduled one must not race them.
     await schedule.pause('e2e: sweeps are started by the test');
+    // A restarted worker with the same settings does not rewrite it.
+    expect(await ensureSweeperSchedule(stack.client, POOL, SWEEPER)).toBe('unchanged');
 
     // Workers of one pool on one connection are refused by the SDK: each gets its own, as separate processes would.
     const connections = await Promise.all([1, 2].map(() => NativeConnection.connect({ address: stack.env.address })));
