@@ -4,7 +4,10 @@
  * run and deletes it otherwise, while an open run's group and an untagged group are never
  * touched. Every worker of the pool creates or updates the pool's sweeper schedule.
  */
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createSweeperActivities } from '../../src/activities/sweep';
+import type { FlowRunState } from '../../src/activities/sweepTypes';
 import { NativeConnection } from '@temporalio/worker';
 import { parseJobConfiguration } from '../../src/config/jobConfiguration';
 import { prepareDeployment } from '../../src/template/prepare';
@@ -126,6 +129,34 @@ describe('orphan sweeper', () => {
     expect(again.removed).toEqual([]);
 
     await open.handle.cancel();
+  });
+
+  it("reads the runs' states from visibility, one query per batch, describing only the ids visibility does not know", async () => {
+    const open = await startTestFlowRun(stack, { flowName: 'sweep-visible-open', values: LONG_RUNNING });
+    const closed = await startTestFlowRun(stack, { flowName: 'sweep-visible-closed', values: LONG_RUNNING });
+    await waitForStatus(closed.handle, (status) => status.phase === 'Running');
+    await closed.handle.terminate('e2e: closed without cleanup');
+    let describes = 0;
+    const client = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      interceptors: { workflow: [{ describe: (input, next) => ((describes += 1), next(input)) }] },
+    });
+    const { describeFlowRuns } = createSweeperActivities({ gateway: stack.gateway, client });
+    const ids = [open.workflowId, closed.workflowId, 'flow-run-never-started'];
+    const states = await waitFor(
+      async () => {
+        describes = 0;
+        const found: FlowRunState[] = await new MockActivityEnvironment().run(describeFlowRuns, ids);
+        const byId = Object.fromEntries(found.map((state) => [state.workflowId, state.state]));
+        // Visibility is eventually consistent: wait until it shows the terminated run closed.
+        return byId[closed.workflowId] === 'closed' ? byId : undefined;
+      },
+      'visibility to show the terminated run closed',
+    );
+    expect(states).toEqual({ [open.workflowId]: 'open', [closed.workflowId]: 'closed', 'flow-run-never-started': 'missing' });
+    expect(describes).toBe(1);
+    await open.handle.terminate('e2e: done');
   });
 
   it('aci-flow worker reads its sweep settings from the environment and updates the schedule', async () => {
