@@ -12,7 +12,16 @@ import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { searchAttributes } from '../workflows/definitions';
 import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
-import type { FlowRunState, RemoveOrphansInput, RemoveOrphansOutput, SweepCandidate, SweepScope } from './sweepTypes';
+import {
+  type FlowRunState,
+  type RemoveOrphansInput,
+  type RemoveOrphansOutput,
+  type SweepCandidate,
+  sweepKeyOf,
+  type SweepPage,
+  type SweepPageRequest,
+  type SweepScope,
+} from './sweepTypes';
 
 export interface SweeperActivityDeps {
   gateway: AciGateway;
@@ -29,7 +38,20 @@ const DEFAULT_CONCURRENCY = 8;
 export function createSweeperActivities(deps: SweeperActivityDeps) {
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
 
-  async function listSweepCandidates(scopes: SweepScope[]): Promise<SweepCandidate[]> {
+  /**
+   * One page of the candidates: lists the scopes (ARM pages through them) and returns at most
+   * `limit` after `after`, so no activity result grows with the number of groups (Temporal's
+   * payload limit is 2 MB; a candidate is about 400 bytes).
+   */
+  async function listSweepCandidatePage(request: SweepPageRequest): Promise<SweepPage> {
+    const all = (await listCandidates(request.scopes)).sort((a, b) => compare(sweepKeyOf(a), sweepKeyOf(b)));
+    const remaining = request.after === undefined ? all : all.filter((candidate) => compare(sweepKeyOf(candidate), request.after as string) > 0);
+    const candidates = remaining.slice(0, request.limit);
+    const last = candidates[candidates.length - 1];
+    return remaining.length > candidates.length && last ? { candidates, next: sweepKeyOf(last) } : { candidates };
+  }
+
+  async function listCandidates(scopes: SweepScope[]): Promise<SweepCandidate[]> {
     const { cancellationSignal: abortSignal } = Context.current();
     const candidates: SweepCandidate[] = [];
     for (const scope of scopes) {
@@ -105,7 +127,7 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
     return output;
   }
 
-  return { listSweepCandidates, describeFlowRuns, removeOrphans };
+  return { listSweepCandidatePage, describeFlowRuns, removeOrphans };
 }
 
 export type SweeperActivities = ReturnType<typeof createSweeperActivities>;
@@ -171,6 +193,11 @@ async function describeFlowRun(client: Client, workflowId: string): Promise<Flow
     if (err instanceof WorkflowNotFoundError) return { workflowId, state: 'missing' };
     throw err;
   }
+}
+
+/** Plain code-point order, the same on every worker whatever its locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, results in input order. */

@@ -13,7 +13,7 @@ import { parseJobConfiguration } from '../../src/config/jobConfiguration';
 import { prepareDeployment } from '../../src/template/prepare';
 import { createFlowRunWorker, ensureSweeperSchedule, type SweeperSettings } from '../../src/worker';
 import { sweepExecutionTimeoutMs } from '../../src/worker/sweeperSchedule';
-import { SWEEPER_WORKFLOW, sweeperScheduleId, type SweeperResult } from '../../src/workflows/sweeperDefinitions';
+import { SWEEPER_WORKFLOW, type SweeperInput, sweeperScheduleId, type SweeperResult } from '../../src/workflows/sweeperDefinitions';
 import { startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { sharedWorkflowBundle, startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
@@ -157,6 +157,20 @@ describe('orphan sweeper', () => {
     expect(states).toEqual({ [open.workflowId]: 'open', [closed.workflowId]: 'closed', 'flow-run-never-started': 'missing' });
     expect(describes).toBe(1);
     await open.handle.terminate('e2e: done');
+  });
+
+  it('pages its work: one page per workflow run, continuing as new, with the same result as one big page', async () => {
+    const base: SweeperInput = { workPool: POOL, scopes: [SCOPE], graceSeconds: 0, dryRun: true };
+    const start = (input: SweeperInput, id: string) => stack.client.workflow.start(SWEEPER_WORKFLOW, { taskQueue: POOL, workflowId: id, args: [input] });
+    const whole = await (await start(base, `sweep-whole-${Date.now()}`)).result() as SweeperResult;
+    expect(whole.examined).toBeGreaterThan(2);
+    const paged = await start({ ...base, pageSize: 1 }, `sweep-paged-${Date.now()}`);
+    const result = await paged.result() as SweeperResult;
+    expect(result).toEqual(whole);
+    // The first run handled one candidate and continued as new.
+    const firstRun = stack.client.workflow.getHandle(paged.workflowId, paged.firstExecutionRunId);
+    const events = (await firstRun.fetchHistory()).events ?? [];
+    expect(events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it('aci-flow worker reads its sweep settings from the environment and updates the schedule', async () => {
