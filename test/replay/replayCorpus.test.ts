@@ -15,7 +15,7 @@ jest.setTimeout(120_000);
 
 const CORPUS_DIR = join(__dirname, 'histories');
 
-/** The rows the corpus must cover (the README's outcome table, plus the DESIGN's extra cases). */
+/** The rows the corpus must cover: the README's outcome table, plus a cancel while deploying, an abandoned cleanup and max_run_seconds. */
 const REQUIRED = [
   'exit-0',
   'exit-nonzero',
