@@ -11,7 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { PollStrategy } from '../src/activities/pollScheduler';
-import { cancelFlowRun, prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
+import { cancelFlowRun } from '../src/client/flowRunCancel';
+import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
+import { actionsOfHistory, type RunActions } from './actions';
 import { recordedStatus } from '../src/client/flowRunStatus';
 import type { PoolConfig } from '../src/config';
 import type { RunningEmulator } from '../src/emulator';
@@ -55,6 +57,9 @@ export interface ScenarioResult {
   throttled: number;
   emulatorCounters: Record<string, number>;
   historyEvents: { runs: number; mean?: number; max?: number };
+  /** Temporal Actions (bench/actions.ts): per closed run, and per run-hour over all closed runs. */
+  temporalActions: { perRun?: number; perRunHour?: number; heartbeatsPerRun?: number };
+  armReadsPerRun: number;
   /** Container exit (emulator) → the workflow schedules cleanup (history): how long the exit went unnoticed. */
   exitToDetectedSeconds: LatencySummary;
   /** Container exit → workflow closed: detection plus the whole cleanup (group and deployment deleted). */
@@ -90,6 +95,7 @@ interface RunRecord {
   /** When the workflow scheduled its cleanup activity. */
   cleanupScheduledAt?: number;
   historyEvents?: number;
+  actions?: RunActions;
 }
 
 export async function runScenario(context: BenchContext, options: BenchOptions, strategy: PollStrategy, size: number): Promise<ScenarioResult> {
@@ -176,6 +182,9 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
   const outcomes: Record<string, number> = {};
   for (const run of runs) outcomes[run.phase ?? 'Unknown'] = (outcomes[run.phase ?? 'Unknown'] ?? 0) + 1;
   const armReads = emulatorCounters.reads ?? 0;
+  const actions = runs.flatMap((run) => (run.actions === undefined ? [] : [run.actions]));
+  const actionHours = actions.reduce((sum, action) => sum + action.runSeconds, 0) / 3600;
+  const totalActions = actions.reduce((sum, action) => sum + action.total, 0);
 
   return {
     strategy,
@@ -186,6 +195,12 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
     throttled: emulatorCounters.throttled ?? 0,
     emulatorCounters,
     historyEvents: { runs: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },
+    temporalActions: {
+      perRun: mean(actions.map((action) => action.total)),
+      perRunHour: actionHours > 0 ? totalActions / actionHours : undefined,
+      heartbeatsPerRun: mean(actions.map((action) => action.heartbeats)),
+    },
+    armReadsPerRun: armReads / size,
     exitToDetectedSeconds: summary(exitToDetected),
     exitToClosedSeconds: summary(exitToClosed),
     cancelToDeletedSeconds: summary(cancelLatencies),
@@ -265,6 +280,7 @@ type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['f
 function readHistory(history: History, run: RunRecord): void {
   const events = history.events ?? [];
   run.historyEvents = events.length;
+  run.actions = actionsOfHistory(history);
   const cleanup = events.find((event) => CLEANUP_ACTIVITIES.has(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
   run.cleanupScheduledAt = optionalTsToMs(cleanup?.eventTime);
 }

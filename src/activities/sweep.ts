@@ -4,7 +4,7 @@
  * of each per sweep, whatever the number of groups, so the sweeper's history stays small.
  */
 import { Context } from '@temporalio/activity';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
 import type { AciGateway, ContainerGroupSummary, ManagedDeploymentSummary } from '../azure/gateway';
 import { toAzureError } from '../azure/errors';
 import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
@@ -13,7 +13,16 @@ import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { searchAttributes } from '../workflows/definitions';
 import { azureCall } from './failures';
 import { heartbeatWhile } from './heartbeats';
-import type { FlowRunState, RemoveOrphansInput, RemoveOrphansOutput, SweepCandidate, SweepScope } from './sweepTypes';
+import {
+  type FlowRunState,
+  type RemoveOrphansInput,
+  type RemoveOrphansOutput,
+  type SweepCandidate,
+  sweepKeyOf,
+  type SweepPage,
+  type SweepPageRequest,
+  type SweepScope,
+} from './sweepTypes';
 
 export interface SweeperActivityDeps {
   gateway: AciGateway;
@@ -31,7 +40,20 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   const metrics = deps.metrics ?? noopMetrics;
 
-  async function listSweepCandidates(scopes: SweepScope[]): Promise<SweepCandidate[]> {
+  /**
+   * One page of the candidates: lists the scopes (ARM pages through them) and returns at most
+   * `limit` after `after`, so no activity result grows with the number of groups (Temporal's
+   * payload limit is 2 MB; a candidate is about 400 bytes).
+   */
+  async function listSweepCandidatePage(request: SweepPageRequest): Promise<SweepPage> {
+    const all = (await listCandidates(request.scopes)).sort((a, b) => compare(sweepKeyOf(a), sweepKeyOf(b)));
+    const remaining = request.after === undefined ? all : all.filter((candidate) => compare(sweepKeyOf(candidate), request.after as string) > 0);
+    const candidates = remaining.slice(0, request.limit);
+    const last = candidates[candidates.length - 1];
+    return remaining.length > candidates.length && last ? { candidates, next: sweepKeyOf(last) } : { candidates };
+  }
+
+  async function listCandidates(scopes: SweepScope[]): Promise<SweepCandidate[]> {
     const { cancellationSignal: abortSignal } = Context.current();
     const candidates: SweepCandidate[] = [];
     for (const scope of scopes) {
@@ -48,8 +70,29 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
     return candidates;
   }
 
+  /**
+   * The state of each run, from visibility: one list query per batch of ids instead of one
+   * describe each. An id visibility does not know (a run started a moment ago, before
+   * visibility caught up, or a tag no query may carry) is described, so it is never taken for missing.
+   */
   async function describeFlowRuns(workflowIds: string[]): Promise<FlowRunState[]> {
-    return heartbeatWhile(mapLimit([...new Set(workflowIds)], concurrency, (id) => describeFlowRun(deps.client, id)));
+    const ids = [...new Set(workflowIds)];
+    const known = new Map<string, FlowRunState>();
+    const queryable = ids.filter((id) => QUERYABLE_ID.test(id));
+    await heartbeatWhile(
+      (async () => {
+        for (let start = 0; start < queryable.length; start += VISIBILITY_BATCH) {
+          const batch = queryable.slice(start, start + VISIBILITY_BATCH);
+          const query = `WorkflowId IN (${batch.map((id) => `'${id}'`).join(', ')})`;
+          for await (const execution of deps.client.workflow.list({ query })) {
+            known.set(execution.workflowId, stateOf(execution.workflowId, execution));
+          }
+        }
+      })(),
+    );
+    const unknown = ids.filter((id) => !known.has(id));
+    const described = await heartbeatWhile(mapLimit(unknown, concurrency, (id) => describeFlowRun(deps.client, id)));
+    return [...known.values(), ...described];
   }
 
   async function removeOrphans(input: RemoveOrphansInput): Promise<RemoveOrphansOutput> {
@@ -87,7 +130,7 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
     return output;
   }
 
-  return { listSweepCandidates, describeFlowRuns, removeOrphans };
+  return { listSweepCandidatePage, describeFlowRuns, removeOrphans };
 }
 
 export type SweeperActivities = ReturnType<typeof createSweeperActivities>;
@@ -162,16 +205,28 @@ function ownerOf(tags: Record<string, string>): Pick<SweepCandidate, 'workflowId
   return { workflowId: tags[WORKFLOW_ID_TAG], flowRunId: tags[FLOW_RUN_ID_TAG] };
 }
 
+/** Ids a visibility query may quote as they are (the workflow ids aci-flow gives runs); a tag with anything else is described. */
+const QUERYABLE_ID = /^[A-Za-z0-9._-]{1,300}$/;
+const VISIBILITY_BATCH = 100;
+
+function stateOf(workflowId: string, execution: Pick<WorkflowExecutionInfo, 'status' | 'closeTime' | 'typedSearchAttributes'>): FlowRunState {
+  const workPool = execution.typedSearchAttributes.get(searchAttributes.workPool);
+  if (execution.status.name === 'RUNNING') return { workflowId, state: 'open', workPool };
+  return { workflowId, state: 'closed', closeTime: (execution.closeTime ?? new Date()).toISOString(), workPool };
+}
+
 async function describeFlowRun(client: Client, workflowId: string): Promise<FlowRunState> {
   try {
-    const description = await client.workflow.getHandle(workflowId).describe();
-    const workPool = description.typedSearchAttributes.get(searchAttributes.workPool);
-    if (description.status.name === 'RUNNING') return { workflowId, state: 'open', workPool };
-    return { workflowId, state: 'closed', closeTime: (description.closeTime ?? new Date()).toISOString(), workPool };
+    return stateOf(workflowId, await client.workflow.getHandle(workflowId).describe());
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { workflowId, state: 'missing' };
     throw err;
   }
+}
+
+/** Plain code-point order, the same on every worker whatever its locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, results in input order. */

@@ -50,3 +50,22 @@ export interface RemoveOrphansOutput {
   /** Left for the next sweep; Azure's message kept. */
   failed: Array<{ candidate: SweepCandidate; error: string }>;
 }
+
+/** One page of a sweep's candidates, in a stable order (by scope and group name). */
+export interface SweepPageRequest {
+  scopes: SweepScope[];
+  /** The key of the last candidate of the previous page; absent for the first page. */
+  after?: string;
+  limit: number;
+}
+
+export interface SweepPage {
+  candidates: SweepCandidate[];
+  /** Where the next page starts; absent on the last page. */
+  next?: string;
+}
+
+/** The order pages follow: subscription, resource group, group name, case-insensitive as Azure names are. */
+export function sweepKeyOf(candidate: { subscriptionId: string; resourceGroupName: string; containerGroupName: string }): string {
+  return `${candidate.subscriptionId}/${candidate.resourceGroupName}/${candidate.containerGroupName}`.toLowerCase();
+}

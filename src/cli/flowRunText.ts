@@ -1,6 +1,6 @@
 /** Human-readable renderings of flow runs for the CLI (JSON output uses the objects as they are). */
 import { describePollError } from '../activities/containerState';
-import type { FlowRunStatus } from '../workflows/definitions';
+import type { AcceptedCancel, FlowRunStatus } from '../workflows/definitions';
 import type { FlowRunSummary } from '../client/flowRunList';
 
 export function formatStatus(status: FlowRunStatus): string {
@@ -13,7 +13,8 @@ export function formatStatus(status: FlowRunStatus): string {
     ['Resource group', status.resourceGroupName],
     ['Deployment', status.deploymentName],
     ['Exit code', status.exitCode],
-    ['Cancel requested', status.cancelRequested ? status.cancelRequested.reason ?? 'yes' : undefined],
+    ['Cancel requested', status.cancelRequested ? describeCancel(status.cancelRequested) : undefined],
+    ['Cancel ignored', status.cancelIgnored ? `${describeCancel(status.cancelIgnored)}; the container was done, the outcome stands` : undefined],
     ['Message', status.message],
     ['Cleanup', status.cleanup ? [status.cleanup.state, status.cleanup.lastError].filter(Boolean).join(': ') : undefined],
     ['Last poll error', status.lastPollError ? describePollError(status.lastPollError) : undefined],
@@ -21,6 +22,11 @@ export function formatStatus(status: FlowRunStatus): string {
   const shown = rows.filter((row): row is [string, string | number] => row[1] !== undefined && row[1] !== '');
   const width = Math.max(...shown.map(([label]) => label.length));
   return shown.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+function describeCancel(cancel: AcceptedCancel): string {
+  // Runs recorded before the phase was kept have none.
+  return `${cancel.reason ?? 'yes'}${cancel.phase ? ` (while ${cancel.phase})` : ''}`;
 }
 
 export function formatList(runs: FlowRunSummary[]): string {

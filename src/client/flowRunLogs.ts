@@ -1,6 +1,6 @@
 import { access, open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import { type Client, type WorkflowExecutionDescription, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { searchAttributes, workflowIdForFlowRun } from '../workflows/definitions';
 import { blobLogSettingsFromEnv, type BlobLogSettings, describeLogAccount, logBlobName } from '../logs/blobLogs';
 import { LineSplitter, type LogLineSource } from '../logs/lineSplitter';
@@ -42,23 +42,55 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
     }
   };
   const description = await describe();
-  let running = description.status.name === 'RUNNING';
   const reader = await openLogSource(flowRunId, description, options);
+  // One long poll on the run's close (handle.result()) instead of describing it at every read.
+  const stopWaiting = new AbortController();
+  let closed = !options.follow || description.status.name !== 'RUNNING';
+  const closing = closed
+    ? undefined
+    : untilClosed(options.client, handle, describe, stopWaiting.signal).finally(() => {
+        closed = true;
+      });
   try {
     while (!options.signal?.aborted) {
       // Read before checking: lines written just before the workflow closed still come out.
-      const wasRunning = options.follow && running;
+      const wasRunning = !closed;
       yield* await reader.readLines();
       if (!wasRunning) break;
-      await sleep(options.pollIntervalMs ?? 250, undefined, { signal: options.signal }).catch(() => undefined);
-      running = (await describe()).status.name === 'RUNNING';
+      // The next read comes after the interval, or at once when the run closes.
+      await Promise.race([sleep(options.pollIntervalMs ?? 250, undefined, { signal: options.signal }).catch(() => undefined), closing]);
     }
     if (!options.signal?.aborted) {
       const rest = reader.takeUnfinishedLine();
       if (rest !== undefined) yield rest;
     }
   } finally {
+    stopWaiting.abort();
+    await closing?.catch(() => undefined);
     await reader.close();
+  }
+}
+
+/**
+ * Resolves when the run closes: `result()` long-polls the server for the close event (one
+ * request per long-poll period, not per read). A closed run's failure is a close too; any other
+ * error (a dropped connection) is checked with one describe and the wait goes on.
+ */
+async function untilClosed(
+  client: Client,
+  handle: WorkflowHandle,
+  describe: () => Promise<WorkflowExecutionDescription>,
+  signal: AbortSignal,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await client.withAbortSignal(signal, () => handle.result());
+      return;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError || signal.aborted) return;
+      if ((await describe()).status.name !== 'RUNNING') return;
+      await sleep(1_000, undefined, { signal }).catch(() => undefined);
+    }
   }
 }
 

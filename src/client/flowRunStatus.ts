@@ -6,6 +6,9 @@ import {
   WorkflowFailedError,
 } from '@temporalio/client';
 import {
+  type AcceptedCancel,
+  CANCEL_MEMO_KEY,
+  cancelledMessage,
   type CleanupState,
   FailureTypes,
   type FlowRunPhase,
@@ -25,6 +28,8 @@ export interface FlowRunMemo {
   containerGroupName: string;
   /** Absent for runs started before it was recorded. */
   deploymentName?: string;
+  /** Written by the workflow when it closes cancelled: the reason and the phase the cancel interrupted. */
+  [CANCEL_MEMO_KEY]?: AcceptedCancel;
 }
 
 /** How long a status query may wait for a worker before we answer from visibility data. */
@@ -57,7 +62,7 @@ export async function getFlowRunStatus(client: Client, flowRunId: string): Promi
       return { ...recorded, ...polling };
     }
   }
-  return { ...recorded, ...(await closedRunOutcome(description.status.name, () => handle.result())) };
+  return { ...recorded, ...(await closedRunOutcome(description.status.name, () => handle.result(), recorded.cancelRequested)) };
 }
 
 /** Status from search attributes and memo, as last written by the client and the workflow. */
@@ -78,13 +83,18 @@ export function recordedStatus(flowRunId: string, description: Pick<WorkflowExec
     resourceGroupName: memo.resourceGroupName ?? '',
     ...(exitCode === undefined ? {} : { exitCode: Number(exitCode) }),
     ...(cleanupState === undefined ? {} : { cleanup: { state: cleanupState } }),
+    ...(memo[CANCEL_MEMO_KEY] ? { cancelRequested: memo[CANCEL_MEMO_KEY] } : {}),
   };
 }
 
 type Outcome = Pick<FlowRunStatus, 'phase' | 'exitCode' | 'message'>;
 
 /** The outcome of a closed run, from Temporal's execution status and the workflow's result or failure. */
-export async function closedRunOutcome(statusName: WorkflowExecutionStatusName, result: () => Promise<unknown>): Promise<Outcome> {
+export async function closedRunOutcome(
+  statusName: WorkflowExecutionStatusName,
+  result: () => Promise<unknown>,
+  cancel?: AcceptedCancel,
+): Promise<Outcome> {
   switch (statusName) {
     case 'COMPLETED': {
       const { exitCode } = (await result()) as FlowRunResult;
@@ -93,7 +103,8 @@ export async function closedRunOutcome(statusName: WorkflowExecutionStatusName, 
     case 'FAILED':
       return failureOutcome(result);
     case 'CANCELLED':
-      return { phase: 'Cancelled', message: 'the workflow was cancelled' };
+      // Cancelled runs close Canceled; the reason is in the memo (absent when cancelled before the workflow ran).
+      return { phase: 'Cancelled', message: cancel ? cancelledMessage(cancel.reason) : 'the workflow was cancelled' };
     case 'TIMED_OUT':
       return { phase: 'TimedOut', message: 'the workflow execution timed out' };
     case 'TERMINATED':

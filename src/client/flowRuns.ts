@@ -4,20 +4,19 @@
  * workflow code, so orchestrators do not depend on the worker's implementation.
  */
 import { randomUUID } from 'node:crypto';
-import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { JobConfiguration, PoolConfig } from '../config';
 import type { PreparedDeployment } from '../template/prepare';
 import { renderFlowRun } from '../template/renderRun';
 import {
-  cancelSignal,
   FLOW_RUN_WORKFLOW,
   type FlowRunInput,
   searchAttributes,
   taskQueueForPool,
   workflowIdForFlowRun,
 } from '../workflows/definitions';
-import { asNotFound, FlowRunAlreadyClosedError, InvalidFlowRunOptionsError } from './errors';
+import { InvalidFlowRunOptionsError } from './errors';
 import type { FlowRunMemo } from './flowRunStatus';
 import { assertInputFitsPayloadLimit } from './inputSize';
 
@@ -130,24 +129,6 @@ export async function startFlowRun(client: Client, options: StartFlowRunOptions 
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return { flowRunId, workflowId, handle: client.workflow.getHandle(workflowId), alreadyStarted: true };
-  }
-}
-
-/**
- * Asks the flow run to stop: the workflow cancels its current phase and cleans up.
- * Behaves like `handle.cancel()`, but carries a reason that shows in status and history.
- */
-export async function cancelFlowRun(client: Client, flowRunId: string, reason?: string): Promise<void> {
-  const handle = client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
-  try {
-    await handle.signal(cancelSignal, reason === undefined ? {} : { reason });
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    // Temporal reports a signal to a closed workflow as not found; tell the two apart.
-    const description = await handle.describe().catch((describeErr) => {
-      throw asNotFound(describeErr, client, flowRunId);
-    });
-    throw new FlowRunAlreadyClosedError(flowRunId, description.status.name);
   }
 }
 

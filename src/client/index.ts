@@ -7,8 +7,8 @@
 export { connectClient } from './connection';
 export { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
 export { CodecConfigError, PayloadDecryptionError } from '../shared/codec';
+export { cancelFlowRun, type CancelFlowRunResult } from './flowRunCancel';
 export {
-  cancelFlowRun,
   prepareFlowRun,
   startFlowRun,
   type PreparedFlowRun,

@@ -4,10 +4,10 @@
  * `on_cancellation` hooks and reports Cancelled; it gets the pool's grace period
  * (`cancel_grace_seconds`, counted from the Cancelling state's timestamp, so a restarted bridge
  * counts from the same moment) to do so. A run whose flow has not started, or whose grace is
- * over, becomes aci-flow's `cancel` signal at once: the workflow deletes the container group
- * and the watcher sets Cancelled.
+ * over, becomes cancelFlowRun at once (the `cancel` signal with its reason, plus workflow
+ * cancellation): the workflow deletes the container group and closes Canceled, and the watcher sets Cancelled.
  */
-import { cancelFlowRun } from '../client/flowRuns';
+import { cancelFlowRun } from '../client/flowRunCancel';
 import { FlowRunAlreadyClosedError, FlowRunNotFoundError } from '../client/errors';
 import type { BaseJobTemplate } from '../config';
 import type { FlowRun } from './api/client';

@@ -18,6 +18,8 @@ export interface ConnectionWatchOptions {
 }
 
 export interface ConnectionWatch {
+  /** The last check's answer (true until a check failed). */
+  reachable(): boolean;
   stop(): void;
 }
 
@@ -49,6 +51,7 @@ export function watchConnection(options: ConnectionWatchOptions): ConnectionWatc
   };
   schedule();
   return {
+    reachable: () => reachable,
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -9,6 +9,8 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, type Logger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createRunControlActivities } from '../activities/runControl';
+import { createRunSettingsActivities, heartbeatThrottleMs } from '../activities/runSettings';
 import { createSweeperActivities } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
@@ -26,9 +28,12 @@ import { type AciFlowMetrics, createPromMetrics } from '../shared/metrics';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../shared/temporalConnection';
 import { taskQueueForPool } from '../workflows/definitions';
 import { tracingFromEnv } from './tracing';
-import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, startMetricsServer } from './metricsServer';
+import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, type Readiness, startMetricsServer } from './metricsServer';
 import { watchConnection } from './connectionWatch';
-import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SHUTDOWN_FORCE_TIME, SWEEP_SCOPES_ENV, WORKFLOW_BUNDLE_ENV } from './settings';
+import { pollHeartbeatTimeoutMs } from './heartbeatSettings';
+import { checkSearchAttributes } from './searchAttributeCheck';
+import { adoptAsCurrentIfFresh, type VersioningSettings, versioningSettings, workerDeploymentOptions } from './versioning';
 import { ensureSweeperSchedule } from './sweeperSchedule';
 import { createWorkerLogger } from './workerLogger';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
@@ -85,6 +90,14 @@ export interface FlowRunWorkerOptions {
    * scopes (the default) this worker schedules nothing but still runs sweeps started by others.
    */
   sweeper?: SweeperSettings;
+  /**
+   * Heartbeat timeout of the runs' waitForStart and watch activities (default
+   * ACI_FLOW_HEARTBEAT_TIMEOUT, else DEFAULT_POLL_HEARTBEAT_TIMEOUT): recovery time after a
+   * worker dies against heartbeat Actions (docs/operations.md).
+   */
+  pollHeartbeatTimeoutMs?: number;
+  /** The worker's deployment version (flow runs Pinned to it); default none: an unversioned worker. */
+  versioning?: VersioningSettings;
 }
 
 /**
@@ -109,8 +122,11 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
   if (options.dataConverter?.failureConverterPath && options.workflowBundle) {
     throw new Error('a prebuilt workflow bundle has no failure converter of its own: leave workflowBundle unset when passing a dataConverter');
   }
-  // The sweeper reads workflow state and manages its schedule over the worker's own connection.
+  // The sweeper reads workflow state and manages its schedule, and a signalled run asks for its own
+  // cancellation, over the worker's own connection.
   const client = new Client({ connection: options.connection, namespace: options.namespace, dataConverter: options.dataConverter });
+  const runSettings = { pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}) };
+  await checkSearchAttributes(options.connection, options.namespace ?? 'default', (message) => Runtime.instance().logger.warn(message));
   const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -127,15 +143,23 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
         pollScheduler: options.pollScheduler ?? createPollScheduler({ strategy: pollStrategyFromEnv() }),
         metrics: options.metrics,
       }),
+      ...createRunControlActivities({ client }),
+      ...createRunSettingsActivities(runSettings),
       ...createSweeperActivities({ gateway: options.gateway, client, metrics: options.metrics }),
     },
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
     maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    // Heartbeats go out every 80 % of the heartbeat timeout, not the SDK's 60 s cap: each is a billed Action.
+    maxHeartbeatThrottleInterval: Math.max(60_000, heartbeatThrottleMs(runSettings)),
     plugins: options.plugins,
+    workerDeploymentOptions: workerDeploymentOptions(options.versioning),
     // Watch activities run until their container exits: give them a moment to heartbeat their cursor, then hand them over.
     shutdownGraceTime: options.shutdownGraceTime ?? '5 seconds',
+    // Then the worker stops whatever still runs, well inside a pod's termination grace period (30 s by default).
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
+  if (options.versioning) await adoptAsCurrentIfFresh(options.connection, options.namespace ?? 'default', options.versioning, Runtime.instance().logger);
   await scheduleSweeper(client, options.workPool, options.sweeper);
   return worker;
 }
@@ -154,9 +178,10 @@ async function scheduleSweeper(client: Client, workPool: string, settings: Sweep
       graceSeconds: settings.graceSeconds,
     });
   } catch (err) {
-    throw new Error(
-      `cannot create or update the orphan sweeper schedule of pool ${workPool}: ${err instanceof Error ? err.message : String(err)}. ` +
-        'The worker needs permission to manage schedules in its namespace; or start it without sweep scopes.',
+    // The schedule is the pool's, not this worker's: runs must not wait for it. Another worker, or this one's restart, fixes it.
+    logger.warn(
+      `Could not create or update the orphan sweeper schedule of pool ${workPool}: ${err instanceof Error ? err.message : String(err)}. ` +
+        'The worker starts anyway; it needs permission to manage schedules in its namespace for the sweeper to be scheduled.',
     );
   }
 }
@@ -180,6 +205,10 @@ export interface RunWorkerOptions {
   sweeper?: SweeperSettings;
   /** Shuts the worker down gracefully when it aborts (besides SIGINT/SIGTERM): `prefect-worker` runs one in-process. */
   signal?: AbortSignal;
+  /** Default: ACI_FLOW_HEARTBEAT_TIMEOUT, else DEFAULT_POLL_HEARTBEAT_TIMEOUT. */
+  pollHeartbeatTimeoutMs?: number;
+  /** Default: from ACI_FLOW_VERSIONING / ACI_FLOW_DEPLOYMENT_NAME / ACI_FLOW_BUILD_ID (on, `aci-flow-<pool>`, the package version); null = off. */
+  versioning?: VersioningSettings | null;
 }
 
 /**
@@ -232,7 +261,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
         maxCachedWorkflows: options.maxCachedWorkflows,
         sweeper,
+        pollHeartbeatTimeoutMs: options.pollHeartbeatTimeoutMs ?? pollHeartbeatTimeoutMs({}, env),
+        versioning: options.versioning === undefined ? versioningSettings(options.workPool, {}, env) : (options.versioning ?? undefined),
       });
+      metricsEndpoint?.setReadiness(() => readinessOf(worker, connectionWatch));
       const shutdown = () => {
         // SIGINT/SIGTERM may have started the shutdown already.
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -253,6 +285,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     // An open listener would keep the process alive after a failed start.
     await metricsEndpoint?.close();
   }
+}
+
+/** Ready while the worker polls its task queue and the last connection check reached Temporal. */
+function readinessOf(worker: Worker, connection: { reachable(): boolean }): Readiness {
+  const state = worker.getState();
+  if (state !== 'RUNNING') return { ready: false, detail: `worker ${state.toLowerCase()}` };
+  if (!connection.reachable()) return { ready: false, detail: 'Temporal unreachable; the worker keeps retrying' };
+  return { ready: true, detail: 'ready: polling Temporal' };
 }
 
 /**
@@ -308,6 +348,7 @@ function watchConnectionOf(connection: NativeConnection, address: string) {
  * and serves both metric sets on `address`.
  */
 async function startMetricsEndpoint(address: MetricsAddress, logger: Logger) {
+  let readiness: (() => Readiness) | undefined;
   const registry = createWorkerRegistry();
   const metrics = createPromMetrics(registry);
   const sdkMetricsUrl = await installSdkMetrics({ logger });
@@ -316,9 +357,15 @@ async function startMetricsEndpoint(address: MetricsAddress, logger: Logger) {
     registry,
     sdkMetricsUrl,
     onError: (message) => Runtime.instance().logger.warn(message),
+    readiness: () => readiness?.() ?? { ready: false, detail: 'starting: not yet polling Temporal' },
   });
   Runtime.instance().logger.info('Serving Prometheus metrics', { url: `http://${address.host}:${server.address.port}/metrics` });
-  return { metrics, close: server.close };
+  return {
+    metrics,
+    close: server.close,
+    /** From now on `/readyz` asks `probe`. */
+    setReadiness: (probe: () => Readiness) => (readiness = probe),
+  };
 }
 
 /** Append blobs when an account is configured (ACI_FLOW_LOG_BLOB_*), else per-run files; the worker's stdout always. */

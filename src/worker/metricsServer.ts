@@ -54,6 +54,12 @@ export async function installSdkMetrics(options: { logger?: Logger } = {}): Prom
   return `http://${bindAddress}/metrics`;
 }
 
+/** `/readyz`: 200 when ready, 503 otherwise, with `detail` as the body. */
+export interface Readiness {
+  ready: boolean;
+  detail: string;
+}
+
 export interface MetricsServer {
   /** The address it listens on (the real port when 0 was asked for). */
   address: MetricsAddress;
@@ -66,11 +72,24 @@ export async function startMetricsServer(options: {
   /** The SDK core's exporter, appended to every scrape. */
   sdkMetricsUrl?: string;
   onError?: (message: string) => void;
+  /** Answers `/readyz`; until the worker sets one, the process is up but not ready. */
+  readiness?: () => Readiness;
 }): Promise<MetricsServer> {
   const { registry, sdkMetricsUrl } = options;
   const server = createServer((request, response) => {
-    if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found; metrics are at /metrics\n');
+    const path = (request.url ?? '').split('?')[0];
+    if (request.method === 'GET' && path === '/healthz') {
+      // The process is up and its event loop answers: a liveness probe restarts it otherwise.
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (request.method === 'GET' && path === '/readyz') {
+      const readiness = options.readiness?.() ?? { ready: false, detail: 'starting' };
+      response.writeHead(readiness.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${readiness.detail}\n`);
+      return;
+    }
+    if (request.method !== 'GET' || path !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found; metrics are at /metrics, probes at /healthz and /readyz\n');
       return;
     }
     void scrape(registry, sdkMetricsUrl, options.onError).then(

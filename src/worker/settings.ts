@@ -30,3 +30,20 @@ export const SWEEP_INTERVAL_ENV = 'ACI_FLOW_SWEEP_INTERVAL';
 export const SWEEP_GRACE_ENV = 'ACI_FLOW_SWEEP_GRACE';
 export const DEFAULT_SWEEP_INTERVAL = '10m';
 export const DEFAULT_SWEEP_GRACE = '15m';
+
+/**
+ * Heartbeat timeout of a run's polling activities (waitForStart, watch): how long a killed
+ * worker's runs wait before another worker resumes them. The SDK sends a heartbeat every 80 %
+ * of it (each one a billed Action on Temporal Cloud), so 4 minutes means one heartbeat every
+ * 192 s, about 19 per run-hour, and a killed worker's runs resume within about 4 minutes
+ * (docs/operations.md, "Heartbeats: recovery time against Actions").
+ */
+export const POLL_HEARTBEAT_TIMEOUT_ENV = 'ACI_FLOW_HEARTBEAT_TIMEOUT';
+export const DEFAULT_POLL_HEARTBEAT_TIMEOUT = '4m';
+
+/**
+ * After SIGTERM the worker stops polling, gives running activities its grace time (5 s) to
+ * heartbeat, then force-stops by this time: below Kubernetes' default 30 s termination grace
+ * period, so a pod is never SIGKILLed mid-shutdown (docs/operations.md, "Shutdown").
+ */
+export const SHUTDOWN_FORCE_TIME = '20 seconds';

@@ -4,7 +4,7 @@
  * Imported by workflow code, so it must stay free of I/O and Node built-ins.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 // Type only: the names are computed outside the workflow (naming.ts uses node:crypto).
 import type { FlowRunNames } from '../template/naming';
 
@@ -56,6 +56,30 @@ export interface CancelRequest {
   reason?: string;
 }
 
+/** A cancel the run took: its reason and the phase it interrupted. */
+export interface AcceptedCancel extends CancelRequest {
+  phase: FlowRunPhase;
+}
+
+/**
+ * What `cancelFlowRun` learns after its signal: whether the run took the cancel, and in which
+ * phase. A cancel that arrives once the container is done (CleaningUp) is not taken: the run
+ * keeps its real outcome and cleanup goes on.
+ */
+export interface CancelReceipt {
+  accepted: boolean;
+  phase: FlowRunPhase;
+  reason?: string;
+}
+
+/** Memo key of a cancelled run's AcceptedCancel, so `status` shows the reason once the run is closed. */
+export const CANCEL_MEMO_KEY = 'cancel';
+
+/** The message a cancelled run reports, with or without a reason. */
+export function cancelledMessage(reason: string | undefined): string {
+  return reason ? `Flow run cancelled: ${reason}` : 'Flow run cancelled';
+}
+
 export interface FlowRunStatus {
   flowRunId: string;
   flowName: string;
@@ -65,8 +89,10 @@ export interface FlowRunStatus {
   deploymentName: string;
   resourceGroupName: string;
   exitCode?: number;
-  /** Set once a cancel signal or workflow cancellation arrived. */
-  cancelRequested?: CancelRequest;
+  /** Set once a cancel signal or workflow cancellation was taken, with the phase it interrupted. */
+  cancelRequested?: AcceptedCancel;
+  /** A cancel that arrived after the container was done (CleaningUp): it changes nothing, and says so here. */
+  cancelIgnored?: AcceptedCancel;
   /** The reason the run failed, timed out or was cancelled. */
   message?: string;
   /** What cleanup did: deleted, stopped, or abandoned after cleanup_timeout_seconds with the last error. */
@@ -120,11 +146,17 @@ export const FailureTypes = {
   /** max_run_seconds passed while the container was running. */
   maxRunTime: 'FlowRunMaxRunTimeExceeded',
   groupDisappeared: 'ContainerGroupDisappeared',
+  /**
+   * A cancelled run closes Canceled; it fails with this type only when the worker could not
+   * ask Temporal to cancel it (a `cancel` signal alone, and the request kept failing).
+   */
   cancelled: 'FlowRunCancelled',
 } as const;
 
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 export const statusQuery = defineQuery<FlowRunStatus>('status');
+/** Asked after the `cancel` signal: the receipt of the cancel the run received (rejected while it received none). */
+export const cancelReceiptUpdate = defineUpdate<CancelReceipt>('cancelReceipt');
 
 export const searchAttributes = {
   flowRunId: defineSearchAttributeKey('FlowRunId', SearchAttributeType.KEYWORD),
@@ -137,5 +169,16 @@ export const searchAttributes = {
   cleanupState: defineSearchAttributeKey('CleanupState', SearchAttributeType.KEYWORD),
 } as const;
 
-/** Registered on the dev server at start (scripts, tests) and documented for production clusters. */
+/** Registered on the dev server at start (scripts, tests), checked by the worker at start, documented for production clusters. */
 export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
+
+/** The `temporal` CLI's names of the search attribute types (`--search-attribute Name=Keyword`, `--type Keyword`). */
+export const SEARCH_ATTRIBUTE_CLI_TYPES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};

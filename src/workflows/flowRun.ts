@@ -3,7 +3,7 @@
  * Polling, log streaming and cleanup retries live inside activities, so the history stays
  * bounded whatever the run's length or Azure's errors. Both the `cancel` signal and workflow
  * cancellation cancel the current phase (while deploying, the ARM deployment itself);
- * cleanup then always runs, and the run fails with type FlowRunCancelled.
+ * cleanup then always runs, and the run closes Canceled (cancellation.ts).
  * task_start_timeout_seconds counts from the deployment's start (deploy enforces it);
  * max_run_seconds is a workflow timer racing watch. Both end the run TimedOut.
  */
@@ -19,9 +19,9 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
+import { acceptCancels, WORKFLOW_CANCELLATION_REASON } from './cancellation';
 import type * as activities from '../activities';
 import {
-  cancelSignal,
   type CleanupState,
   FailureTypes,
   type FlowRunCleanup,
@@ -32,6 +32,7 @@ import {
   statusQuery,
 } from './definitions';
 import { outcomeOfFailure, type FailedOutcome } from './outcome';
+import { pollingActivities } from './polling';
 import { publishPhase } from './visibility';
 
 type Activities = ReturnType<typeof activities.createActivities>;
@@ -64,16 +65,6 @@ const { cancelDeployment } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-const { waitForStart, watch } = proxyActivities<Activities>({
-  // Bounded by the run itself: waitForStart by its own deadline, watch by the container exiting.
-  startToCloseTimeout: '30 days',
-  // A killed worker is noticed within this time and the next attempt resumes from the heartbeat.
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-  // Cleanup does not depend on these polls having stopped, so cancellation needs no round trip.
-  cancellationType: ActivityCancellationType.TRY_CANCEL,
-});
-
 /**
  * Cleanup retries every failure (the activities make them all retryable, AuthorizationFailed
  * included) inside its retry policy, never in a workflow loop, until cleanup_timeout_seconds.
@@ -102,6 +93,11 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     resourceGroupName: '',
   };
   setHandler(statusQuery, () => status);
+  // Workflow cancellation cancels the root scope, and with it the container work. The cancel
+  // handlers are in place before the first await, so a cancel sent at start is never refused.
+  const root = CancellationScope.current();
+  const containerWork = new CancellationScope();
+  const cancels = acceptCancels(status, root, () => containerWork.cancel());
   // The worker renders the run from its own pool configuration; the input holds only values.
   const config = await settingsOrFail(input, status);
   let target = config.target;
@@ -113,12 +109,6 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   };
   const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled });
 
-  const containerWork = new CancellationScope();
-  setHandler(cancelSignal, (request) => {
-    if (status.cancelRequested || isTerminalOrCleaning(status.phase)) return;
-    status.cancelRequested = request ?? {};
-    containerWork.cancel();
-  });
   // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
   // instead of waiting for it; deploy then returns at its next poll.
   let deploying = false;
@@ -146,6 +136,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       target = deployed;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
+      const { waitForStart, watch } = await pollingActivities();
 
       enter('WaitingForStart');
       await waitForStart({
@@ -168,7 +159,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       );
     });
   } catch (err) {
-    if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: 'workflow cancellation requested' };
+    if (isCancellation(err) || containerWork.consideredCancelled) status.cancelRequested ??= { reason: WORKFLOW_CANCELLATION_REASON, phase: status.phase };
     // A deploy that failed because its deployment was cancelled is the cancel, not an Azure failure.
     failure = outcomeOfFailure(containerWork.consideredCancelled ? new CancelledFailure('Cancelled') : err, status.cancelRequested);
   }
@@ -189,6 +180,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   if (failure) {
     status.message = failure.failure.message;
     enter(failure.phase);
+    if (failure.phase === 'Cancelled') await cancels.closeCancelled(failure.failure);
     throw failure.failure;
   }
   enter('Completed');
@@ -273,10 +265,6 @@ function nonZeroExit(exitCode: number): ApplicationFailure {
     nonRetryable: true,
     details: [{ exitCode }],
   });
-}
-
-function isTerminalOrCleaning(phase: FlowRunPhase): boolean {
-  return phase !== 'Deploying' && phase !== 'WaitingForStart' && phase !== 'Running';
 }
 
 function isTerminal(phase: FlowRunPhase): boolean {

@@ -1,6 +1,6 @@
 /** How a failure inside the run becomes the run's outcome: its final phase and the failure the workflow ends with. */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { type CancelRequest, FailureTypes, type FlowRunPhase } from './definitions';
+import { type CancelRequest, cancelledMessage, FailureTypes, type FlowRunPhase } from './definitions';
 
 export interface FailedOutcome {
   phase: Extract<FlowRunPhase, 'Failed' | 'Cancelled' | 'TimedOut'>;
@@ -14,7 +14,7 @@ export function outcomeOfFailure(err: unknown, cancelRequested?: CancelRequest):
       phase: 'Cancelled',
       failure: ApplicationFailure.create({
         type: FailureTypes.cancelled,
-        message: reason ? `Flow run cancelled: ${reason}` : 'Flow run cancelled',
+        message: cancelledMessage(reason),
         nonRetryable: true,
         details: [{ reason: reason ?? null }],
       }),

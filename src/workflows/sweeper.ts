@@ -1,18 +1,19 @@
 /**
  * The orphan sweeper of one work pool (docs/design.md, "Orphan sweeper"): list what aci-flow created in
  * the pool's sweep scopes, ask Temporal whose runs are closed or gone, and remove what they
- * left behind after a grace period. Three activity calls per sweep, whatever the number of
- * groups. Runs on the pool's Schedule (see src/worker/sweeperSchedule.ts) or on demand
- * (`aci-flow sweep`).
+ * left behind after a grace period. Three activity calls per page of SWEEP_PAGE_SIZE
+ * candidates; a sweep with more pages continues as new for each, so neither a payload nor the
+ * history grows with the number of groups. Runs on the pool's Schedule (see
+ * src/worker/sweeperSchedule.ts) or on demand (`aci-flow sweep`).
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type * as sweep from '../activities/sweep';
 import { decideOrphans } from './sweeperDecision';
-import type { KeepReason, SweeperInput, SweeperResult } from './sweeperDefinitions';
+import { type KeepReason, SWEEP_PAGE_SIZE, type SweeperInput, type SweeperResult } from './sweeperDefinitions';
 
 type Activities = ReturnType<typeof sweep.createSweeperActivities>;
 
-const { listSweepCandidates, describeFlowRuns } = proxyActivities<Activities>({
+const { listSweepCandidatePage, describeFlowRuns } = proxyActivities<Activities>({
   // Listing pages through ARM and Temporal under the worker's shared budget.
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
@@ -30,7 +31,8 @@ const { removeOrphans } = proxyActivities<Activities>({
 
 export async function orphanSweeperWorkflow(input: SweeperInput): Promise<SweeperResult> {
   const dryRun = input.dryRun ?? false;
-  const candidates = await listSweepCandidates(input.scopes);
+  const page = await listSweepCandidatePage({ scopes: input.scopes, after: input.continuation?.after, limit: input.pageSize ?? SWEEP_PAGE_SIZE });
+  const candidates = page.candidates;
   const workflowIds = candidates.flatMap((candidate) => (candidate.workflowId ? [candidate.workflowId] : []));
   const runs = workflowIds.length > 0 ? await describeFlowRuns(workflowIds) : [];
 
@@ -59,7 +61,7 @@ export async function orphanSweeperWorkflow(input: SweeperInput): Promise<Sweepe
     : { removed: [], skipped: [], failed: [] };
   for (const { reason } of removal.skipped) kept[reason] += 1;
 
-  return {
+  const result = merge(input.continuation?.sofar, {
     workPool: input.workPool,
     dryRun,
     scopes: input.scopes,
@@ -67,6 +69,24 @@ export async function orphanSweeperWorkflow(input: SweeperInput): Promise<Sweepe
     removed: removal.removed.map((candidate) => ({ ...candidate, reason: reasons.get(keyOf(candidate)) ?? 'run-closed' })),
     kept,
     failed: removal.failed.map(({ candidate, error }) => ({ ...candidate, error })),
+  });
+  if (page.next !== undefined) {
+    await continueAsNew<typeof orphanSweeperWorkflow>({ ...input, continuation: { after: page.next, sofar: result } });
+  }
+  return result;
+}
+
+/** The sweep's result so far: earlier pages' counts and lists plus this page's. */
+function merge(sofar: SweeperResult | undefined, page: SweeperResult): SweeperResult {
+  if (!sofar) return page;
+  const kept = { ...sofar.kept };
+  for (const [reason, count] of Object.entries(page.kept) as Array<[KeepReason, number]>) kept[reason] = (kept[reason] ?? 0) + count;
+  return {
+    ...page,
+    examined: sofar.examined + page.examined,
+    removed: [...sofar.removed, ...page.removed],
+    kept,
+    failed: [...sofar.failed, ...page.failed],
   };
 }
 

@@ -28,7 +28,14 @@ export interface SweeperInput {
   graceSeconds: number;
   /** List what would be removed, remove nothing. */
   dryRun?: boolean;
+  /** Candidates handled per workflow run (default SWEEP_PAGE_SIZE); the sweep continues as new for the next page. */
+  pageSize?: number;
+  /** Set by the sweep itself when it continues as new: where the next page starts and what the earlier pages did. */
+  continuation?: { after: string; sofar: SweeperResult };
 }
+
+/** About 400 KB of candidates per page: well below Temporal's 2 MB payload limit, and few pages at 10,000 groups. */
+export const SWEEP_PAGE_SIZE = 1_000;
 
 /** Why a candidate was kept; see docs/operations.md, "Orphan sweeper". */
 export type KeepReason = 'untagged' | 'run-open' | 'run-unknown' | 'other-pool' | 'in-grace' | RemovalSkipReason;

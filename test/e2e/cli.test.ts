@@ -125,7 +125,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     expect(logs.stderr).toContain(`no log lines recorded at ${stack.logDir}/${flowRunId}.log`);
   });
 
-  it('cancel stops a running flow run, which ends Cancelled; a second cancel exits 1', async () => {
+  it('cancel stops a running flow run, which closes Canceled with its reason in status; a second cancel exits 1', async () => {
     const flowRunId = uniqueId('cli-cancel');
     await cli(
       'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'long', '--run-id', flowRunId,
@@ -134,8 +134,15 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     await waitForPhase(flowRunId, 'Running');
     const cancelled = await cli('cancel', flowRunId, '--reason', 'test cancels it');
     expect(cancelled.code).toBe(0);
-    expect(cancelled.stdout).toContain(`Cancel requested for flow run ${flowRunId}`);
+    expect(cancelled.stdout).toContain(`Cancel accepted while Running for flow run ${flowRunId}`);
     await waitForPhase(flowRunId, 'Cancelled');
+    const handle = stack.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
+    await waitFor(async () => (await handle.describe()).status.name === 'CANCELLED', 'the workflow to close Canceled');
+    // Closed Canceled, the reason still shows: status reads it from the run's memo.
+    const final = await cli('status', flowRunId);
+    expect(final.stdout).toMatch(/Phase\s+Cancelled/);
+    expect(final.stdout).toMatch(/Cancel requested\s+test cancels it \(while Running\)/);
+    expect(final.stdout).toContain('Flow run cancelled: test cancels it');
     const again = await cli('cancel', flowRunId);
     expect(again.code).toBe(ExitCodes.failure);
     expect(again.stderr).toContain('has already finished');

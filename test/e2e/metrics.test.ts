@@ -38,6 +38,9 @@ describe('worker metrics endpoint', () => {
     };
     const lastSeen = () => worker.output().slice(-2000);
     const before = await waitFor(scrape, 'the metrics endpoint to answer', { timeoutMs: 60_000, lastSeen });
+    // Ready once the worker polls Temporal (a readiness probe holds traffic and rollouts until then).
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 'the worker to be ready', { timeoutMs: 60_000, lastSeen });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     expect(sampleSum(before, 'aci_flow_arm_requests_total')).toBe(0);
     expect(sampleSum(before, 'aci_flow_runs_in_phase', { phase: 'watch' })).toBe(0);
 

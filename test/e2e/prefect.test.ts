@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalFolderDeployment } from '../../src/cli/demo/prefectDeployment';
-import { cancelFlowRun } from '../../src/client/flowRuns';
+import { cancelFlowRun } from '../../src/client/flowRunCancel';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
@@ -220,7 +220,8 @@ describe('aci-flow prefect-worker', () => {
     );
     const cancelled = await waitForState(id, 'CANCELLED', 60_000);
     expect(cancelled.state_type).toBe('CANCELLED');
-    expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Cancelled');
+    expect(await getFlowRunStatus(stack.client, id)).toMatchObject({ phase: 'Cancelled' });
+    expect((await stack.client.workflow.getHandle(workflowIdForFlowRun(id)).describe()).status.name).toBe('CANCELLED');
     expect(groupsOf(stack, pending.infrastructure_pid ?? '')).toEqual([expect.objectContaining({ deleted: true })]);
     expect(bridgeLog).toContain(`flow run ${id}: cancel requested in Prefect (the flow had not started); signalled the aci-flow run`);
     releaseAll();
@@ -229,7 +230,7 @@ describe('aci-flow prefect-worker', () => {
   it('a run cancelled on the aci-flow side ends Cancelled in Prefect', async () => {
     const id = await createFlowRun({ hold: holdFile() });
     await waitForState(id, 'RUNNING');
-    await cancelFlowRun(stack.client, id, 'operator stopped it');
+    expect(await cancelFlowRun(stack.client, id, 'operator stopped it')).toMatchObject({ accepted: true, phase: 'Running' });
     const run = await waitForState(id, 'CANCELLED', 60_000);
     expect(run.state?.message).toContain('operator stopped it');
     releaseAll();

@@ -5,12 +5,16 @@
  * touched. Every worker of the pool creates or updates the pool's sweeper schedule.
  */
 import { fixedPoolSource } from '../../src/config/poolSource';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleOverlapPolicy } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createSweeperActivities } from '../../src/activities/sweep';
+import type { FlowRunState } from '../../src/activities/sweepTypes';
 import { NativeConnection } from '@temporalio/worker';
 import { parseJobConfiguration } from '../../src/config/jobConfiguration';
 import { prepareDeployment } from '../../src/template/prepare';
-import { createFlowRunWorker, type SweeperSettings } from '../../src/worker';
-import { SWEEPER_WORKFLOW, sweeperScheduleId, type SweeperResult } from '../../src/workflows/sweeperDefinitions';
+import { createFlowRunWorker, ensureSweeperSchedule, type SweeperSettings } from '../../src/worker';
+import { sweepExecutionTimeoutMs } from '../../src/worker/sweeperSchedule';
+import { SWEEPER_WORKFLOW, type SweeperInput, sweeperScheduleId, type SweeperResult } from '../../src/workflows/sweeperDefinitions';
 import { startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { sharedWorkflowBundle, startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
@@ -39,14 +43,18 @@ describe('orphan sweeper', () => {
     await stack?.close();
   });
 
-  it("creates the pool's sweeper schedule when the worker starts, and more workers starting at once update it", async () => {
+  it("creates the pool's sweeper schedule when the worker starts, leaves it alone for a worker with the same settings, and updates it for new ones", async () => {
     const schedule = stack.client.schedule.getHandle(sweeperScheduleId(POOL));
     const created = await schedule.describe();
     expect(created.action).toMatchObject({ type: 'startWorkflow', workflowType: SWEEPER_WORKFLOW, taskQueue: POOL, args: [{ workPool: POOL, scopes: [SCOPE], graceSeconds: 0 }] });
     expect(created.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(created.spec.intervals?.map((interval) => interval.every)).toEqual([3_600_000]);
+    // One stuck sweep cannot block the later ones: each sweep has an execution timeout.
+    expect(created.action).toMatchObject({ workflowExecutionTimeout: sweepExecutionTimeoutMs(SWEEPER) });
     // The tests below drive sweeps themselves; a scheduled one must not race them.
     await schedule.pause('e2e: sweeps are started by the test');
+    // A restarted worker with the same settings does not rewrite it.
+    expect(await ensureSweeperSchedule(stack.client, POOL, SWEEPER)).toBe('unchanged');
 
     // Workers of one pool on one connection are refused by the SDK: each gets its own, as separate processes would.
     const connections = await Promise.all([1, 2].map(() => NativeConnection.connect({ address: stack.env.address })));
@@ -123,6 +131,48 @@ describe('orphan sweeper', () => {
     expect(again.removed).toEqual([]);
 
     await open.handle.cancel();
+  });
+
+  it("reads the runs' states from visibility, one query per batch, describing only the ids visibility does not know", async () => {
+    const open = await startTestFlowRun(stack, { flowName: 'sweep-visible-open', values: LONG_RUNNING });
+    const closed = await startTestFlowRun(stack, { flowName: 'sweep-visible-closed', values: LONG_RUNNING });
+    await waitForStatus(closed.handle, (status) => status.phase === 'Running');
+    await closed.handle.terminate('e2e: closed without cleanup');
+    let describes = 0;
+    const client = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      interceptors: { workflow: [{ describe: (input, next) => ((describes += 1), next(input)) }] },
+    });
+    const { describeFlowRuns } = createSweeperActivities({ gateway: stack.gateway, client });
+    const ids = [open.workflowId, closed.workflowId, 'flow-run-never-started'];
+    const states = await waitFor(
+      async () => {
+        describes = 0;
+        const found: FlowRunState[] = await new MockActivityEnvironment().run(describeFlowRuns, ids);
+        const byId = Object.fromEntries(found.map((state) => [state.workflowId, state.state]));
+        // Visibility is eventually consistent: wait until it shows the terminated run closed.
+        return byId[closed.workflowId] === 'closed' ? byId : undefined;
+      },
+      'visibility to show the terminated run closed',
+    );
+    expect(states).toEqual({ [open.workflowId]: 'open', [closed.workflowId]: 'closed', 'flow-run-never-started': 'missing' });
+    expect(describes).toBe(1);
+    await open.handle.terminate('e2e: done');
+  });
+
+  it('pages its work: one page per workflow run, continuing as new, with the same result as one big page', async () => {
+    const base: SweeperInput = { workPool: POOL, scopes: [SCOPE], graceSeconds: 0, dryRun: true };
+    const start = (input: SweeperInput, id: string) => stack.client.workflow.start(SWEEPER_WORKFLOW, { taskQueue: POOL, workflowId: id, args: [input] });
+    const whole = await (await start(base, `sweep-whole-${Date.now()}`)).result() as SweeperResult;
+    expect(whole.examined).toBeGreaterThan(2);
+    const paged = await start({ ...base, pageSize: 1 }, `sweep-paged-${Date.now()}`);
+    const result = await paged.result() as SweeperResult;
+    expect(result).toEqual(whole);
+    // The first run handled one candidate and continued as new.
+    const firstRun = stack.client.workflow.getHandle(paged.workflowId, paged.firstExecutionRunId);
+    const events = (await firstRun.fetchHistory()).events ?? [];
+    expect(events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it('aci-flow worker reads its sweep settings from the environment and updates the schedule', async () => {

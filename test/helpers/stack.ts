@@ -23,10 +23,18 @@ import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from './checkedEmulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
 import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
+import { POLL_HEARTBEAT_TIMEOUT_ENV } from '../../src/worker/settings';
+import { VERSIONING_ENV } from '../../src/worker/versioning';
 import { startDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const TEST_RESOURCE_GROUP = 'aci-flow-test';
+/**
+ * Tests kill workers and wait for their runs to resume, which takes one heartbeat timeout:
+ * theirs is short (production's default is 4 minutes, to spend few heartbeat Actions).
+ */
+export const TEST_HEARTBEAT_TIMEOUT = '15s';
+export const TEST_HEARTBEAT_TIMEOUT_MS = 15_000;
 const REPO_ROOT = resolve(__dirname, '..', '..');
 
 /**
@@ -66,6 +74,8 @@ export interface InProcessWorkerOptions {
   sweeper?: SweeperSettings;
   /** Default: the worker's own (DEFAULT_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** Default: TEST_HEARTBEAT_TIMEOUT_MS. */
+  pollHeartbeatTimeoutMs?: number;
 }
 
 export interface WorkerProcess {
@@ -178,6 +188,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         resolveSecret: workerOptions.resolveSecret,
         sweeper: workerOptions.sweeper,
         maxCachedWorkflows: workerOptions.maxCachedWorkflows,
+        pollHeartbeatTimeoutMs: workerOptions.pollHeartbeatTimeoutMs ?? TEST_HEARTBEAT_TIMEOUT_MS,
         ...(options.dataConverter ? { dataConverter: options.dataConverter } : { workflowBundle: sharedWorkflowBundle() }),
         shutdownGraceTime: '1 second',
       });
@@ -235,6 +246,9 @@ export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
       ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
       [LOG_DIR_ENV]: options.logDir,
       ACI_FLOW_POOL_CONFIG: poolConfigFile,
+      [POLL_HEARTBEAT_TIMEOUT_ENV]: TEST_HEARTBEAT_TIMEOUT,
+      // Unversioned like the in-process workers, so a test may mix both; workerVersioning.test.ts turns it on.
+      [VERSIONING_ENV]: 'off',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,8 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 export interface DevServerOptions {
   /** Serve the Temporal Web UI on this port (0 = none). */
   uiPort?: number;
+  /** Search attributes to register (default: all of aci-flow's). */
+  searchAttributes?: typeof ALL_SEARCH_ATTRIBUTES;
 }
 
 /**
@@ -15,7 +17,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      searchAttributes: options.searchAttributes ?? ALL_SEARCH_ATTRIBUTES,
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
       extraArgs: ['--log-level', 'error'],
     },

@@ -25,7 +25,7 @@ const compose = parse(read('docker-compose.yml')) as { services: Record<string, 
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
-  it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI, the worker, Azurite and the Prefect bridge', () => {
+  it('defines PostgreSQL, the schema setup, the Temporal server, namespace and search-attribute registration, the UI, the worker, Azurite and the Prefect bridge', () => {
     expect(Object.keys(services).sort()).toEqual([
       'aci-flow-prefect-worker',
       'aci-flow-worker',
@@ -33,6 +33,7 @@ describe('docker-compose.yml', () => {
       'postgresql',
       'temporal',
       'temporal-admin-tools',
+      'temporal-schema',
       'temporal-ui',
     ]);
   });
@@ -63,7 +64,8 @@ describe('docker-compose.yml', () => {
 
   it('runs Temporal on the PostgreSQL service with the postgres12 driver', () => {
     const env = services.temporal.environment ?? {};
-    expect(services.temporal.image).toMatch(/^temporalio\/(auto-setup|server):/);
+    // The server image, not the deprecated auto-setup one: the schema is set up apart, as Temporal documents for production.
+    expect(services.temporal.image).toMatch(/^temporalio\/server:/);
     expect(env.DB).toBe('postgres12');
     expect(env.POSTGRES_SEEDS).toBe('postgresql');
     expect(env.DB_PORT).toBe('5432');
@@ -164,14 +166,29 @@ describe('docker-compose.yml', () => {
     for (const name of Object.keys(services)) visit(name, []);
   });
 
-  it('starts the worker only after Temporal is healthy, the search attributes exist and Azurite is up', () => {
+  it('sets up both databases with temporal-sql-tool before the server starts: create, setup-schema, update-schema to the versioned PostgreSQL schema', () => {
+    const schema = services['temporal-schema'];
+    expect(schema.image).toMatch(/^temporalio\/admin-tools:/);
+    // The admin tools and the server are the same Temporal version, so the schema matches the server.
+    expect(schema.image?.split(':')[1].split('-')[0]).toBe(services.temporal.image?.split(':')[1]);
+    expect(schema.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(schema.environment).toMatchObject({ SQL_PLUGIN: 'postgres12', SQL_HOST: 'postgresql', SQL_PORT: '5432' });
+    const script = [schema.command].flat().join(' ');
+    for (const step of ['create-database', 'setup-schema -v 0.0', 'update-schema -d "/etc/temporal/schema/postgresql/v12/$$dir/versioned"']) {
+      expect(script).toContain(`temporal-sql-tool --db "$$name" ${step}`);
+    }
+    expect(script).toContain('temporal:temporal temporal_visibility:visibility');
+    expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+  });
+
+  it('starts the worker only after the namespace and search attributes exist (the server answers) and Azurite is up', () => {
     expect(services['aci-flow-worker'].depends_on).toEqual({
-      temporal: { condition: 'service_healthy' },
       'temporal-admin-tools': { condition: 'service_completed_successfully' },
       azurite: { condition: 'service_started' },
     });
-    expect(services.temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
-    expect(services.temporal.healthcheck).toBeDefined();
+    const registration = [services['temporal-admin-tools'].command].flat().join(' ');
+    expect(registration).toContain('until temporal operator cluster health | grep -q SERVING');
+    expect(registration).toContain('temporal operator namespace create "$$TEMPORAL_NAMESPACE"');
     expect(services.postgresql.healthcheck).toBeDefined();
   });
 

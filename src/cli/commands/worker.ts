@@ -5,10 +5,12 @@ import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
 import {
   DEFAULT_MAX_CACHED_WORKFLOWS,
   DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+  DEFAULT_POLL_HEARTBEAT_TIMEOUT,
   DEFAULT_SWEEP_GRACE,
   DEFAULT_SWEEP_INTERVAL,
   METRICS_ADDRESS_ENV,
   METRICS_PORT_HOST,
+  POLL_HEARTBEAT_TIMEOUT_ENV,
   SWEEP_GRACE_ENV,
   SWEEP_INTERVAL_ENV,
   SWEEP_SCOPES_ENV,
@@ -47,6 +49,12 @@ export function register(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--heartbeat-timeout <duration>',
+      `how long a killed worker's runs wait before another worker resumes them; a heartbeat (a billed Action) every 80 % of it, e.g. 4m (default: $${POLL_HEARTBEAT_TIMEOUT_ENV} or ${DEFAULT_POLL_HEARTBEAT_TIMEOUT})`,
+    )
+    .option('--deployment-name <name>', 'Worker Versioning deployment of this pool (default: $ACI_FLOW_DEPLOYMENT_NAME or aci-flow-<pool>)')
+    .option('--build-id <id>', "this worker's build id; flow runs are Pinned to it (default: $ACI_FLOW_BUILD_ID or the package version; ACI_FLOW_VERSIONING=off: unversioned)")
     .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
     .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
     .addHelpText(
@@ -65,15 +73,21 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: WorkerFlags) => {
-      const [{ runWorker }, { sweeperSettings }, { CliError, ExitCodes }] = await Promise.all([
+      const [{ runWorker }, { sweeperSettings }, { pollHeartbeatTimeoutMs }, { versioningSettings }, { CliError, ExitCodes }] = await Promise.all([
         import('../../worker'),
         import('../../worker/sweeperSettings'),
+        import('../../worker/heartbeatSettings'),
+        import('../../worker/versioning'),
         import('../output'),
       ]);
       const poolConfig = poolConfigPath(flags.poolConfig);
       let sweeper;
+      let heartbeatTimeoutMs;
+      let versioning;
       try {
+        versioning = versioningSettings(flags.pool, { deploymentName: flags.deploymentName, buildId: flags.buildId }) ?? null;
         sweeper = sweeperSettings({ scopes: flags.sweepScope, interval: flags.sweepInterval, grace: flags.sweepGrace });
+        heartbeatTimeoutMs = pollHeartbeatTimeoutMs({ heartbeatTimeout: flags.heartbeatTimeout });
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), ExitCodes.usage);
       }
@@ -85,6 +99,8 @@ export function register(program: Command): void {
         maxCachedWorkflows: flags.maxCachedWorkflows,
         metricsPort: flags.metricsPort,
         sweeper,
+        pollHeartbeatTimeoutMs: heartbeatTimeoutMs,
+        versioning,
       });
     });
   withUsageExitCode(command);
@@ -100,6 +116,9 @@ interface WorkerFlags {
   sweepScope?: string[];
   sweepInterval?: string;
   sweepGrace?: string;
+  heartbeatTimeout?: string;
+  deploymentName?: string;
+  buildId?: string;
 }
 
 function positiveInteger(value: string): number {

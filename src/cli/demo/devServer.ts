@@ -1,6 +1,5 @@
 import { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { ALL_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_CLI_TYPES } from '../../workflows/definitions';
 import { startLocalService } from './localService';
 import { temporalCliPath } from './temporalCli';
 
@@ -10,16 +9,6 @@ export interface DevServer {
   uiUrl: string;
   stop(): Promise<void>;
 }
-
-const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
 
 /** `temporal server start-dev` arguments: in-memory, loopback only, with aci-flow's search attributes. */
 export function devServerArgs(port: number, uiPort: number): string[] {
@@ -40,7 +29,7 @@ export function devServerArgs(port: number, uiPort: number): string[] {
 
 /** `--search-attribute` arguments that register aci-flow's search attributes on a dev server. */
 export function searchAttributeArgs(): string[] {
-  return ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
+  return ALL_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${SEARCH_ATTRIBUTE_CLI_TYPES[key.type]}`]);
 }
 
 /** Starts the Temporal dev server with its Web UI and resolves once it accepts connections. */

@@ -29,6 +29,26 @@ describe('metrics server', () => {
 
   const scrape = (server: MetricsServer, path = '/metrics') => fetch(`http://127.0.0.1:${server.address.port}${path}`);
 
+  it('answers /healthz while the process is up, and /readyz 503 until the worker says it is ready', async () => {
+    const registry = new Registry();
+    let readiness = { ready: false, detail: 'worker initialized' };
+    const server = await startMetricsServer({ address: { host: '127.0.0.1', port: 0 }, registry, readiness: () => readiness });
+    opened.push(server);
+    expect((await scrape(server, '/healthz')).status).toBe(200);
+    const notReady = await scrape(server, '/readyz');
+    expect(notReady.status).toBe(503);
+    expect(await notReady.text()).toBe('worker initialized\n');
+    readiness = { ready: true, detail: 'ready: polling Temporal' };
+    expect((await scrape(server, '/readyz')).status).toBe(200);
+  });
+
+  it('answers /readyz 503 "starting" when no worker has reported yet', async () => {
+    const { server } = await start(undefined);
+    const response = await scrape(server, '/readyz');
+    expect(response.status).toBe(503);
+    expect(await response.text()).toBe('starting\n');
+  });
+
   it("serves aci-flow's metrics followed by the SDK core's on /metrics", async () => {
     const core = await fakeCoreExporter();
     opened.push(core);

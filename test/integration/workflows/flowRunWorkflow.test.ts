@@ -3,10 +3,14 @@
  * with each activity outcome, without Azure or the emulator.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import type { CleanupInput, FlowRunActivities, FlowRunTarget, RunSettings } from '../../../src/activities';
 import { runSettingsOf } from '../../../src/activities/render';
+import { createRunControlActivities, type RunControlActivities } from '../../../src/activities/runControl';
+import { createRunSettingsActivities } from '../../../src/activities/runSettings';
+import { cancelFlowRun } from '../../../src/client/flowRunCancel';
 import { renderFlowRun } from '../../../src/template/renderRun';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
@@ -19,7 +23,7 @@ import {
   statusQuery,
   workflowIdForFlowRun,
 } from '../../../src/workflows/definitions';
-import { quietRuntimeLogs, sharedWorkflowBundle } from '../../helpers/stack';
+import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
 import { startDevServer } from '../../helpers/temporal';
 import { waitFor } from '../../helpers/waitFor';
 
@@ -95,12 +99,18 @@ describe('flowRunWorkflow with scripted activities', () => {
     await env?.teardown();
   });
 
-  async function run<T>(activities: FlowRunActivities, body: () => Promise<T>): Promise<T> {
+  async function run<T>(activities: FlowRunActivities, body: () => Promise<T>, runControl?: Partial<RunControlActivities>): Promise<T> {
     const bundle = sharedWorkflowBundle();
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
-      activities,
+      // The real run-control activity: a signalled run asks this dev server to cancel it.
+      activities: {
+        ...activities,
+        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
+        ...createRunControlActivities({ client: env.client }),
+        ...runControl,
+      },
       ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
       // A cancel reaches a heartbeating activity with its next flushed heartbeat; the SDK's
       // throttle (80 % of the 15 s heartbeat timeout) would make a test wait ~12 s for nothing.
@@ -144,6 +154,24 @@ describe('flowRunWorkflow with scripted activities', () => {
     // Started without them (not through startFlowRun): the workflow adds the identifying attributes itself.
     expect(attributes.get(searchAttributes.flowRunId)).toBe('sa-1');
     expect(attributes.get(searchAttributes.containerGroup)).toBe('etl-sa-1');
+  });
+
+  it("schedules waitForStart and watch with the worker's heartbeat timeout, read once through a local activity", async () => {
+    const { activities } = scriptedActivities();
+    const handle = await run(activities, async () => {
+      const started = await start('heartbeat-setting-1');
+      await started.result();
+      return started;
+    });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const heartbeatTimeouts = Object.fromEntries(
+      events
+        .map((event) => event.activityTaskScheduledEventAttributes)
+        .filter((scheduled) => scheduled?.activityType?.name === 'waitForStart' || scheduled?.activityType?.name === 'watch')
+        .map((scheduled) => [scheduled?.activityType?.name, Number(scheduled?.heartbeatTimeout?.seconds)]),
+    );
+    expect(heartbeatTimeouts).toEqual({ waitForStart: TEST_HEARTBEAT_TIMEOUT_MS / 1000, watch: TEST_HEARTBEAT_TIMEOUT_MS / 1000 });
+    expect(events.filter((event) => event.markerRecordedEventAttributes).length).toBe(1);
   });
 
   it('never lets a failing cleanup hide the outcome: retries the delete and still reports the non-zero exit', async () => {
@@ -236,14 +264,16 @@ describe('flowRunWorkflow with scripted activities', () => {
         cleanups.push(cleanup);
       },
     });
-    const { failure, status } = await run(activities, async () => {
+    const { failure, status, closedAs } = await run(activities, async () => {
       const handle = await start('cancel-deploying-1');
       await waitFor(() => calls.includes('deploy'), 'deploy to start');
       await handle.signal(cancelSignal, { reason: 'not now' });
-      return { failure: await failureOf(handle), status: await handle.query(statusQuery) };
+      return { failure: await failureOf(handle), status: await handle.query(statusQuery), closedAs: (await handle.describe()).status.name };
     });
-    expect(failure).toMatchObject({ type: 'FlowRunCancelled', message: 'Flow run cancelled: not now' });
-    expect(status).toMatchObject({ phase: 'Cancelled', cleanup: { state: 'deleted' } });
+    // The signal alone: the run asked Temporal to cancel it and closed Canceled.
+    expect(failure).toBeInstanceOf(CancelledFailure);
+    expect(closedAs).toBe('CANCELLED');
+    expect(status).toMatchObject({ phase: 'Cancelled', cancelRequested: { reason: 'not now', phase: 'Deploying' }, cleanup: { state: 'deleted' } });
     expect(calls).toEqual(['deploy', 'cancelDeployment', 'deleteContainerGroup']);
     // A cancel's delete goes ahead of routine cleanups in the ARM budget (docs/design.md).
     expect(cleanups.map((cleanup) => cleanup.cancelled)).toEqual([true]);
@@ -354,21 +384,78 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(status).toMatchObject({ phase: 'TimedOut', cleanup: { state: 'deleted' } });
   });
 
-  it('ignores a cancel that arrives after the container exited: the run keeps its real outcome', async () => {
+  it('ignores a cancel that arrives after the container exited, says so to the caller, and the run keeps its real outcome', async () => {
     // The delete holds the run in CleaningUp until the test has delivered its cancel.
     let finishDelete: () => void = () => undefined;
     const deleteHeld = new Promise<void>((resolve) => (finishDelete = resolve));
     const { activities } = scriptedActivities({ deleteContainerGroup: () => deleteHeld });
-    const { result, status } = await run(activities, async () => {
+    const { receipt, result, status, closedAs } = await run(activities, async () => {
       const handle = await start('late-cancel-1');
       await waitFor(async () => (await handle.query(statusQuery)).phase === 'CleaningUp', 'the run to reach CleaningUp');
-      await handle.signal(cancelSignal, { reason: 'too late' });
+      // Signal, workflow cancellation and the receipt, as aci-flow cancel sends them.
+      const cancelReceipt = await cancelFlowRun(env.client, 'late-cancel-1', 'too late');
       finishDelete();
-      return { result: await handle.result(), status: await handle.query(statusQuery) };
+      return {
+        receipt: cancelReceipt,
+        result: await handle.result(),
+        status: await handle.query(statusQuery),
+        closedAs: (await handle.describe()).status.name,
+      };
     });
+    expect(receipt).toEqual({ flowRunId: 'late-cancel-1', accepted: false, phase: 'CleaningUp', reason: 'too late' });
     expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    expect(closedAs).toBe('COMPLETED');
     expect(status.phase).toBe('Completed');
     expect(status.cancelRequested).toBeUndefined();
+    expect(status.cancelIgnored).toEqual({ reason: 'too late', phase: 'CleaningUp' });
+  });
+
+  it('tells cancelFlowRun the cancel was accepted, and in which phase', async () => {
+    const { activities } = scriptedActivities({
+      // Runs until cancelled, heartbeating so the cancel reaches it.
+      watch: async () => {
+        for (;;) {
+          Context.current().heartbeat();
+          await Context.current().sleep(100);
+        }
+      },
+    });
+    const { receipt, closedAs } = await run(activities, async () => {
+      const handle = await start('receipt-1');
+      await waitFor(async () => (await handle.query(statusQuery)).phase === 'Running', 'the run to reach Running');
+      const cancelReceipt = await cancelFlowRun(env.client, 'receipt-1', 'no longer needed');
+      await handle.result().catch(() => undefined);
+      return { receipt: cancelReceipt, closedAs: (await handle.describe()).status.name };
+    });
+    expect(receipt).toEqual({ flowRunId: 'receipt-1', accepted: true, phase: 'Running', reason: 'no longer needed' });
+    expect(closedAs).toBe('CANCELLED');
+  });
+
+  it('closes Failed (FlowRunCancelled) after cleanup when Temporal cannot be asked to cancel a signalled run', async () => {
+    const { activities, calls } = scriptedActivities({
+      watch: async () => {
+        for (;;) {
+          Context.current().heartbeat();
+          await Context.current().sleep(100);
+        }
+      },
+    });
+    const refused = async () => {
+      throw ApplicationFailure.nonRetryable('permission denied', 'PermissionDenied');
+    };
+    const { failure, closedAs } = await run(
+      activities,
+      async () => {
+        const handle = await start('self-cancel-refused-1');
+        await waitFor(async () => (await handle.query(statusQuery)).phase === 'Running', 'the run to reach Running');
+        await handle.signal(cancelSignal, { reason: 'stop' });
+        return { failure: await failureOf(handle), closedAs: (await handle.describe()).status.name };
+      },
+      { cancelThisWorkflow: refused },
+    );
+    expect(closedAs).toBe('FAILED');
+    expect(failure).toMatchObject({ type: 'FlowRunCancelled', message: 'Flow run cancelled: stop' });
+    expect(calls).toContain('deleteContainerGroup');
   });
 
   it('skips watch and goes straight to cleanup when deploy fails non-retryably', async () => {

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerList } from '../../../src/cli/commands/list';
 import { register as registerStatus } from '../../../src/cli/commands/status';
 import { register as registerWorker } from '../../../src/cli/commands/worker';
-import { ExitCodes } from '../../../src/cli/output';
+import { CliError, ExitCodes } from '../../../src/cli/output';
 
 function program(): Command {
   const root = new Command('aci-flow').exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
@@ -17,7 +17,7 @@ async function exitCodeOf(args: string[]): Promise<number> {
     await program().parseAsync(['node', 'aci-flow', ...args]);
     return -1;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CommanderError || err instanceof CliError) return err.exitCode;
     throw err;
   }
 }
@@ -39,6 +39,12 @@ describe('flow-run commands on bad usage', () => {
   it('exit with 2 when the worker is asked to cache fewer than 2 workflows, or not a number of them', async () => {
     for (const bad of ['1', '0', 'lots', '2.5']) {
       expect(await exitCodeOf(['worker', '--pool', 'p', '--max-cached-workflows', bad])).toBe(ExitCodes.usage);
+    }
+  });
+
+  it('exit with 2 when the worker gets a heartbeat timeout that is no duration or out of range', async () => {
+    for (const bad of ['240', '1s', '2h']) {
+      expect(await exitCodeOf(['worker', '--pool', 'p', '--heartbeat-timeout', bad])).toBe(ExitCodes.usage);
     }
   });
 

@@ -34,10 +34,10 @@ describe('formatStatus', () => {
       containerGroupName: 'etl-r2',
       deploymentName: 'aci-flow-etl-r2',
       resourceGroupName: 'rg',
-      cancelRequested: { reason: 'superseded' },
+      cancelRequested: { reason: 'superseded', phase: 'Running' },
       cleanup: { state: 'retrying', lastError: 'Conflict' },
     });
-    expect(text).toContain('Cancel requested  superseded');
+    expect(text).toContain('Cancel requested  superseded (while Running)');
     expect(text).toContain('Cleanup           retrying: Conflict');
   });
 

@@ -51,4 +51,9 @@ describe('the outcome of a closed flow run', () => {
     expect((await closedRunOutcome(status, result)).phase).toBe(phase);
     expect(result).not.toHaveBeenCalled();
   });
+
+  it('is Cancelled with the reason the workflow kept in its memo when it closed Canceled', async () => {
+    const outcome = await closedRunOutcome('CANCELLED', async () => undefined, { reason: 'superseded', phase: 'Running' });
+    expect(outcome).toEqual({ phase: 'Cancelled', message: 'Flow run cancelled: superseded' });
+  });
 });
