@@ -1,6 +1,6 @@
 /**
  * Three projects: `unit` (no processes, no network), `integration` (the emulator, Azurite, CLI
- * processes, a dev server for the workflow against scripted activities) and `e2e` (dev server,
+ * processes, a dev server for the workflow against scripted activities, the replay corpus) and `e2e` (dev server,
  * emulator and workers together). `npm test` runs `scripts/test.mjs`: unit and integration on two
  * workers, then e2e one file at a time, since each e2e file runs a whole stack on a 2-core machine.
  * `npm run test:unit` is the fast loop: no build, no provisioning.
@@ -21,7 +21,8 @@ module.exports = {
   maxWorkers: 1,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], globalSetup },
+    // test/replay: every release's recorded histories replayed against today's workflow code.
+    { ...shared, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/replay/**/*.test.ts'], globalSetup },
     { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], globalSetup },
   ],
 };
