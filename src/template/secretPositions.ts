@@ -68,7 +68,7 @@ export function resolveSecretReferences<T extends DeploymentRequest>(deployment:
     if (value === undefined) throw new ConfigError(ref, `cannot be resolved on this worker: ${whereToProvideSecret(name)}`);
     const parent = valueAt(template, path.slice(0, -1)) as Record<string | number, unknown>;
     // A secret is a literal too: ARM must not evaluate a value that happens to look like `[...]`.
-    parent[path[path.length - 1]] = armLiteral(value);
+    parent[path[path.length - 1]!] = armLiteral(value); // a slot lies inside the template: its path is never empty
   }
   return { ...deployment, template };
 }
