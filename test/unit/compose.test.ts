@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../src/cli/demo/azurite';
 import { blobLogSettingsFromEnv } from '../../src/logs/blobLogs';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+import { first, must, nth } from '../helpers/must';
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -22,6 +23,7 @@ interface Service {
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
+const service = (name: string): Service => must(services[name], `service ${name} in docker-compose.yml`);
 
 describe('docker-compose.yml', () => {
   it('defines PostgreSQL, the Temporal server, search-attribute registration, the UI, the worker and Azurite', () => {
@@ -37,24 +39,23 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Temporal on the PostgreSQL service with the postgres12 driver', () => {
-    const env = services.temporal.environment ?? {};
-    expect(services.temporal.image).toMatch(/^temporalio\/(auto-setup|server):/);
+    const env = service('temporal').environment ?? {};
+    expect(service('temporal').image).toMatch(/^temporalio\/(auto-setup|server):/);
     expect(env.DB).toBe('postgres12');
     expect(env.POSTGRES_SEEDS).toBe('postgresql');
     expect(env.DB_PORT).toBe('5432');
   });
 
   it('mounts a dynamic config file that exists in deploy/', () => {
-    const env = services.temporal.environment ?? {};
-    const mount = (services.temporal.volumes ?? []).find((v) => v.includes('/etc/temporal/config/dynamicconfig'));
-    expect(mount).toBeDefined();
-    const hostDir = mount!.split(':')[0];
-    const file = env.DYNAMIC_CONFIG_FILE_PATH.replace(/^config\/dynamicconfig\//, '');
+    const env = service('temporal').environment ?? {};
+    const mount = (service('temporal').volumes ?? []).find((v) => v.includes('/etc/temporal/config/dynamicconfig'));
+    const hostDir = first(must(mount, 'a dynamicconfig volume').split(':'));
+    const file = must(env.DYNAMIC_CONFIG_FILE_PATH, 'DYNAMIC_CONFIG_FILE_PATH').replace(/^config\/dynamicconfig\//, '');
     expect(existsSync(join(root, hostDir, file))).toBe(true);
   });
 
   it('builds the worker from ./Dockerfile and runs `aci-flow worker --pool` with the pool from ACI_FLOW_POOL', () => {
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     expect(worker.build).toEqual({ context: '.', dockerfile: './Dockerfile' });
     expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
   });
@@ -66,22 +67,22 @@ describe('docker-compose.yml', () => {
   });
 
   it('points the worker and the UI at the temporal service on its gRPC port', () => {
-    const temporalPort = (services.temporal.ports ?? []).map((p) => String(p).split(':').pop())[0];
+    const temporalPort = (service('temporal').ports ?? []).map((p) => String(p).split(':').pop())[0];
     expect(temporalPort).toBe('7233');
     for (const name of ['aci-flow-worker', 'temporal-ui', 'temporal-admin-tools']) {
-      expect(services[name].environment?.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
+      expect(service(name).environment?.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
     }
   });
 
   it('gives the worker Azure credentials for DefaultAzureCredential from the environment', () => {
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     for (const name of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {
       expect(worker.environment?.[name]).toMatch(new RegExp(`^\\$\\{${name}[:?}-]`));
     }
   });
 
   it('keeps run logs in the Azurite service, persisted in a volume, unless a storage account is configured', () => {
-    const azurite = services.azurite;
+    const azurite = service('azurite');
     expect(azurite.image).toMatch(/^mcr\.microsoft\.com\/azure-storage\/azurite:/);
     const command = [azurite.command].flat().join(' ');
     expect(command).toMatch(/^azurite-blob .*--blobHost 0\.0\.0\.0 --blobPort 10000 --location \/data/);
@@ -89,7 +90,7 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('azurite-data');
     expect(azurite.ports).toEqual(['127.0.0.1:10000:10000']);
 
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     expect(worker.depends_on).toHaveProperty('azurite');
     // The values the worker sees when nothing overrides them: ${VAR-default} and ${VAR:-default} resolved.
     const defaults = Object.fromEntries(
@@ -107,7 +108,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers every search attribute of the flow-run workflow with its type', () => {
-    const registration = [services['temporal-admin-tools'].command].flat().join(' ');
+    const registration = [service('temporal-admin-tools').command].flat().join(' ');
     for (const key of ALL_SEARCH_ATTRIBUTES) {
       const type = key.type === 'INT' ? 'Int' : 'Keyword';
       expect(registration).toContain(`${key.name}=${type}`);
@@ -123,7 +124,7 @@ describe('docker-compose.yml', () => {
       if (done.has(name)) return;
       if (visiting.has(name)) throw new Error(`depends_on cycle: ${[...path, name].join(' -> ')}`);
       visiting.add(name);
-      for (const dependency of Object.keys(services[name].depends_on ?? {})) visit(dependency, [...path, name]);
+      for (const dependency of Object.keys(service(name).depends_on ?? {})) visit(dependency, [...path, name]);
       visiting.delete(name);
       done.add(name);
     };
@@ -131,14 +132,14 @@ describe('docker-compose.yml', () => {
   });
 
   it('starts the worker only after Temporal is healthy, the search attributes exist and Azurite is up', () => {
-    expect(services['aci-flow-worker'].depends_on).toEqual({
+    expect(service('aci-flow-worker').depends_on).toEqual({
       temporal: { condition: 'service_healthy' },
       'temporal-admin-tools': { condition: 'service_completed_successfully' },
       azurite: { condition: 'service_started' },
     });
-    expect(services.temporal.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
-    expect(services.temporal.healthcheck).toBeDefined();
-    expect(services.postgresql.healthcheck).toBeDefined();
+    expect(service('temporal').depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(service('temporal').healthcheck).toBeDefined();
+    expect(service('postgresql').healthcheck).toBeDefined();
   });
 
   it('holds no secret values, only ${VAR} references', () => {
@@ -162,9 +163,9 @@ function hostIpOf(port: string | number | { host_ip?: string; published?: string
   if (typeof port === 'object') return port.published === undefined ? '' : (port.host_ip ?? '');
   const spec = port.replace(/\/\w+$/, '');
   const bracketed = /^\[([^\]]+)\]:/.exec(spec);
-  if (bracketed) return bracketed[1];
+  if (bracketed) return nth(bracketed, 1);
   const parts = spec.split(':');
-  return parts.length === 3 ? parts[0] : '';
+  return parts.length === 3 ? first(parts) : '';
 }
 
 describe('Dockerfile', () => {
@@ -198,7 +199,7 @@ describe('Dockerfile', () => {
     const copied = instructions
       .slice(runtimeStart)
       .filter((line) => line.startsWith('COPY '))
-      .map((line) => line.split(/\s+/).slice(-2)[0].replace(/^\/app\//, ''));
+      .map((line) => first(line.split(/\s+/).slice(-2)).replace(/^\/app\//, ''));
     expect(copied.sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json', 'packages']);
     const tsconfigBuild = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { outDir: string } };
     expect(tsconfigBuild.compilerOptions.outDir).toBe('dist');
@@ -222,7 +223,7 @@ describe('Dockerfile', () => {
     const entrypoint = JSON.parse(instructions.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
     const cmd = JSON.parse(instructions.find((line) => line.startsWith('CMD '))!.slice('CMD '.length)) as string[];
     expect(entrypoint).toEqual(['node', 'bin/aci-flow.js']);
-    expect(existsSync(join(root, entrypoint[1]))).toBe(true);
+    expect(existsSync(join(root, nth(entrypoint, 1)))).toBe(true);
     expect(cmd[0]).toBe('worker');
   });
 });

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { nth } from '../../helpers/must';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -43,7 +44,7 @@ describe('layering rules (docs/architecture.md) enforced by lint', () => {
 
   it('flags every import that runs the wrong way, and only those', () => {
     const results = ruleIdsFor(cases);
-    const verdicts = cases.map((c, index) => ({ why: c.why, flagged: results[index].includes(restricted) }));
+    const verdicts = cases.map((c, index) => ({ why: c.why, flagged: nth(results, index).includes(restricted) }));
     expect(verdicts).toEqual(cases.map((c) => ({ why: c.why, flagged: c.flagged })));
   });
 });

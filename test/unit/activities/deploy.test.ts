@@ -8,6 +8,7 @@ import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/con
 import { flowRunNames } from '../../../src/template/naming';
 import { waitFor } from '../../helpers/waitFor';
 import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET } from './fakeGateway';
+import { first } from '../../helpers/must';
 
 const configuration = renderJobConfiguration(defaultBaseJobTemplate(), {
   resource_group_name: 'rg',
@@ -43,7 +44,7 @@ describe('deploy activity', () => {
     const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
     const output = await inWorkflow().run(activities.deploy, input);
     expect(output).toEqual({ ...TARGET, adopted: false });
-    expect(gateway.deployments[0].tags).toMatchObject(OWNER_TAGS);
+    expect(first(gateway.deployments).tags).toMatchObject(OWNER_TAGS);
     expect(JSON.stringify(gateway.deployments[0])).toContain('top-secret-value');
     expect(JSON.stringify(gateway.deployments[0])).not.toContain('secretref:');
     expect(JSON.stringify(output)).not.toContain('top-secret-value');

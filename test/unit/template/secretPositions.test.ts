@@ -5,6 +5,7 @@ import { secretResolverFromEnvironment } from '../../../src/config/secrets';
 import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment } from '../../../src/template/prepare';
 import { resolveSecretReferences } from '../../../src/template/secretPositions';
+import { first } from '../../helpers/must';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const RUN = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };
@@ -30,20 +31,20 @@ function deployment(tamper: (group: Json, template: Json) => void = () => undefi
 describe('resolving secret references in a prepared deployment', () => {
   it('replaces references in secure env values and registry passwords with their values', () => {
     const group = resolveSecretReferences(deployment(), resolve).template.resources as Json[];
-    expect(group[0].properties.containers[0].properties.environmentVariables).toEqual([
+    expect(first(first(group).properties.containers).properties.environmentVariables).toEqual([
       { name: 'PREFECT__FLOW_RUN_ID', value: 'run-1' },
       { name: 'PREFECT_API_KEY', secureValue: 'pnu_secret' },
       { name: 'A', value: 'plain' },
     ]);
-    expect(group[0].properties.imageRegistryCredentials[0].password).toBe('hunter2');
+    expect(first(first(group).properties.imageRegistryCredentials).password).toBe('hunter2');
   });
 
   it('resolves an Azure Files storage account key', () => {
     const withVolume = deployment((group) => {
       group.properties.volumes = [{ name: 'data', azureFile: { shareName: 's', storageAccountName: 'a', storageAccountKey: 'secretref:FILES_KEY' } }];
     });
-    const group = (resolveSecretReferences(withVolume, resolve).template.resources as Json[])[0];
-    expect(group.properties.volumes[0].azureFile.storageAccountKey).toBe('storage-key');
+    const group = first(resolveSecretReferences(withVolume, resolve).template.resources as Json[]);
+    expect(first(group.properties.volumes).azureFile.storageAccountKey).toBe('storage-key');
   });
 
   it('leaves the prepared deployment itself untouched', () => {
@@ -151,7 +152,7 @@ describe('secret references in the template, checked when it is prepared', () =>
         { op: 'add', path: '/resources/0/properties/containers/0/properties/environmentVariables/-', value: { name: 'EXTRA', secureValue: 'secretref:db-password' } },
       ],
     });
-    expect(((prepared.template.resources as Json[])[0].properties.containers[0].properties.environmentVariables as Json[]).at(-1)).toEqual({
+    expect((first(first(prepared.template.resources as Json[]).properties.containers).properties.environmentVariables as Json[]).at(-1)).toEqual({
       name: 'EXTRA',
       secureValue: 'secretref:db-password',
     });
