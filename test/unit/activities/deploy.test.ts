@@ -258,7 +258,8 @@ describe('cancel while deploying', () => {
 describe('start deadline while deploying', () => {
   it('cancels its own deployment still running at the start deadline and fails as a start timeout', async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
-    deployUntilAborted(gateway);
+    // Only the fake it installs matters here; its "request sent" promise never rejects.
+    void deployUntilAborted(gateway);
     const failure = await failureOf(inWorkflow().run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() + 200 }));
     expect(failure).toMatchObject({ type: 'ContainerStartTimeout', nonRetryable: true });
     expect(failure.message).toMatch(
