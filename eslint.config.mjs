@@ -54,6 +54,20 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware checks for TypeScript: a promise nobody awaits loses its error (and, in an
+    // activity or workflow, its ordering); a promise where a callback returns void is the same mistake.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
     files: ['scripts/**/*.mjs', '*.mjs', '*.js', 'bin/*.js', 'test/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

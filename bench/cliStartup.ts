@@ -23,7 +23,12 @@ function wallTimeMs(args: string[], env: NodeJS.ProcessEnv): number {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const at = (index: number): number => {
+    const value = sorted[index];
+    if (value === undefined) throw new Error('median of no values');
+    return value;
+  };
+  return sorted.length % 2 ? at(middle) : (at(middle - 1) + at(middle)) / 2;
 }
 
 export function measureCliStartup(repoRoot: string, temporalAddress: string, runs = 15): CliStartupResult[] {

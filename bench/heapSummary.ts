@@ -30,9 +30,14 @@ export function summariseHeap(snapshot: HeapSnapshot): { totalBytes: number; gro
   const strings: Array<{ bytes: number; text: string }> = [];
   let totalBytes = 0;
   for (let i = 0; i < snapshot.nodes.length; i += stride) {
-    const type = typeNames[snapshot.nodes[i + typeAt]];
-    const name = snapshot.strings[snapshot.nodes[i + nameAt]];
+    // V8 writes whole records of `stride` fields whose indexes point into its own tables; a
+    // truncated or foreign file shows up as a missing entry.
+    const typeIndex = snapshot.nodes[i + typeAt];
+    const nameIndex = snapshot.nodes[i + nameAt];
     const bytes = snapshot.nodes[i + sizeAt];
+    const type = typeIndex === undefined ? undefined : typeNames[typeIndex];
+    const name = nameIndex === undefined ? undefined : snapshot.strings[nameIndex];
+    if (type === undefined || name === undefined || bytes === undefined) throw new Error(`heap snapshot: node record at ${i} is incomplete`);
     totalBytes += bytes;
     // Objects and closures by constructor / function name; strings, code, arrays by type alone.
     const key = type === 'object' || type === 'closure' || type === 'native' ? `${type} ${name}` : type;

@@ -14,7 +14,7 @@ const durationRange = z
   .string()
   .regex(/^\d+(-\d+)?$/, 'use MS or MIN-MAX in milliseconds, e.g. 20000-60000')
   .transform((text) => {
-    const [min, max = min] = text.split('-').map(Number);
+    const [min = 0, max = min] = text.split('-').map(Number); // the regex guarantees at least one number
     return { minMs: min, maxMs: max };
   })
   .refine((range) => range.minMs <= range.maxMs && range.minMs > 0, 'MIN must be positive and not above MAX');

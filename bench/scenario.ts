@@ -293,7 +293,7 @@ export async function forEachConcurrently<T>(items: T[], work: (item: T) => Prom
   let next = 0;
   const lanes = Array.from({ length: Math.min(CLIENT_CONCURRENCY, items.length) }, async () => {
     while (next < items.length) {
-      const item = items[next++];
+      const item = items[next++]!; // next < items.length was just checked
       await work(item);
     }
   });

@@ -113,7 +113,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   const observer = new GroupObserver(emulator, context.resourceGroup, []);
   const planRun = (): SteadyRun => {
     const index = runs.length;
-    const flow = STEADY_FLOWS[index % STEADY_FLOWS.length];
+    const flow = STEADY_FLOWS[index % STEADY_FLOWS.length]!; // index modulo the length
     const spread = 1 + DURATION_SPREAD * (2 * unitHash(index, 1) - 1);
     const durationMs = Math.max(1_000, Math.round(flow.typicalMs * options.durationScale * spread));
     const cancel = index % cancelEvery === cancelEvery - 1;
@@ -150,7 +150,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   const onStdoutLine = (line: string, at: number) => {
     if (!inWindow(at)) return;
     const match = SIM_LINE.exec(line);
-    const run = match ? byFlowRunId.get(match[1]) : undefined;
+    const run = match ? byFlowRunId.get(match[1]!) : undefined;
     const runningAt = run && observer.timeline(run.prepared.containerGroupName).runningAt;
     // Line n of a simulated container is written (n − 1) intervals after it started running.
     if (match && runningAt !== undefined) logDelays.push((at - (runningAt + (Number(match[2]) - 1) * lineIntervalMs)) / 1000);
@@ -209,7 +209,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     workers.forEach((worker, k) => {
       if (rssFrozen) return;
       try {
-        peakRss[k] = Math.max(peakRss[k], worker.usage().peakRssBytes);
+        peakRss[k] = Math.max(peakRss[k] ?? 0, worker.usage().peakRssBytes);
       } catch {
         // The worker has exited (its exit code goes in the row); its last sample stands.
       }
@@ -232,7 +232,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
       if (timeline.deletedAt !== undefined || run.startFailed) {
         if (replacing) {
           launch();
-          still.add(runs[runs.length - 1]);
+          still.add(runs[runs.length - 1]!); // launch() just planned it
         }
         continue;
       }
@@ -372,10 +372,10 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     logDelaySeconds: summary(logDelays),
     cancelToDeletedSeconds: summary(cancelToDeleted),
     historyEvents: { runs: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },
-    workerStats: workers.map((_, k) => ({
-      peakRssMiB: peakRss[k] / 2 ** 20,
+    workerStats: exitCodes.map((exitCode, k) => ({
+      peakRssMiB: (peakRss[k] ?? 0) / 2 ** 20,
       cpuPercentOfCore: (100 * ((cpuAtEnd[k] ?? 0) - (cpuAtStart[k] ?? 0))) / windowSeconds,
-      exitCode: exitCodes[k],
+      exitCode,
     })),
     terminatedAtEnd,
   };

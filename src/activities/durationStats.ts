@@ -31,6 +31,7 @@ export interface ExitModel {
   exitProbability(fromAgeMs: number, toAgeMs: number): number;
 }
 
+// Every array below has BINS entries and every index is in [0, BINS) (binOf clamps), hence the `!`s.
 class Histogram {
   private readonly counts: number[] = new Array<number>(BINS).fill(0);
   private weight = 0;
@@ -40,10 +41,10 @@ class Histogram {
 
   record(durationMs: number): void {
     if (this.weight + 1 > MAX_WEIGHT) {
-      for (let index = 0; index < BINS; index += 1) this.counts[index] /= 2;
+      for (let index = 0; index < BINS; index += 1) this.counts[index]! /= 2;
       this.weight /= 2;
     }
-    this.counts[binOf(durationMs)] += 1;
+    this.counts[binOf(durationMs)]! += 1;
     this.weight += 1;
     this.above = undefined;
   }
@@ -56,10 +57,10 @@ class Histogram {
   survival(ageMs: number): number {
     const above = this.cumulative();
     const bin = binOf(ageMs);
-    const low = EDGES_MS[bin];
-    const high = bin + 1 < BINS ? EDGES_MS[bin + 1] : Infinity;
+    const low = EDGES_MS[bin]!;
+    const high = bin + 1 < BINS ? EDGES_MS[bin + 1]! : Infinity;
     const within = Number.isFinite(high) ? Math.min(1, (ageMs - low) / (high - low)) : 0;
-    const learned = (above[bin] - this.counts[bin] * within) / this.weight;
+    const learned = (above[bin]! - this.counts[bin]! * within) / this.weight;
     return (1 - BACKGROUND_SHARE) * Math.max(0, learned) + BACKGROUND_SHARE * Math.exp(-ageMs / this.medianMs);
   }
 
@@ -73,13 +74,13 @@ class Histogram {
     const above: number[] = new Array<number>(BINS).fill(0);
     let sum = 0;
     for (let index = BINS - 1; index >= 0; index -= 1) {
-      sum += this.counts[index];
+      sum += this.counts[index]!;
       above[index] = sum;
     }
     let bin = 0;
-    while (bin + 1 < BINS && above[bin + 1] >= this.weight / 2) bin += 1;
-    const high = bin + 1 < BINS ? EDGES_MS[bin + 1] : EDGES_MS[bin] * GROWTH;
-    this.medianMs = Math.max(FIRST_EDGE_MS, (EDGES_MS[bin] + high) / 2);
+    while (bin + 1 < BINS && above[bin + 1]! >= this.weight / 2) bin += 1;
+    const high = bin + 1 < BINS ? EDGES_MS[bin + 1]! : EDGES_MS[bin]! * GROWTH;
+    this.medianMs = Math.max(FIRST_EDGE_MS, (EDGES_MS[bin]! + high) / 2);
     this.above = above;
     return above;
   }

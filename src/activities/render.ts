@@ -95,7 +95,8 @@ function validInput(input: FlowRunInput): FlowRunInput {
   }
   const parsed = FlowRunInputSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    // A failed parse always has an issue.
+    const issue = parsed.error.issues[0]!;
     throw ApplicationFailure.nonRetryable(`${issue.path.join('.') || 'input'}: ${issue.message}`, RenderFailureTypes.input);
   }
   const taskQueue = Context.current().info.taskQueue;

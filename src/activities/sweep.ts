@@ -236,7 +236,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   const lane = async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index]);
+      results[index] = await fn(items[index]!); // index < items.length
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));

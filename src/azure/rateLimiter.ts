@@ -150,7 +150,7 @@ export class TokenBucket {
       }
       // Behind every waiter of at least its priority, ahead of every lower one.
       let index = this.queue.length;
-      while (index > 0 && this.queue[index - 1].priority < priority) index -= 1;
+      while (index > 0 && this.queue[index - 1]!.priority < priority) index -= 1;
       this.queue.splice(index, 0, waiter);
       this.schedule();
     });
@@ -362,5 +362,5 @@ export function armRequestKind(method: string): ArmRequestKind {
 /** The subscription an ARM request URL addresses (lower-cased), or '' for tenant-level requests. */
 export function armSubscriptionOf(url: string): string {
   const match = /\/subscriptions\/([^/?#]+)/i.exec(url);
-  return match ? decodeURIComponent(match[1]).toLowerCase() : '';
+  return match ? decodeURIComponent(match[1]!).toLowerCase() : '';
 }

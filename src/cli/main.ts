@@ -38,7 +38,8 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => {
+  // main() turns every error into a message and an exit code, so this promise never rejects.
+  void main().then((code) => {
     process.exitCode = code;
   });
 }

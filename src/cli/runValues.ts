@@ -82,7 +82,7 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
     if (!isPlainObject(node[part])) node[part] = {};
     node = node[part] as Record<string, unknown>;
   }
-  node[path[path.length - 1]] = value;
+  node[path[path.length - 1]!] = value; // path comes from split('.'): never empty
 }
 
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {

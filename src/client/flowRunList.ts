@@ -32,7 +32,7 @@ export interface FlowRunSummary {
 export async function listFlowRuns(client: Client, options: ListFlowRunsOptions = {}): Promise<FlowRunSummary[]> {
   const parsed = listOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues[0]!; // a failed parse has at least one issue
     throw new InvalidFlowRunOptionsError(issue.path.join('.') || 'options', issue.message);
   }
   const { workPool, phase, limit } = parsed.data;

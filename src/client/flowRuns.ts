@@ -135,7 +135,7 @@ export async function startFlowRun(client: Client, options: StartFlowRunOptions 
 function parseFields(options: StartFlowRunOptions): z.output<typeof startFlowRunFields> {
   const parsed = startFlowRunFields.safeParse(options);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const issue = parsed.error.issues[0]!; // a failed parse has at least one issue
   throw new InvalidFlowRunOptionsError(issue.path.join('.') || 'options', issue.message);
 }
 

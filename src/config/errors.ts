@@ -48,6 +48,7 @@ export function configErrorFromIssues(
   fieldPrefix: string,
 ): ConfigError {
   const [first, ...rest] = issues;
+  if (!first) throw new Error('configErrorFromIssues needs at least one issue');
   const also = rest.map((line) => `${formatFieldPath(line.path, fieldPrefix)}: ${line.message}`);
   const problem = also.length > 0 ? `${first.message}; also ${also.join('; ')}` : first.message;
   return new ConfigError(formatFieldPath(first.path, fieldPrefix), problem);
@@ -57,7 +58,7 @@ function describeIssue(issue: IssueLike, parent: PropertyKey[]): Array<{ path: P
   const path = [...parent, ...issue.path];
   if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
     const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0];
-    if (closest.length > 0) return closest.flatMap((inner) => describeIssue(inner, path));
+    if (closest && closest.length > 0) return closest.flatMap((inner) => describeIssue(inner, path));
   }
   if (issue.code === 'unrecognized_keys' && issue.keys) {
     return issue.keys.map((key) => ({ path: [...path, key], message: 'is not a known field here; check the spelling' }));

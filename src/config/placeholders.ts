@@ -26,7 +26,7 @@ export function fillPlaceholders(
 
 /** Every variable name the template refers to, with where it does. */
 export function placeholdersIn(node: unknown, path: Array<string | number> = []): Array<{ name: string; path: Array<string | number> }> {
-  if (typeof node === 'string') return [...node.matchAll(PLACEHOLDER)].map((m) => ({ name: m[1], path }));
+  if (typeof node === 'string') return [...node.matchAll(PLACEHOLDER)].map((m) => ({ name: m[1]!, path }));
   if (Array.isArray(node)) return node.flatMap((item, i) => placeholdersIn(item, [...path, i]));
   if (isPlainObject(node)) return Object.entries(node).flatMap(([k, v]) => placeholdersIn(v, [...path, k]));
   return [];
@@ -42,7 +42,7 @@ function fill(
   if (typeof node === 'string') {
     const whole = WHOLE_PLACEHOLDER.exec(node.trim());
     if (whole) {
-      const value = lookup(whole[1], values, declared, path, fieldPrefix);
+      const value = lookup(whole[1]!, values, declared, path, fieldPrefix);
       return value === undefined ? OMIT : structuredClone(value);
     }
     return node.replace(PLACEHOLDER, (_match, name: string) => asText(lookup(name, values, declared, path, fieldPrefix)));

@@ -87,7 +87,7 @@ function parseJson(text: string): unknown {
 function parseYaml(text: string): unknown {
   const document = YAML.parseDocument(text, { prettyErrors: false });
   if (document.errors.length > 0) {
-    throw new ConfigError('', `is not valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+    throw new ConfigError('', `is not valid YAML: ${document.errors[0]!.message.split('\n')[0]}`);
   }
   try {
     return document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });

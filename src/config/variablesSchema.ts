@@ -141,7 +141,7 @@ function mergeByField(located: Located[], data: unknown): ValueIssue[] {
   }
   const issues: ValueIssue[] = [];
   for (const group of byField.values()) {
-    const { path } = group[0];
+    const { path } = group[0]!; // each group holds the entry that created it
     const value = valueAt(data, path);
     const types = group.filter((l) => l.error.keyword === 'type').flatMap((l) => String((l.error.params as { type: unknown }).type).split(','));
     if (types.length > 0) issues.push({ path, keyword: 'type', message: `must be ${[...new Set(types)].join(' or ')}, got ${show(value)}` });

@@ -19,7 +19,7 @@ export function isLoopbackHost(host: string): boolean {
   if (isIPv4(bare)) return bare.startsWith('127.');
   if (isIPv6(bare)) {
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-    if (mapped) return mapped[1].startsWith('127.');
+    if (mapped) return mapped[1]!.startsWith('127.');
     return expandIPv6(bare) === '0000:0000:0000:0000:0000:0000:0000:0001';
   }
   return false;
@@ -54,7 +54,7 @@ export function authorizationFailure(authorization: string | undefined, required
       `Authentication failed. The 'Authorization' header is missing or is not a bearer token. Send 'Authorization: Bearer <token>' (${requiredToken === undefined ? 'this emulator accepts any token' : `the token this emulator was started with, --require-token or ${EMULATOR_TOKEN_ENV}`}).`,
     );
   }
-  if (requiredToken === undefined || sameSecret(match[1], requiredToken)) return undefined;
+  if (requiredToken === undefined || sameSecret(match[1]!, requiredToken)) return undefined;
   return new ArmError(401, 'InvalidAuthenticationToken', `The access token is invalid. Send the token this emulator was started with (--require-token or ${EMULATOR_TOKEN_ENV}).`);
 }
 

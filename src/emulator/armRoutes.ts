@@ -5,7 +5,7 @@ import { deploymentId, deploymentOperationsView, deploymentView } from './deploy
 import { ArmError, resourceNotFound } from './errors';
 import { describeIssues } from './faults';
 import type { RouteApi } from './apiVersions';
-import type { RequestContext, Route } from './http';
+import type { PathParams, RequestContext, Route } from './http';
 import type { EmulatorState } from './state';
 import { DeploymentBodySchema } from './template/materialize';
 
@@ -254,7 +254,7 @@ function operationStatusView(state: EmulatorState, statusCollection: string, ope
   return { ...status, id: `${statusCollection}/${status.name}` };
 }
 
-function resourceGroupView(state: EmulatorState, params: Record<string, string>): Record<string, unknown> {
+function resourceGroupView(state: EmulatorState, params: PathParams): Record<string, unknown> {
   state.requireResourceGroup(params.resourceGroup);
   return {
     id: `/subscriptions/${params.subscriptionId}/resourceGroups/${params.resourceGroup}`,

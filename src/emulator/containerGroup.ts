@@ -63,7 +63,7 @@ function render(record: ContainerGroupRecord, now: number, withInstanceView: boo
         ...container,
         properties: {
           ...container.properties,
-          ...(withInstanceView ? { instanceView: record.containers[index].instanceView(now) } : {}),
+          ...(withInstanceView ? { instanceView: record.containers[index]!.instanceView(now) } : {}),
         },
       })),
       initContainers: [],

@@ -71,7 +71,7 @@ export function validateContainerGroup(resource: MaterializedResource, deploymen
   }
   const parsed = ContainerGroupPropertiesSchema.safeParse(resource.properties);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = parsed.error.issues[0]!; // a failed parse has at least one issue
     throw preflightFailure(
       deploymentName,
       'InvalidRequestContent',

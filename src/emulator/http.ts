@@ -9,8 +9,8 @@ export interface HandlerResult {
 
 export interface RequestContext {
   method: string;
-  /** Path parameters with the caller's spelling, e.g. `{ subscriptionId, resourceGroup, name }`. */
-  params: Record<string, string>;
+  /** Path parameters with the caller's spelling, e.g. `{ subscriptionId, resourceGroup, groupName }`. */
+  params: PathParams;
   query: URLSearchParams;
   /** Parsed JSON body, `undefined` when the request had none. */
   body: unknown;
@@ -32,23 +32,43 @@ export interface Route {
   methods: Partial<Record<string, { kind: string; handle: Handler }>>;
 }
 
+/** The names route patterns capture with `:name`. */
+export type PathParamName = 'subscriptionId' | 'resourceGroup' | 'deploymentName' | 'groupName' | 'containerName' | 'location' | 'operationId';
+
+/**
+ * A handler reads only the names its own pattern captures; reading another is a bug in the route
+ * table, so `pathParams` throws on it instead of handing the handler `undefined`.
+ */
+export type PathParams = Readonly<Record<PathParamName, string>>;
+
 export interface RouteMatch {
   route: Route;
-  params: Record<string, string>;
+  params: PathParams;
+}
+
+function pathParams(captured: Record<string, string>): PathParams {
+  return new Proxy(captured, {
+    get(target, name) {
+      if (typeof name === 'string' && !Object.hasOwn(target, name)) throw new Error(`route handler read path parameter '${name}' that its pattern does not capture`);
+      return Reflect.get(target, name);
+    },
+  }) as PathParams;
 }
 
 export function matchRoute(routes: Route[], segments: string[]): RouteMatch | undefined {
   for (const route of routes) {
     if (route.pattern.length !== segments.length) continue;
     const params: Record<string, string> = {};
+    // Lengths are equal, so every segments[index] below exists.
     const matches = route.pattern.every((part, index) => {
+      const segment = segments[index]!;
       if (part.startsWith(':')) {
-        params[part.slice(1)] = segments[index];
-        return segments[index].length > 0;
+        params[part.slice(1)] = segment;
+        return segment.length > 0;
       }
-      return part.toLowerCase() === segments[index].toLowerCase();
+      return part.toLowerCase() === segment.toLowerCase();
     });
-    if (matches) return { route, params };
+    if (matches) return { route, params: pathParams(params) };
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ArmError, resourceNotFound } from './errors';
+import type { PathParams } from './http';
 
 /** ACI's rule for container group and container names, as its error messages spell it. */
 export const ACI_NAME_PATTERN = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -66,7 +67,7 @@ export function isContainerGroupName(name: string): boolean {
  * templates, whose names preflight checks), so a name no group can have is simply not found —
  * what ACI answers. ARM matches names case-insensitively, so the ACI rule applies to the lower case.
  */
-const PATH_PARAMETER_RULES: Record<string, (value: string, params: Record<string, string>) => ArmError | undefined> = {
+const PATH_PARAMETER_RULES: Record<string, (value: string, params: PathParams) => ArmError | undefined> = {
   subscriptionId: invalidSubscriptionId,
   resourceGroup: invalidResourceGroup,
   deploymentName: invalidDeploymentName,
@@ -78,7 +79,7 @@ const PATH_PARAMETER_RULES: Record<string, (value: string, params: Record<string
       : resourceNotFound('Microsoft.ContainerInstance/containerGroups/containers', params.resourceGroup, `${params.groupName}/${value}`),
 };
 
-export function invalidPathParameter(params: Record<string, string>): ArmError | undefined {
+export function invalidPathParameter(params: PathParams): ArmError | undefined {
   for (const [name, value] of Object.entries(params)) {
     const error = PATH_PARAMETER_RULES[name]?.(value, params);
     if (error) return error;

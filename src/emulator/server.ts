@@ -86,7 +86,7 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: 
       return fail(unauthorized);
     }
   }
-  const invalidRequest = apiVersionFailure(match.route, apiVersion, url.pathname, match.params.location ?? pipeline.location) ?? invalidPathParameter(match.params);
+  const invalidRequest = apiVersionFailure(match.route, apiVersion, url.pathname, ('location' in match.params ? match.params.location : pipeline.location)) ?? invalidPathParameter(match.params);
   if (invalidRequest) {
     if (!isControl) pipeline.counters.increment(invalidRequest.statusCode === 404 ? 'notFound' : 'badRequests');
     return fail(invalidRequest);

@@ -13,7 +13,7 @@ export async function checkLogStore(settings: BlobLogSettings): Promise<void> {
   try {
     await logContainerClient(settings).createIfNotExists();
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     if (statusCodeOf(err) === 400 && errorCodeOf(err) === 'InvalidHeaderValue' && /API version/i.test(message)) {
       throw new Error(
         `the ${where} refuses this worker's storage API version (${message.trim()}). ` +

@@ -37,7 +37,8 @@ export class BlockResolutionError extends Error {
 export function blockReferenceOf(value: unknown): BlockReference | undefined {
   if (typeof value === 'string') {
     const match = PLACEHOLDER.exec(value.trim());
-    return match ? { kind: 'name', type: match[1], name: match[2] } : undefined;
+    // Both groups are mandatory in PLACEHOLDER: a match has them.
+    return match ? { kind: 'name', type: match[1]!, name: match[2]! } : undefined;
   }
   if (!isPlainObject(value) || !('$ref' in value)) return undefined;
   const ref = value.$ref;
@@ -141,5 +142,5 @@ async function readBlockDocument(api: PrefectApi, reference: BlockReference, inc
 /** Prefect lists a block's secret fields in its schema (`fields.secret_fields`). */
 function secretFieldsOf(schema: Schemas['BlockDocument']['block_schema']): string[] {
   const fields = schema?.fields as { secret_fields?: unknown } | undefined;
-  return Array.isArray(fields?.secret_fields) ? fields.secret_fields.filter((field): field is string => typeof field === 'string').map((field) => field.split('.')[0]) : [];
+  return Array.isArray(fields?.secret_fields) ? fields.secret_fields.filter((field): field is string => typeof field === 'string').map((field) => field.split('.')[0] ?? field) : [];
 }

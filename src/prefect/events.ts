@@ -65,8 +65,9 @@ export function relatedResources(objects: RunObjects, infrastructure?: { identif
 /** A UUID (version 5 layout) derived from the flow run and the event's name. */
 export function eventId(flowRunId: string, event: string): string {
   const hash = createHash('sha1').update(`aci-flow:${flowRunId}:${event}`).digest();
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
+  // A SHA-1 digest has 20 bytes: indexes 6 and 8 exist.
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -83,7 +83,7 @@ function nestDottedKeys(variables: Record<string, unknown>): Record<string, unkn
       if (!isPlainObject(node[part])) node[part] = {};
       node = node[part] as Record<string, unknown>;
     }
-    node[parts[parts.length - 1]] = value;
+    node[parts[parts.length - 1]!] = value; // split('.') is never empty
   }
   for (const [key, value] of Object.entries(variables)) {
     if (key.includes('.')) continue;

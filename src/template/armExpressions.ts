@@ -65,7 +65,7 @@ export function armLiterals<T>(value: T): T {
 /** Function names an expression calls, string literals ('it''s') set aside. */
 export function calledFunctions(expression: string): string[] {
   const withoutStrings = expression.replace(/'(?:[^']|'')*'/g, "''");
-  return [...withoutStrings.matchAll(/([A-Za-z_][\w.]*)\s*\(/g)].map((match) => match[1]);
+  return [...withoutStrings.matchAll(/([A-Za-z_][\w.]*)\s*\(/g)].map((match) => match[1]!);
 }
 
 /**

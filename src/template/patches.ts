@@ -97,10 +97,10 @@ export function lastPatchTouching(patches: readonly JsonPatchOperation[], pointe
   const overlaps = (path: string) => {
     const segments = path.split('/');
     const common = Math.min(segments.length, target.length);
-    return segments.slice(0, common).every((segment, index) => segment === target[index] || (segment === '-' && /^\d+$/.test(target[index])));
+    return segments.slice(0, common).every((segment, index) => segment === target[index] || (segment === '-' && /^\d+$/.test(target[index] ?? '')));
   };
   for (let index = patches.length - 1; index >= 0; index--) {
-    const patch = patches[index];
+    const patch = patches[index]!;
     if (patch.op === 'test') continue;
     if (overlaps(patch.path) || (patch.op === 'move' && overlaps(patch.from))) return index;
   }
@@ -117,6 +117,6 @@ function describePatchError(err: InstanceType<typeof JsonPatchError>): string {
     case 'TEST_OPERATION_FAILED':
       return 'the test failed: the value at the path differs';
     default:
-      return err.message.split('\n')[0];
+      return err.message.split('\n')[0]!;
   }
 }

@@ -122,7 +122,8 @@ function finishTemplate(
     const index = lastPatchTouching(patches, pointer);
     throw new ConfigError(`${index === undefined ? 'arm_template_patches' : `arm_template_patches[${index}]`} (at ${pointer})`, after.problem);
   }
-  applyManagedTags((patched.resources as Array<Record<string, unknown>>)[0], managedTags);
+  // findBoundaryViolation found none, so resources holds exactly one group.
+  applyManagedTags((patched.resources as Array<Record<string, unknown>>)[0]!, managedTags);
   return patched;
 }
 
@@ -132,7 +133,7 @@ function finishTemplate(
  * on the finished template, so identities added by the template or patches count too.
  */
 function requireRegistryIdentitiesAssigned(template: Record<string, unknown>, configured: ImageRegistry | null | undefined): void {
-  const group = (template.resources as Array<Record<string, unknown>>)[0];
+  const group = (template.resources as Array<Record<string, unknown>>)[0]!; // checked by findBoundaryViolation first
   const properties = isPlainObject(group.properties) ? group.properties : {};
   const credentials = Array.isArray(properties.imageRegistryCredentials) ? properties.imageRegistryCredentials : [];
   const identity = isPlainObject(group.identity) ? group.identity : {};

@@ -58,6 +58,8 @@ export function requireRunSecretsAllowed(pool: BaseJobTemplate, values: Record<s
 /** Refuses a container group given an identity or subnet the pool does not allow (checked on the finished template). */
 export function requireAllowedIdentitiesAndSubnets(pool: BaseJobTemplate, config: JobConfiguration, template: Record<string, unknown>): void {
   const group = (template.resources as Array<Record<string, unknown>>)[0];
+  // The run boundary has checked the template holds exactly one resource, the container group.
+  if (!group) throw new ConfigError('arm_template.resources', 'must hold the container group');
   const identity = isPlainObject(group.identity) ? group.identity : {};
   const assigned = Object.keys(isPlainObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {});
   const properties = isPlainObject(group.properties) ? group.properties : {};

@@ -79,7 +79,8 @@ export function resolveSecretReferences<T extends DeploymentRequest>(deployment:
     if (value === undefined) throw new ConfigError(ref, `cannot be resolved on this worker: ${whereToProvideSecret(name)}`);
     const parameterName = `${SECRET_PARAMETER_PREFIX}${index}`;
     const parent = valueAt(template, path.slice(0, -1)) as Record<string | number, unknown>;
-    parent[path[path.length - 1]] = `[parameters('${parameterName}')]`;
+    // A slot lies inside the template: its path is never empty.
+    parent[path[path.length - 1]!] = `[parameters('${parameterName}')]`;
     declared[parameterName] = { type: 'secureString' };
     // A parameter's value is never evaluated by ARM: the secret arrives exactly as stored.
     parameters[parameterName] = { value };

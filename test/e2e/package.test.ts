@@ -10,6 +10,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { first } from '../helpers/must';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,7 +31,7 @@ const WORKER_ONLY_PACKAGES = /^(@temporalio\/(worker|core-bridge)|webpack|@swc\/
 function pack(destination: string, workspace?: string): string {
   // --ignore-scripts: globalSetup already built both packages; `prepare` would also provision tools.
   const args = ['pack', '--json', '--ignore-scripts', '--pack-destination', destination, ...(workspace ? ['--workspace', workspace] : [])];
-  const [{ filename }] = JSON.parse(execFileSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>;
+  const { filename } = first(JSON.parse(execFileSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>);
   return join(destination, filename);
 }
 
@@ -108,7 +109,7 @@ function filesUnder(dir: string): string[] {
 
 /** The packages a compiled file or declaration names: `require('x')`, `from 'x'`, `import('x')`, without relative paths and Node's built-ins. */
 function packagesNamedIn(file: string): string[] {
-  const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:require\(|from |import\()\s*["']([^"']+)["']/g)].map((match) => match[1]);
+  const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:require\(|from |import\()\s*["']([^"']+)["']/g)].map((match) => match[1]!); // the group always takes part
   return specifiers
     .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:') && !builtinModules.includes(specifier))
     .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));

@@ -16,6 +16,7 @@ import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/fl
 import { type PrefectServer, startPrefectServer } from '../helpers/prefectServer';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
+import { must } from '../helpers/must';
 
 jest.setTimeout(240_000);
 
@@ -109,7 +110,7 @@ describe('aci-flow prefect-worker', () => {
   /** A file whose creation ends a flow run started with `hold: <it>`. */
   function holdFile(): string {
     holds.push(join(flowDir, `release-${holds.length}`));
-    return holds[holds.length - 1];
+    return must(holds.at(-1), 'the hold file just pushed');
   }
   /** Lets held flows end while the server still answers, so their orphaned engines exit at once. */
   function releaseAll(): void {

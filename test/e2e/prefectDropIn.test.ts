@@ -24,6 +24,7 @@ import { groupsOf, readableHistory } from '../helpers/flowRuns';
 import { type PrefectServer, prefectCliPath, prefectEnvironment, startPrefectServer } from '../helpers/prefectServer';
 import { startStack, type Stack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type WorkerProcess } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
+import { must, nth } from '../helpers/must';
 
 jest.setTimeout(300_000);
 
@@ -143,7 +144,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
 
   function holdFile(): string {
     holds.push(join(flowDir, `release-${holds.length}`));
-    return holds[holds.length - 1];
+    return must(holds[holds.length - 1], 'the hold file just added');
   }
 
   async function createFlowRun(parameters: Record<string, unknown> = {}, jobVariables: Record<string, unknown> = {}): Promise<string> {
@@ -236,7 +237,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
 
     // One after the other: each is released once Running, and the next starts only after.
     const order = [first.id];
-    writeFileSync(holds[ids.indexOf(first.id)], '');
+    writeFileSync(nth(holds, ids.indexOf(first.id)), '');
     await waitForState(first.id, 'COMPLETED');
     for (let index = 0; index < 2; index++) {
       const next = await waitFor(
@@ -250,12 +251,12 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       const waiting = others.filter((id) => !order.includes(id) && id !== next);
       for (const id of waiting) expect((await readRun(id)).state_type).toBe('SCHEDULED');
       order.push(next);
-      writeFileSync(holds[ids.indexOf(next)], '');
+      writeFileSync(nth(holds, ids.indexOf(next)), '');
       await waitForState(next, 'COMPLETED');
     }
     const runs = await Promise.all(order.map(readRun));
     for (let index = 1; index < runs.length; index++) {
-      expect(Date.parse(runs[index].start_time ?? '')).toBeGreaterThanOrEqual(Date.parse(runs[index - 1].end_time ?? ''));
+      expect(Date.parse(nth(runs, index).start_time ?? '')).toBeGreaterThanOrEqual(Date.parse(nth(runs, index - 1).end_time ?? ''));
     }
 
     const id = first.id;
@@ -333,7 +334,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     expect(groupsOf(stack, run.infrastructure_pid ?? '')).toHaveLength(1);
 
     // The held run goes on under the new bridge, which continues its lines after those Prefect has.
-    writeFileSync(holds[holds.length - 1], '');
+    writeFileSync(nth(holds, holds.length - 1), '');
     await waitForState(held, 'COMPLETED');
     const lines = await waitFor(async () => {
       const entries = (await runLogs(held)).filter((entry) => entry.name === CONTAINER_LOGGER);

@@ -22,6 +22,7 @@ import {
   uniqueRunId,
 } from '../helpers/flowRuns';
 import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, testPool, type Stack } from '../helpers/stack';
+import { first } from '../helpers/must';
 
 jest.setTimeout(120_000);
 
@@ -72,7 +73,7 @@ describe('secrets across the trust boundary', () => {
         tlsOptions: { ca: stack.emulator.caCertPem },
       });
       const group = await aci.containerGroups.get(TEST_RESOURCE_GROUP, result.containerGroupName);
-      const variables = group.containers[0].environmentVariables ?? [];
+      const variables = first(group.containers).environmentVariables ?? [];
       // A secureValue is hidden on read, as Azure does; a plain value would be shown.
       expect(variables.find((variable) => variable.name === 'PREFECT_API_KEY')).toEqual({ name: 'PREFECT_API_KEY' });
       expect(JSON.stringify(group)).not.toContain(secret);

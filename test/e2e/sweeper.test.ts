@@ -19,6 +19,8 @@ import { startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { sharedWorkflowBundle, startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 import { runCli } from './cliProcess';
+import { first } from '../helpers/must';
+import { nth } from '../helpers/must';
 
 jest.setTimeout(180_000);
 
@@ -99,7 +101,7 @@ describe('orphan sweeper', () => {
       { flowRunId: 'by-hand', flowName: 'sweep-untagged', workflowId: 'flow-run-by-hand' },
     );
     const untaggedTemplate = JSON.parse(JSON.stringify(untagged.template)) as { resources: Array<{ tags?: unknown }> };
-    delete untaggedTemplate.resources[0].tags;
+    delete first(untaggedTemplate.resources).tags;
     await stack.gateway.deploy({ ...untagged, template: untaggedTemplate, tags: undefined });
 
     const refOf = (containerGroupName: string) => ({ ...SCOPE, containerGroupName });
@@ -122,7 +124,7 @@ describe('orphan sweeper', () => {
     expect(await deploymentNames()).not.toContain(lostStatus.deploymentName);
 
     // Never touched: the open run's group (still running) and the group nobody tagged.
-    expect((await stack.gateway.getContainerGroup(refOf(openStatus.containerGroupName)))?.containers[0].currentState?.state).toBe('Running');
+    expect(first((await stack.gateway.getContainerGroup(refOf(openStatus.containerGroupName)))?.containers).currentState?.state).toBe('Running');
     expect(await stack.gateway.getContainerGroup(refOf(untagged.containerGroupName))).toBeDefined();
     expect(await deploymentNames()).toEqual(expect.arrayContaining([openStatus.deploymentName, untagged.deploymentName]));
     expect((await open.handle.describe()).status.name).toBe('RUNNING');
@@ -172,7 +174,7 @@ describe('orphan sweeper', () => {
     // The first run handled one candidate and continued as new.
     const firstRun = stack.client.workflow.getHandle(paged.workflowId, paged.firstExecutionRunId);
     const events = (await firstRun.fetchHistory()).events ?? [];
-    expect(events[events.length - 1].workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(nth(events, events.length - 1).workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
   });
 
   it('aci-flow worker reads its sweep settings from the environment and updates the schedule', async () => {

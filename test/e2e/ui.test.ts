@@ -7,6 +7,7 @@ import { freePort } from '../../src/cli/demo/ports';
 import { containerGroupNameFor } from '../../src/template/naming';
 import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT } from './cliProcess';
+import { must, nth } from '../helpers/must';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -63,8 +64,8 @@ describe('the Temporal UI of a finished flow run, opened from the link the demo 
 
   it('shows the workflow id and the FlowRunId, ContainerGroup and Phase search attributes', async () => {
     const link = output.match(/in the UI: (http:\/\/localhost:\d+\/namespaces\/default\/workflows\/(flow-run-(demo-[0-9a-f]+)))/);
-    expect(link).not.toBeNull();
-    const [, url, workflowId, flowRunId] = link!;
+    const groups = must(link ?? undefined, 'the UI link in the demo output');
+    const [url, workflowId, flowRunId] = [nth(groups, 1), nth(groups, 2), nth(groups, 3)];
     expect(url.startsWith(`http://localhost:${uiPort}/`)).toBe(true);
 
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });

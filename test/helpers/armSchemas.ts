@@ -99,7 +99,7 @@ function unvendoredStubs(vendored: Record<string, unknown>[]): Record<string, un
   const stubs = new Map<string, Record<string, unknown>>();
   const refs = JSON.stringify(vendored).match(/"\$ref":"https:[^"]+"/g) ?? [];
   for (const ref of refs) {
-    const [url, fragment = ''] = ref.slice('"$ref":"'.length, -1).split('#');
+    const [url = '', fragment = ''] = ref.slice('"$ref":"'.length, -1).split('#');
     if (known.has(url)) continue;
     const stub = stubs.get(url) ?? { id: `${url}#` };
     stubs.set(url, stub);

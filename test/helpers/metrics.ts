@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { nth } from './must';
 
 /** The sum of a counter's or gauge's series in `registry` that carry every label given. */
 export async function seriesValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -26,8 +27,8 @@ export function parsePrometheusText(text: string): Sample[] {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]] = pair[2];
-    samples.push({ name: match[1], labels, value: Number(match[3]) });
+    for (const pair of (nth(match, 2) ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[nth(pair, 1)] = nth(pair, 2);
+    samples.push({ name: nth(match, 1), labels, value: Number(nth(match, 3)) });
   }
   return samples;
 }

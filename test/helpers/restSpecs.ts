@@ -20,6 +20,7 @@ import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { must } from './must';
 
 const SPEC_ROOT = path.resolve(__dirname, '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification');
 /** The base every vendored file is registered under, so relative `$ref`s between files resolve (never fetched). */
@@ -167,7 +168,7 @@ function newAjv(files: string[]): Ajv2019 {
 /** The other files a document's definitions refer to (the part of each `$ref` before `#`). */
 function externalReferences(definitions: Record<string, unknown>): string[] {
   const found = new Set<string>();
-  for (const match of JSON.stringify(definitions).matchAll(/"\$ref":"([^"#]+)#/g)) found.add(match[1]);
+  for (const match of JSON.stringify(definitions).matchAll(/"\$ref":"([^"#]+)#/g)) found.add(must(match[1], "the $ref's file"));
   return [...found];
 }
 

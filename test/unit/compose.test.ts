@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../src/cli/demo/azurite';
 import { blobLogSettingsFromEnv } from '../../src/logs/blobLogs';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+import { first, must, nth } from '../helpers/must';
 
 const root = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -23,6 +24,7 @@ interface Service {
 
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
+const service = (name: string): Service => must(services[name], `service ${name} in docker-compose.yml`);
 
 describe('docker-compose.yml', () => {
   it('defines PostgreSQL, the schema setup, the Temporal server, namespace and search-attribute registration, the UI, the worker, Azurite and the Prefect bridge', () => {
@@ -39,18 +41,18 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs the Prefect bridge under the prefect profile: the worker image, --pool from ACI_FLOW_POOL, the health endpoint, the same log sink', () => {
-    const bridge = services['aci-flow-prefect-worker'];
+    const bridge = service('aci-flow-prefect-worker');
     expect(bridge.profiles).toEqual(['prefect']);
-    expect(bridge.image).toBe(services['aci-flow-worker'].image);
+    expect(bridge.image).toBe(service('aci-flow-worker').image);
     expect(bridge.command).toEqual(['prefect-worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/), '--no-worker', '--with-healthcheck']);
-    expect(bridge.environment?.TEMPORAL_ADDRESS).toBe(services['aci-flow-worker'].environment?.TEMPORAL_ADDRESS);
+    expect(bridge.environment?.TEMPORAL_ADDRESS).toBe(service('aci-flow-worker').environment?.TEMPORAL_ADDRESS);
     expect(bridge.environment?.PREFECT_API_URL).toMatch(/^\$\{PREFECT_API_URL:\?/);
     for (const name of ['ACI_FLOW_LOG_BLOB_URL', 'ACI_FLOW_LOG_BLOB_CONNECTION_STRING', 'ACI_FLOW_LOG_BLOB_CONTAINER']) {
-      expect(bridge.environment?.[name]).toBe(services['aci-flow-worker'].environment?.[name]);
+      expect(bridge.environment?.[name]).toBe(service('aci-flow-worker').environment?.[name]);
     }
     expect([bridge.healthcheck?.test].flat().join(' ')).toContain('http://127.0.0.1:8080/health');
     // One API key: the separate aci-flow worker resolves the containers' secretref:PREFECT_API_KEY from the same variable.
-    expect(services['aci-flow-worker'].environment?.ACI_FLOW_SECRET_PREFECT_API_KEY).toBe('${PREFECT_API_KEY:-}');
+    expect(service('aci-flow-worker').environment?.ACI_FLOW_SECRET_PREFECT_API_KEY).toBe('${PREFECT_API_KEY:-}');
     expect(bridge.environment?.PREFECT_API_KEY).toBe('${PREFECT_API_KEY:-}');
   });
 
@@ -63,31 +65,30 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Temporal on the PostgreSQL service with the postgres12 driver', () => {
-    const env = services.temporal.environment ?? {};
+    const env = service('temporal').environment ?? {};
     // The server image, not the deprecated auto-setup one: the schema is set up apart, as Temporal documents for production.
-    expect(services.temporal.image).toMatch(/^temporalio\/server:/);
+    expect(service('temporal').image).toMatch(/^temporalio\/server:/);
     expect(env.DB).toBe('postgres12');
     expect(env.POSTGRES_SEEDS).toBe('postgresql');
     expect(env.DB_PORT).toBe('5432');
   });
 
   it('mounts a dynamic config file that exists in deploy/', () => {
-    const env = services.temporal.environment ?? {};
-    const mount = (services.temporal.volumes ?? []).find((v) => v.includes('/etc/temporal/config/dynamicconfig'));
-    expect(mount).toBeDefined();
-    const hostDir = mount!.split(':')[0];
-    const file = env.DYNAMIC_CONFIG_FILE_PATH.replace(/^config\/dynamicconfig\//, '');
+    const env = service('temporal').environment ?? {};
+    const mount = (service('temporal').volumes ?? []).find((v) => v.includes('/etc/temporal/config/dynamicconfig'));
+    const hostDir = first(must(mount, 'a dynamicconfig volume').split(':'));
+    const file = must(env.DYNAMIC_CONFIG_FILE_PATH, 'DYNAMIC_CONFIG_FILE_PATH').replace(/^config\/dynamicconfig\//, '');
     expect(existsSync(join(root, hostDir, file))).toBe(true);
   });
 
   it('builds the worker from ./Dockerfile and runs `aci-flow worker --pool` with the pool from ACI_FLOW_POOL', () => {
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     expect(worker.build).toEqual({ context: '.', dockerfile: './Dockerfile' });
     expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
   });
 
   it("mounts the pool file the worker renders every run from and names it in ACI_FLOW_POOL_CONFIG", () => {
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     const path = worker.environment?.ACI_FLOW_POOL_CONFIG;
     expect(path).toBe('/etc/aci-flow/pool.yaml');
     const mount = (worker.volumes ?? []).find((volume) => String(volume).includes(`:${path}`));
@@ -102,22 +103,22 @@ describe('docker-compose.yml', () => {
   });
 
   it('points the worker and the UI at the temporal service on its gRPC port', () => {
-    const temporalPort = (services.temporal.ports ?? []).map((p) => String(p).split(':').pop())[0];
+    const temporalPort = (service('temporal').ports ?? []).map((p) => String(p).split(':').pop())[0];
     expect(temporalPort).toBe('7233');
     for (const name of ['aci-flow-worker', 'temporal-ui', 'temporal-admin-tools']) {
-      expect(services[name].environment?.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
+      expect(service(name).environment?.TEMPORAL_ADDRESS).toBe(`temporal:${temporalPort}`);
     }
   });
 
   it('gives the worker Azure credentials for DefaultAzureCredential from the environment', () => {
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     for (const name of ['AZURE_TENANT_ID', 'AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET']) {
       expect(worker.environment?.[name]).toMatch(new RegExp(`^\\$\\{${name}[:?}-]`));
     }
   });
 
   it('keeps run logs in the Azurite service, persisted in a volume, unless a storage account is configured', () => {
-    const azurite = services.azurite;
+    const azurite = service('azurite');
     expect(azurite.image).toMatch(/^mcr\.microsoft\.com\/azure-storage\/azurite:/);
     const command = [azurite.command].flat().join(' ');
     expect(command).toMatch(/^azurite-blob .*--blobHost 0\.0\.0\.0 --blobPort 10000 --location \/data/);
@@ -125,7 +126,7 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('azurite-data');
     expect(azurite.ports).toEqual(['127.0.0.1:10000:10000']);
 
-    const worker = services['aci-flow-worker'];
+    const worker = service('aci-flow-worker');
     expect(worker.depends_on).toHaveProperty('azurite');
     // The values the worker sees when nothing overrides them: ${VAR-default} and ${VAR:-default} resolved.
     const defaults = Object.fromEntries(
@@ -143,7 +144,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('registers every search attribute of the flow-run workflow with its type', () => {
-    const registration = [services['temporal-admin-tools'].command].flat().join(' ');
+    const registration = [service('temporal-admin-tools').command].flat().join(' ');
     for (const key of ALL_SEARCH_ATTRIBUTES) {
       const type = key.type === 'INT' ? 'Int' : 'Keyword';
       expect(registration).toContain(`${key.name}=${type}`);
@@ -159,7 +160,7 @@ describe('docker-compose.yml', () => {
       if (done.has(name)) return;
       if (visiting.has(name)) throw new Error(`depends_on cycle: ${[...path, name].join(' -> ')}`);
       visiting.add(name);
-      for (const dependency of Object.keys(services[name].depends_on ?? {})) visit(dependency, [...path, name]);
+      for (const dependency of Object.keys(service(name).depends_on ?? {})) visit(dependency, [...path, name]);
       visiting.delete(name);
       done.add(name);
     };
@@ -167,10 +168,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets up both databases with temporal-sql-tool before the server starts: create, setup-schema, update-schema to the versioned PostgreSQL schema', () => {
-    const schema = services['temporal-schema'];
+    const schema = service('temporal-schema');
     expect(schema.image).toMatch(/^temporalio\/admin-tools:/);
     // The admin tools and the server are the same Temporal version, so the schema matches the server.
-    expect(schema.image?.split(':')[1].split('-')[0]).toBe(services.temporal.image?.split(':')[1]);
+    expect(schema.image?.split(':')[1]?.split('-')[0]).toBe(service('temporal').image?.split(':')[1]);
     expect(schema.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
     expect(schema.environment).toMatchObject({ SQL_PLUGIN: 'postgres12', SQL_HOST: 'postgresql', SQL_PORT: '5432' });
     const script = [schema.command].flat().join(' ');
@@ -178,18 +179,18 @@ describe('docker-compose.yml', () => {
       expect(script).toContain(`temporal-sql-tool --db "$$name" ${step}`);
     }
     expect(script).toContain('temporal:temporal temporal_visibility:visibility');
-    expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(service('temporal').depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
   });
 
   it('starts the worker only after the namespace and search attributes exist (the server answers) and Azurite is up', () => {
-    expect(services['aci-flow-worker'].depends_on).toEqual({
+    expect(service('aci-flow-worker').depends_on).toEqual({
       'temporal-admin-tools': { condition: 'service_completed_successfully' },
       azurite: { condition: 'service_started' },
     });
-    const registration = [services['temporal-admin-tools'].command].flat().join(' ');
+    const registration = [service('temporal-admin-tools').command].flat().join(' ');
     expect(registration).toContain('until temporal operator cluster health | grep -q SERVING');
     expect(registration).toContain('temporal operator namespace create "$$TEMPORAL_NAMESPACE"');
-    expect(services.postgresql.healthcheck).toBeDefined();
+    expect(service('postgresql').healthcheck).toBeDefined();
   });
 
   it('holds no secret values, only ${VAR} references', () => {
@@ -213,9 +214,9 @@ function hostIpOf(port: string | number | { host_ip?: string; published?: string
   if (typeof port === 'object') return port.published === undefined ? '' : (port.host_ip ?? '');
   const spec = port.replace(/\/\w+$/, '');
   const bracketed = /^\[([^\]]+)\]:/.exec(spec);
-  if (bracketed) return bracketed[1];
+  if (bracketed) return nth(bracketed, 1);
   const parts = spec.split(':');
-  return parts.length === 3 ? parts[0] : '';
+  return parts.length === 3 ? first(parts) : '';
 }
 
 describe('Dockerfile', () => {
@@ -249,7 +250,7 @@ describe('Dockerfile', () => {
     const copied = instructions
       .slice(runtimeStart)
       .filter((line) => line.startsWith('COPY '))
-      .map((line) => line.split(/\s+/).slice(-2)[0].replace(/^\/app\//, ''));
+      .map((line) => first(line.split(/\s+/).slice(-2)).replace(/^\/app\//, ''));
     expect(copied.sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json', 'packages']);
     const tsconfigBuild = JSON.parse(read('tsconfig.build.json')) as { compilerOptions: { outDir: string } };
     expect(tsconfigBuild.compilerOptions.outDir).toBe('dist');
@@ -273,7 +274,7 @@ describe('Dockerfile', () => {
     const entrypoint = JSON.parse(instructions.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
     const cmd = JSON.parse(instructions.find((line) => line.startsWith('CMD '))!.slice('CMD '.length)) as string[];
     expect(entrypoint).toEqual(['node', 'bin/aci-flow.js']);
-    expect(existsSync(join(root, entrypoint[1]))).toBe(true);
+    expect(existsSync(join(root, nth(entrypoint, 1)))).toBe(true);
     expect(cmd[0]).toBe('worker');
   });
 });

@@ -83,7 +83,7 @@ async function handle(options: CodecServerOptions, request: IncomingMessage, res
   }
   const body = payloadsBodySchema.safeParse(json);
   if (!body.success) {
-    const issue = body.error.issues[0];
+    const issue = body.error.issues[0]!; // a failed parse has at least one issue
     return reply(response, 400, { message: `${issue.path.join('.') || 'body'}: ${issue.message}` });
   }
   const payloads = payloadsFromJson(body.data);

@@ -23,6 +23,6 @@ export function readToken(tokenFile: string | undefined): string {
   }
   if (!value) throw new CliError(`a token is required: set ${CODEC_SERVER_TOKEN_ENV} or pass --token-file <path>`, ExitCodes.usage);
   const parsed = tokenSchema.safeParse(value);
-  if (!parsed.success) throw new CliError(`${source}: the token ${parsed.error.issues[0].message}`, ExitCodes.usage);
+  if (!parsed.success) throw new CliError(`${source}: the token ${parsed.error.issues[0]!.message}`, ExitCodes.usage);
   return parsed.data;
 }

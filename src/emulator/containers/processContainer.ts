@@ -94,7 +94,8 @@ export class ProcessContainer implements ContainerRuntime {
         this.terminate(exitCode);
         resolve();
       };
-      if (!command || command.length === 0) {
+      const program = command?.[0];
+      if (!command || program === undefined) {
         const imageDefault = setTimeout(() => settle(0), DEFAULT_COMMAND_RUNTIME_MS);
         this.endDefaultCommand = () => {
           clearTimeout(imageDefault);
@@ -103,12 +104,12 @@ export class ProcessContainer implements ContainerRuntime {
         return;
       }
       const failToStart = (reason: string): void => {
-        this.events.push(event('Failed', `Error: failed to start container "${this.name}": exec: "${command[0]}": ${reason}`, Date.now(), 'Warning'));
+        this.events.push(event('Failed', `Error: failed to start container "${this.name}": exec: "${program}": ${reason}`, Date.now(), 'Warning'));
         settle(127);
       };
       let child: ChildProcess;
       try {
-        child = spawn(command[0], command.slice(1), {
+        child = spawn(program, command.slice(1), {
           cwd: this.options.cwd,
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', ...this.options.spec.environment },
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,7 @@ export type SimSettings = z.infer<typeof SimSettingsSchema>;
 export function parseSimSettings(environment: Record<string, string>): { settings: SimSettings } | { problem: string } {
   const result = SimSettingsSchema.safeParse(environment);
   if (result.success) return { settings: result.data };
-  const issue = result.error.issues[0];
+  const issue = result.error.issues[0]!; // a failed parse has at least one issue
   return { problem: `environment variable ${issue.path.join('.')}: ${issue.message}` };
 }
 

@@ -269,6 +269,6 @@ function uniqueString(parts: string[]): string {
   const digest = createHash('sha256').update(parts.join('-')).digest();
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   let result = '';
-  for (let i = 0; i < 13; i++) result += alphabet[digest[i] % 32];
+  for (let i = 0; i < 13; i++) result += alphabet[digest[i]! % 32]; // a sha256 digest has 32 bytes
   return result;
 }

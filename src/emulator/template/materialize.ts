@@ -91,9 +91,11 @@ export function materializeTemplate(body: DeploymentBody, scope: ResourceScope):
       const key = findKey(declared, name);
       if (!key) throw invalidTemplate(`Deployment template validation failed: 'The template parameter '${name}' is not found.'.`);
       const suppliedKey = findKey(supplied, key);
-      if (suppliedKey && 'value' in supplied[suppliedKey]) return supplied[suppliedKey].value;
-      if ('defaultValue' in declared[key]) {
-        return resolveOnce(`parameter '${key}'`, () => evaluateDeep(declared[key].defaultValue, context, `parameters.${key}.defaultValue`));
+      const suppliedValue = suppliedKey === undefined ? undefined : supplied[suppliedKey];
+      if (suppliedValue && 'value' in suppliedValue) return suppliedValue.value;
+      const declaration = declared[key]!; // findKey returned one of its keys
+      if ('defaultValue' in declaration) {
+        return resolveOnce(`parameter '${key}'`, () => evaluateDeep(declaration.defaultValue, context, `parameters.${key}.defaultValue`));
       }
       throw invalidTemplate(
         `Deployment template validation failed: 'The value for the template parameter '${key}' is not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.'.`,

@@ -62,7 +62,7 @@ export function codecKeysFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKey
 function currentKeyId(chosen: string | undefined, keys: ReadonlyMap<string, Buffer>): string {
   const known = [...keys.keys()].sort().join(', ');
   if (chosen === undefined) {
-    if (keys.size === 1) return [...keys.keys()][0];
+    if (keys.size === 1) return [...keys.keys()][0]!;
     throw new CodecConfigError(CODEC_KEY_ID_ENV, `is required when more than one key is configured (known key ids: ${known})`);
   }
   const id = parse(keyIdSchema, chosen, CODEC_KEY_ID_ENV);
@@ -99,7 +99,7 @@ function inlineKeys(value: string): Array<{ position: number; id: string; materi
         throw new CodecConfigError(CODEC_KEYS_ENV, `entry ${position} is not of the form id=key`);
       }
       const id = keyIdSchema.safeParse(entry.slice(0, separator).trim());
-      if (!id.success) throw new CodecConfigError(`${CODEC_KEYS_ENV} (entry ${position})`, id.error.issues[0].message);
+      if (!id.success) throw new CodecConfigError(`${CODEC_KEYS_ENV} (entry ${position})`, id.error.issues[0]!.message);
       return { position, id: id.data, material: entry.slice(separator + 1) };
     });
 }
@@ -107,5 +107,5 @@ function inlineKeys(value: string): Array<{ position: number; id: string; materi
 function parse<T>(schema: z.ZodType<T, string>, value: string, source: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new CodecConfigError(source, parsed.error.issues[0].message);
+  throw new CodecConfigError(source, parsed.error.issues[0]!.message);
 }

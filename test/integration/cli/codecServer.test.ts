@@ -12,6 +12,7 @@ import { startCodecServer, type RunningCodecServer } from '../../../src/cli/code
 import { payloadsToJson } from '../../../src/cli/codecServer/protocol';
 import { AesGcmCodec } from '../../../src/shared/codec';
 import { waitFor } from '../../helpers/waitFor';
+import { first, must } from '../../helpers/must';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const TOKEN = randomBytes(24).toString('hex');
@@ -44,18 +45,18 @@ describe('codec server', () => {
     const decoded = await post('/decode', JSON.stringify(encrypted));
     expect(decoded.status).toBe(200);
     const body = (await decoded.json()) as ReturnType<typeof payloadsToJson>;
-    expect(Buffer.from(body.payloads[0].metadata?.encoding ?? '', 'base64').toString()).toBe('json/plain');
-    expect(JSON.parse(Buffer.from(body.payloads[0].data ?? '', 'base64').toString())).toEqual(secretInput);
+    expect(Buffer.from(first(body.payloads).metadata?.encoding ?? '', 'base64').toString()).toBe('json/plain');
+    expect(JSON.parse(Buffer.from(first(body.payloads).data ?? '', 'base64').toString())).toEqual(secretInput);
 
     const reencoded = (await (await post('/encode', JSON.stringify(body))).json()) as ReturnType<typeof payloadsToJson>;
-    expect(Buffer.from(reencoded.payloads[0].metadata?.['encryption-key-id'] ?? '', 'base64').toString()).toBe('k1');
+    expect(Buffer.from(first(reencoded.payloads).metadata?.['encryption-key-id'] ?? '', 'base64').toString()).toBe('k1');
     const [again] = await codec.decode([
       {
-        metadata: Object.fromEntries(Object.entries(reencoded.payloads[0].metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
-        data: Buffer.from(reencoded.payloads[0].data ?? '', 'base64'),
+        metadata: Object.fromEntries(Object.entries(first(reencoded.payloads).metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+        data: Buffer.from(first(reencoded.payloads).data ?? '', 'base64'),
       },
     ]);
-    expect(defaultPayloadConverter.fromPayload(again)).toEqual(secretInput);
+    expect(defaultPayloadConverter.fromPayload(must(again, 'a decoded payload'))).toEqual(secretInput);
   });
 
   it('refuses calls without the token, or with another one, before reading the body', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../../src/cli/demo/ports';
+import { nth } from '../../helpers/must';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const PRELOAD = join(REPO_ROOT, 'test', 'helpers', 'reportLoadedModules.js');
@@ -57,8 +58,8 @@ describe('the compiled CLI loads only what a command needs', () => {
     const results = await Promise.all(commands.map((args) => loadedModules(args, env)));
     const report = commands.map((args, index) => ({
       command: args.join(' '),
-      code: results[index].code,
-      heavy: results[index].modules.filter((path) => HEAVY.some((pattern) => pattern.test(path))),
+      code: nth(results, index).code,
+      heavy: nth(results, index).modules.filter((path) => HEAVY.some((pattern) => pattern.test(path))),
     }));
     expect(report).toEqual(
       commands.map((args) => ({
@@ -69,7 +70,7 @@ describe('the compiled CLI loads only what a command needs', () => {
       })),
     );
     // The check above is only meaningful if the preload saw the CLI's own modules.
-    expect(results[1].modules.some((path) => path.endsWith(join('dist', 'client', 'flowRunStatus.js')))).toBe(true);
+    expect(nth(results, 1).modules.some((path) => path.endsWith(join('dist', 'client', 'flowRunStatus.js')))).toBe(true);
     expect(results.at(-1)?.modules.some((path) => path.endsWith(join('dist', 'cli', 'codecServer', 'server.js')))).toBe(true);
   }, 60_000);
 });

@@ -15,6 +15,7 @@ import { shapeDifferences } from '../../helpers/exampleShape';
 import { findOperation, specOperations } from '../../helpers/restSpecs';
 import { waitFor } from '../../helpers/waitFor';
 import { containerGroupTemplate, rawRequest } from '../emulator/emulatorHarness';
+import { first, must } from '../../helpers/must';
 
 const EXAMPLES_DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification', 'resources', 'resource-manager', 'Microsoft.Resources', 'stable', '2024-03-01', 'examples');
 const EXAMPLE_API_VERSION = '2024-03-01';
@@ -93,8 +94,8 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
       expect((await call('GET', deployments, apiVersion)).status).toBe(200);
       expect((await call('POST', `${deployments}/sweep/exportTemplate`, apiVersion)).json).toEqual({ template });
       const operations = await call('GET', `${rg}/deployments/sweep/operations`, apiVersion);
-      const [first] = (operations.json as { value: Array<{ operationId: string }> }).value;
-      expect((await call('GET', `${rg}/deployments/sweep/operations/${first.operationId}`, apiVersion)).status).toBe(200);
+      const operation = first((operations.json as { value: Array<{ operationId: string }> }).value);
+      expect((await call('GET', `${rg}/deployments/sweep/operations/${operation.operationId}`, apiVersion)).status).toBe(200);
       expect((await call('POST', `${deployments}/sweep/cancel`, apiVersion)).status).toBe(409); // finished: nothing to cancel
 
       expect((await call('PUT', `${deployments}/cancelled`, apiVersion, { properties: { mode: 'Incremental', template: EMPTY_TEMPLATE } })).status).toBe(201);
@@ -120,7 +121,7 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
     for (const status of ['201', '200']) {
       const response = await call('PUT', urlPath, EXAMPLE_API_VERSION, example.parameters.parameters);
       expect(response.status).toBe(Number(status));
-      expect(shapeDifferences(example.responses[status].body, response.json)).toEqual([]);
+      expect(shapeDifferences(must(example.responses[status], `the example's ${status} response`).body, response.json)).toEqual([]);
     }
   });
 
@@ -153,7 +154,7 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
     const response = await call('PUT', urlPath, EXAMPLE_API_VERSION, { ...request, properties: { ...properties, template } });
     expect(response.status).toBe(201);
     expect((response.json as { properties: { providers: unknown[] } }).properties.providers).toHaveLength(1);
-    expect(shapeDifferences(example.responses['201'].body, response.json, NOT_EMULATED)).toEqual([]);
+    expect(shapeDifferences(must(example.responses['201'], "the example's 201 response").body, response.json, NOT_EMULATED)).toEqual([]);
   });
 
   it('the checker is not vacuous: a deployment, status or error body the specification forbids is a violation', () => {

@@ -12,6 +12,7 @@ import { renderDeployment } from '../../../src/cli/commands/render';
 import { resolveSecretReferences } from '../../../src/template/secretPositions';
 import { armSchemas, deploymentBodyViolations } from '../../helpers/armSchemas';
 import { checkDeploymentBody, type ConformanceReport } from '../../helpers/checkedEmulator';
+import { first } from '../../helpers/must';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
 const SUBSCRIPTION = '00000000-0000-4000-8000-00000000c0de';
@@ -86,9 +87,9 @@ describe('conformance: every rendered deployment body is valid ARM', () => {
   });
 
   it('the schemas are not vacuous: a body ARM would refuse is reported with its JSON path', async () => {
-    const body = await wireBody(CASES[0], dir);
-    const resource = (body.properties.template.resources as Array<{ properties: { containers: Array<{ properties: Record<string, unknown> }>; osType?: unknown } }>)[0];
-    resource.properties.containers[0].properties.resources = { requests: { cpu: 'two', memoryInGB: 1 } };
+    const body = await wireBody(first(CASES), dir);
+    const resource = first(body.properties.template.resources as Array<{ properties: { containers: Array<{ properties: Record<string, unknown> }>; osType?: unknown } }>);
+    first(resource.properties.containers).properties.resources = { requests: { cpu: 'two', memoryInGB: 1 } };
     resource.properties.osType = 'Solaris';
     (body.properties.template as Record<string, unknown>).contentVersion = 'one';
     const paths = deploymentBodyViolations(body).map((violation) => violation.path);
@@ -113,11 +114,11 @@ describe('conformance: every rendered deployment body is valid ARM', () => {
       headers: {},
       body: {},
     });
-    const body = await wireBody(CASES[0], dir);
+    const body = await wireBody(first(CASES), dir);
     checkDeploymentBody(exchange(body), report);
     expect(report.violations).toEqual([]);
     const broken = JSON.parse(JSON.stringify(body)) as typeof body;
-    (broken.properties.template.resources as Array<{ properties: { restartPolicy: string } }>)[0].properties.restartPolicy = 'Sometimes';
+    first(broken.properties.template.resources as Array<{ properties: { restartPolicy: string } }>).properties.restartPolicy = 'Sometimes';
     checkDeploymentBody(exchange(broken, 400), report); // refused by the emulator: not what aci-flow got through
     checkDeploymentBody(exchange(broken), report);
     expect(report.violations).toEqual(expect.arrayContaining([expect.stringContaining('request body /properties/template/resources/0/properties/restartPolicy: must be equal to one of the allowed values')]));

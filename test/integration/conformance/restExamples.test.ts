@@ -20,6 +20,7 @@ import { checkExchange, startEmulator, type CheckedEmulator, type ConformanceRep
 import { shapeDifferences } from '../../helpers/exampleShape';
 import { findOperation, specOperations } from '../../helpers/restSpecs';
 import { rawRequest } from '../emulator/emulatorHarness';
+import { first, must } from '../../helpers/must';
 
 const SPEC_DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification', 'containerinstance', 'resource-manager', 'Microsoft.ContainerInstance', 'stable');
 const SERVED_API_VERSION = '2023-05-01';
@@ -75,11 +76,11 @@ describe('conformance: the emulator answers the published examples', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ resourceGroups: ['demo'], deploymentDelayMs: 50 });
     // the groups the examples talk about, created from the examples' own bodies
-    const getExample = readExample('2025-09-01/examples/ContainerGroupsGet_Succeeded.json').responses['200'].body as Record<string, unknown>;
+    const getExample = readExample('2025-09-01/examples/ContainerGroupsGet_Succeeded.json').responses['200']?.body as Record<string, unknown>;
     const created = await rawRequest(emulator, 'PUT', groupUrl('demo', 'demo1'), { body: JSON.stringify(createBodyFrom(getExample)) });
     expect(created.status).toBe(201);
     const logsGroup = createBodyFrom(getExample) as { properties: { containers: Array<{ name: string }> } };
-    logsGroup.properties.containers[0].name = 'container1';
+    first(logsGroup.properties.containers).name = 'container1';
     expect((await rawRequest(emulator, 'PUT', groupUrl('demo', 'demo1-logs'), { body: JSON.stringify(logsGroup) })).status).toBe(201);
   });
   afterAll(() => emulator?.close());
@@ -91,12 +92,12 @@ describe('conformance: the emulator answers the published examples', () => {
     const parameters: Record<string, string> = { ...Object.fromEntries(Object.entries(example.parameters).map(([key, value]) => [key, String(value)])), subscriptionId: SUBSCRIPTION };
     // the logs example reads container1, which lives in its own group here
     if (operationId === 'Containers_ListLogs') parameters.containerGroupName = 'demo1-logs';
-    const urlPath = operation.pathTemplate.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeURIComponent(parameters[name]));
+    const urlPath = operation.pathTemplate.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeURIComponent(must(parameters[name], `example parameter ${name}`)));
     const query = new URLSearchParams({ 'api-version': SERVED_API_VERSION });
     if (parameters.tail) query.set('tail', parameters.tail);
     const response = await rawRequest(emulator, operation.method.toUpperCase(), `${urlPath}?${query}`);
 
-    const [status, expected] = Object.entries(example.responses)[0];
+    const [status, expected] = first(Object.entries(example.responses));
     expect(response.status).toBe(Number(status));
     const allowed = ALLOWED_EXAMPLE_DIFFERENCES[path.basename(file)] ?? [];
     expect(shapeDifferences(expected.body, response.json, NEWER_THAN_SERVED).filter((difference) => !allowed.includes(difference))).toEqual([]);
@@ -120,7 +121,7 @@ describe('conformance: the emulator answers the published examples', () => {
       headers,
       body,
     });
-    const group = readExample('2025-09-01/examples/ContainerGroupsGet_Failed.json').responses['200'].body as { properties: Record<string, unknown> };
+    const group = readExample('2025-09-01/examples/ContainerGroupsGet_Failed.json').responses['200']?.body as { properties: Record<string, unknown> };
     const { isCreatedFromStandbyPool: _newer, ...servedProperties } = group.properties;
     checkExchange(exchange(200, { ...group, properties: servedProperties }), report);
     expect(report.violations).toEqual([]);
@@ -160,11 +161,11 @@ describe('conformance: the gateway understands the published example responses',
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const ref = (group: string) => ({ subscriptionId: SUBSCRIPTION, resourceGroupName: 'demo', containerGroupName: group });
-  const serve = (group: string, suffix: string, body: unknown) => served.set(groupUrl('demo', group, suffix).split('?')[0].toLowerCase(), body);
+  const serve = (group: string, suffix: string, body: unknown) => served.set(first(groupUrl('demo', group, suffix).split('?')).toLowerCase(), body);
   const gateway = () => createGateway({ endpoint, caCertPem, pollIntervalMs: 50 }, { retryOptions: { maxRetries: 0 } });
 
   it('Failed with events, Pending: the group event and the waiting container', async () => {
-    serve('failed', '', readExample('2025-09-01/examples/ContainerGroupsGet_Failed.json').responses['200'].body);
+    serve('failed', '', readExample('2025-09-01/examples/ContainerGroupsGet_Failed.json').responses['200']?.body);
     const view = await gateway().getContainerGroup(ref('failed'));
     expect(view).toMatchObject({ provisioningState: 'Failed', state: 'Pending' });
     const container = findContainer(view!, 'demo1');
@@ -175,14 +176,14 @@ describe('conformance: the gateway understands the published example responses',
   });
 
   it('Succeeded without an instance view: provisioned, no container state yet', async () => {
-    serve('succeeded', '', readExample('2025-09-01/examples/ContainerGroupsGet_Succeeded.json').responses['200'].body);
+    serve('succeeded', '', readExample('2025-09-01/examples/ContainerGroupsGet_Succeeded.json').responses['200']?.body);
     const view = await gateway().getContainerGroup(ref('succeeded'));
     expect(view).toMatchObject({ provisioningState: 'Succeeded', state: undefined, name: 'demo1' });
     expect(describeState(findContainer(view!, 'demo1'))).toBe('unknown (no instance view yet)');
   });
 
   it('Running, from the list example: state, start time and restart count', async () => {
-    const listed = readExample('2023-05-01/examples/ContainerGroupsList.json').responses['200'].body as { value: unknown[] };
+    const listed = readExample('2023-05-01/examples/ContainerGroupsList.json').responses['200']?.body as { value: unknown[] };
     serve('running', '', listed.value[0]);
     const view = await gateway().getContainerGroup(ref('running'));
     expect(findContainer(view!, 'demo1')?.currentState).toEqual({ state: 'Running', detailStatus: '', startTime: '2017-10-17T17:27:21.000Z', exitCode: undefined, finishTime: undefined });
@@ -190,7 +191,7 @@ describe('conformance: the gateway understands the published example responses',
   });
 
   it('logs: the example content becomes its log lines', async () => {
-    serve('logs', '/containers/container1/logs', readExample('2025-09-01/examples/ContainerListLogs.json').responses['200'].body);
+    serve('logs', '/containers/container1/logs', readExample('2025-09-01/examples/ContainerListLogs.json').responses['200']?.body);
     const content = await gateway().getLogs({ ...ref('logs'), containerName: 'container1', tail: 10, timestamps: true });
     expect(content).toBe('log content');
     expect(parseTimestampedLog(content)).toEqual([{ timestamp: undefined, text: 'log content' }]);

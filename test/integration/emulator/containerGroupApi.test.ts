@@ -7,6 +7,7 @@ import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { deploy, deploymentPath, rawRequest, RESOURCE_GROUP, RESOURCES_API_VERSION, sdkClients, waitForContainerState, type SdkClients } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
+import { first } from '../../helpers/must';
 
 function directGroup(command: string[]): ContainerGroup {
   return {
@@ -40,7 +41,7 @@ describe('emulator: the container-group API', () => {
     expect((await clients.aci.containers.listLogs(RESOURCE_GROUP, 'direct-group', 'main')).content).toBe('first\n');
 
     const updated = await clients.aci.containerGroups.beginCreateOrUpdateAndWait(RESOURCE_GROUP, 'direct-group', directGroup(['sh', '-c', 'echo second']), { updateIntervalInMs: 50 });
-    expect(updated.containers[0].command).toEqual(['sh', '-c', 'echo second']);
+    expect(first(updated.containers).command).toEqual(['sh', '-c', 'echo second']);
     await waitFor(async () => (await clients.aci.containers.listLogs(RESOURCE_GROUP, 'direct-group', 'main')).content?.includes('second'), 'the updated command to run', { timeoutMs: 10_000, intervalMs: 50 });
     expect(emulator.containerGroups().filter((group) => group.name === 'direct-group')).toHaveLength(1);
   });
@@ -57,7 +58,7 @@ describe('emulator: the container-group API', () => {
   });
 
   it('stops, starts and restarts a group: each start runs the container again', async () => {
-    const startTime = async () => (await clients.aci.containerGroups.get(RESOURCE_GROUP, 'cycle-group')).containers[0].instanceView?.currentState?.startTime?.getTime() ?? 0;
+    const startTime = async () => first((await clients.aci.containerGroups.get(RESOURCE_GROUP, 'cycle-group')).containers).instanceView?.currentState?.startTime?.getTime() ?? 0;
     const startedAfter = (earlier: number, what: string) =>
       waitFor(async () => (await startTime()) > earlier, what, { timeoutMs: 10_000, intervalMs: 50, lastSeen: () => String(earlier) });
     await clients.aci.containerGroups.beginCreateOrUpdateAndWait(RESOURCE_GROUP, 'cycle-group', directGroup(['sh', '-c', 'echo run; sleep 30']), { updateIntervalInMs: 50 });

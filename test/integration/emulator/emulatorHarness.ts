@@ -11,6 +11,7 @@ import { ResourceManagementClient } from '@azure/arm-resources';
 import { StaticTokenCredential } from '../../../src/azure/credentials';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
+import { first } from '../../helpers/must';
 
 export const SUBSCRIPTION_ID = '11111111-2222-3333-4444-555555555555';
 export const RESOURCE_GROUP = 'aci-flow-test';
@@ -90,7 +91,7 @@ export async function waitForContainerState(clients: SdkClients, groupName: stri
   return waitFor(
     async () => {
       const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, groupName);
-      last = group.containers[0].instanceView?.currentState?.state;
+      last = first(group.containers).instanceView?.currentState?.state;
       return last === state ? group : undefined;
     },
     `the container of ${groupName} to be ${state}`,

@@ -15,6 +15,7 @@ import {
   type SdkClients,
 } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
+import { first, nth } from '../../helpers/must';
 
 describe('emulator fault injection', () => {
   let emulator: RunningEmulator;
@@ -43,7 +44,7 @@ describe('emulator fault injection', () => {
       expect(deployment.properties?.provisioningState).toBe('Succeeded');
       await waitPastPullDelay('control-after-stuck');
       const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'stuck-one');
-      const view = group.containers[0].instanceView;
+      const view = first(group.containers).instanceView;
       expect(view?.currentState).toMatchObject({ state: 'Waiting', detailStatus: 'ContainerCreating' });
       expect(view?.events?.map((e) => e.name)).toEqual(['Pulling']);
       expect(group.instanceView?.state).toBe('Pending');
@@ -53,7 +54,7 @@ describe('emulator fault injection', () => {
       await deploy(clients, 'dep-never-image', containerGroupTemplate('never-image', { image: 'example.com/never-starts:1', command: ['echo', 'x'] }));
       await waitPastPullDelay('control-after-never-image');
       const group = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'never-image');
-      expect(group.containers[0].instanceView?.currentState?.state).toBe('Waiting');
+      expect(first(group.containers).instanceView?.currentState?.state).toBe('Waiting');
     });
   });
 
@@ -71,9 +72,9 @@ describe('emulator fault injection', () => {
       });
       const operations = [];
       for await (const operation of clients.resources.deploymentOperations.list(RESOURCE_GROUP, 'dep-pull')) operations.push(operation);
-      expect(operations[0].properties?.provisioningState).toBe('Failed');
-      expect(operations[0].properties?.statusMessage?.error?.code).toBe('InaccessibleImage');
-      expect(operations[0].properties?.targetResource?.resourceName).toBe('pull-group');
+      expect(first(operations).properties?.provisioningState).toBe('Failed');
+      expect(first(operations).properties?.statusMessage?.error?.code).toBe('InaccessibleImage');
+      expect(first(operations).properties?.targetResource?.resourceName).toBe('pull-group');
       await expect(clients.aci.containerGroups.get(RESOURCE_GROUP, 'pull-group')).rejects.toMatchObject({ statusCode: 404 });
     });
 
@@ -101,7 +102,7 @@ describe('emulator fault injection', () => {
     emulator.setFaults({ quotaExceeded: { resourceGroup: RESOURCE_GROUP } });
     await expect(deploy(clients, 'dep-quota', containerGroupTemplate('quota-group', { command: ['true'] }))).rejects.toThrow();
     const deployment = await clients.resources.deployments.get(RESOURCE_GROUP, 'dep-quota');
-    expect(deployment.properties?.error?.details?.[0].code).toBe('ContainerGroupQuotaReached');
+    expect(deployment.properties?.error?.details?.[0]?.code).toBe('ContainerGroupQuotaReached');
     expect(emulator.containerGroups().some((g) => g.name === 'quota-group')).toBe(false);
   });
 
@@ -146,8 +147,8 @@ describe('emulator fault injection', () => {
     for (let i = 0; i < 4; i++) reads.push(await rawRequest(emulator, 'GET', groupPath('throttle-group')));
     expect(reads.map((r) => r.status)).toEqual([200, 200, 200, 429]);
     expect(reads.map((r) => r.headers['x-ms-ratelimit-remaining-subscription-reads'])).toEqual(['2', '1', '0', '0']);
-    expect(Number(reads[3].headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(reads[3].json).toMatchObject({ error: { code: 'SubscriptionRequestsThrottled' } });
+    expect(Number(nth(reads, 3).headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(nth(reads, 3).json).toMatchObject({ error: { code: 'SubscriptionRequestsThrottled' } });
 
     // writes have their own bucket (ARM's default when not configured)
     const stop = await rawRequest(emulator, 'POST', groupPath('throttle-group', '/stop'));
@@ -156,7 +157,7 @@ describe('emulator fault injection', () => {
 
     const deletes = [await rawRequest(emulator, 'DELETE', groupPath('nothing-here-1')), await rawRequest(emulator, 'DELETE', groupPath('nothing-here-2'))];
     expect(deletes.map((r) => r.status)).toEqual([204, 429]);
-    expect(deletes[0].headers['x-ms-ratelimit-remaining-subscription-deletes']).toBe('0');
+    expect(first(deletes).headers['x-ms-ratelimit-remaining-subscription-deletes']).toBe('0');
     expect(emulator.counters().throttled).toBeGreaterThanOrEqual(2);
   });
 
@@ -196,7 +197,7 @@ describe('emulator fault injection', () => {
       expect(patched.json).toMatchObject({ neverStart: { image: 'patched' } });
       await deploy(clients, 'dep-patched', containerGroupTemplate('patched-group', { image: 'example.com/patched:1', command: ['true'] }));
       await waitPastPullDelay('control-after-patched');
-      expect((await clients.aci.containerGroups.get(RESOURCE_GROUP, 'patched-group')).containers[0].instanceView?.currentState?.state).toBe('Waiting');
+      expect(first((await clients.aci.containerGroups.get(RESOURCE_GROUP, 'patched-group')).containers).instanceView?.currentState?.state).toBe('Waiting');
 
       await rawRequest(emulator, 'PATCH', '/_emulator/faults', { auth: false, body: JSON.stringify({ neverStart: null }) });
       expect((await rawRequest(emulator, 'GET', '/_emulator/faults', { auth: false })).json).toEqual({});

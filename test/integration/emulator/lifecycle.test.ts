@@ -14,6 +14,7 @@ import {
   waitForPid,
   type SdkClients,
 } from './emulatorHarness';
+import { first, nth } from '../../helpers/must';
 
 const RFC3339_NANO_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z (.*)$/;
 
@@ -35,11 +36,11 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
 
     const running = await waitForContainerState(clients, 'exit-zero', 'Running');
     expect(running.instanceView?.state).toBe('Running');
-    expect(running.containers[0].instanceView?.currentState?.startTime).toBeInstanceOf(Date);
-    expect(running.containers[0].instanceView?.events?.map((e) => e.name)).toEqual(['Pulling', 'Pulled', 'Started']);
+    expect(first(running.containers).instanceView?.currentState?.startTime).toBeInstanceOf(Date);
+    expect(first(running.containers).instanceView?.events?.map((e) => e.name)).toEqual(['Pulling', 'Pulled', 'Started']);
 
     const finished = await waitForContainerState(clients, 'exit-zero', 'Terminated');
-    const state = finished.containers[0].instanceView?.currentState;
+    const state = first(finished.containers).instanceView?.currentState;
     expect(state).toMatchObject({ state: 'Terminated', exitCode: 0, detailStatus: 'Completed' });
     expect(state?.finishTime?.getTime()).toBeGreaterThanOrEqual(state?.startTime?.getTime() ?? Infinity);
     expect(finished.instanceView?.state).toBe('Succeeded');
@@ -49,13 +50,13 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
   it('ends the container when its main process exits, even if a background process still holds the output open', async () => {
     await deploy(clients, 'dep-background', containerGroupTemplate('background-group', { command: ['sh', '-c', 'sleep 30 & echo main done'] }));
     const finished = await waitForContainerState(clients, 'background-group', 'Terminated', 5000);
-    expect(finished.containers[0].instanceView?.currentState?.exitCode).toBe(0);
+    expect(first(finished.containers).instanceView?.currentState?.exitCode).toBe(0);
   });
 
   it('reports a non-zero exit code as Terminated with detailStatus Error and the group Failed', async () => {
     await deploy(clients, 'dep-exit-3', containerGroupTemplate('exit-three', { command: ['sh', '-c', 'exit 3'] }));
     const finished = await waitForContainerState(clients, 'exit-three', 'Terminated');
-    expect(finished.containers[0].instanceView?.currentState).toMatchObject({ exitCode: 3, detailStatus: 'Error' });
+    expect(first(finished.containers).instanceView?.currentState).toMatchObject({ exitCode: 3, detailStatus: 'Error' });
     expect(finished.instanceView?.state).toBe('Failed');
   });
 
@@ -68,7 +69,7 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     const group = await waitForContainerState(clients, 'env-group', 'Terminated');
     const logs = await clients.aci.containers.listLogs(RESOURCE_GROUP, 'env-group', 'main');
     expect(logs.content).toBe('visible/s3cret\n');
-    expect(group.containers[0].environmentVariables).toEqual([{ name: 'PLAIN', value: 'visible' }, { name: 'SECRET' }]);
+    expect(first(group.containers).environmentVariables).toEqual([{ name: 'PLAIN', value: 'visible' }, { name: 'SECRET' }]);
   });
 
   it('serves logs with tail and RFC 3339 nanosecond timestamps, including the last lines after exit, stdout and stderr in order', async () => {
@@ -86,8 +87,8 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     const lines = (tail.content ?? '').trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines.map((line) => RFC3339_NANO_LINE.exec(line)?.[1])).toEqual(['err 6', 'last line']);
-    const stamps = lines.map((line) => line.split(' ')[0]);
-    expect(stamps[0] < stamps[1]).toBe(true);
+    const stamps = lines.map((line) => first(line.split(' ')));
+    expect(first(stamps) < nth(stamps, 1)).toBe(true);
   });
 
   it('keeps container output on disk under the data dir', async () => {
@@ -107,7 +108,7 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
   it('reports a command that cannot be started as Terminated with exit code 127 and a Failed event', async () => {
     await deploy(clients, 'dep-enoent', containerGroupTemplate('enoent-group', { command: ['/no/such/binary', '--flag'] }));
     const group = await waitForContainerState(clients, 'enoent-group', 'Terminated');
-    const view = group.containers[0].instanceView;
+    const view = first(group.containers).instanceView;
     expect(view?.currentState?.exitCode).toBe(127);
     expect(view?.events?.find((e) => e.name === 'Failed')?.message).toContain('/no/such/binary');
   });
@@ -117,14 +118,14 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     await deploy(clients, 'dep-nul-command', containerGroupTemplate('nul-command', { command: ['echo', 'a\u0000b'] }));
     for (const name of ['empty-command', 'nul-command']) {
       const group = await waitForContainerState(clients, name, 'Terminated');
-      expect(group.containers[0].instanceView?.currentState?.exitCode).toBe(127);
+      expect(first(group.containers).instanceView?.currentState?.exitCode).toBe(127);
     }
   });
 
   it('without a command runs the image default: exits 0 shortly after start', async () => {
     await deploy(clients, 'dep-default', containerGroupTemplate('default-group'));
     const group = await waitForContainerState(clients, 'default-group', 'Terminated');
-    expect(group.containers[0].instanceView?.currentState?.exitCode).toBe(0);
+    expect(first(group.containers).instanceView?.currentState?.exitCode).toBe(0);
   });
 
   it('stop ends the process, marks the container Terminated and the group Stopped', async () => {
@@ -133,8 +134,8 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     await clients.aci.containerGroups.stop(RESOURCE_GROUP, 'stop-group');
     const group = await waitForContainerState(clients, 'stop-group', 'Terminated', 5000);
     expect(group.instanceView?.state).toBe('Stopped');
-    expect(group.containers[0].instanceView?.currentState?.exitCode).toBe(143);
-    expect(group.containers[0].instanceView?.events?.map((e) => e.name)).toContain('Killing');
+    expect(first(group.containers).instanceView?.currentState?.exitCode).toBe(143);
+    expect(first(group.containers).instanceView?.events?.map((e) => e.name)).toContain('Killing');
     expect(emulator.containerGroups().find((g) => g.name === 'stop-group')).toMatchObject({ stopped: true, deleted: false, state: 'Stopped' });
   });
 
@@ -175,7 +176,7 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     const listed = byGroup.find((g) => g.name === 'exit-zero');
     expect(listed?.tags).toEqual({ 'managed-by': 'aci-flow' });
     expect(listed?.instanceView).toBeUndefined();
-    expect(listed?.containers[0].instanceView).toBeUndefined();
+    expect(first(listed?.containers).instanceView).toBeUndefined();
   });
 
   it('close() kills container processes that are still running', async () => {

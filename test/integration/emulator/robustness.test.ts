@@ -1,6 +1,8 @@
 import { connect } from 'node:tls';
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState } from './emulatorHarness';
+import { first } from '../../helpers/must';
+import { must } from '../../helpers/must';
 
 type ErrorBody = { error: { code: string; message: string; details: unknown[] } };
 
@@ -51,7 +53,7 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
   });
 
   it('answers a missing api-version with 400 MissingApiVersionParameter', async () => {
-    expectAzureError(await rawRequest(emulator, 'GET', groupPath('some-group').split('?')[0]), 400, 'MissingApiVersionParameter');
+    expectAzureError(await rawRequest(emulator, 'GET', first(groupPath('some-group').split('?'))), 400, 'MissingApiVersionParameter');
   });
 
   it('refuses a body over 4 MB with 413 RequestContentTooLarge', async () => {
@@ -100,7 +102,7 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
     const clients = sdkClients(emulator);
     await deploy(clients, 'dep-after-garbage', containerGroupTemplate('after-garbage', { command: ['true'] }));
     const group = await waitForContainerState(clients, 'after-garbage', 'Terminated');
-    expect(group.containers[0].instanceView?.currentState?.exitCode).toBe(0);
+    expect(first(group.containers).instanceView?.currentState?.exitCode).toBe(0);
   });
 
   it('matches paths case-insensitively, as ARM does', async () => {
@@ -137,7 +139,7 @@ describe('emulator call counters', () => {
     expect(counters['containerGroups.logs']).toBe(1);
     expect(counters.unauthorized).toBe(1);
     expect(counters.writes).toBe(1);
-    expect(counters.reads).toBe(counters['containerGroups.get'] - 1 + counters['containerGroups.logs'] + (counters['deployments.get'] ?? 0) + (counters['deployments.operationStatus'] ?? 0));
+    expect(counters.reads).toBe(must(counters['containerGroups.get'], 'containerGroups.get') - 1 + must(counters['containerGroups.logs'], 'containerGroups.logs') + (counters['deployments.get'] ?? 0) + (counters['deployments.operationStatus'] ?? 0));
 
     const reset = await rawRequest(emulator, 'POST', '/_emulator/counters/reset', { auth: false });
     expect(reset.json).toEqual({});

@@ -24,6 +24,7 @@ import {
   type RawResponse,
 } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
+import { first } from '../../helpers/must';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -107,8 +108,8 @@ describe('emulator safety: names never become paths outside the data directory',
     expectArmError(badGroup, 400, 'InvalidTemplateDeployment');
     expect(message(badGroup)).toContain('InvalidContainerGroupName');
     const template = containerGroupTemplate('bad-container', { command: ['true'] });
-    const resource = (template.resources as Array<{ properties: { containers: Array<{ name: string }> } }>)[0];
-    resource.properties.containers[0].name = '../main';
+    const resource = first(template.resources as Array<{ properties: { containers: Array<{ name: string }> } }>);
+    first(resource.properties.containers).name = '../main';
     const badContainer = await rawRequest(emulator, 'PUT', deploymentPath('dep-bad-container'), { body: deploymentBody(template) });
     expectArmError(badContainer, 400, 'InvalidTemplateDeployment');
     expect(message(badContainer)).toContain('InvalidContainerName');

@@ -1,6 +1,7 @@
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, waitForContainerState, type SdkClients } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
+import { first } from '../../helpers/must';
 
 const SIM_IMAGE = 'aci-flow/sim:latest';
 
@@ -23,13 +24,13 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
     // The start delay is long enough that a loaded machine still reads Waiting right after the deployment.
     await deploy(clients, 'dep-sim', containerGroupTemplate('sim-timeline', { image: SIM_IMAGE, env: { SIM_START_DELAY_MS: '3000', SIM_DURATION_MS: '500', SIM_EXIT_CODE: '7' } }));
     const waiting = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'sim-timeline');
-    expect(waiting.containers[0].instanceView?.currentState?.state).toBe('Waiting');
+    expect(first(waiting.containers).instanceView?.currentState?.state).toBe('Waiting');
     const running = await waitForContainerState(clients, 'sim-timeline', 'Running');
     const finished = await waitForContainerState(clients, 'sim-timeline', 'Terminated');
-    const state = finished.containers[0].instanceView?.currentState;
+    const state = first(finished.containers).instanceView?.currentState;
     expect(state).toMatchObject({ exitCode: 7, detailStatus: 'Error' });
     expect((state?.finishTime?.getTime() ?? 0) - (state?.startTime?.getTime() ?? 0)).toBe(500);
-    expect(running.containers[0].instanceView?.currentState?.startTime).toEqual(state?.startTime);
+    expect(first(running.containers).instanceView?.currentState?.startTime).toEqual(state?.startTime);
     expect(finished.instanceView?.state).toBe('Failed');
   });
 
@@ -49,7 +50,7 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
     await clients.aci.containerGroups.stop(RESOURCE_GROUP, 'sim-stop');
     const stopped = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'sim-stop');
     expect(stopped.instanceView?.state).toBe('Stopped');
-    expect(stopped.containers[0].instanceView?.currentState).toMatchObject({ state: 'Terminated', exitCode: 143 });
+    expect(first(stopped.containers).instanceView?.currentState).toMatchObject({ state: 'Terminated', exitCode: 143 });
     const before = (await clients.aci.containers.listLogs(RESOURCE_GROUP, 'sim-stop', 'main')).content;
     expect(before).toMatch(/^sim line 1\nsim line 2\n/);
     // A simulation started after the stop, at the same rate, writing three lines proves that

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, rawRequest, RESOURCE_GROUP, RESOURCES_API_VERSION, type RawResponse } from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
+import { first } from '../../helpers/must';
 
 const SUBSCRIPTIONS = ['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002'];
 const TOKEN = 'subscription-test-token-0123456789';
@@ -64,7 +65,7 @@ describe('emulator: the caller is checked before the body is read', () => {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: hostname, port: Number(port), ca: emulator.caCertPem, servername: 'localhost' }, () => {
         socket.write(
-          `PUT ${deploymentUrl(SUBSCRIPTIONS[0], 'dep-unread')} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 3000000\r\n` +
+          `PUT ${deploymentUrl(first(SUBSCRIPTIONS), 'dep-unread')} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 3000000\r\n` +
             (authorization ? `Authorization: ${authorization}\r\n` : '') +
             '\r\n{"properties":',
         );

@@ -1,5 +1,6 @@
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import { containerGroupTemplate, deploymentPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState, type SdkClients } from './emulatorHarness';
+import { first } from '../../helpers/must';
 
 type ErrorBody = { error: { code: string; message: string; details: Array<{ code: string; message: string }> } };
 
@@ -86,11 +87,11 @@ describe('emulator ARM template evaluation and validation', () => {
   });
 
   it.each([
-    ['an invalid group name', (t: Template) => (t.resources[0].name = 'Bad_Name'), 'InvalidContainerGroupName'],
-    ['no containers', (t: Template) => (t.resources[0].properties.containers = []), 'InvalidRequestContent'],
-    ['a container without image', (t: Template) => delete t.resources[0].properties.containers[0].properties.image, 'InvalidRequestContent'],
-    ['a non-numeric cpu', (t: Template) => (t.resources[0].properties.containers[0].properties.resources.requests.cpu = 'two'), 'InvalidRequestContent'],
-    ['an invalid container name', (t: Template) => (t.resources[0].properties.containers[0].name = 'Main Container'), 'InvalidContainerName'],
+    ['an invalid group name', (t: Template) => (first(t.resources).name = 'Bad_Name'), 'InvalidContainerGroupName'],
+    ['no containers', (t: Template) => (first(t.resources).properties.containers = []), 'InvalidRequestContent'],
+    ['a container without image', (t: Template) => delete first(first(t.resources).properties.containers).properties.image, 'InvalidRequestContent'],
+    ['a non-numeric cpu', (t: Template) => (first(first(t.resources).properties.containers).properties.resources.requests.cpu = 'two'), 'InvalidRequestContent'],
+    ['an invalid container name', (t: Template) => (first(first(t.resources).properties.containers).name = 'Main Container'), 'InvalidContainerName'],
   ])('rejects a container group with %s as InvalidTemplateDeployment naming the inner error', async (_case, mutate, innerCode) => {
     const template = containerGroupTemplate('valid-name') as unknown as Template;
     mutate(template);
@@ -98,7 +99,7 @@ describe('emulator ARM template evaluation and validation', () => {
     expect(response.status).toBe(400);
     const body = response.json as ErrorBody;
     expect(body.error.code).toBe('InvalidTemplateDeployment');
-    expect(body.error.details[0].code).toBe(innerCode);
+    expect(first(body.error.details).code).toBe(innerCode);
   });
 
   it('answers 404 ResourceGroupNotFound for a resource group that does not exist, until it is created', async () => {

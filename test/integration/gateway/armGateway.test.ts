@@ -12,6 +12,7 @@ import {
   startEmulator,
   SUBSCRIPTION_ID,
 } from './gatewayHarness';
+import { first } from '../../helpers/must';
 
 let emulator: RunningEmulator;
 let gateway: ArmGateway;
@@ -55,10 +56,10 @@ describe('deploy and watch', () => {
     expect(result).toEqual({ deploymentName: prepared.deploymentName, provisioningState: 'Succeeded', adopted: false, tags: prepared.tags });
     const running = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Running');
     expect(running?.tags[MANAGED_BY_TAG]).toBe(MANAGED_BY_VALUE);
-    expect(running?.containers[0].name).toBe(prepared.containerName);
+    expect(first(running?.containers).name).toBe(prepared.containerName);
     const terminated = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
-    expect(terminated?.containers[0].currentState).toMatchObject({ state: 'Terminated', exitCode: 0 });
-    expect(terminated?.containers[0].currentState?.finishTime).toEqual(expect.any(String));
+    expect(first(terminated?.containers).currentState).toMatchObject({ state: 'Terminated', exitCode: 0 });
+    expect(first(terminated?.containers).currentState?.finishTime).toEqual(expect.any(String));
   });
 
   it('reports exit code 3 of a container that fails', async () => {
@@ -67,7 +68,7 @@ describe('deploy and watch', () => {
     await gateway.deploy(prepared);
 
     const terminated = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
-    expect(terminated?.containers[0].currentState?.exitCode).toBe(3);
+    expect(first(terminated?.containers).currentState?.exitCode).toBe(3);
   });
 
   it('adopts the deployment of an earlier attempt instead of creating a second group', async () => {
@@ -90,7 +91,7 @@ describe('deploy and watch', () => {
 
     const view = await gateway.getContainerGroup(refOf(prepared));
     expect(containerState(view)).toBe('Waiting');
-    expect(view?.containers[0].events.length ?? 0).toBeGreaterThan(0);
+    expect(first(view?.containers).events.length ?? 0).toBeGreaterThan(0);
   });
 });
 
@@ -273,7 +274,7 @@ describe('groups that vanish and listing', () => {
     const managed = prepareRun('listed', { command: "sh -c 'sleep 30'" });
     const unmanaged = prepareRun('foreign', { command: "sh -c 'sleep 30'" });
     const foreignTemplate = JSON.parse(JSON.stringify(unmanaged.template)) as { resources: Array<{ tags?: unknown }> };
-    delete foreignTemplate.resources[0].tags;
+    delete first(foreignTemplate.resources).tags;
     await gateway.deploy(managed);
     await gateway.deploy({ ...unmanaged, template: foreignTemplate });
 

@@ -2,6 +2,7 @@ import { ArmRateLimiter, systemClock } from '../../../src/azure/rateLimiter';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator, SUBSCRIPTION_ID } from './gatewayHarness';
+import { nth } from '../../helpers/must';
 
 /**
  * Two gateways — two workers, each with its own limiter and no way to talk to the other — poll
@@ -41,12 +42,12 @@ it('two gateways against one throttled subscription settle on a fair share of it
   const gateways = limiters.map((limiter) => emulatorGateway(emulator, { limiter, retryOptions: { maxRetries: 6, retryDelayInMs: 50, maxRetryDelayInMs: 2000 } }));
   const ref = refOf(prepareRun('absent'));
   let running = true;
-  const readsBy = [0, 0];
+  const readsBy: [number, number] = [0, 0];
   const loops = gateways.flatMap((gateway, index) =>
     Array.from({ length: CALLERS_PER_GATEWAY }, async () => {
       for (let read = 0; running && read < MAX_READS_PER_CALLER; read += 1) {
         await gateway.getContainerGroup(ref);
-        readsBy[index] += 1;
+        readsBy[index === 0 ? 0 : 1] += 1;
       }
     }),
   );
@@ -76,7 +77,7 @@ it('two gateways against one throttled subscription settle on a fair share of it
     await waitFor(() => Date.now() - started >= WINDOW_MS, 'the observation window', { timeoutMs: WINDOW_MS + 5000 });
     const seconds = (Date.now() - started) / 1000;
     const after = emulator.counters();
-    const perGateway = readsBy.map((count, index) => (count - readsBefore[index]) / seconds);
+    const perGateway = readsBy.map((count, index) => (count - nth(readsBefore, index)) / seconds);
     const fleet = ((after.reads ?? 0) - (before.reads ?? 0)) / seconds;
     const detail = `fleet ${fleet.toFixed(2)}/s, per gateway ${perGateway.map((rate) => rate.toFixed(2)).join(' / ')}, steered ${rates()}`;
 

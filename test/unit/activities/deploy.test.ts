@@ -7,6 +7,7 @@ import { FLOW_RUN_ID_TAG, WORKFLOW_ID_TAG } from '../../../src/template/deployme
 import { flowRunNames } from '../../../src/template/naming';
 import { waitFor } from '../../helpers/waitFor';
 import { FakeGateway, memoryLogSink, failureOf, OWNER, OWNER_TAGS, TARGET, testPool } from './fakeGateway';
+import { first } from '../../helpers/must';
 
 /** The pool the worker renders from: the default template, its runs allowed to reference API_KEY. */
 const pool = testPool({ run_secret_names: ['API_KEY'] });
@@ -45,7 +46,7 @@ describe('deploy activity', () => {
     const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
     const output = await inWorkflow().run(activities.deploy, input);
     expect(output).toEqual({ ...TARGET, adopted: false });
-    expect(gateway.deployments[0].tags).toMatchObject(OWNER_TAGS);
+    expect(first(gateway.deployments).tags).toMatchObject(OWNER_TAGS);
     expect(JSON.stringify(gateway.deployments[0])).toContain('top-secret-value');
     expect(JSON.stringify(gateway.deployments[0])).not.toContain('secretref:');
     expect(JSON.stringify(output)).not.toContain('top-secret-value');
@@ -98,7 +99,7 @@ describe('deploy activity', () => {
   it('sends the resolved secret as a secureString parameter, never in the template', async () => {
     const { gateway, activities } = setup({ API_KEY: 'top-secret-value' });
     await inWorkflow().run(activities.deploy, input);
-    const sent = gateway.deployments[0];
+    const sent = first(gateway.deployments);
     expect(JSON.stringify(sent.template)).not.toContain('top-secret-value');
     expect(sent.parameters.aciFlowSecret0).toEqual({ value: 'top-secret-value' });
   });
@@ -285,7 +286,8 @@ describe('cancel while deploying', () => {
 describe('start deadline while deploying', () => {
   it('cancels its own deployment still running at the start deadline and fails as a start timeout', async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
-    deployUntilAborted(gateway);
+    // Only the fake it installs matters here; its "request sent" promise never rejects.
+    void deployUntilAborted(gateway);
     const failure = await failureOf(inWorkflow().run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() + 200 }));
     expect(failure).toMatchObject({ type: 'ContainerStartTimeout', nonRetryable: true });
     expect(failure.message).toMatch(

@@ -7,6 +7,7 @@ import {
   type RunPolls,
 } from '../../../src/activities/pollScheduler';
 import { FakeClock } from './fakeSchedulerClock';
+import { first, nth } from '../../helpers/must';
 
 interface Poll {
   run: string;
@@ -28,7 +29,7 @@ function pollForever(scheduler: PollScheduler, clock: FakeClock, polls: Poll[], 
 
 function gapsOf(polls: Poll[], run: string, from = 0): number[] {
   const times = polls.filter((poll) => poll.run === run && poll.at >= from).map((poll) => poll.at);
-  return times.slice(1).map((at, index) => at - times[index]);
+  return times.slice(1).map((at, index) => at - nth(times, index));
 }
 
 /** The poll budget is POLL_SHARE_OF_READ_LIMIT of the ARM read limit; pick the limit that gives `budget`. */
@@ -127,8 +128,8 @@ describe('adaptive poll scheduler', () => {
     const schedules = ['a', 'b', 'c', 'd'].map((run) => pollForever(scheduler, clock, polls, run, 2));
     await clock.advanceTo(20_000);
     expect(gapsOf(polls, 'a', 10_000)).toEqual(Array(5).fill(2_000));
-    schedules[2].leave();
-    schedules[3].leave();
+    nth(schedules, 2).leave();
+    nth(schedules, 3).leave();
     expect(scheduler.activeRuns()).toBe(2);
     await clock.advanceTo(40_000);
     expect(gapsOf(polls, 'a', 25_000)).toEqual(Array(15).fill(1_000));
@@ -145,10 +146,10 @@ describe('adaptive poll scheduler', () => {
     await clock.advanceTo(10_000);
     expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3']);
     // run-0's poll is done when it asks for its next turn; that frees room for the longest waiting run
-    void schedules[0].next().catch(() => undefined);
+    void first(schedules).next().catch(() => undefined);
     await clock.advanceTo(10_001);
     expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
-    schedules[1].leave();
+    nth(schedules, 1).leave();
     await clock.advanceTo(10_300);
     expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4', 'run-5']);
     schedules.forEach((schedule) => schedule.leave());

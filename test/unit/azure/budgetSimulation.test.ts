@@ -3,6 +3,7 @@ import { armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
 import { ArmRateLimiter } from '../../../src/azure/rateLimiter';
 import { REMAINING_HEADER, Throttler } from '../../../src/emulator/throttling';
 import { FakeClock } from './fakeClock';
+import { nth } from '../../helpers/must';
 
 /**
  * N workers, each with its own limiter and no channel to the others, share one emulated ARM
@@ -93,7 +94,7 @@ async function simulate(workers: number, scenario: Scenario = ARM_SCENARIO): Pro
 
 function ratePerWorker(sent: Sent[], workers: number, from: number, to: number): number[] {
   const counts = new Array<number>(workers).fill(0);
-  for (const entry of sent) if (entry.at >= from && entry.at < to) counts[entry.worker] += 1;
+  for (const entry of sent) if (entry.at >= from && entry.at < to) counts[entry.worker] = nth(counts, entry.worker) + 1;
   return counts.map((count) => (count * 1000) / (to - from));
 }
 

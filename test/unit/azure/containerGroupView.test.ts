@@ -1,5 +1,6 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { resourceGroupFromId, toContainerGroupSummary, toContainerGroupView } from '../../../src/azure/containerGroupView';
+import { first } from '../../helpers/must';
 
 const id = '/subscriptions/s-1/resourceGroups/Aci-Flow-Demo/providers/Microsoft.ContainerInstance/containerGroups/etl-1';
 
@@ -35,14 +36,14 @@ describe('toContainerGroupView', () => {
     const view = toContainerGroupView(sdkGroup);
 
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
-    expect(view.containers[0].currentState).toEqual({
+    expect(first(view.containers).currentState).toEqual({
       state: 'Terminated',
       exitCode: 3,
       detailStatus: 'Completed',
       startTime: '2026-11-23T10:00:00.000Z',
       finishTime: '2026-11-23T10:01:00.000Z',
     });
-    expect(view.containers[0].events[0]).toMatchObject({ name: 'Pulling', firstTimestamp: '2026-11-23T09:59:00.000Z' });
+    expect(first(first(view.containers).events)).toMatchObject({ name: 'Pulling', firstTimestamp: '2026-11-23T09:59:00.000Z' });
     expect(view).toMatchObject({ name: 'etl-1', state: 'Succeeded', provisioningState: 'Succeeded', tags: { 'managed-by': 'aci-flow' } });
   });
 

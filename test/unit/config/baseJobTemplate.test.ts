@@ -4,12 +4,14 @@ import { defaultBaseJobTemplate, variableFieldNames } from '../../../src/config/
 import { JobConfigurationFields, POOL_POLICY_FIELDS } from '../../../src/config/jobConfiguration';
 import { ACI_MAX_CPU, MAX_TIMER_SECONDS } from '../../../src/config/limits';
 import { compileVariablesSchema } from '../../../src/config/variablesSchema';
+import { must } from '../../helpers/must';
 
 type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const template = defaultBaseJobTemplate();
 const variables = template.variables as Schema;
 const properties = variables.properties as Record<string, Schema>;
+const property = (name: string): Schema => must(properties[name], `variable ${name}`);
 const prefect = JSON.parse(readFileSync(resolve(__dirname, '../../../examples/prefect-work-pool.json'), 'utf8')).base_job_template.variables as Schema;
 
 describe('the default variables schema, generated from the job configuration fields', () => {
@@ -25,11 +27,11 @@ describe('the default variables schema, generated from the job configuration fie
     const shared = Object.keys(properties).filter((name) => name in prefect.properties);
     expect(shared.length).toBeGreaterThanOrEqual(19);
     for (const name of shared) {
-      expect([name, properties[name].title]).toEqual([name, prefect.properties[name].title]);
-      expect(typeof properties[name].description).toBe('string');
+      expect([name, property(name).title]).toEqual([name, must(prefect.properties[name], `Prefect's ${name}`).title]);
+      expect(typeof property(name).description).toBe('string');
     }
     for (const name of ['cpu', 'memory', 'entrypoint', 'image', 'task_start_timeout_seconds', 'task_watch_poll_interval', 'stream_output', 'command', 'gpu_count']) {
-      expect([name, properties[name].default]).toEqual([name, prefect.properties[name].default]);
+      expect([name, property(name).default]).toEqual([name, must(prefect.properties[name], `Prefect's ${name}`).default]);
     }
     expect(variables.required).toEqual(prefect.required);
     expect(variables.description).toBe(prefect.description);
@@ -38,7 +40,7 @@ describe('the default variables schema, generated from the job configuration fie
   it('writes optional fields as Prefect does: anyOf with null, default null, registries as definitions', () => {
     expect(properties.gpu_sku).toMatchObject({ anyOf: [{ type: 'string' }, { type: 'null' }], default: null });
     expect(properties.name).toMatchObject({ anyOf: [{ type: 'string' }, { type: 'null' }], default: null });
-    expect(properties.image_registry.anyOf).toEqual([
+    expect(property('image_registry').anyOf).toEqual([
       { $ref: '#/definitions/DockerRegistry' },
       { $ref: '#/definitions/ACRManagedIdentity' },
       { type: 'null' },
@@ -63,7 +65,7 @@ describe('the default variables schema, generated from the job configuration fie
     expect(() => compileVariablesSchema(variables)).not.toThrow();
     const copy = defaultBaseJobTemplate();
     (copy.variables.properties.cpu as Schema).default = 8;
-    expect(properties.cpu.default).toBe(1);
+    expect(property('cpu').default).toBe(1);
     expect((defaultBaseJobTemplate().variables.properties.cpu as Schema).default).toBe(1);
   });
 });

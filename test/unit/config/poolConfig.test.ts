@@ -6,6 +6,7 @@ import { ConfigError } from '../../../src/config/errors';
 import { defaultBaseJobTemplate } from '../../../src/config/baseJobTemplate';
 import { loadPoolConfig, renderJobConfiguration } from '../../../src/config/poolConfig';
 import { prepareDeployment } from '../../../src/template/prepare';
+import { must } from '../../helpers/must';
 
 const EXAMPLES = resolve(__dirname, '../../../examples');
 const dir = mkdtempSync(join(tmpdir(), 'aci-flow-pool-'));
@@ -117,7 +118,7 @@ describe('loading work pool config files', () => {
   it('still reads the few aliases an ordinary pool file uses', async () => {
     const template = defaultBaseJobTemplate();
     const properties = template.variables.properties;
-    for (const name of ['name', 'command', 'gpu_sku', 'entrypoint']) properties[name] = properties.name; // one object, written once with aliases
+    for (const name of ['name', 'command', 'gpu_sku', 'entrypoint']) properties[name] = must(properties.name, 'the name variable'); // one object, written once with aliases
     const text = YAML.stringify({ name: 'p', base_job_template: template });
     expect(text.match(/\*a\d+/g)).toHaveLength(3);
     const path = writeFile('aliases.yaml', text);

@@ -1,6 +1,7 @@
 import { defaultBaseJobTemplate, type BaseJobTemplate } from '../../../src/config/baseJobTemplate';
 import { ConfigError } from '../../../src/config/errors';
 import { renderJobConfiguration } from '../../../src/config/poolConfig';
+import { must } from '../../helpers/must';
 
 const REQUIRED = { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555' };
 
@@ -23,14 +24,14 @@ describe("Prefect's ACI base job template as aci-flow ships it", () => {
         'stream_output', 'task_start_timeout_seconds', 'task_watch_poll_interval', 'keep_container_group',
       ]),
     );
-    expect(properties.cpu.default).toBe(1.0);
-    expect(properties.memory.default).toBe(1.0);
-    expect(properties.entrypoint.default).toBe('/opt/prefect/entrypoint.sh');
-    expect(properties.task_start_timeout_seconds.default).toBe(240);
-    expect(properties.task_watch_poll_interval.default).toBe(5.0);
-    expect(properties.keep_container_group.default).toBe(false);
-    expect(properties.stream_output.default).toBe(false);
-    expect(properties.resource_group_name.title).toBe('Azure Resource Group Name');
+    expect(must(properties.cpu, 'cpu').default).toBe(1.0);
+    expect(must(properties.memory, 'memory').default).toBe(1.0);
+    expect(must(properties.entrypoint, 'entrypoint').default).toBe('/opt/prefect/entrypoint.sh');
+    expect(must(properties.task_start_timeout_seconds, 'task_start_timeout_seconds').default).toBe(240);
+    expect(must(properties.task_watch_poll_interval, 'task_watch_poll_interval').default).toBe(5.0);
+    expect(must(properties.keep_container_group, 'keep_container_group').default).toBe(false);
+    expect(must(properties.stream_output, 'stream_output').default).toBe(false);
+    expect(must(properties.resource_group_name, 'resource_group_name').title).toBe('Azure Resource Group Name');
     expect(base.variables.required).toEqual(['resource_group_name', 'subscription_id']);
   });
 

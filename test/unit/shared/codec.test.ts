@@ -14,6 +14,7 @@ import {
 } from '../../../src/shared/codec';
 import { failureConverter as encodedFailures } from '../../../src/shared/codec/encodedFailures';
 import { temporalConnectConfig } from '../../../src/shared/temporalConnection';
+import { first, must } from '../../helpers/must';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
@@ -29,33 +30,33 @@ const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).
 describe('AesGcmCodec', () => {
   it('round-trips payloads, metadata included, and hides both', async () => {
     const codec = codecWith('a', { a: keyA });
-    const [encoded] = await codec.encode([plain(input)]);
+    const encoded = first(await codec.encode([plain(input)]));
     expect(text(encoded.metadata?.encoding)).toBe(ENCRYPTED_ENCODING);
     expect(text(encoded.metadata?.[KEY_ID_METADATA_KEY])).toBe('a');
     expect(Object.keys(encoded.metadata ?? {}).sort()).toEqual(['encoding', KEY_ID_METADATA_KEY]);
     for (const clear of ['registry.example', 'python run.py', 'db.internal', 'json/plain']) expect(text(encoded.data)).not.toContain(clear);
-    const [decoded] = await codec.decode([encoded]);
+    const decoded = first(await codec.decode([encoded]));
     expect(text(decoded.metadata?.encoding)).toBe('json/plain');
     expect(defaultPayloadConverter.fromPayload(decoded)).toEqual(input);
   });
 
   it('encrypts each payload with a fresh IV: the same value never gives the same ciphertext', async () => {
     const codec = codecWith('a', { a: keyA });
-    const [first, second] = await codec.encode([plain(input), plain(input)]);
-    expect(Buffer.from(first.data ?? []).equals(Buffer.from(second.data ?? []))).toBe(false);
+    const [once, twice] = await codec.encode([plain(input), plain(input)]);
+    expect(Buffer.from(must(once, 'a first payload').data ?? []).equals(Buffer.from(must(twice, 'a second payload').data ?? []))).toBe(false);
   });
 
   it('rotates: a codec whose current key is new still decodes what the old key encrypted', async () => {
-    const [old] = await codecWith('2025', { 2025: keyA }).encode([plain(input)]);
+    const old = first(await codecWith('2025', { 2025: keyA }).encode([plain(input)]));
     const rotated = codecWith('2026', { 2025: keyA, 2026: keyB });
-    const [fresh] = await rotated.encode([plain('new')]);
+    const fresh = first(await rotated.encode([plain('new')]));
     expect(text(fresh.metadata?.[KEY_ID_METADATA_KEY])).toBe('2026');
     const decoded = await rotated.decode([old, fresh]);
     expect(decoded.map((payload) => defaultPayloadConverter.fromPayload(payload))).toEqual([input, 'new']);
   });
 
   it('refuses a payload of an unknown key id, naming it', async () => {
-    const [encoded] = await codecWith('retired', { retired: keyA }).encode([plain(input)]);
+    const encoded = first(await codecWith('retired', { retired: keyA }).encode([plain(input)]));
     const decode = codecWith('current', { current: keyB }).decode([encoded]);
     await expect(decode).rejects.toThrow(PayloadDecryptionError);
     await expect(decode).rejects.toThrow(/key id "retired", which this process does not have \(configured: current\)/);
@@ -63,9 +64,9 @@ describe('AesGcmCodec', () => {
 
   it('refuses tampered ciphertext, a relabelled key id and a same-named key of other bytes', async () => {
     const codec = codecWith('a', { a: keyA, b: keyA });
-    const [encoded] = await codec.encode([plain(input)]);
+    const encoded = first(await codec.encode([plain(input)]));
     const flipped = Buffer.from(encoded.data ?? []);
-    flipped[20] ^= 1;
+    flipped.writeUInt8(flipped.readUInt8(20) ^ 1, 20);
     await expect(codec.decode([{ ...encoded, data: flipped }])).rejects.toThrow(/does not authenticate/);
     // Same key bytes under id "b": the key id is authenticated data, so the label cannot be swapped.
     const relabelled = { ...encoded, metadata: { ...encoded.metadata, [KEY_ID_METADATA_KEY]: Buffer.from('b') } };
@@ -84,9 +85,9 @@ describe('AesGcmCodec', () => {
     const failure = encodedFailures.errorToFailure(ApplicationFailure.nonRetryable('image registry.example/etl:1.2 failed'), defaultPayloadConverter);
     expect(failure.message).toBe('Encoded failure');
     expect(failure.stackTrace).toBe('');
-    const [sealed] = await codec.encode([failure.encodedAttributes as Payload]);
+    const sealed = first(await codec.encode([failure.encodedAttributes as Payload]));
     expect(text(sealed.data)).not.toContain('registry.example');
-    const [opened] = await codec.decode([sealed]);
+    const opened = first(await codec.decode([sealed]));
     const error = defaultFailureConverter.failureToError({ ...failure, encodedAttributes: opened }, defaultPayloadConverter);
     expect(error.message).toBe('image registry.example/etl:1.2 failed');
   });

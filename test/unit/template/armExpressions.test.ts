@@ -9,6 +9,7 @@ import { evaluateStringValue, type ExpressionContext } from '../../../src/emulat
 import { armLiteral, calledFunctions, findForbiddenExpression } from '../../../src/template/armExpressions';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
 import { resolveSecretReferences } from '../../../src/template/secretPositions';
+import { first } from '../../helpers/must';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const RUN = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };
@@ -18,7 +19,7 @@ const REFERENCE = "[reference(resourceId('Microsoft.KeyVault/vaults', 'prod'), '
 function prepare(overrides: Partial<JobConfigurationInput> = {}): PreparedDeployment {
   return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 }
-const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];
+const groupOf = (prepared: PreparedDeployment): Json => first(prepared.template.resources as Json[]);
 const containerOf = (prepared: PreparedDeployment): Json => groupOf(prepared).properties.containers[0].properties;
 
 /** What ARM (here the emulator's evaluator, which follows ARM's escape rule) makes of a template string. */
@@ -77,7 +78,7 @@ describe('configured values reach the container as written, never as ARM express
   it('passes a resolved secret as a parameter value, which ARM never evaluates, whatever it looks like', () => {
     const prepared = prepare({ env: { API_TOKEN: 'secretref:API_TOKEN' } });
     const resolved = resolveSecretReferences(prepared, () => '[listKeys(1)]');
-    const env = (resolved.template.resources as Json[])[0].properties.containers[0].properties.environmentVariables as Json[];
+    const env = first(first(resolved.template.resources as Json[]).properties.containers).properties.environmentVariables as Json[];
     expect(env.find((variable) => variable.name === 'API_TOKEN')).toEqual({ name: 'API_TOKEN', secureValue: "[parameters('aciFlowSecret0')]" });
     expect(resolved.parameters.aciFlowSecret0).toEqual({ value: '[listKeys(1)]' });
   });

@@ -3,6 +3,7 @@ import { ConfigError } from '../../../src/config/errors';
 import { parseJobConfiguration, type JobConfigurationInput } from '../../../src/config/jobConfiguration';
 import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
+import { first, nth } from '../../helpers/must';
 
 const RUN = { flowRunId: '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab', flowName: 'etl', workflowId: 'flow-run-3f2c0a4e-1b7d-4c8e-9f00-0123456789ab' };
 
@@ -14,7 +15,7 @@ function prepare(overrides: Partial<JobConfigurationInput> = {}, run = RUN): Pre
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];
+const groupOf = (prepared: PreparedDeployment): Json => first(prepared.template.resources as Json[]);
 const containerOf = (prepared: PreparedDeployment): Json => groupOf(prepared).properties.containers[0].properties;
 
 describe('preparing the ARM deployment of a flow run', () => {
@@ -170,7 +171,7 @@ describe('preparing the ARM deployment of a flow run', () => {
     const ids = ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a', '/x/b'];
     expect(groupOf(prepare({ identities: ids })).identity).toEqual({
       type: 'UserAssigned',
-      userAssignedIdentities: { [ids[0]]: {}, [ids[1]]: {} },
+      userAssignedIdentities: { [first(ids)]: {}, [nth(ids, 1)]: {} },
     });
   });
 
@@ -222,13 +223,13 @@ describe('preparing the ARM deployment of a flow run', () => {
 
     it('makes the group run once when the template sets no restart policy (ACI would default to Always)', () => {
       const template = defaultArmTemplate();
-      delete (template.resources as Json[])[0].properties.restartPolicy;
+      delete first(template.resources as Json[]).properties.restartPolicy;
       expect(groupOf(prepare({ arm_template: template })).properties.restartPolicy).toBe('Never');
     });
 
     it('fails clearly when the template has no container properties to put the image in', () => {
       const template = defaultArmTemplate();
-      delete (template.resources as Json[])[0].properties.containers;
+      delete first(template.resources as Json[]).properties.containers;
       const attempt = () => prepare({ arm_template: template });
       expect(attempt).toThrow(ConfigError);
       expect(attempt).toThrow(/^arm_template\.resources\[0\]\.properties\.containers\[0\]\.properties: is missing, so the image cannot be set/);

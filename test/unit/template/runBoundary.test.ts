@@ -3,6 +3,7 @@ import { ConfigError } from '../../../src/config/errors';
 import { parseJobConfiguration, type JobConfigurationInput, type JsonPatchOperation } from '../../../src/config/jobConfiguration';
 import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment, type PreparedDeployment } from '../../../src/template/prepare';
+import { first } from '../../helpers/must';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const RUN = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };
@@ -12,7 +13,7 @@ function prepare(overrides: Partial<JobConfigurationInput> = {}): PreparedDeploy
   return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', ...overrides }), RUN);
 }
 const patched = (...arm_template_patches: JsonPatchOperation[]) => prepare({ arm_template_patches });
-const groupOf = (prepared: PreparedDeployment): Json => (prepared.template.resources as Json[])[0];
+const groupOf = (prepared: PreparedDeployment): Json => first(prepared.template.resources as Json[]);
 
 describe('what arm_template_patches may not do to a flow run', () => {
   it.each<[string, JsonPatchOperation[], RegExp]>([

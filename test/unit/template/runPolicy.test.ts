@@ -5,6 +5,7 @@
 import { defaultBaseJobTemplate, type BaseJobTemplate } from '../../../src/config';
 import { ConfigError } from '../../../src/config/errors';
 import { renderFlowRun } from '../../../src/template/renderRun';
+import { first } from '../../helpers/must';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const RUN = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };
@@ -147,7 +148,7 @@ describe('names, tags and expressions (issue 17, smaller items)', () => {
 
   it('escapes the managed tag values, so a run id shaped like an expression is not evaluated', () => {
     const { deployment } = renderFlowRun(pool(), REQUIRED, { flowRunId: '[deployment()]', flowName: 'etl', workflowId: 'flow-run-[deployment()]' });
-    const tags = (deployment.template.resources as Json[])[0].tags;
+    const tags = first(deployment.template.resources as Json[]).tags;
     expect(tags['aci-flow-flow-run-id']).toBe('[[deployment()]');
     expect(tags['aci-flow-workflow-id']).toBe('flow-run-[deployment()]');
   });

@@ -5,6 +5,7 @@ import { secretResolverFromEnvironment } from '../../../src/config/secrets';
 import { defaultArmTemplate } from '../../../src/config/defaultArmTemplate';
 import { prepareDeployment } from '../../../src/template/prepare';
 import { resolveSecretReferences } from '../../../src/template/secretPositions';
+import { first } from '../../helpers/must';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const RUN = { flowRunId: 'run-1', flowName: 'etl', workflowId: 'flow-run-run-1' };
@@ -31,12 +32,12 @@ describe('resolving secret references in a prepared deployment', () => {
   it('passes secure env values and registry passwords as secureString parameters, the template naming them only', () => {
     const resolved = resolveSecretReferences(deployment(), resolve);
     const group = resolved.template.resources as Json[];
-    expect(group[0].properties.containers[0].properties.environmentVariables).toEqual([
+    expect(first(first(group).properties.containers).properties.environmentVariables).toEqual([
       { name: 'PREFECT__FLOW_RUN_ID', value: 'run-1' },
       { name: 'PREFECT_API_KEY', secureValue: "[parameters('aciFlowSecret0')]" },
       { name: 'A', value: 'plain' },
     ]);
-    expect(group[0].properties.imageRegistryCredentials[0].password).toBe("[parameters('aciFlowSecret1')]");
+    expect(first(first(group).properties.imageRegistryCredentials).password).toBe("[parameters('aciFlowSecret1')]");
     expect((resolved.template.parameters as Json).aciFlowSecret0).toEqual({ type: 'secureString' });
     expect((resolved.template.parameters as Json).aciFlowSecret1).toEqual({ type: 'secureString' });
     expect(resolved.parameters).toMatchObject({ aciFlowSecret0: { value: 'pnu_secret' }, aciFlowSecret1: { value: 'hunter2' } });
@@ -49,8 +50,8 @@ describe('resolving secret references in a prepared deployment', () => {
       group.properties.volumes = [{ name: 'data', azureFile: { shareName: 's', storageAccountName: 'a', storageAccountKey: 'secretref:FILES_KEY' } }];
     });
     const resolved = resolveSecretReferences(withVolume, resolve);
-    const group = (resolved.template.resources as Json[])[0];
-    expect(group.properties.volumes[0].azureFile.storageAccountKey).toBe("[parameters('aciFlowSecret2')]");
+    const group = first(resolved.template.resources as Json[]);
+    expect(first(group.properties.volumes).azureFile.storageAccountKey).toBe("[parameters('aciFlowSecret2')]");
     expect(resolved.parameters.aciFlowSecret2).toEqual({ value: 'storage-key' });
     expect(JSON.stringify(resolved.template)).not.toContain('storage-key');
   });
@@ -160,7 +161,7 @@ describe('secret references in the template, checked when it is prepared', () =>
         { op: 'add', path: '/resources/0/properties/containers/0/properties/environmentVariables/-', value: { name: 'EXTRA', secureValue: 'secretref:db-password' } },
       ],
     });
-    expect(((prepared.template.resources as Json[])[0].properties.containers[0].properties.environmentVariables as Json[]).at(-1)).toEqual({
+    expect((first(first(prepared.template.resources as Json[]).properties.containers).properties.environmentVariables as Json[]).at(-1)).toEqual({
       name: 'EXTRA',
       secureValue: 'secretref:db-password',
     });
