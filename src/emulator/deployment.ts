@@ -95,6 +95,8 @@ function providersView(operations: ResourceOperation[]): Array<{ namespace: stri
   return [{ namespace: 'Microsoft.ContainerInstance', resourceTypes: [{ resourceType: 'containerGroups', locations: [...new Set(operations.map((op) => op.location))] }] }];
 }
 
+const CANONICAL_PARAMETER_TYPES = ['String', 'SecureString', 'Int', 'Bool', 'Object', 'SecureObject', 'Array'];
+
 /**
  * As ARM shows a deployment's parameters: each with its declared type, and the value only when
  * the type is not secure — a secureString or secureObject parameter is never given back.
@@ -105,7 +107,8 @@ function parametersView(record: DeploymentRecord): Record<string, { type: string
   for (const [name, supplied] of Object.entries(record.parameters)) {
     const declaration = Object.entries(declared).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
     const declaredType = isObject(declaration) && typeof declaration.type === 'string' ? declaration.type : 'String';
-    const type = declaredType.charAt(0).toUpperCase() + declaredType.slice(1);
+    // ARM answers with its canonical spelling whatever case the template used (`securestring` → `SecureString`).
+    const type = CANONICAL_PARAMETER_TYPES.find((canonical) => canonical.toLowerCase() === declaredType.toLowerCase()) ?? declaredType;
     const secure = type.toLowerCase().startsWith('secure');
     view[name] = secure ? { type } : { type, value: isObject(supplied) ? supplied.value : undefined };
   }

@@ -81,7 +81,8 @@ export function resolveSecretReferences<T extends DeploymentRequest>(deployment:
     const parent = valueAt(template, path.slice(0, -1)) as Record<string | number, unknown>;
     // A slot lies inside the template: its path is never empty.
     parent[path[path.length - 1]!] = `[parameters('${parameterName}')]`;
-    declared[parameterName] = { type: 'secureString' };
+    // Spelled as the published deployment template schema's parameterTypes enum has it (ARM itself ignores case).
+    declared[parameterName] = { type: 'securestring' };
     // A parameter's value is never evaluated by ARM: the secret arrives exactly as stored.
     parameters[parameterName] = { value };
   });

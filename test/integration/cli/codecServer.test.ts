@@ -158,7 +158,7 @@ describe('aci-flow codec-server (compiled CLI)', () => {
 
   it.each([
     ['status', ['run-1']],
-    ['worker', ['--pool', 'p']],
+    ['worker', ['--pool', 'p', '--pool-config', 'examples/pool.yaml']],
   ])('%s with a malformed codec key exits 2 naming the variable, before connecting anywhere', async (command, args) => {
     const cli = run(args, { ACI_FLOW_CODEC_KEYS: `k1=${key.toString('base64').slice(0, 20)}`, TEMPORAL_ADDRESS: '127.0.0.1:1' }, command);
     expect(await cli.exited).toBe(2);

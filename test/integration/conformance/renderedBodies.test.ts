@@ -5,7 +5,7 @@
  * 2023-05-01 containerGroups schema and the parameter file schema. A rejected body fails with
  * the JSON path of each violation.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { renderDeployment } from '../../../src/cli/commands/render';
@@ -27,33 +27,50 @@ interface Case {
   valuesFile?: string;
   /** Text the sent body must hold, so the case covers what it names. */
   holds?: string[];
+  /** The pool's policy (job_configuration fields only an operator sets): what its runs may reference and use. */
+  policy?: Record<string, unknown>;
 }
 
 const CASES: Case[] = [
   { name: "Prefect's exported base job template, its defaults", poolConfig: 'prefect-work-pool.json', values: REQUIRED },
   { name: 'examples/pool.yaml, its defaults', poolConfig: 'pool.yaml', values: {} },
   { name: 'examples/pool.yaml with a command, env and labels', poolConfig: 'pool.yaml', values: { command: 'python -m etl --date "2026-01-01"', env: { STAGE: 'prod' }, labels: { team: 'data' } } },
-  { name: 'examples/azure-files-volume.yaml (a volume patch with a secret key)', poolConfig: 'pool.yaml', valuesFile: 'azure-files-volume.yaml', holds: ['"azureFile"', '"storageAccountKey":"resolved-flows-storage-key"', '"volumeMounts"'] },
+  { name: 'examples/azure-files-volume.yaml (a volume patch with a secret key)', poolConfig: 'pool.yaml', valuesFile: 'azure-files-volume.yaml', holds: ['"azureFile"', `"storageAccountKey":"[parameters('aciFlowSecret0')]"`, '"aciFlowSecret0":{"value":"resolved-flows-storage-key"}', '"volumeMounts"'] },
   { name: 'GPU', poolConfig: 'prefect-work-pool.json', values: { ...REQUIRED, gpu_count: 1, gpu_sku: 'V100', cpu: 4, memory: 16 }, holds: ['"gpu":{"count":1,"sku":"V100"}'] },
   {
     name: 'registry credentials: username and password',
     poolConfig: 'prefect-work-pool.json',
     values: { ...REQUIRED, image: 'myregistry.azurecr.io/flows:1', image_registry: { registry_url: 'myregistry.azurecr.io', username: 'puller', password: 'secretref:registry-password' } },
-    holds: ['"imageRegistryCredentials"', '"password":"resolved-registry-password"'],
+    policy: { run_secret_names: ['registry-password'] },
+    holds: ['"imageRegistryCredentials"', `"password":"[parameters('aciFlowSecret0')]"`, '"aciFlowSecret0":{"value":"resolved-registry-password"}'],
   },
   {
     name: 'registry credentials: managed identity',
     poolConfig: 'prefect-work-pool.json',
     values: { ...REQUIRED, image: 'myregistry.azurecr.io/flows:1', identities: [IDENTITY], image_registry: { registry_url: 'myregistry.azurecr.io', identity: IDENTITY } },
+    policy: { allowed_identities: [IDENTITY] },
     holds: ['"imageRegistryCredentials"', '"identity":"/subscriptions/'],
   },
-  { name: 'user-assigned identities', poolConfig: 'prefect-work-pool.json', values: { ...REQUIRED, identities: [IDENTITY] }, holds: ['"userAssignedIdentities"'] },
-  { name: 'subnets and DNS servers', poolConfig: 'prefect-work-pool.json', values: { ...REQUIRED, subnet_ids: [SUBNET], dns_servers: ['10.0.0.4', '10.0.0.5'] }, holds: ['"subnetIds"', '"nameServers"'] },
+  {
+    name: 'user-assigned identities',
+    poolConfig: 'prefect-work-pool.json',
+    values: { ...REQUIRED, identities: [IDENTITY] },
+    policy: { allowed_identities: [IDENTITY] },
+    holds: ['"userAssignedIdentities"'],
+  },
+  {
+    name: 'subnets and DNS servers',
+    poolConfig: 'prefect-work-pool.json',
+    values: { ...REQUIRED, subnet_ids: [SUBNET], dns_servers: ['10.0.0.4', '10.0.0.5'] },
+    policy: { allowed_subnet_ids: [SUBNET] },
+    holds: ['"subnetIds"', '"nameServers"'],
+  },
   {
     name: 'secure values: secret environment variables',
     poolConfig: 'prefect-work-pool.json',
     values: { ...REQUIRED, env: { DB_PASSWORD: 'secretref:db-password', PLAIN: 'visible' } },
-    holds: ['"secureValue"'],
+    policy: { run_secret_names: ['db-password'] },
+    holds: [`"secureValue":"[parameters('aciFlowSecret0')]"`, '"aciFlowSecret0":{"value":"resolved-db-password"}'],
   },
 ];
 
@@ -63,13 +80,24 @@ const resolveForTest = (name: string) => `resolved-${name}`;
 async function wireBody(testCase: Case, dir: string) {
   const valuesFile = testCase.valuesFile ? path.join(EXAMPLES, testCase.valuesFile) : path.join(dir, `${testCase.name.replace(/\W+/g, '-')}.json`);
   if (!testCase.valuesFile) writeFileSync(valuesFile, JSON.stringify(testCase.values ?? {}));
-  const rendered = await renderDeployment({ poolConfig: path.join(EXAMPLES, testCase.poolConfig), flow: 'conformance', runId: '3f6c1c1e-2a4b-4c8d-9e0f-123456789abc', set: [], values: valuesFile });
+  const rendered = await renderDeployment({ poolConfig: poolFileOf(testCase, dir), flow: 'conformance', runId: '3f6c1c1e-2a4b-4c8d-9e0f-123456789abc', set: [], values: valuesFile });
   const sent = resolveSecretReferences(
     { subscriptionId: rendered.subscriptionId, resourceGroupName: rendered.resourceGroupName, deploymentName: rendered.deploymentName, template: rendered.properties.template, parameters: rendered.properties.parameters, tags: rendered.tags },
     resolveForTest,
   );
   // the body the deploy activity hands the SDK (src/azure/armGateway.ts deploy)
   return { properties: { mode: 'Incremental' as const, template: sent.template, parameters: sent.parameters }, tags: sent.tags };
+}
+
+/** The example pool file, or a copy whose job_configuration carries the case's policy. */
+function poolFileOf(testCase: Case, dir: string): string {
+  const file = path.join(EXAMPLES, testCase.poolConfig);
+  if (!testCase.policy) return file;
+  const pool = JSON.parse(readFileSync(file, 'utf8')) as { base_job_template: { job_configuration: Record<string, unknown> } };
+  Object.assign(pool.base_job_template.job_configuration, testCase.policy);
+  const copy = path.join(dir, `${testCase.name.replace(/\W+/g, '-')}-pool.json`);
+  writeFileSync(copy, JSON.stringify(pool));
+  return copy;
 }
 
 describe('conformance: every rendered deployment body is valid ARM', () => {

@@ -29,7 +29,7 @@ describe('the worker checks its log store at start', () => {
 
   it('aci-flow worker exits 1 naming --skipApiVersionCheck when Azurite refuses the API version, before contacting Temporal', async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(ACI_FLOW_|TEMPORAL_)/.test(key)));
-    const result = await promisify(execFile)('node', [join(ROOT, 'bin/aci-flow.js'), 'worker', '--pool', 'strict-pool'], {
+    const result = await promisify(execFile)('node', [join(ROOT, 'bin/aci-flow.js'), 'worker', '--pool', 'strict-pool', '--pool-config', 'examples/pool.yaml'], {
       cwd: ROOT,
       env: {
         ...clean,

@@ -171,7 +171,8 @@ describe('flowRunWorkflow with scripted activities', () => {
         .map((scheduled) => [scheduled?.activityType?.name, Number(scheduled?.heartbeatTimeout?.seconds)]),
     );
     expect(heartbeatTimeouts).toEqual({ waitForStart: TEST_HEARTBEAT_TIMEOUT_MS / 1000, watch: TEST_HEARTBEAT_TIMEOUT_MS / 1000 });
-    expect(events.filter((event) => event.markerRecordedEventAttributes).length).toBe(1);
+    // Two local-activity markers in all: the worker's rendering of the run, and these settings.
+    expect(events.filter((event) => event.markerRecordedEventAttributes).length).toBe(2);
   });
 
   it('never lets a failing cleanup hide the outcome: retries the delete and still reports the non-zero exit', async () => {

@@ -43,7 +43,7 @@ describe('removeOrphans on the worker log and metrics', () => {
     expect(output.removed).toHaveLength(1);
     expect(gateway.deleted).toBe(1);
     expect(lines('INFO')).toEqual([
-      `Orphan sweeper removed container group ${TARGET.containerGroupName} and deployment ${TARGET.deploymentName} in sub/rg of flow run ${OWNER.flowRunId}`,
+      `Orphan sweeper removed container group ${TARGET.containerGroupName} and deployment ${TARGET.deploymentName} in ${TARGET.subscriptionId}/rg of flow run ${OWNER.flowRunId}`,
     ]);
     expect(await removals()).toBe(1);
   });

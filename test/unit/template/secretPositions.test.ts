@@ -38,8 +38,8 @@ describe('resolving secret references in a prepared deployment', () => {
       { name: 'A', value: 'plain' },
     ]);
     expect(first(first(group).properties.imageRegistryCredentials).password).toBe("[parameters('aciFlowSecret1')]");
-    expect((resolved.template.parameters as Json).aciFlowSecret0).toEqual({ type: 'secureString' });
-    expect((resolved.template.parameters as Json).aciFlowSecret1).toEqual({ type: 'secureString' });
+    expect((resolved.template.parameters as Json).aciFlowSecret0).toEqual({ type: 'securestring' });
+    expect((resolved.template.parameters as Json).aciFlowSecret1).toEqual({ type: 'securestring' });
     expect(resolved.parameters).toMatchObject({ aciFlowSecret0: { value: 'pnu_secret' }, aciFlowSecret1: { value: 'hunter2' } });
     // ARM keeps the template in the deployment's history: it holds no secret.
     expect(JSON.stringify(resolved.template)).not.toMatch(/pnu_secret|hunter2/);
