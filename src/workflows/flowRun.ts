@@ -111,7 +111,9 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     const cleanupState = isTerminal(phase) ? status.cleanup?.state : undefined;
     publishPhase(input, target.containerGroupName, phase, status.exitCode, cleanupState);
   };
-  const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled });
+  // Once deploy returned, its tag check vouches for the group: cleanup need not read it again.
+  let deployReturned = false;
+  const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled, deployed: deployReturned });
 
   const containerWork = new CancellationScope();
   setHandler(cancelSignal, (request) => {
@@ -144,6 +146,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       // Deployed before the cancel reached it: the group exists, cleanup deletes it.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
+      deployReturned = true;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
 
