@@ -9,6 +9,7 @@
  * which owns the long backoff. There are no retry loops in this file.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createPipelineRequest, isRestError, RestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
@@ -44,6 +45,9 @@ export interface ArmGatewayOptions {
   activeDeploymentRetryAfterMs?: number;
 }
 
+/** @azure/core-lro's poll interval when neither Azure (Retry-After) nor the options set one. */
+const SDK_LRO_INTERVAL_MS = 2000;
+const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 const DEFAULT_RETRY_OPTIONS = { maxRetries: 2, retryDelayInMs: 1000, maxRetryDelayInMs: 10_000 } as const;
 const IN_PROGRESS_DEPLOYMENT_STATES = new Set(['Accepted', 'Running', 'Creating', 'Created', 'Updating', 'Waiting', 'Validating', 'Deleting']);
 
@@ -108,15 +112,21 @@ export class ArmGateway implements AciGateway {
     }
 
     try {
-      const result = await this.withOperation({ ...options, purpose: 'deploy' }, () => resources.deployments.beginCreateOrUpdateAndWait(
-        resourceGroupName,
-        deploymentName,
-        {
-          properties: { mode: 'Incremental', template: request.template, parameters: request.parameters },
-          tags: request.tags,
-        },
-        { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs },
-      ));
+      const result = await this.withOperation({ ...options, purpose: 'deploy' }, async () => {
+        const poller = await resources.deployments.beginCreateOrUpdate(
+          resourceGroupName,
+          deploymentName,
+          {
+            properties: { mode: 'Incremental', template: request.template, parameters: request.parameters },
+            tags: request.tags,
+          },
+          { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs },
+        );
+        // begin… has polled once already; pollUntilDone would poll again at once (one read for
+        // nothing), so it starts one interval later.
+        if (!poller.isDone()) await delay(this.options.pollIntervalMs ?? SDK_LRO_INTERVAL_MS, undefined, { signal: options.abortSignal });
+        return poller.pollUntilDone({ abortSignal: options.abortSignal });
+      });
       return {
         deploymentName,
         provisioningState: result.properties?.provisioningState ?? 'Succeeded',
@@ -297,7 +307,7 @@ export class ArmGateway implements AciGateway {
     const path =
       `/subscriptions/${encodeURIComponent(resources.subscriptionId ?? '')}/resourcegroups/${encodeURIComponent(resourceGroupName)}` +
       `/providers/Microsoft.Resources/deployments/${encodeURIComponent(deploymentName)}?api-version=${encodeURIComponent(resources.apiVersion)}`;
-    const url = new URL(path, resources.$host).toString();
+    const url = new URL(path, this.options.endpoint ?? DEFAULT_ARM_ENDPOINT).toString();
     const response = await resources.sendRequest(createPipelineRequest({ url, method: 'DELETE', abortSignal }));
     if (response.status < 400) return;
     throw new RestError(`DELETE ${deploymentName} answered ${response.status}`, { statusCode: response.status, response, request: response.request });
