@@ -12,11 +12,13 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { PollStrategy } from '../src/activities/pollScheduler';
 import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
+import { freePort } from '../src/cli/demo/ports';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { BENCH_IMAGE, CLEANUP_ACTIVITIES, PREFECT_STYLE_ENV, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
 import { max, mean } from './stats';
 import { ARM_READS_PER_SECOND, pollingFloorSeconds } from './table';
+import { describeReadsPerRun, lifecycleReads, readsPerRun, scrapeReadsByPurpose } from './readsByPurpose';
 import { startWorkerProcess, type BenchWorker } from './workerProcess';
 
 /** Flows with distinct typical durations; each run lasts its flow's typical duration ± DURATION_SPREAD. */
@@ -58,6 +60,10 @@ export interface SteadyResult extends SteadyRow {
   throttledTotal: number;
   throttledInWindow: number;
   emulatorCountersInWindow: Record<string, number>;
+  /** The workers' ARM reads in the window by purpose, divided by the runs deleted in the window. */
+  readsPerRunByPurpose: Record<string, number>;
+  /** The same outside state and log polls (deploy, checks, cleanup). */
+  lifecycleReadsPerRun: number;
   /** Mean-delay floor of uniform pure polling for N/S runs per subscription at ARM's refill (table.ts pollingFloorSeconds). */
   floorSeconds: number;
   exitToDetectedSeconds: LatencySummary;
@@ -157,6 +163,8 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   };
 
   const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-bench-logs-'));
+  const metricsPorts: number[] = [];
+  for (let k = 0; k < workerCount; k++) metricsPorts.push(await freePort(undefined, metricsPorts));
   const workers: BenchWorker[] = await Promise.all(
     Array.from({ length: workerCount }, (_, k) =>
       startWorkerProcess(client, {
@@ -169,7 +177,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         logDir,
         workflowBundlePath: context.workflowBundlePath,
         outputFile: join(context.resultsDir, `worker-steady-${strategy}-${size}-k${workerCount}-s${subscriptions}-${k + 1}.log`),
-        env: strategy === 'fixed' ? PREFECT_STYLE_ENV : {},
+        env: { ...(strategy === 'fixed' ? PREFECT_STYLE_ENV : {}), ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[k]}` },
         onStdoutLine,
         heapSnapshotDir: options.heapSnapshot ? context.resultsDir : undefined,
       }),
@@ -250,6 +258,8 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   };
   const ticker = setInterval(tick, TICK_MS);
 
+  let readsAtStart: Record<string, number> = {};
+  let readsAtEnd: Record<string, number> = {};
   let countersAtStart: Record<string, number> = {};
   let countersAtEnd: Record<string, number> = {};
   let cpuAtStart: number[] = [];
@@ -270,6 +280,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     }
     windowStart = Date.now();
     countersAtStart = emulator.counters();
+    readsAtStart = await scrapeReadsByPurpose(metricsPorts);
     cpuAtStart = workers.map((worker) => worker.usage().cpuSeconds);
     windowEnd = windowStart + options.minutes * 60_000;
     log(`warm-up over after ${((windowStart - startedAt) / 1000).toFixed(0)} s; measuring for ${options.minutes} min`);
@@ -279,6 +290,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     }
     windowEnd = Date.now();
     countersAtEnd = emulator.counters();
+    readsAtEnd = await scrapeReadsByPurpose(metricsPorts);
     cpuAtEnd = workers.map((worker) => worker.usage().cpuSeconds);
     replacing = false;
     sampleRss();
@@ -349,6 +361,13 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   const delta = (key: string) => (countersAtEnd[key] ?? 0) - (countersAtStart[key] ?? 0);
   const emulatorCountersInWindow = Object.fromEntries(Object.keys(countersAtEnd).map((key) => [key, delta(key)]));
   const finalCounters = emulator.counters();
+  // Runs deleted in the window: in steady state as many start, so each pays one lifecycle.
+  const deletedInWindow = runs.filter((run) => {
+    const deletedAt = observer.timeline(run.prepared.containerGroupName).deletedAt;
+    return deletedAt !== undefined && deletedAt >= windowStart && deletedAt <= windowEnd;
+  }).length;
+  const readsPerRunByPurpose = readsPerRun(readsAtStart, readsAtEnd, deletedInWindow);
+  log(`ARM reads per run by purpose (${deletedInWindow} runs deleted in the window): ${describeReadsPerRun(readsPerRunByPurpose)}`);
   log(
     `done: ${runs.length} runs started, ${exitToDetected.length} exits measured, ${terminatedAtEnd} terminated at the end; ` +
       `slowest group snapshot ${observer.slowestSampleMs.toFixed(1)} ms`,
@@ -366,6 +385,8 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     throttledTotal: finalCounters.throttled ?? 0,
     throttledInWindow: delta('throttled'),
     emulatorCountersInWindow,
+    readsPerRunByPurpose,
+    lifecycleReadsPerRun: lifecycleReads(readsPerRunByPurpose),
     floorSeconds: pollingFloorSeconds(size / subscriptions, ARM_READS_PER_SECOND, options.pollIntervalSeconds),
     exitToDetectedSeconds: summary(exitToDetected),
     undetectedExits: exitedInWindow.length - exitToDetected.length,

@@ -94,14 +94,17 @@ function retryingEveryFailure<A extends unknown[]>(activity: (...args: A) => Pro
 
 /**
  * The run's group, undefined when it does not exist, or 'foreign' when a group of that name
- * is tagged for another run (or not at all): cleanup never deletes or stops that one. Tags,
+ * is tagged for another run (or not at all): cleanup never deletes or stops that one;
+ * 'deployed' when this run's deploy vouched for it (CleanupInput.deployed), unread. Tags,
  * not a recomputation of the names, decide, so a later change of the naming rules cannot
  * change what an old run cleans up.
  */
-async function ownedGroup(gateway: AciGateway, input: CleanupInput): Promise<ContainerGroupView | 'foreign' | undefined> {
+async function ownedGroup(gateway: AciGateway, input: CleanupInput): Promise<ContainerGroupView | 'foreign' | 'deployed' | undefined> {
   const context = Context.current();
+  // The run's own deploy checked the tags before deploying or adopting: no need to read them again.
+  if (input.deployed) return 'deployed';
   // Heartbeating: under load this read waits for the ARM budget longer than the heartbeat timeout.
-  const group = await heartbeatWhile(azureCall(() => gateway.getContainerGroup(input.target, cleanupOptions(input))));
+  const group = await heartbeatWhile(azureCall(() => gateway.getContainerGroup(input.target, { ...cleanupOptions(input), purpose: 'ownership' })));
   if (!group) return undefined;
   if (isOwnedBy(currentOwner(input.flowRunId), group.tags)) return group;
   context.log.warn('Container group belongs to another flow run; cleanup leaves it alone', {

@@ -42,9 +42,12 @@ export function deployActivity(gatewayFor: GatewayFor, resolveSecret: SecretReso
       startDeadline.signal.throwIfAborted();
       // An incremental deployment over an existing group would rewrite it: look before deploying.
       // Heartbeating: under load this read waits for the ARM budget longer than the heartbeat timeout.
-      const existing = await heartbeatWhile(azureCall(() => gateway.getContainerGroup(prepared, { abortSignal })));
+      const existing = await heartbeatWhile(azureCall(() => gateway.getContainerGroup(prepared, { abortSignal, purpose: 'groupCheck' })));
       if (existing) assertOwnedBy(owner, `Container group '${prepared.containerGroupName}'`, existing.tags);
-      result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal })));
+      // Only an earlier attempt can have sent this run's PUT (a worker killed mid-attempt shows
+      // up as attempt 2): a first attempt that found no group skips the deployment look-up.
+      const lookForEarlierDeployment = context.info.attempt > 1 || existing !== undefined;
+      result = await heartbeatWhile(azureCall(() => gateway.deploy(request, { abortSignal, lookForEarlierDeployment })));
     } catch (err) {
       // The run was cancelled, or its start timeout ran out, mid-deployment: stop the
       // deployment before reporting, so it cannot create the group after cleanup ran.

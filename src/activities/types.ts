@@ -57,6 +57,12 @@ export interface CleanupInput {
    * in the subscription's ARM budget (absent in runs started by older workflow code: routine).
    */
   cancelled?: boolean;
+  /**
+   * This run's deploy activity returned: the group of `target` is the one its deployment created
+   * or adopted after checking the tags, so cleanup does not read them again (one ARM read less).
+   * Set by the workflow from the deploy result, never from client input; absent: cleanup looks.
+   */
+  deployed?: boolean;
 }
 
 export interface DeployOutput extends FlowRunTarget {

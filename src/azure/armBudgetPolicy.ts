@@ -1,5 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { type AciFlowMetrics, type ArmRequestOutcome, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, type ArmPurpose, type ArmRequestOutcome, noopMetrics } from '../shared/metrics';
 import { ARM_PRIORITY, armRequestKind, armSubscriptionOf, type ArmRateLimiter, type ArmRequestKind } from './rateLimiter';
 import { retryAfterMsFromHeaders } from './retryAfter';
 
@@ -15,24 +15,30 @@ export const ARM_REMAINING_HEADER: Record<ArmRequestKind, string> = {
 /**
  * Runs once per HTTP attempt (position "perRetry"), so SDK retries and long-running-operation
  * polls spend the shared budget exactly like first attempts do — that is how ARM counts them,
- * and how `metrics` counts them too. `priorityOf` names the priority of the operation the
- * request belongs to (the gateway knows it; the SDK request does not carry it).
+ * and how `metrics` counts them too. `operationOf` names the priority and purpose of the
+ * operation the request belongs to (the gateway knows them; the SDK request does not carry them).
  */
-export function armBudgetPolicy(limiter: ArmRateLimiter, metrics: AciFlowMetrics = noopMetrics, priorityOf: () => number | undefined = () => undefined): PipelinePolicy {
+export function armBudgetPolicy(
+  limiter: ArmRateLimiter,
+  metrics: AciFlowMetrics = noopMetrics,
+  operationOf: () => { priority?: number; purpose?: ArmPurpose } | undefined = () => undefined,
+): PipelinePolicy {
   return {
     name: ARM_BUDGET_POLICY_NAME,
     async sendRequest(request, next) {
       const kind = armRequestKind(request.method);
       const subscriptionId = armSubscriptionOf(request.url);
-      await limiter.acquire(kind, request.abortSignal, subscriptionId, priorityOf() ?? ARM_PRIORITY.routine);
+      const operation = operationOf();
+      const purpose = operation?.purpose ?? 'other';
+      await limiter.acquire(kind, request.abortSignal, subscriptionId, operation?.priority ?? ARM_PRIORITY.routine);
       let response;
       try {
         response = await next(request);
       } catch (err) {
-        metrics.armRequest(kind, 'error');
+        metrics.armRequest(kind, 'error', purpose);
         throw err;
       }
-      metrics.armRequest(kind, outcomeOf(response.status));
+      metrics.armRequest(kind, outcomeOf(response.status), purpose);
       const remaining = Number.parseInt(response.headers.get(ARM_REMAINING_HEADER[kind]) ?? '', 10);
       if (Number.isFinite(remaining) && remaining >= 0) limiter.remaining(kind, remaining, subscriptionId);
       if (response.status === 429) limiter.throttled(kind, retryAfterMsFromHeaders(response.headers), subscriptionId);

@@ -9,16 +9,17 @@
  * which owns the long backoff. There are no retry loops in this file.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
-import { isRestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
+import { createPipelineRequest, isRestError, RestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import { armBudgetPolicy } from './armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
-import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeploymentRequest, type DeploymentRef, type DeploymentResult, type LogsRequest, type ManagedDeploymentSummary, type OperationOptions } from './gateway';
-import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeployOptions, type DeploymentRequest, type DeploymentRef, type DeploymentResult, type LogsRequest, type ManagedDeploymentSummary, type OperationOptions } from './gateway';
+import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../shared/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
@@ -44,6 +45,9 @@ export interface ArmGatewayOptions {
   activeDeploymentRetryAfterMs?: number;
 }
 
+/** @azure/core-lro's poll interval when neither Azure (Retry-After) nor the options set one. */
+const SDK_LRO_INTERVAL_MS = 2000;
+const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 const DEFAULT_RETRY_OPTIONS = { maxRetries: 2, retryDelayInMs: 1000, maxRetryDelayInMs: 10_000 } as const;
 const IN_PROGRESS_DEPLOYMENT_STATES = new Set(['Accepted', 'Running', 'Creating', 'Created', 'Updating', 'Waiting', 'Validating', 'Deleting']);
 
@@ -68,8 +72,8 @@ export class ArmGateway implements AciGateway {
   private readonly clients = new Map<string, SubscriptionClients>();
   private readonly limiter: ArmRateLimiter;
   private readonly metrics: AciFlowMetrics;
-  /** The priority of the operation a request belongs to, for the budget policy (which sees only the HTTP request). */
-  private readonly priority = new AsyncLocalStorage<number | undefined>();
+  /** The priority and purpose of the operation a request belongs to, for the budget policy (which sees only the HTTP request). */
+  private readonly operation = new AsyncLocalStorage<{ priority?: number; purpose: ArmPurpose }>();
 
   constructor(private readonly options: ArmGatewayOptions) {
     this.metrics = options.metrics ?? noopMetrics;
@@ -81,12 +85,17 @@ export class ArmGateway implements AciGateway {
     return this.limiter.usageSnapshot();
   }
 
-  async deploy(request: DeploymentRequest, options: OperationOptions = {}): Promise<DeploymentResult> {
+  async deploy(request: DeploymentRequest, options: DeployOptions = {}): Promise<DeploymentResult> {
     const { subscriptionId, resourceGroupName, deploymentName } = request;
     const context = { operation: 'deploy', resource: deploymentResource(resourceGroupName, deploymentName) };
     const { resources } = this.clientsFor(subscriptionId);
 
-    const existing = await this.existingDeployment(resources, resourceGroupName, deploymentName, context, options);
+    // Without the look-up, a PUT over an earlier attempt's deployment would deploy it again; the
+    // caller skips it only when no earlier attempt can have sent one (see DeployOptions).
+    const lookForEarlier = options.lookForEarlierDeployment ?? true;
+    const existing = lookForEarlier
+      ? await this.withOperation({ ...options, purpose: 'adoptCheck' }, () => this.existingDeployment(resources, resourceGroupName, deploymentName, context, options))
+      : undefined;
     const existingState = existing?.state;
     // Deterministic names make a retry after a crash find the first attempt's deployment:
     // adopt it rather than PUT again (the caller checks its tags name the same run).
@@ -103,15 +112,21 @@ export class ArmGateway implements AciGateway {
     }
 
     try {
-      const result = await resources.deployments.beginCreateOrUpdateAndWait(
-        resourceGroupName,
-        deploymentName,
-        {
-          properties: { mode: 'Incremental', template: request.template, parameters: request.parameters },
-          tags: request.tags,
-        },
-        { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs },
-      );
+      const result = await this.withOperation({ ...options, purpose: 'deploy' }, async () => {
+        const poller = await resources.deployments.beginCreateOrUpdate(
+          resourceGroupName,
+          deploymentName,
+          {
+            properties: { mode: 'Incremental', template: request.template, parameters: request.parameters },
+            tags: request.tags,
+          },
+          { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs },
+        );
+        // begin… has polled once already; pollUntilDone would poll again at once (one read for
+        // nothing), so it starts one interval later.
+        if (!poller.isDone()) await delay(this.options.pollIntervalMs ?? SDK_LRO_INTERVAL_MS, undefined, { signal: options.abortSignal });
+        return poller.pollUntilDone({ abortSignal: options.abortSignal });
+      });
       return {
         deploymentName,
         provisioningState: result.properties?.provisioningState ?? 'Succeeded',
@@ -119,12 +134,12 @@ export class ArmGateway implements AciGateway {
         tags: result.tags ?? request.tags,
       };
     } catch (err) {
-      throw await this.explainDeploymentFailure(err, request, context, options);
+      throw await this.withOperation({ ...options, purpose: 'deployFailure' }, () => this.explainDeploymentFailure(err, request, context, options));
     }
   }
 
   cancelDeployment(ref: DeploymentRef, options: OperationOptions = {}): Promise<CancelDeploymentOutcome> {
-    return this.prioritised(options, async () => {
+    return this.withOperation({ purpose: 'cancel', ...options }, async () => {
       const { resources } = this.clientsFor(ref.subscriptionId);
       try {
         await resources.deployments.cancel(ref.resourceGroupName, ref.deploymentName, { abortSignal: options.abortSignal });
@@ -140,7 +155,7 @@ export class ArmGateway implements AciGateway {
   }
 
   getContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<ContainerGroupView | undefined> {
-    return this.prioritised(options, async () => {
+    return this.withOperation({ purpose: 'state', ...options }, async () => {
       const { containerInstance } = this.clientsFor(ref.subscriptionId);
       try {
         const group = await containerInstance.containerGroups.get(ref.resourceGroupName, ref.containerGroupName, {
@@ -158,12 +173,12 @@ export class ArmGateway implements AciGateway {
   async getLogs(request: LogsRequest, options: OperationOptions = {}): Promise<string> {
     const { containerInstance } = this.clientsFor(request.subscriptionId);
     try {
-      const logs = await containerInstance.containers.listLogs(
+      const logs = await this.withOperation({ purpose: 'logs', ...options }, () => containerInstance.containers.listLogs(
         request.resourceGroupName,
         request.containerGroupName,
         request.containerName,
         { tail: request.tail, timestamps: request.timestamps, abortSignal: options.abortSignal },
-      );
+      ));
       return logs.content ?? '';
     } catch (err) {
       throw toAzureError(err, {
@@ -175,7 +190,7 @@ export class ArmGateway implements AciGateway {
 
   /** Stopping a group that no longer exists is not an error: there is nothing left running. */
   stopContainerGroup(ref: ContainerGroupRef, options: OperationOptions = {}): Promise<void> {
-    return this.prioritised(options, async () => {
+    return this.withOperation({ purpose: 'stop', ...options }, async () => {
       const { containerInstance } = this.clientsFor(ref.subscriptionId);
       try {
         await containerInstance.containerGroups.stop(ref.resourceGroupName, ref.containerGroupName, {
@@ -189,7 +204,7 @@ export class ArmGateway implements AciGateway {
   }
 
   deleteContainerGroup(request: DeleteRequest, options: OperationOptions = {}): Promise<void> {
-    return this.prioritised(options, async () => {
+    return this.withOperation({ purpose: 'delete', ...options }, async () => {
       const { containerInstance, resources } = this.clientsFor(request.subscriptionId);
       const lroOptions = { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs };
       try {
@@ -205,7 +220,7 @@ export class ArmGateway implements AciGateway {
       // The group goes first: if the deployment is still running (cancel during deploy), ARM
       // refuses to delete it, the caller retries, and the retry deletes the group it created.
       try {
-        await resources.deployments.beginDeleteAndWait(request.resourceGroupName, request.deploymentName, lroOptions);
+        await this.deleteDeploymentRecord(resources, request.resourceGroupName, request.deploymentName, options.abortSignal);
       } catch (err) {
         if (isNotFound(err)) return;
         const error = toAzureError(err, {
@@ -217,9 +232,23 @@ export class ArmGateway implements AciGateway {
     });
   }
 
-  async listManagedContainerGroups(
+  listManagedContainerGroups(
     scope: { subscriptionId: string; resourceGroupName?: string },
     options: OperationOptions = {},
+  ): Promise<ContainerGroupSummary[]> {
+    return this.withOperation({ purpose: 'sweep', ...options }, () => this.managedContainerGroups(scope, options));
+  }
+
+  listManagedDeployments(
+    scope: { subscriptionId: string; resourceGroupName: string },
+    options: OperationOptions = {},
+  ): Promise<ManagedDeploymentSummary[]> {
+    return this.withOperation({ purpose: 'sweep', ...options }, () => this.managedDeployments(scope, options));
+  }
+
+  private async managedContainerGroups(
+    scope: { subscriptionId: string; resourceGroupName?: string },
+    options: OperationOptions,
   ): Promise<ContainerGroupSummary[]> {
     const { containerInstance } = this.clientsFor(scope.subscriptionId);
     const listOptions = { abortSignal: options.abortSignal };
@@ -244,9 +273,9 @@ export class ArmGateway implements AciGateway {
     return managed;
   }
 
-  async listManagedDeployments(
+  private async managedDeployments(
     scope: { subscriptionId: string; resourceGroupName: string },
-    options: OperationOptions = {},
+    options: OperationOptions,
   ): Promise<ManagedDeploymentSummary[]> {
     const { resources } = this.clientsFor(scope.subscriptionId);
     const managed: ManagedDeploymentSummary[] = [];
@@ -265,6 +294,23 @@ export class ArmGateway implements AciGateway {
       throw toAzureError(err, { operation: 'list deployments', resource: `in resource group '${scope.resourceGroupName}'` });
     }
     return managed;
+  }
+
+  /**
+   * One DELETE of a deployment record, whose result is not polled: 200/204 (deleted), 202
+   * (accepted: ARM removes the record in the background, and only the record, since the group
+   * went first) and 404 (gone) all settle it, so polling the Location would only spend a read.
+   * ARM refuses a running deployment at once (409), which throws here. A record ARM fails to
+   * remove later is left for the orphan sweeper, which lists managed deployments.
+   */
+  private async deleteDeploymentRecord(resources: ResourceManagementClient, resourceGroupName: string, deploymentName: string, abortSignal: AbortSignal | undefined): Promise<void> {
+    const path =
+      `/subscriptions/${encodeURIComponent(resources.subscriptionId ?? '')}/resourcegroups/${encodeURIComponent(resourceGroupName)}` +
+      `/providers/Microsoft.Resources/deployments/${encodeURIComponent(deploymentName)}?api-version=${encodeURIComponent(resources.apiVersion)}`;
+    const url = new URL(path, this.options.endpoint ?? DEFAULT_ARM_ENDPOINT).toString();
+    const response = await resources.sendRequest(createPipelineRequest({ url, method: 'DELETE', abortSignal }));
+    if (response.status < 400) return;
+    throw new RestError(`DELETE ${deploymentName} answered ${response.status}`, { statusCode: response.status, response, request: response.request });
   }
 
   private async existingDeployment(
@@ -313,9 +359,9 @@ export class ArmGateway implements AciGateway {
     }
   }
 
-  /** Runs `call` with `options.priority` visible to the budget policy of every ARM request it makes (LRO polls and retries included). */
-  private prioritised<T>(options: OperationOptions, call: () => Promise<T>): Promise<T> {
-    return this.priority.run(options.priority, call);
+  /** Runs `call` with its priority and purpose visible to the budget policy of every ARM request it makes (LRO polls and retries included). */
+  private withOperation<T>(options: OperationOptions & { purpose: ArmPurpose }, call: () => Promise<T>): Promise<T> {
+    return this.operation.run({ priority: options.priority, purpose: options.purpose }, call);
   }
 
   private clientsFor(subscriptionId: string): SubscriptionClients {
@@ -328,7 +374,7 @@ export class ArmGateway implements AciGateway {
       tlsOptions: caCertPem ? { ca: caCertPem } : undefined,
       retryOptions: { ...DEFAULT_RETRY_OPTIONS, ...this.options.retryOptions },
       userAgentOptions: { userAgentPrefix: userAgentPrefix ?? 'aci-flow' },
-      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter, this.metrics, () => this.priority.getStore()), position: 'perRetry' as const }],
+      additionalPolicies: [{ policy: armBudgetPolicy(this.limiter, this.metrics, () => this.operation.getStore()), position: 'perRetry' as const }],
     };
     const clients = {
       resources: new ResourceManagementClient(credential, subscriptionId, clientOptions),

@@ -2,6 +2,7 @@
  * The one interface the activities use to reach Azure (or the local emulator).
  * Implementations translate every Azure error into an {@link AzureError} (see ./errors).
  */
+import type { ArmPurpose } from '../shared/metrics';
 import type { DeploymentRequest } from '../template/deployment';
 
 export type { DeploymentRequest } from '../template/deployment';
@@ -92,6 +93,17 @@ export interface OperationOptions {
    * cleanup before routine cleanups before everything else); routine when absent.
    */
   priority?: number;
+  /** What the call's ARM requests are for, in the request metrics (each method has a default). */
+  purpose?: ArmPurpose;
+}
+
+export interface DeployOptions extends OperationOptions {
+  /**
+   * Look for an earlier attempt's deployment of this name (to adopt it) before deploying.
+   * Needed whenever an earlier attempt may have sent the PUT; a first attempt that found no
+   * group of its name skips it, saving a read.
+   */
+  lookForEarlierDeployment?: boolean;
 }
 
 export interface DeleteRequest extends ContainerGroupRef {
@@ -111,7 +123,7 @@ export type CancelDeploymentOutcome = 'cancelled' | 'finished' | 'absent';
 
 export interface AciGateway {
   /** Incremental ARM deployment; waits for it to finish. Adopts an existing deployment of the same name. */
-  deploy(request: DeploymentRequest, options?: OperationOptions): Promise<DeploymentResult>;
+  deploy(request: DeploymentRequest, options?: DeployOptions): Promise<DeploymentResult>;
   /** The group with its instance view, or `undefined` when it does not exist. */
   getContainerGroup(ref: ContainerGroupRef, options?: OperationOptions): Promise<ContainerGroupView | undefined>;
   /** Raw log text; with `timestamps`, each line starts with an RFC 3339 timestamp and a space. */

@@ -10,6 +10,30 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export type ArmRequestClass = 'read' | 'write' | 'delete';
 /** ok: ARM answered (404 included: the gateway asks whether things exist); throttled: 429; error: any other failure. */
 export type ArmRequestOutcome = 'ok' | 'throttled' | 'error';
+/**
+ * What an ARM request was for. `state` and `logs` are a run's polls; the lifecycle reads of a
+ * run are the others (docs/benchmark.md, "Reads per run"): `groupCheck` (is a group of the
+ * run's name there before deploying, and whose), `adoptCheck` (an earlier attempt's
+ * deployment), `deploy` (the PUT, its operation-status polls and final GET), `deployFailure`
+ * (the cause of a failed deployment), `ownership` (cleanup's look at the group's tags),
+ * `stop`, `delete` (DELETEs and any result polls) and `cancel`. `sweep` is the orphan
+ * sweeper's listing; `other` anything else.
+ */
+export type ArmPurpose =
+  | 'state'
+  | 'logs'
+  | 'groupCheck'
+  | 'adoptCheck'
+  | 'deploy'
+  | 'deployFailure'
+  | 'ownership'
+  | 'stop'
+  | 'delete'
+  | 'cancel'
+  | 'sweep'
+  | 'other';
+/** The purposes that are a run's polls, not its lifecycle. */
+export const POLL_PURPOSES: readonly ArmPurpose[] = ['state', 'logs'];
 /** The activities a run spends its life in; `cleanup` covers both delete and stop. */
 export type RunPhase = 'deploy' | 'waitForStart' | 'watch' | 'cleanup';
 export type PollingPhase = Extract<RunPhase, 'waitForStart' | 'watch'>;
@@ -19,7 +43,7 @@ export const RUN_PHASES: readonly RunPhase[] = ['deploy', 'waitForStart', 'watch
 
 export interface AciFlowMetrics {
   /** One HTTP attempt to ARM (SDK retries and long-running-operation polls count, as ARM counts them). */
-  armRequest(requestClass: ArmRequestClass, outcome: ArmRequestOutcome): void;
+  armRequest(requestClass: ArmRequestClass, outcome: ArmRequestOutcome, purpose?: ArmPurpose): void;
   /** How long one request waited for the worker's ARM budget (0 when it went at once). */
   armBudgetWait(requestClass: ArmRequestClass, seconds: number): void;
   /** One status poll of a run's container group. */
@@ -65,8 +89,8 @@ export function createPromMetrics(registry: Registry): AciFlowMetrics {
   const registers = [registry];
   const armRequests = new Counter({
     name: METRIC_NAMES.armRequests,
-    help: 'HTTP attempts to Azure Resource Manager, by request class (read/write/delete) and outcome (ok/throttled/error)',
-    labelNames: ['class', 'outcome'] as const,
+    help: 'HTTP attempts to Azure Resource Manager, by request class (read/write/delete), outcome (ok/throttled/error) and purpose (state, logs, deploy, delete, ...)',
+    labelNames: ['class', 'outcome', 'purpose'] as const,
     registers,
   });
   const armBudgetWait = new Histogram({
@@ -108,7 +132,7 @@ export function createPromMetrics(registry: Registry): AciFlowMetrics {
   });
 
   return {
-    armRequest: (requestClass, outcome) => armRequests.inc({ class: requestClass, outcome }),
+    armRequest: (requestClass, outcome, purpose = 'other') => armRequests.inc({ class: requestClass, outcome, purpose }),
     armBudgetWait: (requestClass, seconds) => armBudgetWait.observe({ class: requestClass }, seconds),
     poll: (phase, outcome) => polls.inc({ phase, outcome }),
     // A clock skewed ahead of Azure's would give negative lags; they mean "at once".

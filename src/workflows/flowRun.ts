@@ -107,7 +107,9 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
     const cleanupState = isTerminal(phase) ? status.cleanup?.state : undefined;
     publishPhase(input, target.containerGroupName, phase, status.exitCode, cleanupState);
   };
-  const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled });
+  // Once deploy returned, its tag check vouches for the group: cleanup need not read it again.
+  let deployReturned = false;
+  const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled, deployed: deployReturned });
 
   // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
   // instead of waiting for it; deploy then returns at its next poll.
@@ -134,6 +136,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       // Deployed before the cancel reached it: the group exists, cleanup deletes it.
       if (containerWork.consideredCancelled) throw new CancelledFailure('Cancelled while deploying');
       target = deployed;
+      deployReturned = true;
       status.containerGroupName = deployed.containerGroupName;
       status.deploymentName = deployed.deploymentName;
       const { waitForStart, watch } = await pollingActivities();

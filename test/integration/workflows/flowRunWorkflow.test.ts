@@ -148,6 +148,8 @@ describe('flowRunWorkflow with scripted activities', () => {
     expect(calls).toEqual(['deploy', 'waitForStart', 'watch', 'deleteContainerGroup']);
     // A finished run's cleanup is routine: it waits behind cancels in the ARM budget.
     expect(cleanups.map((cleanup) => cleanup.cancelled)).toEqual([false]);
+    // Its deploy returned: cleanup need not read the group's tags again.
+    expect(cleanups.map((cleanup) => cleanup.deployed)).toEqual([true]);
     const attributes = (await handle.describe()).typedSearchAttributes;
     expect(attributes.get(searchAttributes.phase)).toBe('Completed');
     expect(attributes.get(searchAttributes.exitCode)).toBe(0);
@@ -501,6 +503,8 @@ describe('flowRunWorkflow with scripted activities', () => {
         target: { subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroupName: 'rg', ...names },
         // A failed run's cleanup is a routine one: it does not queue ahead of cancels.
         cancelled: false,
+        // Its deploy never returned, so nothing vouches for the group: cleanup reads its tags.
+        deployed: false,
       },
     ]);
   });

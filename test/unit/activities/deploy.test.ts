@@ -52,6 +52,31 @@ describe('deploy activity', () => {
     expect(JSON.stringify(output)).not.toContain('top-secret-value');
   });
 
+  it('skips the deployment look-up on a first attempt that finds no group, and looks on every retry or when a group exists', async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    await inWorkflow().run(activities.deploy, input);
+    // A worker killed mid-attempt-1 shows up as attempt 2: the PUT may have gone out.
+    await inWorkflow(OWNER.workflowId, 2).run(activities.deploy, input);
+    gateway.exists = true;
+    await inWorkflow().run(activities.deploy, input);
+    expect(gateway.deploymentLookUps).toEqual([false, true, true]);
+    expect(gateway.deployments).toHaveLength(1);
+  });
+
+  it("cleanup after this run's deploy returned deletes without reading the group again; without it, it reads the tags first", async () => {
+    const { gateway, activities } = setup({ API_KEY: 'x' });
+    await inWorkflow().run(activities.deploy, input);
+    const groupReads = () => gateway.priorities.filter((call) => call.method === 'getContainerGroup').length;
+    const readsBefore = groupReads();
+    await inWorkflow().run(activities.deleteContainerGroup, { ...cleanupInput, deployed: true });
+    expect(groupReads()).toBe(readsBefore);
+    expect(gateway.deleteRequests.at(-1)).toMatchObject({ containerGroupName: TARGET.containerGroupName, deploymentName: TARGET.deploymentName });
+    gateway.exists = true;
+    await inWorkflow().run(activities.deleteContainerGroup, cleanupInput);
+    expect(groupReads()).toBe(readsBefore + 1);
+    expect(gateway.deleted).toBe(2);
+  });
+
   it('adopts its own group and deployment on a retry instead of deploying a second group', async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     await inWorkflow().run(activities.deploy, input);
@@ -168,10 +193,10 @@ describe('one flow run, one container group', () => {
     expect(failure.message).toContain('(workflow someone-elses-workflow)');
   });
 
-  it("does not adopt a deployment of its name whose tags name another run", async () => {
+  it("does not adopt a deployment of its name whose tags name another run (a retry looks for one)", async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
     gateway.deployments.push({ subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroupName: 'rg', deploymentName: TARGET.deploymentName, template: {}, parameters: {}, tags: victimTags });
-    const failure = await failureOf(inWorkflow().run(activities.deploy, input));
+    const failure = await failureOf(inWorkflow(OWNER.workflowId, 2).run(activities.deploy, input));
     expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
     expect(failure.message).toContain(`Deployment '${TARGET.deploymentName}' already exists and belongs to flow run "victim-7"`);
   });

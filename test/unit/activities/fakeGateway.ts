@@ -4,7 +4,7 @@ import { fixedPoolSource, type PoolSource } from '../../../src/config/poolSource
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeploymentRef, type DeploymentRequest, type LogsRequest, type OperationOptions } from '../../../src/azure/gateway';
+import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeployOptions, type DeploymentRef, type DeploymentRequest, type LogsRequest, type OperationOptions } from '../../../src/azure/gateway';
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import type { FlowRunTarget } from '../../../src/activities/types';
 
@@ -67,9 +67,15 @@ export class FakeGateway implements AciGateway {
     throw error;
   }
 
-  async deploy(request: DeploymentRequest) {
+  /** Whether each deploy call looked for an earlier attempt's deployment, in call order. */
+  deploymentLookUps: boolean[] = [];
+
+  async deploy(request: DeploymentRequest, options: DeployOptions = {}) {
     this.failIfScripted('deploy');
-    const earlier = this.deployments.find((deployment) => deployment.deploymentName === request.deploymentName);
+    const lookForEarlier = options.lookForEarlierDeployment ?? true;
+    this.deploymentLookUps.push(lookForEarlier);
+    // As ARM would: without the look-up, the PUT deploys over whatever record has this name.
+    const earlier = lookForEarlier ? this.deployments.find((deployment) => deployment.deploymentName === request.deploymentName) : undefined;
     if (earlier) return { deploymentName: request.deploymentName, provisioningState: 'Succeeded', adopted: true, tags: earlier.tags };
     this.deployments.push(request);
     this.exists = true;

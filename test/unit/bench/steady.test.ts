@@ -21,6 +21,8 @@ function result(overrides: Partial<SteadyResult>): SteadyResult {
     throttledTotal: 3,
     throttledInWindow: 0,
     emulatorCountersInWindow: {},
+    readsPerRunByPurpose: {},
+    lifecycleReadsPerRun: 0,
     floorSeconds: 40,
     exitToDetectedSeconds: latency(18, 39),
     undetectedExits: 0,
