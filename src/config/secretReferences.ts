@@ -73,6 +73,12 @@ export function secretEnvironmentVariable(name: string): string {
 
 /** What the operator does to make NAME resolvable, for error messages. */
 export function whereToProvideSecret(name: string): string {
+  if (isBlockSecretName(name)) {
+    return (
+      'it is the secret of a Prefect block, which only a worker reading the pool from the Prefect API holds (the aci-flow prefect-worker in-process worker), ' +
+      "and only while the work pool names that block"
+    );
+  }
   return (
     `create the file $${SECRETS_DIR_ENV}/${name} or set the environment variable ${secretEnvironmentVariable(name)} on the worker ` +
     `(only ${SECRET_ENV_PREFIX}* variables are readable)`
