@@ -396,19 +396,20 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     });
     await createBlock('docker-registry-credentials', registryFields, ['password'], 'someone-elses', { username: 'x', password: 'not-for-runs', registry_url: 'evil.example.io' });
     await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', { registry_url: 'myregistry.azurecr.io', identity });
-    await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' });
+    // The pool's own identity default is what its runs may use (allowed_identities).
+    await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}', identities: [identity] });
     startBridge([]);
 
     // Non-secret blocks: their fields travel with the run.
-    const id = await createFlowRun({}, { identities: [identity] });
-    await waitForState(id, 'COMPLETED');
+    const id = await createFlowRun();
+    const managedRun = await waitForState(id, 'COMPLETED');
     const history = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(id)));
     expect(history).toContain('managed-identity-client-id');
-    expect(history).toContain('myregistry.azurecr.io');
     expect(history).not.toContain('block_document_id');
+    expect(groupsOf(stack, managedRun.infrastructure_pid ?? '')[0].registryCredentials).toEqual([{ server: 'myregistry.azurecr.io', identity }]);
 
     // Blocks holding secrets: the service principal's client secret and the registry password reach Azure, only references reach history.
-    await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.docker-registry-credentials.puller }}' });
+    await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.docker-registry-credentials.puller }}', identities: undefined });
     const secretRunId = await createFlowRun();
     const secretRun = await waitForState(secretRunId, 'COMPLETED');
     const [group] = groupsOf(stack, secretRun.infrastructure_pid ?? '');
