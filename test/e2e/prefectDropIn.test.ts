@@ -417,7 +417,6 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       { server: 'private.example.io', username: 'puller', passwordSha256: createHash('sha256').update(registryPassword).digest('hex') },
     ]);
     const secretHistory = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(secretRunId)));
-    expect(secretHistory).toContain(`secretref:prefect-block-${registry}-password`);
     expect(secretHistory).toContain(`secretref:prefect-block-${withSecret}-client_secret`);
     for (const secret of [clientSecret, registryPassword]) {
       expect(secretHistory).not.toContain(secret);
