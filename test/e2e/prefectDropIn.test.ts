@@ -394,7 +394,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       password: registryPassword,
       registry_url: 'private.example.io',
     });
-    await createBlock('docker-registry-credentials', registryFields, ['password'], 'someone-elses', { username: 'x', password: 'not-for-runs', registry_url: 'evil.example.io' });
+    const someoneElses = await createBlock('docker-registry-credentials', registryFields, ['password'], 'someone-elses', { username: 'x', password: 'not-for-runs', registry_url: 'evil.example.io' });
     await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', { registry_url: 'myregistry.azurecr.io', identity });
     // The pool's own identity default is what its runs may use (allowed_identities).
     await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}', identities: [identity] });
@@ -426,7 +426,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     // A run naming the pool's own registry block gets it; another block with a secret, or an aci_credentials block, it cannot.
     const sameBlock = await createFlowRun({}, { image_registry: { $ref: { block_document_id: registry } } });
     await waitForState(sameBlock, 'COMPLETED');
-    const otherBlock = await waitForState(await createFlowRun({}, { image_registry: '{{ prefect.blocks.docker-registry-credentials.someone-elses }}' }), 'CRASHED');
+    const otherBlock = await waitForState(await createFlowRun({}, { image_registry: { $ref: { block_document_id: someoneElses } } }), 'CRASHED');
     expect(otherBlock.state?.message).toMatch(/image_registry\.password: secretref:prefect-block-.*-password is the secret of a Prefect block the work pool does not use for image_registry/);
     const runCredentials = await waitForState(await createFlowRun({}, { aci_credentials: { $ref: { block_document_id: withSecret } } }), 'CRASHED');
     expect(runCredentials.state?.message).toContain(`aci_credentials: refers to Prefect block document ${withSecret} from the run's job variables; a run cannot choose the identity`);
