@@ -4,7 +4,8 @@
  */
 import type { AciGateway } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
-import type { PoolSource } from '../config/poolSource';
+import { type PoolSource, withPoolSecrets } from '../config/poolSource';
+import { isBlockSecretName, isSecretRef, secretRefName } from '../config/secretReferences';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../shared/metrics';
 import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
@@ -38,7 +39,10 @@ export interface ActivityDeps {
    * the run's values). Without it, renderFlowRun and deploy refuse every run.
    */
   pool?: PoolSource;
-  /** Values for `secretref:NAME` (default: ACI_FLOW_SECRETS_DIR files, then environment variables). */
+  /**
+   * Values for `secretref:NAME` (default: ACI_FLOW_SECRETS_DIR files, then environment
+   * variables); the pool's block secrets (`prefect-block-…`) come from `pool` only.
+   */
   resolveSecret?: SecretResolver;
   clock?: Clock;
   /**
@@ -56,18 +60,41 @@ export function createActivities(deps: ActivityDeps) {
   const pollScheduler = deps.pollScheduler ?? createPollScheduler({ strategy: 'fixed' });
   const metrics = deps.metrics ?? noopMetrics;
   const gatewayFor = deps.gatewayFor ?? (() => deps.gateway);
-  const inPhase = <A extends unknown[], R>(phase: RunPhase, activity: (...args: A) => Promise<R>) =>
-    inPhaseOf(metrics, phase, activity);
+  const resolveSecret = withPoolSecrets(deps.pool, deps.resolveSecret ?? secretResolverFromEnvironment());
+  const inPhase = <A extends [unknown, ...unknown[]], R>(phase: RunPhase, activity: (...args: A) => Promise<R>) =>
+    inPhaseOf(metrics, phase, withPoolCredentials(deps.pool, activity));
   return {
     // Not a phase of its own: a few milliseconds of CPU before deploy.
     renderFlowRun: renderFlowRunActivity(deps.pool),
-    deploy: inPhase('deploy', deployActivity(gatewayFor, deps.resolveSecret ?? secretResolverFromEnvironment(), deps.pool)),
+    deploy: inPhase('deploy', deployActivity(gatewayFor, resolveSecret, deps.pool)),
     waitForStart: inPhase('waitForStart', waitForStartActivity(gatewayFor, clock, pollScheduler, metrics)),
     watch: inPhase('watch', watchActivity(gatewayFor, deps.logSink, clock, pollScheduler, metrics)),
     cancelDeployment: inPhase('deploy', cancelDeploymentActivity(gatewayFor)),
     deleteContainerGroup: inPhase('cleanup', deleteContainerGroupActivity(gatewayFor)),
     stopContainerGroup: inPhase('cleanup', stopContainerGroupActivity(gatewayFor)),
   };
+}
+
+/**
+ * A run whose pool's aci_credentials come from a Prefect block calls Azure with the block's
+ * client secret, which the worker holds in memory once it has loaded the pool. An activity on
+ * a worker that has not (it restarted after the deploy) loads the pool first.
+ */
+function withPoolCredentials<A extends [unknown, ...unknown[]], R>(pool: PoolSource | undefined, activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  const wrapped = async (...args: A): Promise<R> => {
+    const name = blockSecretOf(args[0]);
+    if (pool && name !== undefined && pool.operatorSecret?.(name) === undefined) await pool.loadPool();
+    return activity(...args);
+  };
+  Object.defineProperty(wrapped, 'name', { value: activity.name });
+  return wrapped;
+}
+
+/** The block secret an activity input's aci_credentials reference, if any (inputs carry them as `credentials` or `target.credentials`). */
+function blockSecretOf(input: unknown): string | undefined {
+  const scope = input as { credentials?: { client_secret?: unknown } | null; target?: { credentials?: { client_secret?: unknown } | null } } | undefined;
+  const secret = scope?.credentials?.client_secret ?? scope?.target?.credentials?.client_secret;
+  return isSecretRef(secret) && isBlockSecretName(secretRefName(secret)) ? secretRefName(secret) : undefined;
 }
 
 /** Keeps the activity's name (Temporal registers activities by the object's keys, the name shows in stack traces). */

@@ -42,8 +42,9 @@ export async function renderOnWorker(input: FlowRunInput, pool: PoolSource | und
       RenderFailureTypes.input,
     );
   }
-  const { base_job_template } = await pool.loadPool();
   try {
+    // Loading may fail naming the pool's configuration (a Prefect block that cannot be read): as final as a bad value.
+    const { base_job_template } = await pool.loadPool();
     return renderFlowRun(base_job_template, run.values, { flowRunId: run.flowRunId, flowName: run.flowName, workflowId });
   } catch (err) {
     if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, RenderFailureTypes.configuration);

@@ -49,6 +49,23 @@ export function secretRef(name: string): string {
   return `${SECRET_REF_PREFIX}${name}`;
 }
 
+/**
+ * The reference names a Prefect pool's block secrets go by (`prefect-block-<block document
+ * id>-<field>`): the worker reads the value from the block at deploy time and keeps it in
+ * memory, so the pool's rendered configuration (and workflow input) holds only the name.
+ * Names with this prefix never resolve from the worker's secret store, and a run's values may
+ * reference one only as part of the pool's own block (docs/configuration.md).
+ */
+export const BLOCK_SECRET_PREFIX = 'prefect-block-';
+
+export function blockSecretName(blockDocumentId: string, field: string): string {
+  return `${BLOCK_SECRET_PREFIX}${blockDocumentId}-${field}`;
+}
+
+export function isBlockSecretName(name: string): boolean {
+  return name.startsWith(BLOCK_SECRET_PREFIX);
+}
+
 /** `db-password` → `ACI_FLOW_SECRET_DB_PASSWORD`: uppercase, hyphens as underscores (env names cannot hold hyphens). */
 export function secretEnvironmentVariable(name: string): string {
   return `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/-/g, '_')}`;
@@ -56,6 +73,12 @@ export function secretEnvironmentVariable(name: string): string {
 
 /** What the operator does to make NAME resolvable, for error messages. */
 export function whereToProvideSecret(name: string): string {
+  if (isBlockSecretName(name)) {
+    return (
+      'it is the secret of a Prefect block, which only a worker reading the pool from the Prefect API holds (the aci-flow prefect-worker in-process worker), ' +
+      "and only while the work pool names that block"
+    );
+  }
   return (
     `create the file $${SECRETS_DIR_ENV}/${name} or set the environment variable ${secretEnvironmentVariable(name)} on the worker ` +
     `(only ${SECRET_ENV_PREFIX}* variables are readable)`

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ArmError } from './errors';
 import { ACI_NAME_MAX, ACI_NAME_PATTERN, isContainerGroupName, isContainerName } from './names';
@@ -57,6 +58,15 @@ export interface ContainerGroupSpec {
   /** The properties as Azure echoes them back: secure values removed. */
   properties: ContainerGroupProperties;
   containers: ContainerSpec[];
+  /** The registries the group pulls from; a password only as its SHA-256 (tests check it arrived, nothing keeps it). */
+  registryCredentials: RegistryCredentialView[];
+}
+
+export interface RegistryCredentialView {
+  server: string;
+  username?: string;
+  identity?: string;
+  passwordSha256?: string;
 }
 
 /** Validates a template resource the way ACI's preflight would; failures are InvalidTemplateDeployment with the ACI error inside. */
@@ -94,6 +104,7 @@ export function validateContainerGroup(resource: MaterializedResource, deploymen
     location: resource.location,
     tags: resource.tags,
     properties: withoutSecureValues(parsed.data),
+    registryCredentials: registryCredentialsOf(parsed.data),
     containers: parsed.data.containers.map((container) => ({
       name: container.name,
       image: container.properties.image,
@@ -105,9 +116,24 @@ export function validateContainerGroup(resource: MaterializedResource, deploymen
   };
 }
 
+function registryCredentialsOf(properties: ContainerGroupProperties): RegistryCredentialView[] {
+  const entries = Array.isArray(properties.imageRegistryCredentials) ? (properties.imageRegistryCredentials as Array<Record<string, unknown>>) : [];
+  return entries.map((entry) => ({
+    server: String(entry.server ?? ''),
+    ...(typeof entry.username === 'string' ? { username: entry.username } : {}),
+    ...(typeof entry.identity === 'string' ? { identity: entry.identity } : {}),
+    ...(typeof entry.password === 'string' ? { passwordSha256: createHash('sha256').update(entry.password).digest('hex') } : {}),
+  }));
+}
+
+/** As Azure echoes a group: secure environment values and registry passwords are never given back. */
 function withoutSecureValues(properties: ContainerGroupProperties): ContainerGroupProperties {
+  const registries = Array.isArray(properties.imageRegistryCredentials)
+    ? { imageRegistryCredentials: (properties.imageRegistryCredentials as Array<Record<string, unknown>>).map(({ password: _hidden, ...visible }) => visible) }
+    : {};
   return {
     ...properties,
+    ...registries,
     containers: properties.containers.map((container) => ({
       ...container,
       properties: {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { listenProblem } from './access';
 import { armRoutes } from './armRoutes';
 import { groupState } from './containerGroup';
+import type { RegistryCredentialView } from './containerGroupSpec';
 import { createCertificates } from './certificates';
 import { controlRoutes } from './controlRoutes';
 import { Counters, type EmulatorCounters } from './counters';
@@ -63,6 +64,8 @@ export interface ContainerGroupSnapshot {
   state: string;
   stopped: boolean;
   deleted: boolean;
+  /** Its registry credentials as deployed, a password only as its SHA-256. */
+  registryCredentials: RegistryCredentialView[];
 }
 
 export interface RunningEmulator {
@@ -119,6 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       state: record.deleted ? 'Deleted' : groupState(record, now),
       stopped: record.stopped,
       deleted: record.deleted,
+      registryCredentials: record.spec.registryCredentials,
     }));
   };
 

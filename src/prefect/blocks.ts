@@ -5,15 +5,21 @@
  *
  * aci-flow reads blocks for `aci_credentials` (AzureContainerInstanceCredentials) and
  * `image_registry` (DockerRegistryCredentials, ACRManagedIdentity). Their non-secret fields
- * travel with the run. Secret fields (the client secret, the registry password) must never
- * enter workflow input: they are read here without secrets (Prefect answers them obfuscated),
- * and a block whose secret field is set makes the run Crashed, naming the block and field.
- * An aci-flow worker that renders runs itself at deploy time from the pool (a pool source) can
- * resolve them with `includeSecrets` and keep the secrets out of history. A block that cannot be read, or a block anywhere else, is Crashed too, naming
- * it: nothing is silently ignored.
+ * travel with the run. A secret field (the client secret, the registry password) becomes the
+ * reference `secretref:prefect-block-<block id>-<field>`: only the aci-flow worker, rendering
+ * at deploy time from the pool (prefectPoolSource), reads the pool's blocks with their secrets
+ * and keeps the values in memory, so no secret enters workflow input or history.
+ *
+ * The pool's blocks are the operator's. A run's job variables may name an image_registry
+ * block; its secret fields resolve only when it is the very block the pool itself uses (the
+ * run policy refuses any other `prefect-block-` reference from a run), and a run can never
+ * name an aci_credentials block. A block that cannot be read, of the wrong type, or anywhere
+ * else fails the run naming it: nothing is silently ignored.
  */
 import type { BaseJobTemplate } from '../config';
+import { ConfigError } from '../config/errors';
 import { isPlainObject } from '../config/objects';
+import { blockSecretName, secretRef } from '../config/secretReferences';
 import { ok, type PrefectApi, type Schemas } from './api/client';
 
 /** The variables whose blocks aci-flow reads, and the block types each takes. */
@@ -26,9 +32,10 @@ const PLACEHOLDER = /^\{\{\s*prefect\.blocks\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)
 
 export type BlockReference = { kind: 'id'; id: string } | { kind: 'name'; type: string; name: string };
 
-export class BlockResolutionError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A ConfigError, so the worker fails the run non-retryably with it and the bridge proposes Crashed with it. */
+export class BlockResolutionError extends ConfigError {
+  constructor(field: string, problem: string) {
+    super(field, problem);
     this.name = 'BlockResolutionError';
   }
 }
@@ -43,7 +50,7 @@ export function blockReferenceOf(value: unknown): BlockReference | undefined {
   if (!isPlainObject(value) || !('$ref' in value)) return undefined;
   const ref = value.$ref;
   const id = isPlainObject(ref) ? ref.block_document_id : ref;
-  if (typeof id !== 'string' || id.trim() === '') throw new BlockResolutionError(`a "$ref" without a block_document_id: ${JSON.stringify(value)}`);
+  if (typeof id !== 'string' || id.trim() === '') throw new BlockResolutionError('', `a "$ref" without a block_document_id: ${JSON.stringify(value)}`);
   return { kind: 'id', id };
 }
 
@@ -53,17 +60,17 @@ export function describeReference(reference: BlockReference): string {
 
 export interface BlockResolutionOptions {
   /**
-   * Default false: secret fields are never read, and a block that holds one is refused (the
-   * bridge, whose result becomes workflow input). True: secret fields are read too, for an
-   * aci-flow worker that renders a run at deploy time from the pool (a pool source) and never
-   * records the result; it needs an API key allowed to read block secrets.
+   * Given: the pool's blocks are read with their secrets (include_secrets) and each secret
+   * value is put here under its reference name — the aci-flow worker at deploy time, with an
+   * API key allowed to read block secrets. Absent: no secret is ever read (the bridge, whose
+   * result becomes workflow input). A run's blocks are never read with secrets.
    */
-  includeSecrets?: boolean;
+  secrets?: Map<string, string>;
 }
 
 /**
  * The pool template and job variables with every block reference replaced by the block's
- * fields; throws BlockResolutionError naming the block when that cannot be done.
+ * fields, secret fields as references; throws BlockResolutionError naming the block when that cannot be done.
  */
 export async function resolveBlockReferences(
   api: PrefectApi,
@@ -74,15 +81,24 @@ export async function resolveBlockReferences(
   const properties: Record<string, unknown> = { ...template.variables.properties };
   for (const [name, schema] of Object.entries(properties)) {
     if (!isPlainObject(schema) || !('default' in schema)) continue;
-    const resolved = await resolveValue(api, name, schema.default, options);
+    const resolved = await resolveValue(api, name, schema.default, options.secrets);
     if (resolved !== schema.default) properties[name] = { ...schema, default: resolved };
   }
   const resolvedVariables: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(variables)) resolvedVariables[name] = await resolveValue(api, name, value, options);
+  for (const [name, value] of Object.entries(variables)) {
+    const reference = blockReferenceOf(value);
+    if (reference && name === 'aci_credentials') {
+      throw new BlockResolutionError(
+        name,
+        `refers to Prefect ${describeReference(reference)} from the run's job variables; a run cannot choose the identity the worker calls Azure with: put the block in the work pool's aci_credentials`,
+      );
+    }
+    resolvedVariables[name] = await resolveValue(api, name, value, undefined);
+  }
   return { template: { ...template, variables: { ...template.variables, properties } } as BaseJobTemplate, variables: resolvedVariables };
 }
 
-async function resolveValue(api: PrefectApi, variable: string, value: unknown, options: BlockResolutionOptions): Promise<unknown> {
+async function resolveValue(api: PrefectApi, variable: string, value: unknown, secrets: Map<string, string> | undefined): Promise<unknown> {
   const reference = blockReferenceOf(value);
   if (!reference) {
     assertNoNestedReference(variable, value);
@@ -90,25 +106,33 @@ async function resolveValue(api: PrefectApi, variable: string, value: unknown, o
   }
   const allowed = BLOCK_VARIABLES[variable];
   if (!allowed) {
-    throw new BlockResolutionError(`${variable} refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only for ${Object.keys(BLOCK_VARIABLES).join(' and ')}: put the value itself in the variable`);
+    throw new BlockResolutionError(variable, `refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only for ${Object.keys(BLOCK_VARIABLES).join(' and ')}: put the value itself in the variable`);
   }
-  const document = await readBlockDocument(api, reference, options.includeSecrets ?? false);
+  const document = await readBlockDocument(api, variable, reference, secrets !== undefined);
   const type = document.block_type?.slug;
   if (!type || !allowed.includes(type)) {
-    throw new BlockResolutionError(`${variable} refers to Prefect ${describeReference(reference)} of type ${type ?? 'unknown'}; it takes a block of type ${allowed.join(' or ')}`);
+    throw new BlockResolutionError(variable, `refers to Prefect ${describeReference(reference)} of type ${type ?? 'unknown'}; it takes a block of type ${allowed.join(' or ')}`);
   }
   const data = document.data ?? {};
-  if (options.includeSecrets) return Object.fromEntries(Object.entries(data).filter(([, item]) => item !== null && !isEmptyObject(item)));
   const secretFields = secretFieldsOf(document.block_schema);
-  const set = secretFields.filter((field) => data[field] !== undefined && data[field] !== null && data[field] !== '');
-  if (set.length > 0) {
-    throw new BlockResolutionError(
-      `${variable}: Prefect ${describeReference(reference)} (${document.name ?? type}) holds the secret ${set.join(', ')}, which aci-flow does not put into a run; ` +
-        `give the aci-flow worker the secret (ACI_FLOW_SECRET_<NAME>) and set ${variable}.${set[0]} to secretref:NAME in the work pool instead of the block`,
-    );
-  }
+  const fields: Record<string, unknown> = {};
   // Unset fields (null, an empty credential_kwargs) are as if absent; anything else set is checked by the job configuration's schema.
-  return Object.fromEntries(Object.entries(data).filter(([field, item]) => !secretFields.includes(field) && item !== null && !isEmptyObject(item)));
+  for (const [field, item] of Object.entries(data)) {
+    if (item === null || item === undefined || item === '' || isEmptyObject(item)) continue;
+    if (!secretFields.includes(field)) {
+      fields[field] = item;
+      continue;
+    }
+    const name = blockSecretName(document.id, field);
+    if (secrets) {
+      if (typeof item !== 'string') {
+        throw new BlockResolutionError(variable, `Prefect ${describeReference(reference)} (${document.name ?? type}): its secret ${field} is not a text value; aci-flow passes only text secrets`);
+      }
+      secrets.set(name, item);
+    }
+    fields[field] = secretRef(name);
+  }
+  return fields;
 }
 
 function isEmptyObject(value: unknown): boolean {
@@ -120,23 +144,32 @@ function assertNoNestedReference(variable: string, value: unknown, path = variab
   else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       const reference = blockReferenceOf(item);
-      if (reference) throw new BlockResolutionError(`${path}.${key} refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only as the whole value of ${Object.keys(BLOCK_VARIABLES).join(' or ')}`);
+      if (reference) throw new BlockResolutionError(`${path}.${key}`, `refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only as the whole value of ${Object.keys(BLOCK_VARIABLES).join(' or ')}`);
       assertNoNestedReference(variable, item, `${path}.${key}`);
     }
   }
 }
 
-async function readBlockDocument(api: PrefectApi, reference: BlockReference, includeSecrets: boolean): Promise<Schemas['BlockDocument']> {
-  const result =
-    reference.kind === 'id'
-      ? await api.GET('/block_documents/{id}', { params: { path: { id: reference.id }, query: { include_secrets: includeSecrets } } })
-      : await api.GET('/block_types/slug/{slug}/block_documents/name/{block_document_name}', {
-          params: { path: { slug: reference.type, block_document_name: reference.name }, query: { include_secrets: includeSecrets } },
-        });
-  if (result.response.status === 404 || result.response.status === 422) {
-    throw new BlockResolutionError(`Prefect ${describeReference(reference)} does not exist (or is not readable with this API key)`);
+async function readBlockDocument(api: PrefectApi, variable: string, reference: BlockReference, includeSecrets: boolean): Promise<Schemas['BlockDocument']> {
+  let result;
+  try {
+    result =
+      reference.kind === 'id'
+        ? await api.GET('/block_documents/{id}', { params: { path: { id: reference.id }, query: { include_secrets: includeSecrets } } })
+        : await api.GET('/block_types/slug/{slug}/block_documents/name/{block_document_name}', {
+            params: { path: { slug: reference.type, block_document_name: reference.name }, query: { include_secrets: includeSecrets } },
+          });
+  } catch (err) {
+    throw new BlockResolutionError(variable, `cannot read Prefect ${describeReference(reference)}: the Prefect API did not answer (${err instanceof Error ? err.message : String(err)})`);
   }
-  return ok(`read ${describeReference(reference)}`, result);
+  if (result.response.status === 404 || result.response.status === 422) {
+    throw new BlockResolutionError(variable, `Prefect ${describeReference(reference)} does not exist (or is not readable with this API key)`);
+  }
+  try {
+    return ok(`read ${describeReference(reference)}`, result);
+  } catch (err) {
+    throw new BlockResolutionError(variable, `cannot read Prefect ${describeReference(reference)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Prefect lists a block's secret fields in its schema (`fields.secret_fields`). */

@@ -5,6 +5,7 @@
 import type { PoolSource } from '../config/poolSource';
 import { ACI_WORK_POOL_TYPE, ConfigError, defaultBaseJobTemplate, parsePoolConfig, type PoolConfig } from '../config';
 import { done, ok, type PrefectApi, type WorkPool } from './api/client';
+import { resolveBlockReferences } from './blocks';
 
 /** A pool's configuration with its Prefect id (the id names it in events). */
 export type PrefectPool = PoolConfig & { id?: string };
@@ -17,10 +18,23 @@ export async function readPool(api: PrefectApi, name: string): Promise<PrefectPo
 
 /**
  * A pool source over the Prefect API: an aci-flow worker that renders runs itself (the one
- * `prefect-worker` runs in-process) reads the pool's template here, as Prefect holds it now.
+ * `prefect-worker` runs in-process) reads the pool's template here, as Prefect holds it now,
+ * with the pool's blocks (aci_credentials, image_registry) resolved: their secret fields read
+ * with the secrets, kept in this worker's memory and referenced as `secretref:prefect-block-…`
+ * from the template, so a run's input and the renderFlowRun result carry only the reference.
  */
 export function prefectPoolSource(api: PrefectApi, workPool: string): PoolSource {
-  return { loadPool: () => readPool(api, workPool) };
+  const secrets = new Map<string, string>();
+  return {
+    async loadPool() {
+      const pool = await readPool(api, workPool);
+      // The newest values win (a rotated password). A block the pool named earlier stays known,
+      // so a run deployed with it can still be watched and cleaned up after the pool changed.
+      const { template } = await resolveBlockReferences(api, pool.base_job_template, {}, { secrets });
+      return { ...pool, base_job_template: template };
+    },
+    operatorSecret: (name) => secrets.get(name),
+  };
 }
 
 export function poolConfigOf(pool: Pick<WorkPool, 'name' | 'type' | 'base_job_template'> & { id?: string }): PrefectPool {

@@ -5,6 +5,9 @@
  * - a secret reference a run brings in its values must name a secret the pool lists in
  *   `run_secret_names` — references the pool itself holds (its defaults, aci_credentials, a
  *   registry password) are the operator's and never reachable from a run's values;
+ * - a Prefect block's secret (`secretref:prefect-block-…`, held in worker memory for the
+ *   pool) is reachable from a run's values only as the pool's own block, whole, never by
+ *   listing it in run_secret_names;
  * - the container group may get only the user-assigned identities and subnets the pool
  *   allows (`allowed_identities`, `allowed_subnet_ids`; without a list, those the pool's own
  *   defaults name), whether they come from variables, the template or patches.
@@ -16,7 +19,7 @@ import type { BaseJobTemplate } from '../config/baseJobTemplate';
 import { ConfigError } from '../config/errors';
 import type { JobConfiguration } from '../config/jobConfiguration';
 import { isPlainObject } from '../config/objects';
-import { DEFAULT_SECRET_ENV_NAMES, isSecretRef, pathsMentioningSecretRefs, secretRef, secretRefName } from '../config/secretReferences';
+import { DEFAULT_SECRET_ENV_NAMES, isBlockSecretName, isSecretRef, pathsMentioningSecretRefs, secretRef, secretRefName } from '../config/secretReferences';
 import type { JsonPath } from './secretPositions';
 
 /**
@@ -42,11 +45,20 @@ export function requireRunSecretsAllowed(pool: BaseJobTemplate, values: Record<s
         `${ref} is the secret of the pool's aci_credentials, the identity the worker deploys with; a run can never reference it`,
       );
     }
-    if (allowed.has(secretRefName(ref))) continue;
-    if (INJECTED_BY_THE_BRIDGE.get(field) === ref) continue;
     // The pool's own default passed back unchanged, with what it belongs to: the operator's reference.
     const unit = operatorUnit(path);
-    if (isDeepStrictEqual(valueAt(values, unit), valueAt(poolDefaults(pool), unit))) continue;
+    const poolsOwn = isDeepStrictEqual(valueAt(values, unit), valueAt(poolDefaults(pool), unit));
+    if (isBlockSecretName(secretRefName(ref))) {
+      // A Prefect block's secret, held by the worker for the pool: only the pool's own block (the same block document, whole) reaches it.
+      if (poolsOwn) continue;
+      throw new ConfigError(
+        field,
+        `${ref} is the secret of a Prefect block the work pool does not use for ${unit.join('.')}; a run's job variables may name a block with a secret only when it is the pool's own block (the operator sets it in the work pool)`,
+      );
+    }
+    if (allowed.has(secretRefName(ref))) continue;
+    if (INJECTED_BY_THE_BRIDGE.get(field) === ref) continue;
+    if (poolsOwn) continue;
     throw new ConfigError(
       field,
       `${ref} is not a secret this pool's runs may reference; the operator lists those in the pool's run_secret_names ` +

@@ -18,7 +18,7 @@ import type { AciGateway } from '../azure/gateway';
 import { type AzureConnectionConfig, azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
 import { createGatewayFactory, type GatewayFor } from '../azure/gatewayFactory';
 import { ArmRateLimiter } from '../azure/rateLimiter';
-import { type PoolSource, poolFileSource } from '../config/poolSource';
+import { type PoolSource, poolFileSource, withPoolSecrets } from '../config/poolSource';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
 import { logContainerClient } from '../logs/blobContainer';
 import { blobLogSettingsFromEnv, type BlobLogSettings } from '../logs/blobLogs';
@@ -229,7 +229,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
   if (!metricsEndpoint) Runtime.install({ logger });
   const metrics = metricsEndpoint?.metrics;
   try {
-    const { gateway, gatewayFor, resolveSecret, pollScheduler } = azureAccess(azure, env, metrics);
+    const { gateway, gatewayFor, resolveSecret, pollScheduler } = azureAccess(azure, env, metrics, pool);
     const tracing = tracingFromEnv(env);
     if (tracing) Runtime.instance().logger.info('Tracing with OpenTelemetry', { endpoint: tracing.endpoint });
     const bundlePath = env[WORKFLOW_BUNDLE_ENV] || prebuiltWorkflowBundlePath();
@@ -300,10 +300,11 @@ function readinessOf(worker: Worker, connection: { reachable(): boolean }): Read
  * remaining-budget headers, a gateway per pool's aci_credentials, and the poll schedule that
  * follows the read budget.
  */
-function azureAccess(azure: AzureConnectionConfig, env: NodeJS.ProcessEnv, metrics: AciFlowMetrics | undefined) {
+function azureAccess(azure: AzureConnectionConfig, env: NodeJS.ProcessEnv, metrics: AciFlowMetrics | undefined, pool: PoolSource) {
   const armLimiter = new ArmRateLimiter(azure.limits, undefined, metrics, azure.steering === false ? { steering: false } : {});
   const gateway = createGateway(azure, { metrics, limiter: armLimiter });
-  const resolveSecret = secretResolverFromEnvironment(env);
+  // A client secret from the pool's Prefect block is the pool source's; every other one the secret store's.
+  const resolveSecret = withPoolSecrets(pool, secretResolverFromEnvironment(env));
   // A pool's aci_credentials get their own gateway (and ARM budget, as ARM throttles per principal).
   const gatewayFor = createGatewayFactory({
     defaultGateway: gateway,

@@ -6,6 +6,7 @@
  * worker in-process with the one API key. Against a real Prefect server (tools/prefect-venv).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +14,7 @@ import { promisify } from 'node:util';
 import { freePort } from '../../src/cli/demo/ports';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
-import { resolveBlockReferences } from '../../src/prefect/blocks';
 import { EXECUTED_EVENT, SUBMITTED_EVENT } from '../../src/prefect/events';
-import { poolConfigOf } from '../../src/prefect/pool';
 import { CONTAINER_LOGGER } from '../../src/prefect/prefectLogs';
 import { KILL_AFTER_PENDING_ENV } from '../../src/prefect/submit';
 import { runCli } from './cliProcess';
@@ -379,48 +378,63 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     return ok('create block document', await api.POST('/block_documents/', { body: { name, data, block_schema_id: schema.id, block_type_id: type.id } as never })).id;
   }
 
-  it('resolves aci_credentials and image_registry blocks from Prefect (by $ref and by placeholder); a secret in a block or a missing block is Crashed naming it', async () => {
+  it("deploys with a pool's aci_credentials and image_registry blocks, their secrets resolved by the worker at deploy time and never in workflow history; a run's other secret block or a missing block is Crashed naming it", async () => {
     const identity = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-flow-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull';
     const credentialFields = { client_id: { type: 'string' }, tenant_id: { type: 'string' }, client_secret: { type: 'string', format: 'password', writeOnly: true } };
+    const registryFields = { username: { type: 'string' }, password: { type: 'string', format: 'password', writeOnly: true }, registry_url: { type: 'string' } };
     const credentials = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'mi-creds', { client_id: 'managed-identity-client-id' });
+    const clientSecret = `sp-secret-${Date.now()}`;
+    const registryPassword = `registry-password-${Date.now()}`;
     const withSecret = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'sp-creds', {
       client_id: 'sp-client',
       tenant_id: 'sp-tenant',
-      client_secret: 'sp-secret-must-stay-in-prefect',
+      client_secret: clientSecret,
     });
+    const registry = await createBlock('docker-registry-credentials', registryFields, ['password'], 'puller', {
+      username: 'puller',
+      password: registryPassword,
+      registry_url: 'private.example.io',
+    });
+    const someoneElses = await createBlock('docker-registry-credentials', registryFields, ['password'], 'someone-elses', { username: 'x', password: 'not-for-runs', registry_url: 'evil.example.io' });
     await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', { registry_url: 'myregistry.azurecr.io', identity });
-    await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' });
+    // The pool's own identity default is what its runs may use (allowed_identities).
+    await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}', identities: [identity] });
     startBridge([]);
 
-    const id = await createFlowRun({}, { identities: [identity] });
-    await waitForState(id, 'COMPLETED');
+    // Non-secret blocks: their fields travel with the run.
+    const id = await createFlowRun();
+    const managedRun = await waitForState(id, 'COMPLETED');
     const history = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(id)));
     expect(history).toContain('managed-identity-client-id');
-    expect(history).toContain('myregistry.azurecr.io');
     expect(history).not.toContain('block_document_id');
+    expect(groupsOf(stack, managedRun.infrastructure_pid ?? '')[0].registryCredentials).toEqual([{ server: 'myregistry.azurecr.io', identity }]);
 
-    await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: undefined });
-    const secretRun = await waitForState(await createFlowRun(), 'CRASHED');
-    expect(secretRun.state?.message).toContain(`block document ${withSecret}`);
-    expect(secretRun.state?.message).toContain('client_secret');
+    // Blocks holding secrets: the service principal's client secret and the registry password reach Azure, only references reach history.
+    await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.docker-registry-credentials.puller }}', identities: undefined });
+    const secretRunId = await createFlowRun();
+    const secretRun = await waitForState(secretRunId, 'COMPLETED');
+    const [group] = groupsOf(stack, secretRun.infrastructure_pid ?? '');
+    expect(group.registryCredentials).toEqual([
+      { server: 'private.example.io', username: 'puller', passwordSha256: createHash('sha256').update(registryPassword).digest('hex') },
+    ]);
+    const secretHistory = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(secretRunId)));
+    expect(secretHistory).toContain(`secretref:prefect-block-${withSecret}-client_secret`);
+    for (const secret of [clientSecret, registryPassword]) {
+      expect(secretHistory).not.toContain(secret);
+      expect(bridge?.output()).not.toContain(secret);
+    }
 
-    await setDefaults({ aci_credentials: '{{ prefect.blocks.azure-container-instance-credentials.no-such-block }}' });
+    // A run naming the pool's own registry block gets it; another block with a secret, or an aci_credentials block, it cannot.
+    const sameBlock = await createFlowRun({}, { image_registry: { $ref: { block_document_id: registry } } });
+    await waitForState(sameBlock, 'COMPLETED');
+    const otherBlock = await waitForState(await createFlowRun({}, { image_registry: { $ref: { block_document_id: someoneElses } } }), 'CRASHED');
+    expect(otherBlock.state?.message).toMatch(/image_registry\.password: secretref:prefect-block-.*-password is the secret of a Prefect block the work pool does not use for image_registry/);
+    const runCredentials = await waitForState(await createFlowRun({}, { aci_credentials: { $ref: { block_document_id: withSecret } } }), 'CRASHED');
+    expect(runCredentials.state?.message).toContain(`aci_credentials: refers to Prefect block document ${withSecret} from the run's job variables; a run cannot choose the identity`);
+
+    await setDefaults({ aci_credentials: '{{ prefect.blocks.azure-container-instance-credentials.no-such-block }}', image_registry: undefined });
     const missingRun = await waitForState(await createFlowRun(), 'CRASHED');
     expect(missingRun.state?.message).toContain('prefect.blocks.azure-container-instance-credentials.no-such-block does not exist');
-    // The secret never left Prefect: not in a run's input, not in the bridge's output.
-    expect(bridge?.output()).not.toContain('sp-secret-must-stay-in-prefect');
     await setDefaults({ aci_credentials: undefined });
-    // What a worker rendering at deploy time reads (includeSecrets): the whole block, by either form.
-    const poolNow = poolConfigOf(ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } })));
-    const atDeploy = await resolveBlockReferences(
-      api,
-      poolNow.base_job_template,
-      { aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}' },
-      { includeSecrets: true },
-    );
-    expect(atDeploy.variables).toEqual({
-      aci_credentials: { client_id: 'sp-client', tenant_id: 'sp-tenant', client_secret: 'sp-secret-must-stay-in-prefect' },
-      image_registry: { registry_url: 'myregistry.azurecr.io', identity },
-    });
   });
 });

@@ -3,6 +3,8 @@ import type { AciGateway } from '../../../src/azure/gateway';
 import { createGatewayFactory, poolCredential } from '../../../src/azure/gatewayFactory';
 import { ConfigError } from '../../../src/config/errors';
 import type { AciCredentials } from '../../../src/config/jobConfiguration';
+import { fixedPoolSource, withPoolSecrets } from '../../../src/config/poolSource';
+import { defaultBaseJobTemplate } from '../../../src/config';
 
 const PRINCIPAL: AciCredentials = { client_id: 'app-id', tenant_id: 'tenant-id', client_secret: 'secretref:ACI_SP_SECRET' };
 const MANAGED: AciCredentials = { client_id: 'mi-client-id' };
@@ -90,5 +92,38 @@ describe('poolCredential', () => {
 
   it('requires the tenant with a secret', () => {
     expect(() => poolCredential({ client_id: 'a' }, 's')).toThrow(/^aci_credentials\.tenant_id: is required with client_secret/);
+  });
+});
+
+describe("aci_credentials from a Prefect pool's block", () => {
+  const BLOCK_SECRET = 'prefect-block-6d4e3a52-8c1f-4d7b-9f61-2b0a7c9e5d13-client_secret';
+  const FROM_BLOCK: AciCredentials = { client_id: 'sp-client', tenant_id: 'sp-tenant', client_secret: `secretref:${BLOCK_SECRET}` };
+  const blockPool = { ...fixedPoolSource({ name: 'p', base_job_template: defaultBaseJobTemplate(), source: 'test' }), operatorSecret: (name: string) => (name === BLOCK_SECRET ? 'from-the-block' : undefined) };
+
+  it("builds the run's service-principal credential with the block's client secret, which the pool source holds", () => {
+    const built: Array<string | undefined> = [];
+    const gatewayFor = createGatewayFactory({
+      defaultGateway: { name: 'default' } as unknown as AciGateway,
+      build: (credential) => ({ credential }) as unknown as AciGateway,
+      resolveSecret: withPoolSecrets(blockPool, () => 'from-the-secret-store'),
+      credentialFor: (_credentials, clientSecret) => {
+        built.push(clientSecret);
+        return { getToken: async () => null } satisfies TokenCredential;
+      },
+    });
+    gatewayFor({ subscriptionId: 'sub', credentials: FROM_BLOCK });
+    expect(built).toEqual(['from-the-block']);
+  });
+
+  it('never resolves a block secret name from the secret store (ACI_FLOW_SECRET_*), and fails naming the field when the pool holds no such block', () => {
+    const store = (name: string) => (name === BLOCK_SECRET ? 'shadowed-by-the-store' : 'store');
+    expect(withPoolSecrets(fixedPoolSource({ name: 'p', base_job_template: defaultBaseJobTemplate(), source: 'test' }), store)(BLOCK_SECRET)).toBeUndefined();
+    expect(withPoolSecrets(blockPool, store)('OTHER')).toBe('store');
+    const resolving = createGatewayFactory({
+      defaultGateway: { name: 'default' } as unknown as AciGateway,
+      build: (credential) => ({ credential }) as unknown as AciGateway,
+      resolveSecret: withPoolSecrets(undefined, store),
+    });
+    expect(() => resolving({ subscriptionId: 'sub', credentials: FROM_BLOCK })).toThrow(new RegExp(`^aci_credentials.client_secret \\(secretref:${BLOCK_SECRET}\\): cannot be resolved on this worker: it is the secret of a Prefect block`));
   });
 });

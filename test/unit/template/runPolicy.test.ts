@@ -179,3 +179,28 @@ describe('names, tags and expressions (issue 17, smaller items)', () => {
     expect(refusal(pool(), { arm_template_patches: [named] }).message).toMatch(/mentions "aciFlowSecret"/);
   });
 });
+
+describe("a Prefect pool's block secrets (secretref:prefect-block-…)", () => {
+  const BLOCK = '6d4e3a52-8c1f-4d7b-9f61-2b0a7c9e5d13';
+  const poolsRegistry = { registry_url: 'r.io', username: 'puller', password: `secretref:prefect-block-${BLOCK}-password` };
+  const blockPool = pool({}, { image_registry: poolsRegistry });
+
+  it("renders the pool's own block, the password as a reference, and accepts a run naming the same block", () => {
+    expect(renderFlowRun(blockPool, REQUIRED, RUN).configuration.image_registry).toEqual(poolsRegistry);
+    expect(renderFlowRun(blockPool, { ...REQUIRED, image_registry: { ...poolsRegistry } }, RUN).configuration.image_registry).toEqual(poolsRegistry);
+  });
+
+  it("refuses a run whose block holds a secret when it is not the pool's own block", () => {
+    const other = { registry_url: 'evil.io', username: 'u', password: 'secretref:prefect-block-0f0f0f0f-0000-4000-8000-000000000000-password' };
+    expect(refusal(blockPool, { image_registry: other }).message).toMatch(
+      /^image_registry\.password: secretref:prefect-block-0f0f0f0f-.*-password is the secret of a Prefect block the work pool does not use for image_registry/,
+    );
+  });
+
+  it("refuses the pool's block password sent to another registry, or into the container's env, even when listed in run_secret_names", () => {
+    const stolen = { ...poolsRegistry, registry_url: 'evil.io' };
+    expect(refusal(blockPool, { image_registry: stolen }).message).toMatch(/is the secret of a Prefect block the work pool does not use for image_registry/);
+    const listed = pool({ run_secret_names: [`prefect-block-${BLOCK}-password`] }, { image_registry: poolsRegistry });
+    expect(refusal(listed, { env: { STEAL: poolsRegistry.password } }).message).toMatch(/^env\.STEAL: .* is the secret of a Prefect block the work pool does not use for env\.STEAL/);
+  });
+});
