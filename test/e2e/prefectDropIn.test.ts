@@ -23,7 +23,7 @@ import { groupsOf, readableHistory } from '../helpers/flowRuns';
 import { type PrefectServer, prefectCliPath, prefectEnvironment, startPrefectServer } from '../helpers/prefectServer';
 import { startStack, type Stack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type WorkerProcess } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
-import { must, nth } from '../helpers/must';
+import { first, must, nth } from '../helpers/must';
 
 jest.setTimeout(300_000);
 
@@ -407,13 +407,13 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     const history = await readableHistory(stack.client.workflow.getHandle(workflowIdForFlowRun(id)));
     expect(history).toContain('managed-identity-client-id');
     expect(history).not.toContain('block_document_id');
-    expect(groupsOf(stack, managedRun.infrastructure_pid ?? '')[0].registryCredentials).toEqual([{ server: 'myregistry.azurecr.io', identity }]);
+    expect(first(groupsOf(stack, managedRun.infrastructure_pid ?? '')).registryCredentials).toEqual([{ server: 'myregistry.azurecr.io', identity }]);
 
     // Blocks holding secrets: the service principal's client secret and the registry password reach Azure, only references reach history.
     await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.docker-registry-credentials.puller }}', identities: undefined });
     const secretRunId = await createFlowRun();
     const secretRun = await waitForState(secretRunId, 'COMPLETED');
-    const [group] = groupsOf(stack, secretRun.infrastructure_pid ?? '');
+    const group = first(groupsOf(stack, secretRun.infrastructure_pid ?? ''));
     expect(group.registryCredentials).toEqual([
       { server: 'private.example.io', username: 'puller', passwordSha256: createHash('sha256').update(registryPassword).digest('hex') },
     ]);
