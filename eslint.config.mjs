@@ -47,10 +47,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        { selector: "CallExpression[callee.object.name='it'][callee.property.name=/skip|todo/]", message: 'no skipped tests' },
-      ],
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='it'][callee.property.name=/skip|todo/]", message: 'no skipped tests' }],
     },
   },
   {
@@ -82,7 +79,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', '@azure/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'workflow code must stay deterministic: do I/O in an activity' },
+            {
+              group: ['node:*', 'fs', 'path', 'child_process', 'crypto', '@azure/*', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'],
+              message: 'workflow code must stay deterministic: do I/O in an activity',
+            },
             { regex: '^\\.\\./', allowTypeImports: true, message: 'workflow code imports only @temporalio/workflow, its own folder and types' },
           ],
         },

@@ -6,7 +6,12 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { POLL_STRATEGIES, pollStrategySchema } from '../src/activities/pollScheduler';
 
-const commaSeparated = z.string().transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean));
+const commaSeparated = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
 const sizeList = commaSeparated.pipe(z.array(z.coerce.number<string>().int().positive()).min(1, 'give at least one size'));
 const strategyList = commaSeparated.pipe(z.array(pollStrategySchema).min(1, 'give at least one strategy'));
 
@@ -55,7 +60,11 @@ export const benchOptionsSchema = z.object({
   pollIntervalSeconds: z.coerce.number().positive().default(5),
   logLinesPerSecond: z.coerce.number().nonnegative().default(1),
   /** Give up on a scenario after this long (its unfinished runs are reported). */
-  scenarioTimeoutMs: z.coerce.number().int().positive().default(30 * 60_000),
+  scenarioTimeoutMs: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
   resultsDir: z.string().default('bench/results'),
 });
 type ParsedOptions = z.output<typeof benchOptionsSchema>;

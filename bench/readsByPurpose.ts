@@ -45,7 +45,9 @@ export function lifecycleReads(perRun: Record<string, number>): number {
 
 /** "groupCheck 1.00, deploy 2.00, … (lifecycle 3.0)" */
 export function describeReadsPerRun(perRun: Record<string, number>): string {
-  const entries = Object.entries(perRun).filter(([, reads]) => reads > 0).sort(([, a], [, b]) => b - a);
+  const entries = Object.entries(perRun)
+    .filter(([, reads]) => reads > 0)
+    .sort(([, a], [, b]) => b - a);
   if (entries.length === 0) return '–';
   return `${entries.map(([purpose, reads]) => `${purpose} ${reads.toFixed(2)}`).join(', ')} (lifecycle ${lifecycleReads(perRun).toFixed(2)})`;
 }

@@ -125,7 +125,11 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
   const cpuAtStart = worker.usage().cpuSeconds;
   log(`worker pid ${worker.pid} polling; starting ${size} runs`);
 
-  const observer = new GroupObserver(emulator, context.resourceGroup, runs.map((run) => run.prepared.containerGroupName));
+  const observer = new GroupObserver(
+    emulator,
+    context.resourceGroup,
+    runs.map((run) => run.prepared.containerGroupName),
+  );
   observer.start();
   const startedAt = Date.now();
   let peakRssBytes = 0;
@@ -217,7 +221,7 @@ function planRuns(context: BenchContext, options: BenchOptions, scenarioId: stri
   const cancelCount = options.cancelFraction > 0 ? Math.max(1, Math.round(size * options.cancelFraction)) : 0;
   const cancelEvery = cancelCount > 0 ? Math.floor(size / cancelCount) : Infinity;
   return Array.from({ length: size }, (_, index) => {
-    const spread = size === 1 ? 0 : ((index * 0.618034) % 1);
+    const spread = size === 1 ? 0 : (index * 0.618034) % 1;
     const cancel = index % cancelEvery === 0 && index / cancelEvery < cancelCount;
     // Halfway between two runs of the mid-run sample, so the two samples never overlap.
     const cancelWhileDeploying = cancelEvery > 1 && index % cancelEvery === Math.floor(cancelEvery / 2) && Math.floor(index / cancelEvery) < cancelCount;

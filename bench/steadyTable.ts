@@ -121,6 +121,7 @@ export function steadyTargets(results: SteadyResult[]): string {
   }
   const multi = results.filter((r) => r.subscriptions > 1);
   if (multi.length === 0) lines.push(`  ${OWN_BUDGET_TARGET.name}: not measured (add --subscriptions 2)`);
-  for (const result of multi) lines.push(`  ${rowName(result)}: ${OWN_BUDGET_TARGET.name}: ${verdict(OWN_BUDGET_TARGET.check(result))} (${OWN_BUDGET_TARGET.figure(result)})`);
+  for (const result of multi)
+    lines.push(`  ${rowName(result)}: ${OWN_BUDGET_TARGET.name}: ${verdict(OWN_BUDGET_TARGET.check(result))} (${OWN_BUDGET_TARGET.figure(result)})`);
   return lines.join('\n');
 }

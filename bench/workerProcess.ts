@@ -72,7 +72,9 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
       ACI_FLOW_POOL_CONFIG: options.poolConfigFile,
       ...(options.heapSnapshotDir === undefined
         ? {}
-        : { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL} --diagnostic-dir=${options.heapSnapshotDir}`.trim() }),
+        : {
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL} --diagnostic-dir=${options.heapSnapshotDir}`.trim(),
+          }),
       ...options.env,
     },
   });

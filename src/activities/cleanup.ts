@@ -22,9 +22,7 @@ export function deleteContainerGroupActivity(gatewayFor: GatewayFor) {
     // With no group whose tags vouch for the names, delete the deployment only if it is this
     // run's by name: the input may be hostile, and its deploy refused it before creating anything.
     const deploymentName = group || foreignNames(input, target).length === 0 ? target.deploymentName : undefined;
-    await heartbeatWhile(
-      azureCall(() => gateway.deleteContainerGroup({ ...target, deploymentName }, options)),
-    );
+    await heartbeatWhile(azureCall(() => gateway.deleteContainerGroup({ ...target, deploymentName }, options)));
   });
 }
 

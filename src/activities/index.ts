@@ -80,7 +80,10 @@ export function createActivities(deps: ActivityDeps) {
  * client secret, which the worker holds in memory once it has loaded the pool. An activity on
  * a worker that has not (it restarted after the deploy) loads the pool first.
  */
-function withPoolCredentials<A extends [unknown, ...unknown[]], R>(pool: PoolSource | undefined, activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function withPoolCredentials<A extends [unknown, ...unknown[]], R>(
+  pool: PoolSource | undefined,
+  activity: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   const wrapped = async (...args: A): Promise<R> => {
     const name = blockSecretOf(args[0]);
     if (pool && name !== undefined && pool.operatorSecret?.(name) === undefined) await pool.loadPool();
@@ -98,11 +101,7 @@ function blockSecretOf(input: unknown): string | undefined {
 }
 
 /** Keeps the activity's name (Temporal registers activities by the object's keys, the name shows in stack traces). */
-function inPhaseOf<A extends unknown[], R>(
-  metrics: AciFlowMetrics,
-  phase: RunPhase,
-  activity: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
+function inPhaseOf<A extends unknown[], R>(metrics: AciFlowMetrics, phase: RunPhase, activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   const wrapped = async (...args: A): Promise<R> => {
     const ended = metrics.phaseStarted(phase);
     try {

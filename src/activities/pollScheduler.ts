@@ -403,7 +403,15 @@ class QueuedPollScheduler implements PollScheduler {
       const { member } = waiter;
       const model = this.durations.model(member.options.flowName);
       const reads = member.options.readsPerPoll + (this.turnFor(member, now, load).withLogs ? member.options.logReadsPerPoll : 0);
-      const score = exitScore({ model, originAt: member.originAt, lastPollAt: member.lastPollAt ?? member.joinedAt, eligibleAt: waiter.eligibleAt, now, reads, fairIntervalMs });
+      const score = exitScore({
+        model,
+        originAt: member.originAt,
+        lastPollAt: member.lastPollAt ?? member.joinedAt,
+        eligibleAt: waiter.eligibleAt,
+        now,
+        reads,
+        fairIntervalMs,
+      });
       if (score > bestScore || (score === bestScore && best !== undefined && waiter.order < best.order)) {
         best = waiter;
         bestScore = score;

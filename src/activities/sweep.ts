@@ -59,10 +59,7 @@ export function createSweeperActivities(deps: SweeperActivityDeps) {
     for (const scope of scopes) {
       const [groups, deployments] = await heartbeatWhile(
         azureCall(() =>
-          Promise.all([
-            deps.gateway.listManagedContainerGroups(scope, { abortSignal }),
-            deps.gateway.listManagedDeployments(scope, { abortSignal }),
-          ]),
+          Promise.all([deps.gateway.listManagedContainerGroups(scope, { abortSignal }), deps.gateway.listManagedDeployments(scope, { abortSignal })]),
         ),
       );
       candidates.push(...joinByName(scope, groups, deployments));

@@ -16,12 +16,7 @@ import type { WaitForStartInput, WaitForStartOutput } from './types';
  * workflow's, so a retry on another worker does not restart the clock. Failed polls are
  * retried (pollLoop) until the deadline; only a missing group or the deadline ends the run.
  */
-export function waitForStartActivity(
-  gatewayFor: GatewayFor,
-  clock: Clock,
-  pollScheduler: PollScheduler,
-  metrics: AciFlowMetrics = noopMetrics,
-) {
+export function waitForStartActivity(gatewayFor: GatewayFor, clock: Clock, pollScheduler: PollScheduler, metrics: AciFlowMetrics = noopMetrics) {
   return async function waitForStart(input: WaitForStartInput): Promise<WaitForStartOutput> {
     const context = Context.current();
     const { target } = input;

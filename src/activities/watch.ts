@@ -98,9 +98,7 @@ async function streamLogs(
   abortSignal: AbortSignal,
 ): Promise<LogCursor> {
   const fetchLines = (tail?: number) =>
-    heartbeatWhile(gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal }), details()).then(
-      parseTimestampedLog,
-    );
+    heartbeatWhile(gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal }), details()).then(parseTimestampedLog);
   let update = linesAfterCursor(await fetchLines(LOG_TAIL_LINES), cursor, LOG_TAIL_LINES);
   if (update.possibleGap) update = linesAfterCursor(await fetchLines(), cursor);
   if (update.lines.length > 0) await writer.write(update.lines, update.firstIndex);

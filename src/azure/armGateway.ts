@@ -18,7 +18,21 @@ import { armBudgetPolicy } from './armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
-import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupRef, type ContainerGroupSummary, type ContainerGroupView, type DeleteRequest, type DeployOptions, type DeploymentRequest, type DeploymentRef, type DeploymentResult, type LogsRequest, type ManagedDeploymentSummary, type OperationOptions } from './gateway';
+import {
+  type AciGateway,
+  type CancelDeploymentOutcome,
+  type ContainerGroupRef,
+  type ContainerGroupSummary,
+  type ContainerGroupView,
+  type DeleteRequest,
+  type DeployOptions,
+  type DeploymentRequest,
+  type DeploymentRef,
+  type DeploymentResult,
+  type LogsRequest,
+  type ManagedDeploymentSummary,
+  type OperationOptions,
+} from './gateway';
 import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../shared/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
@@ -94,7 +108,9 @@ export class ArmGateway implements AciGateway {
     // caller skips it only when no earlier attempt can have sent one (see DeployOptions).
     const lookForEarlier = options.lookForEarlierDeployment ?? true;
     const existing = lookForEarlier
-      ? await this.withOperation({ ...options, purpose: 'adoptCheck' }, () => this.existingDeployment(resources, resourceGroupName, deploymentName, context, options))
+      ? await this.withOperation({ ...options, purpose: 'adoptCheck' }, () =>
+          this.existingDeployment(resources, resourceGroupName, deploymentName, context, options),
+        )
       : undefined;
     const existingState = existing?.state;
     // Deterministic names make a retry after a crash find the first attempt's deployment:
@@ -173,12 +189,13 @@ export class ArmGateway implements AciGateway {
   async getLogs(request: LogsRequest, options: OperationOptions = {}): Promise<string> {
     const { containerInstance } = this.clientsFor(request.subscriptionId);
     try {
-      const logs = await this.withOperation({ purpose: 'logs', ...options }, () => containerInstance.containers.listLogs(
-        request.resourceGroupName,
-        request.containerGroupName,
-        request.containerName,
-        { tail: request.tail, timestamps: request.timestamps, abortSignal: options.abortSignal },
-      ));
+      const logs = await this.withOperation({ purpose: 'logs', ...options }, () =>
+        containerInstance.containers.listLogs(request.resourceGroupName, request.containerGroupName, request.containerName, {
+          tail: request.tail,
+          timestamps: request.timestamps,
+          abortSignal: options.abortSignal,
+        }),
+      );
       return logs.content ?? '';
     } catch (err) {
       throw toAzureError(err, {
@@ -208,11 +225,7 @@ export class ArmGateway implements AciGateway {
       const { containerInstance, resources } = this.clientsFor(request.subscriptionId);
       const lroOptions = { abortSignal: options.abortSignal, updateIntervalInMs: this.options.pollIntervalMs };
       try {
-        await containerInstance.containerGroups.beginDeleteAndWait(
-          request.resourceGroupName,
-          request.containerGroupName,
-          lroOptions,
-        );
+        await containerInstance.containerGroups.beginDeleteAndWait(request.resourceGroupName, request.containerGroupName, lroOptions);
       } catch (err) {
         if (!isNotFound(err)) throw toAzureError(err, { operation: 'delete', resource: groupResource(request) });
       }
@@ -232,17 +245,11 @@ export class ArmGateway implements AciGateway {
     });
   }
 
-  listManagedContainerGroups(
-    scope: { subscriptionId: string; resourceGroupName?: string },
-    options: OperationOptions = {},
-  ): Promise<ContainerGroupSummary[]> {
+  listManagedContainerGroups(scope: { subscriptionId: string; resourceGroupName?: string }, options: OperationOptions = {}): Promise<ContainerGroupSummary[]> {
     return this.withOperation({ purpose: 'sweep', ...options }, () => this.managedContainerGroups(scope, options));
   }
 
-  listManagedDeployments(
-    scope: { subscriptionId: string; resourceGroupName: string },
-    options: OperationOptions = {},
-  ): Promise<ManagedDeploymentSummary[]> {
+  listManagedDeployments(scope: { subscriptionId: string; resourceGroupName: string }, options: OperationOptions = {}): Promise<ManagedDeploymentSummary[]> {
     return this.withOperation({ purpose: 'sweep', ...options }, () => this.managedDeployments(scope, options));
   }
 
@@ -265,9 +272,7 @@ export class ArmGateway implements AciGateway {
     } catch (err) {
       throw toAzureError(err, {
         operation: 'list container groups',
-        resource: scope.resourceGroupName
-          ? `in resource group '${scope.resourceGroupName}'`
-          : `in subscription '${scope.subscriptionId}'`,
+        resource: scope.resourceGroupName ? `in resource group '${scope.resourceGroupName}'` : `in subscription '${scope.subscriptionId}'`,
       });
     }
     return managed;
@@ -303,7 +308,12 @@ export class ArmGateway implements AciGateway {
    * ARM refuses a running deployment at once (409), which throws here. A record ARM fails to
    * remove later is left for the orphan sweeper, which lists managed deployments.
    */
-  private async deleteDeploymentRecord(resources: ResourceManagementClient, resourceGroupName: string, deploymentName: string, abortSignal: AbortSignal | undefined): Promise<void> {
+  private async deleteDeploymentRecord(
+    resources: ResourceManagementClient,
+    resourceGroupName: string,
+    deploymentName: string,
+    abortSignal: AbortSignal | undefined,
+  ): Promise<void> {
     const path =
       `/subscriptions/${encodeURIComponent(resources.subscriptionId ?? '')}/resourcegroups/${encodeURIComponent(resourceGroupName)}` +
       `/providers/Microsoft.Resources/deployments/${encodeURIComponent(deploymentName)}?api-version=${encodeURIComponent(resources.apiVersion)}`;
@@ -333,23 +343,12 @@ export class ArmGateway implements AciGateway {
     }
   }
 
-  private async explainDeploymentFailure(
-    err: unknown,
-    request: DeploymentRequest,
-    context: AzureErrorContext,
-    options: OperationOptions,
-  ): Promise<AzureError> {
+  private async explainDeploymentFailure(err: unknown, request: DeploymentRequest, context: AzureErrorContext, options: OperationOptions): Promise<AzureError> {
     // HTTP errors (validation, missing resource group, throttling, network) carry their cause.
     if (isRestError(err) || (err instanceof Error && err.name === 'AbortError')) return toAzureError(err, context);
     const { resources } = this.clientsFor(request.subscriptionId);
     try {
-      const failure = await readDeploymentFailure(
-        resources,
-        request.resourceGroupName,
-        request.deploymentName,
-        context,
-        options.abortSignal,
-      );
+      const failure = await readDeploymentFailure(resources, request.resourceGroupName, request.deploymentName, context, options.abortSignal);
       return failure ?? toAzureError(err, context);
     } catch (readError) {
       // Could not read the cause (e.g. throttled): a retry re-PUTs the failed deployment and

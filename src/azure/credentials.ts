@@ -40,10 +40,7 @@ export const azureConnectionConfigSchema = z
     /** Static bearer token; only meaningful with a custom endpoint. */
     token: z.string().min(1).optional(),
     pollIntervalMs: z.number().int().positive().optional(),
-    limits: z
-      .object({ readsPerSecond: positive, writesPerSecond: positive, deletesPerSecond: positive, burst: positive })
-      .partial()
-      .optional(),
+    limits: z.object({ readsPerSecond: positive, writesPerSecond: positive, deletesPerSecond: positive, burst: positive }).partial().optional(),
     /** false: ignore ARM's remaining-budget headers and keep the static limits alone (the benchmark's Prefect-style baseline). */
     steering: z.boolean().optional(),
   })
@@ -154,19 +151,14 @@ export function credentialFor(config: AzureConnectionConfig): TokenCredential {
  * The gateway for a connection config; `overrides` tune retries or share a limiter (tests,
  * benchmark), or set the credential of a pool's aci_credentials (gatewayFactory.ts).
  */
-export function createGateway(
-  config: AzureConnectionConfig,
-  overrides: Omit<Partial<ArmGatewayOptions>, 'endpoint' | 'caCertPem'> = {},
-): ArmGateway {
+export function createGateway(config: AzureConnectionConfig, overrides: Omit<Partial<ArmGatewayOptions>, 'endpoint' | 'caCertPem'> = {}): ArmGateway {
   const parsed = azureConnectionConfigSchema.safeParse(config);
   if (!parsed.success) throw configErrorFromZod(parsed.error, 'azure connection');
   const valid = parsed.data;
   const { credential, ...tuning } = overrides;
   // The gateway builds a steering limiter itself; one that must not steer is built here.
   const limiter =
-    valid.steering === false && !tuning.limiter
-      ? new ArmRateLimiter(valid.limits, undefined, tuning.metrics, { steering: false })
-      : tuning.limiter;
+    valid.steering === false && !tuning.limiter ? new ArmRateLimiter(valid.limits, undefined, tuning.metrics, { steering: false }) : tuning.limiter;
   return new ArmGateway({
     credential: credential ?? credentialFor(valid),
     endpoint: valid.endpoint,

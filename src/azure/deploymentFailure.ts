@@ -5,14 +5,7 @@
  * failed deployment operations. This module reads both and returns the most specific error.
  */
 import type { DeploymentExtended, DeploymentOperation } from '@azure/arm-resources';
-import {
-  AzureError,
-  fromArmErrorBody,
-  httpStatusFromName,
-  innermostArmError,
-  type ArmErrorBody,
-  type AzureErrorContext,
-} from './errors';
+import { AzureError, fromArmErrorBody, httpStatusFromName, innermostArmError, type ArmErrorBody, type AzureErrorContext } from './errors';
 
 /** The two reads this module needs; ResourceManagementClient provides them. */
 export interface DeploymentReader {
@@ -74,12 +67,10 @@ export async function readDeploymentFailure(
   if (deploymentError && specific) return fromArmErrorBody(deploymentError, context);
 
   // The summary is generic: spend one more read on the operations, which name the cause.
-  const failedOperation = await firstFailedOperation(client, resourceGroupName, deploymentName, abortSignal).catch(
-    (err: unknown) => {
-      if (deploymentError?.code) return undefined;
-      throw err;
-    },
-  );
+  const failedOperation = await firstFailedOperation(client, resourceGroupName, deploymentName, abortSignal).catch((err: unknown) => {
+    if (deploymentError?.code) return undefined;
+    throw err;
+  });
   if (failedOperation) {
     const { error, statusCode, target } = failedOperation;
     return fromArmErrorBody({ ...error, target: error.target ?? target }, context, { statusCode });

@@ -73,24 +73,18 @@ export class AzureError extends Error {
 const NEXT_STEP: Record<AzureErrorKind, string> = {
   throttled: 'Azure Resource Manager is throttling this subscription; the call is retried after Retry-After.',
   transient: 'this is usually temporary; the call is retried.',
-  'invalid-template':
-    'fix the ARM template (arm_template / arm_template_patches in the work pool) or the deployment parameters.',
-  'resource-group-not-found':
-    'create the resource group or set resource_group_name in the work pool to an existing one.',
+  'invalid-template': 'fix the ARM template (arm_template / arm_template_patches in the work pool) or the deployment parameters.',
+  'resource-group-not-found': 'create the resource group or set resource_group_name in the work pool to an existing one.',
   'not-found': 'the resource does not exist (any more); check its name and whether someone deleted it.',
-  authorization:
-    'grant the worker identity access (e.g. Contributor on the resource group) or fix the credential configuration.',
-  'image-pull':
-    'check the image name and tag, and the registry credentials (image_registry) or managed identity that pulls it.',
+  authorization: 'grant the worker identity access (e.g. Contributor on the resource group) or fix the credential configuration.',
+  'image-pull': 'check the image name and tag, and the registry credentials (image_registry) or managed identity that pulls it.',
   quota: 'free capacity (delete unused container groups) or request a quota increase for the region.',
   conflict: 'another operation holds the resource; wait for it to finish.',
   'bad-request': 'Azure rejected the request; correct it as the message says.',
 };
 
 function composeMessage(fields: AzureErrorFields): string {
-  const where = fields.context
-    ? `${fields.context.operation}${fields.context.resource ? ` ${fields.context.resource}` : ''} failed: `
-    : '';
+  const where = fields.context ? `${fields.context.operation}${fields.context.resource ? ` ${fields.context.resource}` : ''} failed: ` : '';
   const status = fields.statusCode === undefined ? '' : ` (HTTP ${fields.statusCode})`;
   const target = fields.target ? ` [target: ${fields.target}]` : '';
   return `${where}${fields.code}${status}: ${fields.azureMessage}${target} — ${fields.nextStep ?? NEXT_STEP[fields.kind]}`;
@@ -158,17 +152,11 @@ const NETWORK_ERROR_CODES = new Set([
 ]);
 
 /** What @azure/identity throws when no token could be had (DefaultAzureCredential wraps several in the aggregate). */
-const CREDENTIAL_ERROR_NAMES = new Set([
-  'CredentialUnavailableError',
-  'AuthenticationError',
-  'AggregateAuthenticationError',
-  'AuthenticationRequiredError',
-]);
+const CREDENTIAL_ERROR_NAMES = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
 
 /** Node's certificate verification failures: retrying cannot help, trusting the right CA does. */
 const TLS_ERROR_CODE = /CERT|SIGNATURE|SELF_SIGNED|TLS/;
-const TLS_NEXT_STEP =
-  "the endpoint's TLS certificate is not trusted; for the emulator set ACI_FLOW_ARM_CA_FILE (or caCertPem) to its CA certificate.";
+const TLS_NEXT_STEP = "the endpoint's TLS certificate is not trusted; for the emulator set ACI_FLOW_ARM_CA_FILE (or caCertPem) to its CA certificate.";
 
 /** HTTP status names ARM writes into deployment operations (`statusCode: "BadRequest"`). */
 const STATUS_NAMES: Record<string, number> = {
@@ -258,9 +246,7 @@ export function fromArmErrorBody(
 }
 
 function armErrorBodyOf(response: unknown): ArmErrorBody | undefined {
-  const parsedBody = (response as { parsedBody?: unknown } | undefined)?.parsedBody as
-    | { error?: unknown }
-    | undefined;
+  const parsedBody = (response as { parsedBody?: unknown } | undefined)?.parsedBody as { error?: unknown } | undefined;
   if (parsedBody && isArmErrorBody(parsedBody.error)) return parsedBody.error;
   const text = (response as { bodyAsText?: unknown } | undefined)?.bodyAsText;
   if (typeof text !== 'string') return undefined;

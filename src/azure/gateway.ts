@@ -137,16 +137,10 @@ export interface AciGateway {
   /** Deletes the group (waiting for Azure to finish) and its deployment; a missing group is not an error. */
   deleteContainerGroup(request: DeleteRequest, options?: OperationOptions): Promise<void>;
   /** Groups tagged as managed by aci-flow, in one resource group or the whole subscription. */
-  listManagedContainerGroups(
-    scope: { subscriptionId: string; resourceGroupName?: string },
-    options?: OperationOptions,
-  ): Promise<ContainerGroupSummary[]>;
+  listManagedContainerGroups(scope: { subscriptionId: string; resourceGroupName?: string }, options?: OperationOptions): Promise<ContainerGroupSummary[]>;
   /**
    * Deployments in one resource group whose name carries aci-flow's prefix, whatever their
    * tags (the caller decides what it owns); ARM lists deployments per resource group only.
    */
-  listManagedDeployments(
-    scope: { subscriptionId: string; resourceGroupName: string },
-    options?: OperationOptions,
-  ): Promise<ManagedDeploymentSummary[]>;
+  listManagedDeployments(scope: { subscriptionId: string; resourceGroupName: string }, options?: OperationOptions): Promise<ManagedDeploymentSummary[]>;
 }

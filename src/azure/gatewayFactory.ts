@@ -76,7 +76,8 @@ function resolveClientSecret(reference: string, resolveSecret: SecretResolver): 
   }
   const name = secretRefName(reference);
   const value = resolveSecret(name);
-  if (value === undefined) throw new ConfigError(`aci_credentials.client_secret (${reference})`, `cannot be resolved on this worker: ${whereToProvideSecret(name)}`);
+  if (value === undefined)
+    throw new ConfigError(`aci_credentials.client_secret (${reference})`, `cannot be resolved on this worker: ${whereToProvideSecret(name)}`);
   return value;
 }
 

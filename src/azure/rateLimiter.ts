@@ -333,7 +333,11 @@ export class ArmRateLimiter {
     let budget = this.subscriptions.get(key);
     if (!budget) {
       const now = this.clock.now();
-      const make = <T>(build: (kind: ArmRequestKind) => T): Record<ArmRequestKind, T> => ({ read: build('read'), write: build('write'), delete: build('delete') });
+      const make = <T>(build: (kind: ArmRequestKind) => T): Record<ArmRequestKind, T> => ({
+        read: build('read'),
+        write: build('write'),
+        delete: build('delete'),
+      });
       budget = {
         buckets: make((kind) => new TokenBucket(this.ceiling(kind), this.limits.burst, this.clock)),
         controllers: make((kind) => new BudgetController(this.ceiling(kind), this.settings[kind], now)),

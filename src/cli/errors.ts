@@ -8,7 +8,8 @@ import { CliError, ExitCodes } from './output';
 export function asCliError(err: unknown): unknown {
   if (err instanceof CliError) return err;
   if (err instanceof FlowRunNotFoundError) return new CliError(err.message, ExitCodes.notFound);
-  if (err instanceof InvalidFlowRunOptionsError || err instanceof ConfigError || err instanceof CodecConfigError) return new CliError(err.message, ExitCodes.usage);
+  if (err instanceof InvalidFlowRunOptionsError || err instanceof ConfigError || err instanceof CodecConfigError)
+    return new CliError(err.message, ExitCodes.usage);
   if (err instanceof FlowRunAlreadyClosedError) return new CliError(err.message, ExitCodes.failure);
   return err;
 }

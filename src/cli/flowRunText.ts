@@ -34,5 +34,12 @@ export function formatList(runs: FlowRunSummary[]): string {
   const header = ['FLOW RUN', 'FLOW', 'POOL', 'PHASE', 'EXIT', 'STARTED'];
   const body = runs.map((run) => [run.flowRunId, run.flowName, run.workPool, run.phase, run.exitCode?.toString() ?? '', run.startTime]);
   const widths = header.map((_, column) => Math.max(...[header, ...body].map((row) => (row[column] ?? '').length)));
-  return [header, ...body].map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return [header, ...body]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -20,7 +20,10 @@ export function formatSweep(result: SweeperResult): string {
 }
 
 function describe(candidate: SweeperResult['removed'][number] | SweeperResult['failed'][number]): string {
-  const what = [candidate.hasGroup ? `container group ${candidate.containerGroupName}` : undefined, candidate.hasDeployment ? `deployment ${candidate.deploymentName}` : undefined]
+  const what = [
+    candidate.hasGroup ? `container group ${candidate.containerGroupName}` : undefined,
+    candidate.hasDeployment ? `deployment ${candidate.deploymentName}` : undefined,
+  ]
     .filter(Boolean)
     .join(' and ');
   return `${what} in ${candidate.resourceGroupName}`;

@@ -4,7 +4,6 @@ import { FLOW_RUN_WORKFLOW, searchAttributes } from '../workflows/definitions';
 import { FLOW_RUN_PHASES } from '../workflows/phases';
 import { InvalidFlowRunOptionsError } from './errors';
 
-
 const listOptionsSchema = z.object({
   workPool: z.string().min(1, 'must not be empty').optional(),
   phase: z.enum(FLOW_RUN_PHASES, { error: `must be one of ${FLOW_RUN_PHASES.join(', ')}` }).optional(),

@@ -76,12 +76,7 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
  * request per long-poll period, not per read). A closed run's failure is a close too; any other
  * error (a dropped connection) is checked with one describe and the wait goes on.
  */
-async function untilClosed(
-  client: Client,
-  handle: WorkflowHandle,
-  describe: () => Promise<WorkflowExecutionDescription>,
-  signal: AbortSignal,
-): Promise<void> {
+async function untilClosed(client: Client, handle: WorkflowHandle, describe: () => Promise<WorkflowExecutionDescription>, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {
       await client.withAbortSignal(signal, () => handle.result());
@@ -179,11 +174,7 @@ function workPoolOf(description: WorkflowExecutionDescription): string {
   return description.typedSearchAttributes.get(searchAttributes.workPool) ?? description.taskQueue;
 }
 
-async function openLogSource(
-  flowRunId: string,
-  description: WorkflowExecutionDescription,
-  options: FollowLogsOptions,
-): Promise<LogLineSource> {
+async function openLogSource(flowRunId: string, description: WorkflowExecutionDescription, options: FollowLogsOptions): Promise<LogLineSource> {
   const blob = options.blob === undefined ? blobLogSettingsFromEnv() : options.blob;
   if (!blob) return new LogLineReader(logFilePath(flowRunId, options.logDir));
   // Loaded only when logs are in blobs, so the file path needs no Azure SDK installed.

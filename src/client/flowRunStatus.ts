@@ -1,10 +1,4 @@
-import {
-  ApplicationFailure,
-  type Client,
-  type WorkflowExecutionDescription,
-  type WorkflowExecutionStatusName,
-  WorkflowFailedError,
-} from '@temporalio/client';
+import { ApplicationFailure, type Client, type WorkflowExecutionDescription, type WorkflowExecutionStatusName, WorkflowFailedError } from '@temporalio/client';
 import {
   type AcceptedCancel,
   CANCEL_MEMO_KEY,
@@ -90,11 +84,7 @@ export function recordedStatus(flowRunId: string, description: Pick<WorkflowExec
 type Outcome = Pick<FlowRunStatus, 'phase' | 'exitCode' | 'message'>;
 
 /** The outcome of a closed run, from Temporal's execution status and the workflow's result or failure. */
-export async function closedRunOutcome(
-  statusName: WorkflowExecutionStatusName,
-  result: () => Promise<unknown>,
-  cancel?: AcceptedCancel,
-): Promise<Outcome> {
+export async function closedRunOutcome(statusName: WorkflowExecutionStatusName, result: () => Promise<unknown>, cancel?: AcceptedCancel): Promise<Outcome> {
   switch (statusName) {
     case 'COMPLETED': {
       const { exitCode } = (await result()) as FlowRunResult;

@@ -9,13 +9,7 @@ import { z } from 'zod';
 import type { JobConfiguration, PoolConfig } from '../config';
 import type { PreparedDeployment } from '../template/prepare';
 import { renderFlowRun } from '../template/renderRun';
-import {
-  FLOW_RUN_WORKFLOW,
-  type FlowRunInput,
-  searchAttributes,
-  taskQueueForPool,
-  workflowIdForFlowRun,
-} from '../workflows/definitions';
+import { FLOW_RUN_WORKFLOW, type FlowRunInput, searchAttributes, taskQueueForPool, workflowIdForFlowRun } from '../workflows/definitions';
 import { InvalidFlowRunOptionsError } from './errors';
 import type { FlowRunMemo } from './flowRunStatus';
 import { assertInputFitsPayloadLimit } from './inputSize';

@@ -8,18 +8,20 @@ export { connectClient } from './connection';
 export { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
 export { CodecConfigError, PayloadDecryptionError } from '../shared/codec';
 export { cancelFlowRun, type CancelFlowRunResult } from './flowRunCancel';
-export {
-  prepareFlowRun,
-  startFlowRun,
-  type PreparedFlowRun,
-  type StartedFlowRun,
-  type StartFlowRunOptions,
-} from './flowRuns';
+export { prepareFlowRun, startFlowRun, type PreparedFlowRun, type StartedFlowRun, type StartFlowRunOptions } from './flowRuns';
 export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';
 export { listFlowRuns, type FlowRunSummary, type ListFlowRunsOptions } from './flowRunList';
 export { followLogs, type FollowLogsOptions } from './flowRunLogs';
 export { FlowRunAlreadyClosedError, FlowRunNotFoundError, InvalidFlowRunOptionsError } from './errors';
-export { ConfigError, defaultBaseJobTemplate, loadPoolConfig, parsePoolConfig, renderJobConfiguration, type JobConfiguration, type PoolConfig } from '../config';
+export {
+  ConfigError,
+  defaultBaseJobTemplate,
+  loadPoolConfig,
+  parsePoolConfig,
+  renderJobConfiguration,
+  type JobConfiguration,
+  type PoolConfig,
+} from '../config';
 export {
   cancelSignal,
   FailureTypes,

@@ -12,10 +12,7 @@ import { isPollError, type PollError } from '../workflows/definitions';
 /** The activities of src/activities that poll and heartbeat `lastPollError` (the client does not import the worker's code). */
 const POLLING_ACTIVITIES: ReadonlySet<string> = new Set(['waitForStart', 'watch']);
 
-export async function lastPollErrorOf(
-  client: Client,
-  description: Pick<WorkflowExecutionDescription, 'raw'>,
-): Promise<PollError | undefined> {
+export async function lastPollErrorOf(client: Client, description: Pick<WorkflowExecutionDescription, 'raw'>): Promise<PollError | undefined> {
   for (const activity of description.raw.pendingActivities ?? []) {
     if (!POLLING_ACTIVITIES.has(activity.activityType?.name ?? '')) continue;
     const payloads = activity.heartbeatDetails?.payloads as Payload[] | undefined;

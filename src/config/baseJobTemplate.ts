@@ -77,9 +77,7 @@ export function variableFieldNames(): string[] {
 
 /** Prefect's ACI base job template, plus aci-flow's `arm_template_patches` and `secret_env_names`. */
 export function defaultBaseJobTemplate(): BaseJobTemplate {
-  const job_configuration: Record<string, unknown> = Object.fromEntries(
-    variableFieldNames().map((field) => [field, `{{ ${field} }}`]),
-  );
+  const job_configuration: Record<string, unknown> = Object.fromEntries(variableFieldNames().map((field) => [field, `{{ ${field} }}`]));
   job_configuration.arm_template = defaultArmTemplate({
     image: '{{ image }}',
     command: '{{ command }}',

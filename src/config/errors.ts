@@ -39,14 +39,14 @@ interface IssueLike {
  * the problem better than zod's generic "Invalid input".
  */
 export function configErrorFromZod(error: { issues: readonly IssueLike[] }, fieldPrefix: string): ConfigError {
-  return configErrorFromIssues(error.issues.flatMap((issue) => describeIssue(issue, [])), fieldPrefix);
+  return configErrorFromIssues(
+    error.issues.flatMap((issue) => describeIssue(issue, [])),
+    fieldPrefix,
+  );
 }
 
 /** One ConfigError for several problems: the first names its field, the others follow as "also ...". */
-export function configErrorFromIssues(
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
-  fieldPrefix: string,
-): ConfigError {
+export function configErrorFromIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, fieldPrefix: string): ConfigError {
   const [first, ...rest] = issues;
   if (!first) throw new Error('configErrorFromIssues needs at least one issue');
   const also = rest.map((line) => `${formatFieldPath(line.path, fieldPrefix)}: ${line.message}`);

@@ -125,7 +125,6 @@ export const JsonPatchOperationSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('copy'), path: pointer, from: pointer }),
 ]);
 
-
 const timerSeconds = (what: string) =>
   z
     .number()
@@ -141,40 +140,30 @@ export const JobConfigurationFields = z.strictObject({
   // Base job configuration fields (Prefect's BaseJobConfiguration).
   command: optional(z.union([z.string(), z.array(z.string())]), {
     title: 'Command',
-    description:
-      'The command to use when starting a flow run. In most cases, this should be left blank and the command will be automatically generated.',
+    description: 'The command to use when starting a flow run. In most cases, this should be left blank and the command will be automatically generated.',
   }),
   env: z
     .record(z.string(), z.string().nullable())
     .default({})
     .meta({ title: 'Environment Variables', description: 'Environment variables to set when starting a flow run.' }),
   // Checked with the rest in JobConfigurationSchema (labels.ts): one message per label, collisions included.
-  labels: z
-    .record(z.string(), z.string())
-    .default({})
-    .meta({ title: 'Labels', description: 'Labels applied to created infrastructure.' }),
+  labels: z.record(z.string(), z.string()).default({}).meta({ title: 'Labels', description: 'Labels applied to created infrastructure.' }),
   name: optional(z.string(), { title: 'Name', description: 'Name given to created infrastructure.' }),
 
   // Azure Container Instances fields (Prefect's AzureContainerJobConfiguration).
-  image: text()
-    .default(DEFAULT_IMAGE)
-    .meta({
-      title: 'Image',
-      description:
-        'The image to use for the Prefect container in the task. This value defaults to a Prefect base image matching your local versions.',
-    }),
+  image: text().default(DEFAULT_IMAGE).meta({
+    title: 'Image',
+    description: 'The image to use for the Prefect container in the task. This value defaults to a Prefect base image matching your local versions.',
+  }),
   resource_group_name: z
     .string()
     .max(ARM_RESOURCE_GROUP_NAME_MAX, `must be at most ${ARM_RESOURCE_GROUP_NAME_MAX} characters, ARM's limit for a resource group name`)
     .regex(new RegExp(ARM_RESOURCE_GROUP_NAME_PATTERN), ARM_RESOURCE_GROUP_NAME_RULE)
     .meta({
-    title: 'Azure Resource Group Name',
-    description: 'The name of the Azure Resource Group in which to run Prefect ACI tasks.',
-  }),
-  subscription_id: z
-    .string()
-    .regex(new RegExp(GUID_PATTERN), GUID_RULE)
-    .meta({
+      title: 'Azure Resource Group Name',
+      description: 'The name of the Azure Resource Group in which to run Prefect ACI tasks.',
+    }),
+  subscription_id: z.string().regex(new RegExp(GUID_PATTERN), GUID_RULE).meta({
     title: 'Azure Subscription ID',
     description: 'The ID of the Azure subscription to create containers under.',
   }),
@@ -183,15 +172,11 @@ export const JobConfigurationFields = z.strictObject({
     description:
       "A list of user-assigned identities to associate with the container group. The identities should be an ARM resource IDs in the form: '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{identityName}'.",
   }),
-  entrypoint: z
-    .string()
-    .nullable()
-    .default(DEFAULT_CONTAINER_ENTRYPOINT)
-    .meta({
-      title: 'Entrypoint',
-      description:
-        'The entrypoint of the container you wish you run. This value defaults to the entrypoint used by Prefect images and should only be changed when using a custom image that is not based on an official Prefect image. Any commands set on deployments will be passed to the entrypoint as parameters.',
-    }),
+  entrypoint: z.string().nullable().default(DEFAULT_CONTAINER_ENTRYPOINT).meta({
+    title: 'Entrypoint',
+    description:
+      'The entrypoint of the container you wish you run. This value defaults to the entrypoint used by Prefect images and should only be changed when using a custom image that is not based on an official Prefect image. Any commands set on deployments will be passed to the entrypoint as parameters.',
+  }),
   image_registry: optional(ImageRegistrySchema, {
     title: 'Image Registry (Optional)',
     description:
@@ -207,11 +192,7 @@ export const JobConfigurationFields = z.strictObject({
       description: `The number of virtual CPUs to assign to the task container. If not provided, a default value of ${ACI_DEFAULT_CPU.toFixed(1)} will be used.`,
     }),
   gpu_count: optional(
-    z
-      .number()
-      .int()
-      .min(1, `must be between 1 and ${ACI_MAX_GPU_COUNT}`)
-      .max(ACI_MAX_GPU_COUNT, `must be between 1 and ${ACI_MAX_GPU_COUNT}`),
+    z.number().int().min(1, `must be between 1 and ${ACI_MAX_GPU_COUNT}`).max(ACI_MAX_GPU_COUNT, `must be between 1 and ${ACI_MAX_GPU_COUNT}`),
     { title: 'GPU Count', description: 'The number of GPUs to assign to the task container. If not provided, no GPU will be used.' },
   ),
   gpu_sku: optional(text(), {
@@ -239,20 +220,14 @@ export const JobConfigurationFields = z.strictObject({
     .boolean()
     .default(false)
     .meta({ title: 'Stream Output', description: 'If `True`, logs will be streamed from the Prefect container to the local console.' }),
-  task_start_timeout_seconds: timerSeconds('timeout')
-    .int()
-    .default(DEFAULT_TASK_START_TIMEOUT_SECONDS)
-    .meta({
-      title: 'Task Start Timeout Seconds',
-      description: 'The amount of time to watch for the start of the ACI container. before marking it as failed.',
-    }),
-  task_watch_poll_interval: timerSeconds('interval')
-    .default(DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS)
-    .meta({
-      title: 'Task Watch Poll Interval',
-      description:
-        'The number of seconds to wait between Azure API calls while monitoring the state of an Azure Container Instances task.',
-    }),
+  task_start_timeout_seconds: timerSeconds('timeout').int().default(DEFAULT_TASK_START_TIMEOUT_SECONDS).meta({
+    title: 'Task Start Timeout Seconds',
+    description: 'The amount of time to watch for the start of the ACI container. before marking it as failed.',
+  }),
+  task_watch_poll_interval: timerSeconds('interval').default(DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS).meta({
+    title: 'Task Watch Poll Interval',
+    description: 'The number of seconds to wait between Azure API calls while monitoring the state of an Azure Container Instances task.',
+  }),
   keep_container_group: z
     .boolean()
     .default(false)
@@ -265,14 +240,11 @@ export const JobConfigurationFields = z.strictObject({
   arm_template: z.record(z.string(), z.unknown()).default(() => defaultArmTemplate()),
 
   // aci-flow additions.
-  arm_template_patches: z
-    .array(JsonPatchOperationSchema)
-    .default([])
-    .meta({
-      title: 'ARM Template Patches',
-      description:
-        'JSON-Patch (RFC 6902) operations applied to the prepared ARM template, after every other setting. Paths are relative to the template root, e.g. /resources/0/properties/sku.',
-    }),
+  arm_template_patches: z.array(JsonPatchOperationSchema).default([]).meta({
+    title: 'ARM Template Patches',
+    description:
+      'JSON-Patch (RFC 6902) operations applied to the prepared ARM template, after every other setting. Paths are relative to the template root, e.g. /resources/0/properties/sku.',
+  }),
   secret_env_names: z
     .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
     .default([])
@@ -281,27 +253,21 @@ export const JobConfigurationFields = z.strictObject({
       description:
         'Names of environment variables whose values are secrets, besides PREFECT_API_KEY and PREFECT_API_AUTH_STRING. Their values must be secret references (secretref:NAME) and are passed to ACI as secureValue.',
     }),
-  cleanup_timeout_seconds: timerSeconds('timeout')
-    .int()
-    .default(DEFAULT_CLEANUP_TIMEOUT_SECONDS)
-    .meta({
-      title: 'Cleanup Timeout Seconds',
-      description:
-        'How long to keep retrying the deletion (or stop) of the container group after the run, e.g. while the worker lacks the permission. After that the run ends with its outcome and cleanup marked abandoned, and the orphan sweeper takes over.',
-    }),
+  cleanup_timeout_seconds: timerSeconds('timeout').int().default(DEFAULT_CLEANUP_TIMEOUT_SECONDS).meta({
+    title: 'Cleanup Timeout Seconds',
+    description:
+      'How long to keep retrying the deletion (or stop) of the container group after the run, e.g. while the worker lacks the permission. After that the run ends with its outcome and cleanup marked abandoned, and the orphan sweeper takes over.',
+  }),
   max_run_seconds: optional(timerSeconds('run time').int(), {
     title: 'Maximum Run Seconds',
     description:
       'How long the container may run once started. A run over it ends timed out and its container group is deleted (stopped when kept). Unlimited when not set.',
   }),
-  keep_failed_container_group: z
-    .boolean()
-    .default(false)
-    .meta({
-      title: 'Keep Failed Container Group',
-      description:
-        'Keep (stop) the container group when the run failed (non-zero exit, Azure error, container group gone), for debugging; delete it otherwise. Runs that time out or are cancelled are deleted.',
-    }),
+  keep_failed_container_group: z.boolean().default(false).meta({
+    title: 'Keep Failed Container Group',
+    description:
+      'Keep (stop) the container group when the run failed (non-zero exit, Azure error, container group gone), for debugging; delete it otherwise. Runs that time out or are cancelled are deleted.',
+  }),
 
   // Pool policy (POOL_POLICY_FIELDS): set by the operator in job_configuration, never by a run.
   run_secret_names: z
@@ -341,8 +307,7 @@ export const JobConfigurationSchema = JobConfigurationFields.superRefine((config
     ctx.addIssue({
       code: 'custom',
       path: ['aci_credentials', credentials.tenant_id ? 'client_secret' : 'tenant_id'],
-      message:
-        'is required: a service principal needs client_id, tenant_id and client_secret (secretref:NAME); for a managed identity give client_id alone',
+      message: 'is required: a service principal needs client_id, tenant_id and client_secret (secretref:NAME); for a managed identity give client_id alone',
     });
   }
   if (config.gpu_count && !config.gpu_sku) {

@@ -35,8 +35,7 @@ export const NON_BLANK_PATTERN = '\\S';
  */
 export const ARM_RESOURCE_GROUP_NAME_MAX = 90;
 export const ARM_RESOURCE_GROUP_NAME_PATTERN = '^[-\\w.()]*[-\\w()]$';
-export const ARM_RESOURCE_GROUP_NAME_RULE =
-  "must be a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
+export const ARM_RESOURCE_GROUP_NAME_RULE = "must be a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending with '.'";
 
 /** A subscription id is a GUID (ARM refuses anything else; `..` or `/` would change the request's scope). */
 export const GUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';

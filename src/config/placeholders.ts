@@ -32,13 +32,7 @@ export function placeholdersIn(node: unknown, path: Array<string | number> = [])
   return [];
 }
 
-function fill(
-  node: unknown,
-  values: Record<string, unknown>,
-  declared: ReadonlySet<string>,
-  path: Array<string | number>,
-  fieldPrefix: string,
-): unknown {
+function fill(node: unknown, values: Record<string, unknown>, declared: ReadonlySet<string>, path: Array<string | number>, fieldPrefix: string): unknown {
   if (typeof node === 'string') {
     const whole = WHOLE_PLACEHOLDER.exec(node.trim());
     if (whole) {
@@ -63,13 +57,7 @@ function fill(
   return node;
 }
 
-function lookup(
-  name: string,
-  values: Record<string, unknown>,
-  declared: ReadonlySet<string>,
-  path: Array<string | number>,
-  fieldPrefix: string,
-): unknown {
+function lookup(name: string, values: Record<string, unknown>, declared: ReadonlySet<string>, path: Array<string | number>, fieldPrefix: string): unknown {
   if (declared.has(name)) return values[name];
   const field = formatFieldPath(path, fieldPrefix);
   if (name.startsWith('prefect.')) {

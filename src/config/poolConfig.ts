@@ -105,7 +105,10 @@ function parseYaml(text: string): unknown {
 
 export function parsePoolConfig(document: unknown, source: string): PoolConfig {
   if (!isPlainObject(document)) {
-    throw new ConfigError('', 'must be a mapping: a Prefect work pool export { name, type, base_job_template } or a base job template { job_configuration, variables }');
+    throw new ConfigError(
+      '',
+      'must be a mapping: a Prefect work pool export { name, type, base_job_template } or a base job template { job_configuration, variables }',
+    );
   }
   let name: string | undefined;
   let template: unknown;
@@ -178,7 +181,10 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
     if (isPrefectBlockReference(value)) {
       // Every Prefect export points aci_credentials at a block: as in Prefect without one, DefaultAzureCredential.
       if (POOL_ONLY_VARIABLES.includes(name)) continue;
-      throw new ConfigError(name, 'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run');
+      throw new ConfigError(
+        name,
+        'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run',
+      );
     }
     values[name] = value;
   }

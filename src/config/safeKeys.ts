@@ -12,10 +12,7 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 /** Throws a ConfigError naming `key` when it is one of FORBIDDEN_KEYS; `field` says where it appeared. */
 export function assertSafeKey(key: string, field: string): void {
   if (FORBIDDEN_KEYS.has(key)) {
-    throw new ConfigError(
-      field,
-      `the key "${key}" is not allowed (__proto__, constructor and prototype could alter JavaScript objects); rename or remove it`,
-    );
+    throw new ConfigError(field, `the key "${key}" is not allowed (__proto__, constructor and prototype could alter JavaScript objects); rename or remove it`);
   }
 }
 

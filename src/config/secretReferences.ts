@@ -76,7 +76,7 @@ export function whereToProvideSecret(name: string): string {
   if (isBlockSecretName(name)) {
     return (
       'it is the secret of a Prefect block, which only a worker reading the pool from the Prefect API holds (the aci-flow prefect-worker in-process worker), ' +
-      "and only while the work pool names that block"
+      'and only while the work pool names that block'
     );
   }
   return (
@@ -134,10 +134,7 @@ export function literalSecretIssues(config: ConfigFields): SecretIssue[] {
   if (password !== undefined && !isSecretRef(password)) {
     issues.push({
       path: ['image_registry', 'password'],
-      message:
-        typeof password === 'string' && mentionsSecretRef(password)
-          ? malformedRefMessage(password)
-          : literalSecretMessage('image_registry.password'),
+      message: typeof password === 'string' && mentionsSecretRef(password) ? malformedRefMessage(password) : literalSecretMessage('image_registry.password'),
     });
   }
   const credentials = config.aci_credentials;

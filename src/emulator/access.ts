@@ -55,7 +55,11 @@ export function authorizationFailure(authorization: string | undefined, required
     );
   }
   if (requiredToken === undefined || sameSecret(match[1]!, requiredToken)) return undefined;
-  return new ArmError(401, 'InvalidAuthenticationToken', `The access token is invalid. Send the token this emulator was started with (--require-token or ${EMULATOR_TOKEN_ENV}).`);
+  return new ArmError(
+    401,
+    'InvalidAuthenticationToken',
+    `The access token is invalid. Send the token this emulator was started with (--require-token or ${EMULATOR_TOKEN_ENV}).`,
+  );
 }
 
 /** Digests first, so neither the content nor the length of the token leaks through timing. */

@@ -23,7 +23,11 @@ export interface RouteApi {
 }
 
 export function missingApiVersion(pathname: string): ArmError {
-  return new ArmError(400, 'MissingApiVersionParameter', `The api-version query parameter (?api-version=) is required for all requests. Add it to '${pathname}'.`);
+  return new ArmError(
+    400,
+    'MissingApiVersionParameter',
+    `The api-version query parameter (?api-version=) is required for all requests. Add it to '${pathname}'.`,
+  );
 }
 
 /** ARM's answers: the Resources provider's own check, or the front door's for a resource provider's type. */

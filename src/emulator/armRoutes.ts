@@ -47,19 +47,28 @@ export function armRoutes(state: EmulatorState): Route[] {
             const { params } = context;
             const parsed = DeploymentBodySchema.safeParse(context.body);
             if (!parsed.success) {
-              throw new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: ${describeIssues(parsed.error)}. Send { properties: { mode, template, parameters } }.`);
+              throw new ArmError(
+                400,
+                'InvalidRequestContent',
+                `The request content was invalid and could not be deserialized: ${describeIssues(parsed.error)}. Send { properties: { mode, template, parameters } }.`,
+              );
             }
             const { created, record } = state.putDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName, parsed.data);
             const headers: Record<string, string> =
               record.provisioningState === 'Running'
-                ? { 'Azure-AsyncOperation': `${context.baseUrl}${deploymentId(record)}/operationStatuses/${record.operationId}?api-version=${context.apiVersion}` }
+                ? {
+                    'Azure-AsyncOperation': `${context.baseUrl}${deploymentId(record)}/operationStatuses/${record.operationId}?api-version=${context.apiVersion}`,
+                  }
                 : {};
             return { status: created ? 201 : 200, body: deploymentView(record), headers };
           },
         },
         GET: {
           kind: 'deployments.get',
-          handle: ({ params }) => ({ status: 200, body: deploymentView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)) }),
+          handle: ({ params }) => ({
+            status: 200,
+            body: deploymentView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)),
+          }),
         },
         HEAD: {
           kind: 'deployments.checkExistence',
@@ -99,7 +108,10 @@ export function armRoutes(state: EmulatorState): Route[] {
         POST: {
           kind: 'deployments.exportTemplate',
           // the template as the caller sent it, expressions unevaluated: what ARM keeps in its history
-          handle: ({ params }) => ({ status: 200, body: { template: state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName).template } }),
+          handle: ({ params }) => ({
+            status: 200,
+            body: { template: state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName).template },
+          }),
         },
       },
     },
@@ -125,7 +137,10 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         GET: {
           kind: 'deployments.operations',
-          handle: ({ params }) => ({ status: 200, body: { value: deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)) } }),
+          handle: ({ params }) => ({
+            status: 200,
+            body: { value: deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)) },
+          }),
         },
       },
     },
@@ -138,7 +153,12 @@ export function armRoutes(state: EmulatorState): Route[] {
           handle: ({ params }) => {
             const operations = deploymentOperationsView(state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName));
             const operation = operations.find((op) => op.operationId.toLowerCase() === params.operationId.toLowerCase());
-            if (!operation) throw new ArmError(404, 'DeploymentOperationNotFound', `Operation '${params.operationId}' of deployment '${params.deploymentName}' could not be found.`);
+            if (!operation)
+              throw new ArmError(
+                404,
+                'DeploymentOperationNotFound',
+                `Operation '${params.operationId}' of deployment '${params.deploymentName}' could not be found.`,
+              );
             return { status: 200, body: operation };
           },
         },
@@ -150,7 +170,14 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         GET: {
           kind: 'deployments.operationStatus',
-          handle: ({ params }) => ({ status: 200, body: operationStatusView(state, `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`, params.operationId) }),
+          handle: ({ params }) => ({
+            status: 200,
+            body: operationStatusView(
+              state,
+              `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`,
+              params.operationId,
+            ),
+          }),
         },
       },
     },
@@ -160,7 +187,10 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         GET: {
           kind: 'containerGroups.listBySubscription',
-          handle: ({ params }) => ({ status: 200, body: { value: state.listGroups(params.subscriptionId).map((g) => containerGroupSummaryView(g, Date.now())) } }),
+          handle: ({ params }) => ({
+            status: 200,
+            body: { value: state.listGroups(params.subscriptionId).map((g) => containerGroupSummaryView(g, Date.now())) },
+          }),
         },
       },
     },
@@ -183,7 +213,10 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         GET: {
           kind: 'containerGroups.get',
-          handle: ({ params }) => ({ status: 200, body: containerGroupView(state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName), Date.now()) }),
+          handle: ({ params }) => ({
+            status: 200,
+            body: containerGroupView(state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName), Date.now()),
+          }),
         },
         PUT: { kind: 'containerGroups.put', handle: (context) => putContainerGroup(state, context) },
         PATCH: { kind: 'containerGroups.patch', handle: (context) => patchContainerGroup(state, context) },
@@ -226,7 +259,11 @@ export function armRoutes(state: EmulatorState): Route[] {
           kind: 'containerGroups.operationStatus',
           handle: ({ params }) => ({
             status: 200,
-            body: operationStatusView(state, `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`, params.operationId),
+            body: operationStatusView(
+              state,
+              `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`,
+              params.operationId,
+            ),
           }),
         },
       },
@@ -278,7 +315,6 @@ function deleteContainerGroup(state: EmulatorState, { params, baseUrl, apiVersio
     },
   };
 }
-
 
 function containerLogs(state: EmulatorState, { params, query }: RequestContext) {
   const group = state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName);

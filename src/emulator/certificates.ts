@@ -20,7 +20,10 @@ const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
  */
 export async function createCertificates(dataDir: string, host = '127.0.0.1'): Promise<EmulatorCertificates> {
   const bareHost = host.replace(/^\[(.*)\]$/, '$1');
-  const extraName = WILDCARD_HOSTS.has(bareHost) || ['localhost', '127.0.0.1', '::1'].includes(bareHost) ? [] : [isIP(bareHost) ? { type: 7 as const, ip: bareHost } : { type: 2 as const, value: bareHost }];
+  const extraName =
+    WILDCARD_HOSTS.has(bareHost) || ['localhost', '127.0.0.1', '::1'].includes(bareHost)
+      ? []
+      : [isIP(bareHost) ? { type: 7 as const, ip: bareHost } : { type: 2 as const, value: bareHost }];
   const notAfterDate = new Date(Date.now() + 30 * 24 * 3600 * 1000);
   // EC keys make TLS handshakes several times cheaper than RSA, which matters with 1000s of polling clients
   const ca = await generate([{ name: 'commonName', value: 'aci-flow emulator local CA' }], {
@@ -45,12 +48,7 @@ export async function createCertificates(dataDir: string, host = '127.0.0.1'): P
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: 'localhost' },
-          { type: 7, ip: '127.0.0.1' },
-          { type: 7, ip: '::1' },
-          ...extraName,
-        ],
+        altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }, ...extraName],
       },
     ],
   });

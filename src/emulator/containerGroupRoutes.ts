@@ -36,7 +36,9 @@ export function putContainerGroup(state: EmulatorState, { params, body, baseUrl,
   return {
     status: created ? 201 : 200,
     body: containerGroupView(record, Date.now()),
-    headers: { 'Azure-AsyncOperation': `${aciLocationUrl(baseUrl, params.subscriptionId, record.spec.location)}/operations/${operationId}?api-version=${apiVersion}` },
+    headers: {
+      'Azure-AsyncOperation': `${aciLocationUrl(baseUrl, params.subscriptionId, record.spec.location)}/operations/${operationId}?api-version=${apiVersion}`,
+    },
   };
 }
 
@@ -44,7 +46,10 @@ export function patchContainerGroup(state: EmulatorState, { params, body }: Requ
   const parsed = PatchBodySchema.safeParse(body ?? {});
   if (!parsed.success) throw invalidContent(describeIssues(parsed.error), '{ tags: { name: value } }');
   const record = state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName);
-  return { status: 200, body: containerGroupView(state.tagGroup(params.subscriptionId, params.resourceGroup, params.groupName, parsed.data.tags ?? record.spec.tags), Date.now()) };
+  return {
+    status: 200,
+    body: containerGroupView(state.tagGroup(params.subscriptionId, params.resourceGroup, params.groupName, parsed.data.tags ?? record.spec.tags), Date.now()),
+  };
 }
 
 /** 202 when a stopped group starts again, 204 when it is already running or starting (the spec's two answers). */
@@ -52,7 +57,12 @@ export function startContainerGroup(state: EmulatorState, { params, baseUrl, api
   const operationId = state.restartGroup(params.subscriptionId, params.resourceGroup, params.groupName, true);
   if (!operationId) return { status: 204 };
   const record = state.getGroup(params.subscriptionId, params.resourceGroup, params.groupName);
-  return { status: 202, headers: { 'Azure-AsyncOperation': `${aciLocationUrl(baseUrl, params.subscriptionId, record.spec.location)}/operations/${operationId}?api-version=${apiVersion}` } };
+  return {
+    status: 202,
+    headers: {
+      'Azure-AsyncOperation': `${aciLocationUrl(baseUrl, params.subscriptionId, record.spec.location)}/operations/${operationId}?api-version=${apiVersion}`,
+    },
+  };
 }
 
 export function restartContainerGroup(state: EmulatorState, { params }: RequestContext): HandlerResult {

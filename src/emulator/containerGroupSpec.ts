@@ -4,9 +4,7 @@ import { ArmError } from './errors';
 import { ACI_NAME_MAX, ACI_NAME_PATTERN, isContainerGroupName, isContainerName } from './names';
 import type { MaterializedResource } from './template/materialize';
 
-const EnvironmentVariableSchema = z
-  .object({ name: z.string().min(1), value: z.string().optional(), secureValue: z.string().optional() })
-  .loose();
+const EnvironmentVariableSchema = z.object({ name: z.string().min(1), value: z.string().optional(), secureValue: z.string().optional() }).loose();
 
 const ContainerSchema = z
   .object({

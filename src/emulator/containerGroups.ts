@@ -26,9 +26,7 @@ export interface ContainerGroupRegistryOptions {
 }
 
 export type DeleteGroupOutcome =
-  | { kind: 'absent' }
-  | { kind: 'deleted'; record: ContainerGroupRecord }
-  | { kind: 'accepted'; operationId: string; record: ContainerGroupRecord };
+  { kind: 'absent' } | { kind: 'deleted'; record: ContainerGroupRecord } | { kind: 'accepted'; operationId: string; record: ContainerGroupRecord };
 
 /** The container groups that exist, the runtimes behind them, and the faults that act on them. */
 export class ContainerGroupRegistry {
@@ -99,7 +97,9 @@ export class ContainerGroupRegistry {
     const previous = record.containers;
     void Promise.all(previous.map((container) => container.stop(now)));
     const faults = this.options.faults();
-    record.containers = record.spec.containers.map((container) => this.createRuntime(record.subscriptionId, record.resourceGroup, record.spec, container, now, faults));
+    record.containers = record.spec.containers.map((container) =>
+      this.createRuntime(record.subscriptionId, record.resourceGroup, record.spec, container, now, faults),
+    );
     record.createdAt = now;
     record.stopped = false;
   }
@@ -136,9 +136,17 @@ export class ContainerGroupRegistry {
     await Promise.all([...this.live.values()].map((record) => this.remove(record)));
   }
 
-  private createRuntime(subscriptionId: string, resourceGroup: string, spec: ContainerGroupSpec, container: ContainerGroupSpec['containers'][number], now: number, faults: ActiveFaults): ContainerRuntime {
+  private createRuntime(
+    subscriptionId: string,
+    resourceGroup: string,
+    spec: ContainerGroupSpec,
+    container: ContainerGroupSpec['containers'][number],
+    now: number,
+    faults: ActiveFaults,
+  ): ContainerRuntime {
     const neverStart =
-      container.image.toLowerCase().includes(NEVER_STARTS_MARKER) || matchesGroup(faults.neverStart, { ...identityOf(resourceGroup, spec), images: [container.image] });
+      container.image.toLowerCase().includes(NEVER_STARTS_MARKER) ||
+      matchesGroup(faults.neverStart, { ...identityOf(resourceGroup, spec), images: [container.image] });
     const pullDelayMs = Math.min(MAX_PULL_DELAY_MS, this.options.pullDelayMs);
     if (isSimImage(container.image)) {
       const parsed = parseSimSettings(container.environment);

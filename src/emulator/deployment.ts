@@ -92,7 +92,12 @@ export function deploymentOperationsView(record: DeploymentRecord): Array<{ oper
 /** As ARM summarizes what a deployment deploys: each provider's resource types with their locations (the emulator deploys container groups only). */
 function providersView(operations: ResourceOperation[]): Array<{ namespace: string; resourceTypes: Array<{ resourceType: string; locations: string[] }> }> {
   if (operations.length === 0) return [];
-  return [{ namespace: 'Microsoft.ContainerInstance', resourceTypes: [{ resourceType: 'containerGroups', locations: [...new Set(operations.map((op) => op.location))] }] }];
+  return [
+    {
+      namespace: 'Microsoft.ContainerInstance',
+      resourceTypes: [{ resourceType: 'containerGroups', locations: [...new Set(operations.map((op) => op.location))] }],
+    },
+  ];
 }
 
 const CANONICAL_PARAMETER_TYPES = ['String', 'SecureString', 'Int', 'Bool', 'Object', 'SecureObject', 'Array'];

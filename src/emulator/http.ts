@@ -49,7 +49,8 @@ export interface RouteMatch {
 function pathParams(captured: Record<string, string>): PathParams {
   return new Proxy(captured, {
     get(target, name) {
-      if (typeof name === 'string' && !Object.hasOwn(target, name)) throw new Error(`route handler read path parameter '${name}' that its pattern does not capture`);
+      if (typeof name === 'string' && !Object.hasOwn(target, name))
+        throw new Error(`route handler read path parameter '${name}' that its pattern does not capture`);
       return Reflect.get(target, name);
     },
   }) as PathParams;

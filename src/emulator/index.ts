@@ -85,7 +85,6 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
   const refused = listenProblem(host, options.requireToken);

@@ -49,7 +49,11 @@ const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 
 export function invalidSubscriptionId(value: string): ArmError | undefined {
   if (SUBSCRIPTION_ID.test(value)) return undefined;
-  return new ArmError(400, 'InvalidSubscriptionId', `The provided subscription identifier '${value}' is malformed or invalid. A subscription id is a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`);
+  return new ArmError(
+    400,
+    'InvalidSubscriptionId',
+    `The provided subscription identifier '${value}' is malformed or invalid. A subscription id is a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`,
+  );
 }
 
 export function isContainerName(name: string): boolean {

@@ -42,10 +42,22 @@ export function createRequestHandler(pipeline: RequestPipeline): (req: IncomingM
       const result = req.method?.toUpperCase() === 'HEAD' ? { ...handled, body: undefined } : handled;
       if (!send(res, result)) return;
       const url = new URL(req.url ?? '/', 'https://emulator.invalid');
-      pipeline.onResponse?.({ method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, requestBody, status: result.status, headers: result.headers ?? {}, body: result.body });
+      pipeline.onResponse?.({
+        method: (req.method ?? 'GET').toUpperCase(),
+        path: url.pathname,
+        query: url.searchParams,
+        requestBody,
+        status: result.status,
+        headers: result.headers ?? {},
+        body: result.body,
+      });
     };
     handle(pipeline, req, respond).catch((error: unknown) => {
-      const internal = new ArmError(500, 'InternalServerError', `The emulator failed to handle ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
+      const internal = new ArmError(
+        500,
+        'InternalServerError',
+        `The emulator failed to handle ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`,
+      );
       respond({ status: 500, body: internal.toBody() });
     });
   };
@@ -74,7 +86,11 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: 
   if (!operation) {
     if (!isControl) pipeline.counters.increment('badRequests');
     const allowed = Object.keys(match.route.methods).join(', ');
-    return fail(new ArmError(405, 'MethodNotAllowed', `The HTTP method '${method}' is not supported for '${url.pathname}'. Supported methods: ${allowed}.`, [], { Allow: allowed }));
+    return fail(
+      new ArmError(405, 'MethodNotAllowed', `The HTTP method '${method}' is not supported for '${url.pathname}'. Supported methods: ${allowed}.`, [], {
+        Allow: allowed,
+      }),
+    );
   }
 
   const apiVersion = url.searchParams.get('api-version') ?? '';
@@ -86,7 +102,9 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: 
       return fail(unauthorized);
     }
   }
-  const invalidRequest = apiVersionFailure(match.route, apiVersion, url.pathname, ('location' in match.params ? match.params.location : pipeline.location)) ?? invalidPathParameter(match.params);
+  const invalidRequest =
+    apiVersionFailure(match.route, apiVersion, url.pathname, 'location' in match.params ? match.params.location : pipeline.location) ??
+    invalidPathParameter(match.params);
   if (invalidRequest) {
     if (!isControl) pipeline.counters.increment(invalidRequest.statusCode === 404 ? 'notFound' : 'badRequests');
     return fail(invalidRequest);
@@ -113,8 +131,17 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: 
     if (serverErrors && serverErrors.count > 0) {
       pipeline.consumeServerError();
       pipeline.counters.increment('serverErrors');
-      const code = serverErrors.statusCode === 500 ? 'InternalServerError' : serverErrors.statusCode === 503 ? 'ServiceUnavailable' : serverErrors.statusCode === 502 ? 'BadGateway' : 'GatewayTimeout';
-      return fail(new ArmError(serverErrors.statusCode, code, `Injected fault: the server encountered an error processing the request (${code}). Retry the request.`));
+      const code =
+        serverErrors.statusCode === 500
+          ? 'InternalServerError'
+          : serverErrors.statusCode === 503
+            ? 'ServiceUnavailable'
+            : serverErrors.statusCode === 502
+              ? 'BadGateway'
+              : 'GatewayTimeout';
+      return fail(
+        new ArmError(serverErrors.statusCode, code, `Injected fault: the server encountered an error processing the request (${code}). Retry the request.`),
+      );
     }
   }
 
@@ -133,16 +160,35 @@ async function handle(pipeline: RequestPipeline, req: IncomingMessage, respond: 
       body = JSON.parse(rawBody);
     } catch (error) {
       pipeline.counters.increment('badRequests');
-      return fail(new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'. Send a JSON body.`));
+      return fail(
+        new ArmError(
+          400,
+          'InvalidRequestContent',
+          `The request content was invalid and could not be deserialized: '${error instanceof Error ? error.message : String(error)}'. Send a JSON body.`,
+        ),
+      );
     }
     if (nestedDeeperThan(body, MAX_JSON_DEPTH)) {
       pipeline.counters.increment('badRequests');
-      return fail(new ArmError(400, 'InvalidRequestContent', `The request content was invalid: JSON nested more than ${MAX_JSON_DEPTH} levels deep. Flatten the template or its parameters.`));
+      return fail(
+        new ArmError(
+          400,
+          'InvalidRequestContent',
+          `The request content was invalid: JSON nested more than ${MAX_JSON_DEPTH} levels deep. Flatten the template or its parameters.`,
+        ),
+      );
     }
   }
 
   try {
-    const result = await operation.handle({ method, params: match.params, query: url.searchParams, body, baseUrl: `https://${req.headers.host ?? 'localhost'}`, apiVersion });
+    const result = await operation.handle({
+      method,
+      params: match.params,
+      query: url.searchParams,
+      body,
+      baseUrl: `https://${req.headers.host ?? 'localhost'}`,
+      apiVersion,
+    });
     respond({ ...result, headers: { ...baseHeaders, ...result.headers } }, body);
   } catch (error) {
     if (!(error instanceof ArmError)) throw error;
@@ -160,7 +206,11 @@ function apiVersionFailure(route: Route, apiVersion: string, pathname: string, l
 function unknownPath(pathname: string): ArmError {
   const provider = /\/providers\/([^/]+)\/([^/?]+)/i.exec(pathname);
   if (provider) {
-    return new ArmError(404, 'InvalidResourceType', `The resource type '${provider[2]}' could not be found in the namespace '${provider[1]}' of the aci-flow emulator (path '${pathname}'). See docs/emulator.md for the supported API.`);
+    return new ArmError(
+      404,
+      'InvalidResourceType',
+      `The resource type '${provider[2]}' could not be found in the namespace '${provider[1]}' of the aci-flow emulator (path '${pathname}'). See docs/emulator.md for the supported API.`,
+    );
   }
   return new ArmError(404, 'NotFound', `No route matches '${pathname}'. See docs/emulator.md for the supported API.`);
 }
@@ -177,7 +227,13 @@ function readBody(req: IncomingMessage): Promise<string> {
     });
     req.on('end', () => {
       if (tooLarge) {
-        reject(new ArmError(413, 'RequestContentTooLarge', `The request content size ${size} bytes exceeds the maximum of ${MAX_BODY_BYTES} bytes. Reduce the template size.`));
+        reject(
+          new ArmError(
+            413,
+            'RequestContentTooLarge',
+            `The request content size ${size} bytes exceeds the maximum of ${MAX_BODY_BYTES} bytes. Reduce the template size.`,
+          ),
+        );
       } else {
         resolve(Buffer.concat(chunks).toString('utf8'));
       }

@@ -277,10 +277,16 @@ export class EmulatorState {
 }
 
 /** Image pull failures and quota errors fail the deployment as the ACI resource provider would; no group is created. */
-function injectedDeploymentFailure(resourceGroup: string, spec: ContainerGroupSpec, faults: ActiveFaults): Pick<ResourceOperation, 'statusCode' | 'error'> | undefined {
+function injectedDeploymentFailure(
+  resourceGroup: string,
+  spec: ContainerGroupSpec,
+  faults: ActiveFaults,
+): Pick<ResourceOperation, 'statusCode' | 'error'> | undefined {
   const identity = identityOf(resourceGroup, spec);
   const inaccessible = spec.containers.find(
-    (c) => PULL_FAILURE_MARKERS.some((marker) => c.image.toLowerCase().includes(marker)) || matchesGroup(faults.imagePullFailure, { ...identity, images: [c.image] }),
+    (c) =>
+      PULL_FAILURE_MARKERS.some((marker) => c.image.toLowerCase().includes(marker)) ||
+      matchesGroup(faults.imagePullFailure, { ...identity, images: [c.image] }),
   );
   if (inaccessible) {
     return {
@@ -308,9 +314,18 @@ function requireValidSimSettings(spec: ContainerGroupSpec, deploymentName: strin
     if (!isSimImage(container.image)) continue;
     const parsed = parseSimSettings(container.environment);
     if ('problem' in parsed) {
-      throw new ArmError(400, 'InvalidTemplateDeployment', `The template deployment '${deploymentName}' is not valid according to the validation procedure. See inner errors for details.`, [
-        { code: 'InvalidSimulationSettings', message: `Container '${container.name}' in container group '${spec.name}' (simulated image): ${parsed.problem}.`, target: spec.name },
-      ]);
+      throw new ArmError(
+        400,
+        'InvalidTemplateDeployment',
+        `The template deployment '${deploymentName}' is not valid according to the validation procedure. See inner errors for details.`,
+        [
+          {
+            code: 'InvalidSimulationSettings',
+            message: `Container '${container.name}' in container group '${spec.name}' (simulated image): ${parsed.problem}.`,
+            target: spec.name,
+          },
+        ],
+      );
     }
   }
 }

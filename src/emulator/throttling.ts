@@ -8,9 +8,7 @@ export const REMAINING_HEADER: Record<RequestClass, string> = {
   deletes: 'x-ms-ratelimit-remaining-subscription-deletes',
 };
 
-export type ThrottleDecision =
-  | { allowed: true; remaining: number }
-  | { allowed: false; remaining: 0; retryAfterSeconds: number };
+export type ThrottleDecision = { allowed: true; remaining: number } | { allowed: false; remaining: 0; retryAfterSeconds: number };
 
 class TokenBucket {
   private tokens: number;

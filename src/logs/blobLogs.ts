@@ -18,7 +18,10 @@ const envSchema = z.object({
   [LOG_BLOB_URL_ENV]: z.url({ protocol: /^https?$/, error: 'must be the account URL, e.g. https://myaccount.blob.core.windows.net' }).optional(),
   [LOG_BLOB_CONNECTION_STRING_ENV]: z
     .string()
-    .regex(/(^|;)(BlobEndpoint|AccountName|UseDevelopmentStorage)=/i, 'must be a storage connection string (AccountName=...;AccountKey=... or BlobEndpoint=...)')
+    .regex(
+      /(^|;)(BlobEndpoint|AccountName|UseDevelopmentStorage)=/i,
+      'must be a storage connection string (AccountName=...;AccountKey=... or BlobEndpoint=...)',
+    )
     .optional(),
   // Azure's container naming rule: 3-63 lowercase letters, digits and single hyphens.
   [LOG_BLOB_CONTAINER_ENV]: z

@@ -106,12 +106,18 @@ async function resolveValue(api: PrefectApi, variable: string, value: unknown, s
   }
   const allowed = BLOCK_VARIABLES[variable];
   if (!allowed) {
-    throw new BlockResolutionError(variable, `refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only for ${Object.keys(BLOCK_VARIABLES).join(' and ')}: put the value itself in the variable`);
+    throw new BlockResolutionError(
+      variable,
+      `refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only for ${Object.keys(BLOCK_VARIABLES).join(' and ')}: put the value itself in the variable`,
+    );
   }
   const document = await readBlockDocument(api, variable, reference, secrets !== undefined);
   const type = document.block_type?.slug;
   if (!type || !allowed.includes(type)) {
-    throw new BlockResolutionError(variable, `refers to Prefect ${describeReference(reference)} of type ${type ?? 'unknown'}; it takes a block of type ${allowed.join(' or ')}`);
+    throw new BlockResolutionError(
+      variable,
+      `refers to Prefect ${describeReference(reference)} of type ${type ?? 'unknown'}; it takes a block of type ${allowed.join(' or ')}`,
+    );
   }
   const data = document.data ?? {};
   const secretFields = secretFieldsOf(document.block_schema);
@@ -126,7 +132,10 @@ async function resolveValue(api: PrefectApi, variable: string, value: unknown, s
     const name = blockSecretName(document.id, field);
     if (secrets) {
       if (typeof item !== 'string') {
-        throw new BlockResolutionError(variable, `Prefect ${describeReference(reference)} (${document.name ?? type}): its secret ${field} is not a text value; aci-flow passes only text secrets`);
+        throw new BlockResolutionError(
+          variable,
+          `Prefect ${describeReference(reference)} (${document.name ?? type}): its secret ${field} is not a text value; aci-flow passes only text secrets`,
+        );
       }
       secrets.set(name, item);
     }
@@ -144,7 +153,11 @@ function assertNoNestedReference(variable: string, value: unknown, path = variab
   else if (isPlainObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       const reference = blockReferenceOf(item);
-      if (reference) throw new BlockResolutionError(`${path}.${key}`, `refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only as the whole value of ${Object.keys(BLOCK_VARIABLES).join(' or ')}`);
+      if (reference)
+        throw new BlockResolutionError(
+          `${path}.${key}`,
+          `refers to Prefect ${describeReference(reference)}; aci-flow reads blocks only as the whole value of ${Object.keys(BLOCK_VARIABLES).join(' or ')}`,
+        );
       assertNoNestedReference(variable, item, `${path}.${key}`);
     }
   }
@@ -160,7 +173,10 @@ async function readBlockDocument(api: PrefectApi, variable: string, reference: B
             params: { path: { slug: reference.type, block_document_name: reference.name }, query: { include_secrets: includeSecrets } },
           });
   } catch (err) {
-    throw new BlockResolutionError(variable, `cannot read Prefect ${describeReference(reference)}: the Prefect API did not answer (${err instanceof Error ? err.message : String(err)})`);
+    throw new BlockResolutionError(
+      variable,
+      `cannot read Prefect ${describeReference(reference)}: the Prefect API did not answer (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   if (result.response.status === 404 || result.response.status === 422) {
     throw new BlockResolutionError(variable, `Prefect ${describeReference(reference)} does not exist (or is not readable with this API key)`);
@@ -175,5 +191,7 @@ async function readBlockDocument(api: PrefectApi, variable: string, reference: B
 /** Prefect lists a block's secret fields in its schema (`fields.secret_fields`). */
 function secretFieldsOf(schema: Schemas['BlockDocument']['block_schema']): string[] {
   const fields = schema?.fields as { secret_fields?: unknown } | undefined;
-  return Array.isArray(fields?.secret_fields) ? fields.secret_fields.filter((field): field is string => typeof field === 'string').map((field) => field.split('.')[0] ?? field) : [];
+  return Array.isArray(fields?.secret_fields)
+    ? fields.secret_fields.filter((field): field is string => typeof field === 'string').map((field) => field.split('.')[0] ?? field)
+    : [];
 }

@@ -48,7 +48,7 @@ export function jobValues(template: BaseJobTemplate, jobVariables: Record<string
   if (!('env' in declared)) {
     throw new ConfigError(
       'variables.env',
-      'is not declared in the work pool\'s base job template, so PREFECT_API_URL cannot reach the container; add the "env" variable (aci-flow\'s and Prefect\'s default templates have it)',
+      "is not declared in the work pool's base job template, so PREFECT_API_URL cannot reach the container; add the \"env\" variable (aci-flow's and Prefect's default templates have it)",
     );
   }
   const envDefault = (declared.env as { default?: unknown }).default;

@@ -18,7 +18,10 @@ export interface Reconciliation {
 }
 
 /** The state Prefect should get for a closed aci-flow run, or undefined when the flow's own report stands. */
-export function stateForOutcome(outcome: Pick<FlowRunStatus, 'phase' | 'message' | 'exitCode'>, current: StateType | null | undefined): ProposedState | undefined {
+export function stateForOutcome(
+  outcome: Pick<FlowRunStatus, 'phase' | 'message' | 'exitCode'>,
+  current: StateType | null | undefined,
+): ProposedState | undefined {
   if (current && FINAL_STATE_TYPES.has(current)) return undefined;
   // A cancel asked for in Prefect ends Cancelled once the infrastructure is gone, whatever the
   // container's last words; Prefect's workers force this one transition too.

@@ -39,7 +39,10 @@ export function prefectPoolSource(api: PrefectApi, workPool: string): PoolSource
 
 export function poolConfigOf(pool: Pick<WorkPool, 'name' | 'type' | 'base_job_template'> & { id?: string }): PrefectPool {
   // A pool without a template gets a ConfigError naming base_job_template.
-  return { id: pool.id, ...parsePoolConfig({ name: pool.name, type: pool.type, base_job_template: pool.base_job_template }, `Prefect work pool "${pool.name}"`) };
+  return {
+    id: pool.id,
+    ...parsePoolConfig({ name: pool.name, type: pool.type, base_job_template: pool.base_job_template }, `Prefect work pool "${pool.name}"`),
+  };
 }
 
 export interface EnsurePoolOptions {
@@ -58,9 +61,14 @@ export async function ensurePool(api: PrefectApi, name: string, log: (message: s
   const found = await api.GET('/work_pools/{name}', { params: { path: { name } } });
   if (found.response.status === 404) {
     if (options.create === false) {
-      throw new ConfigError('--pool', `work pool "${name}" does not exist and --create-pool-if-not-found is false; create it first (prefect work-pool create --type ${ACI_WORK_POOL_TYPE})`);
+      throw new ConfigError(
+        '--pool',
+        `work pool "${name}" does not exist and --create-pool-if-not-found is false; create it first (prefect work-pool create --type ${ACI_WORK_POOL_TYPE})`,
+      );
     }
-    log(`work pool "${name}" does not exist; creating it (type ${ACI_WORK_POOL_TYPE}, ${given ? 'the --base-job-template file' : "aci-flow's default base job template"})`);
+    log(
+      `work pool "${name}" does not exist; creating it (type ${ACI_WORK_POOL_TYPE}, ${given ? 'the --base-job-template file' : "aci-flow's default base job template"})`,
+    );
     const created = await api.POST('/work_pools/', {
       body: { name, type: ACI_WORK_POOL_TYPE, is_paused: false, base_job_template: (given ?? defaultBaseJobTemplate()) as unknown as Record<string, unknown> },
     });

@@ -108,7 +108,8 @@ async function sendBatch(ctx: BridgeContext, flowRunId: string, batch: Array<Sch
       done('POST /logs/', await ctx.api.POST('/logs/', { body: batch }));
       return;
     } catch (err) {
-      if (attempt === 1 || attempt % 10 === 0) ctx.log(`flow run ${flowRunId}: could not send ${batch.length} container log lines to Prefect (${messageOf(err)}); retrying`);
+      if (attempt === 1 || attempt % 10 === 0)
+        ctx.log(`flow run ${flowRunId}: could not send ${batch.length} container log lines to Prefect (${messageOf(err)}); retrying`);
       await abortableDelay(Math.min(attempt, 10) * 1000, signal);
     }
   }

@@ -49,7 +49,9 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv): WorkerSettings {
   }
   const cancellationPoll = read(env, 'PREFECT_WORKER_CANCELLATION_POLL_SECONDS', seconds, undefined as number | undefined);
   if (cancellationPoll !== undefined) {
-    notes.push(`PREFECT_WORKER_CANCELLATION_POLL_SECONDS=${cancellationPoll}: aci-flow looks for Cancelling runs at every poll (PREFECT_WORKER_QUERY_SECONDS) instead`);
+    notes.push(
+      `PREFECT_WORKER_CANCELLATION_POLL_SECONDS=${cancellationPoll}: aci-flow looks for Cancelling runs at every poll (PREFECT_WORKER_QUERY_SECONDS) instead`,
+    );
   }
   return {
     heartbeatSeconds: read(env, 'PREFECT_WORKER_HEARTBEAT_SECONDS', seconds, DEFAULT_HEARTBEAT_SECONDS),

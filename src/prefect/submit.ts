@@ -13,10 +13,7 @@ import type { PrefectPool } from './pool';
 import { writeRunLog } from './prefectLogs';
 import { proposeState } from './states';
 
-export type Submission =
-  | { outcome: 'started'; started: StartedFlowRun }
-  | { outcome: 'declined'; reason: string }
-  | { outcome: 'crashed'; reason: string };
+export type Submission = { outcome: 'started'; started: StartedFlowRun } | { outcome: 'declined'; reason: string } | { outcome: 'crashed'; reason: string };
 
 /**
  * Test-only: SIGKILLs the bridge right after Pending was accepted, where a crash would strand

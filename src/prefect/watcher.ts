@@ -54,9 +54,11 @@ export class RunWatcher {
     for (;;) {
       try {
         // The outcome itself is read by reconcile(); a failed run is an outcome, not an error here.
-        await this.ctx.temporal.withAbortSignal(signal, () => handle.result()).catch((err) => {
-          if (err instanceof WorkflowNotFoundError || signal.aborted) throw err;
-        });
+        await this.ctx.temporal
+          .withAbortSignal(signal, () => handle.result())
+          .catch((err) => {
+            if (err instanceof WorkflowNotFoundError || signal.aborted) throw err;
+          });
         if (signal.aborted) return;
         // At once: a stopped container's engine races to report Crashed, and aci-flow's Cancelled must come first.
         await reconcile(this.ctx, flowRunId);

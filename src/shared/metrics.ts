@@ -20,18 +20,7 @@ export type ArmRequestOutcome = 'ok' | 'throttled' | 'error';
  * sweeper's listing; `other` anything else.
  */
 export type ArmPurpose =
-  | 'state'
-  | 'logs'
-  | 'groupCheck'
-  | 'adoptCheck'
-  | 'deploy'
-  | 'deployFailure'
-  | 'ownership'
-  | 'stop'
-  | 'delete'
-  | 'cancel'
-  | 'sweep'
-  | 'other';
+  'state' | 'logs' | 'groupCheck' | 'adoptCheck' | 'deploy' | 'deployFailure' | 'ownership' | 'stop' | 'delete' | 'cancel' | 'sweep' | 'other';
 /** The purposes that are a run's polls, not its lifecycle. */
 export const POLL_PURPOSES: readonly ArmPurpose[] = ['state', 'logs'];
 /** The activities a run spends its life in; `cleanup` covers both delete and stop. */

@@ -71,7 +71,7 @@ export function splitCommand(command: string, field = 'command'): string[] {
     throw new ConfigError(field, `has no closing ${state} quote; close it, or escape a literal quote with a backslash (split like Python's shlex.split)`);
   }
   if (state === 'escape') {
-    throw new ConfigError(field, 'ends with a lone backslash; escape it as \\\\ or remove it (split like Python\'s shlex.split)');
+    throw new ConfigError(field, "ends with a lone backslash; escape it as \\\\ or remove it (split like Python's shlex.split)");
   }
   if (state === 'word') endArg();
   return args;

@@ -17,7 +17,5 @@ export function armEnvironment(
   const merged: Record<string, string | null> = { ...base, ...configured };
   return Object.entries(merged)
     .filter((entry): entry is [string, string] => entry[1] !== null)
-    .map(([name, value]) =>
-      secretNames.has(name) || looksLikeSecretEnvName(name) || isSecretRef(value) ? { name, secureValue: value } : { name, value },
-    );
+    .map(([name, value]) => (secretNames.has(name) || looksLikeSecretEnvName(name) || isSecretRef(value) ? { name, secureValue: value } : { name, value }));
 }

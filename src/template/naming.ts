@@ -106,7 +106,9 @@ function isPlain(flowName: string, flowRunId: string): boolean {
 
 /** JSON keeps the pair's boundary exact and escapes lone surrogates, which UTF-8 encoding would merge. */
 function nameHash(flowName: string, flowRunId: string): string {
-  const digest = createHash('sha256').update(JSON.stringify([flowName, flowRunId])).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify([flowName, flowRunId]))
+    .digest();
   // 10 bytes = 80 bits = 16 base-32 digits exactly (0-9a-v: lowercase, valid in ACI names).
   return BigInt(`0x${digest.subarray(0, 10).toString('hex')}`)
     .toString(32)

@@ -51,7 +51,10 @@ function requirePatchAllowed(document: Record<string, unknown>, patch: JsonPatch
   if (patch.op !== 'test' && patch.path !== '') {
     // Beside a secret, e.g. a registry credential's server: its password would go wherever the patch points.
     const parentPointer = patch.path.slice(0, patch.path.lastIndexOf('/'));
-    const key = patch.path.slice(patch.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = patch.path
+      .slice(patch.path.lastIndexOf('/') + 1)
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~');
     const parent = safeValueAt(document, parentPointer);
     if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) {
       const siblings = Object.entries(parent as Record<string, unknown>).filter(([name]) => name !== key);

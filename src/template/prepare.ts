@@ -137,9 +137,7 @@ function requireRegistryIdentitiesAssigned(template: Record<string, unknown>, co
   const properties = isPlainObject(group.properties) ? group.properties : {};
   const credentials = Array.isArray(properties.imageRegistryCredentials) ? properties.imageRegistryCredentials : [];
   const identity = isPlainObject(group.identity) ? group.identity : {};
-  const assigned = new Set(
-    Object.keys(isPlainObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {}).map((id) => id.toLowerCase()),
-  );
+  const assigned = new Set(Object.keys(isPlainObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {}).map((id) => id.toLowerCase()));
   credentials.forEach((credential, index) => {
     const wanted = isPlainObject(credential) ? credential.identity : undefined;
     // ARM resource ids are case-insensitive.

@@ -40,10 +40,7 @@ export function requireRunSecretsAllowed(pool: BaseJobTemplate, values: Record<s
     if (!isSecretRef(ref)) continue;
     const field = path.join('.');
     if (ref === credentialSecret) {
-      throw new ConfigError(
-        field,
-        `${ref} is the secret of the pool's aci_credentials, the identity the worker deploys with; a run can never reference it`,
-      );
+      throw new ConfigError(field, `${ref} is the secret of the pool's aci_credentials, the identity the worker deploys with; a run can never reference it`);
     }
     // The pool's own default passed back unchanged, with what it belongs to: the operator's reference.
     const unit = operatorUnit(path);
@@ -75,9 +72,7 @@ export function requireAllowedIdentitiesAndSubnets(pool: BaseJobTemplate, config
   const identity = isPlainObject(group.identity) ? group.identity : {};
   const assigned = Object.keys(isPlainObject(identity.userAssignedIdentities) ? identity.userAssignedIdentities : {});
   const properties = isPlainObject(group.properties) ? group.properties : {};
-  const subnets = (Array.isArray(properties.subnetIds) ? properties.subnetIds : []).map((subnet: unknown) =>
-    isPlainObject(subnet) ? subnet.id : subnet,
-  );
+  const subnets = (Array.isArray(properties.subnetIds) ? properties.subnetIds : []).map((subnet: unknown) => (isPlainObject(subnet) ? subnet.id : subnet));
   const identities = config.allowed_identities ?? poolDefaultIds(pool, 'identities');
   const subnetIds = config.allowed_subnet_ids ?? poolDefaultIds(pool, 'subnet_ids');
   const fromConfig = (id: string, configured: readonly string[] | null | undefined) => configured?.some((entry) => sameId(entry, id));
@@ -113,9 +108,7 @@ function operatorUnit(path: JsonPath): JsonPath {
 
 /** The pool's variable defaults, as a run with no values would get them. */
 function poolDefaults(pool: BaseJobTemplate): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(pool.variables.properties).map(([name, schema]) => [name, isPlainObject(schema) ? schema.default : undefined]),
-  );
+  return Object.fromEntries(Object.entries(pool.variables.properties).map(([name, schema]) => [name, isPlainObject(schema) ? schema.default : undefined]));
 }
 
 /**
@@ -157,5 +150,8 @@ function describe(ids: readonly string[]): string {
 }
 
 function valueAt(node: unknown, path: JsonPath): unknown {
-  return path.reduce<unknown>((current, key) => (isPlainObject(current) || Array.isArray(current) ? (current as Record<string, unknown>)[key] : undefined), node);
+  return path.reduce<unknown>(
+    (current, key) => (isPlainObject(current) || Array.isArray(current) ? (current as Record<string, unknown>)[key] : undefined),
+    node,
+  );
 }

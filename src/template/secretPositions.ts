@@ -101,9 +101,7 @@ function isSecretPosition(template: Record<string, unknown>, path: JsonPath): bo
   const resource = valueAt(template, [top, index]) as { type?: unknown } | undefined;
   if (String(resource?.type).toLowerCase() !== CONTAINER_GROUP_RESOURCE_TYPE.toLowerCase()) return false;
   return SECRET_POSITIONS.some(
-    (pattern) =>
-      pattern.length === inside.length &&
-      pattern.every((part, i) => (part === '*' ? typeof inside[i] === 'number' : part === inside[i])),
+    (pattern) => pattern.length === inside.length && pattern.every((part, i) => (part === '*' ? typeof inside[i] === 'number' : part === inside[i])),
   );
 }
 

@@ -42,7 +42,6 @@ export { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, WORKFL
 export { ensureSweeperSchedule } from './sweeperSchedule';
 export { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
-
 export type WorkflowBundle = { code: string } | { codePath: string };
 
 export interface FlowRunWorkerOptions {
@@ -370,12 +369,7 @@ async function startMetricsEndpoint(address: MetricsAddress, logger: Logger) {
 }
 
 /** Append blobs when an account is configured (ACI_FLOW_LOG_BLOB_*), else per-run files; the worker's stdout always. */
-export function flowRunLogSinkFor(
-  workPool: string,
-  blob: BlobLogSettings | undefined,
-  logDir: string | undefined,
-  metrics?: AciFlowMetrics,
-): FlowRunLogSink {
+export function flowRunLogSinkFor(workPool: string, blob: BlobLogSettings | undefined, logDir: string | undefined, metrics?: AciFlowMetrics): FlowRunLogSink {
   if (blob) return createFlowRunLogSink({ blob: { container: logContainerClient(blob), workPool }, metrics });
   return createFlowRunLogSink({ logDir, metrics });
 }

@@ -17,11 +17,7 @@ export function sweepExecutionTimeoutMs(settings: SweeperSettings): number {
   return Math.max(settings.intervalMs, 30 * 60_000);
 }
 
-export async function ensureSweeperSchedule(
-  client: Client,
-  workPool: string,
-  settings: SweeperSettings,
-): Promise<'created' | 'updated' | 'unchanged'> {
+export async function ensureSweeperSchedule(client: Client, workPool: string, settings: SweeperSettings): Promise<'created' | 'updated' | 'unchanged'> {
   const scheduleId = sweeperScheduleId(workPool);
   const input: SweeperInput = { workPool, scopes: settings.scopes, graceSeconds: settings.graceSeconds };
   const spec = { intervals: [{ every: settings.intervalMs }] };

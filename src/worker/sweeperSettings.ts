@@ -33,18 +33,12 @@ export function parseSweepScope(text: string, field: string): SweepScope {
 }
 
 /** Flags win over the environment; scopes in the environment are separated by commas or whitespace. */
-export function sweeperSettings(
-  flags: { scopes?: string[]; interval?: string; grace?: string } = {},
-  env: NodeJS.ProcessEnv = process.env,
-): SweeperSettings {
+export function sweeperSettings(flags: { scopes?: string[]; interval?: string; grace?: string } = {}, env: NodeJS.ProcessEnv = process.env): SweeperSettings {
   const scopeTexts = flags.scopes?.length ? flags.scopes : (env[SWEEP_SCOPES_ENV] ?? '').split(/[\s,]+/).filter(Boolean);
   const scopeField = flags.scopes?.length ? '--sweep-scope' : SWEEP_SCOPES_ENV;
   return {
     scopes: dedupe(scopeTexts.map((text) => parseSweepScope(text, scopeField))),
-    intervalMs: parseDurationMs(
-      flags.interval ?? env[SWEEP_INTERVAL_ENV] ?? DEFAULT_SWEEP_INTERVAL,
-      flags.interval ? '--sweep-interval' : SWEEP_INTERVAL_ENV,
-    ),
+    intervalMs: parseDurationMs(flags.interval ?? env[SWEEP_INTERVAL_ENV] ?? DEFAULT_SWEEP_INTERVAL, flags.interval ? '--sweep-interval' : SWEEP_INTERVAL_ENV),
     graceSeconds: parseDurationMs(flags.grace ?? env[SWEEP_GRACE_ENV] ?? DEFAULT_SWEEP_GRACE, flags.grace ? '--sweep-grace' : SWEEP_GRACE_ENV) / 1000,
   };
 }

@@ -25,7 +25,10 @@ export interface WorkerTracing {
  */
 export function tracingEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
   if (exporters.length > 0 && !exporters.includes('otlp')) return undefined;
   const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
   if (tracesEndpoint) return tracesEndpoint;

@@ -35,7 +35,9 @@ export function versioningSettings(
   const deploymentName = flags.deploymentName ?? env[DEPLOYMENT_NAME_ENV] ?? `aci-flow-${workPool.replace(/\./g, '-')}`;
   const buildId = flags.buildId ?? env[BUILD_ID_ENV] ?? packageVersion();
   if (!DEPLOYMENT_NAME.test(deploymentName)) {
-    throw new Error(`${flags.deploymentName ? '--deployment-name' : DEPLOYMENT_NAME_ENV}: "${deploymentName}" must be letters, digits, "-" and "_", at most 255`);
+    throw new Error(
+      `${flags.deploymentName ? '--deployment-name' : DEPLOYMENT_NAME_ENV}: "${deploymentName}" must be letters, digits, "-" and "_", at most 255`,
+    );
   }
   if (!BUILD_ID.test(buildId)) {
     throw new Error(`${flags.buildId ? '--build-id' : BUILD_ID_ENV}: "${buildId}" must be letters, digits, ".", "-" and "_", at most 255`);

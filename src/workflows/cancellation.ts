@@ -5,15 +5,7 @@
  * was only signalled asks Temporal to cancel it (one activity over the worker's client), so
  * the UI, `ExecutionStatus="Canceled"` searches and parent workflows all see a cancel.
  */
-import {
-  type ApplicationFailure,
-  CancellationScope,
-  CancelledFailure,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertMemo,
-} from '@temporalio/workflow';
+import { type ApplicationFailure, CancellationScope, CancelledFailure, log, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
 import type { RunControlActivities } from '../activities/runControl';
 import {
   type AcceptedCancel,

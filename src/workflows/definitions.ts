@@ -22,15 +22,7 @@ export function taskQueueForPool(workPool: string): string {
   return workPool;
 }
 
-export type FlowRunPhase =
-  | 'Deploying'
-  | 'WaitingForStart'
-  | 'Running'
-  | 'CleaningUp'
-  | 'Completed'
-  | 'Failed'
-  | 'Cancelled'
-  | 'TimedOut';
+export type FlowRunPhase = 'Deploying' | 'WaitingForStart' | 'Running' | 'CleaningUp' | 'Completed' | 'Failed' | 'Cancelled' | 'TimedOut';
 
 export const TERMINAL_PHASES: readonly FlowRunPhase[] = ['Completed', 'Failed', 'Cancelled', 'TimedOut'];
 

@@ -109,7 +109,13 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   };
   // Once deploy returned, its tag check vouches for the group: cleanup need not read it again.
   let deployReturned = false;
-  const cleanupInput = (cancelled = false): CleanupInput => ({ flowRunId: input.flowRunId, flowName: input.flowName, target, cancelled, deployed: deployReturned });
+  const cleanupInput = (cancelled = false): CleanupInput => ({
+    flowRunId: input.flowRunId,
+    flowName: input.flowName,
+    target,
+    cancelled,
+    deployed: deployReturned,
+  });
 
   // A cancel while deploying (signal or workflow cancellation) stops the ARM deployment
   // instead of waiting for it; deploy then returns at its next poll.
@@ -278,12 +284,7 @@ function isTerminal(phase: FlowRunPhase): boolean {
  * Retried inside the activity until it succeeds or cleanup_timeout_seconds pass; then it is
  * abandoned (with the last error) for the orphan sweeper. Never replaces the run's outcome.
  */
-async function cleanUp(
-  cleanup: CleanupInput,
-  keepContainerGroup: boolean,
-  timeoutSeconds: number,
-  status: FlowRunStatus,
-): Promise<FlowRunCleanup> {
+async function cleanUp(cleanup: CleanupInput, keepContainerGroup: boolean, timeoutSeconds: number, status: FlowRunStatus): Promise<FlowRunCleanup> {
   status.cleanup = { state: 'pending' };
   const { deleteContainerGroup, stopContainerGroup } = cleanupActivities(timeoutSeconds);
   const done: CleanupState = keepContainerGroup ? 'stopped' : 'deleted';

@@ -56,9 +56,7 @@ export async function orphanSweeperWorkflow(input: SweeperInput): Promise<Sweepe
     return [verdict.candidate];
   });
 
-  const removal = orphans.length > 0
-    ? await removeOrphans({ orphans, dryRun, workPool: input.workPool })
-    : { removed: [], skipped: [], failed: [] };
+  const removal = orphans.length > 0 ? await removeOrphans({ orphans, dryRun, workPool: input.workPool }) : { removed: [], skipped: [], failed: [] };
   for (const { reason } of removal.skipped) kept[reason] += 1;
 
   const result = merge(input.continuation?.sofar, {
@@ -97,4 +95,3 @@ function emptyKeepCounts(): Record<KeepReason, number> {
 function keyOf(candidate: { subscriptionId: string; resourceGroupName: string; containerGroupName: string }): string {
   return `${candidate.subscriptionId}/${candidate.resourceGroupName}/${candidate.containerGroupName}`.toLowerCase();
 }
-

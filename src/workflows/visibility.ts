@@ -7,13 +7,7 @@ import { type CleanupState, type FlowRunInput, type FlowRunPhase, searchAttribut
  * One upsert per transition; the identifying attributes are added only if the starter did
  * not set them, and the cleanup state rides along with the final phase.
  */
-export function publishPhase(
-  input: FlowRunInput,
-  containerGroupName: string,
-  phase: FlowRunPhase,
-  exitCode?: number,
-  cleanupState?: CleanupState,
-): void {
+export function publishPhase(input: FlowRunInput, containerGroupName: string, phase: FlowRunPhase, exitCode?: number, cleanupState?: CleanupState): void {
   const current = workflowInfo().typedSearchAttributes;
   const updates: SearchAttributeUpdatePair[] = [{ key: searchAttributes.phase, value: phase }];
   if (cleanupState !== undefined && current.get(searchAttributes.cleanupState) !== cleanupState) {

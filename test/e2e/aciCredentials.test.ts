@@ -20,13 +20,17 @@ const SECRET_VALUE = `sp-secret-${uniqueRunId('v')}`;
 
 /** A pool whose worker deploys as a service principal, its client secret by reference. */
 function poolWithCredentials(name: string, clientSecret: string): PoolConfig {
-  return testPool(name, {}, {
-    aci_credentials: {
-      client_id: '11111111-2222-3333-4444-555555555555',
-      tenant_id: '66666666-7777-8888-9999-000000000000',
-      client_secret: clientSecret,
+  return testPool(
+    name,
+    {},
+    {
+      aci_credentials: {
+        client_id: '11111111-2222-3333-4444-555555555555',
+        tenant_id: '66666666-7777-8888-9999-000000000000',
+        client_secret: clientSecret,
+      },
     },
-  });
+  );
 }
 
 describe('aci_credentials of a work pool', () => {
@@ -73,7 +77,10 @@ describe('aci_credentials of a work pool', () => {
     const final = await status(run.handle);
     expect(final.phase).toBe('Failed');
     // No call can succeed without the credential: cleanup gives up at once, naming why, for the orphan sweeper.
-    expect(final.cleanup).toEqual({ state: 'abandoned', lastError: expect.stringMatching(/^aci_credentials\.client_secret \(secretref:E2E_MISSING_SP_SECRET\): cannot be resolved/) });
+    expect(final.cleanup).toEqual({
+      state: 'abandoned',
+      lastError: expect.stringMatching(/^aci_credentials\.client_secret \(secretref:E2E_MISSING_SP_SECRET\): cannot be resolved/),
+    });
     expect(groupsOf(stack, final.containerGroupName)).toEqual([]);
   });
 

@@ -47,7 +47,13 @@ describe('logs in Blob Storage', () => {
       interceptors: { workflow: [{ describe: (input, next) => ((describes += 1), next(input)) }] },
     });
     const following = (async () => {
-      for await (const line of followLogs(run.flowRunId, { client: countingClient, blob: stack.blobLogs, logDir: elsewhere, follow: true, pollIntervalMs: 100 })) {
+      for await (const line of followLogs(run.flowRunId, {
+        client: countingClient,
+        blob: stack.blobLogs,
+        logDir: elsewhere,
+        follow: true,
+        pollIntervalMs: 100,
+      })) {
         followed.push(line);
       }
     })();
@@ -74,7 +80,11 @@ describe('logs in Blob Storage', () => {
       [LOG_BLOB_CONTAINER_ENV]: stack.blobLogs?.container,
     });
     expect(cli).toMatchObject({ code: 0, stderr: '' });
-    expect(cli.stdout).toBe(numberedLines('blob', 40).map((line) => `${line}\n`).join(''));
+    expect(cli.stdout).toBe(
+      numberedLines('blob', 40)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     await second.kill('SIGTERM');
   });
 

@@ -34,7 +34,10 @@ describe('aci-flow demo --exit-when-done', () => {
     expect(link).not.toBeNull();
     const flowRunId = link![1];
 
-    const logLines = out.split('\n').filter((line) => line.startsWith('    | ')).map((line) => line.slice(6));
+    const logLines = out
+      .split('\n')
+      .filter((line) => line.startsWith('    | '))
+      .map((line) => line.slice(6));
     expect(logLines).toEqual(['step 1 of 5', 'step 2 of 5', 'step 3 of 5', 'step 4 of 5', 'step 5 of 5', 'done']);
     // What the demo printed is exactly what the worker recorded in the run's blob, as `aci-flow logs` reads it.
     const container = logContainerClient({ connectionString: azurite.connectionString, container: 'demo-logs' });
@@ -42,7 +45,10 @@ describe('aci-flow demo --exit-when-done', () => {
     for await (const blob of container.listBlobsFlat()) blobNames.push(blob.name);
     expect(blobNames).toEqual([expect.stringMatching(new RegExp(`^[^/]+/${flowRunId}\\.log$`))]);
     expect((await readFrom(container.getBlobClient(blobNames[0]!), 0)).toString('utf8')).toBe(`${logLines.join('\n')}\n`);
-    const livePhases = out.split('\n').filter((line) => line.startsWith('  phase: ')).map((line) => line.slice(9));
+    const livePhases = out
+      .split('\n')
+      .filter((line) => line.startsWith('  phase: '))
+      .map((line) => line.slice(9));
     expect(livePhases).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
     expect(out).toContain('Phases: Deploying → WaitingForStart → Running → CleaningUp → Completed');
     expect(out).toMatch(new RegExp(`^Flow run\\s+${flowRunId}$`, 'm'));
@@ -118,7 +124,9 @@ describe('aci-flow demo --prefect', () => {
     expect(liveStates).toEqual(expect.arrayContaining(['Pending', 'Running']));
     expect(liveStates[liveStates.length - 1]).toBe('Completed');
     expect(live('  aci-flow: ')).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`\\[prefect-worker\\] flow run ${flowRunId}: aci-flow Completed; Prefect state COMPLETED stands`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`\\[prefect-worker\\] flow run ${flowRunId}: aci-flow Completed; Prefect state COMPLETED stands`)),
+    );
     // Prefect's state history (GET /flow_run_states/) beside the workflow's events, on one time line.
     const table = lines.slice(lines.findIndex((line) => line.includes('Prefect state history beside')) + 1);
     const temporalColumnAt = table[0]!.indexOf('TEMPORAL EVENT');
@@ -163,7 +171,10 @@ describe('aci-flow demo --prefect', () => {
         expect({ url, status: page.status, type: page.headers.get('content-type') }).toEqual({ url, status: 200, type: expect.stringContaining('text/html') });
       }
       // Prefect's own record of the run, read independently of what the demo printed.
-      const run = (await (await fetch(`http://127.0.0.1:${prefectPort}/api/flow_runs/${flowRunId}`)).json()) as { state_type: string; infrastructure_pid: string };
+      const run = (await (await fetch(`http://127.0.0.1:${prefectPort}/api/flow_runs/${flowRunId}`)).json()) as {
+        state_type: string;
+        infrastructure_pid: string;
+      };
       expect(run.state_type).toBe('COMPLETED');
       expect(run.infrastructure_pid).toBe(`hello-prefect-${flowRunId}`);
 

@@ -53,8 +53,20 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   it('start, logs, status and list follow one flow run from start to completion', async () => {
     const flowRunId = uniqueId('cli-ok');
     const started = await cli(
-      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'cli-etl', '--run-id', flowRunId,
-      '--set', `command=sh -c 'echo first; sleep 1; echo second'`, '--set', 'stream_output=true', '--json',
+      'start',
+      '--pool',
+      stack.workPool,
+      '--pool-config',
+      POOL_CONFIG,
+      '--flow',
+      'cli-etl',
+      '--run-id',
+      flowRunId,
+      '--set',
+      `command=sh -c 'echo first; sleep 1; echo second'`,
+      '--set',
+      'stream_output=true',
+      '--json',
     );
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
@@ -110,8 +122,18 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   it('start --wait exits 1 and shows the exit code when the container fails', async () => {
     const flowRunId = uniqueId('cli-fail');
     const result = await cli(
-      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'failing', '--run-id', flowRunId,
-      '--set', `command=sh -c 'echo about to fail; exit 3'`, '--wait',
+      'start',
+      '--pool',
+      stack.workPool,
+      '--pool-config',
+      POOL_CONFIG,
+      '--flow',
+      'failing',
+      '--run-id',
+      flowRunId,
+      '--set',
+      `command=sh -c 'echo about to fail; exit 3'`,
+      '--wait',
     );
     expect(result.code).toBe(ExitCodes.failure);
     expect(result.stdout).toMatch(/^Phase\s+Failed$/m);
@@ -127,10 +149,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('cancel stops a running flow run, which closes Canceled with its reason in status; a second cancel exits 1', async () => {
     const flowRunId = uniqueId('cli-cancel');
-    await cli(
-      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'long', '--run-id', flowRunId,
-      '--set', `command=sh -c 'sleep 120'`,
-    );
+    await cli('start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'long', '--run-id', flowRunId, '--set', `command=sh -c 'sleep 120'`);
     await waitForPhase(flowRunId, 'Running');
     const cancelled = await cli('cancel', flowRunId, '--reason', 'test cancels it');
     expect(cancelled.code).toBe(0);
@@ -151,7 +170,17 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   it('rejects a variable the pool does not have with exit 2, naming it, and starts nothing', async () => {
     const flowRunId = uniqueId('cli-bad');
     const result = await cli(
-      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'etl', '--run-id', flowRunId, '--set', 'imagee=busybox',
+      'start',
+      '--pool',
+      stack.workPool,
+      '--pool-config',
+      POOL_CONFIG,
+      '--flow',
+      'etl',
+      '--run-id',
+      flowRunId,
+      '--set',
+      'imagee=busybox',
     );
     expect(result.code).toBe(ExitCodes.usage);
     expect(result.stderr).toMatch(/imagee: is not a variable of this work pool/);
@@ -160,8 +189,17 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('rejects a literal secret in the environment with exit 2 before anything starts', async () => {
     const result = await cli(
-      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'etl', '--run-id', uniqueId('cli-secret'),
-      '--set', 'env={"PREFECT_API_KEY": "pnu_literal_value"}',
+      'start',
+      '--pool',
+      stack.workPool,
+      '--pool-config',
+      POOL_CONFIG,
+      '--flow',
+      'etl',
+      '--run-id',
+      uniqueId('cli-secret'),
+      '--set',
+      'env={"PREFECT_API_KEY": "pnu_literal_value"}',
     );
     expect(result.code).toBe(ExitCodes.usage);
     expect(result.stderr).toContain('PREFECT_API_KEY');
@@ -170,10 +208,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('checks the input before connecting: bad input exits 2 even when Temporal is unreachable', async () => {
     const unreachable = { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` };
-    const result = await runCli(
-      ['start', '--pool-config', POOL_CONFIG, '--flow', 'etl', '--set', 'cpu=-1'],
-      unreachable,
-    );
+    const result = await runCli(['start', '--pool-config', POOL_CONFIG, '--flow', 'etl', '--set', 'cpu=-1'], unreachable);
     expect(result.code).toBe(ExitCodes.usage);
     expect(result.stderr).toMatch(/cpu/);
     expect(result.stderr).not.toMatch(/cannot connect/);
@@ -209,8 +244,18 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   it('status answers for finished and waiting runs while no worker is running', async () => {
     const finishedId = uniqueId('cli-noworker-done');
     const done = await cli(
-      'start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'quick', '--run-id', finishedId,
-      '--set', `command=sh -c 'exit 0'`, '--wait',
+      'start',
+      '--pool',
+      stack.workPool,
+      '--pool-config',
+      POOL_CONFIG,
+      '--flow',
+      'quick',
+      '--run-id',
+      finishedId,
+      '--set',
+      `command=sh -c 'exit 0'`,
+      '--wait',
     );
     expect(done.code).toBe(0);
     await stack.stopWorker();

@@ -5,16 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  countingCommand,
-  groupsOf,
-  HistoryRecorder,
-  numberedLines,
-  readRunLog,
-  startTestFlowRun,
-  status,
-  waitForStatus,
-} from '../helpers/flowRuns';
+import { countingCommand, groupsOf, HistoryRecorder, numberedLines, readRunLog, startTestFlowRun, status, waitForStatus } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 

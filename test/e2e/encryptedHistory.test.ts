@@ -68,10 +68,21 @@ describe('encrypted history', () => {
     const flowRunId = `codec-${marker}`;
     const started = await runCli(
       [
-        'start', '--pool', stack.workPool, '--pool-config', 'examples/pool.yaml', '--flow', 'codec-etl', '--run-id', flowRunId,
-        '--set', `image=${image}`,
-        '--set', `command=sh -c 'echo ${printed}; exit 3'`,
-        '--set', `env={"E2E_VALUE": "${envValue}"}`,
+        'start',
+        '--pool',
+        stack.workPool,
+        '--pool-config',
+        'examples/pool.yaml',
+        '--flow',
+        'codec-etl',
+        '--run-id',
+        flowRunId,
+        '--set',
+        `image=${image}`,
+        '--set',
+        `command=sh -c 'echo ${printed}; exit 3'`,
+        '--set',
+        `env={"E2E_VALUE": "${envValue}"}`,
         '--json',
       ],
       cliEnv,
@@ -118,7 +129,20 @@ describe('encrypted history', () => {
     const worker = stack.spawnWorkerProcess({ workPool, pool, env: KEYS_ENV });
     const flowRunId = `codec-process-${randomUUID().slice(0, 8)}`;
     const started = await runCli(
-      ['start', '--pool', workPool, '--pool-config', 'examples/pool.yaml', '--flow', 'codec-etl', '--run-id', flowRunId, '--set', "command=sh -c 'exit 4'", '--json'],
+      [
+        'start',
+        '--pool',
+        workPool,
+        '--pool-config',
+        'examples/pool.yaml',
+        '--flow',
+        'codec-etl',
+        '--run-id',
+        flowRunId,
+        '--set',
+        "command=sh -c 'exit 4'",
+        '--json',
+      ],
       cliEnv,
     );
     expect(started).toMatchObject({ code: 0, stderr: '' });
@@ -143,7 +167,8 @@ function plainPayloadPaths(value: unknown, path = ''): string[] {
   // Search attributes stay plain by design; a local activity's marker `data` is written by the SDK's core
   // (sequence number, attempt, activity type, times), not by aci-flow's data converter, and holds no run value
   // (its result is in `details.result`, encrypted).
-  if (typeof value !== 'object' || value === null || path.endsWith('searchAttributes') || path.endsWith('markerRecordedEventAttributes.details.data')) return [];
+  if (typeof value !== 'object' || value === null || path.endsWith('searchAttributes') || path.endsWith('markerRecordedEventAttributes.details.data'))
+    return [];
   const record = value as Record<string, unknown>;
   const encoding = (record.metadata as Record<string, string> | undefined)?.encoding;
   if (typeof encoding === 'string') return Buffer.from(encoding, 'base64').toString() === 'binary/encrypted' ? [] : [path];

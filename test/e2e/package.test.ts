@@ -112,7 +112,12 @@ function packagesNamedIn(file: string): string[] {
   const specifiers = [...readFileSync(file, 'utf8').matchAll(/(?:require\(|from |import\()\s*["']([^"']+)["']/g)].map((match) => match[1]!); // the group always takes part
   return specifiers
     .filter((specifier) => !specifier.startsWith('.') && !specifier.startsWith('node:') && !builtinModules.includes(specifier))
-    .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+    .map((specifier) =>
+      specifier
+        .split('/')
+        .slice(0, specifier.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
 }
 
 const megabytes = (bytes: number) => Math.round(bytes / 1e5) / 10;
@@ -219,13 +224,18 @@ try {
     writeFileSync(join(consumer, 'orchestrator.ts'), source);
     writeFileSync(
       join(consumer, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, types: [], skipLibCheck: true }, files: ['orchestrator.ts'] }),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'node16', moduleResolution: 'node16', target: 'ES2022', noEmit: true, types: [], skipLibCheck: true },
+        files: ['orchestrator.ts'],
+      }),
     );
     const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     return execFileSync(process.execPath, [tsc, '-p', consumer], { cwd: consumer, encoding: 'utf8', stdio: 'pipe' });
   }
 
-  const orchestratorSource = (packageName: string) => `import { connectClient, startFlowRun, cancelFlowRun, getFlowRunStatus, type FlowRunStatus, type StartFlowRunOptions } from '${packageName}';
+  const orchestratorSource = (
+    packageName: string,
+  ) => `import { connectClient, startFlowRun, cancelFlowRun, getFlowRunStatus, type FlowRunStatus, type StartFlowRunOptions } from '${packageName}';
 export async function restart(options: StartFlowRunOptions): Promise<FlowRunStatus['phase']> {
   const client = await connectClient();
   const started = await startFlowRun(client, options);

@@ -38,9 +38,7 @@ describe('a hotfix with patched()', () => {
     expect(released.result).toEqual(['hello one']);
 
     await expect(Worker.runReplayHistory({ workflowsPath: workflows('hotfixPatched') }, released.history)).resolves.toBeUndefined();
-    await expect(Worker.runReplayHistory({ workflowsPath: workflows('hotfixUnpatched') }, released.history)).rejects.toThrow(
-      DeterminismViolationError,
-    );
+    await expect(Worker.runReplayHistory({ workflowsPath: workflows('hotfixUnpatched') }, released.history)).rejects.toThrow(DeterminismViolationError);
 
     // New runs take the hotfix.
     const patched = await runOn('hotfixPatched', `patching-new-${Date.now()}`);

@@ -191,7 +191,7 @@ describe('aci-flow prefect-worker', () => {
     expect(run.state?.message).not.toContain('aci-flow');
   });
 
-  it('a container that exits non-zero after the flow reported Failed leaves the flow\'s state, never Crashed', async () => {
+  it("a container that exits non-zero after the flow reported Failed leaves the flow's state, never Crashed", async () => {
     // `prefect flow-run execute` exits 0 after a failed flow; the wrapper makes the infrastructure fail too.
     const id = await createFlowRun({ fail: true }, { command: "sh -c 'prefect flow-run execute; exit 3'" });
     await waitForState(id, 'FAILED');
@@ -200,7 +200,7 @@ describe('aci-flow prefect-worker', () => {
     expect((await readRun(id)).state_type).toBe('FAILED');
   });
 
-  it('a container that dies before the flow reports ends Crashed with aci-flow\'s reason', async () => {
+  it("a container that dies before the flow reports ends Crashed with aci-flow's reason", async () => {
     const id = await createFlowRun({}, { command: "sh -c 'exit 3'" });
     const run = await waitForState(id, 'CRASHED');
     expect(run.state?.message).toMatch(/infrastructure failed \(aci-flow Failed\).*3/);
@@ -210,14 +210,21 @@ describe('aci-flow prefect-worker', () => {
     // The container runs, but no flow ever starts in it (no grace period: nothing could cancel itself).
     const hold = holdFile();
     const id = await createFlowRun({}, { command: `sh -c 'while [ ! -e ${hold} ]; do sleep 0.2; done'` });
-    const pending = await waitFor(async () => {
-      const run = await readRun(id);
-      return run.infrastructure_pid && (await getFlowRunStatus(stack.client, id)).phase === 'Running' ? run : undefined;
-    }, `flow run ${id}'s container to run`, { timeoutMs: 60_000 });
+    const pending = await waitFor(
+      async () => {
+        const run = await readRun(id);
+        return run.infrastructure_pid && (await getFlowRunStatus(stack.client, id)).phase === 'Running' ? run : undefined;
+      },
+      `flow run ${id}'s container to run`,
+      { timeoutMs: 60_000 },
+    );
     expect(pending.state_type).toBe('PENDING');
     ok(
       'cancel',
-      await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING', name: 'Cancelling' }, force: false } as never }),
+      await api.POST('/flow_runs/{id}/set_state', {
+        params: { path: { id } },
+        body: { state: { type: 'CANCELLING', name: 'Cancelling' }, force: false } as never,
+      }),
     );
     const cancelled = await waitForState(id, 'CANCELLED', 60_000);
     expect(cancelled.state_type).toBe('CANCELLED');

@@ -64,7 +64,11 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
 
   const execFileAsync = promisify(execFile);
   async function prefectCli(args: string[], cwd: string): Promise<string> {
-    const { stdout, stderr } = await execFileAsync(prefectCliPath(), args, { cwd, env: prefectEnvironment(cliHome, { apiUrl: prefect.apiUrl }), timeout: 180_000 });
+    const { stdout, stderr } = await execFileAsync(prefectCliPath(), args, {
+      cwd,
+      env: prefectEnvironment(cliHome, { apiUrl: prefect.apiUrl }),
+      timeout: 180_000,
+    });
     return stdout + stderr;
   }
 
@@ -176,7 +180,9 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
   async function runLogs(id: string): Promise<LogEntry[]> {
     return ok(
       'read logs',
-      await api.POST('/logs/filter', { body: { logs: { operator: 'and_', flow_run_id: { any_: [id] } }, limit: 200, offset: 0, sort: 'TIMESTAMP_ASC' } as never }),
+      await api.POST('/logs/filter', {
+        body: { logs: { operator: 'and_', flow_run_id: { any_: [id] } }, limit: 200, offset: 0, sort: 'TIMESTAMP_ASC' } as never,
+      }),
     ) as LogEntry[];
   }
 
@@ -272,15 +278,21 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       expect.arrayContaining([`Worker '${WORKER_NAME}' submitting flow run '${id}'`, expect.stringMatching(/^aci-flow Completed \(exit code 0\)/)]),
     );
 
-    const events = await waitFor(async () => {
-      const page = ok(
-        'events',
-        await api.POST('/events/filter', {
-          body: { filter: { event: { name: [SUBMITTED_EVENT, EXECUTED_EVENT] }, any_resource: { id: [`prefect.flow-run.${id}`] } }, limit: 50 } as never,
-        }),
-      ) as { events: Array<{ event: string; id: string; follows?: string | null; resource: Record<string, string>; related: Array<Record<string, string>> }> };
-      return page.events.length >= 2 ? page.events : undefined;
-    }, 'both worker events', { timeoutMs: 60_000, intervalMs: 500 });
+    const events = await waitFor(
+      async () => {
+        const page = ok(
+          'events',
+          await api.POST('/events/filter', {
+            body: { filter: { event: { name: [SUBMITTED_EVENT, EXECUTED_EVENT] }, any_resource: { id: [`prefect.flow-run.${id}`] } }, limit: 50 } as never,
+          }),
+        ) as {
+          events: Array<{ event: string; id: string; follows?: string | null; resource: Record<string, string>; related: Array<Record<string, string>> }>;
+        };
+        return page.events.length >= 2 ? page.events : undefined;
+      },
+      'both worker events',
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     const submitted = events.find((event) => event.event === SUBMITTED_EVENT);
     const executed = events.find((event) => event.event === EXECUTED_EVENT);
     expect(submitted?.resource['prefect.resource.id']).toBe(`prefect.worker.azure-container-instance.${WORKER_NAME}`);
@@ -300,22 +312,28 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     // The hook printed in the container; the line reached Prefect with the rest of its output.
     await waitFor(
       async () => (await runLogs(id)).find((entry) => entry.message === `on_cancellation hook ran for ${id}`),
-      'the on_cancellation hook\'s line in Prefect',
+      "the on_cancellation hook's line in Prefect",
       { timeoutMs: 60_000, intervalMs: 500 },
     );
     // aci-flow did not cut it short: no cancel signal, and the group went with the run's routine cleanup.
     expect(bridge?.output()).not.toContain(`flow run ${id}: cancel requested in Prefect`);
-    await waitFor(() => groupsOf(stack, running.infrastructure_pid ?? '').every((group) => group.deleted), 'the container group to be deleted', { timeoutMs: 60_000 });
+    await waitFor(() => groupsOf(stack, running.infrastructure_pid ?? '').every((group) => group.deleted), 'the container group to be deleted', {
+      timeoutMs: 60_000,
+    });
     expect((await readRun(id)).state_type).toBe('CANCELLED');
   });
 
   it('a bridge SIGKILLed mid-run or right after proposing Pending strands nothing and sends no container line twice', async () => {
     // A run whose first lines reached Prefect when the bridge (and its in-process worker) died.
     const held = await createFlowRun({ hold: holdFile() });
-    await waitFor(async () => (await runLogs(held)).some((entry) => entry.message === `container-only line of ${held}`), 'the first container lines in Prefect', {
-      timeoutMs: 120_000,
-      intervalMs: 250,
-    });
+    await waitFor(
+      async () => (await runLogs(held)).some((entry) => entry.message === `container-only line of ${held}`),
+      'the first container lines in Prefect',
+      {
+        timeoutMs: 120_000,
+        intervalMs: 250,
+      },
+    );
     expect(await bridge?.kill('SIGKILL')).toBeNull();
 
     const doomed = startBridge(['-l', '2'], { [KILL_AFTER_PENDING_ENV]: '1' });
@@ -329,16 +347,22 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     const run = await waitForState(id, 'COMPLETED');
     expect(bridge?.output()).toContain(`flow run ${id}: Pending without an aci-flow workflow`);
     // One container group, deleted once the container has exited.
-    await waitFor(() => groupsOf(stack, run.infrastructure_pid ?? '').every((group) => group.deleted), 'the container group to be deleted', { timeoutMs: 60_000 });
+    await waitFor(() => groupsOf(stack, run.infrastructure_pid ?? '').every((group) => group.deleted), 'the container group to be deleted', {
+      timeoutMs: 60_000,
+    });
     expect(groupsOf(stack, run.infrastructure_pid ?? '')).toHaveLength(1);
 
     // The held run goes on under the new bridge, which continues its lines after those Prefect has.
     writeFileSync(nth(holds, holds.length - 1), '');
     await waitForState(held, 'COMPLETED');
-    const lines = await waitFor(async () => {
-      const entries = (await runLogs(held)).filter((entry) => entry.name === CONTAINER_LOGGER);
-      return entries.some((entry) => entry.message === 'the flow was released') ? entries.map((entry) => entry.message) : undefined;
-    }, 'the held run\'s last line in Prefect', { timeoutMs: 60_000, intervalMs: 500 });
+    const lines = await waitFor(
+      async () => {
+        const entries = (await runLogs(held)).filter((entry) => entry.name === CONTAINER_LOGGER);
+        return entries.some((entry) => entry.message === 'the flow was released') ? entries.map((entry) => entry.message) : undefined;
+      },
+      "the held run's last line in Prefect",
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     for (const line of [`container-only line of ${held}`, `api key length ${API_KEY.length}`, 'the flow was released']) {
       expect(lines.filter((message) => message === line)).toEqual([line]);
     }
@@ -366,23 +390,49 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
   });
 
   /** A block type, schema and document made through Prefect's API, as `prefect block register` and the UI make them. */
-  async function createBlock(slug: string, properties: Record<string, unknown>, secretFields: string[], name: string, data: Record<string, unknown>): Promise<string> {
+  async function createBlock(
+    slug: string,
+    properties: Record<string, unknown>,
+    secretFields: string[],
+    name: string,
+    data: Record<string, unknown>,
+  ): Promise<string> {
     const existing = await api.GET('/block_types/slug/{slug}', { params: { path: { slug } } });
-    const type = existing.response.ok ? ok('block type', existing) : ok('create block type', await api.POST('/block_types/', { body: { name: slug, slug } as never }));
+    const type = existing.response.ok
+      ? ok('block type', existing)
+      : ok('create block type', await api.POST('/block_types/', { body: { name: slug, slug } as never }));
     const schema = ok(
       'create block schema',
       await api.POST('/block_schemas/', {
-        body: { block_type_id: type.id, fields: { title: slug, type: 'object', properties, secret_fields: secretFields, block_schema_references: {} }, capabilities: [] } as never,
+        body: {
+          block_type_id: type.id,
+          fields: { title: slug, type: 'object', properties, secret_fields: secretFields, block_schema_references: {} },
+          capabilities: [],
+        } as never,
       }),
     );
-    return ok('create block document', await api.POST('/block_documents/', { body: { name, data, block_schema_id: schema.id, block_type_id: type.id } as never })).id;
+    return ok(
+      'create block document',
+      await api.POST('/block_documents/', { body: { name, data, block_schema_id: schema.id, block_type_id: type.id } as never }),
+    ).id;
   }
 
   it("deploys with a pool's aci_credentials and image_registry blocks, their secrets resolved by the worker at deploy time and never in workflow history; a run's other secret block or a missing block is Crashed naming it", async () => {
-    const identity = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-flow-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull';
-    const credentialFields = { client_id: { type: 'string' }, tenant_id: { type: 'string' }, client_secret: { type: 'string', format: 'password', writeOnly: true } };
-    const registryFields = { username: { type: 'string' }, password: { type: 'string', format: 'password', writeOnly: true }, registry_url: { type: 'string' } };
-    const credentials = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'mi-creds', { client_id: 'managed-identity-client-id' });
+    const identity =
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-flow-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull';
+    const credentialFields = {
+      client_id: { type: 'string' },
+      tenant_id: { type: 'string' },
+      client_secret: { type: 'string', format: 'password', writeOnly: true },
+    };
+    const registryFields = {
+      username: { type: 'string' },
+      password: { type: 'string', format: 'password', writeOnly: true },
+      registry_url: { type: 'string' },
+    };
+    const credentials = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'mi-creds', {
+      client_id: 'managed-identity-client-id',
+    });
     const clientSecret = `sp-secret-${Date.now()}`;
     const registryPassword = `registry-password-${Date.now()}`;
     const withSecret = await createBlock('azure-container-instance-credentials', credentialFields, ['client_secret'], 'sp-creds', {
@@ -395,10 +445,21 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       password: registryPassword,
       registry_url: 'private.example.io',
     });
-    const someoneElses = await createBlock('docker-registry-credentials', registryFields, ['password'], 'someone-elses', { username: 'x', password: 'not-for-runs', registry_url: 'evil.example.io' });
-    await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', { registry_url: 'myregistry.azurecr.io', identity });
+    const someoneElses = await createBlock('docker-registry-credentials', registryFields, ['password'], 'someone-elses', {
+      username: 'x',
+      password: 'not-for-runs',
+      registry_url: 'evil.example.io',
+    });
+    await createBlock('acr-managed-identity', { registry_url: { type: 'string' }, identity: { type: 'string' } }, [], 'acr', {
+      registry_url: 'myregistry.azurecr.io',
+      identity,
+    });
     // The pool's own identity default is what its runs may use (allowed_identities).
-    await setDefaults({ aci_credentials: { $ref: { block_document_id: credentials } }, image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}', identities: [identity] });
+    await setDefaults({
+      aci_credentials: { $ref: { block_document_id: credentials } },
+      image_registry: '{{ prefect.blocks.acr-managed-identity.acr }}',
+      identities: [identity],
+    });
     startBridge([]);
 
     // Non-secret blocks: their fields travel with the run.
@@ -410,7 +471,11 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     expect(first(groupsOf(stack, managedRun.infrastructure_pid ?? '')).registryCredentials).toEqual([{ server: 'myregistry.azurecr.io', identity }]);
 
     // Blocks holding secrets: the service principal's client secret and the registry password reach Azure, only references reach history.
-    await setDefaults({ aci_credentials: { $ref: { block_document_id: withSecret } }, image_registry: '{{ prefect.blocks.docker-registry-credentials.puller }}', identities: undefined });
+    await setDefaults({
+      aci_credentials: { $ref: { block_document_id: withSecret } },
+      image_registry: '{{ prefect.blocks.docker-registry-credentials.puller }}',
+      identities: undefined,
+    });
     const secretRunId = await createFlowRun();
     const secretRun = await waitForState(secretRunId, 'COMPLETED');
     const group = first(groupsOf(stack, secretRun.infrastructure_pid ?? ''));
@@ -428,9 +493,13 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     const sameBlock = await createFlowRun({}, { image_registry: { $ref: { block_document_id: registry } } });
     await waitForState(sameBlock, 'COMPLETED');
     const otherBlock = await waitForState(await createFlowRun({}, { image_registry: { $ref: { block_document_id: someoneElses } } }), 'CRASHED');
-    expect(otherBlock.state?.message).toMatch(/image_registry\.password: secretref:prefect-block-.*-password is the secret of a Prefect block the work pool does not use for image_registry/);
+    expect(otherBlock.state?.message).toMatch(
+      /image_registry\.password: secretref:prefect-block-.*-password is the secret of a Prefect block the work pool does not use for image_registry/,
+    );
     const runCredentials = await waitForState(await createFlowRun({}, { aci_credentials: { $ref: { block_document_id: withSecret } } }), 'CRASHED');
-    expect(runCredentials.state?.message).toContain(`aci_credentials: refers to Prefect block document ${withSecret} from the run's job variables; a run cannot choose the identity`);
+    expect(runCredentials.state?.message).toContain(
+      `aci_credentials: refers to Prefect block document ${withSecret} from the run's job variables; a run cannot choose the identity`,
+    );
 
     await setDefaults({ aci_credentials: '{{ prefect.blocks.azure-container-instance-credentials.no-such-block }}', image_registry: undefined });
     const missingRun = await waitForState(await createFlowRun(), 'CRASHED');

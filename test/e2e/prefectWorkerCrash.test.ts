@@ -78,7 +78,8 @@ describe('aci-flow worker crash under a Prefect flow run', () => {
     const created = await createDemoFlowRun(api, deploymentId, { parameters: { steps: STEPS } }, bridgeStop.signal);
     const id = created.id;
     let last: FlowRun | undefined;
-    const lastSeen = () => `${last?.state_type} ${last?.state?.message ?? ''}; steps logged ${stepLines(id).length}; bridge: ${bridgeLog.slice(-3).join(' | ')}`;
+    const lastSeen = () =>
+      `${last?.state_type} ${last?.state?.message ?? ''}; steps logged ${stepLines(id).length}; bridge: ${bridgeLog.slice(-3).join(' | ')}`;
 
     // Mid-run: Prefect has the flow Running and the worker has streamed some of its steps.
     await waitFor(

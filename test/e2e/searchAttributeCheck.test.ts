@@ -42,4 +42,3 @@ describe('search attributes checked at worker start', () => {
     expect(error.message).not.toContain('--name FlowRunId');
   });
 });
-

@@ -11,16 +11,7 @@ import { StaticTokenCredential } from '../../src/azure/credentials';
 import { prepareFlowRun, startFlowRun } from '../../src/client/flowRuns';
 import { flowRunNames } from '../../src/template/naming';
 import { FLOW_RUN_WORKFLOW, type FlowRunInput, taskQueueForPool, workflowIdForFlowRun } from '../../src/workflows/definitions';
-import {
-  groupsOf,
-  HistoryRecorder,
-  readableHistory,
-  readRunLog,
-  runFailure,
-  startTestFlowRun,
-  testValues,
-  uniqueRunId,
-} from '../helpers/flowRuns';
+import { groupsOf, HistoryRecorder, readableHistory, readRunLog, runFailure, startTestFlowRun, testValues, uniqueRunId } from '../helpers/flowRuns';
 import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, testPool, type Stack } from '../helpers/stack';
 import { first } from '../helpers/must';
 
@@ -60,7 +51,7 @@ describe('secrets across the trust boundary', () => {
     await withWorkerEnv({ ACI_FLOW_SECRET_E2E_API_KEY: secret }, async () => {
       const run = await startTestFlowRun(stack, {
         values: {
-          command: "sh -c 'echo \"key=$PREFECT_API_KEY\"'",
+          command: 'sh -c \'echo "key=$PREFECT_API_KEY"\'',
           env: { PREFECT_API_KEY: 'secretref:e2e-api-key' },
           keep_container_group: true,
         },
@@ -88,7 +79,7 @@ describe('secrets across the trust boundary', () => {
 
   it.each<[string, Record<string, unknown>, RegExp]>([
     [
-      "routes an allowed secret into a tag anyone can read",
+      'routes an allowed secret into a tag anyone can read',
       { labels: { leak: 'secretref:e2e-api-key' } },
       /^job_configuration\.labels\.leak: holds a secret reference/,
     ],
@@ -131,7 +122,10 @@ describe('secrets across the trust boundary', () => {
     ],
     [
       'names another service principal',
-      (input) => ({ ...input, values: { ...input.values, aci_credentials: { client_id: 'other-sp', tenant_id: 't', client_secret: 'secretref:e2e-api-key' } } }),
+      (input) => ({
+        ...input,
+        values: { ...input.values, aci_credentials: { client_id: 'other-sp', tenant_id: 't', client_secret: 'secretref:e2e-api-key' } },
+      }),
       'InvalidConfiguration',
       /^aci_credentials: is set by the work pool only/,
     ],
@@ -161,31 +155,34 @@ describe('secrets across the trust boundary', () => {
       'InvalidFlowRunInput',
       /^workPool: is "other-pool", but this worker serves pool "e2e-secrets"/,
     ],
-  ])('a raw @temporalio/client start of flowRunWorkflow that %s is refused non-retryably, naming the rule, with nothing deployed', async (_what, forge, type, message) => {
-    const flowRunId = uniqueRunId('forged');
-    const deploymentsBefore = stack.emulator.counters()['deployments.put'] ?? 0;
-    const input: FlowRunInput = {
-      flowRunId,
-      flowName: 'e2e-flow',
-      workPool: stack.workPool,
-      values: testValues({ command: "sh -c 'echo forged'" }),
-      names: flowRunNames('e2e-flow', flowRunId),
-    };
-    const handle = await stack.client.workflow.start(FLOW_RUN_WORKFLOW, {
-      workflowId: workflowIdForFlowRun(flowRunId),
-      taskQueue: taskQueueForPool(stack.workPool),
-      args: [forge(input)],
-    });
-    const failure = await runFailure(handle);
-    expect(failure.type).toBe(type);
-    expect(failure.message).toMatch(message);
-    // One attempt: a refusal is final, not retried until a timeout.
-    const events = (await handle.fetchHistory()).events ?? [];
-    expect(events.length).toBeLessThanOrEqual(12);
-    expect(groupsOf(stack, input.names.containerGroupName)).toEqual([]);
-    expect(groupsOf(stack, flowRunNames('e2e-flow', 'victim-run').containerGroupName)).toEqual([]);
-    expect(stack.emulator.counters()['deployments.put'] ?? 0).toBe(deploymentsBefore);
-  });
+  ])(
+    'a raw @temporalio/client start of flowRunWorkflow that %s is refused non-retryably, naming the rule, with nothing deployed',
+    async (_what, forge, type, message) => {
+      const flowRunId = uniqueRunId('forged');
+      const deploymentsBefore = stack.emulator.counters()['deployments.put'] ?? 0;
+      const input: FlowRunInput = {
+        flowRunId,
+        flowName: 'e2e-flow',
+        workPool: stack.workPool,
+        values: testValues({ command: "sh -c 'echo forged'" }),
+        names: flowRunNames('e2e-flow', flowRunId),
+      };
+      const handle = await stack.client.workflow.start(FLOW_RUN_WORKFLOW, {
+        workflowId: workflowIdForFlowRun(flowRunId),
+        taskQueue: taskQueueForPool(stack.workPool),
+        args: [forge(input)],
+      });
+      const failure = await runFailure(handle);
+      expect(failure.type).toBe(type);
+      expect(failure.message).toMatch(message);
+      // One attempt: a refusal is final, not retried until a timeout.
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.length).toBeLessThanOrEqual(12);
+      expect(groupsOf(stack, input.names.containerGroupName)).toEqual([]);
+      expect(groupsOf(stack, flowRunNames('e2e-flow', 'victim-run').containerGroupName)).toEqual([]);
+      expect(stack.emulator.counters()['deployments.put'] ?? 0).toBe(deploymentsBefore);
+    },
+  );
 
   it('replays every recorded history with the current workflow code', async () => {
     expect(histories.count).toBeGreaterThan(0);

@@ -48,7 +48,12 @@ describe('orphan sweeper', () => {
   it("creates the pool's sweeper schedule when the worker starts, leaves it alone for a worker with the same settings, and updates it for new ones", async () => {
     const schedule = stack.client.schedule.getHandle(sweeperScheduleId(POOL));
     const created = await schedule.describe();
-    expect(created.action).toMatchObject({ type: 'startWorkflow', workflowType: SWEEPER_WORKFLOW, taskQueue: POOL, args: [{ workPool: POOL, scopes: [SCOPE], graceSeconds: 0 }] });
+    expect(created.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: SWEEPER_WORKFLOW,
+      taskQueue: POOL,
+      args: [{ workPool: POOL, scopes: [SCOPE], graceSeconds: 0 }],
+    });
     expect(created.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(created.spec.intervals?.map((interval) => interval.every)).toEqual([3_600_000]);
     // One stuck sweep cannot block the later ones: each sweep has an execution timeout.
@@ -105,8 +110,7 @@ describe('orphan sweeper', () => {
     await stack.gateway.deploy({ ...untagged, template: untaggedTemplate, tags: undefined });
 
     const refOf = (containerGroupName: string) => ({ ...SCOPE, containerGroupName });
-    const deploymentNames = async () =>
-      (await stack.gateway.listManagedDeployments(SCOPE)).map((deployment) => deployment.name);
+    const deploymentNames = async () => (await stack.gateway.listManagedDeployments(SCOPE)).map((deployment) => deployment.name);
 
     const dryRun = await sweep('--dry-run', '--json');
     expect(dryRun).toMatchObject({ code: 0 });
@@ -148,16 +152,13 @@ describe('orphan sweeper', () => {
     });
     const { describeFlowRuns } = createSweeperActivities({ gateway: stack.gateway, client });
     const ids = [open.workflowId, closed.workflowId, 'flow-run-never-started'];
-    const states = await waitFor(
-      async () => {
-        describes = 0;
-        const found: FlowRunState[] = await new MockActivityEnvironment().run(describeFlowRuns, ids);
-        const byId = Object.fromEntries(found.map((state) => [state.workflowId, state.state]));
-        // Visibility is eventually consistent: wait until it shows the terminated run closed.
-        return byId[closed.workflowId] === 'closed' ? byId : undefined;
-      },
-      'visibility to show the terminated run closed',
-    );
+    const states = await waitFor(async () => {
+      describes = 0;
+      const found: FlowRunState[] = await new MockActivityEnvironment().run(describeFlowRuns, ids);
+      const byId = Object.fromEntries(found.map((state) => [state.workflowId, state.state]));
+      // Visibility is eventually consistent: wait until it shows the terminated run closed.
+      return byId[closed.workflowId] === 'closed' ? byId : undefined;
+    }, 'visibility to show the terminated run closed');
     expect(states).toEqual({ [open.workflowId]: 'open', [closed.workflowId]: 'closed', 'flow-run-never-started': 'missing' });
     expect(describes).toBe(1);
     await open.handle.terminate('e2e: done');
@@ -166,10 +167,10 @@ describe('orphan sweeper', () => {
   it('pages its work: one page per workflow run, continuing as new, with the same result as one big page', async () => {
     const base: SweeperInput = { workPool: POOL, scopes: [SCOPE], graceSeconds: 0, dryRun: true };
     const start = (input: SweeperInput, id: string) => stack.client.workflow.start(SWEEPER_WORKFLOW, { taskQueue: POOL, workflowId: id, args: [input] });
-    const whole = await (await start(base, `sweep-whole-${Date.now()}`)).result() as SweeperResult;
+    const whole = (await (await start(base, `sweep-whole-${Date.now()}`)).result()) as SweeperResult;
     expect(whole.examined).toBeGreaterThan(2);
     const paged = await start({ ...base, pageSize: 1 }, `sweep-paged-${Date.now()}`);
-    const result = await paged.result() as SweeperResult;
+    const result = (await paged.result()) as SweeperResult;
     expect(result).toEqual(whole);
     // The first run handled one candidate and continued as new.
     const firstRun = stack.client.workflow.getHandle(paged.workflowId, paged.firstExecutionRunId);

@@ -10,16 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { type RunningEmulator, startEmulator } from '../helpers/checkedEmulator';
-import {
-  activityAttempts,
-  countingCommand,
-  groupsOf,
-  HistoryRecorder,
-  numberedLines,
-  readRunLog,
-  startTestFlowRun,
-  waitForStatus,
-} from '../helpers/flowRuns';
+import { activityAttempts, countingCommand, groupsOf, HistoryRecorder, numberedLines, readRunLog, startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { createPersistentServer, type PersistentServer } from '../helpers/persistentServer';
 import { quietRuntimeLogs, spawnWorkerProcess, testPool, type WorkerProcess } from '../helpers/stack';
 import { startTcpGate, type TcpGate } from '../helpers/tcpGate';

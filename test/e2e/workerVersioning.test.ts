@@ -51,7 +51,11 @@ describe('Worker Versioning: an upgrade with runs in flight', () => {
   /** Every activity of the run was started by this worker process (the SDK's identity is `<pid>@<host>`). */
   async function activityIdentities(handle: WorkflowHandle): Promise<Set<string>> {
     const events = (await handle.fetchHistory()).events ?? [];
-    return new Set(events.flatMap((event) => (event.activityTaskStartedEventAttributes ? [String(event.activityTaskStartedEventAttributes.identity).split('@')[0] ?? ''] : [])));
+    return new Set(
+      events.flatMap((event) =>
+        event.activityTaskStartedEventAttributes ? [String(event.activityTaskStartedEventAttributes.identity).split('@')[0] ?? ''] : [],
+      ),
+    );
   }
 
   it('v1 runs finish on v1 after v2 becomes current, new runs go to v2, v1 drains, nothing is lost', async () => {

@@ -52,7 +52,9 @@ export async function startEmulator(options: CheckedEmulatorOptions = {}): Promi
     close: async () => {
       await emulator.close();
       if (report.violations.length > 0) {
-        throw new Error(`the emulator sent ${report.violations.length} response(s) the published API does not allow:\n${report.violations.slice(0, 20).join('\n')}`);
+        throw new Error(
+          `the emulator sent ${report.violations.length} response(s) the published API does not allow:\n${report.violations.slice(0, 20).join('\n')}`,
+        );
       }
     },
   };
@@ -67,7 +69,12 @@ export function checkExchange(exchange: EmulatorExchange, report: ConformanceRep
   const { operation } = found;
   report.checked[operation.operationId] = (report.checked[operation.operationId] ?? 0) + 1;
   const problems = operation.check(exchange.status, exchange.body);
-  if (operation.longRunning && (exchange.status === 201 || exchange.status === 202) && !exchange.headers['Azure-AsyncOperation'] && !exchange.headers.Location) {
+  if (
+    operation.longRunning &&
+    (exchange.status === 201 || exchange.status === 202) &&
+    !exchange.headers['Azure-AsyncOperation'] &&
+    !exchange.headers.Location
+  ) {
     problems.push(`${operation.operationId} ${exchange.status} is long-running: it needs an Azure-AsyncOperation or Location header`);
   }
   const allowed = ALLOWED_DIFFERENCES[operation.operationId] ?? [];

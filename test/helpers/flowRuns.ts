@@ -73,11 +73,7 @@ export async function status(handle: WorkflowHandle): Promise<FlowRunStatus> {
 }
 
 /** Polls the status query until `predicate` holds (real time, short intervals: no time skipping offline). */
-export async function waitForStatus(
-  handle: WorkflowHandle,
-  predicate: (status: FlowRunStatus) => boolean,
-  timeoutMs = 30_000,
-): Promise<FlowRunStatus> {
+export async function waitForStatus(handle: WorkflowHandle, predicate: (status: FlowRunStatus) => boolean, timeoutMs = 30_000): Promise<FlowRunStatus> {
   let last: FlowRunStatus | undefined;
   return waitFor(
     async () => {
@@ -94,9 +90,7 @@ export async function waitForStatus(
 export async function activityAttempts(handle: WorkflowHandle, activityType: string): Promise<number[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const scheduled = new Set(
-    events
-      .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
-      .map((event) => Number(event.eventId)),
+    events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((event) => Number(event.eventId)),
   );
   return events
     .filter((event) => scheduled.has(Number(event.activityTaskStartedEventAttributes?.scheduledEventId)))
@@ -134,7 +128,9 @@ export async function signalTiming(
 
 export function readRunLog(stack: Pick<Stack, 'logDir'>, flowRunId: string): string[] {
   try {
-    return readFileSync(logFilePath(flowRunId, stack.logDir), 'utf8').split('\n').filter((line, index, all) => index < all.length - 1 || line !== '');
+    return readFileSync(logFilePath(flowRunId, stack.logDir), 'utf8')
+      .split('\n')
+      .filter((line, index, all) => index < all.length - 1 || line !== '');
   } catch {
     return [];
   }

@@ -6,9 +6,7 @@ export async function seriesValue(registry: Registry, name: string, labels: Reco
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`metric ${name} is not registered`);
   const { values } = await metric.get();
-  const matching = values.filter((value) =>
-    Object.entries(labels).every(([key, expected]) => (value.labels as Record<string, unknown>)[key] === expected),
-  );
+  const matching = values.filter((value) => Object.entries(labels).every(([key, expected]) => (value.labels as Record<string, unknown>)[key] === expected));
   return matching.reduce((sum, value) => sum + value.value, 0);
 }
 

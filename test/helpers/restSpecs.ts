@@ -37,7 +37,12 @@ const RESOURCES_STABLE = 'resources/resource-manager/Microsoft.Resources/stable'
  * at those versions are checked against the 2024-03-01 file.
  */
 export const REST_SPECS = [
-  { provider: 'Microsoft.ContainerInstance', apiVersion: '2023-05-01', checks: ['2023-05-01'], file: 'containerinstance/resource-manager/Microsoft.ContainerInstance/stable/2023-05-01/containerInstance.json' },
+  {
+    provider: 'Microsoft.ContainerInstance',
+    apiVersion: '2023-05-01',
+    checks: ['2023-05-01'],
+    file: 'containerinstance/resource-manager/Microsoft.ContainerInstance/stable/2023-05-01/containerInstance.json',
+  },
   { provider: 'Microsoft.Resources', apiVersion: '2021-04-01', checks: ['2021-04-01'], file: `${RESOURCES_STABLE}/2021-04-01/resources.json` },
   { provider: 'Microsoft.Resources', apiVersion: '2022-09-01', checks: ['2022-09-01'], file: `${RESOURCES_STABLE}/2022-09-01/resources.json` },
   { provider: 'Microsoft.Resources', apiVersion: '2023-07-01', checks: ['2023-07-01'], file: `${RESOURCES_STABLE}/2023-07-01/resources.json` },
@@ -59,7 +64,8 @@ const COMMON_TYPES_V5 = 'common-types/resource-management/v5/types.json';
 const ASYNC_OPERATIONS = [
   {
     operationId: 'AsyncOperation_Status (deployment)',
-    pathTemplate: '/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}/providers/Microsoft.Resources/deployments/{deploymentName}/operationStatuses/{operationId}',
+    pathTemplate:
+      '/subscriptions/{subscriptionId}/resourcegroups/{resourceGroupName}/providers/Microsoft.Resources/deployments/{deploymentName}/operationStatuses/{operationId}',
     provider: 'Microsoft.Resources',
     responses: { '200': { schema: { $ref: `${COMMON_TYPES_V5}#/definitions/OperationStatusResult` } } },
   },
@@ -120,12 +126,20 @@ export function asyncStatusOperations(): SpecOperation[] {
   asyncOperations ??= ASYNC_OPERATIONS.map((operation) => {
     const checks = [...new Set(REST_SPECS.filter((spec) => spec.provider === operation.provider).flatMap((spec) => spec.checks))];
     const sourceFile = `${COMMON_TYPES_V5} (ARM async operations)`;
-    return operationOf(operation.pathTemplate, 'get', { operationId: operation.operationId, responses: { ...operation.responses, default: { schema: { $ref: `${COMMON_TYPES_V5}#/definitions/ErrorResponse` } } } }, {
-      apiVersion: 'ARM async protocol',
-      checks,
-      file: sourceFile,
-      validatorFor: validatorCache(newAjv([COMMON_TYPES_V5]), '', sourceFile),
-    });
+    return operationOf(
+      operation.pathTemplate,
+      'get',
+      {
+        operationId: operation.operationId,
+        responses: { ...operation.responses, default: { schema: { $ref: `${COMMON_TYPES_V5}#/definitions/ErrorResponse` } } },
+      },
+      {
+        apiVersion: 'ARM async protocol',
+        checks,
+        file: sourceFile,
+        validatorFor: validatorCache(newAjv([COMMON_TYPES_V5]), '', sourceFile),
+      },
+    );
   });
   return asyncOperations;
 }
@@ -159,7 +173,8 @@ function newAjv(files: string[]): Ajv2019 {
     registered.add(file);
     const document = JSON.parse(readFileSync(path.join(SPEC_ROOT, file), 'utf8')) as { definitions?: Record<string, unknown> };
     ajv.addSchema({ $id: `${SPEC_BASE_URL}${file}`, definitions: closeModels(document.definitions ?? {}) });
-    for (const reference of externalReferences(document.definitions ?? {})) register(path.posix.normalize(path.posix.join(path.posix.dirname(file), reference)));
+    for (const reference of externalReferences(document.definitions ?? {}))
+      register(path.posix.normalize(path.posix.join(path.posix.dirname(file), reference)));
   };
   files.forEach(register);
   return ajv;
@@ -189,7 +204,10 @@ function validatorCache(ajv: Ajv2019, file: string, label: string): (schema: Rec
 }
 
 function loadSpec(file: string, apiVersion: string, checks: readonly string[]): SpecOperation[] {
-  const spec = JSON.parse(readFileSync(path.join(SPEC_ROOT, file), 'utf8')) as { paths: Record<string, Record<string, SwaggerOperation>>; definitions: Record<string, unknown> };
+  const spec = JSON.parse(readFileSync(path.join(SPEC_ROOT, file), 'utf8')) as {
+    paths: Record<string, Record<string, SwaggerOperation>>;
+    definitions: Record<string, unknown>;
+  };
   const validatorFor = validatorCache(newAjv([file]), file, file);
   return Object.entries(spec.paths).flatMap(([pathTemplate, methods]) =>
     Object.entries(methods)
@@ -206,7 +224,13 @@ function operationOf(
 ): SpecOperation {
   const { apiVersion, checks, file, validatorFor } = source;
   // a template may end in '/' (Deployments_ListByResourceGroup does); a request may or may not
-  const pattern = new RegExp(`^${pathTemplate.replace(/\/$/, '').replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, '(?<$1>[^/]+)')}/?$`, 'i');
+  const pattern = new RegExp(
+    `^${pathTemplate
+      .replace(/\/$/, '')
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{([^}]+)\}/g, '(?<$1>[^/]+)')}/?$`,
+    'i',
+  );
   return {
     operationId: operation.operationId,
     method,

@@ -38,8 +38,7 @@ const SCENARIOS: Record<string, Scenario> = {
     (await startTestFlowRun(stack, { values: { command: "sh -c 'exit 3'", keep_failed_container_group: true } })).handle,
   'never-starts-timeout': async (stack) =>
     (await startTestFlowRun(stack, { values: { image: 'example/never-starts:1', command: 'echo never', task_start_timeout_seconds: 2 } })).handle,
-  'image-pull-fails': async (stack) =>
-    (await startTestFlowRun(stack, { values: { image: 'registry.example/does-not-exist:1', command: 'echo hi' } })).handle,
+  'image-pull-fails': async (stack) => (await startTestFlowRun(stack, { values: { image: 'registry.example/does-not-exist:1', command: 'echo hi' } })).handle,
   'bad-template': async (stack) =>
     (
       await startTestFlowRun(stack, {

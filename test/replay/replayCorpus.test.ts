@@ -32,7 +32,11 @@ const REQUIRED = [
   'cancel-while-deploying',
 ];
 
-const releases = () => readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+const releases = () =>
+  readdirSync(CORPUS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 
 function corpus(release?: string): Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> {
   return (release ? [release] : releases()).flatMap((name) =>

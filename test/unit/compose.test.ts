@@ -87,7 +87,7 @@ describe('docker-compose.yml', () => {
     expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
   });
 
-  it("mounts the pool file the worker renders every run from and names it in ACI_FLOW_POOL_CONFIG", () => {
+  it('mounts the pool file the worker renders every run from and names it in ACI_FLOW_POOL_CONFIG', () => {
     const worker = service('aci-flow-worker');
     const path = worker.environment?.ACI_FLOW_POOL_CONFIG;
     expect(path).toBe('/etc/aci-flow/pool.yaml');
@@ -137,7 +137,9 @@ describe('docker-compose.yml', () => {
       container: 'aci-flow-logs',
     });
     // A storage account instead: the URL set, the connection string emptied.
-    expect(blobLogSettingsFromEnv({ ...defaults, ACI_FLOW_LOG_BLOB_URL: 'https://acct.blob.core.windows.net', ACI_FLOW_LOG_BLOB_CONNECTION_STRING: '' })).toEqual({
+    expect(
+      blobLogSettingsFromEnv({ ...defaults, ACI_FLOW_LOG_BLOB_URL: 'https://acct.blob.core.windows.net', ACI_FLOW_LOG_BLOB_CONNECTION_STRING: '' }),
+    ).toEqual({
       accountUrl: 'https://acct.blob.core.windows.net',
       container: 'aci-flow-logs',
     });
@@ -257,9 +259,7 @@ describe('Dockerfile', () => {
   });
 
   it('copies only files that exist in the repository and are not excluded by .dockerignore', () => {
-    const sources = instructions
-      .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
-      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    const sources = instructions.filter((line) => line.startsWith('COPY ') && !line.includes('--from=')).flatMap((line) => line.split(/\s+/).slice(1, -1));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) {
       expect({ source, exists: existsSync(join(root, source)) }).toEqual({ source, exists: true });

@@ -35,7 +35,7 @@ export function register(program: Command): void {
         '',
         'Examples:',
         `  ${CODEC_SERVER_TOKEN_ENV}=$(cat token) aci-flow codec-server --ui-origin https://temporal.example.com`,
-        "  temporal workflow show -w flow-run-<id> --codec-endpoint http://127.0.0.1:8888 --codec-auth \"Bearer $(cat token)\"",
+        '  temporal workflow show -w flow-run-<id> --codec-endpoint http://127.0.0.1:8888 --codec-auth "Bearer $(cat token)"',
       ].join('\n'),
     )
     .action(async (flags: CodecServerFlags) => {

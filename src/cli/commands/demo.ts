@@ -40,7 +40,8 @@ export function register(program: Command): void {
       '\nExamples:\n  npm run demo\n  aci-flow demo --exit-when-done\n  npm run demo -- --prefect\n  aci-flow demo --prefect --outcomes completed,crashed,cancelled --exit-when-done',
     )
     .action(async (flags: DemoFlags) => {
-      if (!flags.prefect && flags.outcomes) throw new CliError('--outcomes needs --prefect (the sample run of the plain demo always completes)', ExitCodes.usage);
+      if (!flags.prefect && flags.outcomes)
+        throw new CliError('--outcomes needs --prefect (the sample run of the plain demo always completes)', ExitCodes.usage);
       const interrupted = new AbortController();
       const onInterrupt = () => interrupted.abort();
       process.on('SIGINT', onInterrupt);
@@ -100,7 +101,9 @@ function parseOutcomes(value: string): PrefectDemoOutcome[] {
   const outcomes = value.split(',').map((item) => item.trim());
   const unknown = outcomes.filter((item) => !(PREFECT_DEMO_OUTCOMES as readonly string[]).includes(item));
   if (outcomes.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown outcome ${unknown.map((item) => `'${item}'`).join(', ')}; use a comma-separated list of ${PREFECT_DEMO_OUTCOMES.join(', ')}`);
+    throw new InvalidArgumentError(
+      `unknown outcome ${unknown.map((item) => `'${item}'`).join(', ')}; use a comma-separated list of ${PREFECT_DEMO_OUTCOMES.join(', ')}`,
+    );
   }
   return outcomes as PrefectDemoOutcome[];
 }

@@ -22,8 +22,15 @@ export function register(program: Command): void {
     .command('emulator')
     .description('Run the local HTTPS ARM/ACI emulator: containers run as local processes, the Azure SDKs work against it unchanged')
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8443)
-    .option('--host <host>', 'address to listen on (the certificate covers localhost, 127.0.0.1, ::1 and this host); off loopback it needs a token', '127.0.0.1')
-    .option('--require-token <token>', `require 'Authorization: Bearer <token>' on every call, ARM and /_emulator (default: $${EMULATOR_TOKEN_ENV}, which keeps it out of the process list)`)
+    .option(
+      '--host <host>',
+      'address to listen on (the certificate covers localhost, 127.0.0.1, ::1 and this host); off loopback it needs a token',
+      '127.0.0.1',
+    )
+    .option(
+      '--require-token <token>',
+      `require 'Authorization: Bearer <token>' on every call, ARM and /_emulator (default: $${EMULATOR_TOKEN_ENV}, which keeps it out of the process list)`,
+    )
     .option('--data-dir <dir>', 'where the CA certificate (ca.pem) and container output go', '.aci-flow/emulator')
     .option('--resource-group <name>', `a resource group that exists (repeatable; default ${DEFAULT_RESOURCE_GROUPS.join(', ')})`, collect, [])
     .option('--location <region>', 'region reported for resource groups and container groups', 'eastus')
@@ -71,7 +78,10 @@ export function register(program: Command): void {
         faults,
         deploymentDelayMs: flags.deploymentDelayMs,
       }).catch((error: unknown) => {
-        throw new CliError(`cannot start the emulator on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`, ExitCodes.failure);
+        throw new CliError(
+          `cannot start the emulator on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`,
+          ExitCodes.failure,
+        );
       });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, caCertPath: emulator.caCertPath, dataDir: flags.dataDir })}\n`);
@@ -103,7 +113,10 @@ async function readFaults(value: string): Promise<ActiveFaults> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new CliError(`--faults: ${inline ? 'inline JSON' : value} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, ExitCodes.usage);
+    throw new CliError(
+      `--faults: ${inline ? 'inline JSON' : value} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      ExitCodes.usage,
+    );
   }
   try {
     return parseFaultConfig(parsed, `--faults ${inline ? '(inline JSON)' : value}`);

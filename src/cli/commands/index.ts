@@ -13,4 +13,17 @@ import { register as sweep } from './sweep';
 import { register as worker } from './worker';
 
 /** Every subcommand registers itself here; order is the order of `aci-flow --help`. */
-export const commands: Array<(program: Command) => void> = [start, cancel, status, list, logs, render, sweep, worker, prefectWorker, codecServer, emulator, demo];
+export const commands: Array<(program: Command) => void> = [
+  start,
+  cancel,
+  status,
+  list,
+  logs,
+  render,
+  sweep,
+  worker,
+  prefectWorker,
+  codecServer,
+  emulator,
+  demo,
+];

@@ -31,13 +31,17 @@ export function register(program: Command): void {
     .description(
       "Run a Prefect 3 worker for an azure-container-instance work pool, as `prefect worker start` would: it takes the pool's flow runs from the Prefect API and runs each as an aci-flow flow run",
     )
-    .option('-p, --pool <name>', "Prefect work pool (created if missing); its runs go to the aci-flow pool of the same name")
+    .option('-p, --pool <name>', 'Prefect work pool (created if missing); its runs go to the aci-flow pool of the same name')
     .addOption(new Option('--work-pool <name>', 'same as --pool').hideHelp())
     .option('-q, --work-queue <name>', 'only this work queue of the pool (repeatable; default: all)', collect, [])
     .option('-n, --name <name>', 'worker name shown in the Prefect UI (default: aci-flow-<host>-<pid>)')
     .option('-t, --type <type>', `worker type; only ${DEFAULTS.type} (the pool's type is checked either way)`)
     .option('-l, --limit <n>', 'flow runs this worker holds at once; runs over it stay Scheduled (default: no limit)', positiveInteger)
-    .option('--prefetch-seconds <s>', `take runs scheduled up to this far ahead (default: $PREFECT_WORKER_PREFETCH_SECONDS or ${DEFAULTS.prefetch})`, nonNegativeNumber)
+    .option(
+      '--prefetch-seconds <s>',
+      `take runs scheduled up to this far ahead (default: $PREFECT_WORKER_PREFETCH_SECONDS or ${DEFAULTS.prefetch})`,
+      nonNegativeNumber,
+    )
     .option('--run-once', 'poll once, see the runs it took through to the end, then exit')
     .option('--with-healthcheck', 'serve GET /health on $PREFECT_WORKER_WEBSERVER_HOST:$PREFECT_WORKER_WEBSERVER_PORT (default 0.0.0.0:8080)')
     .option('--base-job-template <file>', "JSON base job template: the pool is created with it, or an existing pool's template is replaced by it")
@@ -67,9 +71,10 @@ export function register(program: Command): void {
     .action(async (flags: PrefectWorkerFlags) => {
       const { CliError, ExitCodes } = await import('../output');
       const usage = (message: string) => new CliError(message, ExitCodes.usage);
-      if (flags.pool && flags.workPool && flags.pool !== flags.workPool) throw usage(`--pool "${flags.pool}" and --work-pool "${flags.workPool}" name different pools; give one`);
+      if (flags.pool && flags.workPool && flags.pool !== flags.workPool)
+        throw usage(`--pool "${flags.pool}" and --work-pool "${flags.workPool}" name different pools; give one`);
       const workPool = flags.pool ?? flags.workPool;
-      if (!workPool) throw usage("--pool <name> (-p) is required: the Prefect work pool to poll");
+      if (!workPool) throw usage('--pool <name> (-p) is required: the Prefect work pool to poll');
       if (flags.type !== undefined && flags.type !== DEFAULTS.type) throw usage(`--type "${flags.type}": aci-flow runs ${DEFAULTS.type} work pools only`);
       if (flags.installPolicy !== undefined && !INSTALL_POLICIES.includes(flags.installPolicy)) {
         throw usage(`--install-policy "${flags.installPolicy}" is not one of ${INSTALL_POLICIES.join(', ')}`);
@@ -83,9 +88,16 @@ export function register(program: Command): void {
           throw usage(err instanceof Error ? err.message : String(err));
         }
       }
-      const { runPrefectWorker, createPrefectApi, prefectPoolSource, withActiveProfile, workerSettingsFromEnv, prefectApiSettingsFromEnv, DEFAULT_API_KEY_SECRET, DEFAULT_AUTH_STRING_SECRET } = await import(
-        '../../prefect'
-      );
+      const {
+        runPrefectWorker,
+        createPrefectApi,
+        prefectPoolSource,
+        withActiveProfile,
+        workerSettingsFromEnv,
+        prefectApiSettingsFromEnv,
+        DEFAULT_API_KEY_SECRET,
+        DEFAULT_AUTH_STRING_SECRET,
+      } = await import('../../prefect');
       let prefect, settings;
       try {
         const env = withActiveProfile(process.env);

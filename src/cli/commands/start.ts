@@ -20,10 +20,7 @@ export function register(program: Command): void {
     .option('--values <file>', 'JSON or YAML mapping of variable values; --set wins over it')
     .option('--wait', 'wait for the run to finish and print its final status; exit 1 unless it completed')
     .option('--json', 'print JSON')
-    .addHelpText(
-      'after',
-      `\nExample:\n  aci-flow start --pool-config pool.yaml --flow etl --run-id 7f1c --set command="python -m etl" --wait`,
-    )
+    .addHelpText('after', `\nExample:\n  aci-flow start --pool-config pool.yaml --flow etl --run-id 7f1c --set command="python -m etl" --wait`)
     .action(async (flags: StartFlags) => {
       // All input is checked before connecting: bad input exits 2 even when Temporal is unreachable.
       const prepared = await prepareRunFromFlags(flags);
@@ -57,4 +54,3 @@ export function register(program: Command): void {
     });
   withUsageExitCode(command);
 }
-

@@ -12,16 +12,9 @@ interface SweepFlags {
 export function register(program: Command): void {
   const command = program
     .command('sweep')
-    .description(
-      "Run the pool's orphan sweeper now: delete the container groups and deployments whose flow run has closed or is gone",
-    )
+    .description("Run the pool's orphan sweeper now: delete the container groups and deployments whose flow run has closed or is gone")
     .option('--pool <name>', 'work pool whose workers run the sweep; default: the name in $ACI_FLOW_POOL_CONFIG')
-    .option(
-      '--scope <subscriptionId/resourceGroup>',
-      "where to look (repeatable); default: the scopes of the pool's sweeper schedule",
-      collect,
-      [],
-    )
+    .option('--scope <subscriptionId/resourceGroup>', "where to look (repeatable); default: the scopes of the pool's sweeper schedule", collect, [])
     .option('--dry-run', 'list what would be removed, remove nothing')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nA worker of the pool must be running: it does the Azure calls.\n\nExample:\n  aci-flow sweep --pool my-pool --dry-run')

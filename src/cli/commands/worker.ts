@@ -28,11 +28,7 @@ export function register(program: Command): void {
       "the pool's Prefect work pool export or base job template, JSON or YAML; every run is rendered from it; default $ACI_FLOW_POOL_CONFIG",
     )
     .option('--log-dir <dir>', `directory for per-run log files when logs are not in blobs (default: $${LOG_DIR_ENV} or ${DEFAULT_LOG_DIR})`)
-    .option(
-      '--max-concurrent-runs <n>',
-      `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`,
-      positiveInteger,
-    )
+    .option('--max-concurrent-runs <n>', `flow runs this worker watches at once (default: ${DEFAULT_MAX_CONCURRENT_ACTIVITIES})`, positiveInteger)
     .option(
       '--max-cached-workflows <n>',
       `workflows kept in memory between their tasks; the rest are replayed from history (default: ${DEFAULT_MAX_CACHED_WORKFLOWS})`,
@@ -54,7 +50,10 @@ export function register(program: Command): void {
       `how long a killed worker's runs wait before another worker resumes them; a heartbeat (a billed Action) every 80 % of it, e.g. 4m (default: $${POLL_HEARTBEAT_TIMEOUT_ENV} or ${DEFAULT_POLL_HEARTBEAT_TIMEOUT})`,
     )
     .option('--deployment-name <name>', 'Worker Versioning deployment of this pool (default: $ACI_FLOW_DEPLOYMENT_NAME or aci-flow-<pool>)')
-    .option('--build-id <id>', "this worker's build id; flow runs are Pinned to it (default: $ACI_FLOW_BUILD_ID or the package version; ACI_FLOW_VERSIONING=off: unversioned)")
+    .option(
+      '--build-id <id>',
+      "this worker's build id; flow runs are Pinned to it (default: $ACI_FLOW_BUILD_ID or the package version; ACI_FLOW_VERSIONING=off: unversioned)",
+    )
     .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
     .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
     .addHelpText(

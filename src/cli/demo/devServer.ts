@@ -12,19 +12,7 @@ export interface DevServer {
 
 /** `temporal server start-dev` arguments: in-memory, loopback only, with aci-flow's search attributes. */
 export function devServerArgs(port: number, uiPort: number): string[] {
-  return [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--ui-port',
-    String(uiPort),
-    '--log-level',
-    'error',
-    ...searchAttributeArgs(),
-  ];
+  return ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error', ...searchAttributeArgs()];
 }
 
 /** `--search-attribute` arguments that register aci-flow's search attributes on a dev server. */

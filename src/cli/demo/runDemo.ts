@@ -89,19 +89,15 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
  * history, so none is missed however short; the history is read before the log blob, so
  * lines written before the run left Running are printed before the phases that follow.
  */
-async function printProgress(
-  client: Client,
-  handle: WorkflowHandle,
-  logs: LogLineSource,
-  signal: AbortSignal,
-  write: (line: string) => void,
-): Promise<void> {
+async function printProgress(client: Client, handle: WorkflowHandle, logs: LogLineSource, signal: AbortSignal, write: (line: string) => void): Promise<void> {
   let finished = false;
   // The long poll for the result must end with Ctrl-C, before the connection closes under it.
-  const settled = client.withAbortSignal(signal, () => handle.result()).then(
-    () => (finished = true),
-    () => (finished = true),
-  );
+  const settled = client
+    .withAbortSignal(signal, () => handle.result())
+    .then(
+      () => (finished = true),
+      () => (finished = true),
+    );
   let phasesPrinted = 0;
   try {
     for (;;) {

@@ -30,7 +30,6 @@ function demoPool(): PoolSource {
   return fixedPoolSource({ name: PREFECT_DEMO_POOL, base_job_template: defaultBaseJobTemplate(), source: `Prefect work pool "${PREFECT_DEMO_POOL}"` });
 }
 
-
 interface DemoCase {
   expected: StateType;
   what: string;
@@ -86,7 +85,10 @@ export async function runPrefectDemo(options: PrefectDemoOptions): Promise<Prefe
   installDemoRuntime('ERROR');
   try {
     const [stackStarted, prefectStarted] = await Promise.allSettled([
-      startLocalStack({ workPool: PREFECT_DEMO_POOL, pool: demoPool(), resourceGroups: [RESOURCE_GROUP], port: options.port, uiPort: options.uiPort, write }, closers),
+      startLocalStack(
+        { workPool: PREFECT_DEMO_POOL, pool: demoPool(), resourceGroups: [RESOURCE_GROUP], port: options.port, uiPort: options.uiPort, write },
+        closers,
+      ),
       startPrefectServer({ ui: true, port: options.prefectPort }).then((server) => {
         closers.push(server.stop);
         write(`Prefect server and UI: ${server.uiUrl} (SQLite in ${server.home})`);

@@ -46,8 +46,7 @@ function describeEvent(event: JsonEvent): string {
 
 function phaseOf(event: JsonEvent): string | undefined {
   const attributes = (event.upsertWorkflowSearchAttributesEventAttributes ?? event.workflowExecutionStartedEventAttributes) as
-    | { searchAttributes?: { indexedFields?: Record<string, { data?: string }> } }
-    | undefined;
+    { searchAttributes?: { indexedFields?: Record<string, { data?: string }> } } | undefined;
   const data = attributes?.searchAttributes?.indexedFields?.[searchAttributes.phase.name]?.data;
   if (!data) return undefined;
   const value = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown;

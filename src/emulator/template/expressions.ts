@@ -180,14 +180,17 @@ const FUNCTIONS: Record<string, TemplateFunction> = {
   deployment: (_args, context) => context.deployment,
   uniquestring: (args) => uniqueString(args.map((arg) => asString(arg))),
   concat: (args, _context, where) =>
-    args.every(Array.isArray) && args.length > 0 ? (boundedParts(args as unknown[][], 'concat', where) as unknown[][]).flat() : boundedParts(args.map(asString), 'concat', where).join(''),
+    args.every(Array.isArray) && args.length > 0
+      ? (boundedParts(args as unknown[][], 'concat', where) as unknown[][]).flat()
+      : boundedParts(args.map(asString), 'concat', where).join(''),
   format: (args, _context, where) => {
     // split with a capture group: the placeholders land at the odd indices
     const parts = asString(args[0])
       .split(/\{(\d+)\}/)
       .map((part, i) => {
         if (i % 2 === 0) return part;
-        if (Number(part) + 1 >= args.length) throw invalidTemplate(`The template function 'format' at ${where} refers to argument {${part}}, but only ${args.length - 1} were given.`);
+        if (Number(part) + 1 >= args.length)
+          throw invalidTemplate(`The template function 'format' at ${where} refers to argument {${part}}, but only ${args.length - 1} were given.`);
         return asString(args[Number(part) + 1]);
       });
     return boundedParts(parts, 'format', where).join('');

@@ -49,7 +49,9 @@ export interface MaterializedResource {
 /** Evaluates the deployment's template into concrete container group resources, or throws InvalidTemplate. */
 export function materializeTemplate(body: DeploymentBody, scope: ResourceScope): MaterializedResource[] {
   if (body.properties.templateLink !== undefined) {
-    throw invalidTemplate(`Deployment '${scope.deploymentName}': properties.templateLink is not supported by the emulator; send the template inline in properties.template.`);
+    throw invalidTemplate(
+      `Deployment '${scope.deploymentName}': properties.templateLink is not supported by the emulator; send the template inline in properties.template.`,
+    );
   }
   const parsed = TemplateSchema.safeParse(body.properties.template);
   if (!parsed.success) {
@@ -105,7 +107,11 @@ export function materializeTemplate(body: DeploymentBody, scope: ResourceScope):
       const variables = template.variables ?? {};
       const key = findKey(variables, name);
       if (!key) throw invalidTemplate(`Deployment template validation failed: 'The template variable '${name}' is not found.'.`);
-      if (!variableCache.has(key)) variableCache.set(key, resolveOnce(`variable '${key}'`, () => evaluateDeep(variables[key], context, `variables.${key}`)));
+      if (!variableCache.has(key))
+        variableCache.set(
+          key,
+          resolveOnce(`variable '${key}'`, () => evaluateDeep(variables[key], context, `variables.${key}`)),
+        );
       return variableCache.get(key);
     },
     resourceGroup: {
@@ -129,7 +135,8 @@ export function materializeTemplate(body: DeploymentBody, scope: ResourceScope):
       );
     }
     const tags = z.record(z.string(), z.string()).optional().safeParse(resource.tags);
-    if (!tags.success) throw invalidTemplate(`Deployment template validation failed: 'The tags of template resource '${resource.name}' must be an object of strings.'.`);
+    if (!tags.success)
+      throw invalidTemplate(`Deployment template validation failed: 'The tags of template resource '${resource.name}' must be an object of strings.'.`);
     return {
       type: CONTAINER_GROUP_TYPE,
       name: resource.name,
@@ -152,4 +159,3 @@ function evaluateDeep(value: unknown, context: ExpressionContext, where: string)
 function findKey(record: Record<string, unknown>, name: string): string | undefined {
   return Object.keys(record).find((key) => key.toLowerCase() === name.toLowerCase());
 }
-

@@ -63,11 +63,7 @@ export function prefectApiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env):
 /** Longest a Prefect request may take (Prefect's client default, PREFECT_API_REQUEST_TIMEOUT): a hung call must not stall the worker. */
 export const PREFECT_REQUEST_TIMEOUT_MS = 60_000;
 
-export function createPrefectApi(
-  settings: PrefectApiSettings,
-  fetchImpl: typeof fetch = globalThis.fetch,
-  timeoutMs = PREFECT_REQUEST_TIMEOUT_MS,
-): PrefectApi {
+export function createPrefectApi(settings: PrefectApiSettings, fetchImpl: typeof fetch = globalThis.fetch, timeoutMs = PREFECT_REQUEST_TIMEOUT_MS): PrefectApi {
   const headers: Record<string, string> = {};
   // Prefect's client prefers the API key when both are set.
   if (settings.apiKey) headers.Authorization = `Bearer ${settings.apiKey}`;

@@ -67,7 +67,9 @@ function decrypt(key: Buffer, keyId: string, data: Uint8Array): Buffer {
   try {
     return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
   } catch {
-    throw new PayloadDecryptionError(`an encrypted payload (key id "${keyId}") does not authenticate: it was altered, or encrypted with another key of that id`);
+    throw new PayloadDecryptionError(
+      `an encrypted payload (key id "${keyId}") does not authenticate: it was altered, or encrypted with another key of that id`,
+    );
   }
 }
 

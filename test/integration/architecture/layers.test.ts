@@ -35,16 +35,61 @@ const restricted = '@typescript-eslint/no-restricted-imports';
 
 describe('layering rules (docs/architecture.md) enforced by lint', () => {
   const cases: Array<Case & { flagged: boolean; why: string }> = [
-    { why: 'activities may not import the client', file: 'src/activities/x.ts', code: "import { followLogs } from '../client/flowRunLogs';\nexport const f = followLogs;\n", flagged: true },
+    {
+      why: 'activities may not import the client',
+      file: 'src/activities/x.ts',
+      code: "import { followLogs } from '../client/flowRunLogs';\nexport const f = followLogs;\n",
+      flagged: true,
+    },
     { why: 'the worker may not import the CLI', file: 'src/worker/x.ts', code: "import { main } from '../cli/main';\nexport const f = main;\n", flagged: true },
-    { why: 'config sits below template', file: 'src/config/x.ts', code: "import { prepareDeployment } from '../template/prepare';\nexport const f = prepareDeployment;\n", flagged: true },
-    { why: 'the client may not import the emulator', file: 'src/client/x.ts', code: "import { startEmulator } from '../emulator';\nexport const f = startEmulator;\n", flagged: true },
-    { why: 'workflow code may not import Node built-ins', file: 'src/workflows/x.ts', code: "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", flagged: true },
-    { why: 'workflow code may not import other layers at run time', file: 'src/workflows/x.ts', code: "import { prepareDeployment } from '../template/prepare';\nexport const f = prepareDeployment;\n", flagged: true },
-    { why: 'a nested emulator folder is not src/template', file: 'src/emulator/containers/x.ts', code: "import { materializeTemplate } from '../template/materialize';\nexport const f = materializeTemplate;\n", flagged: false },
-    { why: 'workflow code may import activity types', file: 'src/workflows/x.ts', code: "import type * as activities from '../activities';\nexport type A = typeof activities;\n", flagged: false },
-    { why: 'activities may import the shared workflow definitions', file: 'src/activities/x.ts', code: "import { FailureTypes } from '../workflows/definitions';\nexport const f = FailureTypes;\n", flagged: false },
-    { why: 'the CLI may import the emulator', file: 'src/cli/commands/x.ts', code: "import { startEmulator } from '../../emulator';\nexport const f = startEmulator;\n", flagged: false },
+    {
+      why: 'config sits below template',
+      file: 'src/config/x.ts',
+      code: "import { prepareDeployment } from '../template/prepare';\nexport const f = prepareDeployment;\n",
+      flagged: true,
+    },
+    {
+      why: 'the client may not import the emulator',
+      file: 'src/client/x.ts',
+      code: "import { startEmulator } from '../emulator';\nexport const f = startEmulator;\n",
+      flagged: true,
+    },
+    {
+      why: 'workflow code may not import Node built-ins',
+      file: 'src/workflows/x.ts',
+      code: "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n",
+      flagged: true,
+    },
+    {
+      why: 'workflow code may not import other layers at run time',
+      file: 'src/workflows/x.ts',
+      code: "import { prepareDeployment } from '../template/prepare';\nexport const f = prepareDeployment;\n",
+      flagged: true,
+    },
+    {
+      why: 'a nested emulator folder is not src/template',
+      file: 'src/emulator/containers/x.ts',
+      code: "import { materializeTemplate } from '../template/materialize';\nexport const f = materializeTemplate;\n",
+      flagged: false,
+    },
+    {
+      why: 'workflow code may import activity types',
+      file: 'src/workflows/x.ts',
+      code: "import type * as activities from '../activities';\nexport type A = typeof activities;\n",
+      flagged: false,
+    },
+    {
+      why: 'activities may import the shared workflow definitions',
+      file: 'src/activities/x.ts',
+      code: "import { FailureTypes } from '../workflows/definitions';\nexport const f = FailureTypes;\n",
+      flagged: false,
+    },
+    {
+      why: 'the CLI may import the emulator',
+      file: 'src/cli/commands/x.ts',
+      code: "import { startEmulator } from '../../emulator';\nexport const f = startEmulator;\n",
+      flagged: false,
+    },
   ];
 
   it('flags every import that runs the wrong way, and only those', () => {

@@ -10,9 +10,7 @@ describe('freePort', () => {
 
   it('picks another port when the preferred one is taken or must be avoided', async () => {
     const server = createServer();
-    const taken = await new Promise<number>((resolve) =>
-      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
-    );
+    const taken = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
     try {
       expect(await freePort(taken)).not.toBe(taken);
       const other = await freePort();

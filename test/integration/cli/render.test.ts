@@ -65,9 +65,23 @@ describe('aci-flow render', () => {
 
   it('applies --set values with their types and splits a quoted command', async () => {
     const result = await aciFlow(
-      'render', '--pool-config', EXAMPLE_POOL, '--run-id', RUN_ID,
-      '--set', 'cpu=2', '--set', 'memory=3.5', '--set', `command=python -m etl --title "big load"`,
-      '--set', 'env.PREFECT_API_KEY=secretref:PREFECT_API_KEY', '--set', 'gpu_count=1', '--set', 'gpu_sku=V100',
+      'render',
+      '--pool-config',
+      EXAMPLE_POOL,
+      '--run-id',
+      RUN_ID,
+      '--set',
+      'cpu=2',
+      '--set',
+      'memory=3.5',
+      '--set',
+      `command=python -m etl --title "big load"`,
+      '--set',
+      'env.PREFECT_API_KEY=secretref:PREFECT_API_KEY',
+      '--set',
+      'gpu_count=1',
+      '--set',
+      'gpu_sku=V100',
     );
     expect(result.code).toBe(0);
     const container = containerOf(JSON.parse(result.stdout));
@@ -104,8 +118,14 @@ describe('aci-flow render', () => {
     [['--set', 'cpu=two'], /^aci-flow: cpu: must be number, got string "two"/],
     [['--set', 'env.PREFECT_API_KEY=pnu_literal'], /env\.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME/],
     [['--set', `command=python -c 'print(1)`], /^aci-flow: command: has no closing ' quote/],
-    [['--set', 'arm_template_patches=[{"op":"remove","path":"/resources/9"}]'], /^aci-flow: arm_template_patches\[0\]: remove at \/resources\/9 does not apply/],
-    [['--set', 'image=secretref:AZURE_CLIENT_SECRET'], /^aci-flow: job_configuration\.image: holds a secret reference, but secretref:NAME is accepted only in env values/],
+    [
+      ['--set', 'arm_template_patches=[{"op":"remove","path":"/resources/9"}]'],
+      /^aci-flow: arm_template_patches\[0\]: remove at \/resources\/9 does not apply/,
+    ],
+    [
+      ['--set', 'image=secretref:AZURE_CLIENT_SECRET'],
+      /^aci-flow: job_configuration\.image: holds a secret reference, but secretref:NAME is accepted only in env values/,
+    ],
     [['--set', 'labels.leak=secretref:PREFECT_API_KEY'], /^aci-flow: job_configuration\.labels\.leak: holds a secret reference/],
     [['--set', 'env.DB_PASSWORD=hunter2'], /^aci-flow: job_configuration\.env\.DB_PASSWORD: env\.DB_PASSWORD holds a literal secret/],
     [
@@ -117,7 +137,10 @@ describe('aci-flow render', () => {
       /^aci-flow: arm_template_patches\[0\] \(at \/resources\): must hold exactly one resource/,
     ],
     [
-      ['--set', `arm_template_patches=[{"op":"add","path":"/resources/0/tags/keys","value":"[listKeys(resourceId('Microsoft.Storage/storageAccounts','prod'),'2023-01-01').keys[0].value]"}]`],
+      [
+        '--set',
+        `arm_template_patches=[{"op":"add","path":"/resources/0/tags/keys","value":"[listKeys(resourceId('Microsoft.Storage/storageAccounts','prod'),'2023-01-01').keys[0].value]"}]`,
+      ],
       /^aci-flow: arm_template_patches\[0\] \(at \/resources\/0\/tags\/keys\): calls listKeys\(\), which a flow run's template may not use/,
     ],
     [['--set', 'subnet_ids=[unclosed'], /^aci-flow: --set subnet_ids: is not valid JSON\/YAML/],
@@ -138,11 +161,18 @@ describe('aci-flow render', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const body = JSON.parse(result.stdout);
     expect(body.properties.template.resources[0].properties.volumes).toEqual([
-      { name: 'flow-data', azureFile: { shareName: 'flow-data', storageAccountName: 'myflowstorage', storageAccountKey: 'secretref:flows-storage-key', readOnly: false } },
+      {
+        name: 'flow-data',
+        azureFile: { shareName: 'flow-data', storageAccountName: 'myflowstorage', storageAccountKey: 'secretref:flows-storage-key', readOnly: false },
+      },
     ]);
     expect(containerOf(body).volumeMounts).toEqual([{ name: 'flow-data', mountPath: '/mnt/flow-data' }]);
     // The documentation shows the example file as it is.
-    const operations = readFileSync(example, 'utf8').split('\n').filter((line) => !line.startsWith('#')).join('\n').trim();
+    const operations = readFileSync(example, 'utf8')
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n')
+      .trim();
     expect(readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8')).toContain(operations);
   });
 
@@ -164,7 +194,14 @@ describe('aci-flow render', () => {
     (template.variables.properties.aci_credentials as Json).default = { client_id: 'app', tenant_id: 'tenant', client_secret: 'secretref:ACI_SP_SECRET' };
     const poolFile = join(dir, 'sp-pool.json');
     writeFileSync(poolFile, JSON.stringify({ name: 'sp-pool', type: 'azure-container-instance', base_job_template: template }));
-    const steal = ['--set', 'resource_group_name=rg', '--set', 'subscription_id=00000000-0000-0000-0000-000000000000', '--set', 'env.STEAL=secretref:ACI_SP_SECRET'];
+    const steal = [
+      '--set',
+      'resource_group_name=rg',
+      '--set',
+      'subscription_id=00000000-0000-0000-0000-000000000000',
+      '--set',
+      'env.STEAL=secretref:ACI_SP_SECRET',
+    ];
 
     it.each(['render', 'start'])('%s exits 2 naming env.STEAL, before anything starts', async (command) => {
       // start checks its input before connecting: an unreachable Temporal changes nothing.
@@ -177,7 +214,9 @@ describe('aci-flow render', () => {
     it('render exits 2 for a reference the pool does not list, naming run_secret_names', async () => {
       const result = await aciFlow('render', '--pool-config', EXAMPLE_POOL, '--set', 'env.DB_PASSWORD=secretref:DB_PASSWORD');
       expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^aci-flow: env\.DB_PASSWORD: secretref:DB_PASSWORD is not a secret this pool's runs may reference; .*run_secret_names \(now: flows-storage-key\)/);
+      expect(result.stderr).toMatch(
+        /^aci-flow: env\.DB_PASSWORD: secretref:DB_PASSWORD is not a secret this pool's runs may reference; .*run_secret_names \(now: flows-storage-key\)/,
+      );
     });
   });
 

@@ -17,7 +17,21 @@ import { waitFor } from '../../helpers/waitFor';
 import { containerGroupTemplate, rawRequest } from '../emulator/emulatorHarness';
 import { first, must } from '../../helpers/must';
 
-const EXAMPLES_DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification', 'resources', 'resource-manager', 'Microsoft.Resources', 'stable', '2024-03-01', 'examples');
+const EXAMPLES_DIR = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'fixtures',
+  'azure-specs',
+  'azure-rest-api-specs',
+  'specification',
+  'resources',
+  'resource-manager',
+  'Microsoft.Resources',
+  'stable',
+  '2024-03-01',
+  'examples',
+);
 const EXAMPLE_API_VERSION = '2024-03-01';
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000e4a32';
 
@@ -62,7 +76,12 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
   afterAll(() => emulator?.close());
 
   const call = (method: string, urlPath: string, apiVersion: string, body?: unknown) =>
-    rawRequest(emulator, method, `${urlPath}${urlPath.includes('?') ? '&' : '?'}api-version=${apiVersion}`, body === undefined ? {} : { body: JSON.stringify(body) });
+    rawRequest(
+      emulator,
+      method,
+      `${urlPath}${urlPath.includes('?') ? '&' : '?'}api-version=${apiVersion}`,
+      body === undefined ? {} : { body: JSON.stringify(body) },
+    );
   /** The path and query of a URL the emulator handed out (Azure-AsyncOperation, Location). */
   const pathOf = (url: unknown) => {
     const parsed = new URL(String(url));
@@ -72,7 +91,11 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
   it.each(SUPPORTED_API_VERSIONS['Microsoft.Resources'].map((version, index) => [version, index] as const))(
     'api-version %s: every implemented operation answers as its specification says',
     async (apiVersion, index) => {
-      const operationIds = new Set(specOperations().filter((operation) => operation.checks.includes(apiVersion)).map((operation) => operation.operationId));
+      const operationIds = new Set(
+        specOperations()
+          .filter((operation) => operation.checks.includes(apiVersion))
+          .map((operation) => operation.operationId),
+      );
       expect(operationIds.size).toBeGreaterThan(0);
       const rg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/sweep-${index}`;
       const deployments = `${rg}/providers/Microsoft.Resources/deployments`;
@@ -86,7 +109,8 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
       const put = await call('PUT', `${deployments}/sweep`, apiVersion, { properties: { mode: 'Incremental', template, parameters: {} } });
       expect(put.status).toBe(201);
       expect((await rawRequest(emulator, 'GET', pathOf(put.headers['azure-asyncoperation']))).status).toBe(200);
-      const provisioningState = async () => ((await call('GET', `${deployments}/sweep`, apiVersion)).json as { properties: { provisioningState: string } }).properties.provisioningState;
+      const provisioningState = async () =>
+        ((await call('GET', `${deployments}/sweep`, apiVersion)).json as { properties: { provisioningState: string } }).properties.provisioningState;
       await waitFor(async () => (await provisioningState()) === 'Succeeded', 'the sweep deployment to succeed', { timeoutMs: 15_000 });
       expect((await call('HEAD', `${deployments}/sweep`, apiVersion)).status).toBe(204);
       expect((await call('HEAD', `${deployments}/absent`, apiVersion)).status).toBe(404);
@@ -125,10 +149,16 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
     }
   });
 
-  const putExamples = specOperations().find((operation) => operation.operationId === 'Deployments_CreateOrUpdate' && operation.apiVersion === EXAMPLE_API_VERSION)?.examples ?? {};
+  const putExamples =
+    specOperations().find((operation) => operation.operationId === 'Deployments_CreateOrUpdate' && operation.apiVersion === EXAMPLE_API_VERSION)?.examples ??
+    {};
 
   it('every x-ms-example of Deployments_CreateOrUpdate is vendored and replayed', () => {
-    expect(Object.values(putExamples).map((file) => path.basename(file)).sort()).toEqual([
+    expect(
+      Object.values(putExamples)
+        .map((file) => path.basename(file))
+        .sort(),
+    ).toEqual([
       'PutDeploymentResourceGroup.json',
       'PutDeploymentResourceGroupTemplateSpecsWithId.json',
       'PutDeploymentWithOnErrorDeploymentLastSuccessful.json',
@@ -139,7 +169,9 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
   it.each(Object.values(putExamples).map((file, index) => [path.basename(file), index] as const))('replays %s', async (file, index) => {
     const example = readExample(file);
     const { subscriptionId, resourceGroupName, deploymentName } = example.parameters as Record<string, string>;
-    expect((await call('PUT', `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroupName}`, EXAMPLE_API_VERSION, { location: 'eastus' })).status).toBeLessThan(300);
+    expect(
+      (await call('PUT', `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroupName}`, EXAMPLE_API_VERSION, { location: 'eastus' })).status,
+    ).toBeLessThan(300);
     const urlPath = `/subscriptions/${subscriptionId}/resourcegroups/${resourceGroupName}/providers/Microsoft.Resources/deployments/${deploymentName}-${index}`;
     const request = example.parameters.parameters as { properties: Record<string, unknown> };
 
@@ -160,7 +192,14 @@ describe('conformance: the emulator answers the published Microsoft.Resources AP
   it('the checker is not vacuous: a deployment, status or error body the specification forbids is a violation', () => {
     const report: ConformanceReport = { checked: {}, unchecked: 0, violations: [] };
     const deployment = `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo/providers/Microsoft.Resources/deployments/d`;
-    const exchange = (path: string, status: number, body: unknown, apiVersion = '2021-04-01') => ({ method: 'GET', path, query: new URLSearchParams({ 'api-version': apiVersion }), status, headers: {}, body });
+    const exchange = (path: string, status: number, body: unknown, apiVersion = '2021-04-01') => ({
+      method: 'GET',
+      path,
+      query: new URLSearchParams({ 'api-version': apiVersion }),
+      status,
+      headers: {},
+      body,
+    });
     const valid = { id: deployment, name: 'd', type: 'Microsoft.Resources/deployments', properties: { provisioningState: 'Succeeded', mode: 'Incremental' } };
     checkExchange(exchange(deployment, 200, valid), report);
     expect(report.violations).toEqual([]);

@@ -34,20 +34,43 @@ interface Case {
 const CASES: Case[] = [
   { name: "Prefect's exported base job template, its defaults", poolConfig: 'prefect-work-pool.json', values: REQUIRED },
   { name: 'examples/pool.yaml, its defaults', poolConfig: 'pool.yaml', values: {} },
-  { name: 'examples/pool.yaml with a command, env and labels', poolConfig: 'pool.yaml', values: { command: 'python -m etl --date "2026-01-01"', env: { STAGE: 'prod' }, labels: { team: 'data' } } },
-  { name: 'examples/azure-files-volume.yaml (a volume patch with a secret key)', poolConfig: 'pool.yaml', valuesFile: 'azure-files-volume.yaml', holds: ['"azureFile"', `"storageAccountKey":"[parameters('aciFlowSecret0')]"`, '"aciFlowSecret0":{"value":"resolved-flows-storage-key"}', '"volumeMounts"'] },
-  { name: 'GPU', poolConfig: 'prefect-work-pool.json', values: { ...REQUIRED, gpu_count: 1, gpu_sku: 'V100', cpu: 4, memory: 16 }, holds: ['"gpu":{"count":1,"sku":"V100"}'] },
+  {
+    name: 'examples/pool.yaml with a command, env and labels',
+    poolConfig: 'pool.yaml',
+    values: { command: 'python -m etl --date "2026-01-01"', env: { STAGE: 'prod' }, labels: { team: 'data' } },
+  },
+  {
+    name: 'examples/azure-files-volume.yaml (a volume patch with a secret key)',
+    poolConfig: 'pool.yaml',
+    valuesFile: 'azure-files-volume.yaml',
+    holds: ['"azureFile"', `"storageAccountKey":"[parameters('aciFlowSecret0')]"`, '"aciFlowSecret0":{"value":"resolved-flows-storage-key"}', '"volumeMounts"'],
+  },
+  {
+    name: 'GPU',
+    poolConfig: 'prefect-work-pool.json',
+    values: { ...REQUIRED, gpu_count: 1, gpu_sku: 'V100', cpu: 4, memory: 16 },
+    holds: ['"gpu":{"count":1,"sku":"V100"}'],
+  },
   {
     name: 'registry credentials: username and password',
     poolConfig: 'prefect-work-pool.json',
-    values: { ...REQUIRED, image: 'myregistry.azurecr.io/flows:1', image_registry: { registry_url: 'myregistry.azurecr.io', username: 'puller', password: 'secretref:registry-password' } },
+    values: {
+      ...REQUIRED,
+      image: 'myregistry.azurecr.io/flows:1',
+      image_registry: { registry_url: 'myregistry.azurecr.io', username: 'puller', password: 'secretref:registry-password' },
+    },
     policy: { run_secret_names: ['registry-password'] },
     holds: ['"imageRegistryCredentials"', `"password":"[parameters('aciFlowSecret0')]"`, '"aciFlowSecret0":{"value":"resolved-registry-password"}'],
   },
   {
     name: 'registry credentials: managed identity',
     poolConfig: 'prefect-work-pool.json',
-    values: { ...REQUIRED, image: 'myregistry.azurecr.io/flows:1', identities: [IDENTITY], image_registry: { registry_url: 'myregistry.azurecr.io', identity: IDENTITY } },
+    values: {
+      ...REQUIRED,
+      image: 'myregistry.azurecr.io/flows:1',
+      identities: [IDENTITY],
+      image_registry: { registry_url: 'myregistry.azurecr.io', identity: IDENTITY },
+    },
     policy: { allowed_identities: [IDENTITY] },
     holds: ['"imageRegistryCredentials"', '"identity":"/subscriptions/'],
   },
@@ -80,9 +103,22 @@ const resolveForTest = (name: string) => `resolved-${name}`;
 async function wireBody(testCase: Case, dir: string) {
   const valuesFile = testCase.valuesFile ? path.join(EXAMPLES, testCase.valuesFile) : path.join(dir, `${testCase.name.replace(/\W+/g, '-')}.json`);
   if (!testCase.valuesFile) writeFileSync(valuesFile, JSON.stringify(testCase.values ?? {}));
-  const rendered = await renderDeployment({ poolConfig: poolFileOf(testCase, dir), flow: 'conformance', runId: '3f6c1c1e-2a4b-4c8d-9e0f-123456789abc', set: [], values: valuesFile });
+  const rendered = await renderDeployment({
+    poolConfig: poolFileOf(testCase, dir),
+    flow: 'conformance',
+    runId: '3f6c1c1e-2a4b-4c8d-9e0f-123456789abc',
+    set: [],
+    values: valuesFile,
+  });
   const sent = resolveSecretReferences(
-    { subscriptionId: rendered.subscriptionId, resourceGroupName: rendered.resourceGroupName, deploymentName: rendered.deploymentName, template: rendered.properties.template, parameters: rendered.properties.parameters, tags: rendered.tags },
+    {
+      subscriptionId: rendered.subscriptionId,
+      resourceGroupName: rendered.resourceGroupName,
+      deploymentName: rendered.deploymentName,
+      template: rendered.properties.template,
+      parameters: rendered.properties.parameters,
+      tags: rendered.tags,
+    },
     resolveForTest,
   );
   // the body the deploy activity hands the SDK (src/azure/armGateway.ts deploy)
@@ -116,7 +152,9 @@ describe('conformance: every rendered deployment body is valid ARM', () => {
 
   it('the schemas are not vacuous: a body ARM would refuse is reported with its JSON path', async () => {
     const body = await wireBody(first(CASES), dir);
-    const resource = first(body.properties.template.resources as Array<{ properties: { containers: Array<{ properties: Record<string, unknown> }>; osType?: unknown } }>);
+    const resource = first(
+      body.properties.template.resources as Array<{ properties: { containers: Array<{ properties: Record<string, unknown> }>; osType?: unknown } }>,
+    );
     first(resource.properties.containers).properties.resources = { requests: { cpu: 'two', memoryInGB: 1 } };
     resource.properties.osType = 'Solaris';
     (body.properties.template as Record<string, unknown>).contentVersion = 'one';
@@ -149,7 +187,11 @@ describe('conformance: every rendered deployment body is valid ARM', () => {
     first(broken.properties.template.resources as Array<{ properties: { restartPolicy: string } }>).properties.restartPolicy = 'Sometimes';
     checkDeploymentBody(exchange(broken, 400), report); // refused by the emulator: not what aci-flow got through
     checkDeploymentBody(exchange(broken), report);
-    expect(report.violations).toEqual(expect.arrayContaining([expect.stringContaining('request body /properties/template/resources/0/properties/restartPolicy: must be equal to one of the allowed values')]));
+    expect(report.violations).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('request body /properties/template/resources/0/properties/restartPolicy: must be equal to one of the allowed values'),
+      ]),
+    );
     expect(report.violations.every((violation) => violation.includes('request body /properties/template/resources/0/'))).toBe(true);
     expect(report.checked['deployment body (ARM template schemas)']).toBe(2);
   });

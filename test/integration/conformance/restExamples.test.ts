@@ -22,7 +22,19 @@ import { findOperation, specOperations } from '../../helpers/restSpecs';
 import { rawRequest } from '../emulator/emulatorHarness';
 import { first, must } from '../../helpers/must';
 
-const SPEC_DIR = path.resolve(__dirname, '..', '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification', 'containerinstance', 'resource-manager', 'Microsoft.ContainerInstance', 'stable');
+const SPEC_DIR = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'fixtures',
+  'azure-specs',
+  'azure-rest-api-specs',
+  'specification',
+  'containerinstance',
+  'resource-manager',
+  'Microsoft.ContainerInstance',
+  'stable',
+);
 const SERVED_API_VERSION = '2023-05-01';
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000e4a31';
 /** Added to the API after 2023-05-01; the 2025-09-01 examples show it, the served version has no such field. */
@@ -53,8 +65,20 @@ const readExample = (file: string) => JSON.parse(readFileSync(path.join(SPEC_DIR
 
 /** The example's group as a create request: what it shows, without what only a response carries. */
 function createBodyFrom(groupExample: Record<string, unknown>): Record<string, unknown> {
-  const { id: _id, name: _name, type: _type, properties, ...rest } = groupExample as { id: unknown; name: unknown; type: unknown; properties: Record<string, unknown> };
-  const { provisioningState: _state, instanceView: _view, isCreatedFromStandbyPool: _standby, containers, ...groupProperties } = properties as { containers: Array<{ name: string; properties: Record<string, unknown> }> } & Record<string, unknown>;
+  const {
+    id: _id,
+    name: _name,
+    type: _type,
+    properties,
+    ...rest
+  } = groupExample as { id: unknown; name: unknown; type: unknown; properties: Record<string, unknown> };
+  const {
+    provisioningState: _state,
+    instanceView: _view,
+    isCreatedFromStandbyPool: _standby,
+    containers,
+    ...groupProperties
+  } = properties as { containers: Array<{ name: string; properties: Record<string, unknown> }> } & Record<string, unknown>;
   return {
     ...rest,
     location: 'eastus',
@@ -89,10 +113,15 @@ describe('conformance: the emulator answers the published examples', () => {
     const example = readExample(file);
     const operation = specOperations().find((candidate) => candidate.operationId === operationId && candidate.apiVersion === SERVED_API_VERSION);
     if (!operation) throw new Error(`${operationId} is not in the vendored ${SERVED_API_VERSION} specification`);
-    const parameters: Record<string, string> = { ...Object.fromEntries(Object.entries(example.parameters).map(([key, value]) => [key, String(value)])), subscriptionId: SUBSCRIPTION };
+    const parameters: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(example.parameters).map(([key, value]) => [key, String(value)])),
+      subscriptionId: SUBSCRIPTION,
+    };
     // the logs example reads container1, which lives in its own group here
     if (operationId === 'Containers_ListLogs') parameters.containerGroupName = 'demo1-logs';
-    const urlPath = operation.pathTemplate.replace(/\{([^}]+)\}/g, (_match, name: string) => encodeURIComponent(must(parameters[name], `example parameter ${name}`)));
+    const urlPath = operation.pathTemplate.replace(/\{([^}]+)\}/g, (_match, name: string) =>
+      encodeURIComponent(must(parameters[name], `example parameter ${name}`)),
+    );
     const query = new URLSearchParams({ 'api-version': SERVED_API_VERSION });
     if (parameters.tail) query.set('tail', parameters.tail);
     const response = await rawRequest(emulator, operation.method.toUpperCase(), `${urlPath}?${query}`);
@@ -136,7 +165,9 @@ describe('conformance: the emulator answers the published examples', () => {
       expect.stringContaining('status 201 is not a response of ContainerGroups_Get'),
     ]);
     // a request at a version no vendored file describes is not checked at all
-    expect(findOperation('GET', `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo/providers/Microsoft.ContainerInstance/containerGroups/demo1`, '2021-09-01')).toBeUndefined();
+    expect(
+      findOperation('GET', `/subscriptions/${SUBSCRIPTION}/resourceGroups/demo/providers/Microsoft.ContainerInstance/containerGroups/demo1`, '2021-09-01'),
+    ).toBeUndefined();
   });
 });
 
@@ -186,7 +217,13 @@ describe('conformance: the gateway understands the published example responses',
     const listed = readExample('2023-05-01/examples/ContainerGroupsList.json').responses['200']?.body as { value: unknown[] };
     serve('running', '', listed.value[0]);
     const view = await gateway().getContainerGroup(ref('running'));
-    expect(findContainer(view!, 'demo1')?.currentState).toEqual({ state: 'Running', detailStatus: '', startTime: '2017-10-17T17:27:21.000Z', exitCode: undefined, finishTime: undefined });
+    expect(findContainer(view!, 'demo1')?.currentState).toEqual({
+      state: 'Running',
+      detailStatus: '',
+      startTime: '2017-10-17T17:27:21.000Z',
+      exitCode: undefined,
+      finishTime: undefined,
+    });
     expect(findContainer(view!, 'demo1')?.restartCount).toBe(0);
   });
 

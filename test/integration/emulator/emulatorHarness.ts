@@ -76,7 +76,12 @@ export function containerGroupTemplate(groupName: string, container: ContainerOp
   };
 }
 
-export async function deploy(clients: SdkClients, deploymentName: string, template: Record<string, unknown>, parameters: Record<string, { value: unknown }> = {}) {
+export async function deploy(
+  clients: SdkClients,
+  deploymentName: string,
+  template: Record<string, unknown>,
+  parameters: Record<string, { value: unknown }> = {},
+) {
   return clients.resources.deployments.beginCreateOrUpdateAndWait(
     RESOURCE_GROUP,
     deploymentName,
@@ -102,13 +107,14 @@ export async function waitForContainerState(clients: SdkClients, groupName: stri
 /** Polls until GET on the group answers 404, as after a delete or a vanish. */
 export async function waitForGroupGone(clients: SdkClients, groupName: string, timeoutMs = 10_000): Promise<void> {
   await waitFor(
-    () => clients.aci.containerGroups.get(RESOURCE_GROUP, groupName).then(
-      () => false,
-      (error: { statusCode?: number }) => {
-        if (error.statusCode === 404) return true;
-        throw error;
-      },
-    ),
+    () =>
+      clients.aci.containerGroups.get(RESOURCE_GROUP, groupName).then(
+        () => false,
+        (error: { statusCode?: number }) => {
+          if (error.statusCode === 404) return true;
+          throw error;
+        },
+      ),
     `GET ${groupName} to answer 404`,
     { timeoutMs, intervalMs: 50 },
   );
@@ -116,14 +122,18 @@ export async function waitForGroupGone(clients: SdkClients, groupName: string, t
 
 /** The pid a container wrote with `echo $$ > pidFile`, once it has written it. */
 export async function waitForPid(pidFile: string, timeoutMs = 10_000): Promise<number> {
-  return waitFor(() => {
-    try {
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      return pid > 0 ? pid : undefined;
-    } catch {
-      return undefined; // the shell has not written it yet
-    }
-  }, `a pid in ${pidFile}`, { timeoutMs, intervalMs: 50 });
+  return waitFor(
+    () => {
+      try {
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        return pid > 0 ? pid : undefined;
+      } catch {
+        return undefined; // the shell has not written it yet
+      }
+    },
+    `a pid in ${pidFile}`,
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 export function isAlive(pid: number): boolean {

@@ -26,7 +26,17 @@ describe('emulator fault injection', () => {
     clients = sdkClients(emulator, { maxRetries: 0 });
   });
   afterAll(() => emulator.close());
-  beforeEach(() => emulator.setFaults({ neverStart: undefined, imagePullFailure: undefined, quotaExceeded: undefined, slowDelete: undefined, serverErrors: undefined, throttling: undefined, vanish: undefined }));
+  beforeEach(() =>
+    emulator.setFaults({
+      neverStart: undefined,
+      imagePullFailure: undefined,
+      quotaExceeded: undefined,
+      slowDelete: undefined,
+      serverErrors: undefined,
+      throttling: undefined,
+      vanish: undefined,
+    }),
+  );
 
   /**
    * Deploys a group without any fault and waits until its container has run: every group
@@ -81,7 +91,9 @@ describe('emulator fault injection', () => {
     it('reports the failure through the async operation status with the inner error', async () => {
       emulator.setFaults({ imagePullFailure: { image: 'private.example.com/*' } });
       const put = await rawRequest(emulator, 'PUT', deploymentPath('dep-pull-raw'), {
-        body: JSON.stringify({ properties: { mode: 'Incremental', template: containerGroupTemplate('pull-raw', { image: 'private.example.com/app:2', command: ['true'] }) } }),
+        body: JSON.stringify({
+          properties: { mode: 'Incremental', template: containerGroupTemplate('pull-raw', { image: 'private.example.com/app:2', command: ['true'] }) },
+        }),
       });
       expect(put.status).toBe(201);
       const operationUrl = String(put.headers['azure-asyncoperation']);

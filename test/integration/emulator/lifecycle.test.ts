@@ -31,7 +31,11 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
   afterAll(() => emulator.close());
 
   it('runs the container command as a process: Waiting, then Running, then Terminated with exit code 0', async () => {
-    const deployment = await deploy(clients, 'dep-exit-0', containerGroupTemplate('exit-zero', { command: ['sh', '-c', 'echo started; sleep 0.6; echo done'] }));
+    const deployment = await deploy(
+      clients,
+      'dep-exit-0',
+      containerGroupTemplate('exit-zero', { command: ['sh', '-c', 'echo started; sleep 0.6; echo done'] }),
+    );
     expect(deployment.properties?.provisioningState).toBe('Succeeded');
 
     const running = await waitForContainerState(clients, 'exit-zero', 'Running');
@@ -76,7 +80,9 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
     await deploy(
       clients,
       'dep-logs',
-      containerGroupTemplate('logs-group', { command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "out $i"; done; sleep 0.1; echo "err 6" >&2; sleep 0.1; echo "last line"; exit 4'] }),
+      containerGroupTemplate('logs-group', {
+        command: ['sh', '-c', 'for i in 1 2 3 4 5; do echo "out $i"; done; sleep 0.1; echo "err 6" >&2; sleep 0.1; echo "last line"; exit 4'],
+      }),
     );
     await waitForContainerState(clients, 'logs-group', 'Terminated');
 
@@ -99,7 +105,11 @@ describe('emulator container lifecycle through the Azure SDK for JS', () => {
   });
 
   it('skips the Prefect entrypoint and runs its arguments', async () => {
-    await deploy(clients, 'dep-prefect', containerGroupTemplate('prefect-group', { image: 'prefecthq/prefect:3-latest', command: ['/opt/prefect/entrypoint.sh', 'sh', '-c', 'echo flow ran'] }));
+    await deploy(
+      clients,
+      'dep-prefect',
+      containerGroupTemplate('prefect-group', { image: 'prefecthq/prefect:3-latest', command: ['/opt/prefect/entrypoint.sh', 'sh', '-c', 'echo flow ran'] }),
+    );
     await waitForContainerState(clients, 'prefect-group', 'Terminated');
     const logs = await clients.aci.containers.listLogs(RESOURCE_GROUP, 'prefect-group', 'main');
     expect(logs.content).toBe('flow ran\n');

@@ -1,6 +1,16 @@
 import { connect } from 'node:tls';
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
-import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState } from './emulatorHarness';
+import {
+  containerGroupTemplate,
+  deploy,
+  deploymentPath,
+  groupPath,
+  rawRequest,
+  RESOURCE_GROUP,
+  sdkClients,
+  SUBSCRIPTION_ID,
+  waitForContainerState,
+} from './emulatorHarness';
 import { first } from '../../helpers/must';
 import { must } from '../../helpers/must';
 
@@ -36,7 +46,15 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
   });
 
   it('answers unknown paths with 404 InvalidResourceType or NotFound', async () => {
-    expectAzureError(await rawRequest(emulator, 'GET', `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachines/vm?api-version=1`), 404, 'InvalidResourceType');
+    expectAzureError(
+      await rawRequest(
+        emulator,
+        'GET',
+        `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.Compute/virtualMachines/vm?api-version=1`,
+      ),
+      404,
+      'InvalidResourceType',
+    );
     expectAzureError(await rawRequest(emulator, 'GET', '/definitely/not/arm'), 404, 'NotFound');
     expectAzureError(await rawRequest(emulator, 'GET', '/'), 404, 'NotFound');
   });
@@ -49,7 +67,11 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
 
   it('answers a missing or non-bearer Authorization with 401 AuthenticationFailed', async () => {
     expectAzureError(await rawRequest(emulator, 'GET', groupPath('some-group'), { auth: false }), 401, 'AuthenticationFailed');
-    expectAzureError(await rawRequest(emulator, 'GET', groupPath('some-group'), { auth: false, headers: { Authorization: 'Basic abc' } }), 401, 'AuthenticationFailed');
+    expectAzureError(
+      await rawRequest(emulator, 'GET', groupPath('some-group'), { auth: false, headers: { Authorization: 'Basic abc' } }),
+      401,
+      'AuthenticationFailed',
+    );
   });
 
   it('answers a missing api-version with 400 MissingApiVersionParameter', async () => {
@@ -64,9 +86,17 @@ describe('emulator robustness: bad requests get Azure-shaped errors and the serv
   it('survives odd input: broken percent-encoding, very long names, binary bodies, a bad tail', async () => {
     expectAzureError(await rawRequest(emulator, 'GET', groupPath('%E0%A4%A')), 404, 'ResourceNotFound');
     expectAzureError(await rawRequest(emulator, 'GET', groupPath('a'.repeat(5000))), 404, 'ResourceNotFound');
-    expectAzureError(await rawRequest(emulator, 'PUT', deploymentPath('binary'), { body: Buffer.from([0xff, 0xfe, 0x00, 0x01]) }), 400, 'InvalidRequestContent');
+    expectAzureError(
+      await rawRequest(emulator, 'PUT', deploymentPath('binary'), { body: Buffer.from([0xff, 0xfe, 0x00, 0x01]) }),
+      400,
+      'InvalidRequestContent',
+    );
     await deploy(sdkClients(emulator), 'dep-odd', containerGroupTemplate('odd-group', { command: ['true'] }));
-    expectAzureError(await rawRequest(emulator, 'GET', groupPath('odd-group', '/containers/main/logs').replace('?', '?tail=-3&')), 400, 'InvalidRequestParameter');
+    expectAzureError(
+      await rawRequest(emulator, 'GET', groupPath('odd-group', '/containers/main/logs').replace('?', '?tail=-3&')),
+      400,
+      'InvalidRequestParameter',
+    );
     expectAzureError(await rawRequest(emulator, 'GET', groupPath('odd-group', '/containers/nope/logs')), 404, 'ResourceNotFound');
   });
 
@@ -139,7 +169,13 @@ describe('emulator call counters', () => {
     expect(counters['containerGroups.logs']).toBe(1);
     expect(counters.unauthorized).toBe(1);
     expect(counters.writes).toBe(1);
-    expect(counters.reads).toBe(must(counters['containerGroups.get'], 'containerGroups.get') - 1 + must(counters['containerGroups.logs'], 'containerGroups.logs') + (counters['deployments.get'] ?? 0) + (counters['deployments.operationStatus'] ?? 0));
+    expect(counters.reads).toBe(
+      must(counters['containerGroups.get'], 'containerGroups.get') -
+        1 +
+        must(counters['containerGroups.logs'], 'containerGroups.logs') +
+        (counters['deployments.get'] ?? 0) +
+        (counters['deployments.operationStatus'] ?? 0),
+    );
 
     const reset = await rawRequest(emulator, 'POST', '/_emulator/counters/reset', { auth: false });
     expect(reset.json).toEqual({});
@@ -151,6 +187,8 @@ describe('emulator call counters', () => {
     await deploy(clients, 'dep-listed', containerGroupTemplate('listed-group', { command: ['true'] }));
     await clients.aci.containerGroups.beginDeleteAndWait(RESOURCE_GROUP, 'listed-group', { updateIntervalInMs: 50 });
     const response = await rawRequest(emulator, 'GET', '/_emulator/containerGroups', { auth: false });
-    expect(response.json).toEqual(expect.arrayContaining([{ resourceGroup: RESOURCE_GROUP, name: 'listed-group', state: 'Deleted', stopped: false, deleted: true }]));
+    expect(response.json).toEqual(
+      expect.arrayContaining([{ resourceGroup: RESOURCE_GROUP, name: 'listed-group', state: 'Deleted', stopped: false, deleted: true }]),
+    );
   });
 });

@@ -35,8 +35,10 @@ function expectArmError(response: RawResponse, status: number, code: string): st
   return (response.json as ErrorBody).error.message;
 }
 
-const resourceGroupPath = (name: string, apiVersion = RESOURCES_API_VERSION) => `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${name}?api-version=${apiVersion}`;
-const deploymentIn = (resourceGroup: string, name: string) => deploymentPath(name).replace(`/resourceGroups/${RESOURCE_GROUP}/`, `/resourceGroups/${resourceGroup}/`);
+const resourceGroupPath = (name: string, apiVersion = RESOURCES_API_VERSION) =>
+  `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${name}?api-version=${apiVersion}`;
+const deploymentIn = (resourceGroup: string, name: string) =>
+  deploymentPath(name).replace(`/resourceGroups/${RESOURCE_GROUP}/`, `/resourceGroups/${resourceGroup}/`);
 const deploymentBody = (template: Record<string, unknown>, parameters: Record<string, { value: unknown }> = {}) =>
   JSON.stringify({ properties: { mode: 'Incremental', template, parameters } });
 
@@ -59,7 +61,15 @@ describe('emulator safety: names never become paths outside the data directory',
   });
   afterAll(() => emulator?.close());
 
-  const escapingResourceGroups = ['..%2F..%2Fescaped', '%2e%2e%2Fescaped', '..%5Cescaped', '%252e%252e%252Fescaped', 'a%00b', 'ends-with-a-period.', 'x'.repeat(91)];
+  const escapingResourceGroups = [
+    '..%2F..%2Fescaped',
+    '%2e%2e%2Fescaped',
+    '..%5Cescaped',
+    '%252e%252e%252Fescaped',
+    'a%00b',
+    'ends-with-a-period.',
+    'x'.repeat(91),
+  ];
 
   it.each(escapingResourceGroups)('refuses the resource group name %s with 400 InvalidResourceGroup on ARM and control routes', async (name) => {
     expectArmError(await rawRequest(emulator, 'PUT', resourceGroupPath(name)), 400, 'InvalidResourceGroup');
@@ -70,7 +80,9 @@ describe('emulator safety: names never become paths outside the data directory',
 
   it('never routes a bare .. or %2e%2e segment to a handler, and wrote nothing outside the data directory', async () => {
     for (const dots of ['..', '%2e%2e', '.%2E']) {
-      const response = await rawRequest(emulator, 'PUT', deploymentIn(dots, 'dep-dots'), { body: deploymentBody(containerGroupTemplate('dots', { command: ['true'] })) });
+      const response = await rawRequest(emulator, 'PUT', deploymentIn(dots, 'dep-dots'), {
+        body: deploymentBody(containerGroupTemplate('dots', { command: ['true'] })),
+      });
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
     }
@@ -90,7 +102,11 @@ describe('emulator safety: names never become paths outside the data directory',
 
   it('refuses deployment names outside ARM rule with 400 InvalidDeploymentName', async () => {
     for (const name of ['dep%2F..%2Fx', 'dep%5Cx', 'd'.repeat(65), 'dep%3Bx']) {
-      expectArmError(await rawRequest(emulator, 'PUT', deploymentPath(name), { body: deploymentBody(containerGroupTemplate('never', { command: ['true'] })) }), 400, 'InvalidDeploymentName');
+      expectArmError(
+        await rawRequest(emulator, 'PUT', deploymentPath(name), { body: deploymentBody(containerGroupTemplate('never', { command: ['true'] })) }),
+        400,
+        'InvalidDeploymentName',
+      );
       expectArmError(await rawRequest(emulator, 'GET', deploymentPath(name)), 400, 'InvalidDeploymentName');
     }
     expect(emulator.containerGroups()).toEqual([expect.objectContaining({ name: 'odd-rg-group' })]);
@@ -116,7 +132,9 @@ describe('emulator safety: names never become paths outside the data directory',
   });
 
   it('refuses an invalid resource group name in the options, naming the option', async () => {
-    await expect(startEmulator({ resourceGroups: ['../up'] })).rejects.toThrow(/EmulatorOptions\.resourceGroups: '\.\.\/up' has these invalid characters: '\/'/);
+    await expect(startEmulator({ resourceGroups: ['../up'] })).rejects.toThrow(
+      /EmulatorOptions\.resourceGroups: '\.\.\/up' has these invalid characters: '\/'/,
+    );
   });
 });
 
@@ -171,7 +189,10 @@ describe('emulator safety: a token is required off loopback', () => {
       const options = { endpoint: emulator.endpoint, tlsOptions: { ca: emulator.caCertPem }, retryOptions: { maxRetries: 0 } };
       const resources = new ResourceManagementClient(new StaticTokenCredential(TOKEN), SUBSCRIPTION_ID, options);
       expect((await resources.resourceGroups.get(RESOURCE_GROUP)).name).toBe(RESOURCE_GROUP);
-      await expect(sdkClients(emulator, { maxRetries: 0 }).resources.resourceGroups.get(RESOURCE_GROUP)).rejects.toMatchObject({ statusCode: 401, code: 'InvalidAuthenticationToken' });
+      await expect(sdkClients(emulator, { maxRetries: 0 }).resources.resourceGroups.get(RESOURCE_GROUP)).rejects.toMatchObject({
+        statusCode: 401,
+        code: 'InvalidAuthenticationToken',
+      });
     });
   });
 
@@ -209,17 +230,30 @@ describe('emulator safety: api-versions, active deployments, template limits', (
     const credential = new StaticTokenCredential();
     expect(SUPPORTED_API_VERSIONS['Microsoft.Resources'][0]).toEqual(new ResourceManagementClient(credential, SUBSCRIPTION_ID, options).apiVersion);
     expect(SUPPORTED_API_VERSIONS['Microsoft.Resources']).toEqual(expect.arrayContaining(['2021-04-01', '2022-09-01', '2024-03-01', '2025-03-01']));
-    expect(SUPPORTED_API_VERSIONS['Microsoft.ContainerInstance']).toEqual([new ContainerInstanceManagementClient(credential, SUBSCRIPTION_ID, options).apiVersion]);
-    expect([RESOURCES_API_VERSION, ACI_API_VERSION]).toEqual([SUPPORTED_API_VERSIONS['Microsoft.Resources'][0], SUPPORTED_API_VERSIONS['Microsoft.ContainerInstance'][0]]);
+    expect(SUPPORTED_API_VERSIONS['Microsoft.ContainerInstance']).toEqual([
+      new ContainerInstanceManagementClient(credential, SUBSCRIPTION_ID, options).apiVersion,
+    ]);
+    expect([RESOURCES_API_VERSION, ACI_API_VERSION]).toEqual([
+      SUPPORTED_API_VERSIONS['Microsoft.Resources'][0],
+      SUPPORTED_API_VERSIONS['Microsoft.ContainerInstance'][0],
+    ]);
   });
 
   it('answers an unsupported api-version as ARM does, and does nothing', async () => {
-    const aci = expectArmError(await rawRequest(emulator, 'GET', groupPath('any-group').replace(ACI_API_VERSION, '2099-01-01')), 400, 'NoRegisteredProviderFound');
+    const aci = expectArmError(
+      await rawRequest(emulator, 'GET', groupPath('any-group').replace(ACI_API_VERSION, '2099-01-01')),
+      400,
+      'NoRegisteredProviderFound',
+    );
     expect(aci).toBe(
       "No registered resource provider found for location 'eastus' and API version '2099-01-01' for type 'containerGroups'. The supported api-versions are '2023-05-01'. The supported locations are 'eastus'.",
     );
     const body = deploymentBody(containerGroupTemplate('old-version-group', { command: ['true'] }));
-    const resources = expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-old-version').replace(RESOURCES_API_VERSION, '2015-11-01'), { body }), 400, 'InvalidApiVersionParameter');
+    const resources = expectArmError(
+      await rawRequest(emulator, 'PUT', deploymentPath('dep-old-version').replace(RESOURCES_API_VERSION, '2015-11-01'), { body }),
+      400,
+      'InvalidApiVersionParameter',
+    );
     expect(resources).toBe(`The api-version '2015-11-01' is invalid. The supported versions are '${SUPPORTED_API_VERSIONS['Microsoft.Resources'].join(',')}'.`);
     expectArmError(await rawRequest(emulator, 'GET', resourceGroupPath(RESOURCE_GROUP, ACI_API_VERSION)), 400, 'InvalidApiVersionParameter');
     expectArmError(await rawRequest(emulator, 'GET', deploymentPath('dep-old-version')), 404, 'DeploymentNotFound');
@@ -233,7 +267,9 @@ describe('emulator safety: api-versions, active deployments, template limits', (
     const message = expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-active'), { body: deploymentBody(changed) }), 409, 'DeploymentActive');
     expect(message).toMatch(/^Unable to edit or replace deployment 'dep-active': previous deployment from '.+' is still active/);
     await waitFor(
-      async () => ((await rawRequest(emulator, 'GET', deploymentPath('dep-active'))).json as { properties: { provisioningState: string } }).properties.provisioningState === 'Succeeded',
+      async () =>
+        ((await rawRequest(emulator, 'GET', deploymentPath('dep-active'))).json as { properties: { provisioningState: string } }).properties
+          .provisioningState === 'Succeeded',
       'the deployment to succeed',
       { timeoutMs: 15_000, intervalMs: 50 },
     );
@@ -245,11 +281,19 @@ describe('emulator safety: api-versions, active deployments, template limits', (
     ['calls nested 3000 deep', templateNamed(`[${'concat('.repeat(3000)}'a'${')'.repeat(3000)}]`), {}, /more than 32 levels deep/],
     ['a member chain 8000 long', templateNamed(`[resourceGroup()${'.id'.repeat(8000)}]`), {}, /more than 32 levels deep/],
     ['an expression over 24,576 characters', templateNamed(`[concat(${"'x',".repeat(9000)}'x')]`), {}, /can't exceed 24576 characters/],
-    ['variables that refer to each other', templateNamed("[variables('a')]", { variables: { a: "[variables('b')]", b: "[concat('x', variables('a'))]" } }), {}, /refers to itself: variable 'a' -> variable 'b' -> variable 'a'/],
+    [
+      'variables that refer to each other',
+      templateNamed("[variables('a')]", { variables: { a: "[variables('b')]", b: "[concat('x', variables('a'))]" } }),
+      {},
+      /refers to itself: variable 'a' -> variable 'b' -> variable 'a'/,
+    ],
     [
       'a value doubled through a chain of variables',
       templateNamed("[variables('v11')]", {
-        variables: Object.fromEntries([['v0', 'x'.repeat(1000)], ...Array.from({ length: 11 }, (_, i) => [`v${i + 1}`, `[concat(variables('v${i}'), variables('v${i}'))]`])]),
+        variables: Object.fromEntries([
+          ['v0', 'x'.repeat(1000)],
+          ...Array.from({ length: 11 }, (_, i) => [`v${i + 1}`, `[concat(variables('v${i}'), variables('v${i}'))]`]),
+        ]),
       }),
       {},
       /can't exceed 1048576 characters/,
@@ -260,7 +304,7 @@ describe('emulator safety: api-versions, active deployments, template limits', (
       { big: { value: 'x'.repeat(500_000) } },
       /can't exceed 1048576 characters/,
     ],
-    ['a member that only JavaScript objects have', templateNamed("[resourceGroup().constructor]"), {}, /property 'constructor' doesn't exist/],
+    ['a member that only JavaScript objects have', templateNamed('[resourceGroup().constructor]'), {}, /property 'constructor' doesn't exist/],
   ];
 
   it.each(invalidTemplates)('answers %s with 400 InvalidTemplate, never a 500', async (_what, template, parameters, message) => {
@@ -270,7 +314,9 @@ describe('emulator safety: api-versions, active deployments, template limits', (
 
   it('refuses JSON nested 100 000 deep with 400 InvalidRequestContent and keeps serving', async () => {
     const body = `{"properties":{"template":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
-    expect(expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-deep-json'), { body }), 400, 'InvalidRequestContent')).toMatch(/nested more than 64 levels/);
+    expect(expectArmError(await rawRequest(emulator, 'PUT', deploymentPath('dep-deep-json'), { body }), 400, 'InvalidRequestContent')).toMatch(
+      /nested more than 64 levels/,
+    );
     expect((await rawRequest(emulator, 'GET', '/_emulator/counters')).status).toBe(200);
   });
 });

@@ -1,5 +1,15 @@
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
-import { containerGroupTemplate, deploy, deploymentPath, groupPath, rawRequest, RESOURCE_GROUP, sdkClients, waitForContainerState, type SdkClients } from './emulatorHarness';
+import {
+  containerGroupTemplate,
+  deploy,
+  deploymentPath,
+  groupPath,
+  rawRequest,
+  RESOURCE_GROUP,
+  sdkClients,
+  waitForContainerState,
+  type SdkClients,
+} from './emulatorHarness';
 import { waitFor } from '../../helpers/waitFor';
 import { first } from '../../helpers/must';
 
@@ -22,7 +32,11 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
 
   it('follows the scripted timeline: Waiting for the start delay, Running for the duration, then Terminated with the exit code', async () => {
     // The start delay is long enough that a loaded machine still reads Waiting right after the deployment.
-    await deploy(clients, 'dep-sim', containerGroupTemplate('sim-timeline', { image: SIM_IMAGE, env: { SIM_START_DELAY_MS: '3000', SIM_DURATION_MS: '500', SIM_EXIT_CODE: '7' } }));
+    await deploy(
+      clients,
+      'dep-sim',
+      containerGroupTemplate('sim-timeline', { image: SIM_IMAGE, env: { SIM_START_DELAY_MS: '3000', SIM_DURATION_MS: '500', SIM_EXIT_CODE: '7' } }),
+    );
     const waiting = await clients.aci.containerGroups.get(RESOURCE_GROUP, 'sim-timeline');
     expect(first(waiting.containers).instanceView?.currentState?.state).toBe('Waiting');
     const running = await waitForContainerState(clients, 'sim-timeline', 'Running');
@@ -35,7 +49,11 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
   });
 
   it('writes "sim line N" at the configured rate, readable with tail and timestamps after exit', async () => {
-    await deploy(clients, 'dep-sim-logs', containerGroupTemplate('sim-logs', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '400', SIM_LOG_LINES_PER_SECOND: '10' } }));
+    await deploy(
+      clients,
+      'dep-sim-logs',
+      containerGroupTemplate('sim-logs', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '400', SIM_LOG_LINES_PER_SECOND: '10' } }),
+    );
     await waitForContainerState(clients, 'sim-logs', 'Terminated');
     const all = await clients.aci.containers.listLogs(RESOURCE_GROUP, 'sim-logs', 'main');
     expect(all.content).toBe('sim line 1\nsim line 2\nsim line 3\nsim line 4\n');
@@ -44,7 +62,11 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
   });
 
   it('stop ends a running simulation with exit code 143 and keeps its lines', async () => {
-    await deploy(clients, 'dep-sim-stop', containerGroupTemplate('sim-stop', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '60000', SIM_LOG_LINES_PER_SECOND: '20' } }));
+    await deploy(
+      clients,
+      'dep-sim-stop',
+      containerGroupTemplate('sim-stop', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '60000', SIM_LOG_LINES_PER_SECOND: '20' } }),
+    );
     await waitForContainerState(clients, 'sim-stop', 'Running');
     await waitFor(async () => (await lineCount('sim-stop')) >= 2, 'sim-stop to write two lines');
     await clients.aci.containerGroups.stop(RESOURCE_GROUP, 'sim-stop');
@@ -55,14 +77,20 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
     expect(before).toMatch(/^sim line 1\nsim line 2\n/);
     // A simulation started after the stop, at the same rate, writing three lines proves that
     // sim-stop had time for three more lines too, had the stop not ended it.
-    await deploy(clients, 'dep-sim-clock', containerGroupTemplate('sim-clock', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '60000', SIM_LOG_LINES_PER_SECOND: '20' } }));
+    await deploy(
+      clients,
+      'dep-sim-clock',
+      containerGroupTemplate('sim-clock', { image: SIM_IMAGE, env: { SIM_DURATION_MS: '60000', SIM_LOG_LINES_PER_SECOND: '20' } }),
+    );
     await waitFor(async () => (await lineCount('sim-clock')) >= 3, 'sim-clock to write three lines');
     expect((await clients.aci.containers.listLogs(RESOURCE_GROUP, 'sim-stop', 'main')).content).toBe(before);
   });
 
   it('rejects invalid simulation settings before creating anything', async () => {
     const response = await rawRequest(emulator, 'PUT', deploymentPath('dep-sim-bad'), {
-      body: JSON.stringify({ properties: { mode: 'Incremental', template: containerGroupTemplate('sim-bad', { image: SIM_IMAGE, env: { SIM_EXIT_CODE: 'often' } }) } }),
+      body: JSON.stringify({
+        properties: { mode: 'Incremental', template: containerGroupTemplate('sim-bad', { image: SIM_IMAGE, env: { SIM_EXIT_CODE: 'often' } }) },
+      }),
     });
     expect(response.status).toBe(400);
     expect(response.json).toMatchObject({ error: { code: 'InvalidTemplateDeployment', details: [{ code: 'InvalidSimulationSettings' }] } });
@@ -77,23 +105,30 @@ describe('emulator simulated containers (aci-flow/sim images)', () => {
       await Promise.all(
         names.slice(i, i + 100).map(async (name) => {
           const template = containerGroupTemplate(name, { image: SIM_IMAGE, env: { SIM_DURATION_MS: '600000', SIM_LOG_LINES_PER_SECOND: '5' } });
-          const response = await rawRequest(emulator, 'PUT', deploymentPath(`dep-${name}`), { body: JSON.stringify({ properties: { mode: 'Incremental', template } }) });
+          const response = await rawRequest(emulator, 'PUT', deploymentPath(`dep-${name}`), {
+            body: JSON.stringify({ properties: { mode: 'Incremental', template } }),
+          });
           expect(response.status).toBe(201);
         }),
       );
     }
-    const stateOf = async (name: string) => ((await rawRequest(emulator, 'GET', groupPath(name))).json as { properties: { instanceView: { state: string } } }).properties.instanceView.state;
+    const stateOf = async (name: string) =>
+      ((await rawRequest(emulator, 'GET', groupPath(name))).json as { properties: { instanceView: { state: string } } }).properties.instanceView.state;
     let waiting = names;
-    await waitFor(async () => {
-      // In batches of 100, as the groups were created: 1000 TLS connections at once reset under load.
-      const states: Array<readonly [string, string]> = [];
-      for (let i = 0; i < waiting.length; i += 100) {
-        states.push(...(await Promise.all(waiting.slice(i, i + 100).map(async (name) => [name, await stateOf(name)] as const))));
-      }
-      expect(states.map(([, state]) => state).filter((state) => state !== 'Running' && state !== 'Pending')).toEqual([]);
-      waiting = states.filter(([, state]) => state !== 'Running').map(([name]) => name);
-      return waiting.length === 0;
-    }, 'all 1000 groups to be Running', { intervalMs: 200 });
+    await waitFor(
+      async () => {
+        // In batches of 100, as the groups were created: 1000 TLS connections at once reset under load.
+        const states: Array<readonly [string, string]> = [];
+        for (let i = 0; i < waiting.length; i += 100) {
+          states.push(...(await Promise.all(waiting.slice(i, i + 100).map(async (name) => [name, await stateOf(name)] as const))));
+        }
+        expect(states.map(([, state]) => state).filter((state) => state !== 'Running' && state !== 'Pending')).toEqual([]);
+        waiting = states.filter(([, state]) => state !== 'Running').map(([name]) => name);
+        return waiting.length === 0;
+      },
+      'all 1000 groups to be Running',
+      { intervalMs: 200 },
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024);
     expect(emulator.containerGroups().filter((g) => g.name.startsWith('scale-') && !g.deleted)).toHaveLength(count);

@@ -32,7 +32,9 @@ describe('emulator: subscriptions', () => {
   it.each(['not-a-guid', 'x/../y', '11111111-2222-3333-4444-55555555555', '11111111-2222-3333-4444-555555555555x'])(
     'refuses the subscription id %s with 400 InvalidSubscriptionId, creating nothing',
     async (subscriptionId) => {
-      const response = await rawRequest(emulator, 'PUT', deploymentUrl(encodeURIComponent(subscriptionId), 'dep-bad-sub'), { body: body(containerGroupTemplate('bad-sub', { command: ['true'] })) });
+      const response = await rawRequest(emulator, 'PUT', deploymentUrl(encodeURIComponent(subscriptionId), 'dep-bad-sub'), {
+        body: body(containerGroupTemplate('bad-sub', { command: ['true'] })),
+      });
       expect({ status: response.status, code: errorCode(response) }).toEqual({ status: 400, code: 'InvalidSubscriptionId' });
       expect(emulator.containerGroups()).toEqual([]);
     },
@@ -46,7 +48,10 @@ describe('emulator: subscriptions', () => {
     expect(emulator.containerGroups().filter((group) => group.name === 'same-name')).toHaveLength(2);
     for (const [index, subscriptionId] of SUBSCRIPTIONS.entries()) {
       const logFile = path.join(dataDir, 'containers', subscriptionId, RESOURCE_GROUP, 'same-name', 'main.log');
-      await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('from-subscription'), `the log of ${subscriptionId}`, { timeoutMs: 15_000, intervalMs: 50 });
+      await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('from-subscription'), `the log of ${subscriptionId}`, {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+      });
       expect(readFileSync(logFile, 'utf8')).toMatch(new RegExp(`^\\S+ from-subscription-${index}\\n$`));
     }
   });

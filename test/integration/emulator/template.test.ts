@@ -1,5 +1,14 @@
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
-import { containerGroupTemplate, deploymentPath, rawRequest, RESOURCE_GROUP, sdkClients, SUBSCRIPTION_ID, waitForContainerState, type SdkClients } from './emulatorHarness';
+import {
+  containerGroupTemplate,
+  deploymentPath,
+  rawRequest,
+  RESOURCE_GROUP,
+  sdkClients,
+  SUBSCRIPTION_ID,
+  waitForContainerState,
+  type SdkClients,
+} from './emulatorHarness';
 import { first } from '../../helpers/must';
 
 type ErrorBody = { error: { code: string; message: string; details: Array<{ code: string; message: string }> } };
@@ -66,11 +75,27 @@ describe('emulator ARM template evaluation and validation', () => {
 
   it.each([
     ['an unsupported function', { resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[reference('x')]" }] }, /reference/],
-    ['a parameter without value or default', { parameters: { needed: { type: 'string' } }, resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[parameters('needed')]" }] }, /'needed' is not provided/],
-    ['an undeclared parameter reference', { resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[parameters('ghost')]" }] }, /'ghost' is not found/],
+    [
+      'a parameter without value or default',
+      { parameters: { needed: { type: 'string' } }, resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[parameters('needed')]" }] },
+      /'needed' is not provided/,
+    ],
+    [
+      'an undeclared parameter reference',
+      { resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[parameters('ghost')]" }] },
+      /'ghost' is not found/,
+    ],
     ['a resource without a type', { resources: [{ name: 'x' }] }, /must have a 'type' and a 'name'/],
-    ['a resource type the emulator does not materialise', { resources: [{ type: 'Microsoft.Storage/storageAccounts', name: 'x' }] }, /not supported by the aci-flow emulator/],
-    ['an unparseable expression', { resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[concat('a' 'b')]" }] }, /Unable to parse language expression/],
+    [
+      'a resource type the emulator does not materialise',
+      { resources: [{ type: 'Microsoft.Storage/storageAccounts', name: 'x' }] },
+      /not supported by the aci-flow emulator/,
+    ],
+    [
+      'an unparseable expression',
+      { resources: [{ type: 'Microsoft.ContainerInstance/containerGroups', name: "[concat('a' 'b')]" }] },
+      /Unable to parse language expression/,
+    ],
     ['a template that is not an object with resources', 'not a template', /properties\.template/],
   ])('rejects %s with 400 InvalidTemplate', async (_case, template, message) => {
     const response = await putDeployment('dep-invalid', { template });
@@ -90,7 +115,11 @@ describe('emulator ARM template evaluation and validation', () => {
     ['an invalid group name', (t: Template) => (first(t.resources).name = 'Bad_Name'), 'InvalidContainerGroupName'],
     ['no containers', (t: Template) => (first(t.resources).properties.containers = []), 'InvalidRequestContent'],
     ['a container without image', (t: Template) => delete first(first(t.resources).properties.containers).properties.image, 'InvalidRequestContent'],
-    ['a non-numeric cpu', (t: Template) => (first(first(t.resources).properties.containers).properties.resources.requests.cpu = 'two'), 'InvalidRequestContent'],
+    [
+      'a non-numeric cpu',
+      (t: Template) => (first(first(t.resources).properties.containers).properties.resources.requests.cpu = 'two'),
+      'InvalidRequestContent',
+    ],
     ['an invalid container name', (t: Template) => (first(first(t.resources).properties.containers).name = 'Main Container'), 'InvalidContainerName'],
   ])('rejects a container group with %s as InvalidTemplateDeployment naming the inner error', async (_case, mutate, innerCode) => {
     const template = containerGroupTemplate('valid-name') as unknown as Template;

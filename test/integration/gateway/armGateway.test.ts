@@ -2,16 +2,7 @@ import type { ArmGateway } from '../../../src/azure/armGateway';
 import { AzureError } from '../../../src/azure/errors';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../src/template/deployment';
 import type { RunningEmulator } from '../../../src/emulator';
-import {
-  containerState,
-  emulatorGateway,
-  eventually,
-  prepareRun,
-  refOf,
-  RESOURCE_GROUP,
-  startEmulator,
-  SUBSCRIPTION_ID,
-} from './gatewayHarness';
+import { containerState, emulatorGateway, eventually, prepareRun, refOf, RESOURCE_GROUP, startEmulator, SUBSCRIPTION_ID } from './gatewayHarness';
 import { first } from '../../helpers/must';
 
 let emulator: RunningEmulator;
@@ -54,10 +45,16 @@ describe('deploy and watch', () => {
     const result = await gateway.deploy(prepared);
 
     expect(result).toEqual({ deploymentName: prepared.deploymentName, provisioningState: 'Succeeded', adopted: false, tags: prepared.tags });
-    const running = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Running');
+    const running = await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => containerState(view) === 'Running',
+    );
     expect(running?.tags[MANAGED_BY_TAG]).toBe(MANAGED_BY_VALUE);
     expect(first(running?.containers).name).toBe(prepared.containerName);
-    const terminated = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
+    const terminated = await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => containerState(view) === 'Terminated',
+    );
     expect(first(terminated?.containers).currentState).toMatchObject({ state: 'Terminated', exitCode: 0 });
     expect(first(terminated?.containers).currentState?.finishTime).toEqual(expect.any(String));
   });
@@ -67,7 +64,10 @@ describe('deploy and watch', () => {
 
     await gateway.deploy(prepared);
 
-    const terminated = await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
+    const terminated = await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => containerState(view) === 'Terminated',
+    );
     expect(first(terminated?.containers).currentState?.exitCode).toBe(3);
   });
 
@@ -99,7 +99,10 @@ describe('logs', () => {
   it('returns every line including the last ones written just before exit, with tail and timestamps', async () => {
     const prepared = prepareRun('chatty', { command: "sh -c 'for i in 1 2 3 4 5; do echo line-$i; done; echo last-words; exit 0'" });
     await gateway.deploy(prepared);
-    await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
+    await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => containerState(view) === 'Terminated',
+    );
     const request = { ...refOf(prepared), containerName: prepared.containerName };
 
     const all = await gateway.getLogs(request);
@@ -118,12 +121,18 @@ describe('stop and delete', () => {
   it('stops a running group', async () => {
     const prepared = prepareRun('stoppable', { command: "sh -c 'sleep 30'" });
     await gateway.deploy(prepared);
-    await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Running');
+    await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => containerState(view) === 'Running',
+    );
 
     await gateway.stopContainerGroup(refOf(prepared));
 
     expect((await gateway.getContainerGroup(refOf(prepared)))?.state).toBe('Stopped');
-    await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
+    await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => containerState(view) === 'Terminated',
+    );
   });
 
   it('waits for a slow delete to finish, then removes the deployment record too', async () => {
@@ -217,7 +226,11 @@ describe('throttling and server errors', () => {
     await throttledGateway.getContainerGroup(ref);
 
     const throttledRead = throttledGateway.getContainerGroup(ref);
-    await eventually(async () => throttledGateway.armUsage().throttled.read, (count) => count === 1, 2000);
+    await eventually(
+      async () => throttledGateway.armUsage().throttled.read,
+      (count) => count === 1,
+      2000,
+    );
     // Without the pause this read would reach the emulator's empty bucket and draw a second 429.
     const laterRead = throttledGateway.getContainerGroup(ref);
     await Promise.all([throttledRead, laterRead]);
@@ -264,7 +277,10 @@ describe('groups that vanish and listing', () => {
     await gateway.deploy(prepared);
     emulator.setFaults({ vanish: { afterMs: 300, match: { name: prepared.containerGroupName } } });
 
-    await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => view === undefined);
+    await eventually(
+      () => gateway.getContainerGroup(refOf(prepared)),
+      (view) => view === undefined,
+    );
     const logsError = await failureOf(gateway.getLogs({ ...refOf(prepared), containerName: prepared.containerName }));
 
     expect(logsError).toMatchObject({ kind: 'not-found', retryable: false, statusCode: 404 });

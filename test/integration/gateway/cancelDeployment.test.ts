@@ -32,7 +32,10 @@ describe('cancelDeployment', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    await eventually(async () => emulator.counters()['deployments.put'] ?? 0, (puts) => puts === 1);
+    await eventually(
+      async () => emulator.counters()['deployments.put'] ?? 0,
+      (puts) => puts === 1,
+    );
 
     await expect(gateway.cancelDeployment(prepared)).resolves.toBe('cancelled');
 
@@ -47,7 +50,10 @@ describe('cancelDeployment', () => {
   it('reports a deployment that already ended (ARM answers 409 DeploymentCannotBeCancelled) as finished', async () => {
     const prepared = prepareRun('cancel-twice', { command: "sh -c 'sleep 30'" });
     const deploying = gateway.deploy(prepared).catch((err: unknown) => err);
-    await eventually(async () => emulator.counters()['deployments.put'] ?? 0, (puts) => puts === 1);
+    await eventually(
+      async () => emulator.counters()['deployments.put'] ?? 0,
+      (puts) => puts === 1,
+    );
     await expect(gateway.cancelDeployment(prepared)).resolves.toBe('cancelled');
     await deploying;
 

@@ -23,7 +23,10 @@ describe('deploy retried after the first attempt was abandoned mid-deployment', 
     const prepared = prepareRun('crashy', { command: "sh -c 'sleep 5'" });
     const firstAttempt = new AbortController();
     const abandoned = gateway.deploy(prepared, { abortSignal: firstAttempt.signal });
-    await eventually(async () => emulator.counters()['deployments.put'] ?? 0, (puts) => puts === 1);
+    await eventually(
+      async () => emulator.counters()['deployments.put'] ?? 0,
+      (puts) => puts === 1,
+    );
     firstAttempt.abort();
     const abandonedError = await abandoned.then(
       () => undefined,

@@ -17,7 +17,9 @@ afterAll(async () => {
 describe('failed deployment operations', () => {
   it('finds the cause and its resource in the deployment operations when the deployment only says DeploymentFailed', async () => {
     const prepared = prepareRun('pull', { image: 'registry.example.com/team/pull-error:2' });
-    await emulatorGateway(emulator).deploy(prepared).catch(() => undefined);
+    await emulatorGateway(emulator)
+      .deploy(prepared)
+      .catch(() => undefined);
     const client = new ResourceManagementClient(new StaticTokenCredential(), prepared.subscriptionId, {
       endpoint: emulator.endpoint,
       tlsOptions: { ca: emulator.caCertPem },

@@ -33,7 +33,10 @@ it('sends each resolved secret as a secureString parameter: the template and the
 
   const gateway = emulatorGateway(emulator);
   await gateway.deploy(request);
-  await eventually(() => gateway.getContainerGroup(refOf(prepared)), (view) => containerState(view) === 'Terminated');
+  await eventually(
+    () => gateway.getContainerGroup(refOf(prepared)),
+    (view) => containerState(view) === 'Terminated',
+  );
   const logs = await gateway.getLogs({ ...refOf(prepared), containerName: prepared.containerName });
   expect(logs.trim()).toBe(`key=${secret}`);
 

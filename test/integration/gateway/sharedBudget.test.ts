@@ -37,9 +37,12 @@ it('two gateways against one throttled subscription settle on a fair share of it
   emulator.setFaults({ throttling: { reads: { capacity: CAPACITY, refillPerSecond: REFILL } } });
   // The static ceiling is far above the bucket: only the headers can hold these workers back.
   const limiters = [0, 1].map(
-    () => new ArmRateLimiter({ readsPerSecond: 1000, burst: 1000 }, systemClock, undefined, { refillPerSecond: { read: REFILL }, intervalMs: 250, holdMs: 2000 }),
+    () =>
+      new ArmRateLimiter({ readsPerSecond: 1000, burst: 1000 }, systemClock, undefined, { refillPerSecond: { read: REFILL }, intervalMs: 250, holdMs: 2000 }),
   );
-  const gateways = limiters.map((limiter) => emulatorGateway(emulator, { limiter, retryOptions: { maxRetries: 6, retryDelayInMs: 50, maxRetryDelayInMs: 2000 } }));
+  const gateways = limiters.map((limiter) =>
+    emulatorGateway(emulator, { limiter, retryOptions: { maxRetries: 6, retryDelayInMs: 50, maxRetryDelayInMs: 2000 } }),
+  );
   const ref = refOf(prepareRun('absent'));
   let running = true;
   const readsBy: [number, number] = [0, 0];

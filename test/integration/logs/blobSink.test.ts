@@ -24,10 +24,8 @@ describe('blob log sink (Azurite)', () => {
   let container: ContainerClient;
   let runs = 0;
   const nextRunId = () => `run-${++runs}`;
-  const blobText = async (flowRunId: string) =>
-    (await readFrom(container.getBlobClient(logBlobName(POOL, flowRunId)), 0)).toString('utf8');
-  const sink = (output: string[] = []) =>
-    createFlowRunLogSink({ blob: { container, workPool: POOL }, output: (line) => output.push(line) });
+  const blobText = async (flowRunId: string) => (await readFrom(container.getBlobClient(logBlobName(POOL, flowRunId)), 0)).toString('utf8');
+  const sink = (output: string[] = []) => createFlowRunLogSink({ blob: { container, workPool: POOL }, output: (line) => output.push(line) });
 
   beforeAll(async () => {
     azurite = await startAzurite();
@@ -60,7 +58,11 @@ describe('blob log sink (Azurite)', () => {
     expect(retry.linesRecorded()).toBe(7);
     await retry.write(numbered('line', 3, 10), 3);
     await retry.write(numbered('line', 3, 10), 3);
-    expect(await blobText(flowRunId)).toBe(numbered('line', 0, 10).map((line) => `${line}\n`).join(''));
+    expect(await blobText(flowRunId)).toBe(
+      numbered('line', 0, 10)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     expect(output).toEqual(numbered('line', 7, 10).map((line) => `[flow-run ${flowRunId}] ${line}`));
   });
 
@@ -75,7 +77,11 @@ describe('blob log sink (Azurite)', () => {
       }
     };
     await Promise.all([send(0, 7), send(1, 13)]);
-    expect(await blobText(flowRunId)).toBe(numbered('race', 0, 200).map((line) => `${line}\n`).join(''));
+    expect(await blobText(flowRunId)).toBe(
+      numbered('race', 0, 200)
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     const printed = [...outputs[0]!, ...outputs[1]!].map((line) => line.replace(`[flow-run ${flowRunId}] `, ''));
     expect(printed.sort()).toEqual(numbered('race', 0, 200).sort());
   });
@@ -114,10 +120,14 @@ describe('blob log sink (Azurite)', () => {
     const writing = (async () => {
       for (let from = 0; from < 50; from += 5) await writer.write(expected.slice(from, from + 5), from);
     })();
-    await waitFor(async () => {
-      seen.push(...(await reader.readLines()));
-      return seen.length >= 50;
-    }, 'the reader to see 50 lines', { intervalMs: 20, lastSeen: () => `${seen.length} lines` });
+    await waitFor(
+      async () => {
+        seen.push(...(await reader.readLines()));
+        return seen.length >= 50;
+      },
+      'the reader to see 50 lines',
+      { intervalMs: 20, lastSeen: () => `${seen.length} lines` },
+    );
     await writing;
     expect(seen).toEqual(expected);
     expect(reader.takeUnfinishedLine()).toBeUndefined();
@@ -159,7 +169,11 @@ describe('blob log sink (Azurite)', () => {
         for (let from = 0; from < 120; from += batch) printed.push(...(await writer.append(numbered('race', from, Math.min(120, from + batch)), from)));
       };
       await Promise.all([send(writers[0]!, 7), send(writers[1]!, 13)]);
-      expect((await segmentTexts(name)).join('')).toBe(numbered('race', 0, 120).map((line) => `${line}\n`).join(''));
+      expect((await segmentTexts(name)).join('')).toBe(
+        numbered('race', 0, 120)
+          .map((line) => `${line}\n`)
+          .join(''),
+      );
       expect(printed.sort()).toEqual(numbered('race', 0, 120).sort());
     });
 
@@ -170,7 +184,11 @@ describe('blob log sink (Azurite)', () => {
       const current = await openLogBlob(logSegments(container, name), { maxBlocksPerSegment });
       for (let line = 1; line < 10; line += 1) await current.append([`s-${line}`], line);
       expect(await stale.append(numbered('s', 1, 12), 1)).toEqual(['s-10', 's-11']);
-      expect((await segmentTexts(name)).join('')).toBe(numbered('s', 0, 12).map((line) => `${line}\n`).join(''));
+      expect((await segmentTexts(name)).join('')).toBe(
+        numbered('s', 0, 12)
+          .map((line) => `${line}\n`)
+          .join(''),
+      );
     });
 
     it('a writer that finds its segment sealed by another writer (as when Azure answers BlockCountExceedsLimit) continues in the next one', async () => {
@@ -214,10 +232,14 @@ describe('blob log sink (Azurite)', () => {
       const writing = (async () => {
         for (let from = 0; from < 60; from += 3) await writer.append(expected.slice(from, from + 3), from);
       })();
-      await waitFor(async () => {
-        seen.push(...(await reader.readLines()));
-        return seen.length >= 60;
-      }, 'the reader to see 60 lines', { intervalMs: 5, lastSeen: () => `${seen.length} lines` });
+      await waitFor(
+        async () => {
+          seen.push(...(await reader.readLines()));
+          return seen.length >= 60;
+        },
+        'the reader to see 60 lines',
+        { intervalMs: 5, lastSeen: () => `${seen.length} lines` },
+      );
       await writing;
       expect(seen).toEqual(expected);
       expect(await segments(6).exists()).toBe(true);

@@ -19,11 +19,11 @@ describe('emulator fidelity with the Azure SDK for Python', () => {
   beforeAll(async () => {
     if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run 'node scripts/setup.mjs --test' to install the Azure SDK for Python`);
     emulator = await startEmulator({ deploymentDelayMs: 100 });
-    const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, emulator.endpoint, emulator.caCertPath, SUBSCRIPTION_ID, RESOURCE_GROUP], { timeout: 90_000 }).catch(
-      (error: { stderr?: string; message: string }) => {
-        throw new Error(`aci_fidelity.py failed: ${error.stderr ?? error.message}`);
-      },
-    );
+    const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, emulator.endpoint, emulator.caCertPath, SUBSCRIPTION_ID, RESOURCE_GROUP], {
+      timeout: 90_000,
+    }).catch((error: { stderr?: string; message: string }) => {
+      throw new Error(`aci_fidelity.py failed: ${error.stderr ?? error.message}`);
+    });
     report = JSON.parse(stdout) as Record<string, unknown>;
   }, 120_000);
   afterAll(() => emulator?.close());

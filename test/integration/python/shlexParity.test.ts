@@ -58,9 +58,7 @@ function fuzzCommands(count: number): string[] {
     return seed / 2147483648;
   };
   const alphabet = ['a', 'b', ' ', ' ', '"', "'", '\\', '$', '{', '}', '#', '\n', '\t', 'é', '|', '`'];
-  return Array.from({ length: count }, () =>
-    Array.from({ length: Math.floor(next() * 14) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''),
-  );
+  return Array.from({ length: count }, () => Array.from({ length: Math.floor(next() * 14) }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
 }
 
 type PythonResult = string[] | { error: string };

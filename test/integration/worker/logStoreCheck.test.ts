@@ -29,15 +29,19 @@ describe('the worker checks its log store at start', () => {
 
   it('aci-flow worker exits 1 naming --skipApiVersionCheck when Azurite refuses the API version, before contacting Temporal', async () => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(ACI_FLOW_|TEMPORAL_)/.test(key)));
-    const result = await promisify(execFile)('node', [join(ROOT, 'bin/aci-flow.js'), 'worker', '--pool', 'strict-pool', '--pool-config', 'examples/pool.yaml'], {
-      cwd: ROOT,
-      env: {
-        ...clean,
-        TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-        [LOG_BLOB_CONNECTION_STRING_ENV]: strict.connectionString,
-        [LOG_BLOB_CONTAINER_ENV]: 'strict-logs',
+    const result = await promisify(execFile)(
+      'node',
+      [join(ROOT, 'bin/aci-flow.js'), 'worker', '--pool', 'strict-pool', '--pool-config', 'examples/pool.yaml'],
+      {
+        cwd: ROOT,
+        env: {
+          ...clean,
+          TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+          [LOG_BLOB_CONNECTION_STRING_ENV]: strict.connectionString,
+          [LOG_BLOB_CONTAINER_ENV]: 'strict-logs',
+        },
       },
-    }).then(
+    ).then(
       () => ({ code: 0, stderr: '' }),
       (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
     );

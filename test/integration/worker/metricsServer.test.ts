@@ -79,8 +79,8 @@ describe('metrics server', () => {
 
   it('names the setting to change when the port is taken', async () => {
     const { server } = await start(undefined);
-    await expect(
-      startMetricsServer({ address: { host: '127.0.0.1', port: server.address.port }, registry: new Registry() }),
-    ).rejects.toThrow(/ACI_FLOW_METRICS_ADDRESS: cannot listen on 127\.0\.0\.1:\d+ \(.*EADDRINUSE.*\); choose a free port/);
+    await expect(startMetricsServer({ address: { host: '127.0.0.1', port: server.address.port }, registry: new Registry() })).rejects.toThrow(
+      /ACI_FLOW_METRICS_ADDRESS: cannot listen on 127\.0\.0\.1:\d+ \(.*EADDRINUSE.*\); choose a free port/,
+    );
   });
 });

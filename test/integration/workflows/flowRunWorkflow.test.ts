@@ -15,14 +15,7 @@ import { renderFlowRun } from '../../../src/template/renderRun';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
 import { workflowsPath } from '../../../src/worker';
-import {
-  cancelSignal,
-  FLOW_RUN_WORKFLOW,
-  type FlowRunInput,
-  searchAttributes,
-  statusQuery,
-  workflowIdForFlowRun,
-} from '../../../src/workflows/definitions';
+import { cancelSignal, FLOW_RUN_WORKFLOW, type FlowRunInput, searchAttributes, statusQuery, workflowIdForFlowRun } from '../../../src/workflows/definitions';
 import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
 import { startDevServer } from '../../helpers/temporal';
 import { waitFor } from '../../helpers/waitFor';
@@ -307,7 +300,10 @@ describe('flowRunWorkflow with scripted activities', () => {
     const { activities, calls } = scriptedActivities({
       deploy: async () => {
         calls.push('deploy');
-        throw ApplicationFailure.nonRetryable('Timed out after 240 seconds waiting for container etl (group g) to start; its deployment d was still running', 'ContainerStartTimeout');
+        throw ApplicationFailure.nonRetryable(
+          'Timed out after 240 seconds waiting for container etl (group g) to start; its deployment d was still running',
+          'ContainerStartTimeout',
+        );
       },
     });
     const { failure, status } = await run(activities, async () => {

@@ -151,7 +151,7 @@ describe('one flow run, one container group', () => {
     expect(gateway.deployments).toEqual([]);
   });
 
-  it("refuses workflow input without names, or with one name changed", async () => {
+  it('refuses workflow input without names, or with one name changed', async () => {
     const { activities } = setup({ API_KEY: 'x' });
     const { names: _omitted, ...withoutNames } = input;
     const missing = await failureOf(inWorkflow().run(activities.deploy, withoutNames as typeof input));
@@ -193,9 +193,16 @@ describe('one flow run, one container group', () => {
     expect(failure.message).toContain('(workflow someone-elses-workflow)');
   });
 
-  it("does not adopt a deployment of its name whose tags name another run (a retry looks for one)", async () => {
+  it('does not adopt a deployment of its name whose tags name another run (a retry looks for one)', async () => {
     const { gateway, activities } = setup({ API_KEY: 'x' });
-    gateway.deployments.push({ subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroupName: 'rg', deploymentName: TARGET.deploymentName, template: {}, parameters: {}, tags: victimTags });
+    gateway.deployments.push({
+      subscriptionId: '11111111-2222-3333-4444-555555555555',
+      resourceGroupName: 'rg',
+      deploymentName: TARGET.deploymentName,
+      template: {},
+      parameters: {},
+      tags: victimTags,
+    });
     const failure = await failureOf(inWorkflow(OWNER.workflowId, 2).run(activities.deploy, input));
     expect(failure).toMatchObject({ type: 'ResourceOwnedByAnotherFlowRun', nonRetryable: true });
     expect(failure.message).toContain(`Deployment '${TARGET.deploymentName}' already exists and belongs to flow run "victim-7"`);
@@ -231,7 +238,13 @@ describe('cleanup activities', () => {
   it('deletes its own group and deployment, surfacing a retryable failure when Azure answers 5xx', async () => {
     const { gateway, activities } = setup({});
     gateway.exists = true;
-    gateway.failNext.deleteContainerGroup = new AzureError({ code: 'InternalServerError', azureMessage: 'oops', kind: 'transient', retryable: true, statusCode: 500 });
+    gateway.failNext.deleteContainerGroup = new AzureError({
+      code: 'InternalServerError',
+      azureMessage: 'oops',
+      kind: 'transient',
+      retryable: true,
+      statusCode: 500,
+    });
     const failure = await failureOf(inWorkflow().run(activities.deleteContainerGroup, cleanupInput));
     expect(failure).toMatchObject({ type: 'InternalServerError', nonRetryable: false });
     await inWorkflow().run(activities.deleteContainerGroup, cleanupInput);
@@ -247,7 +260,8 @@ describe('cleanup activities', () => {
 });
 
 describe('cleanup never gives up on its own: every failure is retryable', () => {
-  const forbidden = () => new AzureError({ code: 'AuthorizationFailed', azureMessage: 'no delete permission', kind: 'authorization', retryable: false, statusCode: 403 });
+  const forbidden = () =>
+    new AzureError({ code: 'AuthorizationFailed', azureMessage: 'no delete permission', kind: 'authorization', retryable: false, statusCode: 403 });
 
   it('turns an AuthorizationFailed delete or stop into a retryable failure with Azure code and message kept', async () => {
     const { gateway, activities } = setup({});
@@ -269,7 +283,9 @@ function deployUntilAborted(gateway: FakeGateway): Promise<void> {
   return new Promise((sent) => {
     gateway.deploy = (_request: DeploymentRequest, options?: OperationOptions) =>
       new Promise<never>((_resolve, reject) => {
-        options?.abortSignal?.addEventListener('abort', () => reject(new AzureError({ code: 'RequestAborted', azureMessage: 'aborted', kind: 'transient', retryable: true })));
+        options?.abortSignal?.addEventListener('abort', () =>
+          reject(new AzureError({ code: 'RequestAborted', azureMessage: 'aborted', kind: 'transient', retryable: true })),
+        );
         sent();
       });
   });
@@ -298,7 +314,7 @@ describe('cancel while deploying', () => {
     expect(gateway.cancelRequests).toEqual([]);
   });
 
-  it('the cancelDeployment activity cancels this run\'s deployment, and never one named by foreign input', async () => {
+  it("the cancelDeployment activity cancels this run's deployment, and never one named by foreign input", async () => {
     const { gateway, activities } = setup({});
     expect(await inWorkflow().run(activities.cancelDeployment, cleanupInput)).toBe('absent');
     expect(gateway.cancelRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName })]);
@@ -316,7 +332,9 @@ describe('start deadline while deploying', () => {
     const failure = await failureOf(inWorkflow().run(activities.deploy, { ...input, startDeadlineEpochMs: Date.now() + 200 }));
     expect(failure).toMatchObject({ type: 'ContainerStartTimeout', nonRetryable: true });
     expect(failure.message).toMatch(
-      new RegExp(`^Timed out after 240 seconds waiting for container etl \\(group ${TARGET.containerGroupName}\\) to start; its deployment ${TARGET.deploymentName} was still running`),
+      new RegExp(
+        `^Timed out after 240 seconds waiting for container etl \\(group ${TARGET.containerGroupName}\\) to start; its deployment ${TARGET.deploymentName} was still running`,
+      ),
     );
     expect(gateway.cancelRequests).toEqual([expect.objectContaining({ deploymentName: TARGET.deploymentName })]);
   });
@@ -354,7 +372,7 @@ function heldReads() {
  * after 20 s, none of them deploying).
  */
 describe('activities heartbeat while a read waits for the ARM budget', () => {
-  it("deploy heartbeats while its look for an existing group waits, before deploying anything", async () => {
+  it('deploy heartbeats while its look for an existing group waits, before deploying anything', async () => {
     const { gateway, activities, env, release, heartbeats } = heldReads();
     gateway.exists = false;
     const deployed = env.run(activities.deploy, input);

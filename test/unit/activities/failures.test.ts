@@ -11,9 +11,7 @@ describe('toActivityFailure', () => {
     expect(failure.type).toBe('InaccessibleImage');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain("The image 'x' is not accessible.");
-    expect(failure.details).toEqual([
-      { code: 'InaccessibleImage', kind: 'image-pull', statusCode: 400, azureMessage: "The image 'x' is not accessible." },
-    ]);
+    expect(failure.details).toEqual([{ code: 'InaccessibleImage', kind: 'image-pull', statusCode: 400, azureMessage: "The image 'x' is not accessible." }]);
   });
 
   it('uses Retry-After as the next retry delay of a throttled call', () => {

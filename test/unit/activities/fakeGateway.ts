@@ -4,7 +4,18 @@ import { fixedPoolSource, type PoolSource } from '../../../src/config/poolSource
 import { RestError } from '@azure/core-rest-pipeline';
 import { AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { type AciGateway, type CancelDeploymentOutcome, type ContainerGroupView, type ContainerState, type DeleteRequest, type DeployOptions, type DeploymentRef, type DeploymentRequest, type LogsRequest, type OperationOptions } from '../../../src/azure/gateway';
+import {
+  type AciGateway,
+  type CancelDeploymentOutcome,
+  type ContainerGroupView,
+  type ContainerState,
+  type DeleteRequest,
+  type DeployOptions,
+  type DeploymentRef,
+  type DeploymentRequest,
+  type LogsRequest,
+  type OperationOptions,
+} from '../../../src/azure/gateway';
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../../../src/template/deployment';
 import type { FlowRunTarget } from '../../../src/activities/types';
 
@@ -177,7 +188,10 @@ export function transientPollErrors(): Array<{ error: unknown; mentions: string 
     { error: new CredentialUnavailableError('ManagedIdentityCredential: no response from the IMDS endpoint'), mentions: 'CredentialUnavailableError' },
     { error: new AuthenticationError(503, { error: 'service_unavailable', error_description: 'try again' }), mentions: 'AuthenticationError' },
     { error: new RestError('The access token is invalid.', { code: 'InvalidAuthenticationToken', statusCode: 401 }), mentions: 'InvalidAuthenticationToken' },
-    { error: new RestError("The client 'w' does not have authorization to perform action 'read'.", { code: 'AuthorizationFailed', statusCode: 403 }), mentions: 'AuthorizationFailed' },
+    {
+      error: new RestError("The client 'w' does not have authorization to perform action 'read'.", { code: 'AuthorizationFailed', statusCode: 403 }),
+      mentions: 'AuthorizationFailed',
+    },
     { error: new RestError('Internal server error', { statusCode: 500 }), mentions: 'Http500' },
     { error: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), mentions: 'ECONNRESET' },
     { error: new Error('something nobody anticipated'), mentions: 'something nobody anticipated' },

@@ -1,9 +1,4 @@
-import {
-  compareTimestamps,
-  EMPTY_LOG_CURSOR,
-  linesAfterCursor,
-  parseTimestampedLog,
-} from '../../../src/activities/logCursor';
+import { compareTimestamps, EMPTY_LOG_CURSOR, linesAfterCursor, parseTimestampedLog } from '../../../src/activities/logCursor';
 
 describe('parseTimestampedLog', () => {
   it('splits ACI timestamped log text into timestamp and line, dropping the trailing newline', () => {

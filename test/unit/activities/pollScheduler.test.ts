@@ -1,11 +1,5 @@
 import { ConfigError } from '../../../src/config/errors';
-import {
-  createPollScheduler,
-  POLL_SHARE_OF_READ_LIMIT,
-  pollStrategyFromEnv,
-  type PollScheduler,
-  type RunPolls,
-} from '../../../src/activities/pollScheduler';
+import { createPollScheduler, POLL_SHARE_OF_READ_LIMIT, pollStrategyFromEnv, type PollScheduler, type RunPolls } from '../../../src/activities/pollScheduler';
 import { FakeClock } from './fakeSchedulerClock';
 import { first, nth } from '../../helpers/must';
 
@@ -16,7 +10,15 @@ interface Poll {
 }
 
 /** A run that polls as soon as the scheduler lets it, until it leaves or its signal aborts. */
-function pollForever(scheduler: PollScheduler, clock: FakeClock, polls: Poll[], run: string, readsPerPoll: number, minIntervalMs = 0, signal?: AbortSignal): RunPolls {
+function pollForever(
+  scheduler: PollScheduler,
+  clock: FakeClock,
+  polls: Poll[],
+  run: string,
+  readsPerPoll: number,
+  minIntervalMs = 0,
+  signal?: AbortSignal,
+): RunPolls {
   const schedule = scheduler.join(run, { minIntervalMs, readsPerPoll });
   void (async () => {
     for (;;) {
@@ -142,11 +144,19 @@ describe('adaptive poll scheduler', () => {
     const scheduler = adaptive(4, clock);
     const schedules = Array.from({ length: 10 }, (_, index) => scheduler.join(`run-${index}`, { minIntervalMs: 0, readsPerPoll: 1 }));
     const released: string[] = [];
-    schedules.forEach((schedule, index) => void schedule.next().then(() => released.push(`run-${index}`), () => undefined));
+    schedules.forEach(
+      (schedule, index) =>
+        void schedule.next().then(
+          () => released.push(`run-${index}`),
+          () => undefined,
+        ),
+    );
     await clock.advanceTo(10_000);
     expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3']);
     // run-0's poll is done when it asks for its next turn; that frees room for the longest waiting run
-    void first(schedules).next().catch(() => undefined);
+    void first(schedules)
+      .next()
+      .catch(() => undefined);
     await clock.advanceTo(10_001);
     expect(released).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
     nth(schedules, 1).leave();
@@ -201,7 +211,9 @@ describe('adaptive poll scheduler', () => {
     const scheduler = adaptive(1, new FakeClock());
     expect(() => scheduler.join('run-9', { minIntervalMs: 1000, readsPerPoll: 0 })).toThrow('readsPerPoll of run run-9 must be a positive number, got 0');
     expect(() => scheduler.join('run-9', { minIntervalMs: Number.NaN, readsPerPoll: 1 })).toThrow('minIntervalMs of run run-9');
-    expect(() => createPollScheduler({ armReadsPerSecond: 0 })).toThrow("armReadsPerSecond must be a positive number, got 0; pass the worker's ARM read limit.");
+    expect(() => createPollScheduler({ armReadsPerSecond: 0 })).toThrow(
+      "armReadsPerSecond must be a positive number, got 0; pass the worker's ARM read limit.",
+    );
   });
 
   it('spends POLL_SHARE_OF_READ_LIMIT of the worker’s ARM read limit, leaving the rest for deploy and delete reads', () => {

@@ -33,7 +33,12 @@ interface RunSpec {
 
 /** A run that polls as soon as the scheduler lets it, until it leaves. */
 function pollForever(target: PollScheduler, clock: FakeClock, polls: Poll[], spec: RunSpec): RunPolls {
-  const schedule = target.join(spec.run, { minIntervalMs: spec.minIntervalMs, readsPerPoll: 1, logReadsPerPoll: spec.logReadsPerPoll, flowName: spec.flowName });
+  const schedule = target.join(spec.run, {
+    minIntervalMs: spec.minIntervalMs,
+    readsPerPoll: 1,
+    logReadsPerPoll: spec.logReadsPerPoll,
+    flowName: spec.flowName,
+  });
   if (spec.ageMs !== undefined) schedule.started(clock.now() - spec.ageMs);
   void (async () => {
     for (;;) {
@@ -155,25 +160,34 @@ describe('log reads under pressure (priority)', () => {
     const clock = new FakeClock();
     const target = scheduler('priority', 4, clock);
     const polls: Poll[] = [];
-    const schedules = Array.from({ length: 40 }, (_, index) => pollForever(target, clock, polls, { run: `run-${index}`, minIntervalMs: 5_000, logReadsPerPoll: 1 }));
+    const schedules = Array.from({ length: 40 }, (_, index) =>
+      pollForever(target, clock, polls, { run: `run-${index}`, minIntervalMs: 5_000, logReadsPerPoll: 1 }),
+    );
     await clock.advanceTo(300_000);
     expect(target.underPressure()).toBe(true);
     const logTurns = polls.filter((poll) => poll.withLogs).length;
     expect(logTurns).toBeGreaterThan(0);
     expect(logTurns / polls.length).toBeLessThanOrEqual(1 / 3);
     for (let index = 0; index < 40; index += 1) {
-      const logTimes = pollsOf(polls, `run-${index}`).filter((poll) => poll.withLogs).map((poll) => poll.at);
+      const logTimes = pollsOf(polls, `run-${index}`)
+        .filter((poll) => poll.withLogs)
+        .map((poll) => poll.at);
       logTimes.slice(1).forEach((at, gap) => expect(at - nth(logTimes, gap)).toBeGreaterThanOrEqual(MIN_LOG_INTERVAL_MS));
     }
     schedules.forEach((schedule) => schedule.leave());
   });
 
   it('reads the logs on every turn when the budget holds every run at its minimum interval, and adaptive always does', async () => {
-    for (const [strategy, runs] of [['priority', 5], ['adaptive', 40]] as const) {
+    for (const [strategy, runs] of [
+      ['priority', 5],
+      ['adaptive', 40],
+    ] as const) {
       const clock = new FakeClock();
       const target = scheduler(strategy, 4, clock);
       const polls: Poll[] = [];
-      const schedules = Array.from({ length: runs }, (_, index) => pollForever(target, clock, polls, { run: `run-${index}`, minIntervalMs: 5_000, logReadsPerPoll: 1 }));
+      const schedules = Array.from({ length: runs }, (_, index) =>
+        pollForever(target, clock, polls, { run: `run-${index}`, minIntervalMs: 5_000, logReadsPerPoll: 1 }),
+      );
       await clock.advanceTo(60_000);
       expect(polls.length).toBeGreaterThan(50);
       expect(polls.every((poll) => poll.withLogs)).toBe(true);

@@ -56,7 +56,7 @@ describe('removeOrphans on the worker log and metrics', () => {
     expect(await removals()).toBe(0);
   });
 
-  it('warns about a removal that failed, with Azure\'s message, and counts nothing', async () => {
+  it("warns about a removal that failed, with Azure's message, and counts nothing", async () => {
     const { gateway, activities, env, removals, lines } = setup();
     gateway.failNext.deleteContainerGroup = new RestError('The client does not have authorization', { statusCode: 403, code: 'AuthorizationFailed' });
     const output: RemoveOrphansOutput = await env.run(activities.removeOrphans, { orphans: [ORPHAN], dryRun: false, workPool: 'pool-a' });

@@ -73,8 +73,7 @@ describe('waitForStart activity', () => {
 
   describe('when polls fail', () => {
     const input = () => ({ target: TARGET, deadlineEpochMs: Date.now() + 60_000, timeoutSeconds: 60, pollIntervalSeconds: 0.005 });
-    const pollErrorsIn = (heartbeats: unknown[]) =>
-      heartbeats.map((details) => (details as { lastPollError?: PollError } | undefined)?.lastPollError);
+    const pollErrorsIn = (heartbeats: unknown[]) => heartbeats.map((details) => (details as { lastPollError?: PollError } | undefined)?.lastPollError);
 
     it('keeps polling through credential, 401, 403, 5xx, network and unknown errors, heartbeating each, and returns once the container runs', async () => {
       const { gateway, activities } = setup();

@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { ArmGateway } from '../../../src/azure/armGateway';
-import {
-  azureConnectionFromEnv,
-  createGateway,
-  credentialFor,
-  DEV_TOKEN,
-  StaticTokenCredential,
-} from '../../../src/azure/credentials';
+import { azureConnectionFromEnv, createGateway, credentialFor, DEV_TOKEN, StaticTokenCredential } from '../../../src/azure/credentials';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 
@@ -75,21 +69,19 @@ describe('azureConnectionFromEnv', () => {
   });
 
   it('rejects a plain-http endpoint, naming the variable', () => {
-    expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_ENDPOINT: 'http://localhost:8080' })).toThrow(
-      /ACI_FLOW_ARM_ENDPOINT: must be an https:\/\/ URL/,
-    );
+    expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_ENDPOINT: 'http://localhost:8080' })).toThrow(/ACI_FLOW_ARM_ENDPOINT: must be an https:\/\/ URL/);
   });
 
   it('rejects an unreadable CA file with its path', () => {
-    expect(() =>
-      azureConnectionFromEnv({ ACI_FLOW_ARM_ENDPOINT: 'https://localhost', ACI_FLOW_ARM_CA_FILE: '/nonexistent/ca.pem' }),
-    ).toThrow(/ACI_FLOW_ARM_CA_FILE: cannot read '\/nonexistent\/ca.pem'/);
+    expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_ENDPOINT: 'https://localhost', ACI_FLOW_ARM_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+      /ACI_FLOW_ARM_CA_FILE: cannot read '\/nonexistent\/ca.pem'/,
+    );
   });
 
   it('rejects a CA file that holds no PEM certificate', () => {
-    expect(() =>
-      azureConnectionFromEnv({ ACI_FLOW_ARM_ENDPOINT: 'https://localhost', ACI_FLOW_ARM_CA_FILE: caFile('hello') }),
-    ).toThrow(/ACI_FLOW_ARM_CA_FILE: must contain a PEM certificate/);
+    expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_ENDPOINT: 'https://localhost', ACI_FLOW_ARM_CA_FILE: caFile('hello') })).toThrow(
+      /ACI_FLOW_ARM_CA_FILE: must contain a PEM certificate/,
+    );
   });
 
   it('rejects a limit that is not a positive number, naming the variable', () => {

@@ -98,7 +98,10 @@ describe('poolCredential', () => {
 describe("aci_credentials from a Prefect pool's block", () => {
   const BLOCK_SECRET = 'prefect-block-6d4e3a52-8c1f-4d7b-9f61-2b0a7c9e5d13-client_secret';
   const FROM_BLOCK: AciCredentials = { client_id: 'sp-client', tenant_id: 'sp-tenant', client_secret: `secretref:${BLOCK_SECRET}` };
-  const blockPool = { ...fixedPoolSource({ name: 'p', base_job_template: defaultBaseJobTemplate(), source: 'test' }), operatorSecret: (name: string) => (name === BLOCK_SECRET ? 'from-the-block' : undefined) };
+  const blockPool = {
+    ...fixedPoolSource({ name: 'p', base_job_template: defaultBaseJobTemplate(), source: 'test' }),
+    operatorSecret: (name: string) => (name === BLOCK_SECRET ? 'from-the-block' : undefined),
+  };
 
   it("builds the run's service-principal credential with the block's client secret, which the pool source holds", () => {
     const built: Array<string | undefined> = [];
@@ -124,6 +127,8 @@ describe("aci_credentials from a Prefect pool's block", () => {
       build: (credential) => ({ credential }) as unknown as AciGateway,
       resolveSecret: withPoolSecrets(undefined, store),
     });
-    expect(() => resolving({ subscriptionId: 'sub', credentials: FROM_BLOCK })).toThrow(new RegExp(`^aci_credentials.client_secret \\(secretref:${BLOCK_SECRET}\\): cannot be resolved on this worker: it is the secret of a Prefect block`));
+    expect(() => resolving({ subscriptionId: 'sub', credentials: FROM_BLOCK })).toThrow(
+      new RegExp(`^aci_credentials.client_secret \\(secretref:${BLOCK_SECRET}\\): cannot be resolved on this worker: it is the secret of a Prefect block`),
+    );
   });
 });

@@ -1,5 +1,14 @@
 import { getEventListeners } from 'node:events';
-import { ARM_PRIORITY, ArmRateLimiter, armRequestKind, armSubscriptionOf, DEFAULT_ARM_LIMITS, systemClock, TokenBucket, type ArmRequestKind } from '../../../src/azure/rateLimiter';
+import {
+  ARM_PRIORITY,
+  ArmRateLimiter,
+  armRequestKind,
+  armSubscriptionOf,
+  DEFAULT_ARM_LIMITS,
+  systemClock,
+  TokenBucket,
+  type ArmRequestKind,
+} from '../../../src/azure/rateLimiter';
 import { FakeClock, flushPromises } from './fakeClock';
 
 /** Starts `count` acquisitions and records which have been granted so far. */

@@ -52,7 +52,9 @@ describe('formatStatus', () => {
       resourceGroupName: 'rg',
       lastPollError: { message: 'get container group failed: AuthorizationFailed (HTTP 403): no access', at: '2024-05-01T10:00:05.000Z', attempts: 3 },
     });
-    expect(text).toContain('Last poll error  get container group failed: AuthorizationFailed (HTTP 403): no access (3 failed polls in a row, latest at 2024-05-01T10:00:05.000Z)');
+    expect(text).toContain(
+      'Last poll error  get container group failed: AuthorizationFailed (HTTP 403): no access (3 failed polls in a row, latest at 2024-05-01T10:00:05.000Z)',
+    );
   });
 });
 

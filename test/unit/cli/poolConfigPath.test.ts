@@ -19,8 +19,6 @@ describe('the work pool file of start and render', () => {
     }
     expect(thrown).toBeInstanceOf(CliError);
     expect((thrown as CliError).exitCode).toBe(ExitCodes.usage);
-    expect((thrown as CliError).message).toBe(
-      '--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)',
-    );
+    expect((thrown as CliError).message).toBe('--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)');
   });
 });

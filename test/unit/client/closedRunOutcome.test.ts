@@ -37,7 +37,7 @@ describe('the outcome of a closed flow run', () => {
     expect((await closedRunOutcome('FAILED', failedWith(failure))).phase).toBe('Cancelled');
   });
 
-  it('keeps Azure\'s message when the workflow failed for another reason', async () => {
+  it("keeps Azure's message when the workflow failed for another reason", async () => {
     const failure = ApplicationFailure.create({ type: 'InaccessibleImage', message: 'InaccessibleImage: image not found' });
     expect(await closedRunOutcome('FAILED', failedWith(failure))).toEqual({ phase: 'Failed', message: 'InaccessibleImage: image not found' });
   });

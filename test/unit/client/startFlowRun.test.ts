@@ -38,21 +38,15 @@ const pool = parsePoolConfig(
 describe('startFlowRun input validation', () => {
   it('rejects a variable the pool does not declare before contacting Temporal', async () => {
     const client = await clientWithoutServer();
-    await expect(
-      startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { imagee: 'x' } }),
-    ).rejects.toThrow(ConfigError);
-    await expect(
-      startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { imagee: 'x' } }),
-    ).rejects.toThrow(/imagee/);
+    await expect(startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { imagee: 'x' } })).rejects.toThrow(ConfigError);
+    await expect(startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { imagee: 'x' } })).rejects.toThrow(/imagee/);
   });
 
   it('rejects a flow run id with characters a workflow id should not carry, naming the field', async () => {
     const client = await clientWithoutServer();
     const attempt = startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'has space', pool });
     await expect(attempt).rejects.toThrow(InvalidFlowRunOptionsError);
-    await expect(startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'has space', pool })).rejects.toThrow(
-      /^flowRunId: /,
-    );
+    await expect(startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'has space', pool })).rejects.toThrow(/^flowRunId: /);
   });
 
   it('rejects an empty flow name', async () => {
@@ -69,14 +63,14 @@ describe('startFlowRun input validation', () => {
       /^input: the workflow input is \d+ bytes, over Temporal's payload limit of 2097152 bytes .*largest field is command/,
     );
     // One MiB fits: the limit is Temporal's, not a smaller one of ours.
-    expect(() => prepareFlowRun({ workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { command: `echo ${'a'.repeat(1024 * 1024)}` } })).not.toThrow();
+    expect(() =>
+      prepareFlowRun({ workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool, values: { command: `echo ${'a'.repeat(1024 * 1024)}` } }),
+    ).not.toThrow();
   });
 
   it('goes on to contact Temporal once the input is valid', async () => {
     const client = await clientWithoutServer();
-    const attempt = client.withDeadline(Date.now() + 200, () =>
-      startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool }),
-    );
+    const attempt = client.withDeadline(Date.now() + 200, () => startFlowRun(client, { workPool: 'demo-pool', flowName: 'etl', flowRunId: 'r1', pool }));
     // The RPC itself failed (no server), so validation let the start through.
     await expect(attempt).rejects.toThrow(ServiceError);
     await expect(attempt).rejects.toThrow('Failed to start Workflow');

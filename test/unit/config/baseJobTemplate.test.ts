@@ -30,7 +30,17 @@ describe('the default variables schema, generated from the job configuration fie
       expect([name, property(name).title]).toEqual([name, must(prefect.properties[name], `Prefect's ${name}`).title]);
       expect(typeof property(name).description).toBe('string');
     }
-    for (const name of ['cpu', 'memory', 'entrypoint', 'image', 'task_start_timeout_seconds', 'task_watch_poll_interval', 'stream_output', 'command', 'gpu_count']) {
+    for (const name of [
+      'cpu',
+      'memory',
+      'entrypoint',
+      'image',
+      'task_start_timeout_seconds',
+      'task_watch_poll_interval',
+      'stream_output',
+      'command',
+      'gpu_count',
+    ]) {
       expect([name, property(name).default]).toEqual([name, must(prefect.properties[name], `Prefect's ${name}`).default]);
     }
     expect(variables.required).toEqual(prefect.required);

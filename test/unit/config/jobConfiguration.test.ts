@@ -35,9 +35,7 @@ describe('the job configuration schema', () => {
 
   it('names the field holding a value of the wrong type', () => {
     expect(() => parseJobConfiguration({ ...REQUIRED, cpu: 'two' })).toThrow(/^job_configuration\.cpu: .*number/);
-    expect(() => parseJobConfiguration({ ...REQUIRED, task_start_timeout_seconds: 2.5 })).toThrow(
-      /^job_configuration\.task_start_timeout_seconds: /,
-    );
+    expect(() => parseJobConfiguration({ ...REQUIRED, task_start_timeout_seconds: 2.5 })).toThrow(/^job_configuration\.task_start_timeout_seconds: /);
     expect(() => parseJobConfiguration({ ...REQUIRED, subnet_ids: ['ok', 3] })).toThrow(/^job_configuration\.subnet_ids\[1\]: /);
     expect(() => parseJobConfiguration({ ...REQUIRED, cleanup_timeout_seconds: 0 })).toThrow(
       /^job_configuration\.cleanup_timeout_seconds: must be greater than 0/,
@@ -139,9 +137,7 @@ describe('the job configuration schema', () => {
     it('rejects a literal PREFECT_API_KEY with a message that says how to pass it', () => {
       const attempt = () => parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: 'pnu_abc123' } });
       expect(attempt).toThrow(ConfigError);
-      expect(attempt).toThrow(
-        'env.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME so it never enters workflow history',
-      );
+      expect(attempt).toThrow('env.PREFECT_API_KEY holds a literal secret; pass it by reference as secretref:NAME so it never enters workflow history');
     });
 
     it('never repeats the literal secret in the error', () => {
@@ -157,9 +153,9 @@ describe('the job configuration schema', () => {
     });
 
     it('rejects a literal registry password', () => {
-      expect(() =>
-        parseJobConfiguration({ ...REQUIRED, image_registry: { registry_url: 'r', username: 'u', password: 'pw' } }),
-      ).toThrow(/^job_configuration\.image_registry\.password: image_registry\.password holds a literal secret/);
+      expect(() => parseJobConfiguration({ ...REQUIRED, image_registry: { registry_url: 'r', username: 'u', password: 'pw' } })).toThrow(
+        /^job_configuration\.image_registry\.password: image_registry\.password holds a literal secret/,
+      );
     });
 
     it('rejects a malformed secret reference', () => {
@@ -215,9 +211,7 @@ describe('the job configuration schema', () => {
 
     it('rejects reference names that could leave the secrets directory', () => {
       for (const name of ['../etc/passwd', 'a/b', '.hidden', 'a.b']) {
-        expect(() => parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: `secretref:${name}` } })).toThrow(
-          /is not a valid secret reference/,
-        );
+        expect(() => parseJobConfiguration({ ...REQUIRED, env: { PREFECT_API_KEY: `secretref:${name}` } })).toThrow(/is not a valid secret reference/);
       }
     });
 

@@ -23,7 +23,11 @@ describe('limits of the job configuration', () => {
     ['gpu_count', 0, /^job_configuration\.gpu_count: must be between 1 and 4/],
     ['gpu_count', 5, /^job_configuration\.gpu_count: must be between 1 and 4/],
     ['task_start_timeout_seconds', 0, /^job_configuration\.task_start_timeout_seconds: must be greater than 0/],
-    ['task_start_timeout_seconds', MAX_TIMER_SECONDS + 1, /^job_configuration\.task_start_timeout_seconds: must be at most 2147483 seconds \(about 24\.8 days\)/],
+    [
+      'task_start_timeout_seconds',
+      MAX_TIMER_SECONDS + 1,
+      /^job_configuration\.task_start_timeout_seconds: must be at most 2147483 seconds \(about 24\.8 days\)/,
+    ],
     ['task_watch_poll_interval', 0, /^job_configuration\.task_watch_poll_interval: must be greater than 0/],
     ['task_watch_poll_interval', 30 * 24 * 3600, /^job_configuration\.task_watch_poll_interval: must be at most 2147483 seconds/],
   ])('rejects %s = %p, naming the field', (field, value, message) => {
@@ -36,9 +40,9 @@ describe('limits of the job configuration', () => {
   it('accepts the largest values ACI and Node.js allow', () => {
     expect(parseJobConfiguration({ ...REQUIRED, cpu: ACI_MAX_CPU, memory: ACI_MAX_MEMORY_GB })).toMatchObject({ cpu: 31, memory: 240 });
     expect(parseJobConfiguration({ ...REQUIRED, ...GPU, cpu: 24, memory: ACI_MAX_GPU_MEMORY_GB })).toMatchObject({ memory: 448, gpu_count: 4 });
-    expect(
-      parseJobConfiguration({ ...REQUIRED, task_start_timeout_seconds: MAX_TIMER_SECONDS, task_watch_poll_interval: MAX_TIMER_SECONDS }),
-    ).toMatchObject({ task_start_timeout_seconds: MAX_TIMER_SECONDS });
+    expect(parseJobConfiguration({ ...REQUIRED, task_start_timeout_seconds: MAX_TIMER_SECONDS, task_watch_poll_interval: MAX_TIMER_SECONDS })).toMatchObject({
+      task_start_timeout_seconds: MAX_TIMER_SECONDS,
+    });
     expect(parseJobConfiguration({ ...REQUIRED, task_watch_poll_interval: 0.5 }).task_watch_poll_interval).toBe(0.5);
   });
 
@@ -52,7 +56,9 @@ describe('limits of the job configuration', () => {
   });
 
   it('rejects blank resource names and ids the same way', () => {
-    expect(() => parseJobConfiguration({ ...REQUIRED, resource_group_name: ' ' })).toThrow(/^job_configuration\.resource_group_name: must be a resource group name/);
+    expect(() => parseJobConfiguration({ ...REQUIRED, resource_group_name: ' ' })).toThrow(
+      /^job_configuration\.resource_group_name: must be a resource group name/,
+    );
     expect(() => parseJobConfiguration({ ...REQUIRED, subnet_ids: ['/ok', ' '] })).toThrow(/^job_configuration\.subnet_ids\[1\]: must not be blank/);
   });
 

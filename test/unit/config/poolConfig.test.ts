@@ -61,7 +61,11 @@ describe('loading work pool config files', () => {
 
     const pool = await loadPoolConfig(path);
     const registry = { registry_url: 'r.example.com', username: 'bot', password: 'secretref:REG', reauth: true };
-    const config = renderJobConfiguration(pool.base_job_template, { resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555555', image_registry: registry });
+    const config = renderJobConfiguration(pool.base_job_template, {
+      resource_group_name: 'rg',
+      subscription_id: '11111111-2222-3333-4444-555555555555',
+      image_registry: registry,
+    });
     expect(config.image_registry).toEqual(registry);
     expect(config).not.toHaveProperty('aci_credentials');
   });
@@ -92,9 +96,7 @@ describe('loading work pool config files', () => {
     const template = defaultBaseJobTemplate();
     template.job_configuration.image = '{{ imgae }}';
     const path = writeFile('typo.yaml', YAML.stringify({ name: 'p', base_job_template: template }));
-    await expect(loadPoolConfig(path)).rejects.toThrow(
-      `${path}: base_job_template.job_configuration.image: placeholder {{ imgae }} names no variable`,
-    );
+    await expect(loadPoolConfig(path)).rejects.toThrow(`${path}: base_job_template.job_configuration.image: placeholder {{ imgae }} names no variable`);
   });
 
   it('reports invalid YAML and invalid JSON with the file name', async () => {
@@ -107,7 +109,12 @@ describe('loading work pool config files', () => {
   it('refuses a YAML alias bomb ("billion laughs") fast, naming the file', async () => {
     // Ten levels of nine aliases each: 9^10 (3.5 billion) strings once expanded.
     const lines = ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
-    for (let level = 1; level <= 9; level++) lines.push(`l${level}: &l${level} [${Array(9).fill(`*l${level - 1}`).join(', ')}]`);
+    for (let level = 1; level <= 9; level++)
+      lines.push(
+        `l${level}: &l${level} [${Array(9)
+          .fill(`*l${level - 1}`)
+          .join(', ')}]`,
+      );
     const path = writeFile('bomb.yaml', lines.join('\n'));
     const started = Date.now();
     await expect(loadPoolConfig(path)).rejects.toThrow(ConfigError);

@@ -19,9 +19,26 @@ describe("Prefect's ACI base job template as aci-flow ships it", () => {
   it("declares Prefect's variables with Prefect's defaults", () => {
     expect(Object.keys(properties)).toEqual(
       expect.arrayContaining([
-        'name', 'env', 'labels', 'command', 'image', 'resource_group_name', 'subscription_id', 'identities',
-        'entrypoint', 'image_registry', 'cpu', 'gpu_count', 'gpu_sku', 'memory', 'subnet_ids', 'dns_servers',
-        'stream_output', 'task_start_timeout_seconds', 'task_watch_poll_interval', 'keep_container_group',
+        'name',
+        'env',
+        'labels',
+        'command',
+        'image',
+        'resource_group_name',
+        'subscription_id',
+        'identities',
+        'entrypoint',
+        'image_registry',
+        'cpu',
+        'gpu_count',
+        'gpu_sku',
+        'memory',
+        'subnet_ids',
+        'dns_servers',
+        'stream_output',
+        'task_start_timeout_seconds',
+        'task_watch_poll_interval',
+        'keep_container_group',
       ]),
     );
     expect(must(properties.cpu, 'cpu').default).toBe(1.0);
@@ -89,7 +106,9 @@ describe("Prefect's ACI base job template as aci-flow ships it", () => {
 
   it('rejects a value of the wrong type, naming the field', () => {
     expect(() => renderJobConfiguration(base, { ...REQUIRED, cpu: 'two' })).toThrow('cpu: must be number, got string "two"');
-    expect(() => renderJobConfiguration(base, { ...REQUIRED, task_start_timeout_seconds: 1.5 })).toThrow(/^task_start_timeout_seconds: must be integer, got number 1.5/);
+    expect(() => renderJobConfiguration(base, { ...REQUIRED, task_start_timeout_seconds: 1.5 })).toThrow(
+      /^task_start_timeout_seconds: must be integer, got number 1.5/,
+    );
     expect(() => renderJobConfiguration(base, { ...REQUIRED, env: { A: 1 } })).toThrow(/^env\.A: must be string or null, got number 1/);
     expect(() => renderJobConfiguration(base, { ...REQUIRED, identities: ['/ok', false] })).toThrow(/^identities\[1\]: must be string, got boolean false/);
   });
@@ -103,9 +122,7 @@ describe("Prefect's ACI base job template as aci-flow ships it", () => {
   });
 
   it('still validates the rendered configuration, e.g. literal secrets', () => {
-    expect(() => renderJobConfiguration(base, { ...REQUIRED, env: { PREFECT_API_KEY: 'pnu_x' } })).toThrow(
-      /env\.PREFECT_API_KEY holds a literal secret/,
-    );
+    expect(() => renderJobConfiguration(base, { ...REQUIRED, env: { PREFECT_API_KEY: 'pnu_x' } })).toThrow(/env\.PREFECT_API_KEY holds a literal secret/);
   });
 });
 
@@ -166,16 +183,15 @@ describe('placeholders', () => {
 
   it('that refer to Prefect blocks are an error that says aci-flow cannot resolve them', () => {
     const base = template({ image: '{{ prefect.blocks.secret.image }}' }, {});
-    expect(() => renderJobConfiguration(base, {})).toThrow(/^job_configuration\.image: placeholder \{\{ prefect\.blocks\.secret\.image \}\} refers to a Prefect block/);
+    expect(() => renderJobConfiguration(base, {})).toThrow(
+      /^job_configuration\.image: placeholder \{\{ prefect\.blocks\.secret\.image \}\} refers to a Prefect block/,
+    );
   });
 });
 
 describe('variable schemas from Prefect exports', () => {
   it('resolve $ref into definitions and $defs', () => {
-    const base = template(
-      { labels: '{{ tags }}' },
-      { tags: { $ref: '#/$defs/Tags' } },
-    );
+    const base = template({ labels: '{{ tags }}' }, { tags: { $ref: '#/$defs/Tags' } });
     (base.variables as Record<string, unknown>).$defs = { Tags: { type: 'object', additionalProperties: { type: 'string' } } };
     expect(renderJobConfiguration(base, { tags: { a: 'b' } }).labels).toEqual({ a: 'b' });
     expect(() => renderJobConfiguration(base, { tags: { a: 1 } })).toThrow(/^tags\.a: must be string, got number 1/);
@@ -211,8 +227,7 @@ describe('variable schemas from Prefect exports', () => {
 
   it("use the pool's aci_credentials, the client secret by reference, and refuse a literal secret", () => {
     const principal = { client_id: 'app', tenant_id: 'tenant', client_secret: 'secretref:ACI_SP_SECRET' };
-    const pool = (value: unknown) =>
-      template({ aci_credentials: '{{ aci_credentials }}' }, { aci_credentials: { type: 'object', default: value } });
+    const pool = (value: unknown) => template({ aci_credentials: '{{ aci_credentials }}' }, { aci_credentials: { type: 'object', default: value } });
     expect(renderJobConfiguration(pool(principal), {}).aci_credentials).toEqual(principal);
     expect(() => renderJobConfiguration(pool({ ...principal, client_secret: 'plain' }), {})).toThrow(
       /^job_configuration\.aci_credentials\.client_secret: aci_credentials\.client_secret holds a literal secret/,

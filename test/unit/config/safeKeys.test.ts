@@ -61,12 +61,13 @@ describe('keys that could reach an object prototype', () => {
 
   it('are refused in a pool file, naming the file and the path', async () => {
     const template = defaultBaseJobTemplate();
-    const text = JSON.stringify({ name: 'p', base_job_template: template }).replace('"job_configuration":{', `"job_configuration":{"__proto__":{"polluted":1},`);
+    const text = JSON.stringify({ name: 'p', base_job_template: template }).replace(
+      '"job_configuration":{',
+      `"job_configuration":{"__proto__":{"polluted":1},`,
+    );
     const path = join(dir, 'polluted.json');
     writeFileSync(path, text);
-    await expect(loadPoolConfig(path)).rejects.toThrow(
-      `${path}: base_job_template.job_configuration.__proto__: the key "__proto__" is not allowed`,
-    );
+    await expect(loadPoolConfig(path)).rejects.toThrow(`${path}: base_job_template.job_configuration.__proto__: the key "__proto__" is not allowed`);
     expect(polluted()).toBeUndefined();
   });
 });

@@ -54,12 +54,9 @@ describe('the worker environment resolver', () => {
     expect(resolve('API_KEY')).toBeUndefined();
   });
 
-  it.each(['AZURE_CLIENT_SECRET', 'TEMPORAL_API_KEY', 'ACI_FLOW_PAYLOAD_KEY', 'azure-client-secret'])(
-    'cannot reach the worker variable behind %s',
-    (name) => {
-      expect(secretResolverFromEnvironment(workerEnv)(name)).toBeUndefined();
-    },
-  );
+  it.each(['AZURE_CLIENT_SECRET', 'TEMPORAL_API_KEY', 'ACI_FLOW_PAYLOAD_KEY', 'azure-client-secret'])('cannot reach the worker variable behind %s', (name) => {
+    expect(secretResolverFromEnvironment(workerEnv)(name)).toBeUndefined();
+  });
 
   it('prefers the file in ACI_FLOW_SECRETS_DIR, without its trailing newline, and uses the exact name there', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aci-flow-secrets-'));

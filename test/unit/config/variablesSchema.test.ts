@@ -2,7 +2,11 @@ import { ConfigError } from '../../../src/config/errors';
 import { compileVariablesSchema } from '../../../src/config/variablesSchema';
 
 const check = (schema: Record<string, unknown>, values: unknown) => compileVariablesSchema(schema)(values).map((i) => `${fieldOf(i.path)}: ${i.message}`);
-const fieldOf = (path: Array<string | number>) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+const fieldOf = (path: Array<string | number>) =>
+  path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+    .join('')
+    .replace(/^\./, '');
 
 describe('checking values against a pool variables schema with Ajv', () => {
   it('names the field and the value for a wrong type', () => {
@@ -49,10 +53,7 @@ describe('checking values against a pool variables schema with Ajv', () => {
         count: { anyOf: [{ type: 'integer', maximum: 4 }, { type: 'null' }] },
         name: { anyOf: [{ type: 'string' }, { type: 'null' }] },
         registry: {
-          anyOf: [
-            { type: 'object', required: ['url', 'identity'], properties: { url: { type: 'string' }, identity: { type: 'string' } } },
-            { type: 'null' },
-          ],
+          anyOf: [{ type: 'object', required: ['url', 'identity'], properties: { url: { type: 'string' }, identity: { type: 'string' } } }, { type: 'null' }],
         },
       },
     };
@@ -64,9 +65,7 @@ describe('checking values against a pool variables schema with Ajv', () => {
   });
 
   it('keeps the summary when a oneOf fails because two branches match', () => {
-    expect(check({ properties: { n: { oneOf: [{ type: 'number' }, { type: 'integer' }] } } }, { n: 1 })).toEqual([
-      'n: must match exactly one schema in oneOf',
-    ]);
+    expect(check({ properties: { n: { oneOf: [{ type: 'number' }, { type: 'integer' }] } } }, { n: 1 })).toEqual(['n: must match exactly one schema in oneOf']);
   });
 
   it('compares enum and const values by content, not key order', () => {

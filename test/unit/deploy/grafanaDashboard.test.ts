@@ -33,7 +33,10 @@ describe('Grafana dashboard', () => {
     createPromMetrics(registry);
     const defined = new Set((await registry.getMetricsAsJSON()).map((metric) => metric.name));
     const queried = new Set(
-      dashboard.panels.flatMap((panel) => panel.targets ?? []).flatMap((target) => (target.expr ?? '').match(/\baci_flow_[a-z0-9_]+/g) ?? []).map(metricOf),
+      dashboard.panels
+        .flatMap((panel) => panel.targets ?? [])
+        .flatMap((target) => (target.expr ?? '').match(/\baci_flow_[a-z0-9_]+/g) ?? [])
+        .map(metricOf),
     );
     expect([...queried].filter((name) => !defined.has(name))).toEqual([]);
     expect([...defined].filter((name) => !queried.has(name))).toEqual([]);

@@ -1,7 +1,7 @@
 import { eventId, EXECUTED_EVENT, relatedResources, slugify, SUBMITTED_EVENT, workerResource } from '../../../src/prefect/events';
 
 describe("prefect.worker.* events, shaped as Prefect's BaseWorker emits them", () => {
-  it("names the worker prefect.worker.<type>.<slug of its name>", () => {
+  it('names the worker prefect.worker.<type>.<slug of its name>', () => {
     expect(workerResource('My Worker_1')).toEqual({
       'prefect.resource.id': 'prefect.worker.azure-container-instance.my-worker-1',
       'prefect.resource.name': 'My Worker_1',

@@ -5,9 +5,11 @@ const required = { resource_group_name: 'rg', subscription_id: '00000000-0000-00
 
 describe('mergeJobVariables (Prefect BaseWorker._get_configuration)', () => {
   it('lets the flow run replace deployment variables and merges env entries', () => {
-    expect(
-      mergeJobVariables({ cpu: 1, image: 'a', env: { A: '1', B: '2' } }, { cpu: 2, env: { B: 'x', C: '3' } }),
-    ).toEqual({ cpu: 2, image: 'a', env: { A: '1', B: 'x', C: '3' } });
+    expect(mergeJobVariables({ cpu: 1, image: 'a', env: { A: '1', B: '2' } }, { cpu: 2, env: { B: 'x', C: '3' } })).toEqual({
+      cpu: 2,
+      image: 'a',
+      env: { A: '1', B: 'x', C: '3' },
+    });
   });
 
   it('reads dotted keys as nested values, the nested form winning', () => {
@@ -31,13 +33,17 @@ describe('jobValues (what Prefect workers inject)', () => {
   });
 
   it('lets job variables override the injected env and keep their own command', () => {
-    const values = jobValues(template, { ...required, command: 'python main.py', env: { PREFECT_API_URL: 'http://other/api' } }, { apiUrl: 'http://prefect/api' });
+    const values = jobValues(
+      template,
+      { ...required, command: 'python main.py', env: { PREFECT_API_URL: 'http://other/api' } },
+      { apiUrl: 'http://prefect/api' },
+    );
     const configuration = renderJobConfiguration(template, values);
     expect(configuration.env).toEqual({ PREFECT_API_URL: 'http://other/api' });
     expect(configuration.command).toBe('python main.py');
   });
 
-  it('keeps the pool\'s env default between the injected values and the job variables', () => {
+  it("keeps the pool's env default between the injected values and the job variables", () => {
     const pool = structuredClone(template);
     (pool.variables.properties.env as Record<string, unknown>).default = { PREFECT_API_URL: 'http://pool/api', TEAM: 'data' };
     const configuration = renderJobConfiguration(pool, jobValues(pool, { ...required, env: { TEAM: 'ml' } }, { apiUrl: 'http://prefect/api' }));

@@ -6,7 +6,7 @@ describe('stateForOutcome', () => {
     expect(stateForOutcome({ phase: 'Cancelled' }, current)).toBeUndefined();
   });
 
-  it('proposes Crashed for infrastructure failures with aci-flow\'s message', () => {
+  it("proposes Crashed for infrastructure failures with aci-flow's message", () => {
     expect(stateForOutcome({ phase: 'Failed', message: 'Container exited with code 3' }, 'RUNNING')).toEqual({
       type: 'CRASHED',
       message: 'Flow run infrastructure failed (aci-flow Failed): Container exited with code 3',
@@ -14,7 +14,7 @@ describe('stateForOutcome', () => {
     expect(stateForOutcome({ phase: 'TimedOut', message: 'no start in 240 s' }, 'PENDING')).toMatchObject({ type: 'CRASHED' });
   });
 
-  it('leaves an exit 0 to the flow\'s own report', () => {
+  it("leaves an exit 0 to the flow's own report", () => {
     expect(stateForOutcome({ phase: 'Completed', exitCode: 0 }, 'RUNNING')).toBeUndefined();
   });
 

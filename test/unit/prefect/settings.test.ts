@@ -35,7 +35,9 @@ describe('the active Prefect profile', () => {
 
   it('follows PREFECT_PROFILE and PREFECT_PROFILES_PATH', () => {
     expect(activeProfileSettings({ PREFECT_HOME: home, PREFECT_PROFILE: 'local' })).toEqual({ PREFECT_API_URL: 'http://127.0.0.1:4200/api' });
-    expect(activeProfileSettings({ PREFECT_PROFILES_PATH: join(home, 'profiles.toml'), PREFECT_HOME: '/nowhere' })).toMatchObject({ PREFECT_API_KEY: 'pnu_from_profile' });
+    expect(activeProfileSettings({ PREFECT_PROFILES_PATH: join(home, 'profiles.toml'), PREFECT_HOME: '/nowhere' })).toMatchObject({
+      PREFECT_API_KEY: 'pnu_from_profile',
+    });
   });
 
   it('names PREFECT_PROFILE when it names a profile that is not there, and the file when it is not TOML', () => {
@@ -71,13 +73,23 @@ describe('PREFECT_WORKER_* settings', () => {
       PREFECT_WORKER_WEBSERVER_PORT: '9090',
       PREFECT_WORKER_DEBUG_MODE: 'true',
     });
-    expect(settings).toMatchObject({ heartbeatSeconds: 15, querySeconds: 2.5, prefetchSeconds: 0, webserverHost: '127.0.0.1', webserverPort: 9090, debugMode: true });
+    expect(settings).toMatchObject({
+      heartbeatSeconds: 15,
+      querySeconds: 2.5,
+      prefetchSeconds: 0,
+      webserverHost: '127.0.0.1',
+      webserverPort: 9090,
+      debugMode: true,
+    });
     expect(() => workerSettingsFromEnv({ PREFECT_WORKER_QUERY_SECONDS: 'soon' })).toThrow(/PREFECT_WORKER_QUERY_SECONDS is "soon"/);
     expect(() => workerSettingsFromEnv({ PREFECT_WORKER_WEBSERVER_PORT: '70000' })).toThrow(/PREFECT_WORKER_WEBSERVER_PORT/);
   });
 
   it('says what it does instead of the settings it has no counterpart for', () => {
     const { notes } = workerSettingsFromEnv({ PREFECT_WORKER_ENABLE_CANCELLATION: 'true', PREFECT_WORKER_CANCELLATION_POLL_SECONDS: '120' });
-    expect(notes).toEqual([expect.stringContaining('PREFECT_WORKER_ENABLE_CANCELLATION'), expect.stringContaining('PREFECT_WORKER_CANCELLATION_POLL_SECONDS=120')]);
+    expect(notes).toEqual([
+      expect.stringContaining('PREFECT_WORKER_ENABLE_CANCELLATION'),
+      expect.stringContaining('PREFECT_WORKER_CANCELLATION_POLL_SECONDS=120'),
+    ]);
   });
 });

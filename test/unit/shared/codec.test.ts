@@ -131,7 +131,10 @@ describe('codec keys from the environment', () => {
     [{ ACI_FLOW_CODEC_KEYS: keyA.toString('hex') }, /^ACI_FLOW_CODEC_KEYS: entry 1 is not of the form id=key$/],
     [{ ACI_FLOW_CODEC_KEYS: `../x=${b64(keyA)}` }, /^ACI_FLOW_CODEC_KEYS \(entry 1\): a key id is/],
     [{ ACI_FLOW_CODEC_KEYS: `a=${b64(keyA)},a=${b64(keyB)}` }, /key id "a" is configured twice/],
-    [{ ACI_FLOW_CODEC_KEYS: `a=${b64(keyA)},b=${b64(keyB)}` }, /^ACI_FLOW_CODEC_KEY_ID: is required when more than one key is configured \(known key ids: a, b\)/],
+    [
+      { ACI_FLOW_CODEC_KEYS: `a=${b64(keyA)},b=${b64(keyB)}` },
+      /^ACI_FLOW_CODEC_KEY_ID: is required when more than one key is configured \(known key ids: a, b\)/,
+    ],
     [{ ACI_FLOW_CODEC_KEYS: `a=${b64(keyA)}`, ACI_FLOW_CODEC_KEY_ID: 'b' }, /^ACI_FLOW_CODEC_KEY_ID: names key "b", which is not configured/],
     [{ ACI_FLOW_CODEC_KEY_ID: 'a' }, /^ACI_FLOW_CODEC_KEY_ID: is set, but no key is configured/],
     [{ ACI_FLOW_CODEC_KEYS: ' , ' }, /^ACI_FLOW_CODEC_KEYS: holds no key/],

@@ -110,7 +110,9 @@ describe('expressions a flow run template may hold', () => {
       value: { name: 'VAULT', value: REFERENCE },
     };
     const error = configErrorOf(() => prepare({ arm_template_patches: [patch] }));
-    expect(error.message).toMatch(/^arm_template_patches\[0\] \(at \/resources\/0\/properties\/containers\/0\/properties\/environmentVariables\/\d+\/value\): calls reference\(\)/);
+    expect(error.message).toMatch(
+      /^arm_template_patches\[0\] \(at \/resources\/0\/properties\/containers\/0\/properties\/environmentVariables\/\d+\/value\): calls reference\(\)/,
+    );
   });
 
   it('refuses an expression in a property name, where ARM evaluates it too', () => {

@@ -9,13 +9,7 @@ describe('splitting a command into the container argv', () => {
   });
 
   it('keeps a quoted argument with spaces as one argument', () => {
-    expect(splitCommand(`python -c "print('hello world')" --name 'my flow'`)).toEqual([
-      'python',
-      '-c',
-      "print('hello world')",
-      '--name',
-      'my flow',
-    ]);
+    expect(splitCommand(`python -c "print('hello world')" --name 'my flow'`)).toEqual(['python', '-c', "print('hello world')", '--name', 'my flow']);
   });
 
   it('honours backslash escapes outside quotes, and inside double quotes only before " and \\', () => {

@@ -1,12 +1,5 @@
 import { ConfigError } from '../../../src/config/errors';
-import {
-  containerGroupNameFor,
-  containerNameFor,
-  DEPLOYMENT_NAME_PREFIX,
-  deploymentNameFor,
-  flowRunNames,
-  slugify,
-} from '../../../src/template/naming';
+import { containerGroupNameFor, containerNameFor, DEPLOYMENT_NAME_PREFIX, deploymentNameFor, flowRunNames, slugify } from '../../../src/template/naming';
 
 const RUN_ID = '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab';
 const VALID_ACI_NAME = /^[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z0-9]$/;

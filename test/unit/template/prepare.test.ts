@@ -8,10 +8,7 @@ import { first, nth } from '../../helpers/must';
 const RUN = { flowRunId: '3f2c0a4e-1b7d-4c8e-9f00-0123456789ab', flowName: 'etl', workflowId: 'flow-run-3f2c0a4e-1b7d-4c8e-9f00-0123456789ab' };
 
 function prepare(overrides: Partial<JobConfigurationInput> = {}, run = RUN): PreparedDeployment {
-  return prepareDeployment(
-    parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555556', ...overrides }),
-    run,
-  );
+  return prepareDeployment(parseJobConfiguration({ resource_group_name: 'rg', subscription_id: '11111111-2222-3333-4444-555555555556', ...overrides }), run);
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -57,12 +54,7 @@ describe('preparing the ARM deployment of a flow run', () => {
   });
 
   it('prepends the default entrypoint to the split command', () => {
-    expect(containerOf(prepare({ command: 'python -m "my etl"' })).command).toEqual([
-      '/opt/prefect/entrypoint.sh',
-      'python',
-      '-m',
-      'my etl',
-    ]);
+    expect(containerOf(prepare({ command: 'python -m "my etl"' })).command).toEqual(['/opt/prefect/entrypoint.sh', 'python', '-m', 'my etl']);
   });
 
   it('runs the command without an entrypoint when the entrypoint is null or empty', () => {
@@ -176,10 +168,7 @@ describe('preparing the ARM deployment of a flow run', () => {
   });
 
   it('adds subnet ids', () => {
-    expect(groupOf(prepare({ subnet_ids: ['/subnets/a', '/subnets/b'] })).properties.subnetIds).toEqual([
-      { id: '/subnets/a' },
-      { id: '/subnets/b' },
-    ]);
+    expect(groupOf(prepare({ subnet_ids: ['/subnets/a', '/subnets/b'] })).properties.subnetIds).toEqual([{ id: '/subnets/a' }, { id: '/subnets/b' }]);
   });
 
   it('adds DNS servers', () => {
@@ -284,9 +273,9 @@ describe('preparing the ARM deployment of a flow run', () => {
     });
 
     it('fail when a test operation does not hold', () => {
-      expect(() =>
-        prepare({ arm_template_patches: [{ op: 'test', path: '/resources/0/properties/osType', value: 'Windows' }] }),
-      ).toThrow(/^arm_template_patches\[0\]: test at \/resources\/0\/properties\/osType does not apply: the test failed/);
+      expect(() => prepare({ arm_template_patches: [{ op: 'test', path: '/resources/0/properties/osType', value: 'Windows' }] })).toThrow(
+        /^arm_template_patches\[0\]: test at \/resources\/0\/properties\/osType does not apply: the test failed/,
+      );
     });
   });
 

@@ -24,7 +24,13 @@ describe('what arm_template_patches may not do to a flow run', () => {
     ],
     [
       'swap the group for a nested deployment',
-      [{ op: 'replace', path: GROUP, value: { type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'nested', properties: { mode: 'Incremental', template: {} } } }],
+      [
+        {
+          op: 'replace',
+          path: GROUP,
+          value: { type: 'Microsoft.Resources/deployments', apiVersion: '2022-09-01', name: 'nested', properties: { mode: 'Incremental', template: {} } },
+        },
+      ],
       /^arm_template_patches\[0\] \(at \/resources\/0\/type\): must be Microsoft\.ContainerInstance\/containerGroups \(found "Microsoft\.Resources\/deployments"\)/,
     ],
     [
@@ -64,7 +70,13 @@ describe('what arm_template_patches may not do to a flow run', () => {
     ],
     [
       'add outputs',
-      [{ op: 'add', path: '/outputs', value: { keys: { type: 'object', value: "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'prod'), '2023-01-01')]" } } }],
+      [
+        {
+          op: 'add',
+          path: '/outputs',
+          value: { keys: { type: 'object', value: "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'prod'), '2023-01-01')]" } },
+        },
+      ],
       /^arm_template_patches\[0\] \(at \/outputs\): must be empty/,
     ],
     [
@@ -119,7 +131,7 @@ describe('what arm_template_patches may not do to a flow run', () => {
   });
 });
 
-describe('what arm_template_patches may do to the run\'s own container group', () => {
+describe("what arm_template_patches may do to the run's own container group", () => {
   it('mounts an Azure Files share with the storage key by reference', () => {
     const prepared = patched(
       {

@@ -41,7 +41,10 @@ describe('operator secrets are not run secrets', () => {
   });
 
   it('refuses the service-principal secret even when the operator lists its name for runs', () => {
-    const listed = pool({ run_secret_names: ['ACI_SP_SECRET'] }, { aci_credentials: { client_id: 'app', tenant_id: 't', client_secret: 'secretref:ACI_SP_SECRET' } });
+    const listed = pool(
+      { run_secret_names: ['ACI_SP_SECRET'] },
+      { aci_credentials: { client_id: 'app', tenant_id: 't', client_secret: 'secretref:ACI_SP_SECRET' } },
+    );
     expect(refusal(listed, { env: { STEAL: 'secretref:ACI_SP_SECRET' } }).message).toMatch(/is the secret of the pool's aci_credentials/);
   });
 
@@ -53,7 +56,11 @@ describe('operator secrets are not run secrets', () => {
     expect(refusal(pool({ run_secret_names: ['DB'] }), { image_registry: registry }).message).toMatch(
       /^image_registry\.password: secretref:REGISTRY is not a secret this pool's runs may reference; .*\(now: DB\)/,
     );
-    const patch = { op: 'add', path: '/resources/0/properties/containers/0/properties/environmentVariables/-', value: { name: 'X', secureValue: 'secretref:OTHER' } };
+    const patch = {
+      op: 'add',
+      path: '/resources/0/properties/containers/0/properties/environmentVariables/-',
+      value: { name: 'X', secureValue: 'secretref:OTHER' },
+    };
     expect(refusal(pool(), { arm_template_patches: [patch] }).message).toMatch(/^arm_template_patches\.0\.value\.secureValue: secretref:OTHER is not a secret/);
   });
 
@@ -128,7 +135,9 @@ describe('allow-lists of identities and subnets', () => {
       /^arm_template \(at \/resources\/0\/identity\/userAssignedIdentities\): '.*admin' is not an identity/,
     );
     const addSubnet = { op: 'add', path: '/resources/0/properties/subnetIds', value: [{ id: subnet('prod-db') }] };
-    expect(refusal(template, { arm_template_patches: [addSubnet] }).message).toMatch(/^arm_template \(at \/resources\/0\/properties\/subnetIds\/0\/id\): '.*prod-db' is not a subnet/);
+    expect(refusal(template, { arm_template_patches: [addSubnet] }).message).toMatch(
+      /^arm_template \(at \/resources\/0\/properties\/subnetIds\/0\/id\): '.*prod-db' is not a subnet/,
+    );
   });
 
   it('an explicit allow-list replaces the default', () => {
@@ -154,7 +163,7 @@ describe('names, tags and expressions (issue 17, smaller items)', () => {
   });
 
   it('refuses deployment() in a patch, which could copy the deployment into a tag', () => {
-    const patch = { op: 'add', path: '/resources/0/tags/copy', value: "[string(deployment().properties.template)]" };
+    const patch = { op: 'add', path: '/resources/0/tags/copy', value: '[string(deployment().properties.template)]' };
     expect(refusal(pool(), { arm_template_patches: [patch] }).message).toMatch(/^arm_template_patches\[0\]: writes an expression that calls deployment\(\)/);
   });
 
@@ -201,6 +210,8 @@ describe("a Prefect pool's block secrets (secretref:prefect-block-…)", () => {
     const stolen = { ...poolsRegistry, registry_url: 'evil.io' };
     expect(refusal(blockPool, { image_registry: stolen }).message).toMatch(/is the secret of a Prefect block the work pool does not use for image_registry/);
     const listed = pool({ run_secret_names: [`prefect-block-${BLOCK}-password`] }, { image_registry: poolsRegistry });
-    expect(refusal(listed, { env: { STEAL: poolsRegistry.password } }).message).toMatch(/^env\.STEAL: .* is the secret of a Prefect block the work pool does not use for env\.STEAL/);
+    expect(refusal(listed, { env: { STEAL: poolsRegistry.password } }).message).toMatch(
+      /^env\.STEAL: .* is the secret of a Prefect block the work pool does not use for env\.STEAL/,
+    );
   });
 });

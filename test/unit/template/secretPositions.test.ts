@@ -74,17 +74,36 @@ describe('resolving secret references in a prepared deployment', () => {
 
   describe('a run that skipped client-side validation', () => {
     it.each<[string, (group: Json, template: Json) => void, string]>([
-      ['the image', (group) => (group.properties.containers[0].properties.image = 'secretref:API_KEY'), 'template/resources/0/properties/containers/0/properties/image'],
-      ['the command', (group) => (group.properties.containers[0].properties.command = ['echo', 'secretref:API_KEY']), 'template/resources/0/properties/containers/0/properties/command/1'],
+      [
+        'the image',
+        (group) => (group.properties.containers[0].properties.image = 'secretref:API_KEY'),
+        'template/resources/0/properties/containers/0/properties/image',
+      ],
+      [
+        'the command',
+        (group) => (group.properties.containers[0].properties.command = ['echo', 'secretref:API_KEY']),
+        'template/resources/0/properties/containers/0/properties/command/1',
+      ],
       ['a tag', (group) => (group.tags.leak = 'secretref:API_KEY'), 'template/resources/0/tags/leak'],
-      ['a plain env value, which Azure shows to anyone', (group) => group.properties.containers[0].properties.environmentVariables.push({ name: 'X', value: 'secretref:API_KEY' }), 'template/resources/0/properties/containers/0/properties/environmentVariables/3/value'],
-      ['the registry server', (group) => (group.properties.imageRegistryCredentials[0].server = 'secretref:API_KEY'), 'template/resources/0/properties/imageRegistryCredentials/0/server'],
+      [
+        'a plain env value, which Azure shows to anyone',
+        (group) => group.properties.containers[0].properties.environmentVariables.push({ name: 'X', value: 'secretref:API_KEY' }),
+        'template/resources/0/properties/containers/0/properties/environmentVariables/3/value',
+      ],
+      [
+        'the registry server',
+        (group) => (group.properties.imageRegistryCredentials[0].server = 'secretref:API_KEY'),
+        'template/resources/0/properties/imageRegistryCredentials/0/server',
+      ],
       ['an output', (_group, template) => (template.outputs = { o: { type: 'string', value: 'secretref:API_KEY' } }), 'template/outputs/o/value'],
       ['a template variable', (_group, template) => (template.variables = { v: 'secretref:API_KEY' }), 'template/variables/v'],
       [
         'a secure env value of a resource that is not the container group',
         (_group, template) =>
-          template.resources.push({ type: 'Microsoft.Resources/deployments', properties: { containers: [{ properties: { environmentVariables: [{ name: 'X', secureValue: 'secretref:API_KEY' }] } }] } }),
+          template.resources.push({
+            type: 'Microsoft.Resources/deployments',
+            properties: { containers: [{ properties: { environmentVariables: [{ name: 'X', secureValue: 'secretref:API_KEY' }] } }] },
+          }),
         'template/resources/1/properties/containers/0/properties/environmentVariables/0/secureValue',
       ],
     ])('refuses a reference in %s instead of resolving it', (_what, tamper, field) => {
@@ -149,7 +168,11 @@ describe('secret references in the template, checked when it is prepared', () =>
       prepare({
         env: { PREFECT_API_KEY: 'secretref:API_KEY' },
         arm_template_patches: [
-          { op: 'copy', from: '/resources/0/properties/containers/0/properties/environmentVariables/1/secureValue', path: '/resources/0/properties/containers/0/properties/command/0' },
+          {
+            op: 'copy',
+            from: '/resources/0/properties/containers/0/properties/environmentVariables/1/secureValue',
+            path: '/resources/0/properties/containers/0/properties/command/0',
+          },
         ],
       }),
     ).toThrow(/^arm_template_patches\[0\]: copys from \S+\/secureValue, which holds a secret reference/);
@@ -158,7 +181,11 @@ describe('secret references in the template, checked when it is prepared', () =>
   it('accepts a patch that adds a secure env value by reference', () => {
     const prepared = prepare({
       arm_template_patches: [
-        { op: 'add', path: '/resources/0/properties/containers/0/properties/environmentVariables/-', value: { name: 'EXTRA', secureValue: 'secretref:db-password' } },
+        {
+          op: 'add',
+          path: '/resources/0/properties/containers/0/properties/environmentVariables/-',
+          value: { name: 'EXTRA', secureValue: 'secretref:db-password' },
+        },
       ],
     });
     expect((first(first(prepared.template.resources as Json[]).properties.containers).properties.environmentVariables as Json[]).at(-1)).toEqual({

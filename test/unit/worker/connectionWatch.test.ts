@@ -36,10 +36,7 @@ describe('Temporal connection watch', () => {
       reachable = true;
       const backAt = checks;
       await waitFor(() => checks >= backAt + 3, 'a few healthy checks again');
-      expect(lines).toEqual([
-        `WARN lost connection to Temporal at ${address}: tcp connect error; retrying`,
-        `INFO reconnected to Temporal at ${address}`,
-      ]);
+      expect(lines).toEqual([`WARN lost connection to Temporal at ${address}: tcp connect error; retrying`, `INFO reconnected to Temporal at ${address}`]);
     } finally {
       watch.stop();
     }

@@ -4,7 +4,11 @@ describe('tracing is switched on by the standard OTEL_* variables', () => {
   it.each<[string, NodeJS.ProcessEnv, string | undefined]>([
     ['off with no OTEL variable', {}, undefined],
     ['on with OTEL_EXPORTER_OTLP_ENDPOINT, at its /v1/traces', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }, 'http://collector:4318/v1/traces'],
-    ['on with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, used as given', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/custom' }, 'http://collector:4318/custom'],
+    [
+      'on with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, used as given',
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/custom' },
+      'http://collector:4318/custom',
+    ],
     [
       'the traces endpoint wins over the general one',
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/v1/traces' },

@@ -83,9 +83,9 @@ describe('decideOrphans', () => {
   });
 
   it('with no grace, removes a closed run group at once', () => {
-    expect(
-      decide([candidate()], [{ workflowId: 'flow-run-run-1', state: 'closed', closeTime: minutesAgo(0), workPool: 'pool-a' }], { graceMs: 0 }),
-    ).toEqual([{ orphan: true, reason: 'run-closed' }]);
+    expect(decide([candidate()], [{ workflowId: 'flow-run-run-1', state: 'closed', closeTime: minutesAgo(0), workPool: 'pool-a' }], { graceMs: 0 })).toEqual([
+      { orphan: true, reason: 'run-closed' },
+    ]);
   });
 
   it('decides each candidate on its own run', () => {
@@ -93,9 +93,7 @@ describe('decideOrphans', () => {
       { workflowId: 'flow-run-open', state: 'open', workPool: 'pool-a' },
       { workflowId: 'flow-run-done', state: 'closed', closeTime: minutesAgo(30), workPool: 'pool-a' },
     ];
-    expect(
-      decide([candidate({ workflowId: 'flow-run-open' }), candidate({ containerGroupName: 'etl-done', workflowId: 'flow-run-done' })], runs),
-    ).toEqual([
+    expect(decide([candidate({ workflowId: 'flow-run-open' }), candidate({ containerGroupName: 'etl-done', workflowId: 'flow-run-done' })], runs)).toEqual([
       { orphan: false, reason: 'run-open' },
       { orphan: true, reason: 'run-closed' },
     ]);
