@@ -489,17 +489,15 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       expect(bridge?.output()).not.toContain(secret);
     }
 
-    // A run naming the pool's own registry block gets it; another block with a secret, or an aci_credentials block, it cannot.
+    // A run naming the pool's own registry block gets it; another block with a secret it cannot.
     const sameBlock = await createFlowRun({}, { image_registry: { $ref: { block_document_id: registry } } });
     await waitForState(sameBlock, 'COMPLETED');
     const otherBlock = await waitForState(await createFlowRun({}, { image_registry: { $ref: { block_document_id: someoneElses } } }), 'CRASHED');
     expect(otherBlock.state?.message).toMatch(
       /image_registry\.password: secretref:prefect-block-.*-password is the secret of a Prefect block the work pool does not use for image_registry/,
     );
-    const runCredentials = await waitForState(await createFlowRun({}, { aci_credentials: { $ref: { block_document_id: withSecret } } }), 'CRASHED');
-    expect(runCredentials.state?.message).toContain(
-      `aci_credentials: refers to Prefect block document ${withSecret} from the run's job variables; a run cannot choose the identity`,
-    );
+    // A run-level aci_credentials block never reaches aci-flow through Prefect: Prefect's own job-variable
+    // validation refuses it (422). aci-flow refuses it too (test/unit/prefect/blocks.test.ts).
 
     await setDefaults({ aci_credentials: '{{ prefect.blocks.azure-container-instance-credentials.no-such-block }}', image_registry: undefined });
     const missingRun = await waitForState(await createFlowRun(), 'CRASHED');

@@ -1,4 +1,6 @@
-import { blockReferenceOf, BlockResolutionError, describeReference } from '../../../src/prefect/blocks';
+import { defaultBaseJobTemplate } from '../../../src/config';
+import type { PrefectApi } from '../../../src/prefect/api/client';
+import { blockReferenceOf, BlockResolutionError, describeReference, resolveBlockReferences } from '../../../src/prefect/blocks';
 
 describe('Prefect block references', () => {
   it('reads both forms Prefect writes: {"$ref": {"block_document_id"}} and {{ prefect.blocks.<type>.<name> }}', () => {
@@ -16,5 +18,13 @@ describe('Prefect block references', () => {
     expect(blockReferenceOf('{{ image }}')).toBeUndefined();
     expect(blockReferenceOf('prefect.blocks.a.b')).toBeUndefined();
     expect(() => blockReferenceOf({ $ref: {} })).toThrow(BlockResolutionError);
+  });
+
+  it("refuses an aci_credentials block in a run's job variables before reading anything: a run cannot choose the worker's identity", async () => {
+    // Prefect's own job-variable validation refuses this too; aci-flow does not rely on it.
+    const api = {} as PrefectApi;
+    await expect(resolveBlockReferences(api, defaultBaseJobTemplate(), { aci_credentials: { $ref: { block_document_id: 'b1' } } })).rejects.toThrow(
+      /^aci_credentials: refers to Prefect block document b1 from the run's job variables; a run cannot choose the identity/,
+    );
   });
 });
