@@ -188,7 +188,9 @@ describe('emulator call counters', () => {
     await clients.aci.containerGroups.beginDeleteAndWait(RESOURCE_GROUP, 'listed-group', { updateIntervalInMs: 50 });
     const response = await rawRequest(emulator, 'GET', '/_emulator/containerGroups', { auth: false });
     expect(response.json).toEqual(
-      expect.arrayContaining([{ resourceGroup: RESOURCE_GROUP, name: 'listed-group', state: 'Deleted', stopped: false, deleted: true }]),
+      expect.arrayContaining([
+        { resourceGroup: RESOURCE_GROUP, name: 'listed-group', state: 'Deleted', stopped: false, deleted: true, registryCredentials: [] },
+      ]),
     );
   });
 });

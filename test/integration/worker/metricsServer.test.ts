@@ -57,7 +57,7 @@ describe('metrics server', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(registry.contentType);
     const text = await response.text();
-    expect(text).toContain('aci_flow_arm_requests_total{class="read",outcome="ok"} 1');
+    expect(text).toContain('aci_flow_arm_requests_total{class="read",outcome="ok",purpose="other"} 1');
     expect(text).toContain('temporal_worker_task_slots_available 5');
   });
 
