@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * unless `typesFrom` allows them, as workflow code may name activity types).
  */
 const layers = [
-  { folder: 'shared', forbidden: ['config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'common', forbidden: ['config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
   { folder: 'config', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
   { folder: 'template', forbidden: ['azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
   { folder: 'azure', forbidden: ['logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
@@ -19,7 +19,7 @@ const layers = [
   { folder: 'client', forbidden: ['azure', 'activities', 'worker', 'cli', 'emulator'] },
   // The Prefect bridge is an orchestrator: it starts and watches runs through the client library only.
   { folder: 'prefect', forbidden: ['azure', 'logs', 'activities', 'workflows/(?!definitions$)', 'worker', 'cli', 'emulator'] },
-  { folder: 'emulator', forbidden: ['shared', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli'] },
+  { folder: 'emulator', forbidden: ['common', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli'] },
 ];
 
 /** One rule per folder depth, so `../` counts exactly up to src/ (src/emulator/template is not src/template). */

@@ -3,7 +3,7 @@
  * the workers' metrics endpoints, and what a run costs outside its state polls
  * (docs/benchmark.md, "Reads per run").
  */
-import { POLL_PURPOSES } from '../src/shared/metrics';
+import { POLL_PURPOSES } from '../src/common/metrics';
 
 const READ_SAMPLE = /^aci_flow_arm_requests_total\{([^}]*)\}\s+(\S+)/;
 

@@ -7,7 +7,7 @@ import type { GatewayFor } from '../azure/gatewayFactory';
 import { type PoolSource, withPoolSecrets } from '../config/poolSource';
 import { isBlockSecretName, isSecretRef, secretRefName } from '../config/secretReferences';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
-import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../shared/metrics';
+import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../common/metrics';
 import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
 import { renderFlowRunActivity } from './render';

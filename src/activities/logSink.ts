@@ -16,7 +16,7 @@ import { logBlobName } from '../logs/blobLogs';
 import { openLogBlob } from '../logs/blobLogWriter';
 import { logSegments } from '../logs/logSegments';
 import { logFilePath } from '../logs/logFiles';
-import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 
 export interface FlowRunLogWriter {
   /**

@@ -10,7 +10,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toAzureError } from '../azure/errors';
-import type { AciFlowMetrics, PollingPhase } from '../shared/metrics';
+import type { AciFlowMetrics, PollingPhase } from '../common/metrics';
 import { FailureTypes, isPollError, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
 import type { Clock } from './index';

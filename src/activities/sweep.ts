@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import { type Client, type WorkflowExecutionInfo, WorkflowNotFoundError } from '@temporalio/client';
 import type { AciGateway, ContainerGroupSummary, ManagedDeploymentSummary } from '../azure/gateway';
 import { toAzureError } from '../azure/errors';
-import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { FLOW_RUN_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, WORKFLOW_ID_TAG } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { searchAttributes } from '../workflows/definitions';

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ContainerGroupView } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
 import { gatewayOf } from './failures';
-import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { FailureTypes, type PollError } from '../workflows/definitions';
 import { describeLastEvent, describePollError, describeState, findContainer, readRunContainer } from './containerState';
 import type { Clock } from './index';

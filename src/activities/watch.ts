@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { AciGateway, ContainerState } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
 import { gatewayOf } from './failures';
-import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { readRunContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';

@@ -1,5 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { type AciFlowMetrics, type ArmPurpose, type ArmRequestOutcome, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, type ArmPurpose, type ArmRequestOutcome, noopMetrics } from '../common/metrics';
 import { ARM_PRIORITY, armRequestKind, armSubscriptionOf, type ArmRateLimiter, type ArmRequestKind } from './rateLimiter';
 import { retryAfterMsFromHeaders } from './retryAfter';
 

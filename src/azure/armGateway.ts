@@ -33,7 +33,7 @@ import {
   type ManagedDeploymentSummary,
   type OperationOptions,
 } from './gateway';
-import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../common/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
 import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';

@@ -2,7 +2,7 @@
  * The one interface the activities use to reach Azure (or the local emulator).
  * Implementations translate every Azure error into an {@link AzureError} (see ./errors).
  */
-import type { ArmPurpose } from '../shared/metrics';
+import type { ArmPurpose } from '../common/metrics';
 import type { DeploymentRequest } from '../template/deployment';
 
 export type { DeploymentRequest } from '../template/deployment';

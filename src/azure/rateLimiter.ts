@@ -10,7 +10,7 @@
  * region, but a worker process reaches one ARM region (the one nearest to it), so within one
  * process the two keys coincide, and the headers it reads come from that region's bucket.
  */
-import { type AciFlowMetrics, noopMetrics } from '../shared/metrics';
+import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { ARM_REFILL_PER_SECOND, BudgetController, DEFAULT_CONTROLLER_SETTINGS, type BudgetControllerSettings } from './budgetController';
 
 export type ArmRequestKind = 'read' | 'write' | 'delete';

@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../client/connection';
-import { temporalConnectConfig } from '../shared/temporalConnection';
+import { temporalConnectConfig } from '../common/temporalConnection';
 import { CliError, ExitCodes } from './output';
 
 /** Temporal could not be reached: the message names the address and how to change it. */

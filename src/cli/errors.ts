@@ -1,7 +1,7 @@
 /** Maps library errors to exit codes; loaded only once a command failed, so start-up never pays for it. */
 import { FlowRunAlreadyClosedError, FlowRunNotFoundError, InvalidFlowRunOptionsError } from '../client/errors';
 import { ConfigError } from '../config/errors';
-import { CodecConfigError } from '../shared/codec/errors';
+import { CodecConfigError } from '../common/codec/errors';
 import { CliError, ExitCodes } from './output';
 
 /** Library errors become CLI errors with the exit code their kind promises. */

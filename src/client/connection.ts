@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
+import { temporalConnectConfig, type TemporalConnectConfig } from '../common/temporalConnection';
 
 /**
  * A client for orchestrator code and the CLI; close it with `client.connection.close()`.

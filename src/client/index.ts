@@ -5,8 +5,8 @@
  * never loads the worker, the emulator or workflow code.
  */
 export { connectClient } from './connection';
-export { temporalConnectConfig, type TemporalConnectConfig } from '../shared/temporalConnection';
-export { CodecConfigError, PayloadDecryptionError } from '../shared/codec';
+export { temporalConnectConfig, type TemporalConnectConfig } from '../common/temporalConnection';
+export { CodecConfigError, PayloadDecryptionError } from '../common/codec';
 export { cancelFlowRun, type CancelFlowRunResult } from './flowRunCancel';
 export { prepareFlowRun, startFlowRun, type PreparedFlowRun, type StartedFlowRun, type StartFlowRunOptions } from './flowRuns';
 export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { temporalCliPath } from '../../src/cli/demo/temporalCli';
 import { loadPoolConfig, type PoolConfig } from '../../src/config';
-import { AesGcmCodec, encryptingDataConverter } from '../../src/shared/codec';
+import { AesGcmCodec, encryptingDataConverter } from '../../src/common/codec';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { runFailure } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';

@@ -5,7 +5,7 @@
  * read escapes the labels.
  */
 import { freePort } from '../../src/cli/demo/ports';
-import { POLL_PURPOSES } from '../../src/shared/metrics';
+import { POLL_PURPOSES } from '../../src/common/metrics';
 import { groupsOf, startTestFlowRun } from '../helpers/flowRuns';
 import { parsePrometheusText, type Sample } from '../helpers/metrics';
 import { startStack, type Stack } from '../helpers/stack';

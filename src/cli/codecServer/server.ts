@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PayloadCodec } from '@temporalio/common';
-import { PayloadDecryptionError } from '../../shared/codec';
+import { PayloadDecryptionError } from '../../common/codec';
 import { applyCors, bearerTokenMatches } from './access';
 import { payloadsBodySchema, payloadsFromJson, payloadsToJson } from './protocol';
 

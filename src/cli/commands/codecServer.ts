@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { CODEC_KEY_ID_ENV, CODEC_KEYS_DIR_ENV, CODEC_KEYS_ENV } from '../../shared/codec/settings';
+import { CODEC_KEY_ID_ENV, CODEC_KEYS_DIR_ENV, CODEC_KEYS_ENV } from '../../common/codec/settings';
 import { withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 import { CODEC_SERVER_TOKEN_ENV } from '../codecServer/settings';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
       ].join('\n'),
     )
     .action(async (flags: CodecServerFlags) => {
-      const [{ readToken }, { codecFromEnv }] = await Promise.all([import('../codecServer/token'), import('../../shared/codec')]);
+      const [{ readToken }, { codecFromEnv }] = await Promise.all([import('../codecServer/token'), import('../../common/codec')]);
       const token = readToken(flags.tokenFile);
       const codec = codecFromEnv();
       if (!codec) throw new CliError(`no codec key configured: set ${CODEC_KEYS_DIR_ENV} or ${CODEC_KEYS_ENV}`, ExitCodes.usage);

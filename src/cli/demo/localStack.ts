@@ -10,7 +10,7 @@ import { createFlowRunLogSink } from '../../activities/logSink';
 import { createGateway } from '../../azure/credentials';
 import type { PoolSource } from '../../config/poolSource';
 import { startEmulator } from '../../emulator';
-import { codecFromEnv, encryptingDataConverter } from '../../shared/codec';
+import { codecFromEnv, encryptingDataConverter } from '../../common/codec';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
 import { logContainerClient } from '../../logs/blobContainer';
 import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER } from '../../logs/blobLogs';

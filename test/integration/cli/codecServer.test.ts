@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { startCodecServer, type RunningCodecServer } from '../../../src/cli/codecServer/server';
 import { payloadsToJson } from '../../../src/cli/codecServer/protocol';
-import { AesGcmCodec } from '../../../src/shared/codec';
+import { AesGcmCodec } from '../../../src/common/codec';
 import { waitFor } from '../../helpers/waitFor';
 import { first, must } from '../../helpers/must';
 

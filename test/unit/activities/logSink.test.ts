@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createFlowRunLogSink } from '../../../src/activities/logSink';
 import { logFilePath } from '../../../src/logs/logFiles';
 import { Registry } from 'prom-client';
-import { createPromMetrics } from '../../../src/shared/metrics';
+import { createPromMetrics } from '../../../src/common/metrics';
 import { seriesValue } from '../../helpers/metrics';
 
 describe('flow-run log sink', () => {

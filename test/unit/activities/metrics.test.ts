@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Registry } from 'prom-client';
 import { createActivities } from '../../../src/activities';
-import { createPromMetrics } from '../../../src/shared/metrics';
+import { createPromMetrics } from '../../../src/common/metrics';
 import { seriesValue } from '../../helpers/metrics';
 import { FakeGateway, memoryLogSink, TARGET } from './fakeGateway';
 

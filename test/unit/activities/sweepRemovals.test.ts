@@ -9,7 +9,7 @@ import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import { Registry } from 'prom-client';
 import { createSweeperActivities } from '../../../src/activities/sweep';
 import type { RemoveOrphansOutput, SweepCandidate } from '../../../src/activities/sweepTypes';
-import { createPromMetrics, METRIC_NAMES } from '../../../src/shared/metrics';
+import { createPromMetrics, METRIC_NAMES } from '../../../src/common/metrics';
 import { FakeGateway, OWNER, TARGET } from './fakeGateway';
 
 const ORPHAN: SweepCandidate = {

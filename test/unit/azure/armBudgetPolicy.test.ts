@@ -2,7 +2,7 @@ import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type S
 import { Registry } from 'prom-client';
 import { ARM_REMAINING_HEADER, armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
 import { ArmRateLimiter } from '../../../src/azure/rateLimiter';
-import { createPromMetrics } from '../../../src/shared/metrics';
+import { createPromMetrics } from '../../../src/common/metrics';
 import { seriesValue } from '../../helpers/metrics';
 import { FakeClock, flushPromises } from './fakeClock';
 

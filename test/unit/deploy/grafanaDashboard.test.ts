@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { createPromMetrics } from '../../../src/shared/metrics';
+import { createPromMetrics } from '../../../src/common/metrics';
 
 interface Panel {
   title?: string;

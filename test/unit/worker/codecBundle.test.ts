@@ -3,7 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import type { AciGateway } from '../../../src/azure/gateway';
 import { defaultBaseJobTemplate } from '../../../src/config';
 import { fixedPoolSource } from '../../../src/config/poolSource';
-import { AesGcmCodec, encryptingDataConverter } from '../../../src/shared/codec';
+import { AesGcmCodec, encryptingDataConverter } from '../../../src/common/codec';
 import { createFlowRunWorker } from '../../../src/worker';
 
 describe('a worker that encrypts', () => {

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { createPromMetrics, METRIC_NAMES, noopMetrics, RUN_PHASES } from '../../../src/shared/metrics';
+import { createPromMetrics, METRIC_NAMES, noopMetrics, RUN_PHASES } from '../../../src/common/metrics';
 import { seriesValue } from '../../helpers/metrics';
 
 describe('aci-flow metrics', () => {

@@ -11,9 +11,9 @@ import {
   ENCRYPTED_ENCODING,
   KEY_ID_METADATA_KEY,
   PayloadDecryptionError,
-} from '../../../src/shared/codec';
-import { failureConverter as encodedFailures } from '../../../src/shared/codec/encodedFailures';
-import { temporalConnectConfig } from '../../../src/shared/temporalConnection';
+} from '../../../src/common/codec';
+import { failureConverter as encodedFailures } from '../../../src/common/codec/encodedFailures';
+import { temporalConnectConfig } from '../../../src/common/temporalConnection';
 import { first, must } from '../../helpers/must';
 
 const keyA = randomBytes(32);
