@@ -2,7 +2,7 @@
  * What every subcommand shares at registration: exit codes, usage errors and flag parsers.
  * Light on purpose: `aci-flow --help` loads this file and commander, nothing more.
  */
-import { type Command, CommanderError } from 'commander';
+import { type Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CliError, ExitCodes } from './output';
 
 /**
@@ -27,4 +27,13 @@ export function poolConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv 
 /** Commander option parser for repeatable flags such as `--set a=1 --set b=2`. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** `--port`: a TCP port; `lowest` 0 lets the system pick a free one, 1 refuses that. */
+export function portParser(lowest: 0 | 1 = 0): (value: string) => number {
+  return (value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < lowest || port > 65535) throw new InvalidArgumentError(`must be a port number between ${lowest} and 65535`);
+    return port;
+  };
 }

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { CODEC_KEY_ID_ENV, CODEC_KEYS_DIR_ENV, CODEC_KEYS_ENV } from '../../common/codec/settings';
-import { withUsageExitCode } from '../commandSupport';
+import { portParser, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 import { CODEC_SERVER_TOKEN_ENV } from '../codecServer/settings';
 
@@ -20,7 +20,7 @@ export function register(program: Command): void {
   const command = program
     .command('codec-server')
     .description("Serve Temporal's codec-server protocol, so the Temporal UI and `temporal workflow show` can decrypt history for token holders")
-    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, DEFAULT_CODEC_SERVER_PORT)
+    .option('--port <port>', 'port to listen on (0 = any free port)', portParser(), DEFAULT_CODEC_SERVER_PORT)
     .option('--host <host>', 'address to listen on; off loopback, put a TLS-terminating proxy in front', '127.0.0.1')
     .option('--ui-origin <origin>', 'the Temporal UI origin browsers may call from (CORS)', parseOrigin, DEFAULT_UI_ORIGIN)
     .option('--token-file <path>', `file holding the bearer token callers must send (default: $${CODEC_SERVER_TOKEN_ENV})`)
@@ -65,12 +65,6 @@ export function register(program: Command): void {
       await server.close();
     });
   withUsageExitCode(command);
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number between 0 and 65535');
-  return port;
 }
 
 /** An origin as browsers send it: scheme://host[:port], nothing after. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { withUsageExitCode } from '../commandSupport';
+import { portParser, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 import { PREFECT_DEMO_OUTCOMES, type PrefectDemoOutcome } from '../prefectDemoOutcomes';
 
@@ -25,11 +25,11 @@ export function register(program: Command): void {
         'the UI stays up until Ctrl-C; with --prefect, a Prefect deployment through the bridge and a local Prefect server',
     )
     .option('--pool-config <file>', 'work pool to run the sample on', EXAMPLE_POOL)
-    .option('--port <port>', 'Temporal gRPC port, if free (else any free port)', parsePort, 7233)
-    .option('--ui-port <port>', 'Temporal Web UI port, if free (else any free port)', parsePort, 8233)
+    .option('--port <port>', 'Temporal gRPC port, if free (else any free port)', portParser(1), 7233)
+    .option('--ui-port <port>', 'Temporal Web UI port, if free (else any free port)', portParser(1), 8233)
     .option('--exit-when-done', 'shut everything down when the sample run has finished (exit 0 if it completed)')
     .option('--prefect', 'run a Prefect deployment through aci-flow instead: a local Prefect server, the bridge and a flow from examples/prefect')
-    .option('--prefect-port <port>', 'with --prefect: Prefect server and UI port, if free (else any free port)', parsePort, 4200)
+    .option('--prefect-port <port>', 'with --prefect: Prefect server and UI port, if free (else any free port)', portParser(1), 4200)
     .option(
       '--outcomes <list>',
       `with --prefect: the flow runs to show, comma-separated, in order (${PREFECT_DEMO_OUTCOMES.join(', ')}; default completed)`,
@@ -106,10 +106,4 @@ function parseOutcomes(value: string): PrefectDemoOutcome[] {
     );
   }
   return outcomes as PrefectDemoOutcome[];
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number between 1 and 65535');
-  return port;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ActiveFaults } from '../../emulator';
 import { DEFAULT_RESOURCE_GROUPS, EMULATOR_TOKEN_ENV } from '../../emulator/defaults';
-import { collect, withUsageExitCode } from '../commandSupport';
+import { collect, portParser, withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes } from '../output';
 
 interface EmulatorFlags {
@@ -21,7 +21,7 @@ export function register(program: Command): void {
   const command = program
     .command('emulator')
     .description('Run the local HTTPS ARM/ACI emulator: containers run as local processes, the Azure SDKs work against it unchanged')
-    .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, 8443)
+    .option('--port <port>', 'port to listen on (0 = any free port)', portParser(), 8443)
     .option(
       '--host <host>',
       'address to listen on (the certificate covers localhost, 127.0.0.1, ::1 and this host); off loopback it needs a token',
@@ -123,12 +123,6 @@ async function readFaults(value: string): Promise<ActiveFaults> {
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error), ExitCodes.usage);
   }
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number between 0 and 65535');
-  return port;
 }
 
 function parseNonNegative(value: string): number {
