@@ -18,6 +18,7 @@ import type { BenchOptions } from './options';
 import { BENCH_IMAGE, CLEANUP_ACTIVITIES, PREFECT_STYLE_ENV, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
 import { max, mean } from './stats';
 import { ARM_READS_PER_SECOND, pollingFloorSeconds } from './table';
+import { describeDetectionBreakdown, detectionBreakdown, type DetectionGroup } from './detectionBreakdown';
 import { describeReadsPerRun, lifecycleReads, readsPerRun, scrapeReadsByPurpose } from './readsByPurpose';
 import { startWorkerProcess, type BenchWorker } from './workerProcess';
 
@@ -67,6 +68,8 @@ export interface SteadyResult extends SteadyRow {
   /** Mean-delay floor of uniform pure polling for N/S runs per subscription at ARM's refill (table.ts pollingFloorSeconds). */
   floorSeconds: number;
   exitToDetectedSeconds: LatencySummary;
+  /** The same by flow and by where in its flow's spread each run ended: which runs make the tail. */
+  exitToDetectedByFlow: DetectionGroup[];
   /** Runs whose container exited in the window but whose exit was not detected before the drain ended. */
   undetectedExits: number;
   logDelaySeconds: LatencySummary;
@@ -79,6 +82,9 @@ export interface SteadyResult extends SteadyRow {
 
 interface SteadyRun {
   index: number;
+  flow: string;
+  /** durationMs ÷ the flow's typical duration at this duration scale. */
+  durationRatio: number;
   prepared: PreparedFlowRun;
   durationMs: number;
   /** Cancel this long after the container was seen running; undefined = not cancelled. */
@@ -140,7 +146,14 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
       },
     });
     // Cancelled between 30 % and 70 % of the way through, so the cancel lands mid-run.
-    const run: SteadyRun = { index, prepared, durationMs, cancelAfterRunningMs: cancel ? durationMs * (0.3 + 0.4 * unitHash(index, 2)) : undefined };
+    const run: SteadyRun = {
+      index,
+      flow: flow.name,
+      durationRatio: durationMs / (flow.typicalMs * options.durationScale),
+      prepared,
+      durationMs,
+      cancelAfterRunningMs: cancel ? durationMs * (0.3 + 0.4 * unitHash(index, 2)) : undefined,
+    };
     runs.push(run);
     byFlowRunId.set(prepared.flowRunId, run);
     observer.track(prepared.containerGroupName);
@@ -349,9 +362,20 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
     return run.cancelSignalAt === undefined && exitedAt !== undefined && inWindow(exitedAt);
   });
-  const exitToDetected = exitedInWindow.flatMap((run) =>
-    run.cleanupScheduledAt === undefined ? [] : [(run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000],
+  const detections = exitedInWindow.flatMap((run) =>
+    run.cleanupScheduledAt === undefined
+      ? []
+      : [
+          {
+            flow: run.flow,
+            durationRatio: run.durationRatio,
+            seconds: (run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000,
+          },
+        ],
   );
+  const exitToDetected = detections.map((detection) => detection.seconds);
+  const exitToDetectedByFlow = detectionBreakdown(detections);
+  log(`exit → detected by flow and third of its spread: ${describeDetectionBreakdown(exitToDetectedByFlow)}`);
   const cancelToDeleted = runs.flatMap((run) => {
     const deletedAt = observer.timeline(run.prepared.containerGroupName).deletedAt;
     return run.cancelSignalAt === undefined || !inWindow(run.cancelSignalAt) || deletedAt === undefined ? [] : [(deletedAt - run.cancelSignalAt) / 1000];
@@ -389,6 +413,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     lifecycleReadsPerRun: lifecycleReads(readsPerRunByPurpose),
     floorSeconds: pollingFloorSeconds(size / subscriptions, ARM_READS_PER_SECOND, options.pollIntervalSeconds),
     exitToDetectedSeconds: summary(exitToDetected),
+    exitToDetectedByFlow,
     undetectedExits: exitedInWindow.length - exitToDetected.length,
     logDelaySeconds: summary(logDelays),
     cancelToDeletedSeconds: summary(cancelToDeleted),

@@ -25,6 +25,7 @@ function result(overrides: Partial<SteadyResult>): SteadyResult {
     lifecycleReadsPerRun: 0,
     floorSeconds: 40,
     exitToDetectedSeconds: latency(18, 39),
+    exitToDetectedByFlow: [],
     undetectedExits: 0,
     logDelaySeconds: latency(20, 60),
     cancelToDeletedSeconds: latency(2, 4),
