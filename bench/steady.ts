@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
 import type { PollStrategy } from '../src/activities/pollScheduler';
 import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
@@ -92,7 +93,24 @@ interface SteadyRun {
   startFailed?: boolean;
   cancelSignalAt?: number;
   cleanupScheduledAt?: number;
+  /** When each of the run's activities (deploy, waitForStart, watch) completed, from its history. */
+  completedAt?: Record<string, number>;
   historyEvents?: number;
+}
+
+/** Activity type → the time its (last) completion was recorded. */
+function activityCompletions(events: temporal.api.history.v1.IHistoryEvent[]): Record<string, number> {
+  const typeOf = new Map<string, string>();
+  const completedAt: Record<string, number> = {};
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) typeOf.set(String(event.eventId), scheduled.activityType?.name ?? '');
+    const completed = event.activityTaskCompletedEventAttributes;
+    const type = completed ? typeOf.get(String(completed.scheduledEventId)) : undefined;
+    const at = optionalTsToMs(event.eventTime);
+    if (type && at !== undefined) completedAt[type] = at;
+  }
+  return completedAt;
 }
 
 /** A deterministic value in [0, 1) per index (integer hash), so rows and invocations get the same durations. */
@@ -356,6 +374,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     run.historyEvents = events.length;
     const cleanup = events.find((event) => CLEANUP_ACTIVITIES.has(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
     run.cleanupScheduledAt = optionalTsToMs(cleanup?.eventTime);
+    run.completedAt = activityCompletions(events);
   });
 
   const exitedInWindow = runs.filter((run) => {
@@ -374,6 +393,27 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         ],
   );
   const exitToDetected = detections.map((detection) => detection.seconds);
+  // The slowest detections against the run's own steps, relative to its container's exit (negative: before it).
+  const slowest = [...exitedInWindow]
+    .filter((run) => run.cleanupScheduledAt !== undefined)
+    .sort(
+      (a, b) =>
+        (b.cleanupScheduledAt as number) -
+        observer.timeline(b.prepared.containerGroupName).exitedAt! -
+        ((a.cleanupScheduledAt as number) - observer.timeline(a.prepared.containerGroupName).exitedAt!),
+    )
+    .slice(0, 12);
+  log(
+    `slowest detections (s after exit: deploy done, waitForStart done, watch done, cleanup scheduled): ` +
+      slowest
+        .map((run) => {
+          const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt!;
+          const after = (at: number | undefined) => (at === undefined ? '–' : ((at - exitedAt) / 1000).toFixed(0));
+          const done = run.completedAt ?? {};
+          return `${run.flow} ${(run.durationMs / 1000).toFixed(0)} s: ${after(done.deploy)}, ${after(done.waitForStart)}, ${after(done.watch)}, ${after(run.cleanupScheduledAt)}`;
+        })
+        .join('; '),
+  );
   const exitToDetectedByFlow = detectionBreakdown(detections);
   log(`exit → detected by flow and third of its spread: ${describeDetectionBreakdown(exitToDetectedByFlow)}`);
   const cancelToDeleted = runs.flatMap((run) => {
