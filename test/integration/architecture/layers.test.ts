@@ -41,7 +41,36 @@ describe('layering rules (docs/architecture.md) enforced by lint', () => {
       code: "import { followLogs } from '../client/flowRunLogs';\nexport const f = followLogs;\n",
       flagged: true,
     },
-    { why: 'the worker may not import the CLI', file: 'src/worker/x.ts', code: "import { main } from '../cli/main';\nexport const f = main;\n", flagged: true },
+    {
+      why: 'the worker may not import the CLI',
+      file: 'src/workerHost/x.ts',
+      code: "import { main } from '../cli/main';\nexport const f = main;\n",
+      flagged: true,
+    },
+    {
+      why: 'the entry point may not import the CLI',
+      file: 'src/worker.ts',
+      code: "import { main } from './cli/main';\nexport const f = main;\n",
+      flagged: true,
+    },
+    {
+      why: 'the wiring sits below its entry point',
+      file: 'src/workerHost/x.ts',
+      code: "import { runWorker } from '../worker';\nexport const f = runWorker;\n",
+      flagged: true,
+    },
+    {
+      why: 'activities sit below the worker wiring',
+      file: 'src/activities/x.ts',
+      code: "import { createFlowRunWorker } from '../workerHost';\nexport const f = createFlowRunWorker;\n",
+      flagged: true,
+    },
+    {
+      why: 'the entry point may import its wiring',
+      file: 'src/worker.ts',
+      code: "import { runWorker } from './workerHost/runWorker';\nexport const f = runWorker;\n",
+      flagged: false,
+    },
     {
       why: 'config sits below template',
       file: 'src/config/x.ts',
