@@ -12,7 +12,7 @@ import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGr
 import { deployActivity } from './deploy';
 import { renderFlowRunActivity } from './render';
 import type { FlowRunLogSink } from './logSink';
-import { createPollScheduler, type PollScheduler } from './pollScheduler';
+import { createPollScheduler, type PollScheduler } from '../polling/pollScheduler';
 import { waitForStartActivity } from './waitForStart';
 import { watchActivity } from './watch';
 

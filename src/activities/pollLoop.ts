@@ -14,7 +14,7 @@ import type { AciFlowMetrics, PollingPhase } from '../common/metrics';
 import { FailureTypes, isPollError, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
 import type { Clock } from './index';
-import type { PollTurn, RunPolls } from './pollScheduler';
+import type { PollTurn, RunPolls } from '../polling/pollScheduler';
 
 /** The pause after failed polls grows up to this (the polling activities' retry policy has the same cap). */
 export const MAX_POLL_BACKOFF_MS = 30_000;

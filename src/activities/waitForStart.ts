@@ -8,7 +8,7 @@ import { FailureTypes, type PollError } from '../workflows/definitions';
 import { describeLastEvent, describePollError, describeState, findContainer, readRunContainer } from './containerState';
 import type { Clock } from './index';
 import { pollUntilDone } from './pollLoop';
-import type { PollScheduler } from './pollScheduler';
+import type { PollScheduler } from '../polling/pollScheduler';
 import type { WaitForStartInput, WaitForStartOutput } from './types';
 
 /**

@@ -9,7 +9,7 @@ import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog
 import type { Clock } from './index';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
 import { type PollHeartbeat, pollUntilDone } from './pollLoop';
-import type { PollScheduler } from './pollScheduler';
+import type { PollScheduler } from '../polling/pollScheduler';
 import type { FlowRunTarget, WatchInput, WatchOutput } from './types';
 
 /** Lines fetched per poll; a longer burst between two polls is caught by re-reading the whole log. */

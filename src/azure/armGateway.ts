@@ -14,7 +14,7 @@ import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance'
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createPipelineRequest, isRestError, RestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { armBudgetPolicy } from './armBudgetPolicy';
+import { armBudgetPolicy } from '../budget/armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
@@ -36,7 +36,7 @@ import {
 import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../common/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
-import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
+import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from '../budget/rateLimiter';
 
 export interface ArmGatewayOptions {
   credential: TokenCredential;

@@ -13,7 +13,7 @@ import { createRunControlActivities } from '../activities/runControl';
 import { createRunSettingsActivities, heartbeatThrottleMs } from '../activities/runSettings';
 import { createSweeperActivities } from '../activities/sweep';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
-import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
+import { createPollScheduler, type PollScheduler, pollStrategyFromEnv } from '../polling/pollScheduler';
 import type { AciGateway } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
 import type { PoolSource } from '../config/poolSource';

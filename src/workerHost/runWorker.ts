@@ -5,10 +5,10 @@
  */
 import { type Logger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
-import { createPollScheduler, pollStrategyFromEnv } from '../activities/pollScheduler';
+import { createPollScheduler, pollStrategyFromEnv } from '../polling/pollScheduler';
 import { type AzureConnectionConfig, azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
 import { createGatewayFactory } from '../azure/gatewayFactory';
-import { ArmRateLimiter } from '../azure/rateLimiter';
+import { ArmRateLimiter } from '../budget/rateLimiter';
 import { type PoolSource, poolFileSource, withPoolSecrets } from '../config/poolSource';
 import { secretResolverFromEnvironment } from '../config/secrets';
 import { logContainerClient } from '../logs/blobContainer';

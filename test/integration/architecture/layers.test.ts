@@ -66,6 +66,36 @@ describe('layering rules (docs/architecture.md) enforced by lint', () => {
       flagged: true,
     },
     {
+      why: 'the ARM budget sits below the gateway',
+      file: 'src/budget/x.ts',
+      code: "import { createGateway } from '../azure/credentials';\nexport const f = createGateway;\n",
+      flagged: true,
+    },
+    {
+      why: 'the poll schedule sits below the activities',
+      file: 'src/polling/x.ts',
+      code: "import { createActivities } from '../activities';\nexport const f = createActivities;\n",
+      flagged: true,
+    },
+    {
+      why: 'the client does not import the poll schedule',
+      file: 'src/client/x.ts',
+      code: "import { createPollScheduler } from '../polling/pollScheduler';\nexport const f = createPollScheduler;\n",
+      flagged: true,
+    },
+    {
+      why: 'the poll schedule may import the ARM budget',
+      file: 'src/polling/x.ts',
+      code: "import { DEFAULT_ARM_LIMITS } from '../budget/rateLimiter';\nexport const f = DEFAULT_ARM_LIMITS;\n",
+      flagged: false,
+    },
+    {
+      why: 'the gateway may import the ARM budget',
+      file: 'src/azure/x.ts',
+      code: "import { ArmRateLimiter } from '../budget/rateLimiter';\nexport const f = ArmRateLimiter;\n",
+      flagged: false,
+    },
+    {
       why: 'the entry point may import its wiring',
       file: 'src/worker.ts',
       code: "import { runWorker } from './workerHost/runWorker';\nexport const f = runWorker;\n",

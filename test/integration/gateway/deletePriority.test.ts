@@ -1,4 +1,4 @@
-import { ARM_PRIORITY, ArmRateLimiter, systemClock } from '../../../src/azure/rateLimiter';
+import { ARM_PRIORITY, ArmRateLimiter, systemClock } from '../../../src/budget/rateLimiter';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator } from './gatewayHarness';

@@ -1,4 +1,4 @@
-import { ArmRateLimiter, systemClock } from '../../../src/azure/rateLimiter';
+import { ArmRateLimiter, systemClock } from '../../../src/budget/rateLimiter';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator, SUBSCRIPTION_ID } from './gatewayHarness';

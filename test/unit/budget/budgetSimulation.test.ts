@@ -1,6 +1,6 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type SendRequest } from '@azure/core-rest-pipeline';
-import { armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
-import { ArmRateLimiter } from '../../../src/azure/rateLimiter';
+import { armBudgetPolicy } from '../../../src/budget/armBudgetPolicy';
+import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
 import { REMAINING_HEADER, Throttler } from '../../../src/emulator/throttling';
 import { FakeClock } from './fakeClock';
 import { nth } from '../../helpers/must';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../src/config/errors';
-import { createPollScheduler, POLL_SHARE_OF_READ_LIMIT, pollStrategyFromEnv, type PollScheduler, type RunPolls } from '../../../src/activities/pollScheduler';
+import { createPollScheduler, POLL_SHARE_OF_READ_LIMIT, pollStrategyFromEnv, type PollScheduler, type RunPolls } from '../../../src/polling/pollScheduler';
 import { FakeClock } from './fakeSchedulerClock';
 import { first, nth } from '../../helpers/must';
 

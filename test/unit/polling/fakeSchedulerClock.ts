@@ -1,4 +1,4 @@
-import type { SchedulerClock } from '../../../src/activities/pollScheduler';
+import type { SchedulerClock } from '../../../src/polling/pollScheduler';
 
 /** Manual time: timers fire only when the test advances the clock. */
 export class FakeClock implements SchedulerClock {

@@ -1,4 +1,4 @@
-import { abortError, type AbortSignalLike, type LimiterClock } from '../../../src/azure/rateLimiter';
+import { abortError, type AbortSignalLike, type LimiterClock } from '../../../src/budget/rateLimiter';
 
 /** A clock whose time moves only when the test says so; sleeps resolve as time passes them. */
 export class FakeClock implements LimiterClock {

@@ -22,7 +22,7 @@
  * - `fixed` (the Prefect worker's behaviour): each run polls every minInterval, no shared budget.
  */
 import { z } from 'zod';
-import { DEFAULT_ARM_LIMITS } from '../azure/rateLimiter';
+import { DEFAULT_ARM_LIMITS } from '../budget/rateLimiter';
 import { ConfigError } from '../config/errors';
 import { DurationStats } from './durationStats';
 import { exitScore, LOG_STRETCH, MIN_LOG_INTERVAL_MS } from './pollPriority';

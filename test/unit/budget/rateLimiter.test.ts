@@ -8,7 +8,7 @@ import {
   systemClock,
   TokenBucket,
   type ArmRequestKind,
-} from '../../../src/azure/rateLimiter';
+} from '../../../src/budget/rateLimiter';
 import { FakeClock, flushPromises } from './fakeClock';
 
 /** Starts `count` acquisitions and records which have been granted so far. */
