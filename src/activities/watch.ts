@@ -6,7 +6,7 @@ import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { readRunContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
-import type { Clock } from './index';
+import type { Clock } from '../common/clock';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
 import { type PollHeartbeat, pollUntilDone } from './pollLoop';
 import type { PollScheduler } from '../polling/pollScheduler';
@@ -24,7 +24,7 @@ export const LOG_TAIL_LINES = 1000;
 export function watchActivity(
   gatewayFor: GatewayFor,
   logSink: FlowRunLogSink,
-  clock: Clock,
+  clock: Pick<Clock, 'now'>,
   pollScheduler: PollScheduler,
   metrics: AciFlowMetrics = noopMetrics,
 ) {

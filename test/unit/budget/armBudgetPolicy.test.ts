@@ -4,7 +4,7 @@ import { ARM_REMAINING_HEADER, armBudgetPolicy } from '../../../src/budget/armBu
 import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
 import { createPromMetrics } from '../../../src/common/metrics';
 import { seriesValue } from '../../helpers/metrics';
-import { FakeClock, flushPromises } from './fakeClock';
+import { FakeClock, flushPromises } from '../../helpers/fakeClock';
 
 function answering(status: number): SendRequest {
   return async (request): Promise<PipelineResponse> => ({ request, status, headers: createHttpHeaders({ 'retry-after': '1' }) });

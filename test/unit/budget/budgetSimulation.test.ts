@@ -2,7 +2,7 @@ import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type S
 import { armBudgetPolicy } from '../../../src/budget/armBudgetPolicy';
 import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
 import { REMAINING_HEADER, Throttler } from '../../../src/emulator/throttling';
-import { FakeClock } from './fakeClock';
+import { FakeClock } from '../../helpers/fakeClock';
 import { nth } from '../../helpers/must';
 
 /**
@@ -89,7 +89,7 @@ async function simulate(workers: number, scenario: Scenario = ARM_SCENARIO): Pro
       throttler.take({ reads: scenario.bucket }, SUBSCRIPTION, 'reads');
       nextOutside += 1000 / outside.perSecond;
     }
-    await clock.advance(STEP_MS);
+    await clock.jump(STEP_MS);
   }
   running = false;
   return { sent, start };

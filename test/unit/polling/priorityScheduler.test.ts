@@ -8,7 +8,7 @@ import {
   type PollTurn,
   type RunPolls,
 } from '../../../src/polling/pollScheduler';
-import { FakeClock } from './fakeSchedulerClock';
+import { FakeClock } from '../../helpers/fakeClock';
 import { first, nth } from '../../helpers/must';
 
 interface Poll {
