@@ -30,6 +30,7 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /var/log/aci-flow && chown node:node /var/log/aci-flow
 # The official image's unprivileged user; the worker needs no root for anything.
 USER node
-# The worker finds dist/workflow-bundle.js next to its compiled code and never runs webpack at start.
-ENTRYPOINT ["node", "bin/aci-flow.js"]
-CMD ["worker", "--pool", "default-pool"]
+# The worker's entry point, src/worker.ts: the pool from ACI_FLOW_POOL, its file from ACI_FLOW_POOL_CONFIG,
+# the rest from the variables of docs/deployment.md. It finds dist/workflow-bundle.js next to its compiled
+# code and never runs webpack at start. The CLI is `node bin/aci-flow.js <command>` in the same image.
+CMD ["node", "dist/worker.js"]

@@ -8,31 +8,58 @@ import tseslint from 'typescript-eslint';
  * unless `typesFrom` allows them, as workflow code may name activity types).
  */
 const layers = [
-  { folder: 'common', forbidden: ['config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'config', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'template', forbidden: ['azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'azure', forbidden: ['logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'logs', forbidden: ['template', 'azure', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  {
+    folder: 'common',
+    forbidden: ['config', 'template', 'budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'],
+  },
+  {
+    folder: 'config',
+    forbidden: ['template', 'budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'],
+  },
+  { folder: 'template', forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  // The ARM budget knows nothing of Azure's SDK clients or of what a request is for beyond its kind and priority.
+  {
+    folder: 'budget',
+    forbidden: ['config', 'template', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'],
+  },
+  { folder: 'azure', forbidden: ['logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'logs', forbidden: ['template', 'budget', 'azure', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  // The poll schedule follows the read budget's rate; it never calls Azure itself.
+  { folder: 'polling', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
   // Activities share the workflow's definitions (failure types, input shape), nothing else of it.
-  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'worker', forbidden: ['client', 'cli', 'emulator'] },
-  { folder: 'client', forbidden: ['azure', 'activities', 'worker', 'cli', 'emulator'] },
+  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  // The wiring sits below its entry point, src/worker.ts, which imports it.
+  { folder: 'workerHost', forbidden: ['worker', 'client', 'cli', 'emulator'] },
+  { file: 'worker.ts', forbidden: ['client', 'cli', 'emulator'] },
+  { folder: 'client', forbidden: ['budget', 'azure', 'polling', 'activities', 'workerHost', 'worker', 'cli', 'emulator'] },
   // The Prefect bridge is an orchestrator: it starts and watches runs through the client library only.
-  { folder: 'prefect', forbidden: ['azure', 'logs', 'activities', 'workflows/(?!definitions$)', 'worker', 'cli', 'emulator'] },
-  { folder: 'emulator', forbidden: ['common', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli'] },
+  {
+    folder: 'prefect',
+    forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows/(?!definitions$)', 'workerHost', 'worker', 'cli', 'emulator'],
+  },
+  {
+    folder: 'emulator',
+    forbidden: ['common', 'config', 'template', 'budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli'],
+  },
 ];
 
-/** One rule per folder depth, so `../` counts exactly up to src/ (src/emulator/template is not src/template). */
-function layerRules({ folder, forbidden }) {
-  return [1, 2, 3].map((depth) => ({
-    files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`],
+/**
+ * One rule per folder depth, so `../` counts exactly up to src/ (src/emulator/template is not src/template);
+ * a layer that is one file at the top of src/ (the worker's entry point) imports with `./`.
+ */
+function layerRules({ folder, file, forbidden }) {
+  const targets = file
+    ? [{ files: [`src/${file}`], up: '\\./' }]
+    : [1, 2, 3].map((depth) => ({ files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`], up: `(\\.\\./){${depth}}` }));
+  return targets.map(({ files, up }) => ({
+    files,
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: forbidden.map((target) => ({
-            regex: `^(\\.\\./){${depth}}(${target})(/|$)`,
-            message: `src/${folder} sits below src/${target.replace(/\/.*$/, '')} in the layers of docs/architecture.md; move the shared piece down instead.`,
+            regex: `^${up}(${target})(/|$)`,
+            message: `src/${folder ?? file} sits below src/${target.replace(/\/.*$/, '')} in the layers of docs/architecture.md; move the shared piece down instead.`,
           })),
         },
       ],

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { POLL_STRATEGIES, pollStrategySchema } from '../src/activities/pollScheduler';
+import { POLL_STRATEGIES, pollStrategySchema } from '../src/polling/pollScheduler';
 
 const commaSeparated = z.string().transform((text) =>
   text

@@ -13,7 +13,7 @@ import { startDevServer } from '../src/cli/demo/devServer';
 import { freePort } from '../src/cli/demo/ports';
 import { loadPoolConfig } from '../src/config';
 import { startEmulator } from '../src/emulator';
-import { bundleFlowRunWorkflows } from '../src/worker';
+import { bundleFlowRunWorkflows } from '../src/workerHost';
 import { cliStartupTable, measureCliStartup, type CliStartupResult } from './cliStartup';
 import { parseBenchOptions, type BenchOptions } from './options';
 import { runScenario, type ScenarioResult } from './scenario';

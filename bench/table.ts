@@ -1,5 +1,5 @@
-import { POLL_SHARE_OF_READ_LIMIT } from '../src/activities/pollScheduler';
-import { DEFAULT_ARM_LIMITS } from '../src/azure/rateLimiter';
+import { POLL_SHARE_OF_READ_LIMIT } from '../src/polling/pollScheduler';
+import { DEFAULT_ARM_LIMITS } from '../src/budget/rateLimiter';
 import type { ScenarioResult } from './scenario';
 
 /** ARM's read refill rate per subscription (docs/design.md, "ARM budget and polling"). */

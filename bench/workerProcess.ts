@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import type { PollStrategy } from '../src/activities/pollScheduler';
+import type { PollStrategy } from '../src/polling/pollScheduler';
 import { taskQueueForPool } from '../src/workflows/definitions';
 import { readProcessUsage, type ProcessUsage } from './procStats';
 

@@ -44,7 +44,7 @@ export async function build({ force = false } = {}) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   execFileSync(process.execPath, [tsc, '-p', join(clientPackage, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
-  const { bundleFlowRunWorkflows } = createRequire(import.meta.url)(join(dist, 'worker', 'index.js'));
+  const { bundleFlowRunWorkflows } = createRequire(import.meta.url)(join(dist, 'workerHost', 'index.js'));
   const { code } = await bundleFlowRunWorkflows({ logger: quietLogger });
   writeFileSync(bundleFile, code);
   process.stderr.write(`[build] dist/ and packages/client/dist/ compiled, workflow bundle ${bundleFile} (${code.length} bytes)\n`);

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { AciGateway, CancelDeploymentOutcome, ContainerGroupView, OperationOptions } from '../azure/gateway';
 import type { GatewayFor } from '../azure/gatewayFactory';
-import { ARM_PRIORITY } from '../azure/rateLimiter';
+import { ARM_PRIORITY } from '../budget/rateLimiter';
 import { azureCall, gatewayOf, INVALID_CONFIGURATION } from './failures';
 import { heartbeatWhile } from './heartbeats';
 import { currentOwner, describeOwner, foreignNames, isOwnedBy } from './ownership';

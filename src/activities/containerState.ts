@@ -4,7 +4,7 @@ import type { AciGateway, ContainerEvent, ContainerGroupView, ContainerState, Co
 import { FailureTypes, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
 import type { PollHeartbeat } from './pollLoop';
-import type { RunPolls } from './pollScheduler';
+import type { RunPolls } from '../polling/pollScheduler';
 import type { FlowRunTarget } from './types';
 
 export interface RunContainerRead {

@@ -7,22 +7,19 @@ import type { GatewayFor } from '../azure/gatewayFactory';
 import { type PoolSource, withPoolSecrets } from '../config/poolSource';
 import { isBlockSecretName, isSecretRef, secretRefName } from '../config/secretReferences';
 import { secretResolverFromEnvironment, type SecretResolver } from '../config/secrets';
+import { type Clock, systemClock } from '../common/clock';
 import { type AciFlowMetrics, noopMetrics, type RunPhase } from '../common/metrics';
 import { cancelDeploymentActivity, deleteContainerGroupActivity, stopContainerGroupActivity } from './cleanup';
 import { deployActivity } from './deploy';
 import { renderFlowRunActivity } from './render';
 import type { FlowRunLogSink } from './logSink';
-import { createPollScheduler, type PollScheduler } from './pollScheduler';
+import { createPollScheduler, type PollScheduler } from '../polling/pollScheduler';
 import { waitForStartActivity } from './waitForStart';
 import { watchActivity } from './watch';
 
 export type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
 export { createFlowRunLogSink } from './logSink';
 export type * from './types';
-
-export interface Clock {
-  now(): number;
-}
 
 export interface ActivityDeps {
   /** The worker's own gateway, for runs whose pool names no aci_credentials. */
@@ -44,7 +41,8 @@ export interface ActivityDeps {
    * variables); the pool's block secrets (`prefect-block-…`) come from `pool` only.
    */
   resolveSecret?: SecretResolver;
-  clock?: Clock;
+  /** Time for deadlines and timestamps (default: the system clock); activities sleep through their Temporal context. */
+  clock?: Pick<Clock, 'now'>;
   /**
    * When each run may poll Azure next. The worker passes one shared by all its runs (one ARM
    * read budget, by default spent by exit likelihood); the default polls each run at its own
@@ -56,7 +54,7 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const clock = deps.clock ?? { now: () => Date.now() };
+  const clock = deps.clock ?? systemClock;
   const pollScheduler = deps.pollScheduler ?? createPollScheduler({ strategy: 'fixed' });
   const metrics = deps.metrics ?? noopMetrics;
   const gatewayFor = deps.gatewayFor ?? (() => deps.gateway);

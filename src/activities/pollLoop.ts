@@ -13,8 +13,8 @@ import { toAzureError } from '../azure/errors';
 import type { AciFlowMetrics, PollingPhase } from '../common/metrics';
 import { FailureTypes, isPollError, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
-import type { Clock } from './index';
-import type { PollTurn, RunPolls } from './pollScheduler';
+import type { Clock } from '../common/clock';
+import type { PollTurn, RunPolls } from '../polling/pollScheduler';
 
 /** The pause after failed polls grows up to this (the polling activities' retry policy has the same cap). */
 export const MAX_POLL_BACKOFF_MS = 30_000;
@@ -28,7 +28,7 @@ export type PollHeartbeat = Record<string, unknown> & { lastPollError?: PollErro
 export interface PollLoopOptions<T> {
   polls: RunPolls;
   pollIntervalMs: number;
-  clock: Clock;
+  clock: Pick<Clock, 'now'>;
   /** State to heartbeat besides the error, read at every heartbeat (watch: its log cursor). */
   state?: () => Record<string, unknown>;
   /**

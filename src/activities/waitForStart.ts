@@ -6,9 +6,9 @@ import { gatewayOf } from './failures';
 import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { FailureTypes, type PollError } from '../workflows/definitions';
 import { describeLastEvent, describePollError, describeState, findContainer, readRunContainer } from './containerState';
-import type { Clock } from './index';
+import type { Clock } from '../common/clock';
 import { pollUntilDone } from './pollLoop';
-import type { PollScheduler } from './pollScheduler';
+import type { PollScheduler } from '../polling/pollScheduler';
 import type { WaitForStartInput, WaitForStartOutput } from './types';
 
 /**
@@ -16,7 +16,7 @@ import type { WaitForStartInput, WaitForStartOutput } from './types';
  * workflow's, so a retry on another worker does not restart the clock. Failed polls are
  * retried (pollLoop) until the deadline; only a missing group or the deadline ends the run.
  */
-export function waitForStartActivity(gatewayFor: GatewayFor, clock: Clock, pollScheduler: PollScheduler, metrics: AciFlowMetrics = noopMetrics) {
+export function waitForStartActivity(gatewayFor: GatewayFor, clock: Pick<Clock, 'now'>, pollScheduler: PollScheduler, metrics: AciFlowMetrics = noopMetrics) {
   return async function waitForStart(input: WaitForStartInput): Promise<WaitForStartOutput> {
     const context = Context.current();
     const { target } = input;

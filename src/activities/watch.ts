@@ -6,10 +6,10 @@ import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { readRunContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
-import type { Clock } from './index';
+import type { Clock } from '../common/clock';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
 import { type PollHeartbeat, pollUntilDone } from './pollLoop';
-import type { PollScheduler } from './pollScheduler';
+import type { PollScheduler } from '../polling/pollScheduler';
 import type { FlowRunTarget, WatchInput, WatchOutput } from './types';
 
 /** Lines fetched per poll; a longer burst between two polls is caught by re-reading the whole log. */
@@ -24,7 +24,7 @@ export const LOG_TAIL_LINES = 1000;
 export function watchActivity(
   gatewayFor: GatewayFor,
   logSink: FlowRunLogSink,
-  clock: Clock,
+  clock: Pick<Clock, 'now'>,
   pollScheduler: PollScheduler,
   metrics: AciFlowMetrics = noopMetrics,
 ) {

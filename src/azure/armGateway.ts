@@ -9,12 +9,11 @@
  * which owns the long backoff. There are no retry loops in this file.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { createPipelineRequest, isRestError, RestError, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { armBudgetPolicy } from './armBudgetPolicy';
+import { armBudgetPolicy } from '../budget/armBudgetPolicy';
 import { toContainerGroupSummary, toContainerGroupView } from './containerGroupView';
 import { readDeploymentFailure } from './deploymentFailure';
 import { AzureError, toAzureError, type AzureErrorContext } from './errors';
@@ -36,7 +35,8 @@ import {
 import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../common/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
-import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from './rateLimiter';
+import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from '../budget/rateLimiter';
+import { sleep } from '../common/clock';
 
 export interface ArmGatewayOptions {
   credential: TokenCredential;
@@ -140,7 +140,7 @@ export class ArmGateway implements AciGateway {
         );
         // begin… has polled once already; pollUntilDone would poll again at once (one read for
         // nothing), so it starts one interval later.
-        if (!poller.isDone()) await delay(this.options.pollIntervalMs ?? SDK_LRO_INTERVAL_MS, undefined, { signal: options.abortSignal });
+        if (!poller.isDone()) await sleep(this.options.pollIntervalMs ?? SDK_LRO_INTERVAL_MS, options.abortSignal);
         return poller.pollUntilDone({ abortSignal: options.abortSignal });
       });
       return {

@@ -11,7 +11,7 @@ import { DefaultAzureCredential, type AccessToken, type TokenCredential } from '
 import { z } from 'zod';
 import { ConfigError, configErrorFromZod } from '../config/errors';
 import { ArmGateway, type ArmGatewayOptions } from './armGateway';
-import { ArmRateLimiter } from './rateLimiter';
+import { ArmRateLimiter } from '../budget/rateLimiter';
 
 export const DEV_TOKEN = 'aci-flow-local-dev-token';
 const FAR_FUTURE_MS = 10 * 365 * 24 * 60 * 60 * 1000;

@@ -4,7 +4,7 @@
  * parsing messages. Azure's own code and message are always kept verbatim.
  */
 import { isRestError } from '@azure/core-rest-pipeline';
-import { retryAfterMsFromHeaders } from './retryAfter';
+import { retryAfterMsFromHeaders } from '../budget/retryAfter';
 
 export type AzureErrorKind =
   | 'throttled'

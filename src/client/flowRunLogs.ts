@@ -1,5 +1,4 @@
 import { access, open, type FileHandle } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, type WorkflowExecutionDescription, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { searchAttributes, workflowIdForFlowRun } from '../workflows/definitions';
 import { blobLogSettingsFromEnv, type BlobLogSettings, describeLogAccount, logBlobName } from '../logs/blobLogs';
@@ -7,6 +6,7 @@ import { LineSplitter, type LogLineSource } from '../logs/lineSplitter';
 import { logFilePath } from '../logs/logFiles';
 import { asMissingBlobSdk, openBlobLogReader } from './blobLogSdk';
 import { asNotFound, InvalidFlowRunOptionsError } from './errors';
+import { sleep } from '../common/clock';
 
 export interface FollowLogsOptions {
   client: Client;
@@ -58,7 +58,7 @@ export async function* followLogs(flowRunId: string, options: FollowLogsOptions)
       yield* await reader.readLines();
       if (!wasRunning) break;
       // The next read comes after the interval, or at once when the run closes.
-      await Promise.race([sleep(options.pollIntervalMs ?? 250, undefined, { signal: options.signal }).catch(() => undefined), closing]);
+      await Promise.race([sleep(options.pollIntervalMs ?? 250, options.signal).catch(() => undefined), closing]);
     }
     if (!options.signal?.aborted) {
       const rest = reader.takeUnfinishedLine();
@@ -84,7 +84,7 @@ async function untilClosed(client: Client, handle: WorkflowHandle, describe: () 
     } catch (err) {
       if (err instanceof WorkflowFailedError || signal.aborted) return;
       if ((await describe()).status.name !== 'RUNNING') return;
-      await sleep(1_000, undefined, { signal }).catch(() => undefined);
+      await sleep(1_000, signal).catch(() => undefined);
     }
   }
 }

@@ -14,7 +14,7 @@ import { followLogs } from '../client/flowRunLogs';
 import { FlowRunNotFoundError } from '../client/errors';
 import { done, ok, type Schemas } from './api/client';
 import { type BridgeContext, messageOf } from './context';
-import { abortableDelay } from './abortableDelay';
+import { sleep } from '../common/clock';
 
 /** Prefect's own worker writes its per-run messages under this logger name. */
 export const WORKER_LOGGER = 'prefect.flow_runs.worker';
@@ -110,7 +110,7 @@ async function sendBatch(ctx: BridgeContext, flowRunId: string, batch: Array<Sch
     } catch (err) {
       if (attempt === 1 || attempt % 10 === 0)
         ctx.log(`flow run ${flowRunId}: could not send ${batch.length} container log lines to Prefect (${messageOf(err)}); retrying`);
-      await abortableDelay(Math.min(attempt, 10) * 1000, signal);
+      await sleep(Math.min(attempt, 10) * 1000, signal).catch(() => undefined);
     }
   }
 }

@@ -4,6 +4,7 @@
  * WAIT answer is honoured by asking again after the delay the server names.
  */
 import { type FlowRun, ok, type PrefectApi, type Schemas, type StateType } from './api/client';
+import { sleep } from '../common/clock';
 
 /** States after which the flow run is over; Prefect's `StateType.is_final()`. */
 export const FINAL_STATE_TYPES: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
@@ -49,7 +50,7 @@ export async function proposeState(api: PrefectApi, flowRunId: string, state: Pr
     const answer: ProposalResult = { status: result.status, stateType: result.state?.type, reason: details.reason ?? undefined };
     if (result.status !== 'WAIT' || attempt >= waits) return answer;
     const seconds = Math.min(Math.max(details.delay_seconds ?? 1, 0), maxWaitSeconds);
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    await sleep(seconds * 1000);
   }
 }
 

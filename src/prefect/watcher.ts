@@ -6,10 +6,10 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIdForFlowRun } from '../workflows/definitions';
-import { abortableDelay } from './abortableDelay';
 import { type BridgeContext, messageOf } from './context';
 import { reconcile } from './outcomes';
 import { forwardContainerLogs, logReadIntervalMs } from './prefectLogs';
+import { sleep } from '../common/clock';
 
 export class RunWatcher {
   private readonly watching = new Map<string, Promise<void>>();
@@ -36,7 +36,7 @@ export class RunWatcher {
   async settled(signal: AbortSignal, tick: () => Promise<void>, intervalSeconds: number): Promise<void> {
     while (this.watching.size > 0 && !signal.aborted) {
       await tick();
-      await abortableDelay(intervalSeconds * 1000, signal);
+      await sleep(intervalSeconds * 1000, signal).catch(() => undefined);
     }
   }
 
@@ -73,7 +73,7 @@ export class RunWatcher {
         }
         // Prefect or Temporal briefly unreachable: keep trying, the outcome must reach Prefect.
         this.ctx.log(`flow run ${flowRunId}: could not reconcile with Prefect (${messageOf(err)}); retrying in 5 s`);
-        await abortableDelay(5_000, signal);
+        await sleep(5_000, signal).catch(() => undefined);
       }
     }
   }
@@ -87,7 +87,7 @@ export class RunWatcher {
       } catch (err) {
         // The log sink or Prefect unreachable: start again from the cursor.
         this.ctx.log(`flow run ${flowRunId}: container log forwarding stopped (${messageOf(err)}); resuming in 5 s`);
-        await abortableDelay(5_000, signal);
+        await sleep(5_000, signal).catch(() => undefined);
       }
     }
   }

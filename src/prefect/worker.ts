@@ -16,8 +16,8 @@ import { withActiveProfile } from './profile';
 import { reconcileOpenRuns } from './resume';
 import { workerSettingsFromEnv, type WorkerSettings } from './settings';
 import { submitFlowRun } from './submit';
-import { abortableDelay } from './abortableDelay';
 import { RunWatcher } from './watcher';
+import { sleep } from '../common/clock';
 
 /** The secret names the injected PREFECT_API_KEY / PREFECT_API_AUTH_STRING references resolve from on the aci-flow worker. */
 export const DEFAULT_API_KEY_SECRET = 'PREFECT_API_KEY';
@@ -132,7 +132,7 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
         if (err instanceof ConfigError && !ready) throw err;
         log(`poll failed, retrying: ${messageOf(err)}`);
       }
-      await abortableDelay(querySeconds * 1000, signal);
+      await sleep(querySeconds * 1000, signal).catch(() => undefined);
     }
     if (options.runOnce && !signal.aborted) {
       // As Prefect's --run-once: the runs it took are seen through before the worker exits.

@@ -4,7 +4,7 @@
  * left behind after a grace period. Three activity calls per page of SWEEP_PAGE_SIZE
  * candidates; a sweep with more pages continues as new for each, so neither a payload nor the
  * history grows with the number of groups. Runs on the pool's Schedule (see
- * src/worker/sweeperSchedule.ts) or on demand (`aci-flow sweep`).
+ * src/workerHost/sweeperSchedule.ts) or on demand (`aci-flow sweep`).
  */
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type * as sweep from '../activities/sweep';

@@ -3,8 +3,8 @@
  * missing ones and the command that registers them, instead of every start failing later.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createFlowRunWorker } from '../../src/worker';
-import { MissingSearchAttributesError } from '../../src/worker/searchAttributeCheck';
+import { createFlowRunWorker } from '../../src/workerHost';
+import { MissingSearchAttributesError } from '../../src/workerHost/searchAttributeCheck';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributes } from '../../src/workflows/definitions';
 import { fixedPoolSource } from '../../src/config/poolSource';
 import { sharedWorkflowBundle, testPool } from '../helpers/stack';

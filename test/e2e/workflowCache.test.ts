@@ -4,7 +4,7 @@
  * worker that caches two workflows runs six flow runs at once, so runs are evicted and
  * replayed on the way, and each must still end as it would with all of them cached.
  */
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/workerHost';
 import { groupsOf, readRunLog, startTestFlowRun, status } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 

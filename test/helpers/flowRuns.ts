@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { type PreparedFlowRun, prepareFlowRun, type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
 import { logFilePath } from '../../src/logs/logFiles';
 import { type FlowRunStatus, statusQuery } from '../../src/workflows/definitions';
-import { workflowsPath } from '../../src/worker';
+import { workflowsPath } from '../../src/workerHost';
 import { sharedWorkflowBundle, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from './stack';
 import { waitFor } from './waitFor';
 

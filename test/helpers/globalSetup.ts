@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { temporalCliPath } from '../../src/cli/demo/temporalCli';
-import { WORKFLOW_BUNDLE_ENV } from '../../src/worker/settings';
+import { WORKFLOW_BUNDLE_ENV } from '../../src/workerHost/settings';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 

@@ -22,9 +22,9 @@ import { fixedPoolSource } from '../../src/config/poolSource';
 import type { SecretResolver } from '../../src/config/secrets';
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from './checkedEmulator';
 import { LOG_DIR_ENV } from '../../src/logs/logFiles';
-import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/worker';
-import { POLL_HEARTBEAT_TIMEOUT_ENV } from '../../src/worker/settings';
-import { VERSIONING_ENV } from '../../src/worker/versioning';
+import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/workerHost';
+import { POLL_HEARTBEAT_TIMEOUT_ENV, POOL_ENV } from '../../src/workerHost/settings';
+import { VERSIONING_ENV } from '../../src/workerHost/versioning';
 import { startDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
@@ -103,8 +103,8 @@ export interface Stack {
   /** Starts the in-process worker (one at a time); it runs until stopWorker() or close(). */
   startWorker(options?: InProcessWorkerOptions): Promise<Worker>;
   stopWorker(): Promise<void>;
-  /** `node bin/aci-flow.js worker --pool <workPool>` (or `args`) against this stack, rendering from `pool` (default: the stack's). */
-  spawnWorkerProcess(options?: { workPool?: string; pool?: PoolConfig; env?: NodeJS.ProcessEnv; args?: string[] }): WorkerProcess;
+  /** `node bin/aci-flow.js worker --pool <workPool>` (or `args`, or `node dist/worker.js` with `entryPoint`) against this stack, rendering from `pool` (default: the stack's). */
+  spawnWorkerProcess(options?: { workPool?: string; pool?: PoolConfig; env?: NodeJS.ProcessEnv; args?: string[]; entryPoint?: boolean }): WorkerProcess;
   close(): Promise<void>;
 }
 
@@ -205,6 +205,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         pool: spawnOptions.pool ?? stackPool,
         env: { ...blobLogsEnv, ...spawnOptions.env },
         args: spawnOptions.args,
+        entryPoint: spawnOptions.entryPoint,
       });
       children.add(handle);
       void handle.exited.then(() => children.delete(handle));
@@ -230,13 +231,18 @@ export interface SpawnWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** Another command that runs an aci-flow worker, e.g. `prefect-worker --pool <pool>` (default `worker --pool <workPool>`). */
   args?: string[];
+  /** Run the worker's entry point as the image does, `node dist/worker.js` with the pool in ACI_FLOW_POOL, instead of the CLI. */
+  entryPoint?: boolean;
 }
 
-/** `node bin/aci-flow.js worker --pool <workPool>` (or `args`) against a Temporal server and the emulator; the caller kills it. */
+/** `node bin/aci-flow.js worker --pool <workPool>` (or `args`, or `node dist/worker.js` with `entryPoint`) against a Temporal server and the emulator; the caller kills it. */
 export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
   const poolConfigFile = join(mkdtempSync(join(tmpdir(), 'aci-flow-pool-')), 'pool.json');
   writeFileSync(poolConfigFile, JSON.stringify((options.pool ?? testPool(options.workPool)).base_job_template));
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'aci-flow.js'), ...(options.args ?? ['worker', '--pool', options.workPool])], {
+  const argv = options.entryPoint
+    ? [join(REPO_ROOT, 'dist', 'worker.js')]
+    : [join(REPO_ROOT, 'bin', 'aci-flow.js'), ...(options.args ?? ['worker', '--pool', options.workPool])];
+  const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
@@ -246,6 +252,7 @@ export function spawnWorkerProcess(options: SpawnWorkerOptions): WorkerProcess {
       ACI_FLOW_ARM_CA_FILE: options.emulator.caCertPath,
       [LOG_DIR_ENV]: options.logDir,
       ACI_FLOW_POOL_CONFIG: poolConfigFile,
+      ...(options.entryPoint ? { [POOL_ENV]: options.workPool } : {}),
       [POLL_HEARTBEAT_TIMEOUT_ENV]: TEST_HEARTBEAT_TIMEOUT,
       // Unversioned like the in-process workers, so a test may mix both; workerVersioning.test.ts turns it on.
       [VERSIONING_ENV]: 'off',

@@ -17,8 +17,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { cancelFlowRun } from '../../src/client/flowRunCancel';
 import { startFlowRun } from '../../src/client/flowRuns';
 import { cancelSignal } from '../../src/workflows/definitions';
-import { packageVersion } from '../../src/worker/packageVersion';
-import { WORKFLOW_BUNDLE_ENV } from '../../src/worker/settings';
+import { packageVersion } from '../../src/workerHost/packageVersion';
+import { WORKFLOW_BUNDLE_ENV } from '../../src/workerHost/settings';
 import { prepareTestFlowRun, startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { workflowsPath } from '../../src/worker';
+import { workflowsPath } from '../../src/workerHost';
 import { sharedWorkflowBundle } from '../helpers/stack';
 
 jest.setTimeout(120_000);

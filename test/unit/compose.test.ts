@@ -44,7 +44,15 @@ describe('docker-compose.yml', () => {
     const bridge = service('aci-flow-prefect-worker');
     expect(bridge.profiles).toEqual(['prefect']);
     expect(bridge.image).toBe(service('aci-flow-worker').image);
-    expect(bridge.command).toEqual(['prefect-worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/), '--no-worker', '--with-healthcheck']);
+    expect(bridge.command).toEqual([
+      'node',
+      'bin/aci-flow.js',
+      'prefect-worker',
+      '--pool',
+      expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/),
+      '--no-worker',
+      '--with-healthcheck',
+    ]);
     expect(bridge.environment?.TEMPORAL_ADDRESS).toBe(service('aci-flow-worker').environment?.TEMPORAL_ADDRESS);
     expect(bridge.environment?.PREFECT_API_URL).toMatch(/^\$\{PREFECT_API_URL:\?/);
     for (const name of ['ACI_FLOW_LOG_BLOB_URL', 'ACI_FLOW_LOG_BLOB_CONNECTION_STRING', 'ACI_FLOW_LOG_BLOB_CONTAINER']) {
@@ -81,10 +89,12 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(root, hostDir, file))).toBe(true);
   });
 
-  it('builds the worker from ./Dockerfile and runs `aci-flow worker --pool` with the pool from ACI_FLOW_POOL', () => {
+  it("builds the worker from ./Dockerfile and runs the image's entry point with the pool from ACI_FLOW_POOL", () => {
     const worker = service('aci-flow-worker');
     expect(worker.build).toEqual({ context: '.', dockerfile: './Dockerfile' });
-    expect(worker.command).toEqual(['worker', '--pool', expect.stringMatching(/^\$\{ACI_FLOW_POOL[:?}]/)]);
+    expect(worker.command).toBeUndefined();
+    expect(worker.entrypoint).toBeUndefined();
+    expect(worker.environment?.ACI_FLOW_POOL).toMatch(/^\$\{ACI_FLOW_POOL:\?/);
   });
 
   it('mounts the pool file the worker renders every run from and names it in ACI_FLOW_POOL_CONFIG', () => {
@@ -267,14 +277,15 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('runs the aci-flow CLI worker as a non-root user', () => {
+  it("runs the worker's entry point, src/worker.ts compiled, as a non-root user", () => {
     const user = instructions.filter((line) => line.startsWith('USER ')).pop();
     expect(user).toBeDefined();
     expect(user).not.toMatch(/root|\b0\b/);
-    const entrypoint = JSON.parse(instructions.find((line) => line.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
+    expect(instructions.some((line) => line.startsWith('ENTRYPOINT '))).toBe(false);
     const cmd = JSON.parse(instructions.find((line) => line.startsWith('CMD '))!.slice('CMD '.length)) as string[];
-    expect(entrypoint).toEqual(['node', 'bin/aci-flow.js']);
-    expect(existsSync(join(root, nth(entrypoint, 1)))).toBe(true);
-    expect(cmd[0]).toBe('worker');
+    expect(cmd).toEqual(['node', 'dist/worker.js']);
+    expect(existsSync(join(root, 'src', 'worker.ts'))).toBe(true);
+    // The CLI the Prefect bridge service runs is in the image too.
+    expect(existsSync(join(root, 'bin', 'aci-flow.js'))).toBe(true);
   });
 });

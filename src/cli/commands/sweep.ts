@@ -22,7 +22,7 @@ export function register(program: Command): void {
       const [{ withClient }, { sweepOrphans }, { parseSweepScope }, { formatSweep }] = await Promise.all([
         import('../clientSession'),
         import('../../client/sweep'),
-        import('../../worker/sweeperSettings'),
+        import('../../workerHost/sweeperSettings'),
         import('../sweepText'),
       ]);
       const workPool = flags.pool ?? (await poolFromConfig());

@@ -15,7 +15,7 @@ import {
   SWEEP_INTERVAL_ENV,
   SWEEP_SCOPES_ENV,
   WORKFLOW_BUNDLE_ENV,
-} from '../../worker/settings';
+} from '../../workerHost/settings';
 import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
 
 export function register(program: Command): void {
@@ -74,9 +74,9 @@ export function register(program: Command): void {
     .action(async (flags: WorkerFlags) => {
       const [{ runWorker }, { sweeperSettings }, { pollHeartbeatTimeoutMs }, { versioningSettings }, { CliError, ExitCodes }] = await Promise.all([
         import('../../worker'),
-        import('../../worker/sweeperSettings'),
-        import('../../worker/heartbeatSettings'),
-        import('../../worker/versioning'),
+        import('../../workerHost/sweeperSettings'),
+        import('../../workerHost/heartbeatSettings'),
+        import('../../workerHost/versioning'),
         import('../output'),
       ]);
       const poolConfig = poolConfigPath(flags.poolConfig);

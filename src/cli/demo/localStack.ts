@@ -11,7 +11,7 @@ import { createGateway } from '../../azure/credentials';
 import type { PoolSource } from '../../config/poolSource';
 import { startEmulator } from '../../emulator';
 import { codecFromEnv, encryptingDataConverter } from '../../common/codec';
-import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../worker';
+import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../workerHost';
 import { logContainerClient } from '../../logs/blobContainer';
 import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER } from '../../logs/blobLogs';
 import { startAzurite } from './azurite';

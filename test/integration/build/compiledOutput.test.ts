@@ -13,7 +13,7 @@ describe('the compiled build', () => {
     expect(readFileSync(join(root, 'bin', 'aci-flow.js'), 'utf8')).toContain("require('../dist/cli/main.js')");
     expect(existsSync(join(root, 'dist', 'cli', 'main.js'))).toBe(true);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the compiled output, loaded as the image loads it
-    const compiledWorker = require(join(root, 'dist', 'worker', 'index.js')) as { prebuiltWorkflowBundlePath(): string | undefined };
+    const compiledWorker = require(join(root, 'dist', 'workerHost', 'index.js')) as { prebuiltWorkflowBundlePath(): string | undefined };
     expect(compiledWorker.prebuiltWorkflowBundlePath()).toBe(join(root, 'dist', 'workflow-bundle.js'));
   });
 });

@@ -11,10 +11,11 @@ const PRELOAD = join(REPO_ROOT, 'test', 'helpers', 'reportLoadedModules.js');
 /**
  * What a command must never load: the worker (and the Temporal worker SDK with its webpack
  * bundler), the emulator (and selfsigned), and the demo. The two small settings modules
- * (worker/settings, emulator/defaults) hold defaults the help text shows, and are allowed.
+ * (workerHost/settings, emulator/defaults) hold defaults the help text shows, and are allowed.
  */
 const HEAVY = [
-  /dist\/worker\/index\.js$/,
+  /dist\/worker\.js$/,
+  /dist\/workerHost\/(?!settings\.js$)/,
   /dist\/emulator\/(?!defaults\.js$)/,
   /dist\/cli\/demo\//,
   /node_modules\/selfsigned\//,

@@ -1,4 +1,5 @@
-import { ARM_PRIORITY, ArmRateLimiter, systemClock } from '../../../src/azure/rateLimiter';
+import { ARM_PRIORITY, ArmRateLimiter } from '../../../src/budget/rateLimiter';
+import { systemClock } from '../../../src/common/clock';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator } from './gatewayHarness';

@@ -1,4 +1,5 @@
-import { ArmRateLimiter, systemClock } from '../../../src/azure/rateLimiter';
+import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
+import { systemClock } from '../../../src/common/clock';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator, SUBSCRIPTION_ID } from './gatewayHarness';

@@ -14,7 +14,7 @@ import { cancelFlowRun } from '../../../src/client/flowRunCancel';
 import { renderFlowRun } from '../../../src/template/renderRun';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
-import { workflowsPath } from '../../../src/worker';
+import { workflowsPath } from '../../../src/workerHost';
 import { cancelSignal, FLOW_RUN_WORKFLOW, type FlowRunInput, searchAttributes, statusQuery, workflowIdForFlowRun } from '../../../src/workflows/definitions';
 import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
 import { startDevServer } from '../../helpers/temporal';

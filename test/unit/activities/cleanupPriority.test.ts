@@ -5,7 +5,7 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type CleanupInput } from '../../../src/activities';
-import { ARM_PRIORITY } from '../../../src/azure/rateLimiter';
+import { ARM_PRIORITY } from '../../../src/budget/rateLimiter';
 import { FakeGateway, memoryLogSink, OWNER, TARGET } from './fakeGateway';
 
 function setup() {

@@ -1,4 +1,4 @@
-import { createPollScheduler, type PollScheduler, type RunPollOptions } from '../../../src/activities/pollScheduler';
+import { createPollScheduler, type PollScheduler, type RunPollOptions } from '../../../src/polling/pollScheduler';
 
 /**
  * A scheduler that grants every turn at once and records what the activities tell it;

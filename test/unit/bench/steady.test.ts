@@ -1,7 +1,7 @@
 import { parseBenchOptions } from '../../../bench/options';
 import type { SteadyResult } from '../../../bench/steady';
 import { steadyTargets } from '../../../bench/steadyTable';
-import { POLL_STRATEGIES } from '../../../src/activities/pollScheduler';
+import { POLL_STRATEGIES } from '../../../src/polling/pollScheduler';
 
 const latency = (p50: number, p95: number) => ({ samples: 100, p50, p95, max: p95 });
 

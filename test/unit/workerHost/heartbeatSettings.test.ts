@@ -1,5 +1,5 @@
 import { heartbeatThrottleMs } from '../../../src/activities/runSettings';
-import { pollHeartbeatTimeoutMs } from '../../../src/worker/heartbeatSettings';
+import { pollHeartbeatTimeoutMs } from '../../../src/workerHost/heartbeatSettings';
 
 describe('polling heartbeat timeout setting', () => {
   it('defaults to 4 minutes: a heartbeat every 192 s, under 20 per run-hour', () => {

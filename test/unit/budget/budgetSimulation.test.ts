@@ -1,8 +1,8 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type SendRequest } from '@azure/core-rest-pipeline';
-import { armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
-import { ArmRateLimiter } from '../../../src/azure/rateLimiter';
+import { armBudgetPolicy } from '../../../src/budget/armBudgetPolicy';
+import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
 import { REMAINING_HEADER, Throttler } from '../../../src/emulator/throttling';
-import { FakeClock } from './fakeClock';
+import { FakeClock } from '../../helpers/fakeClock';
 import { nth } from '../../helpers/must';
 
 /**
@@ -89,7 +89,7 @@ async function simulate(workers: number, scenario: Scenario = ARM_SCENARIO): Pro
       throttler.take({ reads: scenario.bucket }, SUBSCRIPTION, 'reads');
       nextOutside += 1000 / outside.perSecond;
     }
-    await clock.advance(STEP_MS);
+    await clock.jump(STEP_MS);
   }
   running = false;
   return { sent, start };

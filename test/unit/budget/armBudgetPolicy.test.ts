@@ -1,10 +1,10 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type SendRequest } from '@azure/core-rest-pipeline';
 import { Registry } from 'prom-client';
-import { ARM_REMAINING_HEADER, armBudgetPolicy } from '../../../src/azure/armBudgetPolicy';
-import { ArmRateLimiter } from '../../../src/azure/rateLimiter';
+import { ARM_REMAINING_HEADER, armBudgetPolicy } from '../../../src/budget/armBudgetPolicy';
+import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
 import { createPromMetrics } from '../../../src/common/metrics';
 import { seriesValue } from '../../helpers/metrics';
-import { FakeClock, flushPromises } from './fakeClock';
+import { FakeClock, flushPromises } from '../../helpers/fakeClock';
 
 function answering(status: number): SendRequest {
   return async (request): Promise<PipelineResponse> => ({ request, status, headers: createHttpHeaders({ 'retry-after': '1' }) });

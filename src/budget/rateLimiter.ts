@@ -10,6 +10,7 @@
  * region, but a worker process reaches one ARM region (the one nearest to it), so within one
  * process the two keys coincide, and the headers it reads come from that region's bucket.
  */
+import { abortError, type AbortSignalLike, type Clock, systemClock } from '../common/clock';
 import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { ARM_REFILL_PER_SECOND, BudgetController, DEFAULT_CONTROLLER_SETTINGS, type BudgetControllerSettings } from './budgetController';
 
@@ -29,44 +30,10 @@ export const DEFAULT_ARM_LIMITS: ArmLimits = { readsPerSecond: 20, writesPerSeco
 /** Pause used when a 429 arrives without any Retry-After header. */
 const DEFAULT_THROTTLE_PAUSE_MS = 1000;
 
-/** The part of AbortSignal the limiter needs; the Azure pipeline hands out this shape. */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
+/** Why a request that waited for the budget did not get it. */
+function budgetAbortError(): Error {
+  return abortError('The request was aborted while waiting for the ARM request budget.');
 }
-
-export interface LimiterClock {
-  now(): number;
-  /** Resolves after `ms`; rejects with an AbortError when `signal` aborts first. */
-  sleep(ms: number, signal?: AbortSignalLike): Promise<void>;
-}
-
-export function abortError(): Error {
-  const error = new Error('The request was aborted while waiting for the ARM request budget.');
-  error.name = 'AbortError';
-  return error;
-}
-
-export const systemClock: LimiterClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortError());
-      const onAbort = (): void => {
-        // Removed on abort too: a listener left on an aborted AbortSignal.any() keeps that
-        // signal, and all its listeners capture, alive for the life of the process (Node 20).
-        signal?.removeEventListener('abort', onAbort);
-        clearTimeout(timer);
-        reject(abortError());
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort);
-    }),
-};
 
 /**
  * Who goes first when several requests wait for the same budget: a higher priority is served
@@ -106,12 +73,12 @@ export class TokenBucket {
   private refilledAt: number;
   private readonly queue: Waiter[] = [];
   private seq = 0;
-  private timer: AbortController | undefined;
+  private cancelTimer: (() => void) | undefined;
 
   constructor(
     private ratePerSecond: number,
     private burst: number,
-    private readonly clock: LimiterClock,
+    private readonly clock: Clock,
   ) {
     this.tokens = burst;
     this.refilledAt = clock.now();
@@ -128,7 +95,7 @@ export class TokenBucket {
 
   /** Resolves with how long the caller waited (ms) once it holds a token; rejects with AbortError when `signal` aborts first. */
   take(priority: number, signal?: AbortSignalLike): Promise<number> {
-    if (signal?.aborted) return Promise.reject(abortError());
+    if (signal?.aborted) return Promise.reject(budgetAbortError());
     this.refill();
     if (this.queue.length === 0 && this.clock.now() >= this.refilledAt && this.tokens >= WHOLE_TOKEN) {
       this.tokens -= 1;
@@ -138,12 +105,12 @@ export class TokenBucket {
       const waiter: Waiter = { priority, seq: this.seq++, enqueuedAt: this.clock.now(), resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
-          // See systemClock.sleep: an aborted signal must not keep its listener either.
+          // See sleep() in common/clock: an aborted signal must not keep its listener either.
           signal.removeEventListener('abort', waiter.onAbort as () => void);
           const index = this.queue.indexOf(waiter);
           if (index < 0) return;
           this.queue.splice(index, 1);
-          reject(abortError());
+          reject(budgetAbortError());
           this.schedule();
         };
         signal.addEventListener('abort', waiter.onAbort);
@@ -173,8 +140,8 @@ export class TokenBucket {
 
   /** Serves the head of the queue while tokens last, then sleeps until the next token is due. */
   private schedule(): void {
-    this.timer?.abort();
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     this.refill();
     const now = this.clock.now();
     while (this.queue.length > 0 && now >= this.refilledAt && this.tokens >= WHOLE_TOKEN) {
@@ -185,14 +152,10 @@ export class TokenBucket {
     }
     if (this.queue.length === 0) return;
     const dueInMs = Math.max(this.refilledAt - now, 0) + (Math.max(0, 1 - this.tokens) * 1000) / this.ratePerSecond;
-    const timer = new AbortController();
-    this.timer = timer;
-    this.clock.sleep(dueInMs, timer.signal).then(
-      () => {
-        if (this.timer === timer) this.schedule();
-      },
-      () => undefined,
-    );
+    this.cancelTimer = this.clock.setTimer(() => {
+      this.cancelTimer = undefined;
+      this.schedule();
+    }, dueInMs);
   }
 
   private refill(): void {
@@ -237,7 +200,7 @@ export class ArmRateLimiter {
   constructor(
     /** Static ceilings (ACI_FLOW_ARM_*); the steered rates never exceed them. */
     limits: Partial<ArmLimits> = {},
-    private readonly clock: LimiterClock = systemClock,
+    private readonly clock: Clock = systemClock,
     /** Records each granted request's wait for the budget. */
     private readonly metrics: AciFlowMetrics = noopMetrics,
     /**

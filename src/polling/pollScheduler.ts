@@ -22,7 +22,8 @@
  * - `fixed` (the Prefect worker's behaviour): each run polls every minInterval, no shared budget.
  */
 import { z } from 'zod';
-import { DEFAULT_ARM_LIMITS } from '../azure/rateLimiter';
+import { type Clock, systemClock } from '../common/clock';
+import { DEFAULT_ARM_LIMITS } from '../budget/rateLimiter';
 import { ConfigError } from '../config/errors';
 import { DurationStats } from './durationStats';
 import { exitScore, LOG_STRETCH, MIN_LOG_INTERVAL_MS } from './pollPriority';
@@ -50,25 +51,11 @@ const IN_FLIGHT_SECONDS = 1;
 /** Past polls remembered per run key, so a run moving from waitForStart to watch keeps its place. */
 const REMEMBERED_RUNS = 10_000;
 
-export interface SchedulerClock {
-  now(): number;
-  /** Calls `callback` after `ms`; returns a function that cancels it. */
-  setTimer(callback: () => void, ms: number): () => void;
-}
-
-export const systemSchedulerClock: SchedulerClock = {
-  now: () => Date.now(),
-  setTimer: (callback, ms) => {
-    const timer = setTimeout(callback, ms);
-    return () => clearTimeout(timer);
-  },
-};
-
 export interface PollSchedulerOptions {
   strategy?: PollStrategy;
   /** The worker's ARM read limit (reads/s); polls share POLL_SHARE_OF_READ_LIMIT of it. Not for `fixed`. */
   armReadsPerSecond?: number;
-  clock?: SchedulerClock;
+  clock?: Clock;
   /** Learned run durations (default: a new, empty set). */
   durations?: DurationStats;
 }
@@ -135,11 +122,7 @@ export function pollStrategyFromEnv(env: NodeJS.ProcessEnv = process.env): PollS
 }
 
 export function createPollScheduler(options: PollSchedulerOptions = {}): PollScheduler {
-  const scheduler = new QueuedPollScheduler(
-    options.strategy ?? DEFAULT_POLL_STRATEGY,
-    options.clock ?? systemSchedulerClock,
-    options.durations ?? new DurationStats(),
-  );
+  const scheduler = new QueuedPollScheduler(options.strategy ?? DEFAULT_POLL_STRATEGY, options.clock ?? systemClock, options.durations ?? new DurationStats());
   scheduler.setArmReadsPerSecond(options.armReadsPerSecond ?? DEFAULT_ARM_LIMITS.readsPerSecond);
   return scheduler;
 }
@@ -191,7 +174,7 @@ class QueuedPollScheduler implements PollScheduler {
 
   constructor(
     readonly strategy: PollStrategy,
-    private readonly clock: SchedulerClock,
+    private readonly clock: Clock,
     readonly durations: DurationStats,
   ) {}
 

@@ -1,4 +1,4 @@
-import { parseDurationMs, sweeperSettings } from '../../../src/worker/sweeperSettings';
+import { parseDurationMs, sweeperSettings } from '../../../src/workerHost/sweeperSettings';
 
 describe('sweeper settings', () => {
   it('defaults to no scopes, a 10 minute interval and a 15 minute grace', () => {

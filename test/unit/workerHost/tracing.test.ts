@@ -1,4 +1,4 @@
-import { tracingEndpointFromEnv } from '../../../src/worker/tracing';
+import { tracingEndpointFromEnv } from '../../../src/workerHost/tracing';
 
 describe('tracing is switched on by the standard OTEL_* variables', () => {
   it.each<[string, NodeJS.ProcessEnv, string | undefined]>([

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createPromMetrics } from '../../../src/common/metrics';
-import { type MetricsServer, startMetricsServer } from '../../../src/worker/metricsServer';
+import { type MetricsServer, startMetricsServer } from '../../../src/workerHost/metricsServer';
 
 const CORE_TEXT = '# HELP temporal_worker_task_slots_available x\n# TYPE temporal_worker_task_slots_available gauge\ntemporal_worker_task_slots_available 5\n';
 

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../../src/config/errors';
-import { createPollScheduler, POLL_SHARE_OF_READ_LIMIT, pollStrategyFromEnv, type PollScheduler, type RunPolls } from '../../../src/activities/pollScheduler';
-import { FakeClock } from './fakeSchedulerClock';
+import { createPollScheduler, POLL_SHARE_OF_READ_LIMIT, pollStrategyFromEnv, type PollScheduler, type RunPolls } from '../../../src/polling/pollScheduler';
+import { FakeClock } from '../../helpers/fakeClock';
 import { first, nth } from '../../helpers/must';
 
 interface Poll {

@@ -1,5 +1,5 @@
 import { createHttpHeaders } from '@azure/core-rest-pipeline';
-import { retryAfterMsFromHeaders } from '../../../src/azure/retryAfter';
+import { retryAfterMsFromHeaders } from '../../../src/budget/retryAfter';
 
 describe('retryAfterMsFromHeaders', () => {
   const now = () => Date.parse('2026-11-23T10:00:00Z');

@@ -1,4 +1,4 @@
-import { DurationStats, MIN_SAMPLES } from '../../../src/activities/durationStats';
+import { DurationStats, MIN_SAMPLES } from '../../../src/polling/durationStats';
 
 const SECOND = 1_000;
 

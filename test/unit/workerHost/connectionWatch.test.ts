@@ -1,4 +1,4 @@
-import { watchConnection } from '../../../src/worker/connectionWatch';
+import { watchConnection } from '../../../src/workerHost/connectionWatch';
 import { waitFor } from '../../helpers/waitFor';
 
 describe('Temporal connection watch', () => {

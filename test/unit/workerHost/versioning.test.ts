@@ -1,5 +1,5 @@
-import { packageVersion } from '../../../src/worker/packageVersion';
-import { versioningSettings, workerDeploymentOptions } from '../../../src/worker/versioning';
+import { packageVersion } from '../../../src/workerHost/packageVersion';
+import { versioningSettings, workerDeploymentOptions } from '../../../src/workerHost/versioning';
 
 describe('worker versioning settings', () => {
   it('is on by default: deployment aci-flow-<pool>, build id the package version, runs Pinned', () => {

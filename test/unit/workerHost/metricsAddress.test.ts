@@ -1,5 +1,5 @@
-import { metricsAddressFrom } from '../../../src/worker/metricsServer';
-import { METRICS_ADDRESS_ENV } from '../../../src/worker/settings';
+import { metricsAddressFrom } from '../../../src/workerHost/metricsServer';
+import { METRICS_ADDRESS_ENV } from '../../../src/workerHost/settings';
 
 describe('metrics address', () => {
   it('is off unless a port or ACI_FLOW_METRICS_ADDRESS is given', () => {

@@ -47,3 +47,7 @@ export const DEFAULT_POLL_HEARTBEAT_TIMEOUT = '4m';
  * period, so a pod is never SIGKILLed mid-shutdown (docs/operations.md, "Shutdown").
  */
 export const SHUTDOWN_FORCE_TIME = '20 seconds';
+
+/** `node dist/worker.js` (the image) takes its pool and the pool's file from these; `aci-flow worker` from --pool and --pool-config. */
+export const POOL_ENV = 'ACI_FLOW_POOL';
+export const POOL_CONFIG_ENV = 'ACI_FLOW_POOL_CONFIG';

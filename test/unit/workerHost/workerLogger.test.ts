@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry, LogTimestamp } from '@temporalio/worker';
-import { createWorkerLogger } from '../../../src/worker/workerLogger';
+import { createWorkerLogger } from '../../../src/workerHost/workerLogger';
 import { FailureTypes, FLOW_RUN_WORKFLOW } from '../../../src/workflows/definitions';
 
 function capture() {

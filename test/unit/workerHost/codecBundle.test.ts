@@ -4,7 +4,7 @@ import type { AciGateway } from '../../../src/azure/gateway';
 import { defaultBaseJobTemplate } from '../../../src/config';
 import { fixedPoolSource } from '../../../src/config/poolSource';
 import { AesGcmCodec, encryptingDataConverter } from '../../../src/common/codec';
-import { createFlowRunWorker } from '../../../src/worker';
+import { createFlowRunWorker } from '../../../src/workerHost';
 
 describe('a worker that encrypts', () => {
   it('refuses a prebuilt workflow bundle, whose failure converter would leave workflow failure messages in clear text', async () => {

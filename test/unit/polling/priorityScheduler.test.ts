@@ -1,5 +1,5 @@
-import { DurationStats } from '../../../src/activities/durationStats';
-import { MIN_LOG_INTERVAL_MS } from '../../../src/activities/pollPriority';
+import { DurationStats } from '../../../src/polling/durationStats';
+import { MIN_LOG_INTERVAL_MS } from '../../../src/polling/pollPriority';
 import {
   createPollScheduler,
   POLL_SHARE_OF_READ_LIMIT,
@@ -7,8 +7,8 @@ import {
   type PollStrategy,
   type PollTurn,
   type RunPolls,
-} from '../../../src/activities/pollScheduler';
-import { FakeClock } from './fakeSchedulerClock';
+} from '../../../src/polling/pollScheduler';
+import { FakeClock } from '../../helpers/fakeClock';
 import { first, nth } from '../../helpers/must';
 
 interface Poll {
