@@ -3,23 +3,28 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of docs/architecture.md, lowest first. A module imports only from its own layer
- * or below; `beside` layers (the emulator) are imported by the CLI, tests and the benchmark only.
+ * or below; `beside` layers (the emulator, the local services) are imported by the CLI, tests and the benchmark only.
  * Each entry lists the src/ folders its files must not import (type-only imports included,
  * unless `typesFrom` allows them, as workflow code may name activity types).
  */
 const layers = [
-  { folder: 'common', forbidden: ['config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'config', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'template', forbidden: ['azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'azure', forbidden: ['logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'logs', forbidden: ['template', 'azure', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'common', forbidden: ['config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'config', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'template', forbidden: ['azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'azure', forbidden: ['logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'logs', forbidden: ['template', 'azure', 'activities', 'workflows', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
   // Activities share the workflow's definitions (failure types, input shape), nothing else of it.
-  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'worker', forbidden: ['client', 'cli', 'emulator'] },
-  { folder: 'client', forbidden: ['azure', 'activities', 'worker', 'cli', 'emulator'] },
+  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'worker', forbidden: ['client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'client', forbidden: ['azure', 'activities', 'worker', 'cli', 'emulator', 'localServices'] },
   // The Prefect bridge is an orchestrator: it starts and watches runs through the client library only.
-  { folder: 'prefect', forbidden: ['azure', 'logs', 'activities', 'workflows/(?!definitions$)', 'worker', 'cli', 'emulator'] },
-  { folder: 'emulator', forbidden: ['common', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli'] },
+  { folder: 'prefect', forbidden: ['azure', 'logs', 'activities', 'workflows/(?!definitions$)', 'worker', 'cli', 'emulator', 'localServices'] },
+  { folder: 'emulator', forbidden: ['common', 'config', 'template', 'azure', 'logs', 'activities', 'workflows', 'worker', 'client', 'cli', 'localServices'] },
+  // The launcher of local services (dev server, Azurite, Prefect server) registers the search attributes, nothing else of ours.
+  {
+    folder: 'localServices',
+    forbidden: ['common', 'config', 'template', 'azure', 'logs', 'activities', 'workflows/(?!definitions$)', 'worker', 'client', 'prefect', 'cli', 'emulator'],
+  },
 ];
 
 /** One rule per folder depth, so `../` counts exactly up to src/ (src/emulator/template is not src/template). */

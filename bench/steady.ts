@@ -12,7 +12,7 @@ import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { PollStrategy } from '../src/activities/pollScheduler';
 import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
-import { freePort } from '../src/cli/demo/ports';
+import { freePort } from '../src/localServices';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { BENCH_IMAGE, CLEANUP_ACTIVITIES, PREFECT_STYLE_ENV, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';

@@ -2,18 +2,17 @@
  * A worker on a namespace without aci-flow's search attributes refuses to start, naming the
  * missing ones and the command that registers them, instead of every start failing later.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFlowRunWorker } from '../../src/worker';
 import { MissingSearchAttributesError } from '../../src/worker/searchAttributeCheck';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributes } from '../../src/workflows/definitions';
 import { fixedPoolSource } from '../../src/config/poolSource';
 import { sharedWorkflowBundle, testPool } from '../helpers/stack';
-import { startDevServer } from '../helpers/temporal';
+import { startDevServer, type TestDevServer } from '../helpers/temporal';
 
 jest.setTimeout(60_000);
 
 describe('search attributes checked at worker start', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TestDevServer;
 
   beforeAll(async () => {
     const withoutTwo = ALL_SEARCH_ATTRIBUTES.filter((key) => key !== searchAttributes.phase && key !== searchAttributes.cleanupState);
