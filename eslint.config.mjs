@@ -3,43 +3,131 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The layers of docs/architecture.md, lowest first. A module imports only from its own layer
- * or below; `beside` layers (the emulator) are imported by the CLI, tests and the benchmark only.
+ * or below; `beside` layers (the emulator, the local services) are imported by the CLI, tests and the benchmark only.
  * Each entry lists the src/ folders its files must not import (type-only imports included,
  * unless `typesFrom` allows them, as workflow code may name activity types).
  */
 const layers = [
   {
     folder: 'common',
-    forbidden: ['config', 'template', 'budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'],
+    forbidden: [
+      'config',
+      'template',
+      'budget',
+      'azure',
+      'logs',
+      'polling',
+      'activities',
+      'workflows',
+      'workerHost',
+      'worker',
+      'client',
+      'cli',
+      'emulator',
+      'localServices',
+    ],
   },
   {
     folder: 'config',
-    forbidden: ['template', 'budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'],
+    forbidden: [
+      'template',
+      'budget',
+      'azure',
+      'logs',
+      'polling',
+      'activities',
+      'workflows',
+      'workerHost',
+      'worker',
+      'client',
+      'cli',
+      'emulator',
+      'localServices',
+    ],
   },
-  { folder: 'template', forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  {
+    folder: 'template',
+    forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'],
+  },
   // The ARM budget knows nothing of Azure's SDK clients or of what a request is for beyond its kind and priority.
   {
     folder: 'budget',
-    forbidden: ['config', 'template', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'],
+    forbidden: [
+      'config',
+      'template',
+      'azure',
+      'logs',
+      'polling',
+      'activities',
+      'workflows',
+      'workerHost',
+      'worker',
+      'client',
+      'cli',
+      'emulator',
+      'localServices',
+    ],
   },
-  { folder: 'azure', forbidden: ['logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
-  { folder: 'logs', forbidden: ['template', 'budget', 'azure', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'azure', forbidden: ['logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  {
+    folder: 'logs',
+    forbidden: ['template', 'budget', 'azure', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'],
+  },
   // The poll schedule follows the read budget's rate; it never calls Azure itself.
-  { folder: 'polling', forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  {
+    folder: 'polling',
+    forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'],
+  },
   // Activities share the workflow's definitions (failure types, input shape), nothing else of it.
-  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'workerHost', 'worker', 'client', 'cli', 'emulator'] },
+  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
   // The wiring sits below its entry point, src/worker.ts, which imports it.
-  { folder: 'workerHost', forbidden: ['worker', 'client', 'cli', 'emulator'] },
-  { file: 'worker.ts', forbidden: ['client', 'cli', 'emulator'] },
-  { folder: 'client', forbidden: ['budget', 'azure', 'polling', 'activities', 'workerHost', 'worker', 'cli', 'emulator'] },
+  { folder: 'workerHost', forbidden: ['worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { file: 'worker.ts', forbidden: ['client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'client', forbidden: ['budget', 'azure', 'polling', 'activities', 'workerHost', 'worker', 'cli', 'emulator', 'localServices'] },
   // The Prefect bridge is an orchestrator: it starts and watches runs through the client library only.
   {
     folder: 'prefect',
-    forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows/(?!definitions$)', 'workerHost', 'worker', 'cli', 'emulator'],
+    forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows/(?!definitions$)', 'workerHost', 'worker', 'cli', 'emulator', 'localServices'],
   },
   {
     folder: 'emulator',
-    forbidden: ['common', 'config', 'template', 'budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli'],
+    forbidden: [
+      'common',
+      'config',
+      'template',
+      'budget',
+      'azure',
+      'logs',
+      'polling',
+      'activities',
+      'workflows',
+      'workerHost',
+      'worker',
+      'client',
+      'cli',
+      'localServices',
+    ],
+  },
+  // The launcher of local services (dev server, Azurite, Prefect server) registers the search attributes, nothing else of ours.
+  {
+    folder: 'localServices',
+    forbidden: [
+      'common',
+      'config',
+      'template',
+      'budget',
+      'azure',
+      'logs',
+      'polling',
+      'activities',
+      'workflows/(?!definitions$)',
+      'workerHost',
+      'worker',
+      'client',
+      'prefect',
+      'cli',
+      'emulator',
+    ],
   },
 ];
 

@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger } from '@temporalio/worker';
-import { startDevServer } from '../src/cli/demo/devServer';
-import { freePort } from '../src/cli/demo/ports';
+import { startDevServer } from '../src/localServices';
 import { loadPoolConfig } from '../src/config';
 import { startEmulator } from '../src/emulator';
 import { bundleFlowRunWorkflows } from '../src/workerHost';
@@ -35,8 +34,7 @@ async function main(options: BenchOptions): Promise<void> {
   let cliStartup: CliStartupResult[] = [];
   const startedAt = new Date();
   try {
-    const port = await freePort();
-    const devServer = await startDevServer(port, await freePort(undefined, [port]));
+    const devServer = await startDevServer();
     closers.push(devServer.stop);
     // First, on a quiet machine: `status` talks to the dev server, nothing else runs yet.
     cliStartup = measureCliStartup(REPO_ROOT, devServer.address);

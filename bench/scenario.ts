@@ -20,7 +20,7 @@ import type { RunningEmulator } from '../src/emulator';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { max, mean, percentile } from './stats';
-import { startWorkerProcess } from './workerProcess';
+import { type BenchWorker, startWorkerProcess, type WorkerProcessOptions } from './workerProcess';
 
 export const BENCH_IMAGE = 'aci-flow/sim:bench';
 /** The workflow's first cleanup step: it is scheduled the moment the run knows its container ended. */
@@ -46,6 +46,27 @@ export interface BenchContext {
   resultsDir: string;
   /** Makes flow run ids unique across benchmark runs on the same dev server. */
   runTag: string;
+}
+
+/**
+ * A worker process of this benchmark for one strategy: on its Temporal server and emulator,
+ * rendering from its pool, Prefect-style settings for `fixed`; `extra` names what differs.
+ */
+export function benchWorker(
+  context: BenchContext,
+  strategy: PollStrategy,
+  extra: Pick<WorkerProcessOptions, 'workPool' | 'logDir' | 'outputFile' | 'onStdoutLine' | 'heapSnapshotDir'> & { env?: NodeJS.ProcessEnv },
+): Promise<BenchWorker> {
+  return startWorkerProcess(context.client, {
+    poolConfigFile: context.pool.source,
+    strategy,
+    temporalAddress: context.temporalAddress,
+    armEndpoint: context.emulator.endpoint,
+    armCaFile: context.emulator.caCertPath,
+    workflowBundlePath: context.workflowBundlePath,
+    ...extra,
+    env: { ...(strategy === 'fixed' ? PREFECT_STYLE_ENV : {}), ...extra.env },
+  });
 }
 
 export interface ScenarioResult {
@@ -110,17 +131,10 @@ export async function runScenario(context: BenchContext, options: BenchOptions, 
   emulator.setFaults({ throttling: {} });
   emulator.resetCounters();
 
-  const worker = await startWorkerProcess(client, {
+  const worker = await benchWorker(context, strategy, {
     workPool,
-    poolConfigFile: context.pool.source,
-    strategy,
-    temporalAddress: context.temporalAddress,
-    armEndpoint: emulator.endpoint,
-    armCaFile: emulator.caCertPath,
     logDir: mkdtempSync(join(tmpdir(), 'aci-flow-bench-logs-')),
-    workflowBundlePath: context.workflowBundlePath,
     outputFile: join(context.resultsDir, `worker-${strategy}-${size}.log`),
-    env: strategy === 'fixed' ? PREFECT_STYLE_ENV : {},
   });
   const cpuAtStart = worker.usage().cpuSeconds;
   log(`worker pid ${worker.pid} polling; starting ${size} runs`);

@@ -13,15 +13,15 @@ import type { temporal } from '@temporalio/proto';
 import type { PollStrategy } from '../src/polling/pollScheduler';
 import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
-import { freePort } from '../src/cli/demo/ports';
+import { freePort } from '../src/localServices';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
-import { BENCH_IMAGE, CLEANUP_ACTIVITIES, PREFECT_STYLE_ENV, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
+import { BENCH_IMAGE, benchWorker, CLEANUP_ACTIVITIES, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
 import { max, mean } from './stats';
 import { ARM_READS_PER_SECOND, pollingFloorSeconds } from './table';
 import { describeDetectionBreakdown, detectionBreakdown, type DetectionGroup } from './detectionBreakdown';
 import { describeReadsPerRun, lifecycleReads, readsPerRun, scrapeReadsByPurpose } from './readsByPurpose';
-import { startWorkerProcess, type BenchWorker } from './workerProcess';
+import type { BenchWorker } from './workerProcess';
 
 /** Flows with distinct typical durations; each run lasts its flow's typical duration ± DURATION_SPREAD. */
 export const STEADY_FLOWS = [
@@ -198,17 +198,11 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   for (let k = 0; k < workerCount; k++) metricsPorts.push(await freePort(undefined, metricsPorts));
   const workers: BenchWorker[] = await Promise.all(
     Array.from({ length: workerCount }, (_, k) =>
-      startWorkerProcess(client, {
+      benchWorker(context, strategy, {
         workPool,
-        poolConfigFile: context.pool.source,
-        strategy,
-        temporalAddress: context.temporalAddress,
-        armEndpoint: emulator.endpoint,
-        armCaFile: emulator.caCertPath,
         logDir,
-        workflowBundlePath: context.workflowBundlePath,
         outputFile: join(context.resultsDir, `worker-steady-${strategy}-${size}-k${workerCount}-s${subscriptions}-${k + 1}.log`),
-        env: { ...(strategy === 'fixed' ? PREFECT_STYLE_ENV : {}), ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[k]}` },
+        env: { ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[k]}` },
         onStdoutLine,
         heapSnapshotDir: options.heapSnapshot ? context.resultsDir : undefined,
       }),

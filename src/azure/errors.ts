@@ -98,42 +98,6 @@ export interface ArmErrorBody {
   details?: ArmErrorBody[];
 }
 
-const RESOURCE_GROUP_NOT_FOUND_CODES = new Set(['ResourceGroupNotFound']);
-const INVALID_TEMPLATE_CODES = new Set([
-  'InvalidTemplate',
-  'InvalidTemplateDeployment',
-  'InvalidDeploymentParameterValue',
-  'InvalidRequestContent',
-  'InvalidParameter',
-  'MissingRequiredParameter',
-]);
-const AUTHORIZATION_CODES = new Set([
-  'AuthorizationFailed',
-  'LinkedAuthorizationFailed',
-  'AuthenticationFailed',
-  'InvalidAuthenticationToken',
-  'InvalidAuthenticationTokenTenant',
-  'ExpiredAuthenticationToken',
-  'SubscriptionNotFound',
-  'MissingSubscriptionRegistration',
-  'RequestDisallowedByPolicy',
-]);
-const IMAGE_PULL_CODES = new Set(['InaccessibleImage', 'RegistryErrorResponse', 'ImagePullFailed']);
-const QUOTA_CODE = /quota/i;
-/** Conflicts that clear by themselves once the other operation finishes. */
-const TRANSIENT_CONFLICT_CODES = new Set(['AnotherOperationInProgress', 'DeploymentActive', 'OperationInProgress']);
-/** Codes that ARM uses inside failed deployments for server-side, temporary failures. */
-const TRANSIENT_CODES = new Set([
-  'InternalServerError',
-  'InternalError',
-  'ServiceUnavailable',
-  'GatewayTimeout',
-  'BadGateway',
-  'RequestTimeout',
-  'OperationTimedOut',
-  'RetryableError',
-]);
-const THROTTLED_CODES = new Set(['TooManyRequests', 'ResourceRequestsThrottled', 'SubscriptionRequestsThrottled']);
 /** Node / undici socket errors that mean "the request may not have reached Azure; try again". */
 const NETWORK_ERROR_CODES = new Set([
   'ECONNRESET',
@@ -150,6 +114,82 @@ const NETWORK_ERROR_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'REQUEST_SEND_ERROR',
 ]);
+
+/** One row of the classification: an error is of this kind when Azure's code or the HTTP status matches. */
+interface ErrorClass {
+  kind: AzureErrorKind;
+  retryable: boolean;
+  codes?: ReadonlySet<string>;
+  codePattern?: RegExp;
+  status?: (statusCode: number) => boolean;
+}
+
+/**
+ * Azure's code first (it is more specific), then the HTTP status: the first row that matches
+ * decides; no match is a bad request.
+ */
+const ERROR_CLASSES: readonly ErrorClass[] = [
+  {
+    kind: 'throttled',
+    retryable: true,
+    codes: new Set(['TooManyRequests', 'ResourceRequestsThrottled', 'SubscriptionRequestsThrottled']),
+    status: (statusCode) => statusCode === 429,
+  },
+  { kind: 'resource-group-not-found', retryable: false, codes: new Set(['ResourceGroupNotFound']) },
+  { kind: 'image-pull', retryable: false, codes: new Set(['InaccessibleImage', 'RegistryErrorResponse', 'ImagePullFailed']) },
+  { kind: 'quota', retryable: false, codePattern: /quota/i },
+  {
+    kind: 'invalid-template',
+    retryable: false,
+    codes: new Set([
+      'InvalidTemplate',
+      'InvalidTemplateDeployment',
+      'InvalidDeploymentParameterValue',
+      'InvalidRequestContent',
+      'InvalidParameter',
+      'MissingRequiredParameter',
+    ]),
+  },
+  {
+    kind: 'authorization',
+    retryable: false,
+    codes: new Set([
+      'AuthorizationFailed',
+      'LinkedAuthorizationFailed',
+      'AuthenticationFailed',
+      'InvalidAuthenticationToken',
+      'InvalidAuthenticationTokenTenant',
+      'ExpiredAuthenticationToken',
+      'SubscriptionNotFound',
+      'MissingSubscriptionRegistration',
+      'RequestDisallowedByPolicy',
+    ]),
+    status: (statusCode) => statusCode === 401 || statusCode === 403,
+  },
+  // Conflicts that clear by themselves once the other operation finishes.
+  { kind: 'conflict', retryable: true, codes: new Set(['AnotherOperationInProgress', 'DeploymentActive', 'OperationInProgress']) },
+  {
+    kind: 'transient',
+    retryable: true,
+    // The codes ARM uses inside failed deployments for server-side, temporary failures, and socket errors.
+    codes: new Set([
+      ...[
+        'InternalServerError',
+        'InternalError',
+        'ServiceUnavailable',
+        'GatewayTimeout',
+        'BadGateway',
+        'RequestTimeout',
+        'OperationTimedOut',
+        'RetryableError',
+      ],
+      ...NETWORK_ERROR_CODES,
+    ]),
+    status: (statusCode) => statusCode >= 500 || statusCode === 408,
+  },
+  { kind: 'not-found', retryable: false, codePattern: /NotFound$/, status: (statusCode) => statusCode === 404 },
+  { kind: 'conflict', retryable: false, codes: new Set(['Conflict']), status: (statusCode) => statusCode === 409 },
+];
 
 /** What @azure/identity throws when no token could be had (DefaultAzureCredential wraps several in the aggregate). */
 const CREDENTIAL_ERROR_NAMES = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
@@ -178,22 +218,12 @@ export function httpStatusFromName(name: string | undefined): number | undefined
   return STATUS_NAMES[name];
 }
 
-/** Decides kind and retryability from Azure's code first (it is more specific), then the HTTP status. */
+/** Decides kind and retryability by ERROR_CLASSES. */
 export function classify(code: string, statusCode?: number): { kind: AzureErrorKind; retryable: boolean } {
-  if (THROTTLED_CODES.has(code) || statusCode === 429) return { kind: 'throttled', retryable: true };
-  if (RESOURCE_GROUP_NOT_FOUND_CODES.has(code)) return { kind: 'resource-group-not-found', retryable: false };
-  if (IMAGE_PULL_CODES.has(code)) return { kind: 'image-pull', retryable: false };
-  if (QUOTA_CODE.test(code)) return { kind: 'quota', retryable: false };
-  if (INVALID_TEMPLATE_CODES.has(code)) return { kind: 'invalid-template', retryable: false };
-  if (AUTHORIZATION_CODES.has(code) || statusCode === 401 || statusCode === 403) {
-    return { kind: 'authorization', retryable: false };
-  }
-  if (TRANSIENT_CONFLICT_CODES.has(code)) return { kind: 'conflict', retryable: true };
-  if (TRANSIENT_CODES.has(code) || NETWORK_ERROR_CODES.has(code)) return { kind: 'transient', retryable: true };
-  if (statusCode !== undefined && (statusCode >= 500 || statusCode === 408)) return { kind: 'transient', retryable: true };
-  if (statusCode === 404 || /NotFound$/.test(code)) return { kind: 'not-found', retryable: false };
-  if (statusCode === 409 || code === 'Conflict') return { kind: 'conflict', retryable: false };
-  return { kind: 'bad-request', retryable: false };
+  const matches = (row: ErrorClass) =>
+    row.codes?.has(code) === true || row.codePattern?.test(code) === true || (statusCode !== undefined && row.status?.(statusCode) === true);
+  const { kind, retryable } = ERROR_CLASSES.find(matches) ?? { kind: 'bad-request', retryable: false };
+  return { kind, retryable };
 }
 
 /**

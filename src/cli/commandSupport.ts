@@ -37,3 +37,14 @@ export function portParser(lowest: 0 | 1 = 0): (value: string) => number {
     return port;
   };
 }
+
+/** A numeric flag that `accepts` the number; otherwise `"<value>" is not <expected>`, e.g. "a positive whole number, e.g. 4". */
+export function numberParser(expected: string, accepts: (value: number) => boolean): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!accepts(parsed)) throw new InvalidArgumentError(`"${value}" is not ${expected}`);
+    return parsed;
+  };
+}
+
+export const isPositiveInteger = (value: number): boolean => Number.isInteger(value) && value >= 1;

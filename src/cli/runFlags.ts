@@ -2,8 +2,9 @@
  * The flags `start` and `render` share, and the one way they become a prepared flow run:
  * a dry run (`render`) accepts exactly what `start` would start.
  */
+import type { Command } from 'commander';
 import type { PreparedFlowRun } from '../client/flowRuns';
-import { poolConfigPath } from './commandSupport';
+import { collect, poolConfigPath } from './commandSupport';
 import { CliError, ExitCodes } from './output';
 
 export interface RunFlags {
@@ -13,6 +14,29 @@ export interface RunFlags {
   runId?: string;
   set: string[];
   values?: string;
+}
+
+/** How the two commands' run flags differ: the help of --pool and --set, and whether --flow has a default. */
+export interface RunOptionsHelp {
+  pool: string;
+  /** `--set` example, e.g. `--set cpu=2`. */
+  setExample: string;
+  /** --flow's default; without one, --flow is required. */
+  flowDefault?: string;
+}
+
+/** Declares the flags of RunFlags on `command`, in the order its help lists them. */
+export function addRunOptions(command: Command, help: RunOptionsHelp): Command {
+  command
+    .option('--pool <name>', help.pool)
+    .option('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML; default $ACI_FLOW_POOL_CONFIG');
+  const flow = 'flow name (names the container group)';
+  if (help.flowDefault === undefined) command.requiredOption('--flow <name>', flow);
+  else command.option('--flow <name>', flow, help.flowDefault);
+  return command
+    .option('--run-id <id>', 'flow run id; default: a new UUID')
+    .option('--set <key=value>', `value of a pool variable, e.g. ${help.setExample} (repeatable)`, collect, [])
+    .option('--values <file>', 'JSON or YAML mapping of variable values; --set wins over it');
 }
 
 /**

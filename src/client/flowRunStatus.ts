@@ -4,10 +4,10 @@ import {
   CANCEL_MEMO_KEY,
   cancelledMessage,
   type CleanupState,
-  FailureTypes,
   type FlowRunPhase,
   type FlowRunResult,
   type FlowRunStatus,
+  phaseOfFailure,
   searchAttributes,
   statusQuery,
   workflowIdForFlowRun,
@@ -104,14 +104,6 @@ export async function closedRunOutcome(statusName: WorkflowExecutionStatusName, 
   }
 }
 
-const PHASE_OF_FAILURE: Record<string, FlowRunPhase> = {
-  [FailureTypes.nonZeroExit]: 'Failed',
-  [FailureTypes.startTimeout]: 'TimedOut',
-  [FailureTypes.maxRunTime]: 'TimedOut',
-  [FailureTypes.groupDisappeared]: 'Failed',
-  [FailureTypes.cancelled]: 'Cancelled',
-};
-
 async function failureOutcome(result: () => Promise<unknown>): Promise<Outcome> {
   try {
     await result();
@@ -122,7 +114,7 @@ async function failureOutcome(result: () => Promise<unknown>): Promise<Outcome> 
     if (cause instanceof ApplicationFailure) {
       const exitCode = exitCodeIn(cause.details);
       return {
-        phase: (cause.type && PHASE_OF_FAILURE[cause.type]) || 'Failed',
+        phase: phaseOfFailure(cause.type),
         message: cause.message,
         ...(exitCode === undefined ? {} : { exitCode }),
       };

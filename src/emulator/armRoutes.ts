@@ -5,7 +5,7 @@ import { deploymentId, deploymentOperationsView, deploymentView } from './deploy
 import { ArmError, resourceNotFound } from './errors';
 import { describeIssues } from './faults';
 import type { RouteApi } from './apiVersions';
-import type { PathParams, RequestContext, Route } from './http';
+import type { Handler, PathParams, RequestContext, Route } from './http';
 import type { EmulatorState } from './state';
 import { DeploymentBodySchema } from './template/materialize';
 
@@ -19,6 +19,14 @@ const DEPLOYMENTS: RouteApi = { namespace: 'Microsoft.Resources', resourceType: 
 const CONTAINER_GROUPS: RouteApi = { namespace: 'Microsoft.ContainerInstance', resourceType: 'containerGroups' };
 const ACI_OPERATIONS: RouteApi = { namespace: 'Microsoft.ContainerInstance', resourceType: 'locations/operations' };
 const ACI_LOCATION = ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'locations', ':location'];
+
+/** A handler that acts on the resource (or throws ARM's error, e.g. 404) and answers 204 No Content. */
+function noContent(act: (params: PathParams) => unknown): Handler {
+  return ({ params }) => {
+    act(params);
+    return { status: 204 };
+  };
+}
 
 /** The subset of ARM the two SDKs use, per the published REST API (ContainerInstance 2023-05-01, Resources deployments). */
 export function armRoutes(state: EmulatorState): Route[] {
@@ -72,10 +80,7 @@ export function armRoutes(state: EmulatorState): Route[] {
         },
         HEAD: {
           kind: 'deployments.checkExistence',
-          handle: ({ params }) => {
-            state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName);
-            return { status: 204 };
-          },
+          handle: noContent((params) => state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)),
         },
         DELETE: {
           kind: 'deployments.delete',
@@ -94,10 +99,7 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         POST: {
           kind: 'deployments.cancel',
-          handle: ({ params }) => {
-            state.cancelDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName);
-            return { status: 204 };
-          },
+          handle: noContent((params) => state.cancelDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)),
         },
       },
     },
@@ -239,10 +241,7 @@ export function armRoutes(state: EmulatorState): Route[] {
       methods: {
         POST: {
           kind: 'containerGroups.stop',
-          handle: ({ params }) => {
-            state.stopGroup(params.subscriptionId, params.resourceGroup, params.groupName);
-            return { status: 204 };
-          },
+          handle: noContent((params) => state.stopGroup(params.subscriptionId, params.resourceGroup, params.groupName)),
         },
       },
     },

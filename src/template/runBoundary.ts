@@ -86,50 +86,63 @@ function propertyOf(node: Record<string, unknown>, name: string): { key: string;
   return { key, value: node[key] };
 }
 
-function findCaseInsensitiveDuplicate(node: unknown, path: JsonPath = []): BoundaryViolation | undefined {
+/** What one walk of the template looks for; each returns a violation or undefined. */
+interface TreeCheck {
+  /** A string value. */
+  text?(value: string, path: JsonPath): BoundaryViolation | undefined;
+  /** An object, before its properties are visited. */
+  object?(node: Record<string, unknown>, path: JsonPath): BoundaryViolation | undefined;
+  /** A property name (`path` ends with it), before its value is visited. */
+  key?(key: string, path: JsonPath): BoundaryViolation | undefined;
+}
+
+/** The first violation `check` finds in the JSON tree under `node`, depth-first in document order. */
+function findInTree(node: unknown, path: JsonPath, check: TreeCheck): BoundaryViolation | undefined {
+  if (typeof node === 'string') return check.text?.(node, path);
   if (Array.isArray(node)) {
     for (const [index, item] of node.entries()) {
-      const found = findCaseInsensitiveDuplicate(item, [...path, index]);
+      const found = findInTree(item, [...path, index], check);
       if (found) return found;
     }
     return undefined;
   }
   if (!isPlainObject(node)) return undefined;
-  const seen = new Map<string, string>();
-  // Tag names are matched case-insensitively by applyManagedTags, which keeps one of each managed tag.
-  const checkKeys = path[path.length - 1] !== 'tags';
+  const here = check.object?.(node, path);
+  if (here) return here;
   for (const [key, value] of Object.entries(node)) {
-    const earlier = seen.get(key.toLowerCase());
-    if (checkKeys && earlier !== undefined) {
-      return { path: [...path, key], problem: `names the same property as "${earlier}" (ARM compares property names case-insensitively); keep one` };
-    }
-    seen.set(key.toLowerCase(), key);
-    const found = findCaseInsensitiveDuplicate(value, [...path, key]);
+    const found = check.key?.(key, [...path, key]) ?? findInTree(value, [...path, key], check);
     if (found) return found;
   }
   return undefined;
 }
 
+function findCaseInsensitiveDuplicate(template: Record<string, unknown>): BoundaryViolation | undefined {
+  return findInTree(template, [], {
+    object: (node, path) => {
+      // Tag names are matched case-insensitively by applyManagedTags, which keeps one of each managed tag.
+      if (path[path.length - 1] === 'tags') return undefined;
+      const seen = new Map<string, string>();
+      for (const key of Object.keys(node)) {
+        const earlier = seen.get(key.toLowerCase());
+        if (earlier !== undefined) {
+          return { path: [...path, key], problem: `names the same property as "${earlier}" (ARM compares property names case-insensitively); keep one` };
+        }
+        seen.set(key.toLowerCase(), key);
+      }
+      return undefined;
+    },
+  });
+}
+
 /** The deployment parameters that carry resolved secrets are the worker's: nothing in the template may name them. */
-function findReservedParameterName(node: unknown, path: JsonPath = []): BoundaryViolation | undefined {
+function findReservedParameterName(template: Record<string, unknown>): BoundaryViolation | undefined {
   const reserved = SECRET_PARAMETER_PREFIX.toLowerCase();
   const problem = `mentions "${SECRET_PARAMETER_PREFIX}", the prefix of the parameters the worker passes secrets in; choose another name`;
-  // Only an expression can read a parameter; plain text mentioning the prefix reads nothing.
-  if (typeof node === 'string') return isExpression(node) && node.toLowerCase().includes(reserved) ? { path, problem } : undefined;
-  if (Array.isArray(node)) {
-    for (const [index, item] of node.entries()) {
-      const found = findReservedParameterName(item, [...path, index]);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (!isPlainObject(node)) return undefined;
-  for (const [key, value] of Object.entries(node)) {
-    if (key.toLowerCase().includes(reserved)) return { path: [...path, key], problem };
-    const found = findReservedParameterName(value, [...path, key]);
-    if (found) return found;
-  }
-  return undefined;
+  return findInTree(template, [], {
+    // Only an expression can read a parameter; plain text mentioning the prefix reads nothing.
+    text: (value, path) => (isExpression(value) && value.toLowerCase().includes(reserved) ? { path, problem } : undefined),
+    key: (key, path) => (key.toLowerCase().includes(reserved) ? { path, problem } : undefined),
+  });
 }
 
 /**
@@ -138,30 +151,18 @@ function findReservedParameterName(node: unknown, path: JsonPath = []): Boundary
  * `variables`, which create nothing by themselves.
  */
 function findExpressionKey(template: Record<string, unknown>): BoundaryViolation | undefined {
-  const visit = (node: unknown, path: JsonPath): BoundaryViolation | undefined => {
-    if (Array.isArray(node)) {
-      for (const [index, item] of node.entries()) {
-        const found = visit(item, [...path, index]);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    if (!isPlainObject(node)) return undefined;
-    for (const [key, value] of Object.entries(node)) {
-      if (isExpression(key)) {
-        return {
-          path: [...path, key],
-          problem: `is an expression used as a property name, which ARM would evaluate into a name no check can see; write the name itself (or start it with "[[" for a literal)`,
-        };
-      }
-      const found = visit(value, [...path, key]);
-      if (found) return found;
-    }
-    return undefined;
+  const check: TreeCheck = {
+    key: (key, path) =>
+      isExpression(key)
+        ? {
+            path,
+            problem: `is an expression used as a property name, which ARM would evaluate into a name no check can see; write the name itself (or start it with "[[" for a literal)`,
+          }
+        : undefined,
   };
   for (const [key, value] of Object.entries(template)) {
     if (EXPRESSION_KEYS_ALLOWED_UNDER.has(key.toLowerCase())) continue;
-    const found = visit(value, [key]);
+    const found = findInTree(value, [key], check);
     if (found) return found;
   }
   return undefined;

@@ -145,6 +145,25 @@ export const FailureTypes = {
   cancelled: 'FlowRunCancelled',
 } as const;
 
+/** The phases a run that did not complete ends in. */
+export type FailedPhase = Extract<FlowRunPhase, 'Failed' | 'Cancelled' | 'TimedOut'>;
+
+/** The failure types that end a run in another phase than Failed. */
+const PHASE_OF_FAILURE_TYPE: ReadonlyMap<string, FailedPhase> = new Map([
+  [FailureTypes.startTimeout, 'TimedOut'],
+  [FailureTypes.maxRunTime, 'TimedOut'],
+  [FailureTypes.cancelled, 'Cancelled'],
+]);
+
+/**
+ * The final phase of a run that fails with this type: the one map the workflow sets the phase
+ * by and the client reads a closed run's phase back by. Every other type (a non-zero exit, a
+ * vanished group, Azure's own codes, a refused input) is Failed.
+ */
+export function phaseOfFailure(type: string | null | undefined): FailedPhase {
+  return (type && PHASE_OF_FAILURE_TYPE.get(type)) || 'Failed';
+}
+
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 export const statusQuery = defineQuery<FlowRunStatus>('status');
 /** Asked after the `cancel` signal: the receipt of the cancel the run received (rejected while it received none). */

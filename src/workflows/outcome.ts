@@ -1,9 +1,9 @@
 /** How a failure inside the run becomes the run's outcome: its final phase and the failure the workflow ends with. */
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { type CancelRequest, cancelledMessage, FailureTypes, type FlowRunPhase } from './definitions';
+import { type CancelRequest, cancelledMessage, type FailedPhase, FailureTypes, phaseOfFailure } from './definitions';
 
 export interface FailedOutcome {
-  phase: Extract<FlowRunPhase, 'Failed' | 'Cancelled' | 'TimedOut'>;
+  phase: FailedPhase;
   failure: ApplicationFailure;
 }
 
@@ -24,7 +24,7 @@ export function outcomeOfFailure(err: unknown, cancelRequested?: CancelRequest):
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     return {
-      phase: cause.type === FailureTypes.startTimeout || cause.type === FailureTypes.maxRunTime ? 'TimedOut' : 'Failed',
+      phase: phaseOfFailure(cause.type),
       failure: ApplicationFailure.create({
         type: cause.type ?? 'Error',
         message: cause.message,

@@ -1,8 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite } from '../../src/cli/demo/azurite';
-import { freePort } from '../../src/cli/demo/ports';
+import { freePort, startAzurite } from '../../src/localServices';
 import { readFrom } from '../../src/logs/blobLogReader';
 import { logContainerClient } from '../../src/logs/blobContainer';
 import { waitFor } from '../helpers/waitFor';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { loadPoolConfig } from '../../src/config';
-import { freePort } from '../../src/cli/demo/ports';
+import { freePort } from '../../src/localServices';
 import { ExitCodes } from '../../src/cli/output';
 import { containerGroupNameFor } from '../../src/template/naming';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { temporalCliPath } from '../../src/cli/demo/temporalCli';
+import { temporalCliPath } from '../../src/localServices';
 import { loadPoolConfig, type PoolConfig } from '../../src/config';
 import { AesGcmCodec, encryptingDataConverter } from '../../src/common/codec';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';

@@ -4,7 +4,7 @@
  * emulator, and its requests by purpose are checked against the emulator's own count, so no
  * read escapes the labels.
  */
-import { freePort } from '../../src/cli/demo/ports';
+import { freePort } from '../../src/localServices';
 import { POLL_PURPOSES } from '../../src/common/metrics';
 import { groupsOf, startTestFlowRun } from '../helpers/flowRuns';
 import { parsePrometheusText, type Sample } from '../helpers/metrics';

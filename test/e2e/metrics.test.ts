@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort } from '../../src/cli/demo/ports';
+import { freePort } from '../../src/localServices';
 import { readRunLog, startTestFlowRun } from '../helpers/flowRuns';
 import { parsePrometheusText, type Sample, sampleSum } from '../helpers/metrics';
 import { startStack, type Stack } from '../helpers/stack';

@@ -3,10 +3,9 @@
  * (docs/operations.md, "A hotfix to running workflow code"): a history recorded before the
  * change replays with the patched code and fails without the patch.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
-import { startDevServer } from '../helpers/temporal';
+import { startDevServer, type TestDevServer } from '../helpers/temporal';
 
 jest.setTimeout(120_000);
 
@@ -15,7 +14,7 @@ const activities = { greet: async (name: string) => `hello ${name}` };
 const workflows = (name: string) => require.resolve(`./workflows/patching/${name}`);
 
 describe('a hotfix with patched()', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TestDevServer;
 
   beforeAll(async () => {
     env = await startDevServer();

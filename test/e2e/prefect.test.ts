@@ -13,7 +13,7 @@ import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { runPrefectWorker } from '../../src/prefect';
 import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/flowRuns';
-import { type PrefectServer, startPrefectServer } from '../helpers/prefectServer';
+import { type PrefectServer, startPrefectServer } from '../../src/localServices';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 import { must } from '../helpers/must';

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { createDemoDeployment, createDemoFlowRun } from '../../src/cli/demo/prefectDeployment';
-import { type PrefectServer, startPrefectServer } from '../../src/cli/demo/prefectServer';
+import { type PrefectServer, startPrefectServer } from '../../src/localServices';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';

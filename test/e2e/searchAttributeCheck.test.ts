@@ -8,12 +8,12 @@ import { MissingSearchAttributesError } from '../../src/workerHost/searchAttribu
 import { ALL_SEARCH_ATTRIBUTES, searchAttributes } from '../../src/workflows/definitions';
 import { fixedPoolSource } from '../../src/config/poolSource';
 import { sharedWorkflowBundle, testPool } from '../helpers/stack';
-import { startDevServer } from '../helpers/temporal';
+import { startDevServer, type TestDevServer } from '../helpers/temporal';
 
 jest.setTimeout(60_000);
 
 describe('search attributes checked at worker start', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TestDevServer;
 
   beforeAll(async () => {
     const withoutTwo = ALL_SEARCH_ATTRIBUTES.filter((key) => key !== searchAttributes.phase && key !== searchAttributes.cleanupState);

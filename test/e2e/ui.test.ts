@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { freePort } from '../../src/cli/demo/ports';
+import { freePort } from '../../src/localServices';
 import { containerGroupNameFor } from '../../src/template/naming';
 import { waitFor } from '../helpers/waitFor';
 import { ACI_FLOW_BIN, REPO_ROOT } from './cliProcess';

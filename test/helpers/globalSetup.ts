@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { temporalCliPath } from '../../src/cli/demo/temporalCli';
+import { temporalCliPath } from '../../src/localServices';
 import { WORKFLOW_BUNDLE_ENV } from '../../src/workerHost/settings';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');

@@ -9,11 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../../src/activities/logSink';
 import { createGateway } from '../../src/azure/credentials';
-import { type RunningAzurite, startAzurite } from '../../src/cli/demo/azurite';
+import { type RunningAzurite, startAzurite } from '../../src/localServices';
 import { logContainerClient } from '../../src/logs/blobContainer';
 import { type BlobLogSettings, DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV } from '../../src/logs/blobLogs';
 import type { AciGateway } from '../../src/azure/gateway';
@@ -25,7 +24,7 @@ import { LOG_DIR_ENV } from '../../src/logs/logFiles';
 import { createFlowRunWorker, type SweeperSettings, WORKFLOW_BUNDLE_ENV, type WorkflowBundle } from '../../src/workerHost';
 import { POLL_HEARTBEAT_TIMEOUT_ENV, POOL_ENV } from '../../src/workerHost/settings';
 import { VERSIONING_ENV } from '../../src/workerHost/versioning';
-import { startDevServer } from './temporal';
+import { startDevServer, type TestDevServer } from './temporal';
 
 export const TEST_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 export const TEST_RESOURCE_GROUP = 'aci-flow-test';
@@ -88,7 +87,7 @@ export interface WorkerProcess {
 }
 
 export interface Stack {
-  env: TestWorkflowEnvironment;
+  env: TestDevServer;
   client: Client;
   emulator: RunningEmulator;
   /** A gateway to the emulator, for tests that look at Azure state themselves. */

@@ -1,25 +1,38 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporalCliPath } from '../../src/cli/demo/temporalCli';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
+import { type DevServer, type DevServerOptions, startDevServer as startLocalDevServer } from '../../src/localServices';
 
-export interface DevServerOptions {
-  /** Serve the Temporal Web UI on this port (0 = none). */
-  uiPort?: number;
-  /** Search attributes to register (default: all of aci-flow's). */
-  searchAttributes?: typeof ALL_SEARCH_ATTRIBUTES;
-}
+/** The dev server a test runs on, with the clients and connections of TestWorkflowEnvironment. */
+export type TestDevServer = Pick<TestWorkflowEnvironment, 'address' | 'namespace' | 'client' | 'connection' | 'nativeConnection'> & {
+  server: DevServer;
+  /** Closes the connections and stops the server. */
+  teardown(): Promise<void>;
+};
 
 /**
- * A real Temporal dev server from the provisioned CLI binary, with aci-flow's search
- * attributes registered. createLocal() would download a binary, which fails offline.
+ * A real Temporal dev server, launched as the demo and the benchmark launch it (src/localServices:
+ * the provisioned CLI binary, aci-flow's search attributes), with TestWorkflowEnvironment's
+ * clients on it. TestWorkflowEnvironment only connects: its own createLocal() would download
+ * a binary, which fails offline.
  */
-export async function startDevServer(options: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCliPath() },
-      searchAttributes: options.searchAttributes ?? ALL_SEARCH_ATTRIBUTES,
-      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-      extraArgs: ['--log-level', 'error'],
+export async function startDevServer(options: Pick<DevServerOptions, 'searchAttributes'> = {}): Promise<TestDevServer> {
+  const server = await startLocalDevServer(options);
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: 'default' });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    address: env.address,
+    namespace: env.namespace,
+    client: env.client,
+    connection: env.connection,
+    nativeConnection: env.nativeConnection,
+    server,
+    async teardown() {
+      await env.teardown();
+      await server.stop();
     },
-  });
+  };
 }

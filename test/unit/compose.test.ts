@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../src/cli/demo/azurite';
+import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from '../../src/localServices';
 import { blobLogSettingsFromEnv } from '../../src/logs/blobLogs';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { first, must, nth } from '../helpers/must';

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { CODEC_KEY_ID_ENV, CODEC_KEYS_DIR_ENV, CODEC_KEYS_ENV } from '../../common/codec/settings';
 import { portParser, withUsageExitCode } from '../commandSupport';
+import { listeningText, serveUntilStopped, stopRequested } from '../foreground';
 import { CliError, ExitCodes } from '../output';
 import { CODEC_SERVER_TOKEN_ENV } from '../codecServer/settings';
 
@@ -43,26 +44,18 @@ export function register(program: Command): void {
       const token = readToken(flags.tokenFile);
       const codec = codecFromEnv();
       if (!codec) throw new CliError(`no codec key configured: set ${CODEC_KEYS_DIR_ENV} or ${CODEC_KEYS_ENV}`, ExitCodes.usage);
-      const stopRequested = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      const stop = stopRequested();
       const { startCodecServer } = await import('../codecServer/server');
       const server = await startCodecServer({ codec, token, uiOrigin: flags.uiOrigin, namespace: flags.namespace, host: flags.host, port: flags.port }).catch(
         (error: unknown) => {
           throw new CliError(`cannot start the codec server on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`);
         },
       );
-      process.stdout.write(
-        [
-          `Codec server listening on ${server.endpoint}`,
-          `Encrypting with key id ${codec.currentKeyId}; browsers may call from ${flags.uiOrigin}${flags.namespace ? `; namespace ${flags.namespace} only` : ''}`,
-          'Press Ctrl-C to stop.',
-          '',
-        ].join('\n'),
-      );
-      await stopRequested;
-      await server.close();
+      const text = listeningText([
+        `Codec server listening on ${server.endpoint}`,
+        `Encrypting with key id ${codec.currentKeyId}; browsers may call from ${flags.uiOrigin}${flags.namespace ? `; namespace ${flags.namespace} only` : ''}`,
+      ]);
+      await serveUntilStopped(stop, text, () => server.close());
     });
   withUsageExitCode(command);
 }

@@ -3,6 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { ActiveFaults } from '../../emulator';
 import { DEFAULT_RESOURCE_GROUPS, EMULATOR_TOKEN_ENV } from '../../emulator/defaults';
 import { collect, portParser, withUsageExitCode } from '../commandSupport';
+import { listeningText, serveUntilStopped, stopRequested } from '../foreground';
 import { CliError, ExitCodes } from '../output';
 
 interface EmulatorFlags {
@@ -62,10 +63,7 @@ export function register(program: Command): void {
       const refused = listenProblem(flags.host, requireToken);
       if (refused) throw new CliError(`cannot start the emulator: ${refused}`, ExitCodes.usage);
       // listening before anything starts, so a signal sent as soon as the endpoint is printed is never missed
-      const stopRequested = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      const stop = stopRequested();
       const { startEmulator } = await import('../../emulator');
       const faults = flags.faults === undefined ? undefined : await readFaults(flags.faults);
       const emulator = await startEmulator({
@@ -83,21 +81,14 @@ export function register(program: Command): void {
           ExitCodes.failure,
         );
       });
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, caCertPath: emulator.caCertPath, dataDir: flags.dataDir })}\n`);
-      } else {
-        process.stdout.write(
-          [
+      const text = flags.json
+        ? `${JSON.stringify({ endpoint: emulator.endpoint, caCertPath: emulator.caCertPath, dataDir: flags.dataDir })}\n`
+        : listeningText([
             `ACI emulator listening on ${emulator.endpoint}`,
             `CA certificate: ${emulator.caCertPath}`,
             `Use it: ACI_FLOW_ARM_ENDPOINT=${emulator.endpoint} ACI_FLOW_ARM_CA_FILE=${emulator.caCertPath}${requireToken ? ' ACI_FLOW_ARM_TOKEN=<the required token>' : ''}`,
-            'Press Ctrl-C to stop.',
-            '',
-          ].join('\n'),
-        );
-      }
-      await stopRequested;
-      await emulator.close();
+          ]);
+      await serveUntilStopped(stop, text, () => emulator.close());
     });
   withUsageExitCode(command);
 }

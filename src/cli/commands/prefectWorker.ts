@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError, Option } from 'commander';
-import { collect, withUsageExitCode } from '../commandSupport';
+import { Option } from 'commander';
+import { collect, isPositiveInteger, numberParser, withUsageExitCode } from '../commandSupport';
 
 // Mirrors src/prefect/settings.ts and worker.ts, which --help must not load.
 const DEFAULTS = { query: 10, heartbeat: 30, prefetch: 10, apiKeySecret: 'PREFECT_API_KEY', type: 'azure-container-instance' };
@@ -24,6 +24,10 @@ interface PrefectWorkerFlags {
   apiKeySecret?: string;
   worker: boolean;
 }
+
+const positiveNumber = numberParser('a positive number of seconds, e.g. 10', (value) => Number.isFinite(value) && value > 0);
+const nonNegativeNumber = numberParser('a number of seconds, e.g. 10', (value) => Number.isFinite(value) && value >= 0);
+const positiveInteger = numberParser('a positive whole number, e.g. 4', isPositiveInteger);
 
 export function register(program: Command): void {
   const command = program
@@ -169,22 +173,4 @@ async function readJsonFile(path: string, usage: (message: string) => Error): Pr
   } catch (err) {
     throw usage(`--base-job-template ${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`"${value}" is not a positive number of seconds, e.g. 10`);
-  return parsed;
-}
-
-function nonNegativeNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`"${value}" is not a number of seconds, e.g. 10`);
-  return parsed;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number, e.g. 4`);
-  return parsed;
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { PreparedDeployment } from '../../template/prepare';
-import { collect, withUsageExitCode } from '../commandSupport';
+import { withUsageExitCode } from '../commandSupport';
 import { print } from '../output';
-import { prepareRunFromFlags, type RunFlags } from '../runFlags';
+import { addRunOptions, prepareRunFromFlags, type RunFlags } from '../runFlags';
 
 /** Work pool of a dry run whose pool file has no name and no --pool was given. */
 const RENDER_WORK_POOL = 'render';
@@ -23,15 +23,10 @@ export interface RenderedDeployment {
 }
 
 export function register(program: Command): void {
-  const command = program
-    .command('render')
-    .description('Print the ARM deployment a flow run would get, without touching Azure or Temporal (a dry run)')
-    .option('--pool <name>', 'work pool; default: the name in the pool config')
-    .option('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML; default $ACI_FLOW_POOL_CONFIG')
-    .option('--flow <name>', 'flow name (names the container group)', 'flow')
-    .option('--run-id <id>', 'flow run id; default: a new UUID')
-    .option('--set <key=value>', 'value of a pool variable, e.g. --set cpu=2 --set command="python -m etl" (repeatable)', collect, [])
-    .option('--values <file>', 'JSON or YAML mapping of variable values; --set wins over it')
+  const command = addRunOptions(
+    program.command('render').description('Print the ARM deployment a flow run would get, without touching Azure or Temporal (a dry run)'),
+    { pool: 'work pool; default: the name in the pool config', setExample: '--set cpu=2 --set command="python -m etl"', flowDefault: 'flow' },
+  )
     .option('--json', 'print JSON (the output is JSON either way; kept for symmetry with the other commands)')
     .addHelpText('after', '\nExample:\n  aci-flow render --pool-config examples/pool.yaml --flow etl --set command="python -m etl" --set cpu=2')
     .action(async (flags: RenderFlags) => {

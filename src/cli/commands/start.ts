@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { collect, withUsageExitCode } from '../commandSupport';
+import { withUsageExitCode } from '../commandSupport';
 import { CliError, ExitCodes, print } from '../output';
-import { prepareRunFromFlags, type RunFlags } from '../runFlags';
+import { addRunOptions, prepareRunFromFlags, type RunFlags } from '../runFlags';
 
 interface StartFlags extends RunFlags {
   wait?: boolean;
@@ -9,15 +9,10 @@ interface StartFlags extends RunFlags {
 }
 
 export function register(program: Command): void {
-  const command = program
-    .command('start')
-    .description('Start a flow run on a work pool; starting the same --run-id again returns the existing run')
-    .option('--pool <name>', 'work pool (= task queue of its workers); default: the name in the pool config')
-    .option('--pool-config <file>', 'Prefect work pool export or base job template, JSON or YAML; default $ACI_FLOW_POOL_CONFIG')
-    .requiredOption('--flow <name>', 'flow name (names the container group)')
-    .option('--run-id <id>', 'flow run id; default: a new UUID')
-    .option('--set <key=value>', 'value of a pool variable, e.g. --set image=python:3.12 (repeatable)', collect, [])
-    .option('--values <file>', 'JSON or YAML mapping of variable values; --set wins over it')
+  const command = addRunOptions(
+    program.command('start').description('Start a flow run on a work pool; starting the same --run-id again returns the existing run'),
+    { pool: 'work pool (= task queue of its workers); default: the name in the pool config', setExample: '--set image=python:3.12' },
+  )
     .option('--wait', 'wait for the run to finish and print its final status; exit 1 unless it completed')
     .option('--json', 'print JSON')
     .addHelpText('after', `\nExample:\n  aci-flow start --pool-config pool.yaml --flow etl --run-id 7f1c --set command="python -m etl" --wait`)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { DEFAULT_LOG_BLOB_CONTAINER, LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV, LOG_BLOB_URL_ENV } from '../../logs/blobLogs';
 import { DEFAULT_LOG_DIR, LOG_DIR_ENV } from '../../logs/logFiles';
 import {
@@ -16,7 +15,12 @@ import {
   SWEEP_SCOPES_ENV,
   WORKFLOW_BUNDLE_ENV,
 } from '../../workerHost/settings';
-import { collect, poolConfigPath, withUsageExitCode } from '../commandSupport';
+import { collect, isPositiveInteger, numberParser, poolConfigPath, withUsageExitCode } from '../commandSupport';
+
+const positiveInteger = numberParser('a positive whole number, e.g. 500', isPositiveInteger);
+/** The SDK needs room for at least two cached workflows (it would quietly raise a smaller number). */
+const atLeastTwo = numberParser('a whole number of at least 2, e.g. 100', (value) => Number.isInteger(value) && value >= 2);
+const portNumber = numberParser('a TCP port (1-65535), e.g. 9464', (value) => isPositiveInteger(value) && value <= 65535);
 
 export function register(program: Command): void {
   const command = program
@@ -118,23 +122,4 @@ interface WorkerFlags {
   heartbeatTimeout?: string;
   deploymentName?: string;
   buildId?: string;
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`"${value}" is not a positive whole number, e.g. 500`);
-  return parsed;
-}
-
-/** The SDK needs room for at least two cached workflows (it would quietly raise a smaller number). */
-function atLeastTwo(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 2) throw new InvalidArgumentError(`"${value}" is not a whole number of at least 2, e.g. 100`);
-  return parsed;
-}
-
-function portNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65535) throw new InvalidArgumentError(`"${value}" is not a TCP port (1-65535), e.g. 9464`);
-  return parsed;
 }

@@ -14,9 +14,7 @@ import { codecFromEnv, encryptingDataConverter } from '../../common/codec';
 import { createFlowRunWorker, WORKFLOW_BUNDLE_ENV } from '../../workerHost';
 import { logContainerClient } from '../../logs/blobContainer';
 import { type BlobLogSettings, blobLogSettingsFromEnv, DEFAULT_LOG_BLOB_CONTAINER } from '../../logs/blobLogs';
-import { startAzurite } from './azurite';
-import { type DevServer, startDevServer } from './devServer';
-import { freePort } from './ports';
+import { freePort, startAzurite, startDevServer, webUiUrl } from '../../localServices';
 
 export type Closer = () => Promise<unknown>;
 
@@ -33,7 +31,8 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  devServer: DevServer;
+  /** The Temporal Web UI. */
+  uiUrl: string;
   client: Client;
   logContainer: ContainerClient;
   /** Where the worker records the runs' log lines (what `aci-flow logs` and the Prefect bridge read). */
@@ -59,9 +58,10 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
   const port = await freePort(options.port);
   const uiPort = await freePort(options.uiPort, [port]);
   write(`Starting the Temporal dev server on 127.0.0.1:${port} ...`);
-  const devServer = await startDevServer(port, uiPort);
+  const devServer = await startDevServer({ port, uiPort });
   closers.push(devServer.stop);
-  write(`Temporal Web UI: ${devServer.uiUrl}`);
+  const uiUrl = webUiUrl(uiPort);
+  write(`Temporal Web UI: ${uiUrl}`);
 
   const emulator = await startEmulator({ resourceGroups: options.resourceGroups });
   closers.push(() => emulator.close());
@@ -103,11 +103,11 @@ export async function startLocalStack(options: LocalStackOptions, closers: Close
   closers.push(() => connection.close());
   const client = new Client({ connection, dataConverter });
   return {
-    devServer,
+    uiUrl,
     client,
     logContainer,
     blobLogs,
-    workflowUrl: (workflowId) => `${devServer.uiUrl}/namespaces/${client.options.namespace}/workflows/${workflowId}`,
+    workflowUrl: (workflowId) => `${uiUrl}/namespaces/${client.options.namespace}/workflows/${workflowId}`,
   };
 }
 

@@ -46,7 +46,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     const workPool = pool.name ?? 'demo-pool';
     const values = { command: DEMO_COMMAND, stream_output: true };
     const { resource_group_name: resourceGroup } = renderJobConfiguration(pool.base_job_template, values);
-    const { client, logContainer, workflowUrl, devServer } = await startLocalStack(
+    const { client, logContainer, workflowUrl, uiUrl } = await startLocalStack(
       { workPool, pool: fixedPoolSource(pool), resourceGroups: [resourceGroup], port: options.port, uiPort: options.uiPort, write },
       closers,
     );
@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<FlowRunStatus | und
     write(formatStatus(status));
     write('');
     if (!options.exitWhenDone) {
-      write(`The Temporal UI stays up at ${devServer.uiUrl} — press Ctrl-C to stop everything.`);
+      write(`The Temporal UI stays up at ${uiUrl} — press Ctrl-C to stop everything.`);
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     }
     return status;

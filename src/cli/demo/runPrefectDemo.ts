@@ -18,7 +18,7 @@ import { closeAll, type Closer, installDemoRuntime, type LocalStack, startLocalS
 import { phasesInHistory } from './phases';
 import { createDemoDeployment, createDemoFlowRun } from './prefectDeployment';
 import type { PrefectDemoOutcome } from '../prefectDemoOutcomes';
-import { type PrefectServer, startPrefectServer } from './prefectServer';
+import { type PrefectServer, startPrefectServer } from '../../localServices';
 import { formatSideBySide, prefectStateHistory, temporalEventHistory } from './stateHistory';
 
 export const PREFECT_DEMO_POOL = 'aci-demo-pool';
@@ -141,7 +141,7 @@ export async function runPrefectDemo(options: PrefectDemoOptions): Promise<Prefe
     for (const result of results) write(`${result.outcome.padEnd(9)}  flow run ${result.flowRunId}: ${result.state} (expected ${result.expected})`);
     write('');
     if (!options.exitWhenDone) {
-      write(`The Temporal UI (${stack.devServer.uiUrl}) and the Prefect UI (${prefect.uiUrl}) stay up — press Ctrl-C to stop everything.`);
+      write(`The Temporal UI (${stack.uiUrl}) and the Prefect UI (${prefect.uiUrl}) stay up — press Ctrl-C to stop everything.`);
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     }
     return results;

@@ -149,6 +149,36 @@ describe('layering rules (docs/architecture.md) enforced by lint', () => {
       code: "import { startEmulator } from '../../emulator';\nexport const f = startEmulator;\n",
       flagged: false,
     },
+    {
+      why: 'the CLI demo may launch local services',
+      file: 'src/cli/demo/x.ts',
+      code: "import { startDevServer } from '../../localServices';\nexport const f = startDevServer;\n",
+      flagged: false,
+    },
+    {
+      why: 'the client may not import the local services launcher',
+      file: 'src/client/x.ts',
+      code: "import { startAzurite } from '../localServices';\nexport const f = startAzurite;\n",
+      flagged: true,
+    },
+    {
+      why: 'the worker may not import the local services launcher',
+      file: 'src/worker/x.ts',
+      code: "import { startDevServer } from '../localServices/devServer';\nexport const f = startDevServer;\n",
+      flagged: true,
+    },
+    {
+      why: 'the local services launcher may not import the worker',
+      file: 'src/localServices/x.ts',
+      code: "import { createFlowRunWorker } from '../worker';\nexport const f = createFlowRunWorker;\n",
+      flagged: true,
+    },
+    {
+      why: 'the local services launcher may import the search attribute definitions',
+      file: 'src/localServices/x.ts',
+      code: "import { ALL_SEARCH_ATTRIBUTES } from '../workflows/definitions';\nexport const f = ALL_SEARCH_ATTRIBUTES;\n",
+      flagged: false,
+    },
   ];
 
   it('flags every import that runs the wrong way, and only those', () => {

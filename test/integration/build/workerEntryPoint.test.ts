@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../../src/cli/demo/ports';
+import { freePort } from '../../../src/localServices';
 
 const ROOT = resolve(__dirname, '../../..');
 

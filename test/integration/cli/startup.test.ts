@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../../../src/cli/demo/ports';
+import { freePort } from '../../../src/localServices';
 import { nth } from '../../helpers/must';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -10,7 +10,7 @@ const PRELOAD = join(REPO_ROOT, 'test', 'helpers', 'reportLoadedModules.js');
 
 /**
  * What a command must never load: the worker (and the Temporal worker SDK with its webpack
- * bundler), the emulator (and selfsigned), and the demo. The two small settings modules
+ * bundler), the emulator (and selfsigned), the demo and the local services it launches. The two small settings modules
  * (workerHost/settings, emulator/defaults) hold defaults the help text shows, and are allowed.
  */
 const HEAVY = [
@@ -18,6 +18,7 @@ const HEAVY = [
   /dist\/workerHost\/(?!settings\.js$)/,
   /dist\/emulator\/(?!defaults\.js$)/,
   /dist\/cli\/demo\//,
+  /dist\/localServices\//,
   /node_modules\/selfsigned\//,
   /node_modules\/@temporalio\/worker\//,
   /node_modules\/webpack\//,

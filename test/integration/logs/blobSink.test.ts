@@ -5,7 +5,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import { createFlowRunLogSink } from '../../../src/activities/logSink';
-import { type RunningAzurite, startAzurite } from '../../../src/cli/demo/azurite';
+import { type RunningAzurite, startAzurite } from '../../../src/localServices';
 import { BlobLogLineReader, readFrom } from '../../../src/logs/blobLogReader';
 import { logContainerClient } from '../../../src/logs/blobContainer';
 import { logBlobName } from '../../../src/logs/blobLogs';

@@ -1,12 +1,11 @@
 /** The test harness itself: the provisioned dev server runs a workflow with an activity, a signal and a timer, and takes aci-flow's search attributes. */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { searchAttributes } from '../../../src/workflows/definitions';
-import { startDevServer } from '../../helpers/temporal';
+import { startDevServer, type TestDevServer } from '../../helpers/temporal';
 import { proceed, smokeWorkflow } from './smokeWorkflow';
 
 describe('Temporal dev server harness', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TestDevServer;
 
   beforeAll(async () => {
     env = await startDevServer();

@@ -7,8 +7,7 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type RunningAzurite, startAzurite } from '../../../src/cli/demo/azurite';
-import { freePort } from '../../../src/cli/demo/ports';
+import { freePort, type RunningAzurite, startAzurite } from '../../../src/localServices';
 import { logContainerClient } from '../../../src/logs/blobContainer';
 import { LOG_BLOB_CONNECTION_STRING_ENV, LOG_BLOB_CONTAINER_ENV } from '../../../src/logs/blobLogs';
 import { checkLogStore } from '../../../src/logs/logStoreCheck';

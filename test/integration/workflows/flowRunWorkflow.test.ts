@@ -2,7 +2,6 @@
  * flowRunWorkflow against scripted activities on a real dev server: what the workflow does
  * with each activity outcome, without Azure or the emulator.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
@@ -17,7 +16,7 @@ import { flowRunNames } from '../../../src/template/naming';
 import { workflowsPath } from '../../../src/workerHost';
 import { cancelSignal, FLOW_RUN_WORKFLOW, type FlowRunInput, searchAttributes, statusQuery, workflowIdForFlowRun } from '../../../src/workflows/definitions';
 import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
-import { startDevServer } from '../../helpers/temporal';
+import { startDevServer, type TestDevServer } from '../../helpers/temporal';
 import { waitFor } from '../../helpers/waitFor';
 
 jest.setTimeout(60_000);
@@ -81,7 +80,7 @@ function scriptedActivities(overrides: Partial<FlowRunActivities> = {}) {
 }
 
 describe('flowRunWorkflow with scripted activities', () => {
-  let env: TestWorkflowEnvironment;
+  let env: TestDevServer;
 
   beforeAll(async () => {
     quietRuntimeLogs();

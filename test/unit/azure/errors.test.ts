@@ -1,5 +1,5 @@
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
-import { AzureError, innermostArmError, toAzureError, type AzureErrorKind } from '../../../src/azure/errors';
+import { AzureError, classify, innermostArmError, toAzureError, type AzureErrorKind } from '../../../src/azure/errors';
 
 const context = { operation: 'deploy', resource: "deployment 'aci-flow-etl-1' in resource group 'aci-flow-demo'" };
 
@@ -294,5 +294,21 @@ describe('innermostArmError', () => {
 
   it('ignores a message that only looks like JSON', () => {
     expect(innermostArmError({ code: 'BadRequest', message: '{not json' })).toEqual({ code: 'BadRequest', message: '{not json' });
+  });
+});
+
+describe('classify: the first matching class, in order', () => {
+  it.each([
+    ['InaccessibleImage', 429, 'throttled', true, 'a 429 is throttling whatever the code'],
+    ['QuotaExceeded', 403, 'quota', false, 'a known code beats 401/403'],
+    ['OperationInProgress', 403, 'authorization', false, 'a 401/403 beats the codes that clear by themselves'],
+    ['InternalServerError', 404, 'transient', true, 'a transient code beats 404'],
+    ['SomethingElse', 503, 'transient', true, 'a 5xx is transient'],
+    ['ResourceNotFound', 400, 'not-found', false, 'a code ending NotFound is not-found'],
+    ['Conflict', undefined, 'conflict', false, "ARM's plain Conflict is not retried"],
+    ['AnotherOperationInProgress', 409, 'conflict', true, 'a conflict that clears by itself is retried'],
+    ['constructor', undefined, 'bad-request', false, 'an unknown code without a status is a bad request'],
+  ] as const)('%s with status %s is %s (retryable %s): %s', (code, statusCode, kind, retryable, _why) => {
+    expect(classify(code, statusCode)).toEqual({ kind, retryable });
   });
 });

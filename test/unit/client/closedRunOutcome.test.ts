@@ -42,6 +42,11 @@ describe('the outcome of a closed flow run', () => {
     expect(await closedRunOutcome('FAILED', failedWith(failure))).toEqual({ phase: 'Failed', message: 'InaccessibleImage: image not found' });
   });
 
+  it('is Failed for a failure type named like a property every object has', async () => {
+    const failure = ApplicationFailure.create({ type: 'constructor', message: 'an activity chose an odd type' });
+    expect(await closedRunOutcome('FAILED', failedWith(failure))).toEqual({ phase: 'Failed', message: 'an activity chose an odd type' });
+  });
+
   it.each([
     ['CANCELLED', 'Cancelled'],
     ['TIMED_OUT', 'TimedOut'],

@@ -1,7 +1,7 @@
 import { Client, Connection, ServiceError } from '@temporalio/client';
 import { ConfigError, parsePoolConfig } from '../../../src/config';
 import { InvalidFlowRunOptionsError, prepareFlowRun, startFlowRun } from '../../../src/client';
-import { freePort } from '../../../src/cli/demo/ports';
+import { freePort } from '../../../src/localServices';
 
 /**
  * A client whose server does not exist: any RPC would fail with a connection error,

@@ -1,7 +1,7 @@
 /**
- * The demo's local services (the Temporal dev server, Azurite, a Prefect server) as child
- * processes: started, waited for until they answer, and stopped, also when this process
- * exits without stopping them (a crash, a closed terminal), so none is left orphaned.
+ * A local service (the Temporal dev server, Azurite, a Prefect server) as a child process:
+ * started, waited for until it answers, and stopped, also when this process exits without
+ * stopping it (a crash, a closed terminal), so none is left orphaned.
  */
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +17,8 @@ export interface LocalService<Ready> {
   output(): string;
   /** SIGTERM (to its process group when it has one), SIGKILL after a grace period; resolves once it exited. */
   stop(): Promise<void>;
+  /** SIGKILL at once, no shutdown (what a crash does); resolves once it exited. */
+  kill(): Promise<void>;
 }
 
 export interface LocalServiceOptions<Ready> extends Pick<SpawnOptions, 'env' | 'cwd'> {
@@ -48,8 +50,13 @@ export async function startLocalService<Ready>(command: string, args: string[], 
   const signal = (name: NodeJS.Signals) => signalService(child, name, options.processGroup === true);
   const killOnExit = () => signal('SIGKILL');
   process.once('exit', killOnExit);
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const stopped = () => {
+    process.off('exit', killOnExit);
+    options.afterStop?.();
+  };
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (running()) {
       signal('SIGTERM');
       // The grace timer is cancelled once the service exits, so it does not keep this process alive.
       const grace = new AbortController();
@@ -60,19 +67,23 @@ export async function startLocalService<Ready>(command: string, args: string[], 
         await exited;
       }
     }
-    process.off('exit', killOnExit);
-    options.afterStop?.();
+    stopped();
+  };
+  const kill = async () => {
+    if (running()) signal('SIGKILL');
+    await exited;
+    stopped();
   };
   const printed = () => output.trim() || '(no output)';
 
   const deadline = Date.now() + options.readyTimeoutMs;
   try {
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      if (!running()) {
         throw new Error(`${options.name} exited with ${child.exitCode ?? child.signalCode} before it was ready: ${printed()}`);
       }
       const ready = await options.ready(output).catch(() => undefined);
-      if (ready !== undefined) return { ready, output: () => output, stop };
+      if (ready !== undefined) return { ready, output: () => output, stop, kill };
       if (Date.now() > deadline) throw new Error(`${options.name} was not ready within ${options.readyTimeoutMs / 1000} s: ${printed()}`);
       await sleep(options.readyPollMs ?? 250);
     }

@@ -1,6 +1,6 @@
 /** freePort against real loopback sockets: what the demo relies on to pick its ports. */
 import { createServer } from 'node:net';
-import { freePort } from '../../../src/cli/demo/ports';
+import { freePort } from '../../../src/localServices';
 
 describe('freePort', () => {
   it('returns the preferred port when nothing listens on it', async () => {

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startLocalService } from './localService';
+import { startLocalService } from './childService';
 import { freePort } from './ports';
 
 export interface PrefectServer {
@@ -38,7 +38,7 @@ export interface PrefectServerOptions {
  */
 export function prefectCliPath(): string {
   if (process.env.ACI_FLOW_PREFECT_CLI) return process.env.ACI_FLOW_PREFECT_CLI;
-  const setup = join(__dirname, '..', '..', '..', 'scripts', 'setup.mjs');
+  const setup = join(__dirname, '..', '..', 'scripts', 'setup.mjs');
   let path: string;
   try {
     path = execFileSync(process.execPath, [setup, '--print-prefect-path'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalService } from './localService';
+import { startLocalService } from './childService';
 
 /** Azurite's well-known development account (public, documented by Microsoft; local use only). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
