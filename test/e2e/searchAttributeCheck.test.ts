@@ -2,7 +2,6 @@
  * A worker on a namespace without aci-flow's search attributes refuses to start, naming the
  * missing ones and the command that registers them, instead of every start failing later.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFlowRunWorker } from '../../src/workerHost';
 import { MissingSearchAttributesError } from '../../src/workerHost/searchAttributeCheck';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributes } from '../../src/workflows/definitions';
