@@ -162,15 +162,15 @@ describe('layering rules (docs/architecture.md) enforced by lint', () => {
       flagged: true,
     },
     {
-      why: 'the worker may not import the local services launcher',
-      file: 'src/worker/x.ts',
+      why: 'the worker wiring may not import the local services launcher',
+      file: 'src/workerHost/x.ts',
       code: "import { startDevServer } from '../localServices/devServer';\nexport const f = startDevServer;\n",
       flagged: true,
     },
     {
-      why: 'the local services launcher may not import the worker',
+      why: 'the local services launcher may not import the worker wiring',
       file: 'src/localServices/x.ts',
-      code: "import { createFlowRunWorker } from '../worker';\nexport const f = createFlowRunWorker;\n",
+      code: "import { createFlowRunWorker } from '../workerHost';\nexport const f = createFlowRunWorker;\n",
       flagged: true,
     },
     {
