@@ -35,7 +35,7 @@ import {
 import { type AciFlowMetrics, type ArmPurpose, noopMetrics } from '../common/metrics';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../template/deployment';
 import { DEPLOYMENT_NAME_PREFIX } from '../template/naming';
-import { ArmRateLimiter, type ArmBudgetUsage, type ArmLimits } from '../budget/rateLimiter';
+import type { ArmBudgetUsage, ArmRateLimiter } from '../budget/rateLimiter';
 import { sleep } from '../common/clock';
 
 export interface ArmGatewayOptions {
@@ -47,11 +47,9 @@ export interface ArmGatewayOptions {
   /** SDK pipeline retries per HTTP call (default: 2 retries, 1 s base delay, 10 s cap). */
   retryOptions?: Pick<PipelineRetryOptions, 'maxRetries' | 'retryDelayInMs' | 'maxRetryDelayInMs'>;
   userAgentPrefix?: string;
-  /** Shared ARM request budget (defaults in DEFAULT_ARM_LIMITS). */
-  limits?: Partial<ArmLimits>;
-  /** Pass one limiter to share a budget between gateways; otherwise one is built from `limits`. */
-  limiter?: ArmRateLimiter;
-  /** Counts ARM requests by class and outcome; a limiter built here also records its budget waits into it. */
+  /** The ARM request budget every request of this gateway waits for (createArmLimiter); share one to share a budget between gateways. */
+  limiter: ArmRateLimiter;
+  /** Counts ARM requests by class and outcome. */
   metrics?: AciFlowMetrics;
   /** Poll interval for deploy/delete long-running operations when Azure sends no Retry-After (SDK default 2 s). */
   pollIntervalMs?: number;
@@ -91,7 +89,7 @@ export class ArmGateway implements AciGateway {
 
   constructor(private readonly options: ArmGatewayOptions) {
     this.metrics = options.metrics ?? noopMetrics;
-    this.limiter = options.limiter ?? new ArmRateLimiter(options.limits, undefined, this.metrics);
+    this.limiter = options.limiter;
   }
 
   /** Requests granted, 429s seen and time spent waiting for the budget, per request kind. */

@@ -11,7 +11,8 @@ import { DefaultAzureCredential, type AccessToken, type TokenCredential } from '
 import { z } from 'zod';
 import { ConfigError, configErrorFromZod } from '../config/errors';
 import { ArmGateway, type ArmGatewayOptions } from './armGateway';
-import { ArmRateLimiter } from '../budget/rateLimiter';
+import { type ArmLimits, ArmRateLimiter } from '../budget/rateLimiter';
+import type { AciFlowMetrics } from '../common/metrics';
 
 export const DEV_TOKEN = 'aci-flow-local-dev-token';
 const FAR_FUTURE_MS = 10 * 365 * 24 * 60 * 60 * 1000;
@@ -148,24 +149,32 @@ export function credentialFor(config: AzureConnectionConfig): TokenCredential {
 }
 
 /**
- * The gateway for a connection config; `overrides` tune retries or share a limiter (tests,
- * benchmark), or set the credential of a pool's aci_credentials (gatewayFactory.ts).
+ * The ARM budget of a connection config: its limits (ACI_FLOW_ARM_*), steered from ARM's
+ * remaining-budget headers unless `steering` is false, its waits recorded into `metrics`.
  */
-export function createGateway(config: AzureConnectionConfig, overrides: Omit<Partial<ArmGatewayOptions>, 'endpoint' | 'caCertPem'> = {}): ArmGateway {
+export function createArmLimiter(config: Pick<AzureConnectionConfig, 'limits' | 'steering'>, metrics?: AciFlowMetrics): ArmRateLimiter {
+  return new ArmRateLimiter({ limits: config.limits, metrics, steering: config.steering !== false });
+}
+
+/**
+ * The gateway for a connection config; `overrides` tune retries, set the limits or share a
+ * limiter (tests, benchmark), or set the credential of a pool's aci_credentials (gatewayFactory.ts).
+ * Without a `limiter` the gateway gets a budget of its own (createArmLimiter).
+ */
+export function createGateway(
+  config: AzureConnectionConfig,
+  overrides: Omit<Partial<ArmGatewayOptions>, 'endpoint' | 'caCertPem'> & { limits?: Partial<ArmLimits> } = {},
+): ArmGateway {
   const parsed = azureConnectionConfigSchema.safeParse(config);
   if (!parsed.success) throw configErrorFromZod(parsed.error, 'azure connection');
   const valid = parsed.data;
-  const { credential, ...tuning } = overrides;
-  // The gateway builds a steering limiter itself; one that must not steer is built here.
-  const limiter =
-    valid.steering === false && !tuning.limiter ? new ArmRateLimiter(valid.limits, undefined, tuning.metrics, { steering: false }) : tuning.limiter;
+  const { credential, limits, limiter, ...tuning } = overrides;
   return new ArmGateway({
     credential: credential ?? credentialFor(valid),
     endpoint: valid.endpoint,
     caCertPem: valid.caCertPem,
     pollIntervalMs: valid.pollIntervalMs,
-    limits: valid.limits,
     ...tuning,
-    limiter,
+    limiter: limiter ?? createArmLimiter({ limits: limits ?? valid.limits, steering: valid.steering }, tuning.metrics),
   });
 }

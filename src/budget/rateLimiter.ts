@@ -185,6 +185,19 @@ interface SubscriptionBudget {
   controllers: Record<ArmRequestKind, BudgetController>;
 }
 
+export interface ArmRateLimiterOptions {
+  /** Static ceilings (ACI_FLOW_ARM_*); the steered rates never exceed them (default DEFAULT_ARM_LIMITS). */
+  limits?: Partial<ArmLimits>;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Records each granted request's wait for the budget (default: not recorded). */
+  metrics?: AciFlowMetrics;
+  /** false: ignore ARM's remaining-budget headers and keep the static limits alone (default true). */
+  steering?: boolean;
+  /** Controller tuning; `refillPerSecond` per class defaults to ARM's documented rates. */
+  controller?: Partial<Omit<BudgetControllerSettings, 'refillPerSecond'>> & { refillPerSecond?: Partial<Record<ArmRequestKind, number>> };
+}
+
 export class ArmRateLimiter {
   private readonly limits: ArmLimits;
   private readonly subscriptions = new Map<string, SubscriptionBudget>();
@@ -196,29 +209,20 @@ export class ArmRateLimiter {
     throttled: { read: 0, write: 0, delete: 0 },
     waitedMs: { read: 0, write: 0, delete: 0 },
   };
+  private readonly clock: Clock;
+  private readonly metrics: AciFlowMetrics;
 
-  constructor(
-    /** Static ceilings (ACI_FLOW_ARM_*); the steered rates never exceed them. */
-    limits: Partial<ArmLimits> = {},
-    private readonly clock: Clock = systemClock,
-    /** Records each granted request's wait for the budget. */
-    private readonly metrics: AciFlowMetrics = noopMetrics,
-    /**
-     * Controller tuning; `refillPerSecond` per class defaults to ARM's documented rates.
-     * `steering: false` ignores the remaining-budget headers and keeps the static limits alone.
-     */
-    controller: Partial<Omit<BudgetControllerSettings, 'refillPerSecond'>> & {
-      refillPerSecond?: Partial<Record<ArmRequestKind, number>>;
-      steering?: boolean;
-    } = {},
-  ) {
+  constructor(options: ArmRateLimiterOptions = {}) {
+    const { limits = {}, clock = systemClock, metrics = noopMetrics, steering = true, controller = {} } = options;
+    this.clock = clock;
+    this.metrics = metrics;
     this.limits = { ...DEFAULT_ARM_LIMITS, ...limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (!(Number.isFinite(value) && value > 0)) {
         throw new RangeError(`ARM limit '${name}' must be a positive number, got ${String(value)}; fix the gateway's limits option.`);
       }
     }
-    const { refillPerSecond, steering = true, ...tuning } = controller;
+    const { refillPerSecond, ...tuning } = controller;
     this.steering = steering;
     const refill = { ...ARM_REFILL_PER_SECOND, ...refillPerSecond };
     this.settings = {

@@ -6,9 +6,8 @@
 import { type Logger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createFlowRunLogSink, type FlowRunLogSink } from '../activities/logSink';
 import { createPollScheduler, pollStrategyFromEnv } from '../polling/pollScheduler';
-import { type AzureConnectionConfig, azureConnectionFromEnv, createGateway, usesStaticToken } from '../azure/credentials';
+import { type AzureConnectionConfig, azureConnectionFromEnv, createArmLimiter, createGateway, usesStaticToken } from '../azure/credentials';
 import { createGatewayFactory } from '../azure/gatewayFactory';
-import { ArmRateLimiter } from '../budget/rateLimiter';
 import { type PoolSource, poolFileSource, withPoolSecrets } from '../config/poolSource';
 import { secretResolverFromEnvironment } from '../config/secrets';
 import { logContainerClient } from '../logs/blobContainer';
@@ -142,7 +141,7 @@ function readinessOf(worker: Worker, connection: { reachable(): boolean }): Read
  * follows the read budget.
  */
 function azureAccess(azure: AzureConnectionConfig, env: NodeJS.ProcessEnv, metrics: AciFlowMetrics | undefined, pool: PoolSource) {
-  const armLimiter = new ArmRateLimiter(azure.limits, undefined, metrics, azure.steering === false ? { steering: false } : {});
+  const armLimiter = createArmLimiter(azure, metrics);
   const gateway = createGateway(azure, { metrics, limiter: armLimiter });
   // A client secret from the pool's Prefect block is the pool source's; every other one the secret store's.
   const resolveSecret = withPoolSecrets(pool, secretResolverFromEnvironment(env));

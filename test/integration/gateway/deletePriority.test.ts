@@ -1,5 +1,4 @@
 import { ARM_PRIORITY, ArmRateLimiter } from '../../../src/budget/rateLimiter';
-import { systemClock } from '../../../src/common/clock';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator } from './gatewayHarness';
@@ -31,8 +30,11 @@ afterAll(async () => {
 
 it("a cancelled run's delete overtakes routine cleanups queued in a throttled delete budget", async () => {
   emulator.setFaults({ throttling: { deletes: { capacity: 1, refillPerSecond: DELETE_REFILL } } });
-  const limiter = new ArmRateLimiter({ deletesPerSecond: WORKER_DELETE_RATE, burst: 1 }, systemClock, undefined, {
-    refillPerSecond: { delete: DELETE_REFILL },
+  const limiter = new ArmRateLimiter({
+    limits: { deletesPerSecond: WORKER_DELETE_RATE, burst: 1 },
+    controller: {
+      refillPerSecond: { delete: DELETE_REFILL },
+    },
   });
   const gateway = emulatorGateway(emulator, { limiter });
   // Groups that no longer exist: each delete is one DELETE answered 404, which cleanup counts as done.

@@ -1,5 +1,4 @@
 import { ArmRateLimiter } from '../../../src/budget/rateLimiter';
-import { systemClock } from '../../../src/common/clock';
 import type { RunningEmulator } from '../../../src/emulator';
 import { waitFor } from '../../helpers/waitFor';
 import { emulatorGateway, prepareRun, refOf, startEmulator, SUBSCRIPTION_ID } from './gatewayHarness';
@@ -39,7 +38,7 @@ it('two gateways against one throttled subscription settle on a fair share of it
   // The static ceiling is far above the bucket: only the headers can hold these workers back.
   const limiters = [0, 1].map(
     () =>
-      new ArmRateLimiter({ readsPerSecond: 1000, burst: 1000 }, systemClock, undefined, { refillPerSecond: { read: REFILL }, intervalMs: 250, holdMs: 2000 }),
+      new ArmRateLimiter({ limits: { readsPerSecond: 1000, burst: 1000 }, controller: { refillPerSecond: { read: REFILL }, intervalMs: 250, holdMs: 2000 } }),
   );
   const gateways = limiters.map((limiter) =>
     emulatorGateway(emulator, { limiter, retryOptions: { maxRetries: 6, retryDelayInMs: 50, maxRetryDelayInMs: 2000 } }),

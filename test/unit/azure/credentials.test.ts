@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import { ArmGateway } from '../../../src/azure/armGateway';
-import { azureConnectionFromEnv, createGateway, credentialFor, DEV_TOKEN, StaticTokenCredential } from '../../../src/azure/credentials';
+import { azureConnectionFromEnv, createArmLimiter, createGateway, credentialFor, DEV_TOKEN, StaticTokenCredential } from '../../../src/azure/credentials';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 
@@ -60,6 +60,19 @@ describe('azureConnectionFromEnv', () => {
     expect(azureConnectionFromEnv({ ACI_FLOW_ARM_STEERING: 'off' }).steering).toBe(false);
     expect(azureConnectionFromEnv({ ACI_FLOW_ARM_STEERING: 'ON' }).steering).toBe(true);
     expect(() => azureConnectionFromEnv({ ACI_FLOW_ARM_STEERING: 'no' })).toThrow(/ACI_FLOW_ARM_STEERING.*must be 'on' or 'off', got 'no'/);
+  });
+
+  it("builds the ARM budget from the config's limits, steered unless ACI_FLOW_ARM_STEERING is off", () => {
+    const draining = (steering: 'on' | 'off') => {
+      const limiter = createArmLimiter(azureConnectionFromEnv({ ACI_FLOW_ARM_READS_PER_SECOND: '12', ACI_FLOW_ARM_STEERING: steering }));
+      expect(limiter.currentRate('read', 'sub-a')).toBe(12);
+      // ARM reports a bucket close to empty, then a 429: a steered budget slows down, a static one does not.
+      limiter.remaining('read', 5, 'sub-a');
+      limiter.throttled('read', 1000, 'sub-a');
+      return limiter.currentRate('read', 'sub-a');
+    };
+    expect(draining('off')).toBe(12);
+    expect(draining('on')).toBeLessThan(12);
   });
 
   it('rejects a CA file without an endpoint, naming both variables', () => {

@@ -16,7 +16,7 @@ describe('ARM budget policy metrics', () => {
   it('counts every attempt by request class and outcome: 404 is an answer, 429 is throttled, 5xx and transport failures are errors', async () => {
     const registry = new Registry();
     const metrics = createPromMetrics(registry);
-    const policy = armBudgetPolicy(new ArmRateLimiter({}, new FakeClock(), metrics), metrics);
+    const policy = armBudgetPolicy(new ArmRateLimiter({ clock: new FakeClock(), metrics }), metrics);
 
     await policy.sendRequest(request('GET'), answering(200));
     await policy.sendRequest(request('GET'), answering(404));
@@ -35,7 +35,7 @@ describe('ARM budget policy metrics', () => {
     const registry = new Registry();
     const metrics = createPromMetrics(registry);
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 10, burst: 1 }, clock, metrics);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 10, burst: 1 }, clock, metrics });
 
     await limiter.acquire('read');
     const second = limiter.acquire('read');
@@ -52,7 +52,7 @@ describe('ARM budget policy metrics', () => {
 
 describe('ARM budget policy steering', () => {
   it("feeds the response's remaining count to the budget of the subscription in the request URL", async () => {
-    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, new FakeClock());
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 100 }, clock: new FakeClock() });
     const policy = armBudgetPolicy(limiter);
     const withRemaining: SendRequest = async (req) => ({
       request: req,

@@ -61,9 +61,13 @@ async function simulate(workers: number, scenario: Scenario = ARM_SCENARIO): Pro
 
   for (let worker = 0; worker < workers; worker += 1) {
     // The ceiling is ARM's refill rate itself: the controller, not the static limit, must keep the headroom.
-    const limiter = new ArmRateLimiter(scenario.limits, clock, undefined, {
-      refillPerSecond: { read: scenario.bucket.refillPerSecond },
-      ...scenario.controller,
+    const limiter = new ArmRateLimiter({
+      limits: scenario.limits,
+      clock,
+      controller: {
+        refillPerSecond: { read: scenario.bucket.refillPerSecond },
+        ...scenario.controller,
+      },
     });
     const policy = armBudgetPolicy(limiter);
     const send = arm(worker);

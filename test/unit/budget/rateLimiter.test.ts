@@ -32,7 +32,7 @@ describe('ArmRateLimiter', () => {
 
   it('lets a burst through at once, then spaces requests at the configured rate', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 10, burst: 3 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 10, burst: 3 }, clock });
 
     const { granted } = startAcquiring(limiter, 'read', 6);
     await flushPromises();
@@ -51,7 +51,7 @@ describe('ArmRateLimiter', () => {
 
   it('keeps separate budgets for reads, writes and deletes', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { burst: 1 }, clock });
 
     const reads = startAcquiring(limiter, 'read', 2);
     const writes = startAcquiring(limiter, 'write', 1);
@@ -65,7 +65,7 @@ describe('ArmRateLimiter', () => {
 
   it("pauses a bucket for a 429's Retry-After, spends its burst and slows it by the controller's decrease", async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 10, burst: 5 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 10, burst: 5 }, clock });
 
     limiter.throttled('read', 2000);
     const { granted } = startAcquiring(limiter, 'read', 2);
@@ -89,7 +89,7 @@ describe('ArmRateLimiter', () => {
 
   it('never shortens an earlier, longer pause', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 1000, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 1000, burst: 1 }, clock });
 
     limiter.throttled('read', 5000);
     limiter.throttled('read', 1000);
@@ -102,7 +102,7 @@ describe('ArmRateLimiter', () => {
 
   it('pauses one second when a 429 has no Retry-After', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ writesPerSecond: 1000, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { writesPerSecond: 1000, burst: 1 }, clock });
 
     limiter.throttled('write', undefined);
     const { granted } = startAcquiring(limiter, 'write', 1);
@@ -114,7 +114,7 @@ describe('ArmRateLimiter', () => {
 
   it('rejects waiting callers with AbortError when their signal aborts, and returns their tokens', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ deletesPerSecond: 1, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { deletesPerSecond: 1, burst: 1 }, clock });
     const controller = new AbortController();
 
     startAcquiring(limiter, 'delete', 1);
@@ -133,7 +133,7 @@ describe('ArmRateLimiter', () => {
     // Node keeps an AbortSignal.any() signal (and whatever its listeners capture: the whole
     // activity context) reachable for as long as it has an abort listener, aborted or not.
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 1, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 1, burst: 1 }, clock });
     const served = AbortSignal.any([new AbortController().signal]);
     const abortedController = new AbortController();
     const aborted = AbortSignal.any([abortedController.signal]);
@@ -174,7 +174,7 @@ describe('ArmRateLimiter', () => {
 
   it('serves waiting requests by priority, then in arrival order', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ deletesPerSecond: 1, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { deletesPerSecond: 1, burst: 1 }, clock });
     const order: string[] = [];
     const take = (name: string, priority?: number): Promise<void> => limiter.acquire('delete', undefined, 'sub', priority).then(() => void order.push(name));
 
@@ -195,7 +195,7 @@ describe('ArmRateLimiter', () => {
 
   it('lets a later request of higher priority overtake routine requests already waiting', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ writesPerSecond: 2, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { writesPerSecond: 2, burst: 1 }, clock });
     const order: string[] = [];
     const take = (name: string, priority?: number): Promise<void> => limiter.acquire('write', undefined, '', priority).then(() => void order.push(name));
 
@@ -209,12 +209,12 @@ describe('ArmRateLimiter', () => {
   });
 
   it('rejects at once when the signal is already aborted', async () => {
-    const limiter = new ArmRateLimiter({}, new FakeClock());
+    const limiter = new ArmRateLimiter({ clock: new FakeClock() });
     await expect(limiter.acquire('read', AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('refuses limits that are not positive numbers, naming the limit', () => {
-    expect(() => new ArmRateLimiter({ writesPerSecond: 0 })).toThrow(/'writesPerSecond' must be a positive number/);
+    expect(() => new ArmRateLimiter({ limits: { writesPerSecond: 0 } })).toThrow(/'writesPerSecond' must be a positive number/);
   });
 });
 
@@ -234,7 +234,7 @@ describe('armRequestKind', () => {
 describe('ArmRateLimiter per subscription', () => {
   it('keeps one budget per subscription (case-insensitive), so one subscription waiting does not hold up another', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 1, burst: 1 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 1, burst: 1 }, clock });
     await limiter.acquire('read', undefined, 'SUB-A');
     const sameSubscription = limiter.acquire('read', undefined, 'sub-a');
     let sameGranted = false;
@@ -248,7 +248,7 @@ describe('ArmRateLimiter per subscription', () => {
 
   it('steers to the target share once the remaining header is visible, reports it and tells listeners', () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 100 }, clock });
     const changes: unknown[] = [];
     limiter.onRateChange((change) => changes.push(change));
     expect(limiter.currentRate('read')).toBe(100);
@@ -262,12 +262,12 @@ describe('ArmRateLimiter per subscription', () => {
   });
 
   it('refuses controller settings out of range, naming the setting', () => {
-    expect(() => new ArmRateLimiter({}, new FakeClock(), undefined, { headroom: 1.2 })).toThrow(/'headroom' must be a fraction below 1/);
-    expect(() => new ArmRateLimiter({}, new FakeClock(), undefined, { intervalMs: 0 })).toThrow(/'intervalMs' must be a positive number/);
+    expect(() => new ArmRateLimiter({ clock: new FakeClock(), controller: { headroom: 1.2 } })).toThrow(/'headroom' must be a fraction below 1/);
+    expect(() => new ArmRateLimiter({ clock: new FakeClock(), controller: { intervalMs: 0 } })).toThrow(/'intervalMs' must be a positive number/);
   });
 
   it('keeps the static limit alone when steering is off', () => {
-    const limiter = new ArmRateLimiter({ readsPerSecond: 100 }, new FakeClock(), undefined, { steering: false });
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 100 }, clock: new FakeClock(), steering: false });
     limiter.remaining('read', 249, 'sub-a');
     limiter.throttled('read', 1000, 'sub-a');
     expect(limiter.currentRate('read', 'sub-a')).toBe(100);
@@ -275,7 +275,7 @@ describe('ArmRateLimiter per subscription', () => {
 
   it('cuts the rate of a subscription whose bucket drains, and sums rates across subscriptions', async () => {
     const clock = new FakeClock();
-    const limiter = new ArmRateLimiter({ readsPerSecond: 20, burst: 20 }, clock);
+    const limiter = new ArmRateLimiter({ limits: { readsPerSecond: 20, burst: 20 }, clock });
     // One second at the full rate while the bucket loses 15 tokens a second: the fleet uses 40/s.
     for (let second = 0; second < 3; second += 1) {
       for (let i = 0; i < 20; i += 1) {
