@@ -22,7 +22,7 @@ const WORK_POOL = 'e2e-temporal-crash';
 /** The watch activity's heartbeat timeout: the worker's (spawnWorkerProcess gives it the tests' short one). */
 const WATCH_HEARTBEAT_TIMEOUT_MS = TEST_HEARTBEAT_TIMEOUT_MS;
 /** Seconds of container output: the outage (heartbeat timeout + 2 s) plus the restart, with room to spare on a loaded machine. */
-const OUTPUT_SECONDS = 30;
+const OUTPUT_SECONDS = 33;
 
 describe('Temporal server crash', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aci-flow-temporal-crash-'));
