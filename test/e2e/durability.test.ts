@@ -16,8 +16,7 @@ describe('durability', () => {
   const histories = new HistoryRecorder(join(tmpdir(), `aci-flow-histories-durability-${process.pid}`));
 
   beforeAll(async () => {
-    // Slow deployments, so a worker can be killed while one is in flight.
-    stack = await startStack({ workPool: 'e2e-durability', emulator: { deploymentDelayMs: 3_000 } });
+    stack = await startStack({ workPool: 'e2e-durability' });
   });
 
   afterAll(async () => {
@@ -39,24 +38,6 @@ describe('durability', () => {
     expect(readRunLog(stack, run.flowRunId)).toEqual(numberedLines('line', 40));
     expect(groupsOf(stack, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
     expect(second.output()).toContain(`[flow-run ${run.flowRunId}] line-40`);
-    await second.kill('SIGTERM');
-    await histories.save(run.handle);
-  });
-
-  it('worker SIGKILLed while deploying and restarted: the deployment is adopted, one container group ever, same outcome', async () => {
-    const deploymentsPut = () => stack.emulator.counters()['deployments.put'] ?? 0;
-    const before = deploymentsPut();
-    const first = stack.spawnWorkerProcess();
-    const run = await startTestFlowRun(stack, { values: { command: "sh -c 'echo deployed once'" } });
-    await waitFor(() => deploymentsPut() > before, 'the deployment to start', { timeoutMs: 60_000 });
-    expect((await status(run.handle)).phase).toBe('Deploying');
-    expect(await first.kill('SIGKILL')).toBeNull();
-
-    const second = stack.spawnWorkerProcess();
-    const result = await run.handle.result();
-    expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
-    expect(groupsOf(stack, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
-    expect(readRunLog(stack, run.flowRunId)).toEqual(['deployed once']);
     await second.kill('SIGTERM');
     await histories.save(run.handle);
   });
@@ -102,6 +83,36 @@ describe('durability', () => {
     } finally {
       await stack.stopWorker();
     }
+  });
+
+  describe('with deployments slow enough to kill a worker during one', () => {
+    let slow: Stack;
+
+    beforeAll(async () => {
+      slow = await startStack({ workPool: 'e2e-durability', emulator: { deploymentDelayMs: 3_000 } });
+    });
+
+    afterAll(async () => {
+      await slow?.close();
+    });
+
+    it('worker SIGKILLed while deploying and restarted: the deployment is adopted, one container group ever, same outcome', async () => {
+      const deploymentsPut = () => slow.emulator.counters()['deployments.put'] ?? 0;
+      const before = deploymentsPut();
+      const first = slow.spawnWorkerProcess();
+      const run = await startTestFlowRun(slow, { values: { command: "sh -c 'echo deployed once'" } });
+      await waitFor(() => deploymentsPut() > before, 'the deployment to start', { timeoutMs: 60_000 });
+      expect((await status(run.handle)).phase).toBe('Deploying');
+      expect(await first.kill('SIGKILL')).toBeNull();
+
+      const second = slow.spawnWorkerProcess();
+      const result = await run.handle.result();
+      expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+      expect(groupsOf(slow, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
+      expect(readRunLog(slow, run.flowRunId)).toEqual(['deployed once']);
+      await second.kill('SIGTERM');
+      await histories.save(run.handle);
+    });
   });
 
   it('replays every recorded history with the current workflow code', async () => {

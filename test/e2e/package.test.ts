@@ -28,22 +28,22 @@ const LIBRARY_FUNCTIONS = ['connectClient', 'startFlowRun', 'cancelFlowRun', 'ge
 const WORKER_ONLY_PACKAGES = /^(@temporalio\/(worker|core-bridge)|webpack|@swc\/.*|@opentelemetry\/.*|@azure\/.*)$/;
 
 /** `npm pack` of the root package or a workspace; returns the tarball's path. */
-function pack(destination: string, workspace?: string): string {
+async function pack(destination: string, workspace?: string): Promise<string> {
   // --ignore-scripts: globalSetup already built both packages; `prepare` would also provision tools.
   const args = ['pack', '--json', '--ignore-scripts', '--pack-destination', destination, ...(workspace ? ['--workspace', workspace] : [])];
-  const { filename } = first(JSON.parse(execFileSync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8' })) as Array<{ filename: string }>);
+  const { stdout } = await execFileAsync('npm', args, { cwd: REPO_ROOT, encoding: 'utf8' });
+  const { filename } = first(JSON.parse(stdout) as Array<{ filename: string }>);
   return join(destination, filename);
 }
 
 /** Makes `consumer` a project with only these tarballs installed, as `npm install <tarball>…` installs them for a user. */
-function installTarballs(consumer: string, tarballs: string[]): void {
+async function installTarballs(consumer: string, tarballs: string[]): Promise<void> {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
   // --ignore-scripts: no production dependency needs its install script (package.json's
   // allowScripts records why), and a test should not run third-party scripts.
-  execFileSync('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...tarballs], {
+  await execFileAsync('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...tarballs], {
     cwd: consumer,
     encoding: 'utf8',
-    stdio: 'pipe',
   });
 }
 
@@ -130,14 +130,21 @@ describe('the packed packages', () => {
 
   beforeAll(async () => {
     packDir = mkdtempSync(join(tmpdir(), 'aci-flow-pack-'));
-    const clientTarball = pack(packDir, 'packages/client');
-    const aciFlowTarball = pack(packDir);
     clientOnly = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
     withAciFlow = mkdtempSync(join(tmpdir(), 'aci-flow-consumer-'));
-    installTarballs(clientOnly, [clientTarball]);
-    installTarballs(withAciFlow, [clientTarball, aciFlowTarball]);
-    stack = await startStack();
-    await stack.startWorker();
+    // Independent steps side by side: the packs and installs mostly wait on npm and the disk, the stack on its servers.
+    const installs = (async () => {
+      const [clientTarball, aciFlowTarball] = await Promise.all([pack(packDir, 'packages/client'), pack(packDir)]);
+      await Promise.all([installTarballs(clientOnly, [clientTarball]), installTarballs(withAciFlow, [clientTarball, aciFlowTarball])]);
+    })();
+    const started = startStack().then(async (running) => {
+      stack = running;
+      await running.startWorker();
+    });
+    // Both settle before either failure is thrown, so afterAll never closes a stack still starting.
+    const [installed, stackStarted] = await Promise.allSettled([installs, started]);
+    if (installed.status === 'rejected') throw installed.reason;
+    if (stackStarted.status === 'rejected') throw stackStarted.reason;
   }, 300_000);
 
   afterAll(async () => {

@@ -12,15 +12,17 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { type RunningEmulator, startEmulator } from '../helpers/checkedEmulator';
 import { activityAttempts, countingCommand, groupsOf, HistoryRecorder, numberedLines, readRunLog, startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
 import { createPersistentServer, type PersistentServer } from '../helpers/persistentServer';
-import { quietRuntimeLogs, spawnWorkerProcess, testPool, type WorkerProcess } from '../helpers/stack';
+import { quietRuntimeLogs, spawnWorkerProcess, TEST_HEARTBEAT_TIMEOUT_MS, testPool, type WorkerProcess } from '../helpers/stack';
 import { startTcpGate, type TcpGate } from '../helpers/tcpGate';
 import { waitFor } from '../helpers/waitFor';
 
 jest.setTimeout(150_000);
 
 const WORK_POOL = 'e2e-temporal-crash';
-/** The watch activity's heartbeatTimeout in src/workflows/flowRun.ts. */
-const WATCH_HEARTBEAT_TIMEOUT_MS = 15_000;
+/** The watch activity's heartbeat timeout: the worker's (spawnWorkerProcess gives it the tests' short one). */
+const WATCH_HEARTBEAT_TIMEOUT_MS = TEST_HEARTBEAT_TIMEOUT_MS;
+/** Seconds of container output: the outage (heartbeat timeout + 2 s) plus the restart, with room to spare on a loaded machine. */
+const OUTPUT_SECONDS = 33;
 
 describe('Temporal server crash', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aci-flow-temporal-crash-'));
@@ -56,8 +58,8 @@ describe('Temporal server crash', () => {
     const running = spawnWorkerProcess({ temporalAddress: gate.address, emulator, logDir, workPool: WORK_POOL });
     worker = running;
     const workerTail = () => running.output().slice(-2000);
-    // 40 s of output: still running when Temporal is back, so the timed-out attempt and its retry overlap.
-    const run = await startTestFlowRun(stack, { values: { command: countingCommand('line', 40, 1) } });
+    // Still running when Temporal is back, so the timed-out attempt and its retry overlap.
+    const run = await startTestFlowRun(stack, { values: { command: countingCommand('line', OUTPUT_SECONDS, 1) } });
     await waitForStatus(run.handle, (current) => current.phase === 'Running', 60_000);
     await waitFor(() => readRunLog(stack, run.flowRunId).length >= 3, 'the first log lines', { timeoutMs: 30_000 });
 
@@ -73,7 +75,7 @@ describe('Temporal server crash', () => {
       timeoutMs: 30_000,
       intervalMs: 250,
     });
-    expect(readRunLog(stack, run.flowRunId).length).toBeLessThan(40);
+    expect(readRunLog(stack, run.flowRunId).length).toBeLessThan(OUTPUT_SECONDS);
 
     await server.start();
     // The restarted server fires the overdue heartbeat timeout and schedules the retry.
@@ -86,7 +88,7 @@ describe('Temporal server crash', () => {
     const result = await run.handle.result();
 
     expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
-    expect(readRunLog(stack, run.flowRunId)).toEqual(numberedLines('line', 40));
+    expect(readRunLog(stack, run.flowRunId)).toEqual(numberedLines('line', OUTPUT_SECONDS));
     expect(groupsOf(stack, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
     expect(emulator.counters()['deployments.put']).toBe(1);
     // The first watch attempt timed out during the outage; its retry ran in this same worker.
