@@ -454,6 +454,32 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       registry_url: 'myregistry.azurecr.io',
       identity,
     });
+    // The same blocks named by a pool file: `render` reads them through the Prefect API (secrets
+    // stay references); `worker` stops at start, exit 2, naming a block it cannot read.
+    const exported = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
+    const fileTemplate = structuredClone(exported.base_job_template) as { variables: { properties: Record<string, Record<string, unknown>> } };
+    const setFileDefault = (name: string, value: unknown) => {
+      fileTemplate.variables.properties[name] = { ...fileTemplate.variables.properties[name], default: value };
+    };
+    setFileDefault('aci_credentials', { $ref: { block_document_id: withSecret } });
+    setFileDefault('image_registry', '{{ prefect.blocks.docker-registry-credentials.puller }}');
+    const poolFile = join(flowDir, 'blocks-pool.json');
+    writeFileSync(poolFile, JSON.stringify({ name: POOL, type: 'azure-container-instance', base_job_template: fileTemplate }));
+    const prefectOnly = { PREFECT_API_URL: prefect.apiUrl, PREFECT_HOME: join(flowDir, 'bridge-home') };
+    const rendered = await runCli(
+      ['render', '--pool-config', poolFile, '--set', `resource_group_name=${TEST_RESOURCE_GROUP}`, '--set', `subscription_id=${TEST_SUBSCRIPTION_ID}`],
+      prefectOnly,
+    );
+    expect({ code: rendered.code, stderr: rendered.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(rendered.stdout).toContain('private.example.io');
+    expect(rendered.stdout).toContain(`prefect-block-${registry}-password`);
+    expect(rendered.stdout).not.toContain(registryPassword);
+    setFileDefault('aci_credentials', { $ref: { block_document_id: '00000000-0000-0000-0000-00000000dead' } });
+    writeFileSync(poolFile, JSON.stringify({ name: POOL, type: 'azure-container-instance', base_job_template: fileTemplate }));
+    const refused = await runCli(['worker', '--pool', `${POOL}-file`, '--pool-config', poolFile], prefectOnly);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('aci_credentials: Prefect block document 00000000-0000-0000-0000-00000000dead does not exist');
+
     // The pool's own identity default is what its runs may use (allowed_identities).
     await setDefaults({
       aci_credentials: { $ref: { block_document_id: credentials } },
