@@ -132,6 +132,11 @@ async function wireBody(testCase: Case, dir: string) {
  */
 function poolFileOf(testCase: Case, dir: string): string {
   const file = path.join(EXAMPLES, testCase.poolConfig);
+  // The YAML examples are aci-flow's own, without blocks or a case policy.
+  if (!file.endsWith('.json')) {
+    if (testCase.policy) throw new Error(`${testCase.name}: a case with a policy takes a JSON pool file`);
+    return file;
+  }
   const pool = JSON.parse(readFileSync(file, 'utf8')) as {
     base_job_template: { job_configuration: Record<string, unknown>; variables: { properties: Record<string, Record<string, unknown>> } };
   };
