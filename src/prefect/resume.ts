@@ -16,7 +16,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { workflowIdForFlowRun } from '../workflows/definitions';
 import type { FlowRun } from './api/client';
-import type { BridgeContext } from './context';
+import { type BridgeContext, messageOf } from './context';
 import { runsWithExecutedEvent } from './events';
 import { type EndedBetween, flowRunsInStates } from './flowRunQueries';
 import { readPool } from './pool';
@@ -32,7 +32,8 @@ export interface ReconcileOptions {
 
 const ENDED_STATES: Array<FlowRun['state_type'] & string> = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
-export async function reconcileOpenRuns(ctx: BridgeContext, watcher: RunWatcher, options: ReconcileOptions = {}): Promise<void> {
+/** Returns whether the runs that `options.ended` asks for were looked for (false: the events API did not answer; look again). */
+export async function reconcileOpenRuns(ctx: BridgeContext, watcher: RunWatcher, options: ReconcileOptions = {}): Promise<boolean> {
   const runs = await flowRunsInStates(ctx, ['PENDING', 'RUNNING', 'CANCELLING']);
   const stranded: FlowRun[] = [];
   for (const run of runs) {
@@ -46,14 +47,25 @@ export async function reconcileOpenRuns(ctx: BridgeContext, watcher: RunWatcher,
     }
     // Cancelling without a workflow: the cancel relay sets it Cancelled.
   }
-  if (options.ended) await reportEndedRuns(ctx, watcher, options.ended);
-  if (stranded.length === 0) return;
+  let endedLooked = true;
+  if (options.ended) {
+    // Telling, not steering: an events API that does not answer must not keep the bridge from taking runs.
+    endedLooked = await reportEndedRuns(ctx, watcher, options.ended).then(
+      () => true,
+      (err: unknown) => {
+        ctx.log(`could not look for flow runs that ended while no bridge watched them (${messageOf(err)}); looking again at the next reconcile`);
+        return false;
+      },
+    );
+  }
+  if (stranded.length === 0) return endedLooked;
   const pool = await readPool(ctx.api, ctx.workPool);
   for (const run of stranded) {
     ctx.log(`flow run ${run.id}: Pending without an aci-flow workflow (a bridge stopped between Pending and start); starting it now`);
     const submission = await startAcceptedRun(ctx, pool, run);
     if (submission.outcome === 'started') watcher.watch(run.id);
   }
+  return endedLooked;
 }
 
 async function reportEndedRuns(ctx: BridgeContext, watcher: RunWatcher, ended: EndedBetween): Promise<void> {

@@ -112,12 +112,14 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
     let ready = false;
     let lastHeartbeat = 0;
     let lastReconcile = 0;
+    // Runs that ended after this were not yet looked for (see ENDED_LOOKBACK_MS); it moves on only after a look succeeded.
+    let endedSince = Date.now() - ENDED_LOOKBACK_MS;
     while (!signal.aborted) {
       try {
         if (!ready) {
           await ensurePool(api, options.workPool, log, { baseJobTemplate: options.baseJobTemplate, create: options.createPoolIfNotFound });
           const now = Date.now();
-          await reconcileOpenRuns(ctx, watcher, { ended: endedBetween(now - ENDED_LOOKBACK_MS, now) });
+          if (await reconcileOpenRuns(ctx, watcher, { ended: endedBetween(endedSince, now) })) endedSince = now - ENDED_SETTLE_MS;
           lastReconcile = now;
           ready = true;
           log(`worker "${name}" polling work pool "${options.workPool}" at ${settings.apiUrl}${options.limit ? ` (limit ${options.limit} flow runs)` : ''}`);
@@ -135,10 +137,10 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
           // Runs another bridge of the pool stranded when it died (fleets); young Pending runs may be mid-start elsewhere.
           // Runs that ended since the last look (each window overlaps the previous one by the settle time).
           const now = Date.now();
-          await reconcileOpenRuns(ctx, watcher, {
-            minStateAgeMs: RECONCILE_INTERVAL_MS,
-            ended: endedBetween(lastReconcile - 2 * ENDED_SETTLE_MS, now - ENDED_SETTLE_MS),
-          });
+          const before = now - ENDED_SETTLE_MS;
+          if (await reconcileOpenRuns(ctx, watcher, { minStateAgeMs: RECONCILE_INTERVAL_MS, ended: endedBetween(endedSince, before) })) {
+            endedSince = before - ENDED_SETTLE_MS;
+          }
           lastReconcile = now;
         }
       } catch (err) {
