@@ -209,6 +209,12 @@ describe('aci-flow prefect-worker', () => {
       await api.POST('/work_pools/{work_pool_name}/workers/filter', { params: { path: { work_pool_name: POOL } }, body: {} as never }),
     );
     expect(workers).toEqual(expect.arrayContaining([expect.objectContaining({ name: WORKER_NAME, status: 'ONLINE' })]));
+
+    // The pool aci-flow created has the cancel grace in its template, where the Prefect UI shows it.
+    const pool = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
+    const template = pool.base_job_template as { job_configuration: Record<string, unknown>; variables: { properties: Record<string, unknown> } };
+    expect(template.variables.properties.cancel_grace_seconds).toMatchObject({ type: 'integer', default: 30, title: 'Cancel Grace Seconds' });
+    expect(template.job_configuration.cancel_grace_seconds).toBe('{{ cancel_grace_seconds }}');
   });
 
   it('a flow that raises ends Failed, as the flow reported it', async () => {

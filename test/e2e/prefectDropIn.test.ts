@@ -306,9 +306,10 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
   });
 
   it('a Cancelling run whose flow has started cancels itself within the grace period: its on_cancellation hook runs and it ends Cancelled', async () => {
-    // A grace no loaded machine runs out of: the test is about the flow cancelling itself.
-    await setDefaults({ cancel_grace_seconds: 180 });
-    const id = await createFlowRun({ hold: holdFile() });
+    // The pool gives none; the run's own job variable gives a grace no loaded machine runs out of
+    // (the test is about the flow cancelling itself), so the run's value is the one that counts.
+    await setDefaults({ cancel_grace_seconds: 0 });
+    const id = await createFlowRun({ hold: holdFile() }, { cancel_grace_seconds: 180 });
     const running = await waitForState(id, 'RUNNING');
     ok('cancel', await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING' }, force: false } as never }));
     await waitForState(id, 'CANCELLED', 90_000);
