@@ -40,7 +40,7 @@ export function addRunOptions(command: Command, help: RunOptionsHelp): Command {
 }
 
 /**
- * Loads the pool file and the per-run values and prepares the run (no network).
+ * Loads the pool file and the per-run values and prepares the run (no network, unless the pool names Prefect blocks).
  * `defaultWorkPool` names the pool when neither --pool nor the pool file does; without it that is a usage error.
  */
 export async function prepareRunFromFlags(flags: RunFlags, defaultWorkPool?: string): Promise<PreparedFlowRun> {
@@ -50,7 +50,8 @@ export async function prepareRunFromFlags(flags: RunFlags, defaultWorkPool?: str
     import('../client/flowRuns'),
   ]);
   const poolConfigFile = poolConfigPath(flags.poolConfig);
-  const pool = await loadPoolConfig(poolConfigFile);
+  // A pool that names Prefect blocks reads them through the Prefect API (network), or stops naming them.
+  const pool = await (await import('./poolBlocks')).withResolvedBlocks(await loadPoolConfig(poolConfigFile));
   const values = mergeRunValues(flags.values ? await loadValuesFile(flags.values) : {}, parseSetFlags(flags.set));
   const workPool = flags.pool ?? pool.name ?? defaultWorkPool;
   if (!workPool) throw new CliError(`--pool <name> is required: ${poolConfigFile} has no work pool name`, ExitCodes.usage);

@@ -14,3 +14,8 @@ export const DEFAULT_TASK_START_TIMEOUT_SECONDS = 240;
 export const DEFAULT_TASK_WATCH_POLL_INTERVAL_SECONDS = 5.0;
 /** aci-flow: how long cleanup keeps retrying before the run ends marked `cleanup: abandoned` (docs/workflow.md, "Cleanup"). */
 export const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 86_400;
+/**
+ * aci-flow: seconds a Cancelling flow run whose flow has started gets to cancel itself (its
+ * on_cancellation hooks) before aci-flow deletes its container group (docs/prefect.md, "States").
+ */
+export const DEFAULT_CANCEL_GRACE_SECONDS = 30;

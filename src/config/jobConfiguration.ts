@@ -8,6 +8,7 @@ import { defaultArmTemplate } from './defaultArmTemplate';
 import {
   ACI_DEFAULT_CPU,
   ACI_DEFAULT_MEMORY_GB,
+  DEFAULT_CANCEL_GRACE_SECONDS,
   DEFAULT_CLEANUP_TIMEOUT_SECONDS,
   DEFAULT_CONTAINER_ENTRYPOINT,
   DEFAULT_IMAGE,
@@ -258,6 +259,18 @@ export const JobConfigurationFields = z.strictObject({
     description:
       'How long to keep retrying the deletion (or stop) of the container group after the run, e.g. while the worker lacks the permission. After that the run ends with its outcome and cleanup marked abandoned, and the orphan sweeper takes over.',
   }),
+  // Read by the Prefect bridge only (a cancel from Prefect); the workflow never needs it.
+  cancel_grace_seconds: z
+    .number()
+    .int()
+    .min(0, 'must be 0 or more')
+    .max(MAX_TIMER_SECONDS, `must be at most ${MAX_TIMER_SECONDS} seconds`)
+    .default(DEFAULT_CANCEL_GRACE_SECONDS)
+    .meta({
+      title: 'Cancel Grace Seconds',
+      description:
+        'When the flow run is cancelled in Prefect after its flow started, how long the flow gets to cancel itself and run its on_cancellation hooks before aci-flow deletes its container group. 0 deletes it at once.',
+    }),
   max_run_seconds: optional(timerSeconds('run time').int(), {
     title: 'Maximum Run Seconds',
     description:

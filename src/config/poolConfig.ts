@@ -10,6 +10,7 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { BaseJobTemplateSchema, type BaseJobTemplate } from './baseJobTemplate';
+import { blockReferenceOf, unresolvedBlockError } from './blockReferences';
 import { ConfigError, configErrorFromIssues, configErrorFromZod, formatFieldPath } from './errors';
 import { parseJobConfiguration, POOL_POLICY_FIELDS, type JobConfiguration } from './jobConfiguration';
 import { isPlainObject } from './objects';
@@ -178,14 +179,9 @@ export function renderJobConfiguration(baseJobTemplate: BaseJobTemplate, overrid
     const fallback = isPlainObject(schema) ? schema.default : undefined;
     const value = layered(name, fallback, overrides[name]);
     if (value === undefined) continue;
-    if (isPrefectBlockReference(value)) {
-      // Every Prefect export points aci_credentials at a block: as in Prefect without one, DefaultAzureCredential.
-      if (POOL_ONLY_VARIABLES.includes(name)) continue;
-      throw new ConfigError(
-        name,
-        'its value refers to a Prefect block, which aci-flow cannot read; put the value itself in the pool config or pass it per run',
-      );
-    }
+    // Blocks reach here only where no Prefect API resolved them (the bridge and a worker that has one replace them first).
+    const reference = blockReferenceOf(value);
+    if (reference) throw unresolvedBlockError(name, reference);
     values[name] = value;
   }
   const runValues = Object.fromEntries(Object.entries(values).filter(([name]) => !POOL_ONLY_VARIABLES.includes(name)));
@@ -224,8 +220,4 @@ function layered(name: string, fallback: unknown, override: unknown): unknown {
   if (override === undefined) return fallback;
   if (MERGED_VARIABLES.includes(name) && isPlainObject(fallback) && isPlainObject(override)) return { ...fallback, ...override };
   return override;
-}
-
-function isPrefectBlockReference(value: unknown): boolean {
-  return isPlainObject(value) && isPlainObject(value.$ref) && 'block_document_id' in value.$ref;
 }

@@ -17,6 +17,7 @@
  * else fails the run naming it: nothing is silently ignored.
  */
 import type { BaseJobTemplate } from '../config';
+import { type BlockReference, blockReferenceOf as parseBlockReference, describeReference } from '../config/blockReferences';
 import { ConfigError } from '../config/errors';
 import { isPlainObject } from '../config/objects';
 import { blockSecretName, secretRef } from '../config/secretReferences';
@@ -28,10 +29,6 @@ export const BLOCK_VARIABLES: Readonly<Record<string, readonly string[]>> = {
   image_registry: ['docker-registry-credentials', 'acr-managed-identity'],
 };
 
-const PLACEHOLDER = /^\{\{\s*prefect\.blocks\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\s*\}\}$/;
-
-export type BlockReference = { kind: 'id'; id: string } | { kind: 'name'; type: string; name: string };
-
 /** A ConfigError, so the worker fails the run non-retryably with it and the bridge proposes Crashed with it. */
 export class BlockResolutionError extends ConfigError {
   constructor(field: string, problem: string) {
@@ -40,22 +37,15 @@ export class BlockResolutionError extends ConfigError {
   }
 }
 
-/** The block a value refers to, or undefined for a plain value. */
-export function blockReferenceOf(value: unknown): BlockReference | undefined {
-  if (typeof value === 'string') {
-    const match = PLACEHOLDER.exec(value.trim());
-    // Both groups are mandatory in PLACEHOLDER: a match has them.
-    return match ? { kind: 'name', type: match[1]!, name: match[2]! } : undefined;
-  }
-  if (!isPlainObject(value) || !('$ref' in value)) return undefined;
-  const ref = value.$ref;
-  const id = isPlainObject(ref) ? ref.block_document_id : ref;
-  if (typeof id !== 'string' || id.trim() === '') throw new BlockResolutionError('', `a "$ref" without a block_document_id: ${JSON.stringify(value)}`);
-  return { kind: 'id', id };
-}
+export { describeReference, type BlockReference };
 
-export function describeReference(reference: BlockReference): string {
-  return reference.kind === 'id' ? `block document ${reference.id}` : `block prefect.blocks.${reference.type}.${reference.name}`;
+/** The block a value refers to, or undefined for a plain value; a malformed `$ref` is a BlockResolutionError. */
+export function blockReferenceOf(value: unknown): BlockReference | undefined {
+  try {
+    return parseBlockReference(value);
+  } catch (err) {
+    throw err instanceof ConfigError ? new BlockResolutionError(err.field, err.problem) : err;
+  }
 }
 
 export interface BlockResolutionOptions {

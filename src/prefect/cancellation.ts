@@ -10,23 +10,30 @@
 import { cancelFlowRun } from '../client/flowRunCancel';
 import { FlowRunAlreadyClosedError, FlowRunNotFoundError } from '../client/errors';
 import type { BaseJobTemplate } from '../config';
-import type { FlowRun } from './api/client';
+import { DEFAULT_CANCEL_GRACE_SECONDS } from '../config/defaults';
+import { type FlowRun, ok } from './api/client';
 import { type BridgeContext, messageOf } from './context';
 import { flowRunsInStates } from './flowRunQueries';
+import { mergeJobVariables } from './jobVariables';
 import { readPool } from './pool';
 import { writeRunLog } from './prefectLogs';
 import { proposeState } from './states';
 import type { RunWatcher } from './watcher';
 
-/** The pool variable that sets the grace period, and its default when the pool does not declare it. */
+/** The job variable that sets the grace period (in aci-flow's default template; a pool of Prefect's may declare it). */
 export const CANCEL_GRACE_VARIABLE = 'cancel_grace_seconds';
-export const DEFAULT_CANCEL_GRACE_SECONDS = 30;
+export { DEFAULT_CANCEL_GRACE_SECONDS };
 
-/** The pool's grace: the declared default of its `cancel_grace_seconds` variable, else 30 s. */
-export function cancelGraceSeconds(template: BaseJobTemplate): number {
+/**
+ * A run's grace: its job variables' `cancel_grace_seconds` (the deployment's, then the flow
+ * run's, as they render), else the pool variable's default, else 30 s.
+ */
+export function cancelGraceSeconds(template: BaseJobTemplate, runValue?: unknown): number {
   const declared = template.variables.properties[CANCEL_GRACE_VARIABLE] as { default?: unknown } | undefined;
-  const value = declared?.default;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : DEFAULT_CANCEL_GRACE_SECONDS;
+  for (const value of [runValue, declared?.default]) {
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  }
+  return DEFAULT_CANCEL_GRACE_SECONDS;
 }
 
 /** Seconds of grace left for a Cancelling run (0: cancel it now). */
@@ -56,8 +63,9 @@ export class CancelRelay {
     for (const id of this.graced) if (!ids.has(id)) this.graced.delete(id);
     const pending = cancelling.filter((run) => !this.signalled.has(run.id));
     if (pending.length === 0) return;
-    const grace = cancelGraceSeconds((await readPool(this.ctx.api, this.ctx.workPool)).base_job_template);
+    const template = (await readPool(this.ctx.api, this.ctx.workPool)).base_job_template;
     for (const run of pending) {
+      const grace = cancelGraceSeconds(template, await this.runGraceValue(run));
       const left = graceLeftSeconds(run, grace);
       if (left > 0) {
         // The watcher reports the outcome whichever way the run ends.
@@ -75,6 +83,18 @@ export class CancelRelay {
       }
       await this.relay(run, this.graced.has(run.id) || run.start_time ? `the ${grace} s cancel grace period is over` : 'the flow had not started');
     }
+  }
+
+  /** The run's own cancel_grace_seconds job variable, if its deployment or the run sets one. */
+  private async runGraceValue(run: FlowRun): Promise<unknown> {
+    // Not started: no grace whatever it says, and no deployment to read.
+    if (!run.start_time) return undefined;
+    let deploymentVariables: Record<string, unknown> | undefined;
+    if (run.deployment_id) {
+      const deployment = await this.ctx.api.GET('/deployments/{id}', { params: { path: { id: run.deployment_id } } });
+      deploymentVariables = ok(`GET /deployments/${run.deployment_id}`, deployment).job_variables ?? undefined;
+    }
+    return mergeJobVariables(deploymentVariables, run.job_variables)[CANCEL_GRACE_VARIABLE];
   }
 
   private async relay(run: FlowRun, why: string): Promise<void> {

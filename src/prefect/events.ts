@@ -106,3 +106,29 @@ export async function runObjects(ctx: BridgeContext, flowRun: FlowRun): Promise<
   ]);
   return { flowRun, deployment, flow, workPool };
 }
+
+/** The most ids (and so events) one `POST /events/filter` page holds (Prefect's INTERACTIVE_PAGE_SIZE). */
+const EVENT_PAGE = 50;
+
+/**
+ * The flow runs among these whose `prefect.worker.executed-flow-run` Prefect already holds
+ * (looked up by the derived event ids). A bridge that restarts reports only the others, so the
+ * event is sent once. Throws when the events API cannot answer: then nothing is sent rather than twice.
+ */
+export async function runsWithExecutedEvent(ctx: BridgeContext, flowRunIds: readonly string[]): Promise<Set<string>> {
+  const byEventId = new Map(flowRunIds.map((id) => [eventId(id, EXECUTED_EVENT), id]));
+  const found = new Set<string>();
+  const ids = [...byEventId.keys()];
+  for (let start = 0; start < ids.length; start += EVENT_PAGE) {
+    const chunk = ids.slice(start, start + EVENT_PAGE);
+    const page = ok(
+      'POST /events/filter (executed-flow-run events)',
+      await ctx.api.POST('/events/filter', { body: { filter: { id: { id: chunk }, event: { name: [EXECUTED_EVENT] } }, limit: EVENT_PAGE } as never }),
+    );
+    for (const event of page.events) {
+      const flowRunId = byEventId.get(event.id);
+      if (flowRunId) found.add(flowRunId);
+    }
+  }
+  return found;
+}

@@ -5,8 +5,19 @@ import type { BridgeContext } from './context';
 /** Prefect's default (and largest usual) page size for filters. */
 export const FLOW_RUN_PAGE = 200;
 
+/** Flow runs that ended in this window (Prefect's `end_time` filter, ISO timestamps). */
+export interface EndedBetween {
+  after: string;
+  before: string;
+}
+
 /** Every flow run of the pool in the given states (Prefect's `FlowRunFilter` by state type and pool name), page by page. */
-export async function flowRunsInStates(ctx: BridgeContext, types: Array<FlowRun['state_type'] & string>, pageSize = FLOW_RUN_PAGE): Promise<FlowRun[]> {
+export async function flowRunsInStates(
+  ctx: BridgeContext,
+  types: Array<FlowRun['state_type'] & string>,
+  pageSize = FLOW_RUN_PAGE,
+  ended?: EndedBetween,
+): Promise<FlowRun[]> {
   const runs: FlowRun[] = [];
   const seen = new Set<string>();
   for (let offset = 0; ; offset += pageSize) {
@@ -14,7 +25,11 @@ export async function flowRunsInStates(ctx: BridgeContext, types: Array<FlowRun[
       `POST /flow_runs/filter (${types.join(', ')} in ${ctx.workPool}, offset ${offset})`,
       await ctx.api.POST('/flow_runs/filter', {
         body: {
-          flow_runs: { operator: 'and_', state: { operator: 'and_', type: { any_: types } } },
+          flow_runs: {
+            operator: 'and_',
+            state: { operator: 'and_', type: { any_: types } },
+            ...(ended ? { end_time: { after_: ended.after, before_: ended.before } } : {}),
+          },
           work_pools: { operator: 'and_', name: { any_: [ctx.workPool] } },
           // A stable order, so pages do not overlap or skip while runs change state between reads.
           sort: 'ID_DESC',

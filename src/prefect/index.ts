@@ -10,7 +10,7 @@ export {
   type WorkerSettings,
 } from './settings';
 export { withActiveProfile } from './profile';
-export { prefectPoolSource, readPool, type PrefectPool } from './pool';
+export { blockResolvingPoolSource, prefectPoolSource, readPool, type PrefectPool } from './pool';
 export { createPrefectApi, prefectApiSettingsFromEnv, PrefectApiError, PrefectSettingsError, type PrefectApi, type PrefectApiSettings } from './api/client';
 export { DEFAULT_FLOW_RUN_COMMAND, jobValues, mergeJobVariables, type Injection } from './jobVariables';
 export { stateForOutcome } from './outcomes';

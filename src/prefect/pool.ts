@@ -19,15 +19,24 @@ export async function readPool(api: PrefectApi, name: string): Promise<PrefectPo
 /**
  * A pool source over the Prefect API: an aci-flow worker that renders runs itself (the one
  * `prefect-worker` runs in-process) reads the pool's template here, as Prefect holds it now,
- * with the pool's blocks (aci_credentials, image_registry) resolved: their secret fields read
- * with the secrets, kept in this worker's memory and referenced as `secretref:prefect-block-…`
- * from the template, so a run's input and the renderFlowRun result carry only the reference.
+ * with the pool's blocks resolved (blockResolvingPoolSource).
  */
 export function prefectPoolSource(api: PrefectApi, workPool: string): PoolSource {
+  return blockResolvingPoolSource(api, () => readPool(api, workPool));
+}
+
+/**
+ * A pool whose blocks (aci_credentials, image_registry) are read through the Prefect API at
+ * every load: their secret fields read with the secrets, kept in this worker's memory and
+ * referenced as `secretref:prefect-block-…` from the template, so a run's input and the
+ * renderFlowRun result carry only the reference. The pool comes from the Prefect API
+ * (prefectPoolSource) or from a pool file whose variables name blocks (`aci-flow worker --pool-config`).
+ */
+export function blockResolvingPoolSource(api: PrefectApi, load: () => Promise<PoolConfig>): PoolSource {
   const secrets = new Map<string, string>();
   return {
     async loadPool() {
-      const pool = await readPool(api, workPool);
+      const pool = await load();
       // The newest values win (a rotated password). A block the pool named earlier stays known,
       // so a run deployed with it can still be watched and cleaned up after the pool changed.
       const { template } = await resolveBlockReferences(api, pool.base_job_template, {}, { secrets });

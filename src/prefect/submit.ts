@@ -17,7 +17,7 @@ export type Submission = { outcome: 'started'; started: StartedFlowRun } | { out
 
 /**
  * Test-only: SIGKILLs the bridge right after Pending was accepted, where a crash would strand
- * the run, so the e2e test can prove a restarted bridge starts it (test/e2e/prefectStranded.test.ts).
+ * the run, so the e2e test can prove a restarted bridge starts it (test/e2e/prefectDropIn.test.ts).
  */
 export const KILL_AFTER_PENDING_ENV = 'ACI_FLOW_TEST_KILL_BRIDGE_AFTER_PENDING';
 

@@ -26,6 +26,15 @@ export const DEFAULT_AUTH_STRING_SECRET = 'PREFECT_API_AUTH_STRING';
 /** How often a running bridge looks again for stranded runs (at start it always does). */
 export const RECONCILE_INTERVAL_MS = 5 * 60_000;
 
+/**
+ * How far back a starting bridge looks for runs that ended while no bridge watched them
+ * (reported then with their executed-flow-run event). Runs that ended longer ago stay unreported.
+ */
+export const ENDED_LOOKBACK_MS = 24 * 60 * 60_000;
+
+/** A running bridge leaves runs that ended this recently to the bridge that may be reporting them right now. */
+export const ENDED_SETTLE_MS = 60_000;
+
 export interface PrefectWorkerOptions {
   /** The Prefect work pool; its runs go to the aci-flow work pool (task queue) of the same name. */
   workPool: string;
@@ -103,12 +112,15 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
     let ready = false;
     let lastHeartbeat = 0;
     let lastReconcile = 0;
+    // Runs that ended after this were not yet looked for (see ENDED_LOOKBACK_MS); it moves on only after a look succeeded.
+    let endedSince = Date.now() - ENDED_LOOKBACK_MS;
     while (!signal.aborted) {
       try {
         if (!ready) {
           await ensurePool(api, options.workPool, log, { baseJobTemplate: options.baseJobTemplate, create: options.createPoolIfNotFound });
-          await reconcileOpenRuns(ctx, watcher);
-          lastReconcile = Date.now();
+          const now = Date.now();
+          if (await reconcileOpenRuns(ctx, watcher, { ended: endedBetween(endedSince, now) })) endedSince = now - ENDED_SETTLE_MS;
+          lastReconcile = now;
           ready = true;
           log(`worker "${name}" polling work pool "${options.workPool}" at ${settings.apiUrl}${options.limit ? ` (limit ${options.limit} flow runs)` : ''}`);
         }
@@ -123,8 +135,13 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
         if (options.runOnce) break;
         if (Date.now() - lastReconcile >= RECONCILE_INTERVAL_MS) {
           // Runs another bridge of the pool stranded when it died (fleets); young Pending runs may be mid-start elsewhere.
-          await reconcileOpenRuns(ctx, watcher, { minStateAgeMs: RECONCILE_INTERVAL_MS });
-          lastReconcile = Date.now();
+          // Runs that ended since the last look (each window overlaps the previous one by the settle time).
+          const now = Date.now();
+          const before = now - ENDED_SETTLE_MS;
+          if (await reconcileOpenRuns(ctx, watcher, { minStateAgeMs: RECONCILE_INTERVAL_MS, ended: endedBetween(endedSince, before) })) {
+            endedSince = before - ENDED_SETTLE_MS;
+          }
+          lastReconcile = now;
         }
       } catch (err) {
         // At start, a pool of another type or a broken template needs the operator; anything else
@@ -143,6 +160,10 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
     await health?.close();
     if (!options.temporal) await temporal.connection.close();
   }
+}
+
+function endedBetween(after: number, before: number) {
+  return { after: new Date(after).toISOString(), before: new Date(before).toISOString() };
 }
 
 async function heartbeat(api: PrefectApi, pool: string, name: string, intervalSeconds: number): Promise<void> {

@@ -12,6 +12,7 @@ import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { runPrefectWorker } from '../../src/prefect';
+import { EXECUTED_EVENT } from '../../src/prefect/events';
 import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/flowRuns';
 import { type PrefectServer, startPrefectServer } from '../../src/localServices';
 import { startStack, type Stack } from '../helpers/stack';
@@ -162,6 +163,34 @@ describe('aci-flow prefect-worker', () => {
     });
   }
 
+  type WorkerEvent = { id: string; event: string; related: Array<Record<string, string>> };
+  /** The run's executed-flow-run events, read back through Prefect's events API. */
+  async function executedEvents(id: string): Promise<WorkerEvent[]> {
+    const page = ok(
+      'events',
+      await api.POST('/events/filter', {
+        body: { filter: { event: { name: [EXECUTED_EVENT] }, any_resource: { id: [`prefect.flow-run.${id}`] } }, limit: 50 } as never,
+      }),
+    ) as { events: WorkerEvent[] };
+    return page.events;
+  }
+
+  /** Its flow-run resource: what Prefect's automations read the infrastructure from. */
+  function infrastructureOf(event: WorkerEvent | undefined): Record<string, string> | undefined {
+    const resource = event?.related.find((related) => related['prefect.resource.role'] === 'flow-run');
+    return resource && { identifier: resource['prefect.infrastructure.identifier'] ?? '', statusCode: resource['prefect.infrastructure.status-code'] ?? '' };
+  }
+
+  async function runLogMessages(id: string): Promise<string[]> {
+    const logs = ok(
+      'read logs',
+      await api.POST('/logs/filter', {
+        body: { logs: { operator: 'and_', flow_run_id: { any_: [id] } }, limit: 200, offset: 0, sort: 'TIMESTAMP_ASC' } as never,
+      }),
+    ) as Array<{ message: string }>;
+    return logs.map((entry) => entry.message);
+  }
+
   it('a flow that completes ends Completed in Prefect, with the container group as its infrastructure and the worker online', async () => {
     const id = await createFlowRun({});
     const run = await waitForState(id, 'COMPLETED');
@@ -180,6 +209,12 @@ describe('aci-flow prefect-worker', () => {
       await api.POST('/work_pools/{work_pool_name}/workers/filter', { params: { path: { work_pool_name: POOL } }, body: {} as never }),
     );
     expect(workers).toEqual(expect.arrayContaining([expect.objectContaining({ name: WORKER_NAME, status: 'ONLINE' })]));
+
+    // The pool aci-flow created has the cancel grace in its template, where the Prefect UI shows it.
+    const pool = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
+    const template = pool.base_job_template as { job_configuration: Record<string, unknown>; variables: { properties: Record<string, unknown> } };
+    expect(template.variables.properties.cancel_grace_seconds).toMatchObject({ type: 'integer', default: 30, title: 'Cancel Grace Seconds' });
+    expect(template.job_configuration.cancel_grace_seconds).toBe('{{ cancel_grace_seconds }}');
   });
 
   it('a flow that raises ends Failed, as the flow reported it', async () => {
@@ -255,5 +290,46 @@ describe('aci-flow prefect-worker', () => {
     startBridge();
     const run = await waitForState(id, 'CRASHED', 60_000);
     expect(run.state?.message).toContain('Container exited with code 3');
+    const [executed] = await waitFor(async () => ((await executedEvents(id)).length > 0 ? executedEvents(id) : undefined), 'the executed event', {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    expect(infrastructureOf(executed)).toEqual({ identifier: run.infrastructure_pid, statusCode: '3' });
+  });
+
+  it('a run that completed while its bridge was down gets its executed-flow-run event (group, status code 0) once, from the restarted bridge', async () => {
+    const hold = holdFile();
+    const id = await createFlowRun({ hold });
+    const running = await waitForState(id, 'RUNNING');
+    await stopBridge();
+    writeFileSync(hold, '');
+    // The flow reports Completed itself and the aci-flow run closes, all while no bridge runs.
+    await waitForState(id, 'COMPLETED');
+    await waitFor(async () => (await getFlowRunStatus(stack.client, id)).phase === 'Completed', `the aci-flow run ${id} to complete`);
+    expect(await executedEvents(id)).toEqual([]);
+
+    const reportLine = `flow run ${id}: ended COMPLETED while no bridge watched it; reporting its outcome to Prefect`;
+    startBridge();
+    const [executed] = await waitFor(async () => ((await executedEvents(id)).length > 0 ? executedEvents(id) : undefined), 'the executed event', {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      lastSeen: () => bridgeLog.slice(-5).join(' | '),
+    });
+    expect(infrastructureOf(executed)).toEqual({ identifier: running.infrastructure_pid, statusCode: '0' });
+    expect(bridgeLog.filter((line) => line === reportLine)).toHaveLength(1);
+    await waitFor(
+      async () => (await runLogMessages(id)).some((message) => message.startsWith('aci-flow Completed (exit code 0)')),
+      'the outcome line in Prefect',
+    );
+
+    // Another restart finds the event in Prefect and reports nothing again.
+    await stopBridge();
+    const before = bridgeLog.length;
+    startBridge();
+    await waitFor(() => bridgeLog.slice(before).find((line) => line.startsWith('worker ') && line.includes(' polling work pool ')), 'the bridge to be polling');
+    expect(bridgeLog.slice(before)).not.toContain(reportLine);
+    expect(await executedEvents(id)).toHaveLength(1);
+    expect((await runLogMessages(id)).filter((message) => message.startsWith('aci-flow Completed (exit code 0)'))).toHaveLength(1);
+    expect((await readRun(id)).state_type).toBe('COMPLETED');
   });
 });

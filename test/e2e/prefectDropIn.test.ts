@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, prefectCliPath, prefectEnvironment, type PrefectServer, startPrefectServer } from '../../src/localServices';
+import { withResolvedBlocks } from '../../src/cli/poolBlocks';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
+import { prepareFlowRun, startFlowRun } from '../../src/client/flowRuns';
+import { loadPoolConfig } from '../../src/config/poolConfig';
 import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { EXECUTED_EVENT, SUBMITTED_EVENT } from '../../src/prefect/events';
 import { CONTAINER_LOGGER } from '../../src/prefect/prefectLogs';
@@ -302,9 +305,10 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
   });
 
   it('a Cancelling run whose flow has started cancels itself within the grace period: its on_cancellation hook runs and it ends Cancelled', async () => {
-    // A grace no loaded machine runs out of: the test is about the flow cancelling itself.
-    await setDefaults({ cancel_grace_seconds: 180 });
-    const id = await createFlowRun({ hold: holdFile() });
+    // The pool gives none; the run's own job variable gives a grace no loaded machine runs out of
+    // (the test is about the flow cancelling itself), so the run's value is the one that counts.
+    await setDefaults({ cancel_grace_seconds: 0 });
+    const id = await createFlowRun({ hold: holdFile() }, { cancel_grace_seconds: 180 });
     const running = await waitForState(id, 'RUNNING');
     ok('cancel', await api.POST('/flow_runs/{id}/set_state', { params: { path: { id } }, body: { state: { type: 'CANCELLING' }, force: false } as never }));
     await waitForState(id, 'CANCELLED', 90_000);
@@ -416,7 +420,7 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     ).id;
   }
 
-  it("deploys with a pool's aci_credentials and image_registry blocks, their secrets resolved by the worker at deploy time and never in workflow history; a run's other secret block or a missing block is Crashed naming it", async () => {
+  it("deploys with a pool's aci_credentials and image_registry blocks, their secrets resolved by the worker at deploy time and never in workflow history; a run's other secret block or a missing block is Crashed naming it; a pool file naming them renders and deploys through the Prefect API, and a worker whose file names a missing block exits 2", async () => {
     const identity =
       '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aci-flow-test/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull';
     const credentialFields = {
@@ -453,6 +457,70 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
       registry_url: 'myregistry.azurecr.io',
       identity,
     });
+    // The same blocks named by a pool file: `render` reads them through the Prefect API (secrets
+    // stay references); `worker` stops at start, exit 2, naming a block it cannot read.
+    const exported = ok('read pool', await api.GET('/work_pools/{name}', { params: { path: { name: POOL } } }));
+    const fileTemplate = structuredClone(exported.base_job_template) as { variables: { properties: Record<string, Record<string, unknown>> } };
+    const setFileDefault = (name: string, value: unknown) => {
+      fileTemplate.variables.properties[name] = { ...fileTemplate.variables.properties[name], default: value };
+    };
+    setFileDefault('aci_credentials', { $ref: { block_document_id: withSecret } });
+    setFileDefault('image_registry', '{{ prefect.blocks.docker-registry-credentials.puller }}');
+    const poolFile = join(flowDir, 'blocks-pool.json');
+    writeFileSync(poolFile, JSON.stringify({ name: POOL, type: 'azure-container-instance', base_job_template: fileTemplate }));
+    const prefectOnly = { PREFECT_API_URL: prefect.apiUrl, PREFECT_HOME: join(flowDir, 'bridge-home') };
+    const rendered = await runCli(
+      ['render', '--pool-config', poolFile, '--set', `resource_group_name=${TEST_RESOURCE_GROUP}`, '--set', `subscription_id=${TEST_SUBSCRIPTION_ID}`],
+      prefectOnly,
+    );
+    expect({ code: rendered.code, stderr: rendered.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(rendered.stdout).toContain('private.example.io');
+    expect(rendered.stdout).toContain(`prefect-block-${registry}-password`);
+    expect(rendered.stdout).not.toContain(registryPassword);
+
+    // `aci-flow worker --pool-config` with the Prefect API: the worker reads the file's blocks with
+    // their secrets (the same pool source as prefect-worker's), a run started from the file deploys with them.
+    const filePool = `${POOL}-file`;
+    const fileWorker = stack.spawnWorkerProcess({ workPool: filePool, env: prefectOnly, args: ['worker', '--pool', filePool, '--pool-config', poolFile] });
+    const fileRun = await startFlowRun(
+      stack.client,
+      prepareFlowRun({
+        workPool: filePool,
+        flowName: 'file-pool',
+        pool: await withResolvedBlocks(await loadPoolConfig(poolFile), prefectOnly),
+        values: {
+          resource_group_name: TEST_RESOURCE_GROUP,
+          subscription_id: TEST_SUBSCRIPTION_ID,
+          entrypoint: '',
+          command: "sh -c 'echo from a pool file'",
+          task_watch_poll_interval: 0.3,
+        },
+      }),
+    );
+    const fileStatus = await waitFor(
+      async () => {
+        const status = await getFlowRunStatus(stack.client, fileRun.flowRunId);
+        return status.phase === 'Completed' ? status : undefined;
+      },
+      'the pool-file run to complete',
+      { timeoutMs: 120_000, intervalMs: 500, lastSeen: () => fileWorker.output().slice(-1500) },
+    );
+    expect(first(groupsOf(stack, fileStatus.containerGroupName)).registryCredentials).toEqual([
+      { server: 'private.example.io', username: 'puller', passwordSha256: createHash('sha256').update(registryPassword).digest('hex') },
+    ]);
+    const fileHistory = await readableHistory(stack.client.workflow.getHandle(fileRun.workflowId));
+    for (const secret of [clientSecret, registryPassword]) {
+      expect(fileHistory).not.toContain(secret);
+      expect(fileWorker.output()).not.toContain(secret);
+    }
+    await fileWorker.kill('SIGTERM');
+
+    setFileDefault('aci_credentials', { $ref: { block_document_id: '00000000-0000-0000-0000-00000000dead' } });
+    writeFileSync(poolFile, JSON.stringify({ name: POOL, type: 'azure-container-instance', base_job_template: fileTemplate }));
+    const refused = await runCli(['worker', '--pool', filePool, '--pool-config', poolFile], prefectOnly);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('aci_credentials: Prefect block document 00000000-0000-0000-0000-00000000dead does not exist');
+
     // The pool's own identity default is what its runs may use (allowed_identities).
     await setDefaults({
       aci_credentials: { $ref: { block_document_id: credentials } },

@@ -10,6 +10,7 @@ interface PrefectWorkerFlags {
   pool?: string;
   workPool?: string;
   workQueue: string[];
+  emptyWorkQueue?: boolean;
   name?: string;
   type?: string;
   limit?: number;
@@ -23,6 +24,8 @@ interface PrefectWorkerFlags {
   heartbeatSeconds?: number;
   apiKeySecret?: string;
   worker: boolean;
+  profile?: string;
+  prompt?: boolean;
 }
 
 const positiveNumber = numberParser('a positive number of seconds, e.g. 10', (value) => Number.isFinite(value) && value > 0);
@@ -38,6 +41,7 @@ export function register(program: Command): void {
     .option('-p, --pool <name>', 'Prefect work pool (created if missing); its runs go to the aci-flow pool of the same name')
     .addOption(new Option('--work-pool <name>', 'same as --pool').hideHelp())
     .option('-q, --work-queue <name>', 'only this work queue of the pool (repeatable; default: all)', collect, [])
+    .option('--empty-work-queue', "every work queue of the pool (Prefect's explicit empty --work-queue list; the default)")
     .option('-n, --name <name>', 'worker name shown in the Prefect UI (default: aci-flow-<host>-<pid>)')
     .option('-t, --type <type>', `worker type; only ${DEFAULTS.type} (the pool's type is checked either way)`)
     .option('-l, --limit <n>', 'flow runs this worker holds at once; runs over it stay Scheduled (default: no limit)', positiveInteger)
@@ -47,11 +51,16 @@ export function register(program: Command): void {
       nonNegativeNumber,
     )
     .option('--run-once', 'poll once, see the runs it took through to the end, then exit')
+    .option('--no-run-once', 'keep polling (the default)')
     .option('--with-healthcheck', 'serve GET /health on $PREFECT_WORKER_WEBSERVER_HOST:$PREFECT_WORKER_WEBSERVER_PORT (default 0.0.0.0:8080)')
+    .option('--no-with-healthcheck', 'no health endpoint (the default)')
     .option('--base-job-template <file>', "JSON base job template: the pool is created with it, or an existing pool's template is replaced by it")
     .option('--create-pool-if-not-found', 'create the work pool when it does not exist (default)')
     .option('--no-create-pool-if-not-found', 'fail when the work pool does not exist')
     .option('--install-policy <policy>', `accepted for scripts written for prefect worker start (${INSTALL_POLICIES.join(', ')}); aci-flow installs nothing`)
+    .option('--profile <name>', 'the Prefect profile to read PREFECT_* settings from (as PREFECT_PROFILE; the environment still wins)')
+    .option('--prompt', 'accepted for scripts written for prefect worker start; aci-flow never prompts')
+    .option('--no-prompt', 'accepted likewise (aci-flow never prompts)')
     .option('--no-worker', 'do not run the aci-flow worker of the pool in this process (run `aci-flow worker --pool <name>` fleets separately)')
     .option('--poll-seconds <s>', `seconds between polls (default: $PREFECT_WORKER_QUERY_SECONDS or ${DEFAULTS.query})`, positiveNumber)
     .option('--heartbeat-seconds <s>', `seconds between heartbeats (default: $PREFECT_WORKER_HEARTBEAT_SECONDS or ${DEFAULTS.heartbeat})`, positiveNumber)
@@ -77,6 +86,7 @@ export function register(program: Command): void {
       const usage = (message: string) => new CliError(message, ExitCodes.usage);
       if (flags.pool && flags.workPool && flags.pool !== flags.workPool)
         throw usage(`--pool "${flags.pool}" and --work-pool "${flags.workPool}" name different pools; give one`);
+      if (flags.emptyWorkQueue && flags.workQueue.length > 0) throw usage('--empty-work-queue (every queue) and --work-queue name different queues; give one');
       const workPool = flags.pool ?? flags.workPool;
       if (!workPool) throw usage('--pool <name> (-p) is required: the Prefect work pool to poll');
       if (flags.type !== undefined && flags.type !== DEFAULTS.type) throw usage(`--type "${flags.type}": aci-flow runs ${DEFAULTS.type} work pools only`);
@@ -103,6 +113,8 @@ export function register(program: Command): void {
         DEFAULT_AUTH_STRING_SECRET,
       } = await import('../../prefect');
       let prefect, settings;
+      // Prefect's --profile: that profile instead of the active one, for this process (the in-process worker too).
+      if (flags.profile !== undefined) process.env.PREFECT_PROFILE = flags.profile;
       try {
         const env = withActiveProfile(process.env);
         prefect = prefectApiSettingsFromEnv(env);

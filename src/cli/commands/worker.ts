@@ -83,7 +83,8 @@ export function register(program: Command): void {
         import('../../workerHost/versioning'),
         import('../output'),
       ]);
-      const poolConfig = poolConfigPath(flags.poolConfig);
+      // Prefect blocks in the pool file are read through the Prefect API, or the worker does not start (exit 2).
+      const poolConfig = await (await import('../poolBlocks')).poolFileSourceWithBlocks(poolConfigPath(flags.poolConfig));
       let sweeper;
       let heartbeatTimeoutMs;
       let versioning;

@@ -20,11 +20,17 @@ interface CliResult {
   stderr: string;
 }
 
+/** No Prefect API: none in the environment, and a PREFECT_HOME without profiles. */
+const NO_PREFECT_HOME = mkdtempSync(join(tmpdir(), 'aci-flow-render-no-prefect-'));
+
 async function aciFlow(...args: string[]): Promise<CliResult> {
   try {
-    // The pool file comes from the arguments only, whatever the developer's shell exports.
-    const { ACI_FLOW_POOL_CONFIG: _ignored, ...env } = process.env;
-    const { stdout, stderr } = await promisify(execFile)('node', [join(ROOT, 'bin/aci-flow.js'), ...args], { cwd: ROOT, env });
+    // The pool file comes from the arguments only, whatever the developer's shell exports; likewise Prefect's settings.
+    const { ACI_FLOW_POOL_CONFIG: _ignored, PREFECT_API_URL: _url, PREFECT_PROFILES_PATH: _profiles, PREFECT_PROFILE: _profile, ...env } = process.env;
+    const { stdout, stderr } = await promisify(execFile)('node', [join(ROOT, 'bin/aci-flow.js'), ...args], {
+      cwd: ROOT,
+      env: { ...env, PREFECT_HOME: NO_PREFECT_HOME },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -238,5 +244,31 @@ describe('aci-flow render', () => {
     const result = await aciFlow('render');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--pool-config <file> is required (or set ACI_FLOW_POOL_CONFIG to the work pool file)');
+  });
+
+  it("exits 2 naming aci_credentials and its block for a Prefect export when no Prefect API can read the block: render, start and worker alike, never the worker's identity in silence", async () => {
+    const exported = join(ROOT, 'examples/prefect-work-pool.json');
+    const named = join(dir, 'named-block-pool.json');
+    const pool = JSON.parse(readFileSync(exported, 'utf8'));
+    pool.base_job_template.variables.properties.aci_credentials.default = undefined;
+    pool.base_job_template.variables.properties.image_registry.default = '{{ prefect.blocks.docker-registry-credentials.puller }}';
+    writeFileSync(named, JSON.stringify(pool));
+    const advice = /no Prefect API is configured to read it: set PREFECT_API_URL \(or a Prefect profile\)/;
+    for (const args of [
+      ['render', '--pool-config', exported, '--set', 'resource_group_name=rg'],
+      ['start', '--pool-config', exported, '--flow', 'etl'],
+      ['worker', '--pool', 'my-aci-pool', '--pool-config', exported],
+    ]) {
+      const result = await aciFlow(...args);
+      expect({ command: args[0], code: result.code }).toEqual({ command: args[0], code: 2 });
+      expect(result.stderr).toContain(`${exported}: aci_credentials: refers to Prefect block document 6d4e3a52-8c1f-4d7b-9f61-2b0a7c9e5d13`);
+      expect(result.stderr).toMatch(advice);
+      expect(result.stderr).toContain("remove the reference to deploy with the worker's own identity");
+      expect(result.stdout).toBe('');
+    }
+    const registry = await aciFlow('render', '--pool-config', named);
+    expect(registry.code).toBe(2);
+    expect(registry.stderr).toContain(`${named}: image_registry: refers to Prefect block prefect.blocks.docker-registry-credentials.puller`);
+    expect(registry.stderr).toMatch(advice);
   });
 });

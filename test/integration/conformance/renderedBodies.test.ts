@@ -125,12 +125,26 @@ async function wireBody(testCase: Case, dir: string) {
   return { properties: { mode: 'Incremental' as const, template: sent.template, parameters: sent.parameters }, tags: sent.tags };
 }
 
-/** The example pool file, or a copy whose job_configuration carries the case's policy. */
+/**
+ * The example pool file, or a copy whose job_configuration carries the case's policy. Prefect's
+ * export points aci_credentials at a block, which a pool file without a Prefect API refuses: the
+ * copy drops the reference, as that error advises, to deploy with the worker's own identity.
+ */
 function poolFileOf(testCase: Case, dir: string): string {
   const file = path.join(EXAMPLES, testCase.poolConfig);
-  if (!testCase.policy) return file;
-  const pool = JSON.parse(readFileSync(file, 'utf8')) as { base_job_template: { job_configuration: Record<string, unknown> } };
-  Object.assign(pool.base_job_template.job_configuration, testCase.policy);
+  // The YAML examples are aci-flow's own, without blocks or a case policy.
+  if (!file.endsWith('.json')) {
+    if (testCase.policy) throw new Error(`${testCase.name}: a case with a policy takes a JSON pool file`);
+    return file;
+  }
+  const pool = JSON.parse(readFileSync(file, 'utf8')) as {
+    base_job_template: { job_configuration: Record<string, unknown>; variables: { properties: Record<string, Record<string, unknown>> } };
+  };
+  const credentials = pool.base_job_template.variables.properties.aci_credentials;
+  const blockDefault = credentials !== undefined && JSON.stringify(credentials.default ?? null).includes('block_document_id');
+  if (!testCase.policy && !blockDefault) return file;
+  if (blockDefault && credentials) delete credentials.default;
+  Object.assign(pool.base_job_template.job_configuration, testCase.policy ?? {});
   const copy = path.join(dir, `${testCase.name.replace(/\W+/g, '-')}-pool.json`);
   writeFileSync(copy, JSON.stringify(pool));
   return copy;

@@ -26,6 +26,7 @@ describe("prefect-worker's flags, as prefect worker start takes them", () => {
       [['-p', 'pool', '--type', 'kubernetes'], '--type'],
       [['-p', 'pool', '--install-policy', 'sometimes'], '--install-policy'],
       [['-p', 'pool', '--base-job-template', '/nonexistent/template.json'], '--base-job-template'],
+      [['-p', 'pool', '-q', 'default', '--empty-work-queue'], '--empty-work-queue'],
     ] as const) {
       const failure = await failureOf([...args]);
       expect({ args, code: failure.code, names: failure.message.includes(flag) }).toEqual({ args, code: ExitCodes.usage, names: true });

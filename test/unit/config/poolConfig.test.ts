@@ -36,6 +36,13 @@ describe('loading work pool config files', () => {
     expect(pool.name).toBe('my-aci-pool');
     expect(pool.base_job_template).toEqual(exported.base_job_template);
 
+    // Its aci_credentials is a block only a Prefect API resolves: without one, an error naming it, never the worker's identity in silence.
+    expect(() => renderJobConfiguration(pool.base_job_template, { command: 'prefect flow-run execute', cpu: 2 })).toThrow(
+      /^aci_credentials: refers to Prefect block document 6d4e3a52-8c1f-4d7b-9f61-2b0a7c9e5d13, and no Prefect API is configured to read it/,
+    );
+    // Without the reference (the error's first way out), it renders with the worker's own identity.
+    const credentials = pool.base_job_template.variables.properties.aci_credentials as Record<string, unknown>;
+    delete credentials.default;
     const config = renderJobConfiguration(pool.base_job_template, { command: 'prefect flow-run execute', cpu: 2 });
     expect(config).toMatchObject({ cpu: 2, memory: 1, keep_container_group: false, resource_group_name: 'aci-flow-demo' });
     expect(config).not.toHaveProperty('aci_credentials');

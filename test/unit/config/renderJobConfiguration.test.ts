@@ -208,18 +208,41 @@ describe('variable schemas from Prefect exports', () => {
     expect(renderJobConfiguration(base, { sku: 'K80', count: 1, rg: 'rg-a' })).toMatchObject({ gpu_sku: 'K80', gpu_count: 1 });
   });
 
-  it('reject a Prefect block reference as a value, since aci-flow cannot read blocks', () => {
-    const base = template({ image_registry: '{{ registry }}' }, { registry: { type: 'object', default: { $ref: { block_document_id: 'abc' } } } });
-    expect(() => renderJobConfiguration(base, {})).toThrow(/^registry: its value refers to a Prefect block/);
+  it('reject a Prefect block reference left unresolved (no Prefect API read it), naming the variable and the block, in both forms', () => {
+    const base = template({ image_registry: '{{ image_registry }}' }, { image_registry: { type: 'object', default: { $ref: { block_document_id: 'abc' } } } });
+    expect(() => renderJobConfiguration(base, {})).toThrow(
+      /^image_registry: refers to Prefect block document abc, and no Prefect API is configured to read it: set PREFECT_API_URL .* write the registry fields in its place .* or run the pool with aci-flow prefect-worker$/,
+    );
+    const named = template(
+      { image_registry: '{{ image_registry }}' },
+      { image_registry: { default: '{{ prefect.blocks.docker-registry-credentials.puller }}' } },
+    );
+    expect(() => renderJobConfiguration(named, {})).toThrow(
+      /^image_registry: refers to Prefect block prefect\.blocks\.docker-registry-credentials\.puller, and no Prefect API/,
+    );
+    expect(() =>
+      renderJobConfiguration(template({ image_registry: '{{ image_registry }}' }, { image_registry: { type: 'object' } }), {
+        image_registry: { $ref: { block_document_id: 'run-block' } },
+      }),
+    ).toThrow(/^image_registry: refers to Prefect block document run-block/);
   });
 
-  it('treat aci_credentials pointing at a Prefect block as absent (DefaultAzureCredential), and refuse it as a per-run value', () => {
+  it('never treat aci_credentials pointing at a Prefect block as absent: deploying with the worker identity instead would be a silent change of identity', () => {
     const base = template(
       { aci_credentials: '{{ aci_credentials }}' },
       { aci_credentials: { allOf: [{ $ref: '#/definitions/Creds' }], default: { $ref: { block_document_id: 'abc' } } } },
       ['aci_credentials'],
     );
-    expect(renderJobConfiguration(base, {})).not.toHaveProperty('aci_credentials');
+    expect(() => renderJobConfiguration(base, {})).toThrow(
+      /^aci_credentials: refers to Prefect block document abc, and no Prefect API is configured to read it: .*remove the reference to deploy with the worker's own identity \(DefaultAzureCredential\), or write client_id, tenant_id and client_secret \(as secretref:NAME\) in its place, or run the pool with aci-flow prefect-worker$/,
+    );
+    const named = template(
+      { aci_credentials: '{{ aci_credentials }}' },
+      { aci_credentials: { default: '{{ prefect.blocks.azure-container-instance-credentials.sp }}' } },
+    );
+    expect(() => renderJobConfiguration(named, {})).toThrow(
+      /^aci_credentials: refers to Prefect block prefect\.blocks\.azure-container-instance-credentials\.sp/,
+    );
     expect(() => renderJobConfiguration(base, { aci_credentials: {} })).toThrow(
       /^aci_credentials: is set by the work pool only: a run cannot choose the identity the worker calls Azure with/,
     );

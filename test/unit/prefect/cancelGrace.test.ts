@@ -2,8 +2,15 @@ import { cancelGraceSeconds, DEFAULT_CANCEL_GRACE_SECONDS, graceLeftSeconds } fr
 import { defaultBaseJobTemplate } from '../../../src/config';
 
 describe('the cancel grace period', () => {
-  it("is the pool's cancel_grace_seconds default, else 30 s", () => {
+  it("is the run's cancel_grace_seconds, else the pool's default, else 30 s; aci-flow's default template declares it for the Prefect UI", () => {
     const template = defaultBaseJobTemplate();
+    expect(template.variables.properties.cancel_grace_seconds).toMatchObject({ type: 'integer', minimum: 0, default: 30, title: 'Cancel Grace Seconds' });
+    expect(template.job_configuration.cancel_grace_seconds).toBe('{{ cancel_grace_seconds }}');
+    expect(cancelGraceSeconds(template)).toBe(DEFAULT_CANCEL_GRACE_SECONDS);
+    expect(cancelGraceSeconds(template, 90)).toBe(90);
+    expect(cancelGraceSeconds(template, 0)).toBe(0);
+    expect(cancelGraceSeconds(template, 'soon')).toBe(DEFAULT_CANCEL_GRACE_SECONDS);
+    delete template.variables.properties.cancel_grace_seconds;
     expect(cancelGraceSeconds(template)).toBe(DEFAULT_CANCEL_GRACE_SECONDS);
     template.variables.properties.cancel_grace_seconds = { type: 'integer', default: 5 };
     expect(cancelGraceSeconds(template)).toBe(5);
