@@ -4,7 +4,7 @@
  */
 import type { ContainerGroupRef } from '../azure/gateway';
 import type { AciCredentials, JobConfiguration } from '../config/jobConfiguration';
-import type { FlowRunInput } from '../workflows/definitions';
+import type { ExitHintSource, FlowRunInput } from '../workflows/definitions';
 
 /** Where a flow run's container lives once deployed; every later activity works on it. */
 export interface FlowRunTarget extends ContainerGroupRef {
@@ -94,6 +94,13 @@ export interface WatchInput {
   pollIntervalSeconds: number;
   /** stream_output: copy the container's log lines to the run's log sink. */
   streamOutput: boolean;
+  /**
+   * Set on a watch the workflow started because of an exit hint (docs/workflow.md, "Exit
+   * hints"), with the hint's source: its first state poll is urgent. Such an attempt starts
+   * without a log cursor (the one it replaces is still running); the log sink's line indexes
+   * keep every line exactly once.
+   */
+  exitHint?: ExitHintSource;
 }
 
 export interface WatchOutput {

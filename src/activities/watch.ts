@@ -39,7 +39,11 @@ export function watchActivity(
       readsPerPoll: 1,
       logReadsPerPoll: writer ? 1 : 0,
       flowName: input.flowName,
+      exitHinted: input.exitHint !== undefined,
     });
+    // Counted once per hinted attempt; its exit's detection lag is measured apart from unhinted ones.
+    if (input.exitHint !== undefined) metrics.exitHint(input.exitHint);
+    const hinted = input.exitHint !== undefined;
     try {
       return await pollUntilDone<WatchOutput>({
         polls,
@@ -58,7 +62,7 @@ export function watchActivity(
           }
           if (!exited) return undefined;
           polls.exited(state.finishTime ? Date.parse(state.finishTime) : undefined);
-          recordExitLag(metrics, state, clock.now());
+          recordExitLag(metrics, state, clock.now(), hinted);
           return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
         },
       });
@@ -69,9 +73,9 @@ export function watchActivity(
 }
 
 /** Without a finishTime (some API versions omit it) there is nothing to measure against. */
-function recordExitLag(metrics: AciFlowMetrics, state: ContainerState, nowMs: number): void {
+function recordExitLag(metrics: AciFlowMetrics, state: ContainerState, nowMs: number, hinted: boolean): void {
   const finishedAt = state.finishTime ? Date.parse(state.finishTime) : NaN;
-  if (Number.isFinite(finishedAt)) metrics.exitDetected((nowMs - finishedAt) / 1000);
+  if (Number.isFinite(finishedAt)) metrics.exitDetected((nowMs - finishedAt) / 1000, hinted);
 }
 
 /** The cursor in the last attempt's heartbeat details (which also hold its poll error streak). */

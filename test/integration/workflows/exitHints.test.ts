@@ -1,0 +1,154 @@
+/**
+ * Exit hints on a real dev server, with the real watch activity, poll scheduler and per-run
+ * log file over a scripted container (FakeGateway): a hint while the container runs never
+ * ends the run; a hint after its exit gets it detected within seconds, although the poll
+ * interval is a minute, with every log line recorded exactly once.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities, createFlowRunLogSink, type FlowRunActivities, type FlowRunTarget, type RunSettings } from '../../../src/activities';
+import { runSettingsOf } from '../../../src/activities/render';
+import { createPollScheduler } from '../../../src/activities/pollScheduler';
+import { createRunControlActivities } from '../../../src/activities/runControl';
+import { createRunSettingsActivities } from '../../../src/activities/runSettings';
+import { hintFlowRunExited } from '../../../src/client/flowRunExitHint';
+import { defaultBaseJobTemplate } from '../../../src/config';
+import { logFilePath } from '../../../src/logs/logFiles';
+import { flowRunNames } from '../../../src/template/naming';
+import { renderFlowRun } from '../../../src/template/renderRun';
+import { workflowsPath } from '../../../src/worker';
+import { exitedSignal, FLOW_RUN_WORKFLOW, type FlowRunInput, statusQuery, workflowIdForFlowRun } from '../../../src/workflows/definitions';
+import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
+import { startDevServer } from '../../helpers/temporal';
+import { waitFor } from '../../helpers/waitFor';
+import { FakeGateway } from '../../unit/activities/fakeGateway';
+
+jest.setTimeout(90_000);
+
+const TASK_QUEUE = 'exit-hints';
+// A minute between polls: without a hint the exit would be seen up to a minute late.
+const VALUES = {
+  resource_group_name: 'rg',
+  subscription_id: '11111111-2222-3333-4444-555555555555',
+  command: 'run',
+  task_watch_poll_interval: 60,
+  stream_output: true,
+};
+
+const ts = (second: number) => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000000001Z`;
+
+function input(flowRunId: string): FlowRunInput {
+  return { flowRunId, flowName: 'etl', workPool: TASK_QUEUE, values: VALUES, names: flowRunNames('etl', flowRunId) };
+}
+
+async function renderedSettings(runInput: FlowRunInput): Promise<RunSettings> {
+  const run = { flowRunId: runInput.flowRunId, flowName: runInput.flowName, workflowId: workflowIdForFlowRun(runInput.flowRunId) };
+  const settings = runSettingsOf(renderFlowRun(defaultBaseJobTemplate(), runInput.values, run));
+  return { ...settings, target: { ...settings.target, ...runInput.names } };
+}
+
+describe('exit hints', () => {
+  let env: TestWorkflowEnvironment;
+  let logDir: string;
+
+  beforeAll(async () => {
+    quietRuntimeLogs();
+    env = await startDevServer();
+    logDir = mkdtempSync(join(tmpdir(), 'aci-flow-exit-hints-'));
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it('never ends a run on a hint while the container runs, and detects the exit within seconds of a hint after it, every line once', async () => {
+    const gateway = new FakeGateway();
+    gateway.state = { state: 'Running' };
+    for (let second = 1; second <= 3; second += 1) gateway.log(ts(second), `line ${second}`);
+    const real = createActivities({
+      gateway,
+      logSink: createFlowRunLogSink({ logDir, output: () => undefined }),
+      pollScheduler: createPollScheduler({ strategy: 'priority' }),
+    });
+    const activities: FlowRunActivities = {
+      ...real,
+      renderFlowRun: renderedSettings,
+      deploy: async (deployInput) => ({ ...(deployInput.expectedTarget as FlowRunTarget), adopted: false }),
+      waitForStart: async () => ({ state: 'Running' }),
+      deleteContainerGroup: async () => undefined,
+    };
+    const bundle = sharedWorkflowBundle();
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: {
+        ...activities,
+        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
+        ...createRunControlActivities({ client: env.client }),
+      },
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+      // The cancelled watch attempt learns of its cancel with its next flushed heartbeat.
+      maxHeartbeatThrottleInterval: '200 milliseconds',
+    });
+    const flowRunId = 'hint-1';
+    const logFile = logFilePath(flowRunId, logDir);
+    const recorded = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
+    const outcome = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
+        taskQueue: TASK_QUEUE,
+        workflowId: workflowIdForFlowRun(flowRunId),
+        args: [input(flowRunId)],
+      });
+      await waitFor(() => (gateway.calls.getContainerGroup ?? 0) >= 1 && recorded().length === 3, 'the first watch poll and its lines');
+
+      // A hint while the container runs: one immediate poll, which sees Running, and the run goes on.
+      await handle.signal(exitedSignal, { source: 'container' });
+      await waitFor(() => (gateway.calls.getContainerGroup ?? 0) >= 2, 'the hinted poll');
+      const runningStatus = await handle.query(statusQuery);
+      expect(runningStatus.phase).toBe('Running');
+      expect(runningStatus.exitHints).toEqual({ taken: 1, ignored: 0, lastSource: 'container' });
+
+      // The container writes its last lines and exits; nobody would look for a minute.
+      gateway.log(ts(4), 'line 4');
+      gateway.log(ts(5), 'line 5');
+      const exitedAt = Date.now();
+      gateway.state = { state: 'Terminated', exitCode: 0, finishTime: new Date(exitedAt).toISOString() };
+      // Hints come at most every few seconds: until then the client is told why not.
+      const refused = await hintFlowRunExited(env.client, flowRunId, { source: 'prefect' });
+      const taken = refused.taken
+        ? refused
+        : await waitFor(
+            async () => {
+              const receipt = await hintFlowRunExited(env.client, flowRunId, { source: 'prefect' });
+              return receipt.taken ? receipt : undefined;
+            },
+            'a hint taken',
+            { intervalMs: 500 },
+          );
+      if (!refused.taken) expect(refused.reason).toBe('a hinted poll of this run is already on its way');
+      expect(taken).toMatchObject({ taken: true, phase: 'Running' });
+      const hintedAt = Date.now();
+      const result: unknown = await handle.result();
+      return {
+        result,
+        detectedInMs: Date.now() - hintedAt,
+        sinceExitMs: Date.now() - exitedAt,
+        status: await handle.query(statusQuery),
+        events: (await handle.fetchHistory()).events?.length ?? 0,
+      };
+    });
+    expect(outcome.result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+    // Seconds, not the minute the poll interval would take.
+    expect(outcome.detectedInMs).toBeLessThan(5_000);
+    expect(outcome.sinceExitMs).toBeLessThan(30_000);
+    expect(outcome.status.exitHints).toMatchObject({ taken: 2, lastSource: 'prefect' });
+    // Two watch attempts overlapped twice; the log file holds every line exactly once, in order.
+    expect(recorded()).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
+    // Refused updates are not in the history; two taken hints cost a bounded handful of events.
+    expect(outcome.events).toBeLessThanOrEqual(60);
+  });
+});
