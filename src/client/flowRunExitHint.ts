@@ -30,13 +30,17 @@ export interface HintFlowRunExitedResult {
   reason?: string;
 }
 
+/** The hint, checked: throws InvalidFlowRunOptionsError naming the field (e.g. `source`). */
+export function validExitHint(hint: unknown): ExitHint {
+  const parsed = ExitHintSchema.safeParse(hint ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new InvalidFlowRunOptionsError(issue?.path.length ? issue.path.join('.') : 'hint', issue?.message ?? 'invalid exit hint');
+}
+
 /** Throws InvalidFlowRunOptionsError for a bad hint and FlowRunNotFoundError for an unknown run. */
 export async function hintFlowRunExited(client: Client, flowRunId: string, hint: ExitHint = {}): Promise<HintFlowRunExitedResult> {
-  const parsed = ExitHintSchema.safeParse(hint);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidFlowRunOptionsError(issue?.path.length ? issue.path.join('.') : 'hint', issue?.message ?? 'invalid exit hint');
-  }
+  const parsed = { data: validExitHint(hint) };
   const handle = client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
   const closed = async (): Promise<HintFlowRunExitedResult | undefined> => {
     const description = await handle.describe().catch((err: unknown) => {
