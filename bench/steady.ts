@@ -13,6 +13,7 @@ import type { PollStrategy } from '../src/activities/pollScheduler';
 import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
 import { freePort } from '../src/cli/demo/ports';
+import { exitedSignal } from '../src/workflows/definitions';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { BENCH_IMAGE, CLEANUP_ACTIVITIES, PREFECT_STYLE_ENV, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
@@ -66,9 +67,12 @@ export interface SteadyResult extends SteadyRow {
   lifecycleReadsPerRun: number;
   /** Mean-delay floor of uniform pure polling for N/S runs per subscription at ARM's refill (table.ts pollingFloorSeconds). */
   floorSeconds: number;
+  /** Runs not hinted (pure polling). */
   exitToDetectedSeconds: LatencySummary;
-  /** Runs whose container exited in the window but whose exit was not detected before the drain ended. */
+  /** Runs whose container exited in the window but whose exit was not detected before the drain ended (hinted ones included). */
   undetectedExits: number;
+  /** The runs whose exit the benchmark hinted (`--hint-fraction`), from the exit to its detection. */
+  hintedExitToDetectedSeconds: LatencySummary;
   logDelaySeconds: LatencySummary;
   cancelToDeletedSeconds: LatencySummary;
   historyEvents: { runs: number; mean?: number; max?: number };
@@ -83,6 +87,9 @@ interface SteadyRun {
   durationMs: number;
   /** Cancel this long after the container was seen running; undefined = not cancelled. */
   cancelAfterRunningMs?: number;
+  /** Its container "sends" the exited hint once the emulator shows the exit. */
+  hinted: boolean;
+  hintSentAt?: number;
   startFailed?: boolean;
   cancelSignalAt?: number;
   cleanupScheduledAt?: number;
@@ -140,7 +147,13 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
       },
     });
     // Cancelled between 30 % and 70 % of the way through, so the cancel lands mid-run.
-    const run: SteadyRun = { index, prepared, durationMs, cancelAfterRunningMs: cancel ? durationMs * (0.3 + 0.4 * unitHash(index, 2)) : undefined };
+    const run: SteadyRun = {
+      index,
+      prepared,
+      durationMs,
+      cancelAfterRunningMs: cancel ? durationMs * (0.3 + 0.4 * unitHash(index, 2)) : undefined,
+      hinted: !cancel && unitHash(index, 3) < options.hintFraction,
+    };
     runs.push(run);
     byFlowRunId.set(prepared.flowRunId, run);
     observer.track(prepared.containerGroupName);
@@ -245,6 +258,14 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         continue;
       }
       still.add(run);
+      if (run.hinted && run.hintSentAt === undefined && timeline.exitedAt !== undefined) {
+        // As a container's orchestrator would: fire and forget, the moment it knows.
+        run.hintSentAt = now;
+        client.workflow
+          .getHandle(run.prepared.workflowId)
+          .signal(exitedSignal, { source: 'container' })
+          .catch((err: unknown) => log(`exit hint to ${run.prepared.flowRunId} failed: ${err instanceof Error ? err.message : String(err)}`));
+      }
       if (run.cancelAfterRunningMs !== undefined && run.cancelSignalAt === undefined && replacing) {
         if (timeline.runningAt !== undefined && now >= timeline.runningAt + run.cancelAfterRunningMs) {
           run.cancelSignalAt = now;
@@ -349,9 +370,10 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
     return run.cancelSignalAt === undefined && exitedAt !== undefined && inWindow(exitedAt);
   });
-  const exitToDetected = exitedInWindow.flatMap((run) =>
-    run.cleanupScheduledAt === undefined ? [] : [(run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000],
-  );
+  const detectionOf = (run: SteadyRun) =>
+    run.cleanupScheduledAt === undefined ? [] : [(run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000];
+  const exitToDetected = exitedInWindow.filter((run) => !run.hinted).flatMap(detectionOf);
+  const hintedExitToDetected = exitedInWindow.filter((run) => run.hinted).flatMap(detectionOf);
   const cancelToDeleted = runs.flatMap((run) => {
     const deletedAt = observer.timeline(run.prepared.containerGroupName).deletedAt;
     return run.cancelSignalAt === undefined || !inWindow(run.cancelSignalAt) || deletedAt === undefined ? [] : [(deletedAt - run.cancelSignalAt) / 1000];
@@ -369,7 +391,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   const readsPerRunByPurpose = readsPerRun(readsAtStart, readsAtEnd, deletedInWindow);
   log(`ARM reads per run by purpose (${deletedInWindow} runs deleted in the window): ${describeReadsPerRun(readsPerRunByPurpose)}`);
   log(
-    `done: ${runs.length} runs started, ${exitToDetected.length} exits measured, ${terminatedAtEnd} terminated at the end; ` +
+    `done: ${runs.length} runs started, ${exitToDetected.length} exits measured (and ${hintedExitToDetected.length} hinted), ${terminatedAtEnd} terminated at the end; ` +
       `slowest group snapshot ${observer.slowestSampleMs.toFixed(1)} ms`,
   );
 
@@ -389,7 +411,8 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     lifecycleReadsPerRun: lifecycleReads(readsPerRunByPurpose),
     floorSeconds: pollingFloorSeconds(size / subscriptions, ARM_READS_PER_SECOND, options.pollIntervalSeconds),
     exitToDetectedSeconds: summary(exitToDetected),
-    undetectedExits: exitedInWindow.length - exitToDetected.length,
+    undetectedExits: exitedInWindow.length - exitToDetected.length - hintedExitToDetected.length,
+    hintedExitToDetectedSeconds: summary(hintedExitToDetected),
     logDelaySeconds: summary(logDelays),
     cancelToDeletedSeconds: summary(cancelToDeleted),
     historyEvents: { runs: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },
