@@ -27,7 +27,8 @@ export type RunSettings = Pick<
   | 'keep_container_group'
   | 'keep_failed_container_group'
   | 'cleanup_timeout_seconds'
-> & { target: FlowRunTarget };
+> &
+  Partial<Pick<JobConfiguration, 'exit_log_pattern'>> & { target: FlowRunTarget };
 
 /**
  * The workflow's input; the workflow id the group is tagged with comes from the activity's
@@ -101,6 +102,8 @@ export interface WatchInput {
    * keep every line exactly once.
    */
   exitHint?: ExitHintSource;
+  /** exit_log_pattern: a streamed line matching it makes the next state poll immediate (absent in older workflow code: off). */
+  exitLogPattern?: string;
 }
 
 export interface WatchOutput {

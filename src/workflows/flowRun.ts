@@ -168,6 +168,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             pollIntervalSeconds: config.task_watch_poll_interval,
             streamOutput: config.stream_output,
             ...(exitHint ? { exitHint } : {}),
+            // Absent from settings recorded by older workers.
+            ...(config.stream_output && config.exit_log_pattern ? { exitLogPattern: config.exit_log_pattern } : {}),
           }),
         ),
       );

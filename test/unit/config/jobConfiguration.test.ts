@@ -24,6 +24,7 @@ describe('the job configuration schema', () => {
       arm_template_patches: [],
       secret_env_names: [],
       cleanup_timeout_seconds: 86_400,
+      exit_log_pattern: "Flow run '*' - Finished in state *",
     });
   });
 
