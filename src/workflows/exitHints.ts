@@ -39,7 +39,8 @@ export function acceptExitHints(status: FlowRunStatus): ExitHints {
   let restart: ((source: ExitHintSource) => void) | undefined;
   let hintedWatches = 0;
   let lastRestartAt = -Infinity;
-  let exitSeen = false;
+  /** The watch is over (the exit seen, or it failed): no poll is left to hurry. */
+  let watchOver = false;
 
   const refusal = (): string | undefined => {
     switch (status.phase) {
@@ -47,7 +48,7 @@ export function acceptExitHints(status: FlowRunStatus): ExitHints {
       case 'WaitingForStart':
         return undefined;
       case 'Running':
-        if (exitSeen) return "the container's exit was already seen";
+        if (watchOver) return "the container's exit was already seen";
         if (!restart) return undefined;
         if (hintedWatches >= MAX_HINTED_WATCHES) return `this run took its ${MAX_HINTED_WATCHES} exit hints; its watch keeps polling`;
         if (Date.now() - lastRestartAt < HINT_SPACING_MS) return 'a hinted poll of this run is already on its way';
@@ -86,26 +87,33 @@ export function acceptExitHints(status: FlowRunStatus): ExitHints {
 
   return {
     async watchUntilExit(watchOnce) {
-      let hint = pending;
+      const first = pending;
       pending = undefined;
-      for (;;) {
-        const attempt = new CancellationScope();
-        const watched = attempt.run(() => watchOnce(hint));
-        const hinted = new Promise<ExitHintSource>((resolve) => (restart = resolve));
-        try {
-          const next = await Promise.race([watched.then((output) => ({ output })), hinted.then((source) => ({ source }))]);
-          if ('output' in next) {
-            exitSeen = true;
-            return next.output;
-          }
-          hint = next.source;
-        } finally {
-          restart = undefined;
-        }
-        // The old attempt stops at its next heartbeat; its log lines and the new attempt's share one index.
-        attempt.cancel();
-        watched.catch(() => undefined);
+      try {
+        return await watchAgainOnHints(watchOnce, first);
+      } finally {
+        watchOver = true;
       }
     },
   };
+
+  /** One watch attempt after another: a taken hint cancels the current one and starts a hinted one. */
+  async function watchAgainOnHints(watchOnce: (hint: ExitHintSource | undefined) => Promise<WatchOutput>, first: ExitHintSource | undefined) {
+    let hint = first;
+    for (;;) {
+      const attempt = new CancellationScope();
+      const watched = attempt.run(() => watchOnce(hint));
+      const hinted = new Promise<ExitHintSource>((resolve) => (restart = resolve));
+      try {
+        const next = await Promise.race([watched.then((output) => ({ output })), hinted.then((source) => ({ source }))]);
+        if ('output' in next) return next.output;
+        hint = next.source;
+      } finally {
+        restart = undefined;
+      }
+      // The old attempt stops at its next heartbeat; its log lines and the new attempt's share one index.
+      attempt.cancel();
+      watched.catch(() => undefined);
+    }
+  }
 }
