@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities, createFlowRunLogSink, type FlowRunActivities, type FlowRunTarget, type RunSettings } from '../../../src/activities';
+import { createActivities, createFlowRunLogSink, type FlowRunActivities, type FlowRunTarget, type RunSettings, type WatchInput } from '../../../src/activities';
 import { runSettingsOf } from '../../../src/activities/render';
 import { createPollScheduler } from '../../../src/activities/pollScheduler';
 import { createRunControlActivities } from '../../../src/activities/runControl';
@@ -63,6 +63,63 @@ describe('exit hints', () => {
   afterAll(async () => {
     await env?.teardown();
     rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it('remembers a hint before Running for the first watch, and refuses one once the exit was seen', async () => {
+    let started: () => void = () => undefined;
+    const startGate = new Promise<void>((resolve) => (started = resolve));
+    let deleted: () => void = () => undefined;
+    const deleteGate = new Promise<void>((resolve) => (deleted = resolve));
+    const watchInputs: WatchInput[] = [];
+    const activities: FlowRunActivities = {
+      ...createActivities({ gateway: new FakeGateway(), logSink: createFlowRunLogSink({ output: () => undefined }) }),
+      renderFlowRun: renderedSettings,
+      deploy: async (deployInput) => ({ ...(deployInput.expectedTarget as FlowRunTarget), adopted: false }),
+      waitForStart: async () => {
+        await startGate;
+        return { state: 'Running' };
+      },
+      watch: async (watchInput) => {
+        watchInputs.push(watchInput);
+        return { exitCode: 0, logLines: 0 };
+      },
+      deleteContainerGroup: async () => deleteGate,
+    };
+    const bundle = sharedWorkflowBundle();
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: {
+        ...activities,
+        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
+        ...createRunControlActivities({ client: env.client }),
+      },
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+    });
+    const flowRunId = 'hint-early-1';
+    const outcome = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
+        taskQueue: TASK_QUEUE,
+        workflowId: workflowIdForFlowRun(flowRunId),
+        args: [input(flowRunId)],
+      });
+      await waitFor(async () => (await handle.query(statusQuery)).phase === 'WaitingForStart', 'WaitingForStart');
+      const early = await hintFlowRunExited(env.client, flowRunId, { source: 'prefect' });
+      started();
+      await waitFor(async () => (await handle.query(statusQuery)).phase === 'CleaningUp', 'CleaningUp');
+      const late = await hintFlowRunExited(env.client, flowRunId);
+      await handle.signal(exitedSignal);
+      deleted();
+      await handle.result();
+      return { early, late, status: await handle.query(statusQuery) };
+    });
+    expect(outcome.early).toMatchObject({ taken: true, phase: 'WaitingForStart' });
+    // One watch, hinted from its start: its first poll goes at once.
+    expect(watchInputs.map((watchInput) => watchInput.exitHint)).toEqual(['prefect']);
+    expect(outcome.late).toEqual({ flowRunId, taken: false, reason: "the container's exit was already seen" });
+    // The refused update left nothing; the refused signal is counted.
+    expect(outcome.status.exitHints).toEqual({ taken: 1, ignored: 1, lastSource: 'prefect' });
+    expect(outcome.status.phase).toBe('Completed');
   });
 
   it('never ends a run on a hint while the container runs, and detects the exit within seconds of a hint after it, every line once', async () => {
