@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { createActivities, createFlowRunLogSink, type FlowRunActivities, type FlowRunTarget, type RunSettings, type WatchInput } from '../../../src/activities';
 import { runSettingsOf } from '../../../src/activities/render';
@@ -120,6 +121,79 @@ describe('exit hints', () => {
     // The refused update left nothing; the refused signal is counted.
     expect(outcome.status.exitHints).toEqual({ taken: 1, ignored: 1, lastSource: 'prefect' });
     expect(outcome.status.phase).toBe('Completed');
+  });
+
+  it('takes at most 3 hints per run, 5 s apart, however many a noisy sender sends; refused updates leave no history', async () => {
+    const attempts: WatchInput[] = [];
+    let exit: () => void = () => undefined;
+    const exited = new Promise<void>((resolve) => (exit = resolve));
+    const activities: FlowRunActivities = {
+      ...createActivities({ gateway: new FakeGateway(), logSink: createFlowRunLogSink({ output: () => undefined }) }),
+      renderFlowRun: renderedSettings,
+      deploy: async (deployInput) => ({ ...(deployInput.expectedTarget as FlowRunTarget), adopted: false }),
+      waitForStart: async () => ({ state: 'Running' }),
+      // Each attempt runs until the container exits or the workflow cancels it.
+      watch: async (watchInput) => {
+        attempts.push(watchInput);
+        const context = Context.current();
+        const heartbeats = setInterval(() => context.heartbeat(), 100);
+        try {
+          await Promise.race([exited, context.cancelled]);
+          return { exitCode: 0, logLines: 0 };
+        } finally {
+          clearInterval(heartbeats);
+        }
+      },
+      deleteContainerGroup: async () => undefined,
+    };
+    const bundle = sharedWorkflowBundle();
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: {
+        ...activities,
+        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
+        ...createRunControlActivities({ client: env.client }),
+      },
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+      maxHeartbeatThrottleInterval: '200 milliseconds',
+    });
+    const flowRunId = 'hint-noisy-1';
+    const outcome = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
+        taskQueue: TASK_QUEUE,
+        workflowId: workflowIdForFlowRun(flowRunId),
+        args: [input(flowRunId)],
+      });
+      await waitFor(() => attempts.length === 1, 'the first watch');
+      const receipts: Array<{ taken: boolean | undefined; reason?: string }> = [];
+      // A sender hinting four times a second until the run stops taking hints for good.
+      await waitFor(
+        async () => {
+          const receipt = await hintFlowRunExited(env.client, flowRunId, { source: 'container' });
+          receipts.push(receipt);
+          return receipt.reason?.startsWith('this run took its') ? receipt : undefined;
+        },
+        'the hints to run out',
+        { intervalMs: 250, timeoutMs: 45_000 },
+      );
+      const eventsBeforeExit = (await handle.fetchHistory()).events?.length ?? 0;
+      for (let more = 0; more < 5; more += 1) await hintFlowRunExited(env.client, flowRunId);
+      const eventsAfterRefusals = (await handle.fetchHistory()).events?.length ?? 0;
+      exit();
+      await handle.result();
+      return { receipts, eventsBeforeExit, eventsAfterRefusals, status: await handle.query(statusQuery) };
+    });
+    const taken = outcome.receipts.filter((receipt) => receipt.taken);
+    expect(taken).toHaveLength(3);
+    expect(outcome.receipts.length).toBeGreaterThan(10);
+    expect(new Set(outcome.receipts.filter((receipt) => !receipt.taken).map((receipt) => receipt.reason))).toEqual(
+      new Set(['a hinted poll of this run is already on its way', 'this run took its 3 exit hints; its watch keeps polling']),
+    );
+    // The first attempt and three hinted ones.
+    expect(attempts.map((attempt) => attempt.exitHint)).toEqual([undefined, 'container', 'container', 'container']);
+    expect(outcome.eventsAfterRefusals).toBe(outcome.eventsBeforeExit);
+    expect(outcome.status.exitHints).toMatchObject({ taken: 3 });
   });
 
   it('never ends a run on a hint while the container runs, and detects the exit within seconds of a hint after it, every line once', async () => {
