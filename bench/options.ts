@@ -56,6 +56,12 @@ export const benchOptionsSchema = z.object({
   durationScale: z.coerce.number().positive().max(10).default(1),
   /** steady: write a V8 heap snapshot of every worker at the end of the window (bench/heapSummary.ts reads it). */
   heapSnapshot: z.boolean().default(false),
+  /**
+   * steady: the share of runs (not cancelled ones) whose container "tells" aci-flow it exited:
+   * the benchmark sends the `exited` hint when the emulator shows the exit. Their detection is
+   * reported apart; the other runs' exit → detected stays pure polling.
+   */
+  hintFraction: z.coerce.number().min(0).max(1).default(0.2),
   /** task_watch_poll_interval of every run (Prefect's default 5 s). */
   pollIntervalSeconds: z.coerce.number().positive().default(5),
   logLinesPerSecond: z.coerce.number().nonnegative().default(1),
@@ -81,6 +87,7 @@ const FLAGS = {
   subscriptions: '--subscriptions 1,2',
   durationScale: '--duration-scale 0.05',
   heapSnapshot: '--heap-snapshot',
+  hintFraction: '--hint-fraction 0.2',
   pollIntervalSeconds: '--poll-interval-seconds 5',
   logLinesPerSecond: '--log-lines-per-second 1',
   scenarioTimeoutMs: '--scenario-timeout-ms 1800000',
@@ -103,6 +110,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       subscriptions: { type: 'string' },
       'duration-scale': { type: 'string' },
       'heap-snapshot': { type: 'boolean' },
+      'hint-fraction': { type: 'string' },
       'poll-interval-seconds': { type: 'string' },
       'log-lines-per-second': { type: 'string' },
       'scenario-timeout-ms': { type: 'string' },
@@ -121,6 +129,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     subscriptions: values.subscriptions,
     durationScale: values['duration-scale'],
     heapSnapshot: values['heap-snapshot'],
+    hintFraction: values['hint-fraction'],
     pollIntervalSeconds: values['poll-interval-seconds'],
     logLinesPerSecond: values['log-lines-per-second'],
     scenarioTimeoutMs: values['scenario-timeout-ms'],

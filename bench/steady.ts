@@ -14,6 +14,7 @@ import type { PollStrategy } from '../src/polling/pollScheduler';
 import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
 import { freePort } from '../src/localServices';
+import { exitedSignal } from '../src/workflows/definitions';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { BENCH_IMAGE, benchWorker, CLEANUP_ACTIVITIES, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
@@ -68,11 +69,14 @@ export interface SteadyResult extends SteadyRow {
   lifecycleReadsPerRun: number;
   /** Mean-delay floor of uniform pure polling for N/S runs per subscription at ARM's refill (table.ts pollingFloorSeconds). */
   floorSeconds: number;
+  /** Runs not hinted (pure polling). */
   exitToDetectedSeconds: LatencySummary;
   /** The same by flow and by where in its flow's spread each run ended: which runs make the tail. */
   exitToDetectedByFlow: DetectionGroup[];
-  /** Runs whose container exited in the window but whose exit was not detected before the drain ended. */
+  /** Runs whose container exited in the window but whose exit was not detected before the drain ended (hinted ones included). */
   undetectedExits: number;
+  /** The runs whose exit the benchmark hinted (`--hint-fraction`), from the exit to its detection. */
+  hintedExitToDetectedSeconds: LatencySummary;
   logDelaySeconds: LatencySummary;
   cancelToDeletedSeconds: LatencySummary;
   historyEvents: { runs: number; mean?: number; max?: number };
@@ -90,6 +94,9 @@ interface SteadyRun {
   durationMs: number;
   /** Cancel this long after the container was seen running; undefined = not cancelled. */
   cancelAfterRunningMs?: number;
+  /** Its container "sends" the exited hint once the emulator shows the exit. */
+  hinted: boolean;
+  hintSentAt?: number;
   startFailed?: boolean;
   cancelSignalAt?: number;
   cleanupScheduledAt?: number;
@@ -171,6 +178,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
       prepared,
       durationMs,
       cancelAfterRunningMs: cancel ? durationMs * (0.3 + 0.4 * unitHash(index, 2)) : undefined,
+      hinted: !cancel && unitHash(index, 3) < options.hintFraction,
     };
     runs.push(run);
     byFlowRunId.set(prepared.flowRunId, run);
@@ -270,6 +278,14 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         continue;
       }
       still.add(run);
+      if (run.hinted && run.hintSentAt === undefined && timeline.exitedAt !== undefined) {
+        // As a container's orchestrator would: fire and forget, the moment it knows.
+        run.hintSentAt = now;
+        client.workflow
+          .getHandle(run.prepared.workflowId)
+          .signal(exitedSignal, { source: 'container' })
+          .catch((err: unknown) => log(`exit hint to ${run.prepared.flowRunId} failed: ${err instanceof Error ? err.message : String(err)}`));
+      }
       if (run.cancelAfterRunningMs !== undefined && run.cancelSignalAt === undefined && replacing) {
         if (timeline.runningAt !== undefined && now >= timeline.runningAt + run.cancelAfterRunningMs) {
           run.cancelSignalAt = now;
@@ -375,20 +391,27 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
     return run.cancelSignalAt === undefined && exitedAt !== undefined && inWindow(exitedAt);
   });
-  const detections = exitedInWindow.flatMap((run) =>
-    run.cleanupScheduledAt === undefined
-      ? []
-      : [
-          {
-            flow: run.flow,
-            durationRatio: run.durationRatio,
-            seconds: (run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000,
-          },
-        ],
-  );
+  const detectionOf = (run: SteadyRun) =>
+    run.cleanupScheduledAt === undefined ? [] : [(run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000];
+  const hintedExitToDetected = exitedInWindow.filter((run) => run.hinted).flatMap(detectionOf);
+  // The breakdown and the slowest runs are of the pure-polling runs: a hint is not the scheduler's doing.
+  const detections = exitedInWindow
+    .filter((run) => !run.hinted)
+    .flatMap((run) =>
+      run.cleanupScheduledAt === undefined
+        ? []
+        : [
+            {
+              flow: run.flow,
+              durationRatio: run.durationRatio,
+              seconds: (run.cleanupScheduledAt - (observer.timeline(run.prepared.containerGroupName).exitedAt as number)) / 1000,
+            },
+          ],
+    );
   const exitToDetected = detections.map((detection) => detection.seconds);
   // The slowest detections against the run's own steps, relative to its container's exit (negative: before it).
-  const slowest = [...exitedInWindow]
+  const slowest = exitedInWindow
+    .filter((run) => !run.hinted)
     .filter((run) => run.cleanupScheduledAt !== undefined)
     .sort(
       (a, b) =>
@@ -427,7 +450,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
   const readsPerRunByPurpose = readsPerRun(readsAtStart, readsAtEnd, deletedInWindow);
   log(`ARM reads per run by purpose (${deletedInWindow} runs deleted in the window): ${describeReadsPerRun(readsPerRunByPurpose)}`);
   log(
-    `done: ${runs.length} runs started, ${exitToDetected.length} exits measured, ${terminatedAtEnd} terminated at the end; ` +
+    `done: ${runs.length} runs started, ${exitToDetected.length} exits measured (and ${hintedExitToDetected.length} hinted), ${terminatedAtEnd} terminated at the end; ` +
       `slowest group snapshot ${observer.slowestSampleMs.toFixed(1)} ms`,
   );
 
@@ -448,7 +471,8 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     floorSeconds: pollingFloorSeconds(size / subscriptions, ARM_READS_PER_SECOND, options.pollIntervalSeconds),
     exitToDetectedSeconds: summary(exitToDetected),
     exitToDetectedByFlow,
-    undetectedExits: exitedInWindow.length - exitToDetected.length,
+    undetectedExits: exitedInWindow.length - exitToDetected.length - hintedExitToDetected.length,
+    hintedExitToDetectedSeconds: summary(hintedExitToDetected),
     logDelaySeconds: summary(logDelays),
     cancelToDeletedSeconds: summary(cancelToDeleted),
     historyEvents: { runs: historyEvents.length, mean: mean(historyEvents), max: max(historyEvents) },

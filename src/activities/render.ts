@@ -72,6 +72,7 @@ export function runSettingsOf(rendered: RenderedFlowRun): RunSettings {
     keep_container_group: config.keep_container_group,
     keep_failed_container_group: config.keep_failed_container_group,
     cleanup_timeout_seconds: config.cleanup_timeout_seconds,
+    exit_log_pattern: config.exit_log_pattern,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ContainerGroupRef } from '../azure/gateway';
 import type { AciCredentials, JobConfiguration } from '../config/jobConfiguration';
-import type { FlowRunInput } from '../workflows/definitions';
+import type { ExitHintSource, FlowRunInput } from '../workflows/definitions';
 
 /** Where a flow run's container lives once deployed; every later activity works on it. */
 export interface FlowRunTarget extends ContainerGroupRef {
@@ -27,7 +27,8 @@ export type RunSettings = Pick<
   | 'keep_container_group'
   | 'keep_failed_container_group'
   | 'cleanup_timeout_seconds'
-> & { target: FlowRunTarget };
+> &
+  Partial<Pick<JobConfiguration, 'exit_log_pattern'>> & { target: FlowRunTarget };
 
 /**
  * The workflow's input; the workflow id the group is tagged with comes from the activity's
@@ -94,6 +95,15 @@ export interface WatchInput {
   pollIntervalSeconds: number;
   /** stream_output: copy the container's log lines to the run's log sink. */
   streamOutput: boolean;
+  /**
+   * Set on a watch the workflow started because of an exit hint (docs/workflow.md, "Exit
+   * hints"), with the hint's source: its first state poll is urgent. Such an attempt starts
+   * without a log cursor (the one it replaces is still running); the log sink's line indexes
+   * keep every line exactly once.
+   */
+  exitHint?: ExitHintSource;
+  /** exit_log_pattern: a streamed line matching it makes the next state poll immediate (absent in older workflow code: off). */
+  exitLogPattern?: string;
 }
 
 export interface WatchOutput {

@@ -5,6 +5,7 @@ import { gatewayOf } from './failures';
 import { type AciFlowMetrics, noopMetrics } from '../common/metrics';
 import { readRunContainer } from './containerState';
 import { heartbeatWhile } from './heartbeats';
+import { exitLineMatcher } from './exitLogPattern';
 import { EMPTY_LOG_CURSOR, linesAfterCursor, type LogCursor, parseTimestampedLog } from './logCursor';
 import type { Clock } from '../common/clock';
 import type { FlowRunLogSink, FlowRunLogWriter } from './logSink';
@@ -39,7 +40,19 @@ export function watchActivity(
       readsPerPoll: 1,
       logReadsPerPoll: writer ? 1 : 0,
       flowName: input.flowName,
+      ...(input.exitHint !== undefined ? { exitHinted: true } : {}),
     });
+    // Counted once per hinted attempt; its exit's detection lag is measured apart from unhinted ones.
+    if (input.exitHint !== undefined) metrics.exitHint(input.exitHint);
+    let hinted = input.exitHint !== undefined;
+    const isExitLine = exitLineMatcher(input.exitLogPattern);
+    // The log shows the process ended: this worker's own scheduler makes the next poll urgent (once per attempt).
+    const onNewLines = (lines: readonly string[]) => {
+      if (!isExitLine || !lines.some(isExitLine)) return;
+      polls.hinted();
+      if (!hinted) metrics.exitHint('log');
+      hinted = true;
+    };
     try {
       return await pollUntilDone<WatchOutput>({
         polls,
@@ -54,11 +67,11 @@ export function watchActivity(
           // it happens even on a state-only turn. A failed read keeps the cursor, so the next poll
           // reads the same lines again.
           if (writer && (turn.withLogs || exited)) {
-            cursor = await streamLogs(gateway, target, writer, cursor, details, context.cancellationSignal);
+            cursor = await streamLogs(gateway, target, writer, cursor, details, context.cancellationSignal, exited ? undefined : onNewLines);
           }
           if (!exited) return undefined;
           polls.exited(state.finishTime ? Date.parse(state.finishTime) : undefined);
-          recordExitLag(metrics, state, clock.now());
+          recordExitLag(metrics, state, clock.now(), hinted);
           return { exitCode: state.exitCode ?? -1, logLines: cursor.linesEmitted };
         },
       });
@@ -69,9 +82,9 @@ export function watchActivity(
 }
 
 /** Without a finishTime (some API versions omit it) there is nothing to measure against. */
-function recordExitLag(metrics: AciFlowMetrics, state: ContainerState, nowMs: number): void {
+function recordExitLag(metrics: AciFlowMetrics, state: ContainerState, nowMs: number, hinted: boolean): void {
   const finishedAt = state.finishTime ? Date.parse(state.finishTime) : NaN;
-  if (Number.isFinite(finishedAt)) metrics.exitDetected((nowMs - finishedAt) / 1000);
+  if (Number.isFinite(finishedAt)) metrics.exitDetected((nowMs - finishedAt) / 1000, hinted);
 }
 
 /** The cursor in the last attempt's heartbeat details (which also hold its poll error streak). */
@@ -96,11 +109,13 @@ async function streamLogs(
   cursor: LogCursor,
   details: () => PollHeartbeat,
   abortSignal: AbortSignal,
+  onNewLines?: (lines: readonly string[]) => void,
 ): Promise<LogCursor> {
   const fetchLines = (tail?: number) =>
     heartbeatWhile(gateway.getLogs({ ...target, tail, timestamps: true }, { abortSignal }), details()).then(parseTimestampedLog);
   let update = linesAfterCursor(await fetchLines(LOG_TAIL_LINES), cursor, LOG_TAIL_LINES);
   if (update.possibleGap) update = linesAfterCursor(await fetchLines(), cursor);
   if (update.lines.length > 0) await writer.write(update.lines, update.firstIndex);
+  onNewLines?.(update.lines);
   return update.cursor;
 }

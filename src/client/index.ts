@@ -8,6 +8,7 @@ export { connectClient } from './connection';
 export { temporalConnectConfig, type TemporalConnectConfig } from '../common/temporalConnection';
 export { CodecConfigError, PayloadDecryptionError } from '../common/codec';
 export { cancelFlowRun, type CancelFlowRunResult } from './flowRunCancel';
+export { CLIENT_EXIT_HINT_SOURCES, hintFlowRunExited, type HintFlowRunExitedResult } from './flowRunExitHint';
 export { prepareFlowRun, startFlowRun, type PreparedFlowRun, type StartedFlowRun, type StartFlowRunOptions } from './flowRuns';
 export { getFlowRunStatus, type FlowRunMemo } from './flowRunStatus';
 export { listFlowRuns, type FlowRunSummary, type ListFlowRunsOptions } from './flowRunList';
@@ -24,6 +25,8 @@ export {
 } from '../config';
 export {
   cancelSignal,
+  exitedSignal,
+  exitHintUpdate,
   FailureTypes,
   FLOW_RUN_WORKFLOW,
   searchAttributes,
@@ -32,6 +35,8 @@ export {
   TERMINAL_PHASES,
   workflowIdForFlowRun,
   type CancelRequest,
+  type ExitHint,
+  type ExitHintReceipt,
   type FlowRunInput,
   type FlowRunPhase,
   type FlowRunResult,

@@ -37,8 +37,13 @@ export interface AciFlowMetrics {
   armBudgetWait(requestClass: ArmRequestClass, seconds: number): void;
   /** One status poll of a run's container group. */
   poll(phase: PollingPhase, outcome: PollOutcome): void;
-  /** Time from the container's finishTime (as Azure reports it) to the poll that saw it. */
-  exitDetected(lagSeconds: number): void;
+  /**
+   * Time from the container's finishTime (as Azure reports it) to the poll that saw it;
+   * `hinted` when an exit hint made that poll urgent (also counted on its own histogram).
+   */
+  exitDetected(lagSeconds: number, hinted?: boolean): void;
+  /** An exit hint reached a watch (a hinted watch attempt started, or the log showed the end), by source. */
+  exitHint(source: string): void;
   /** A run entered a phase (its activity started); call the returned function when the activity ends. */
   phaseStarted(phase: RunPhase): () => void;
   /** Container log lines written to the log sink (after de-duplication). */
@@ -52,6 +57,7 @@ export const noopMetrics: AciFlowMetrics = {
   armBudgetWait: () => undefined,
   poll: () => undefined,
   exitDetected: () => undefined,
+  exitHint: () => undefined,
   phaseStarted: () => () => undefined,
   logLinesWritten: () => undefined,
   sweeperRemoved: () => undefined,
@@ -63,6 +69,8 @@ export const METRIC_NAMES = {
   armBudgetWait: 'aci_flow_arm_budget_wait_seconds',
   polls: 'aci_flow_polls_total',
   exitDetectionLag: 'aci_flow_exit_detection_lag_seconds',
+  hintedExitDetectionLag: 'aci_flow_hinted_exit_detection_lag_seconds',
+  exitHints: 'aci_flow_exit_hints_total',
   runsInPhase: 'aci_flow_runs_in_phase',
   logLines: 'aci_flow_log_lines_total',
   sweeperRemovals: 'aci_flow_sweeper_removals_total',
@@ -101,6 +109,18 @@ export function createPromMetrics(registry: Registry): AciFlowMetrics {
     buckets: EXIT_LAG_BUCKETS,
     registers,
   });
+  const hintedExitLag = new Histogram({
+    name: METRIC_NAMES.hintedExitDetectionLag,
+    help: "Seconds from a container's finishTime to the poll that saw it terminated, for exits an exit hint announced",
+    buckets: EXIT_LAG_BUCKETS,
+    registers,
+  });
+  const exitHints = new Counter({
+    name: METRIC_NAMES.exitHints,
+    help: 'Exit hints that made a run poll at once, by source (prefect, container, client, log, other)',
+    labelNames: ['source'] as const,
+    registers,
+  });
   const runsInPhase = new Gauge({
     name: METRIC_NAMES.runsInPhase,
     help: 'Flow runs with an activity in flight on this worker, by phase (deploy/waitForStart/watch/cleanup)',
@@ -125,7 +145,11 @@ export function createPromMetrics(registry: Registry): AciFlowMetrics {
     armBudgetWait: (requestClass, seconds) => armBudgetWait.observe({ class: requestClass }, seconds),
     poll: (phase, outcome) => polls.inc({ phase, outcome }),
     // A clock skewed ahead of Azure's would give negative lags; they mean "at once".
-    exitDetected: (lagSeconds) => exitLag.observe(Math.max(0, lagSeconds)),
+    exitDetected: (lagSeconds, hinted = false) => {
+      exitLag.observe(Math.max(0, lagSeconds));
+      if (hinted) hintedExitLag.observe(Math.max(0, lagSeconds));
+    },
+    exitHint: (source) => exitHints.inc({ source }),
     phaseStarted: (phase) => {
       runsInPhase.inc({ phase });
       let ended = false;

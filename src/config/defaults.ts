@@ -19,3 +19,12 @@ export const DEFAULT_CLEANUP_TIMEOUT_SECONDS = 86_400;
  * on_cancellation hooks) before aci-flow deletes its container group (docs/prefect.md, "States").
  */
 export const DEFAULT_CANCEL_GRACE_SECONDS = 30;
+/**
+ * aci-flow: the log line of Prefect's engine when a flow run ends (its console format,
+ * `Flow run 'name' - Finished in state Completed()`): the process exits right after it.
+ * Task runs log `Task run '…' - Finished in state …`, which must not match.
+ */
+export const DEFAULT_EXIT_LOG_PATTERN = "Flow run '*' - Finished in state *";
+/** An exit_log_pattern is short and has few wildcards, so matching it stays linear enough on any line. */
+export const EXIT_LOG_PATTERN_MAX_LENGTH = 200;
+export const EXIT_LOG_PATTERN_MAX_WILDCARDS = 4;

@@ -10,6 +10,9 @@ import {
   ACI_DEFAULT_MEMORY_GB,
   DEFAULT_CANCEL_GRACE_SECONDS,
   DEFAULT_CLEANUP_TIMEOUT_SECONDS,
+  DEFAULT_EXIT_LOG_PATTERN,
+  EXIT_LOG_PATTERN_MAX_LENGTH,
+  EXIT_LOG_PATTERN_MAX_WILDCARDS,
   DEFAULT_CONTAINER_ENTRYPOINT,
   DEFAULT_IMAGE,
   DEFAULT_TASK_START_TIMEOUT_SECONDS,
@@ -270,6 +273,17 @@ export const JobConfigurationFields = z.strictObject({
       title: 'Cancel Grace Seconds',
       description:
         'When the flow run is cancelled in Prefect after its flow started, how long the flow gets to cancel itself and run its on_cancellation hooks before aci-flow deletes its container group. 0 deletes it at once.',
+    }),
+  exit_log_pattern: z
+    .string()
+    .max(EXIT_LOG_PATTERN_MAX_LENGTH, `must be at most ${EXIT_LOG_PATTERN_MAX_LENGTH} characters`)
+    .refine((pattern) => pattern.split('*').length - 1 <= EXIT_LOG_PATTERN_MAX_WILDCARDS, `must have at most ${EXIT_LOG_PATTERN_MAX_WILDCARDS} * wildcards`)
+    .nullable()
+    .default(DEFAULT_EXIT_LOG_PATTERN)
+    .meta({
+      title: 'Exit Log Pattern',
+      description:
+        "A container log line that shows the flow's process has ended (* matches any text, everything else literally, anywhere in the line). When a streamed line matches, the run's next state poll is immediate. Needs stream_output; null or empty turns it off. The default matches Prefect's engine line for the end of a flow run.",
     }),
   max_run_seconds: optional(timerSeconds('run time').int(), {
     title: 'Maximum Run Seconds',

@@ -69,6 +69,8 @@ export interface RunPollOptions {
   logReadsPerPoll?: number;
   /** The run's flow: its past durations set the run's priority (`priority`). */
   flowName?: string;
+  /** An exit hint came for this run: its first poll is urgent (see RunPolls.hinted). */
+  exitHinted?: boolean;
 }
 
 /** What one turn may spend. */
@@ -88,6 +90,12 @@ export interface RunPolls {
   started(atMs: number): void;
   /** The container exited at this epoch ms (default now): teaches its flow's duration. */
   exited(atMs?: number): void;
+  /**
+   * A sign that the container has probably exited (an exit hint): the run's next poll is
+   * urgent — it ignores the minimum interval and goes ahead of every waiting run that is not
+   * urgent, at the budget's next free slot (a hint never buys reads beyond the budget).
+   */
+  hinted(): void;
   /** Gives the run's share of the budget back; call it when the activity ends, however it ends. */
   leave(): void;
 }
@@ -129,7 +137,7 @@ export function createPollScheduler(options: PollSchedulerOptions = {}): PollSch
 
 interface Member {
   readonly key: string;
-  readonly options: Required<Omit<RunPollOptions, 'flowName'>> & Pick<RunPollOptions, 'flowName'>;
+  readonly options: Required<Omit<RunPollOptions, 'flowName' | 'exitHinted'>> & Pick<RunPollOptions, 'flowName'>;
   readonly joinedAt: number;
   /** Where the run's age counts from: the container's start once seen, else its first join. */
   originAt: number;
@@ -139,6 +147,8 @@ interface Member {
   /** Reads of the poll released and not yet back (it asks for its next poll or leaves when its reads are done). */
   inFlightReads: number;
   left: boolean;
+  /** Its next poll is urgent (an exit hint); cleared when that poll is released. */
+  urgent: boolean;
 }
 
 interface Remembered {
@@ -155,7 +165,8 @@ interface Load {
 
 interface Waiter {
   readonly member: Member;
-  readonly eligibleAt: number;
+  /** -Infinity while the member is urgent: it may poll at once, before every other run. */
+  eligibleAt: number;
   readonly order: number;
   release(turn: PollTurn): void;
   abandon(reason: unknown): void;
@@ -202,6 +213,7 @@ class QueuedPollScheduler implements PollScheduler {
     if (!(Number.isFinite(options.readsPerPoll) && options.readsPerPoll > 0)) {
       throw new RangeError(`readsPerPoll of run ${runKey} must be a positive number, got ${String(options.readsPerPoll)}`);
     }
+    const { exitHinted, ...rest } = options;
     const logReadsPerPoll = options.logReadsPerPoll ?? 0;
     if (!(Number.isFinite(logReadsPerPoll) && logReadsPerPoll >= 0)) {
       throw new RangeError(`logReadsPerPoll of run ${runKey} must be a non-negative number, got ${String(logReadsPerPoll)}`);
@@ -211,13 +223,14 @@ class QueuedPollScheduler implements PollScheduler {
     this.remembered.delete(runKey);
     const member: Member = {
       key: runKey,
-      options: { ...options, logReadsPerPoll },
+      options: { ...rest, logReadsPerPoll },
       joinedAt: now,
       originAt: past?.originAt ?? now,
       lastPollAt: past?.lastPollAt,
       lastLogAt: past?.lastLogAt,
       inFlightReads: 0,
       left: false,
+      urgent: exitHinted === true,
     };
     this.members.add(member);
     return {
@@ -229,6 +242,7 @@ class QueuedPollScheduler implements PollScheduler {
         const exitedAt = atMs !== undefined && Number.isFinite(atMs) ? atMs : this.clock.now();
         if (member.options.flowName !== undefined) this.durations.record(member.options.flowName, exitedAt - member.originAt);
       },
+      hinted: () => this.hinted(member),
       leave: () => this.leave(member),
     };
   }
@@ -274,7 +288,7 @@ class QueuedPollScheduler implements PollScheduler {
       const waiter: Waiter = {
         member,
         // A run's first poll queues behind the runs already waiting: newcomers must not starve them during a ramp-up.
-        eligibleAt: member.lastPollAt === undefined ? this.clock.now() : member.lastPollAt + member.options.minIntervalMs,
+        eligibleAt: member.urgent ? -Infinity : member.lastPollAt === undefined ? this.clock.now() : member.lastPollAt + member.options.minIntervalMs,
         order: this.arrivals++,
         release: (turn) => {
           settle();
@@ -291,6 +305,14 @@ class QueuedPollScheduler implements PollScheduler {
       this.queue.push(waiter);
       this.pump();
     });
+  }
+
+  private hinted(member: Member): void {
+    if (member.left) return;
+    member.urgent = true;
+    if (!member.waiting) return;
+    member.waiting.eligibleAt = -Infinity;
+    this.pump();
   }
 
   private leave(member: Member): void {
@@ -341,6 +363,7 @@ class QueuedPollScheduler implements PollScheduler {
       // A late timer may catch up one slot, never a backlog: that would bunch the polls.
       this.nextSlotAt = Math.max(releaseAt, now - costMs) + costMs;
       waiter.member.lastPollAt = now;
+      waiter.member.urgent = false;
       if (turn.withLogs) waiter.member.lastLogAt = now;
       waiter.member.inFlightReads = reads;
       this.inFlightReads += reads;
@@ -384,6 +407,14 @@ class QueuedPollScheduler implements PollScheduler {
     for (const waiter of this.queue) {
       if (waiter.eligibleAt > now) continue;
       const { member } = waiter;
+      if (member.urgent) {
+        // Urgent runs first, in the order they asked.
+        if (bestScore < Infinity || (best !== undefined && waiter.order < best.order)) {
+          best = waiter;
+          bestScore = Infinity;
+        }
+        continue;
+      }
       const model = this.durations.model(member.options.flowName);
       const reads = member.options.readsPerPoll + (this.turnFor(member, now, load).withLogs ? member.options.logReadsPerPoll : 0);
       const score = exitScore({

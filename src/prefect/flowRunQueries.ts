@@ -46,3 +46,25 @@ export async function flowRunsInStates(
     if (page.length < pageSize) return runs;
   }
 }
+
+/** Those of `ids` that are in the given states, one read per FLOW_RUN_PAGE ids (Prefect's `FlowRunFilter` by id and state type). */
+export async function flowRunsByIdInStates(ctx: BridgeContext, ids: readonly string[], types: Array<FlowRun['state_type'] & string>): Promise<FlowRun[]> {
+  const runs: FlowRun[] = [];
+  for (let start = 0; start < ids.length; start += FLOW_RUN_PAGE) {
+    const chunk = ids.slice(start, start + FLOW_RUN_PAGE);
+    const page = ok(
+      `POST /flow_runs/filter (${chunk.length} flow runs in ${types.join(', ')})`,
+      await ctx.api.POST('/flow_runs/filter', {
+        body: {
+          flow_runs: { operator: 'and_', id: { any_: chunk }, state: { operator: 'and_', type: { any_: types } } },
+          work_pools: { operator: 'and_', name: { any_: [ctx.workPool] } },
+          sort: 'ID_DESC',
+          limit: chunk.length,
+          offset: 0,
+        },
+      }),
+    );
+    runs.push(...page);
+  }
+  return runs;
+}

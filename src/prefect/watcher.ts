@@ -22,6 +22,11 @@ export class RunWatcher {
     return this.watching.size;
   }
 
+  /** The flow runs this bridge holds, whose workflows it awaits. */
+  flowRunIds(): string[] {
+    return [...this.watching.keys()];
+  }
+
   isWatching(flowRunId: string): boolean {
     return this.watching.has(flowRunId);
   }

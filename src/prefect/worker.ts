@@ -9,6 +9,7 @@ import { connectClient } from '../client/connection';
 import { ConfigError } from '../config';
 import { createPrefectApi, done, ok, type PrefectApi, type PrefectApiSettings, prefectApiSettingsFromEnv } from './api/client';
 import { CancelRelay } from './cancellation';
+import { ExitHintRelay } from './exitHints';
 import { type BridgeContext, messageOf } from './context';
 import { type HealthServer, PollClock, startHealthServer } from './health';
 import { ensurePool, readPool } from './pool';
@@ -108,6 +109,11 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
   const signal = options.signal ?? new AbortController().signal;
   const watcher = new RunWatcher(ctx);
   const cancels = new CancelRelay(ctx, watcher);
+  const exitHints = new ExitHintRelay(ctx, watcher);
+  const relay = async () => {
+    await cancels.poll().catch((err: unknown) => log(`cancel poll failed: ${messageOf(err)}`));
+    await exitHints.poll().catch((err: unknown) => log(`exit hint poll failed: ${messageOf(err)}`));
+  };
   try {
     let ready = false;
     let lastHeartbeat = 0;
@@ -132,6 +138,7 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
         clock.polled();
         if (workerSettings.debugMode) log(`polled: took ${taken} flow runs, holding ${watcher.size}${options.limit ? ` of ${options.limit}` : ''}`);
         await cancels.poll();
+        await exitHints.poll().catch((err: unknown) => log(`exit hint poll failed: ${messageOf(err)}`));
         if (options.runOnce) break;
         if (Date.now() - lastReconcile >= RECONCILE_INTERVAL_MS) {
           // Runs another bridge of the pool stranded when it died (fleets); young Pending runs may be mid-start elsewhere.
@@ -153,7 +160,7 @@ export async function runPrefectWorker(options: PrefectWorkerOptions): Promise<v
     }
     if (options.runOnce && !signal.aborted) {
       // As Prefect's --run-once: the runs it took are seen through before the worker exits.
-      await watcher.settled(signal, () => cancels.poll().catch((err: unknown) => log(`cancel poll failed: ${messageOf(err)}`)), querySeconds);
+      await watcher.settled(signal, relay, querySeconds);
     }
   } finally {
     await watcher.stop();

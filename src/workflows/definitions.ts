@@ -95,6 +95,42 @@ export interface FlowRunStatus {
    * it and `getFlowRunStatus` reads it from the pending activity, so errors add no history events.
    */
   lastPollError?: PollError;
+  /** Exit hints this run received (docs/workflow.md, "Exit hints"); absent until the first. */
+  exitHints?: ExitHintCounts;
+}
+
+/**
+ * Who says the container has probably exited: `prefect` (the bridge saw the flow run final),
+ * `container` (the container or its orchestrator), `client` (anyone else, the default); the
+ * worker adds `log` (the log stream showed the end). Any other value counts as `other`.
+ */
+export const EXIT_HINT_SOURCES = ['client', 'container', 'prefect', 'log', 'other'] as const;
+export type ExitHintSource = (typeof EXIT_HINT_SOURCES)[number];
+
+/** The payload of the `exited` signal and the `exitHint` update; both may be sent without one. */
+export interface ExitHint {
+  source?: string;
+}
+
+/** What became of an exit hint: taken (the next state poll is immediate) or why not. */
+export interface ExitHintReceipt {
+  taken: boolean;
+  phase: FlowRunPhase;
+  reason?: string;
+}
+
+export interface ExitHintCounts {
+  taken: number;
+  ignored: number;
+  /** Source of the last hint taken. */
+  lastSource?: ExitHintSource;
+}
+
+/** A hint's source as the worker counts it: one of EXIT_HINT_SOURCES, `client` when absent. */
+export function exitHintSourceOf(hint: unknown): ExitHintSource {
+  const source = (hint as ExitHint | null | undefined)?.source;
+  if (source === undefined || source === null) return 'client';
+  return (EXIT_HINT_SOURCES as readonly unknown[]).includes(source) && source !== 'log' ? (source as ExitHintSource) : 'other';
 }
 
 /**
@@ -166,6 +202,14 @@ export function phaseOfFailure(type: string | null | undefined): FailedPhase {
 
 export const cancelSignal = defineSignal<[CancelRequest?]>('cancel');
 export const statusQuery = defineQuery<FlowRunStatus>('status');
+/**
+ * A hint that the container has probably exited: the run's next state poll is immediate. ARM
+ * stays the source of truth: a hint never ends a run by itself. Fire and forget; every signal
+ * is a history event, so senders that may repeat themselves should use `exitHintUpdate`.
+ */
+export const exitedSignal = defineSignal<[ExitHint?]>('exited');
+/** The same hint, answered: rejected (and then not in the history at all) when the run would not take it. */
+export const exitHintUpdate = defineUpdate<ExitHintReceipt, [ExitHint]>('exitHint');
 /** Asked after the `cancel` signal: the receipt of the cancel the run received (rejected while it received none). */
 export const cancelReceiptUpdate = defineUpdate<CancelReceipt>('cancelReceipt');
 

@@ -31,6 +31,7 @@ import {
   type FlowRunStatus,
   statusQuery,
 } from './definitions';
+import { acceptExitHints } from './exitHints';
 import { outcomeOfFailure, type FailedOutcome } from './outcome';
 import { pollingActivities } from './polling';
 import { publishPhase } from './visibility';
@@ -98,6 +99,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
   const root = CancellationScope.current();
   const containerWork = new CancellationScope();
   const cancels = acceptCancels(status, root, () => containerWork.cancel());
+  const exitHints = acceptExitHints(status);
   // The worker renders the run from its own pool configuration; the input holds only values.
   const config = await settingsOrFail(input, status);
   let target = config.target;
@@ -158,13 +160,18 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
 
       enter('Running');
       return watchWithin(config.max_run_seconds ?? null, () =>
-        watch({
-          flowRunId: input.flowRunId,
-          flowName: input.flowName,
-          target,
-          pollIntervalSeconds: config.task_watch_poll_interval,
-          streamOutput: config.stream_output,
-        }),
+        exitHints.watchUntilExit((exitHint) =>
+          watch({
+            flowRunId: input.flowRunId,
+            flowName: input.flowName,
+            target,
+            pollIntervalSeconds: config.task_watch_poll_interval,
+            streamOutput: config.stream_output,
+            ...(exitHint ? { exitHint } : {}),
+            // Absent from settings recorded by older workers.
+            ...(config.stream_output && config.exit_log_pattern ? { exitLogPattern: config.exit_log_pattern } : {}),
+          }),
+        ),
       );
     });
   } catch (err) {

@@ -15,12 +15,13 @@ import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { cancelFlowRun } from '../../src/client/flowRunCancel';
+import { hintFlowRunExited } from '../../src/client/flowRunExitHint';
 import { startFlowRun } from '../../src/client/flowRuns';
-import { cancelSignal } from '../../src/workflows/definitions';
+import { cancelSignal, exitedSignal } from '../../src/workflows/definitions';
 import { packageVersion } from '../../src/workerHost/packageVersion';
 import { WORKFLOW_BUNDLE_ENV } from '../../src/workerHost/settings';
 import { prepareTestFlowRun, startTestFlowRun, waitForStatus } from '../helpers/flowRuns';
-import { startStack, type Stack } from '../helpers/stack';
+import { startStack, type Stack, TEST_SUBSCRIPTION_ID } from '../helpers/stack';
 
 const CORPUS_DIR = resolve(__dirname, 'histories');
 
@@ -69,6 +70,22 @@ const SCENARIOS: Record<string, Scenario> = {
     stack.emulator.setFaults({ vanish: { afterMs: 0, match: { name: 'vanishing-flow' } } });
     return handle;
   },
+  // A hint while the container still runs: the watch restarts hinted, sees Running, and the run goes on.
+  'exit-hint-while-running': async (stack) => {
+    const { handle } = await startTestFlowRun(stack, { values: { command: "sh -c 'echo started; sleep 4; echo done'" } });
+    await waitForStatus(handle, (status) => status.phase === 'Running', 60_000);
+    await handle.signal(exitedSignal, { source: 'container' });
+    return handle;
+  },
+  // A hint (the update, as hintFlowRunExited sends it) after the exit, on a run polled once a minute.
+  'exit-hint-after-exit': async (stack) => {
+    const { handle, flowRunId } = await startTestFlowRun(stack, { values: { command: "sh -c 'echo one; sleep 2; echo two'", task_watch_poll_interval: 60 } });
+    const { containerGroupName, resourceGroupName } = await waitForStatus(handle, (status) => status.phase === 'Running', 60_000);
+    const ref = { subscriptionId: TEST_SUBSCRIPTION_ID, resourceGroupName, containerGroupName };
+    await waitUntilAsync(async () => (await stack.gateway.getContainerGroup(ref))?.containers[0]?.currentState?.state === 'Terminated');
+    await hintFlowRunExited(stack.client, flowRunId, { source: 'container' });
+    return handle;
+  },
   'max-run-seconds': async (stack) => (await startTestFlowRun(stack, { values: { command: long, max_run_seconds: 2 } })).handle,
   'cleanup-abandoned': async (stack) => {
     const prepared = prepareTestFlowRun(stack, { values: { command: "sh -c 'echo done'", cleanup_timeout_seconds: 3 } });
@@ -92,6 +109,14 @@ async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the deployment to reach the emulator');
     await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}
+
+async function waitUntilAsync(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the container to exit');
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   }
 }
 

@@ -3,6 +3,7 @@ import { register as cancel } from './cancel';
 import { register as codecServer } from './codecServer';
 import { register as demo } from './demo';
 import { register as emulator } from './emulator';
+import { register as exited } from './exited';
 import { register as list } from './list';
 import { register as logs } from './logs';
 import { register as prefectWorker } from './prefectWorker';
@@ -16,6 +17,7 @@ import { register as worker } from './worker';
 export const commands: Array<(program: Command) => void> = [
   start,
   cancel,
+  exited,
   status,
   list,
   logs,

@@ -27,6 +27,7 @@ function result(overrides: Partial<SteadyResult>): SteadyResult {
     exitToDetectedSeconds: latency(18, 39),
     exitToDetectedByFlow: [],
     undetectedExits: 0,
+    hintedExitToDetectedSeconds: latency(1.5, 3),
     logDelaySeconds: latency(20, 60),
     cancelToDeletedSeconds: latency(2, 4),
     historyEvents: { runs: 900, mean: 33, max: 38 },
@@ -41,6 +42,8 @@ describe('bench options', () => {
     const options = parseBenchOptions(['--scenario', 'steady']);
     expect(options).toMatchObject({ sizes: [1000], workers: [1, 3], subscriptions: [1], minutes: 10, cancelFraction: 0.02, durationScale: 1 });
     expect(options.strategies).toEqual([...POLL_STRATEGIES]);
+    expect(options.hintFraction).toBe(0.2);
+    expect(parseBenchOptions(['--scenario', 'steady', '--hint-fraction', '0']).hintFraction).toBe(0);
   });
 
   it('keeps the burst defaults', () => {
@@ -50,6 +53,7 @@ describe('bench options', () => {
   it('names the flag of a bad value', () => {
     expect(() => parseBenchOptions(['--scenario', 'steady', '--workers', '0'])).toThrow(/--workers 1,3/);
     expect(() => parseBenchOptions(['--scenario', 'steady', '--duration-scale', '-1'])).toThrow(/--duration-scale/);
+    expect(() => parseBenchOptions(['--scenario', 'steady', '--hint-fraction', '1.5'])).toThrow(/--hint-fraction 0.2/);
   });
 });
 
@@ -68,6 +72,12 @@ describe('steady targets', () => {
     // Only the target rows are judged when there are any.
     expect(block).not.toContain('K=1');
     expect(block).toContain('not measured (add --subscriptions 2)');
+  });
+
+  it('judges hinted exits on their own p95, and says when none were hinted', () => {
+    expect(steadyTargets([result({})])).toContain('hinted exits detected p95 ≤ 5 s: met (3.0 s over 100 exits)');
+    expect(steadyTargets([result({ hintedExitToDetectedSeconds: latency(4, 9) })])).toContain('hinted exits detected p95 ≤ 5 s: MISSED (9.0 s over 100 exits)');
+    expect(steadyTargets([result({ hintedExitToDetectedSeconds: { samples: 0 } })])).toContain('hinted exits detected p95 ≤ 5 s: no samples');
   });
 
   it('judges two-subscription rows on their own budget', () => {

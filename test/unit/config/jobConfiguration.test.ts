@@ -25,6 +25,7 @@ describe('the job configuration schema', () => {
       secret_env_names: [],
       cleanup_timeout_seconds: 86_400,
       cancel_grace_seconds: 30,
+      exit_log_pattern: "Flow run '*' - Finished in state *",
     });
   });
 
