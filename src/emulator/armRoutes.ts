@@ -158,23 +158,14 @@ export function armRoutes(state: EmulatorState): Route[] {
         },
       },
     },
-    {
-      pattern: [...DEPLOYMENT, 'operationStatuses', ':operationId'],
-      api: DEPLOYMENTS,
-      methods: {
-        GET: {
-          kind: 'deployments.operationStatus',
-          handle: ({ params }) => ({
-            status: 200,
-            body: operationStatusView(
-              state,
-              `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`,
-              params.operationId,
-            ),
-          }),
-        },
-      },
-    },
+    operationStatusRoute(
+      state,
+      DEPLOYMENTS,
+      [...DEPLOYMENT, 'operationStatuses', ':operationId'],
+      'deployments.operationStatus',
+      (params) =>
+        `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`,
+    ),
     {
       pattern: ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'containerGroups'],
       api: CONTAINER_GROUPS,
@@ -230,23 +221,13 @@ export function armRoutes(state: EmulatorState): Route[] {
       api: CONTAINER_GROUPS,
       methods: { GET: { kind: 'containerGroups.logs', handle: (context) => containerLogs(state, context) } },
     },
-    {
-      pattern: [...ACI_LOCATION, 'operations', ':operationId'],
-      api: ACI_OPERATIONS,
-      methods: {
-        GET: {
-          kind: 'containerGroups.operationStatus',
-          handle: ({ params }) => ({
-            status: 200,
-            body: operationStatusView(
-              state,
-              `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`,
-              params.operationId,
-            ),
-          }),
-        },
-      },
-    },
+    operationStatusRoute(
+      state,
+      ACI_OPERATIONS,
+      [...ACI_LOCATION, 'operations', ':operationId'],
+      'containerGroups.operationStatus',
+      (params) => `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`,
+    ),
     {
       pattern: [...ACI_LOCATION, 'operationResults', ':operationId'],
       api: ACI_OPERATIONS,
@@ -265,9 +246,13 @@ export function armRoutes(state: EmulatorState): Route[] {
 }
 
 /** An async operation's status; its `id` is the fully qualified id of the status resource, as ARM's OperationStatusResult has it. */
-function operationStatusView(state: EmulatorState, statusCollection: string, operationId: string): Record<string, unknown> {
-  const status = state.operationStatus(operationId);
-  return { ...status, id: `${statusCollection}/${status.name}` };
+/** An Azure-AsyncOperation status (GET): the operation's state, its id under `statusCollection` (which differs by provider). */
+function operationStatusRoute(state: EmulatorState, api: RouteApi, pattern: string[], kind: string, statusCollection: (params: PathParams) => string): Route {
+  const handle: Handler = ({ params }) => {
+    const status = state.operationStatus(params.operationId);
+    return { status: 200, body: { ...status, id: `${statusCollection(params)}/${status.name}` } };
+  };
+  return { pattern, api, methods: { GET: { kind, handle } } };
 }
 
 function resourceGroupView(state: EmulatorState, params: PathParams): Record<string, unknown> {
