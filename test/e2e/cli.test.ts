@@ -7,7 +7,7 @@ import { containerGroupNameFor } from '../../src/template/naming';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
-import { runCli } from './cliProcess';
+import { runCli, startArgs } from './cliProcess';
 
 const POOL_CONFIG = 'examples/pool.yaml';
 
@@ -16,8 +16,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   let env: NodeJS.ProcessEnv;
   const cli = (...args: string[]) => runCli(args, env);
   /** `aci-flow start` of flow `flow` as run `runId` on the stack's pool, then `more`. */
-  const start = (flow: string, runId: string, ...more: string[]) =>
-    cli('start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', flow, '--run-id', runId, ...more);
+  const start = (flow: string, runId: string, ...more: string[]) => cli(...startArgs({ workPool: stack.workPool, flow, runId }, ...more));
   const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
