@@ -20,6 +20,11 @@ const CONTAINER_GROUPS: RouteApi = { namespace: 'Microsoft.ContainerInstance', r
 const ACI_OPERATIONS: RouteApi = { namespace: 'Microsoft.ContainerInstance', resourceType: 'locations/operations' };
 const ACI_LOCATION = ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'locations', ':location'];
 
+/** An action on a resource (`POST …/cancel`, `…/start`): one method, counted under `kind`. */
+function postAction(api: RouteApi, pattern: string[], kind: string, handle: Handler): Route {
+  return { pattern, api, methods: { POST: { kind, handle } } };
+}
+
 /** A handler that acts on the resource (or throws ARM's error, e.g. 404) and answers 204 No Content. */
 function noContent(act: (params: PathParams) => unknown): Handler {
   return ({ params }) => {
@@ -93,30 +98,17 @@ export function armRoutes(state: EmulatorState): Route[] {
         },
       },
     },
-    {
-      pattern: [...DEPLOYMENT, 'cancel'],
-      api: DEPLOYMENTS,
-      methods: {
-        POST: {
-          kind: 'deployments.cancel',
-          handle: noContent((params) => state.cancelDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)),
-        },
-      },
-    },
-    {
-      pattern: [...DEPLOYMENT, 'exportTemplate'],
-      api: DEPLOYMENTS,
-      methods: {
-        POST: {
-          kind: 'deployments.exportTemplate',
-          // the template as the caller sent it, expressions unevaluated: what ARM keeps in its history
-          handle: ({ params }) => ({
-            status: 200,
-            body: { template: state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName).template },
-          }),
-        },
-      },
-    },
+    postAction(
+      DEPLOYMENTS,
+      [...DEPLOYMENT, 'cancel'],
+      'deployments.cancel',
+      noContent((params) => state.cancelDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName)),
+    ),
+    // the template as the caller sent it, expressions unevaluated: what ARM keeps in its history
+    postAction(DEPLOYMENTS, [...DEPLOYMENT, 'exportTemplate'], 'deployments.exportTemplate', ({ params }) => ({
+      status: 200,
+      body: { template: state.getDeployment(params.subscriptionId, params.resourceGroup, params.deploymentName).template },
+    })),
     {
       pattern: ['subscriptions', ':subscriptionId', 'operationresults', ':operationId'],
       api: DEPLOYMENTS,
@@ -166,23 +158,14 @@ export function armRoutes(state: EmulatorState): Route[] {
         },
       },
     },
-    {
-      pattern: [...DEPLOYMENT, 'operationStatuses', ':operationId'],
-      api: DEPLOYMENTS,
-      methods: {
-        GET: {
-          kind: 'deployments.operationStatus',
-          handle: ({ params }) => ({
-            status: 200,
-            body: operationStatusView(
-              state,
-              `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`,
-              params.operationId,
-            ),
-          }),
-        },
-      },
-    },
+    operationStatusRoute(
+      state,
+      DEPLOYMENTS,
+      [...DEPLOYMENT, 'operationStatuses', ':operationId'],
+      'deployments.operationStatus',
+      (params) =>
+        `${deploymentId({ subscriptionId: params.subscriptionId, resourceGroup: params.resourceGroup, name: params.deploymentName })}/operationStatuses`,
+    ),
     {
       pattern: ['subscriptions', ':subscriptionId', 'providers', 'Microsoft.ContainerInstance', 'containerGroups'],
       api: CONTAINER_GROUPS,
@@ -225,48 +208,26 @@ export function armRoutes(state: EmulatorState): Route[] {
         DELETE: { kind: 'containerGroups.delete', handle: (context) => deleteContainerGroup(state, context) },
       },
     },
-    {
-      pattern: [...GROUP, 'start'],
-      api: CONTAINER_GROUPS,
-      methods: { POST: { kind: 'containerGroups.start', handle: (context) => startContainerGroup(state, context) } },
-    },
-    {
-      pattern: [...GROUP, 'restart'],
-      api: CONTAINER_GROUPS,
-      methods: { POST: { kind: 'containerGroups.restart', handle: (context) => restartContainerGroup(state, context) } },
-    },
-    {
-      pattern: [...GROUP, 'stop'],
-      api: CONTAINER_GROUPS,
-      methods: {
-        POST: {
-          kind: 'containerGroups.stop',
-          handle: noContent((params) => state.stopGroup(params.subscriptionId, params.resourceGroup, params.groupName)),
-        },
-      },
-    },
+    postAction(CONTAINER_GROUPS, [...GROUP, 'start'], 'containerGroups.start', (context) => startContainerGroup(state, context)),
+    postAction(CONTAINER_GROUPS, [...GROUP, 'restart'], 'containerGroups.restart', (context) => restartContainerGroup(state, context)),
+    postAction(
+      CONTAINER_GROUPS,
+      [...GROUP, 'stop'],
+      'containerGroups.stop',
+      noContent((params) => state.stopGroup(params.subscriptionId, params.resourceGroup, params.groupName)),
+    ),
     {
       pattern: [...GROUP, 'containers', ':containerName', 'logs'],
       api: CONTAINER_GROUPS,
       methods: { GET: { kind: 'containerGroups.logs', handle: (context) => containerLogs(state, context) } },
     },
-    {
-      pattern: [...ACI_LOCATION, 'operations', ':operationId'],
-      api: ACI_OPERATIONS,
-      methods: {
-        GET: {
-          kind: 'containerGroups.operationStatus',
-          handle: ({ params }) => ({
-            status: 200,
-            body: operationStatusView(
-              state,
-              `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`,
-              params.operationId,
-            ),
-          }),
-        },
-      },
-    },
+    operationStatusRoute(
+      state,
+      ACI_OPERATIONS,
+      [...ACI_LOCATION, 'operations', ':operationId'],
+      'containerGroups.operationStatus',
+      (params) => `/subscriptions/${params.subscriptionId}/providers/Microsoft.ContainerInstance/locations/${params.location}/operations`,
+    ),
     {
       pattern: [...ACI_LOCATION, 'operationResults', ':operationId'],
       api: ACI_OPERATIONS,
@@ -285,9 +246,13 @@ export function armRoutes(state: EmulatorState): Route[] {
 }
 
 /** An async operation's status; its `id` is the fully qualified id of the status resource, as ARM's OperationStatusResult has it. */
-function operationStatusView(state: EmulatorState, statusCollection: string, operationId: string): Record<string, unknown> {
-  const status = state.operationStatus(operationId);
-  return { ...status, id: `${statusCollection}/${status.name}` };
+/** An Azure-AsyncOperation status (GET): the operation's state, its id under `statusCollection` (which differs by provider). */
+function operationStatusRoute(state: EmulatorState, api: RouteApi, pattern: string[], kind: string, statusCollection: (params: PathParams) => string): Route {
+  const handle: Handler = ({ params }) => {
+    const status = state.operationStatus(params.operationId);
+    return { status: 200, body: { ...status, id: `${statusCollection(params)}/${status.name}` } };
+  };
+  return { pattern, api, methods: { GET: { kind, handle } } };
 }
 
 function resourceGroupView(state: EmulatorState, params: PathParams): Record<string, unknown> {

@@ -7,7 +7,7 @@ import { containerGroupNameFor } from '../../src/template/naming';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
-import { runCli } from './cliProcess';
+import { runCli, startArgs } from './cliProcess';
 
 const POOL_CONFIG = 'examples/pool.yaml';
 
@@ -15,6 +15,8 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   let stack: Stack;
   let env: NodeJS.ProcessEnv;
   const cli = (...args: string[]) => runCli(args, env);
+  /** `aci-flow start` of flow `flow` as run `runId` on the stack's pool, then `more`. */
+  const start = (flow: string, runId: string, ...more: string[]) => cli(...startArgs({ workPool: stack.workPool, flow, runId }, ...more));
   const uniqueId = (label: string) => `${label}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
@@ -52,22 +54,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('start, logs, status and list follow one flow run from start to completion', async () => {
     const flowRunId = uniqueId('cli-ok');
-    const started = await cli(
-      'start',
-      '--pool',
-      stack.workPool,
-      '--pool-config',
-      POOL_CONFIG,
-      '--flow',
-      'cli-etl',
-      '--run-id',
-      flowRunId,
-      '--set',
-      `command=sh -c 'echo first; sleep 1; echo second'`,
-      '--set',
-      'stream_output=true',
-      '--json',
-    );
+    const started = await start('cli-etl', flowRunId, '--set', `command=sh -c 'echo first; sleep 1; echo second'`, '--set', 'stream_output=true', '--json');
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toEqual({
@@ -106,9 +93,8 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('start with the same run id again reports the existing run instead of starting a second one', async () => {
     const flowRunId = uniqueId('cli-twice');
-    const args = ['start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'twice', '--run-id', flowRunId, '--json'];
-    const first = await cli(...args, '--set', `command=sh -c 'sleep 2'`);
-    const second = await cli(...args, '--set', `command=sh -c 'sleep 2'`);
+    const first = await start('twice', flowRunId, '--json', '--set', `command=sh -c 'sleep 2'`);
+    const second = await start('twice', flowRunId, '--json', '--set', `command=sh -c 'sleep 2'`);
     expect(JSON.parse(first.stdout).alreadyStarted).toBe(false);
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout).alreadyStarted).toBe(true);
@@ -121,20 +107,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('start --wait exits 1 and shows the exit code when the container fails', async () => {
     const flowRunId = uniqueId('cli-fail');
-    const result = await cli(
-      'start',
-      '--pool',
-      stack.workPool,
-      '--pool-config',
-      POOL_CONFIG,
-      '--flow',
-      'failing',
-      '--run-id',
-      flowRunId,
-      '--set',
-      `command=sh -c 'echo about to fail; exit 3'`,
-      '--wait',
-    );
+    const result = await start('failing', flowRunId, '--set', `command=sh -c 'echo about to fail; exit 3'`, '--wait');
     expect(result.code).toBe(ExitCodes.failure);
     expect(result.stdout).toMatch(/^Phase\s+Failed$/m);
     expect(result.stdout).toMatch(/^Exit code\s+3$/m);
@@ -149,7 +122,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('cancel stops a running flow run, which closes Canceled with its reason in status; a second cancel exits 1', async () => {
     const flowRunId = uniqueId('cli-cancel');
-    await cli('start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'long', '--run-id', flowRunId, '--set', `command=sh -c 'sleep 120'`);
+    await start('long', flowRunId, '--set', `command=sh -c 'sleep 120'`);
     await waitForPhase(flowRunId, 'Running');
     const cancelled = await cli('cancel', flowRunId, '--reason', 'test cancels it');
     expect(cancelled.code).toBe(0);
@@ -169,38 +142,14 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
 
   it('rejects a variable the pool does not have with exit 2, naming it, and starts nothing', async () => {
     const flowRunId = uniqueId('cli-bad');
-    const result = await cli(
-      'start',
-      '--pool',
-      stack.workPool,
-      '--pool-config',
-      POOL_CONFIG,
-      '--flow',
-      'etl',
-      '--run-id',
-      flowRunId,
-      '--set',
-      'imagee=busybox',
-    );
+    const result = await start('etl', flowRunId, '--set', 'imagee=busybox');
     expect(result.code).toBe(ExitCodes.usage);
     expect(result.stderr).toMatch(/imagee: is not a variable of this work pool/);
     await expect(stack.client.workflow.getHandle(workflowIdForFlowRun(flowRunId)).describe()).rejects.toThrow(WorkflowNotFoundError);
   });
 
   it('rejects a literal secret in the environment with exit 2 before anything starts', async () => {
-    const result = await cli(
-      'start',
-      '--pool',
-      stack.workPool,
-      '--pool-config',
-      POOL_CONFIG,
-      '--flow',
-      'etl',
-      '--run-id',
-      uniqueId('cli-secret'),
-      '--set',
-      'env={"PREFECT_API_KEY": "pnu_literal_value"}',
-    );
+    const result = await start('etl', uniqueId('cli-secret'), '--set', 'env={"PREFECT_API_KEY": "pnu_literal_value"}');
     expect(result.code).toBe(ExitCodes.usage);
     expect(result.stderr).toContain('PREFECT_API_KEY');
     expect(result.stderr).not.toContain('pnu_literal_value');
@@ -243,20 +192,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
   // Last: these stop the worker.
   it('status answers for finished and waiting runs while no worker is running', async () => {
     const finishedId = uniqueId('cli-noworker-done');
-    const done = await cli(
-      'start',
-      '--pool',
-      stack.workPool,
-      '--pool-config',
-      POOL_CONFIG,
-      '--flow',
-      'quick',
-      '--run-id',
-      finishedId,
-      '--set',
-      `command=sh -c 'exit 0'`,
-      '--wait',
-    );
+    const done = await start('quick', finishedId, '--set', `command=sh -c 'exit 0'`, '--wait');
     expect(done.code).toBe(0);
     await stack.stopWorker();
 
@@ -265,7 +201,7 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     expect(JSON.parse(finished.stdout)).toMatchObject({ flowRunId: finishedId, phase: 'Completed', exitCode: 0 });
 
     const waitingId = uniqueId('cli-noworker-new');
-    expect((await cli('start', '--pool', stack.workPool, '--pool-config', POOL_CONFIG, '--flow', 'queued', '--run-id', waitingId)).code).toBe(0);
+    expect((await start('queued', waitingId)).code).toBe(0);
     const waiting = await cli('status', waitingId, '--json');
     expect(waiting.code).toBe(0);
     expect(JSON.parse(waiting.stdout)).toMatchObject({

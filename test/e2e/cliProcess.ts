@@ -4,6 +4,11 @@ import { join, resolve } from 'node:path';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const ACI_FLOW_BIN = join(REPO_ROOT, 'bin', 'aci-flow.js');
 
+/** `aci-flow start` of flow `flow` as run `runId` on `workPool`, rendered from examples/pool.yaml, then `more`. */
+export function startArgs(run: { workPool: string; flow: string; runId: string }, ...more: string[]): string[] {
+  return ['start', '--pool', run.workPool, '--pool-config', 'examples/pool.yaml', '--flow', run.flow, '--run-id', run.runId, ...more];
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

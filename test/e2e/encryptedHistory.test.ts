@@ -13,7 +13,7 @@ import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { runFailure } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
-import { runCli, startCli } from './cliProcess';
+import { runCli, startArgs, startCli } from './cliProcess';
 
 jest.setTimeout(180_000);
 
@@ -67,16 +67,8 @@ describe('encrypted history', () => {
     const envValue = `env-value-${marker}`;
     const flowRunId = `codec-${marker}`;
     const started = await runCli(
-      [
-        'start',
-        '--pool',
-        stack.workPool,
-        '--pool-config',
-        'examples/pool.yaml',
-        '--flow',
-        'codec-etl',
-        '--run-id',
-        flowRunId,
+      startArgs(
+        { workPool: stack.workPool, flow: 'codec-etl', runId: flowRunId },
         '--set',
         `image=${image}`,
         '--set',
@@ -84,7 +76,7 @@ describe('encrypted history', () => {
         '--set',
         `env={"E2E_VALUE": "${envValue}"}`,
         '--json',
-      ],
+      ),
       cliEnv,
     );
     expect(started).toMatchObject({ code: 0, stderr: '' });
@@ -128,23 +120,7 @@ describe('encrypted history', () => {
     const workPool = 'e2e-codec-process';
     const worker = stack.spawnWorkerProcess({ workPool, pool, env: KEYS_ENV });
     const flowRunId = `codec-process-${randomUUID().slice(0, 8)}`;
-    const started = await runCli(
-      [
-        'start',
-        '--pool',
-        workPool,
-        '--pool-config',
-        'examples/pool.yaml',
-        '--flow',
-        'codec-etl',
-        '--run-id',
-        flowRunId,
-        '--set',
-        "command=sh -c 'exit 4'",
-        '--json',
-      ],
-      cliEnv,
-    );
+    const started = await runCli(startArgs({ workPool, flow: 'codec-etl', runId: flowRunId }, '--set', "command=sh -c 'exit 4'", '--json'), cliEnv);
     expect(started).toMatchObject({ code: 0, stderr: '' });
     // The worker bundles the workflow code (with the encrypting failure converter) at start: give it time.
     const handle = stack.client.workflow.getHandle(workflowIdForFlowRun(flowRunId));

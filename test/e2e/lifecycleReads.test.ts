@@ -7,7 +7,7 @@
 import { freePort } from '../../src/localServices';
 import { POLL_PURPOSES } from '../../src/common/metrics';
 import { groupsOf, startTestFlowRun } from '../helpers/flowRuns';
-import { parsePrometheusText, type Sample } from '../helpers/metrics';
+import { type Sample, scrapeMetrics } from '../helpers/metrics';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 
@@ -31,14 +31,7 @@ describe('ARM reads of one flow run', () => {
     const port = await freePort();
     const worker = stack.spawnWorkerProcess({ env: { ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${port}` } });
     const lastSeen = () => worker.output().slice(-2000);
-    const scrape = async (): Promise<Sample[] | undefined> => {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-        return response.ok ? parsePrometheusText(await response.text()) : undefined;
-      } catch {
-        return undefined; // not listening yet
-      }
-    };
+    const scrape = () => scrapeMetrics(`127.0.0.1:${port}`);
     try {
       await waitFor(scrape, 'the metrics endpoint to answer', { timeoutMs: 60_000, lastSeen });
       stack.emulator.resetCounters();

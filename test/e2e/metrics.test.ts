@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../src/localServices';
 import { readRunLog, startTestFlowRun } from '../helpers/flowRuns';
-import { parsePrometheusText, type Sample, sampleSum } from '../helpers/metrics';
+import { sampleSum, scrapeMetrics } from '../helpers/metrics';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 
@@ -28,14 +28,7 @@ describe('worker metrics endpoint', () => {
   it('serves ARM requests, polls, log lines, runs by phase and the SDK metrics, moving during a run', async () => {
     const port = await freePort();
     const worker = stack.spawnWorkerProcess({ env: { ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${port}` } });
-    const scrape = async (): Promise<Sample[] | undefined> => {
-      try {
-        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-        return response.ok ? parsePrometheusText(await response.text()) : undefined;
-      } catch {
-        return undefined; // not listening yet
-      }
-    };
+    const scrape = () => scrapeMetrics(`127.0.0.1:${port}`);
     const lastSeen = () => worker.output().slice(-2000);
     const before = await waitFor(scrape, 'the metrics endpoint to answer', { timeoutMs: 60_000, lastSeen });
     // Ready once the worker polls Temporal (a readiness probe holds traffic and rollouts until then).

@@ -10,12 +10,12 @@ import { createLocalFolderDeployment } from '../../src/cli/demo/prefectDeploymen
 import { cancelFlowRun } from '../../src/client/flowRunCancel';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
-import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
-import { runPrefectWorker } from '../../src/prefect';
+import { createPrefectApi, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { EXECUTED_EVENT } from '../../src/prefect/events';
 import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/flowRuns';
 import { type PrefectServer, startPrefectServer } from '../../src/localServices';
 import { startStack, type Stack } from '../helpers/stack';
+import { readFlowRun, runTestBridge, waitForFlowRunState } from '../helpers/prefectRuns';
 import { waitFor } from '../helpers/waitFor';
 import { must } from '../helpers/must';
 
@@ -54,19 +54,18 @@ describe('aci-flow prefect-worker', () => {
   /** The bridge in-process, as `aci-flow prefect-worker` runs it; fast polls for the test. */
   function startBridge(): void {
     const stop = new AbortController();
-    const done = runPrefectWorker({
-      workPool: POOL,
-      name: WORKER_NAME,
-      prefect: { apiUrl: prefect.apiUrl, apiKey: API_KEY },
-      temporal: stack.client,
-      pollSeconds: 0.5,
-      heartbeatSeconds: 5,
-      signal: stop.signal,
-      log: (line) => bridgeLog.push(line),
-    }).catch((err) => {
-      // Surfaces in every waitFor's last-seen text instead of as an unobserved rejection.
-      bridgeLog.push(`bridge stopped: ${err instanceof Error ? err.stack : String(err)}`);
-    });
+    const done = runTestBridge(
+      {
+        workPool: POOL,
+        name: WORKER_NAME,
+        prefect: { apiUrl: prefect.apiUrl, apiKey: API_KEY },
+        temporal: stack.client,
+        pollSeconds: 0.5,
+        heartbeatSeconds: 5,
+        signal: stop.signal,
+      },
+      bridgeLog,
+    );
     bridge = { stop, done };
   }
 
@@ -139,21 +138,9 @@ describe('aci-flow prefect-worker', () => {
     return run.id;
   }
 
-  async function readRun(id: string): Promise<FlowRun> {
-    return ok('read flow run', await api.GET('/flow_runs/{id}', { params: { path: { id } } }));
-  }
-
-  async function waitForState(id: string, type: string, timeoutMs = 120_000): Promise<FlowRun> {
-    let last: FlowRun | undefined;
-    return waitFor(
-      async () => {
-        last = await readRun(id);
-        return last.state_type === type ? last : undefined;
-      },
-      `flow run ${id} to be ${type}`,
-      { timeoutMs, intervalMs: 250, lastSeen: () => `${last?.state_type} ${last?.state?.message ?? ''}; bridge: ${bridgeLog.slice(-5).join(' | ')}` },
-    );
-  }
+  const readRun = (id: string) => readFlowRun(api, id);
+  const waitForState = (id: string, type: string, timeoutMs?: number) =>
+    waitForFlowRunState(api, id, type, { timeoutMs, bridge: () => bridgeLog.slice(-5).join(' | ') });
 
   /** The bridge has seen the workflow close and compared it with Prefect (log line of reconcile()). */
   async function waitForReconciled(id: string): Promise<string> {

@@ -16,7 +16,7 @@ import { withResolvedBlocks } from '../../src/cli/poolBlocks';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { prepareFlowRun, startFlowRun } from '../../src/client/flowRuns';
 import { loadPoolConfig } from '../../src/config/poolConfig';
-import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
+import { createPrefectApi, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { EXECUTED_EVENT, SUBMITTED_EVENT } from '../../src/prefect/events';
 import { CONTAINER_LOGGER } from '../../src/prefect/prefectLogs';
 import { KILL_AFTER_PENDING_ENV } from '../../src/prefect/submit';
@@ -24,6 +24,7 @@ import { runCli } from './cliProcess';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
 import { groupsOf, readableHistory } from '../helpers/flowRuns';
 import { startStack, type Stack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type WorkerProcess } from '../helpers/stack';
+import { readFlowRun, waitForFlowRunState } from '../helpers/prefectRuns';
 import { waitFor } from '../helpers/waitFor';
 import { first, must, nth } from '../helpers/must';
 
@@ -163,21 +164,9 @@ describe('aci-flow prefect-worker as a drop-in for prefect worker start', () => 
     return run.id;
   }
 
-  async function readRun(id: string): Promise<FlowRun> {
-    return ok('read flow run', await api.GET('/flow_runs/{id}', { params: { path: { id } } }));
-  }
-
-  async function waitForState(id: string, type: string, timeoutMs = 120_000): Promise<FlowRun> {
-    let last: FlowRun | undefined;
-    return waitFor(
-      async () => {
-        last = await readRun(id);
-        return last.state_type === type ? last : undefined;
-      },
-      `flow run ${id} to be ${type}`,
-      { timeoutMs, intervalMs: 250, lastSeen: () => `${last?.state_type} ${last?.state?.message ?? ''}; bridge: ${bridge?.output().slice(-1500)}` },
-    );
-  }
+  const readRun = (id: string) => readFlowRun(api, id);
+  const waitForState = (id: string, type: string, timeoutMs?: number) =>
+    waitForFlowRunState(api, id, type, { timeoutMs, bridge: () => bridge?.output().slice(-1500) ?? '' });
 
   async function runLogs(id: string): Promise<LogEntry[]> {
     return ok(

@@ -9,8 +9,8 @@ import { createDemoDeployment, createDemoFlowRun } from '../../src/cli/demo/pref
 import { type PrefectServer, startPrefectServer } from '../../src/localServices';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
-import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
-import { runPrefectWorker } from '../../src/prefect';
+import { createPrefectApi, type FlowRun, type PrefectApi } from '../../src/prefect/api/client';
+import { readFlowRun, runTestBridge } from '../helpers/prefectRuns';
 import { groupsOf, readRunLog } from '../helpers/flowRuns';
 import { startStack, type Stack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type WorkerProcess } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
@@ -40,18 +40,18 @@ describe('aci-flow worker crash under a Prefect flow run', () => {
       prefectBinDir: prefect.binDir,
       flowRunHome: join(prefect.home, 'flow-runs'),
     });
-    bridgeDone = runPrefectWorker({
-      workPool: POOL,
-      name: 'aci-flow-e2e-crash',
-      prefect: { apiUrl: prefect.apiUrl },
-      temporal: stack.client,
-      pollSeconds: 0.5,
-      heartbeatSeconds: 5,
-      signal: bridgeStop.signal,
-      log: (line) => bridgeLog.push(line),
-    }).catch((err) => {
-      bridgeLog.push(`bridge stopped: ${err instanceof Error ? err.stack : String(err)}`);
-    });
+    bridgeDone = runTestBridge(
+      {
+        workPool: POOL,
+        name: 'aci-flow-e2e-crash',
+        prefect: { apiUrl: prefect.apiUrl },
+        temporal: stack.client,
+        pollSeconds: 0.5,
+        heartbeatSeconds: 5,
+        signal: bridgeStop.signal,
+      },
+      bridgeLog,
+    );
   });
 
   afterAll(async () => {
@@ -62,9 +62,7 @@ describe('aci-flow worker crash under a Prefect flow run', () => {
     await prefect?.stop();
   });
 
-  async function readRun(id: string): Promise<FlowRun> {
-    return ok('read flow run', await api.GET('/flow_runs/{id}', { params: { path: { id } } }));
-  }
+  const readRun = (id: string) => readFlowRun(api, id);
 
   function stepLines(id: string): string[] {
     return readRunLog(stack, id).filter((line) => / step \d+ of \d+$/.test(line));

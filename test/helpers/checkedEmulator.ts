@@ -5,11 +5,21 @@
  * violation cannot be missed: `close()` throws listing every one, so the suite's afterAll fails.
  * Deliberate differences are listed in ALLOWED_DIFFERENCES with the reason (docs/emulator.md).
  */
-import { startEmulator as startUncheckedEmulator, type EmulatorExchange, type EmulatorOptions, type RunningEmulator } from '../../src/emulator';
+import {
+  type EmulatorExchange,
+  type EmulatorOptions,
+  type FaultConfig,
+  FaultConfigSchema,
+  type RunningEmulator,
+  startEmulator as startUncheckedEmulator,
+} from '../../src/emulator';
 import { deploymentBodyViolations } from './armSchemas';
 import { findOperation } from './restSpecs';
 
 export * from '../../src/emulator';
+
+/** `setFaults(NO_FAULTS)` switches every fault off (each one the emulator knows), as a test starts. */
+export const NO_FAULTS: Partial<FaultConfig> = Object.fromEntries(Object.keys(FaultConfigSchema.shape).map((fault) => [fault, undefined]));
 
 /** operationId → the violations (substring) the emulator is allowed, and why. Empty: none is. */
 export const ALLOWED_DIFFERENCES: Record<string, Array<{ contains: string; why: string }>> = {};

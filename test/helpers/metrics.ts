@@ -37,3 +37,13 @@ export function sampleSum(samples: readonly Sample[], name: string, labels: Reco
     .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
     .reduce((sum, sample) => sum + sample.value, 0);
 }
+
+/** The samples the metrics endpoint at host:port serves, or undefined while it does not answer (not listening yet). */
+export async function scrapeMetrics(address: string): Promise<Sample[] | undefined> {
+  try {
+    const response = await fetch(`http://${address}/metrics`);
+    return response.ok ? parsePrometheusText(await response.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -22,7 +22,8 @@ import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { must } from './must';
 
-const SPEC_ROOT = path.resolve(__dirname, '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification');
+/** The vendored `specification` folder; tests read examples below it. */
+export const SPEC_ROOT = path.resolve(__dirname, '..', 'fixtures', 'azure-specs', 'azure-rest-api-specs', 'specification');
 /** The base every vendored file is registered under, so relative `$ref`s between files resolve (never fetched). */
 const SPEC_BASE_URL = 'https://azure-rest-api-specs.invalid/specification/';
 const RESOURCES_STABLE = 'resources/resource-manager/Microsoft.Resources/stable';

@@ -12,26 +12,12 @@ import path from 'node:path';
 import { SUPPORTED_API_VERSIONS } from '../../../src/emulator';
 import { checkExchange, startEmulator, type CheckedEmulator, type ConformanceReport } from '../../helpers/checkedEmulator';
 import { shapeDifferences } from '../../helpers/exampleShape';
-import { findOperation, specOperations } from '../../helpers/restSpecs';
+import { findOperation, SPEC_ROOT, specOperations } from '../../helpers/restSpecs';
 import { waitFor } from '../../helpers/waitFor';
 import { containerGroupTemplate, rawRequest } from '../emulator/emulatorHarness';
 import { first, must } from '../../helpers/must';
 
-const EXAMPLES_DIR = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'fixtures',
-  'azure-specs',
-  'azure-rest-api-specs',
-  'specification',
-  'resources',
-  'resource-manager',
-  'Microsoft.Resources',
-  'stable',
-  '2024-03-01',
-  'examples',
-);
+const EXAMPLES_DIR = path.join(SPEC_ROOT, 'resources', 'resource-manager', 'Microsoft.Resources', 'stable', '2024-03-01', 'examples');
 const EXAMPLE_API_VERSION = '2024-03-01';
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000e4a32';
 

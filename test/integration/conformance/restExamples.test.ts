@@ -18,23 +18,11 @@ import { parseTimestampedLog } from '../../../src/activities/logCursor';
 import { createCertificates } from '../../../src/emulator/certificates';
 import { checkExchange, startEmulator, type CheckedEmulator, type ConformanceReport } from '../../helpers/checkedEmulator';
 import { shapeDifferences } from '../../helpers/exampleShape';
-import { findOperation, specOperations } from '../../helpers/restSpecs';
+import { findOperation, SPEC_ROOT, specOperations } from '../../helpers/restSpecs';
 import { rawRequest } from '../emulator/emulatorHarness';
 import { first, must } from '../../helpers/must';
 
-const SPEC_DIR = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  'fixtures',
-  'azure-specs',
-  'azure-rest-api-specs',
-  'specification',
-  'containerinstance',
-  'resource-manager',
-  'Microsoft.ContainerInstance',
-  'stable',
-);
+const SPEC_DIR = path.join(SPEC_ROOT, 'containerinstance', 'resource-manager', 'Microsoft.ContainerInstance', 'stable');
 const SERVED_API_VERSION = '2023-05-01';
 const SUBSCRIPTION = '00000000-0000-4000-8000-0000000e4a31';
 /** Added to the API after 2023-05-01; the 2025-09-01 examples show it, the served version has no such field. */

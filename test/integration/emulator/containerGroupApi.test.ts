@@ -6,6 +6,7 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import {
+  containerGroupTemplate,
   deploy,
   deploymentPath,
   rawRequest,
@@ -142,35 +143,13 @@ describe('emulator: deployments at older api-versions, and exportTemplate', () =
   afterAll(() => emulator?.close());
 
   const template = {
-    $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
-    contentVersion: '1.0.0.0',
+    ...containerGroupTemplate('secure-params', {
+      image: 'busybox',
+      command: ['sh', '-c', 'echo "$STAGE:$PASSWORD"'],
+      env: { STAGE: "[parameters('stage')]" },
+      secureEnv: { PASSWORD: "[parameters('password')]" },
+    }),
     parameters: { password: { type: 'secureString' }, stage: { type: 'string' } },
-    resources: [
-      {
-        type: 'Microsoft.ContainerInstance/containerGroups',
-        apiVersion: '2023-05-01',
-        name: 'secure-params',
-        location: '[resourceGroup().location]',
-        properties: {
-          osType: 'Linux',
-          restartPolicy: 'Never',
-          containers: [
-            {
-              name: 'main',
-              properties: {
-                image: 'busybox',
-                command: ['sh', '-c', 'echo "$STAGE:$PASSWORD"'],
-                environmentVariables: [
-                  { name: 'PASSWORD', secureValue: "[parameters('password')]" },
-                  { name: 'STAGE', value: "[parameters('stage')]" },
-                ],
-                resources: { requests: { cpu: 1, memoryInGB: 1 } },
-              },
-            },
-          ],
-        },
-      },
-    ],
   };
 
   it('exports the template as sent, shows a secureString parameter without its value, and the container still receives it', async () => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
+import { NO_FAULTS, startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 import {
   containerGroupTemplate,
   deploy,
@@ -26,17 +26,7 @@ describe('emulator fault injection', () => {
     clients = sdkClients(emulator, { maxRetries: 0 });
   });
   afterAll(() => emulator.close());
-  beforeEach(() =>
-    emulator.setFaults({
-      neverStart: undefined,
-      imagePullFailure: undefined,
-      quotaExceeded: undefined,
-      slowDelete: undefined,
-      serverErrors: undefined,
-      throttling: undefined,
-      vanish: undefined,
-    }),
-  );
+  beforeEach(() => emulator.setFaults(NO_FAULTS));
 
   /**
    * Deploys a group without any fault and waits until its container has run: every group

@@ -3,6 +3,7 @@ import { AzureError } from '../../../src/azure/errors';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../src/template/deployment';
 import type { RunningEmulator } from '../../../src/emulator';
 import { containerState, emulatorGateway, eventually, prepareRun, refOf, RESOURCE_GROUP, startEmulator, SUBSCRIPTION_ID } from './gatewayHarness';
+import { NO_FAULTS } from '../../helpers/checkedEmulator';
 import { first } from '../../helpers/must';
 
 let emulator: RunningEmulator;
@@ -17,17 +18,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-afterEach(() => {
-  emulator.setFaults({
-    neverStart: undefined,
-    imagePullFailure: undefined,
-    quotaExceeded: undefined,
-    slowDelete: undefined,
-    serverErrors: undefined,
-    throttling: undefined,
-    vanish: undefined,
-  });
-});
+afterEach(() => emulator.setFaults(NO_FAULTS));
 
 async function failureOf(promise: Promise<unknown>): Promise<AzureError> {
   const error = await promise.then(
