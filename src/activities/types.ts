@@ -102,6 +102,11 @@ export interface WatchInput {
    * keep every line exactly once.
    */
   exitHint?: ExitHintSource;
+  /**
+   * waitForStart already saw the container Terminated (a short run that ended before its start
+   * was seen): the first state poll is urgent, as the exit is known and only its final read is left.
+   */
+  exitSeen?: true;
   /** exit_log_pattern: a streamed line matching it makes the next state poll immediate (absent in older workflow code: off). */
   exitLogPattern?: string;
 }

@@ -25,6 +25,9 @@ export function waitForStartActivity(gatewayFor: GatewayFor, clock: Pick<Clock, 
       minIntervalMs: input.pollIntervalSeconds * 1000,
       readsPerPoll: 1,
       flowName: input.flowName,
+      // The first poll asks whether the container started, which the exit odds do not weigh: left to
+      // them, a young run waited until overdue, and a short run was first seen after it had exited.
+      urgentFirstPoll: true,
     });
     // What the last successful poll saw, for a timeout that strikes while polls are failing.
     let lastSeen: ContainerGroupView | undefined;

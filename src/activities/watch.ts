@@ -40,7 +40,7 @@ export function watchActivity(
       readsPerPoll: 1,
       logReadsPerPoll: writer ? 1 : 0,
       flowName: input.flowName,
-      ...(input.exitHint !== undefined ? { exitHinted: true } : {}),
+      ...(input.exitHint !== undefined || input.exitSeen === true ? { urgentFirstPoll: true } : {}),
     });
     // Counted once per hinted attempt; its exit's detection lag is measured apart from unhinted ones.
     if (input.exitHint !== undefined) metrics.exitHint(input.exitHint);

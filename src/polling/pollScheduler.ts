@@ -69,8 +69,11 @@ export interface RunPollOptions {
   logReadsPerPoll?: number;
   /** The run's flow: its past durations set the run's priority (`priority`). */
   flowName?: string;
-  /** An exit hint came for this run: its first poll is urgent (see RunPolls.hinted). */
-  exitHinted?: boolean;
+  /**
+   * Its first poll is urgent (see RunPolls.hinted): an exit hint came for the run, or the poll
+   * answers a question the run's exit odds do not weigh (has the container started?).
+   */
+  urgentFirstPoll?: boolean;
 }
 
 /** What one turn may spend. */
@@ -137,7 +140,7 @@ export function createPollScheduler(options: PollSchedulerOptions = {}): PollSch
 
 interface Member {
   readonly key: string;
-  readonly options: Required<Omit<RunPollOptions, 'flowName' | 'exitHinted'>> & Pick<RunPollOptions, 'flowName'>;
+  readonly options: Required<Omit<RunPollOptions, 'flowName' | 'urgentFirstPoll'>> & Pick<RunPollOptions, 'flowName'>;
   readonly joinedAt: number;
   /** Where the run's age counts from: the container's start once seen, else its first join. */
   originAt: number;
@@ -213,7 +216,7 @@ class QueuedPollScheduler implements PollScheduler {
     if (!(Number.isFinite(options.readsPerPoll) && options.readsPerPoll > 0)) {
       throw new RangeError(`readsPerPoll of run ${runKey} must be a positive number, got ${String(options.readsPerPoll)}`);
     }
-    const { exitHinted, ...rest } = options;
+    const { urgentFirstPoll, ...rest } = options;
     const logReadsPerPoll = options.logReadsPerPoll ?? 0;
     if (!(Number.isFinite(logReadsPerPoll) && logReadsPerPoll >= 0)) {
       throw new RangeError(`logReadsPerPoll of run ${runKey} must be a non-negative number, got ${String(logReadsPerPoll)}`);
@@ -230,7 +233,7 @@ class QueuedPollScheduler implements PollScheduler {
       lastLogAt: past?.lastLogAt,
       inFlightReads: 0,
       left: false,
-      urgent: exitHinted === true,
+      urgent: urgentFirstPoll === true,
     };
     this.members.add(member);
     return {

@@ -150,7 +150,7 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
       const { waitForStart, watch } = await pollingActivities();
 
       enter('WaitingForStart');
-      await waitForStart({
+      const start = await waitForStart({
         target,
         flowName: input.flowName,
         deadlineEpochMs: startDeadlineEpochMs,
@@ -168,6 +168,8 @@ export async function flowRunWorkflow(input: FlowRunInput): Promise<FlowRunResul
             pollIntervalSeconds: config.task_watch_poll_interval,
             streamOutput: config.stream_output,
             ...(exitHint ? { exitHint } : {}),
+            // A run that ended before its start was seen: the watch's one poll left is urgent.
+            ...(start.state === 'Terminated' ? { exitSeen: true as const } : {}),
             // Absent from settings recorded by older workers.
             ...(config.stream_output && config.exit_log_pattern ? { exitLogPattern: config.exit_log_pattern } : {}),
           }),

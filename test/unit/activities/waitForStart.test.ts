@@ -31,7 +31,7 @@ describe('waitForStart activity', () => {
     };
     const input = { target: TARGET, flowName: 'etl', deadlineEpochMs: Date.now() + 10_000, timeoutSeconds: 10, pollIntervalSeconds: 0.01 };
     await expect(new MockActivityEnvironment().run(activities.waitForStart, input)).resolves.toEqual({ state: 'Running' });
-    expect(joined).toEqual([{ minIntervalMs: 10, readsPerPoll: 1, flowName: 'etl' }]);
+    expect(joined).toEqual([{ minIntervalMs: 10, readsPerPoll: 1, flowName: 'etl', urgentFirstPoll: true }]);
     expect(turns()).toBe(gateway.calls.getContainerGroup);
     expect(started).toEqual([Date.parse('2024-05-01T10:00:00Z')]);
   });

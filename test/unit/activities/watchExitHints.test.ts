@@ -51,9 +51,32 @@ describe('watch and exit hints', () => {
     const { gateway, activities, spy, counted, lags } = setup();
     gateway.state = { state: 'Terminated', exitCode: 0, finishTime: new Date().toISOString() };
     await new MockActivityEnvironment().run(activities.watch, { ...watchInput, exitHint: 'prefect' as const });
-    expect(spy.joined[0]?.exitHinted).toBe(true);
+    expect(spy.joined[0]?.urgentFirstPoll).toBe(true);
     expect(counted).toEqual(['prefect']);
     expect(lags.map((lag) => lag.hinted)).toEqual([true]);
+  });
+
+  it('joins urgent, without counting a hint, when waitForStart already saw the container Terminated', async () => {
+    const { gateway, activities, spy, counted, lags } = setup();
+    gateway.state = { state: 'Terminated', exitCode: 0, finishTime: new Date().toISOString() };
+    await new MockActivityEnvironment().run(activities.watch, { ...watchInput, exitSeen: true as const });
+    expect(spy.joined[0]?.urgentFirstPoll).toBe(true);
+    expect(counted).toEqual([]);
+    expect(lags.map((lag) => lag.hinted)).toEqual([false]);
+  });
+
+  it("has waitForStart's first poll urgent: whether the container started is not a question its exit odds weigh", async () => {
+    const { gateway, activities, spy } = setup();
+    gateway.state = { state: 'Running' };
+    const output = await new MockActivityEnvironment().run(activities.waitForStart, {
+      target: TARGET,
+      flowName: 'etl',
+      deadlineEpochMs: Date.now() + 60_000,
+      timeoutSeconds: 60,
+      pollIntervalSeconds: 0.01,
+    });
+    expect(output).toEqual({ state: 'Running' });
+    expect(spy.joined[0]?.urgentFirstPoll).toBe(true);
   });
 
   it('makes the next poll urgent when a streamed line shows the flow run ended, once per attempt in the metrics', async () => {
@@ -66,7 +89,7 @@ describe('watch and exit hints', () => {
     };
     await new MockActivityEnvironment().run(activities.watch, { ...watchInput, exitLogPattern: DEFAULT_EXIT_LOG_PATTERN });
     expect(written).toHaveLength(2);
-    expect(spy.joined[0]?.exitHinted).toBeUndefined();
+    expect(spy.joined[0]?.urgentFirstPoll).toBeUndefined();
     // The task run's line is not the end; the flow run's is.
     expect(spy.hints()).toBe(1);
     expect(counted).toEqual(['log']);

@@ -15,8 +15,8 @@ function scheduler(strategy: PollStrategy, budget: number, clock: FakeClock, dur
   return createPollScheduler({ strategy, armReadsPerSecond: budget / POLL_SHARE_OF_READ_LIMIT, clock, durations });
 }
 
-function pollForever(target: PollScheduler, clock: FakeClock, polls: Poll[], run: string, minIntervalMs: number, exitHinted = false): RunPolls {
-  const schedule = target.join(run, { minIntervalMs, readsPerPoll: 1, flowName: 'etl', exitHinted });
+function pollForever(target: PollScheduler, clock: FakeClock, polls: Poll[], run: string, minIntervalMs: number, urgentFirstPoll = false): RunPolls {
+  const schedule = target.join(run, { minIntervalMs, readsPerPoll: 1, flowName: 'etl', urgentFirstPoll });
   void (async () => {
     for (;;) {
       await schedule.next();
@@ -66,7 +66,7 @@ describe.each(strategies)('exit hints with the %s strategy', (strategy) => {
     schedules.forEach((schedule) => schedule.leave());
   });
 
-  it('makes the first poll of a run joining with exitHinted immediate, although it polled a moment ago in an earlier attempt', async () => {
+  it('makes the first poll of a run joining with urgentFirstPoll immediate, although it polled a moment ago in an earlier attempt', async () => {
     const clock = new FakeClock();
     const target = scheduler(strategy, 1, clock, strategy === 'priority' ? tenMinuteFlow() : undefined);
     const polls: Poll[] = [];
