@@ -62,13 +62,27 @@ describe('steady targets', () => {
     const block = steadyTargets([
       result({}),
       result({ workers: 1, exitToDetectedSeconds: latency(30, 90) }),
-      result({ strategy: 'fixed', throttledInWindow: 12, armReadsPerSecond: 24, workerStats: [{ peakRssMiB: 900, cpuPercentOfCore: 50, exitCode: 0 }] }),
+      result({
+        strategy: 'fixed',
+        throttledInWindow: 12,
+        armReadsPerSecond: 24,
+        lifecycleReadsPerRun: 4.5,
+        exitToDetectedSeconds: latency(35, 90),
+        logDelaySeconds: latency(100, 307),
+        workerStats: [{ peakRssMiB: 900, cpuPercentOfCore: 50, exitCode: 0 }],
+      }),
     ]);
     expect(block).toContain('adaptive N=1000 K=3 S=1: 0 429s after the warm-up: met');
-    expect(block).toContain('adaptive N=1000 K=3 S=1: exit → detected p50 ≤ 0.5 × floor: met');
+    expect(block).toContain('adaptive N=1000 K=3 S=1: exit → detected p50 ≤ 0.75 × floor: met');
+    expect(block).toContain('adaptive N=1000 K=3 S=1: lifecycle reads ≤ 4 per run: met');
+    expect(block).toContain('adaptive N=1000 K=3 S=1: log delay p95 ≤ 120 s: met (60.0 s)');
     expect(block).toContain('fixed N=1000 K=3 S=1: 0 429s after the warm-up: MISSED (12)');
     expect(block).toContain('fixed N=1000 K=3 S=1: reads ≤ 90 % of the refill: MISSED');
-    expect(block).toContain('fixed N=1000 K=3 S=1: peak RSS ≤ 400 MiB per worker: MISSED (max 900 MiB)');
+    expect(block).toContain('fixed N=1000 K=3 S=1: peak RSS ≤ 300 MiB per worker: MISSED (max 900 MiB)');
+    expect(block).toContain('fixed N=1000 K=3 S=1: lifecycle reads ≤ 4 per run: MISSED (4.50)');
+    expect(block).toContain('fixed N=1000 K=3 S=1: exit → detected p50 ≤ 0.75 × floor: MISSED (0.88 × 40.0 s)');
+    expect(block).toContain('fixed N=1000 K=3 S=1: exit → detected p95 ≤ 2.0 × floor: MISSED (2.25 × 40.0 s)');
+    expect(block).toContain('fixed N=1000 K=3 S=1: log delay p95 ≤ 120 s: MISSED (307.0 s)');
     // Only the target rows are judged when there are any.
     expect(block).not.toContain('K=1');
     expect(block).toContain('not measured (add --subscriptions 2)');
@@ -87,6 +101,6 @@ describe('steady targets', () => {
 
   it('says "no samples" rather than met when a row measured no exits', () => {
     const block = steadyTargets([result({ exitToDetectedSeconds: { samples: 0 } })]);
-    expect(block).toContain('exit → detected p95 ≤ 1.0 × floor: no samples');
+    expect(block).toContain('exit → detected p95 ≤ 2.0 × floor: no samples');
   });
 });
