@@ -1,141 +1,72 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Every folder (or top-level file) of src/ that is a layer, for the rules below. */
+const SRC_LAYERS = [
+  'common',
+  'config',
+  'template',
+  'budget',
+  'azure',
+  'logs',
+  'polling',
+  'activities',
+  'workflows',
+  'workerHost',
+  'worker',
+  'client',
+  'prefect',
+  'cli',
+  'emulator',
+  'localServices',
+];
+/** Of the workflows layer, only its definitions (signals, queries, input shape, failure types) hold nothing of the sandbox. */
+const WORKFLOW_DEFINITIONS = 'workflows/definitions';
+
 /**
- * The layers of docs/architecture.md, lowest first. A module imports only from its own layer
- * or below; `beside` layers (the emulator, the local services) are imported by the CLI, tests and the benchmark only.
- * Each entry lists the src/ folders its files must not import (type-only imports included,
- * unless `typesFrom` allows them, as workflow code may name activity types).
+ * The layers of docs/architecture.md, lowest first, with the src/ layers each may import
+ * besides itself (its "may import" column); everything else is forbidden, type-only imports
+ * included. `beside` layers (the emulator, the local services) are imported by the CLI, tests
+ * and the benchmark only. The CLI may import everything, so it has no entry.
  */
 const layers = [
-  {
-    folder: 'common',
-    forbidden: [
-      'config',
-      'template',
-      'budget',
-      'azure',
-      'logs',
-      'polling',
-      'activities',
-      'workflows',
-      'workerHost',
-      'worker',
-      'client',
-      'cli',
-      'emulator',
-      'localServices',
-    ],
-  },
-  {
-    folder: 'config',
-    forbidden: [
-      'template',
-      'budget',
-      'azure',
-      'logs',
-      'polling',
-      'activities',
-      'workflows',
-      'workerHost',
-      'worker',
-      'client',
-      'cli',
-      'emulator',
-      'localServices',
-    ],
-  },
-  {
-    folder: 'template',
-    forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'],
-  },
+  { folder: 'common', mayImport: [] },
+  { folder: 'config', mayImport: ['common'] },
+  { folder: 'template', mayImport: ['config', 'common'] },
   // The ARM budget knows nothing of Azure's SDK clients or of what a request is for beyond its kind and priority.
-  {
-    folder: 'budget',
-    forbidden: [
-      'config',
-      'template',
-      'azure',
-      'logs',
-      'polling',
-      'activities',
-      'workflows',
-      'workerHost',
-      'worker',
-      'client',
-      'cli',
-      'emulator',
-      'localServices',
-    ],
-  },
-  { folder: 'azure', forbidden: ['logs', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
-  {
-    folder: 'logs',
-    forbidden: ['template', 'budget', 'azure', 'polling', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'],
-  },
+  { folder: 'budget', mayImport: ['common'] },
+  { folder: 'azure', mayImport: ['budget', 'template', 'config', 'common'] },
+  { folder: 'logs', mayImport: ['config', 'common'] },
   // The poll schedule follows the read budget's rate; it never calls Azure itself.
-  {
-    folder: 'polling',
-    forbidden: ['template', 'azure', 'logs', 'activities', 'workflows', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'],
-  },
+  { folder: 'polling', mayImport: ['budget', 'config', 'common'] },
   // Activities share the workflow's definitions (failure types, input shape), nothing else of it.
-  { folder: 'activities', forbidden: ['workflows/(?!definitions$)', 'workerHost', 'worker', 'client', 'cli', 'emulator', 'localServices'] },
+  { folder: 'activities', mayImport: ['polling', 'logs', 'azure', 'budget', 'template', 'config', 'common', WORKFLOW_DEFINITIONS] },
   // The wiring sits below its entry point, src/worker.ts, which imports it.
-  { folder: 'workerHost', forbidden: ['worker', 'client', 'cli', 'emulator', 'localServices'] },
-  { file: 'worker.ts', forbidden: ['client', 'cli', 'emulator', 'localServices'] },
-  { folder: 'client', forbidden: ['budget', 'azure', 'polling', 'activities', 'workerHost', 'worker', 'cli', 'emulator', 'localServices'] },
+  { folder: 'workerHost', mayImport: ['workflows', 'activities', 'polling', 'logs', 'azure', 'budget', 'template', 'config', 'common'] },
+  { file: 'worker.ts', mayImport: ['workerHost', 'workflows', 'activities', 'polling', 'logs', 'azure', 'budget', 'template', 'config', 'common'] },
+  { folder: 'client', mayImport: ['workflows', 'logs', 'template', 'config', 'common'] },
   // The Prefect bridge is an orchestrator: it starts and watches runs through the client library only.
-  {
-    folder: 'prefect',
-    forbidden: ['budget', 'azure', 'logs', 'polling', 'activities', 'workflows/(?!definitions$)', 'workerHost', 'worker', 'cli', 'emulator', 'localServices'],
-  },
-  {
-    folder: 'emulator',
-    forbidden: [
-      'common',
-      'config',
-      'template',
-      'budget',
-      'azure',
-      'logs',
-      'polling',
-      'activities',
-      'workflows',
-      'workerHost',
-      'worker',
-      'client',
-      'cli',
-      'localServices',
-    ],
-  },
+  { folder: 'prefect', mayImport: ['client', 'template', 'config', 'common', WORKFLOW_DEFINITIONS] },
+  { folder: 'emulator', mayImport: [] },
   // The launcher of local services (dev server, Azurite, Prefect server) registers the search attributes, nothing else of ours.
-  {
-    folder: 'localServices',
-    forbidden: [
-      'common',
-      'config',
-      'template',
-      'budget',
-      'azure',
-      'logs',
-      'polling',
-      'activities',
-      'workflows/(?!definitions$)',
-      'workerHost',
-      'worker',
-      'client',
-      'prefect',
-      'cli',
-      'emulator',
-    ],
-  },
+  { folder: 'localServices', mayImport: [WORKFLOW_DEFINITIONS] },
 ];
+
+/** What a layer must not import: every other layer it may not, and of workflows all but the definitions when only those are allowed. */
+function forbiddenFor({ folder, file, mayImport }) {
+  const self = folder ?? file.replace(/\.ts$/, '');
+  return SRC_LAYERS.filter((layer) => layer !== self && !mayImport.includes(layer)).map((layer) =>
+    layer === 'workflows' && mayImport.includes(WORKFLOW_DEFINITIONS) ? 'workflows/(?!definitions$)' : layer,
+  );
+}
 
 /**
  * One rule per folder depth, so `../` counts exactly up to src/ (src/emulator/template is not src/template);
  * a layer that is one file at the top of src/ (the worker's entry point) imports with `./`.
  */
-function layerRules({ folder, file, forbidden }) {
+function layerRules(layer) {
+  const { folder, file } = layer;
+  const forbidden = forbiddenFor(layer);
   const targets = file
     ? [{ files: [`src/${file}`], up: '\\./' }]
     : [1, 2, 3].map((depth) => ({ files: [`src/${folder}/${'*/'.repeat(depth - 1)}*.ts`], up: `(\\.\\./){${depth}}` }));
