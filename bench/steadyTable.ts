@@ -63,55 +63,57 @@ interface Target {
 }
 
 // The targets of docs/benchmark.md ("Targets"), per K = 3, N = 1000, one subscription.
-const MAX_READ_SHARE = 0.9;
-const MAX_LIFECYCLE_READS_PER_RUN = 4;
-const MAX_P50_PER_FLOOR = 0.75;
-const MAX_P95_PER_FLOOR = 2.0;
-const MAX_LOG_DELAY_P95_SECONDS = 120;
-const MAX_RSS_MIB = 300;
-const MAX_HISTORY_EVENTS = 40;
-const MAX_HINTED_DETECTION_P95_SECONDS = 5;
+const LIMITS = {
+  readShare: 0.9,
+  lifecycleReadsPerRun: 4,
+  p50PerFloor: 0.75,
+  p95PerFloor: 2.0,
+  hintedP95Seconds: 5,
+  logDelayP95Seconds: 120,
+  peakRssMiB: 300,
+  historyEvents: 40,
+} as const;
 
 const TARGETS: Target[] = [
   { name: '0 429s after the warm-up', check: (r) => r.throttledInWindow === 0, figure: (r) => `${r.throttledInWindow}` },
   {
-    name: `reads ≤ ${MAX_READ_SHARE * 100} % of the refill`,
-    check: (r) => r.armReadsPerSecond <= MAX_READ_SHARE * r.refillReadsPerSecond,
+    name: `reads ≤ ${LIMITS.readShare * 100} % of the refill`,
+    check: (r) => r.armReadsPerSecond <= LIMITS.readShare * r.refillReadsPerSecond,
     figure: (r) => `${r.armReadsPerSecond.toFixed(1)} of ${r.refillReadsPerSecond}/s`,
   },
   {
-    name: `lifecycle reads ≤ ${MAX_LIFECYCLE_READS_PER_RUN} per run`,
-    check: (r) => r.lifecycleReadsPerRun <= MAX_LIFECYCLE_READS_PER_RUN,
+    name: `lifecycle reads ≤ ${LIMITS.lifecycleReadsPerRun} per run`,
+    check: (r) => r.lifecycleReadsPerRun <= LIMITS.lifecycleReadsPerRun,
     figure: (r) => r.lifecycleReadsPerRun.toFixed(2),
   },
   {
-    name: `exit → detected p50 ≤ ${MAX_P50_PER_FLOOR} × floor`,
-    check: (r) => (r.exitToDetectedSeconds.p50 === undefined ? undefined : r.exitToDetectedSeconds.p50 <= MAX_P50_PER_FLOOR * r.floorSeconds),
+    name: `exit → detected p50 ≤ ${LIMITS.p50PerFloor} × floor`,
+    check: (r) => (r.exitToDetectedSeconds.p50 === undefined ? undefined : r.exitToDetectedSeconds.p50 <= LIMITS.p50PerFloor * r.floorSeconds),
     figure: (r) => `${ratio(r.exitToDetectedSeconds.p50, r.floorSeconds)} × ${seconds(r.floorSeconds)} s`,
   },
   {
-    name: `exit → detected p95 ≤ ${MAX_P95_PER_FLOOR.toFixed(1)} × floor`,
-    check: (r) => (r.exitToDetectedSeconds.p95 === undefined ? undefined : r.exitToDetectedSeconds.p95 <= MAX_P95_PER_FLOOR * r.floorSeconds),
+    name: `exit → detected p95 ≤ ${LIMITS.p95PerFloor.toFixed(1)} × floor`,
+    check: (r) => (r.exitToDetectedSeconds.p95 === undefined ? undefined : r.exitToDetectedSeconds.p95 <= LIMITS.p95PerFloor * r.floorSeconds),
     figure: (r) => `${ratio(r.exitToDetectedSeconds.p95, r.floorSeconds)} × ${seconds(r.floorSeconds)} s`,
   },
   {
-    name: `hinted exits detected p95 ≤ ${MAX_HINTED_DETECTION_P95_SECONDS} s`,
-    check: (r) => (r.hintedExitToDetectedSeconds.p95 === undefined ? undefined : r.hintedExitToDetectedSeconds.p95 <= MAX_HINTED_DETECTION_P95_SECONDS),
+    name: `hinted exits detected p95 ≤ ${LIMITS.hintedP95Seconds} s`,
+    check: (r) => (r.hintedExitToDetectedSeconds.p95 === undefined ? undefined : r.hintedExitToDetectedSeconds.p95 <= LIMITS.hintedP95Seconds),
     figure: (r) => `${seconds(r.hintedExitToDetectedSeconds.p95)} s over ${r.hintedExitToDetectedSeconds.samples} exits`,
   },
   {
-    name: `log delay p95 ≤ ${MAX_LOG_DELAY_P95_SECONDS} s`,
-    check: (r) => (r.logDelaySeconds.p95 === undefined ? undefined : r.logDelaySeconds.p95 <= MAX_LOG_DELAY_P95_SECONDS),
+    name: `log delay p95 ≤ ${LIMITS.logDelayP95Seconds} s`,
+    check: (r) => (r.logDelaySeconds.p95 === undefined ? undefined : r.logDelaySeconds.p95 <= LIMITS.logDelayP95Seconds),
     figure: (r) => `${seconds(r.logDelaySeconds.p95)} s`,
   },
   {
-    name: `peak RSS ≤ ${MAX_RSS_MIB} MiB per worker`,
-    check: (r) => r.workerStats.every((worker) => worker.peakRssMiB <= MAX_RSS_MIB),
+    name: `peak RSS ≤ ${LIMITS.peakRssMiB} MiB per worker`,
+    check: (r) => r.workerStats.every((worker) => worker.peakRssMiB <= LIMITS.peakRssMiB),
     figure: (r) => `max ${Math.max(...r.workerStats.map((worker) => worker.peakRssMiB)).toFixed(0)} MiB`,
   },
   {
-    name: `history ≤ ${MAX_HISTORY_EVENTS} events per run`,
-    check: (r) => (r.historyEvents.max === undefined ? undefined : r.historyEvents.max <= MAX_HISTORY_EVENTS),
+    name: `history ≤ ${LIMITS.historyEvents} events per run`,
+    check: (r) => (r.historyEvents.max === undefined ? undefined : r.historyEvents.max <= LIMITS.historyEvents),
     figure: (r) => `max ${r.historyEvents.max ?? '–'}`,
   },
 ];
@@ -119,7 +121,7 @@ const TARGETS: Target[] = [
 /** Two subscriptions, each its own budget: more reads than one subscription's refill, no 429s, within 90 % of both. */
 const OWN_BUDGET_TARGET: Target = {
   name: 'each subscription its own budget (0 429s after the warm-up, reads ≤ 90 % of S × refill)',
-  check: (r) => r.throttledInWindow === 0 && r.armReadsPerSecond <= MAX_READ_SHARE * r.refillReadsPerSecond,
+  check: (r) => r.throttledInWindow === 0 && r.armReadsPerSecond <= LIMITS.readShare * r.refillReadsPerSecond,
   figure: (r) => `${r.throttledInWindow} 429s, ${r.armReadsPerSecond.toFixed(1)} of ${r.refillReadsPerSecond}/s`,
 };
 
