@@ -54,14 +54,21 @@ export interface SteadyResult extends SteadyRow {
   warmupSeconds: number;
   /** The initial runs were not all deployed within DEPLOY_WAIT_LIMIT_MS; the window opened anyway. */
   warmupTimedOut: boolean;
+  /** The measurement window's length (`--minutes`, unless the row was cut short). */
   windowSeconds: number;
+  /** Runs started in the whole row, replacements included. */
   runsStarted: number;
+  /** Starts the client could not make (logged; such a run is left out of every figure). */
   startFailures: number;
+  /** The emulator's read counter over the window ÷ its length: every worker's reads, throttled attempts included. */
   armReadsPerSecond: number;
   /** ARM's read refill for all the subscriptions used (25/s each). */
   refillReadsPerSecond: number;
+  /** 429s since the row began (the ramp included)... */
   throttledTotal: number;
+  /** ...and inside the window only. */
   throttledInWindow: number;
+  /** Each emulator counter (reads, writes, deletes, by call kind) over the window. */
   emulatorCountersInWindow: Record<string, number>;
   /** The workers' ARM reads in the window by purpose, divided by the runs deleted in the window. */
   readsPerRunByPurpose: Record<string, number>;
