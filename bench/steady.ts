@@ -385,6 +385,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
 
   // Histories of the runs that closed on their own: event counts and when each noticed its exit.
   const closed = runs.filter((run) => !run.startFailed && observer.timeline(run.prepared.containerGroupName).deletedAt !== undefined);
+  let longest: { run: SteadyRun; events: temporal.api.history.v1.IHistoryEvent[] } | undefined;
   await forEachConcurrently(closed, async (run) => {
     const events = (await client.workflow.getHandle(run.prepared.workflowId).fetchHistory()).events ?? [];
     if (events.some((event) => event.workflowExecutionTerminatedEventAttributes)) return;
@@ -392,7 +393,20 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
     const cleanup = events.find((event) => CLEANUP_ACTIVITIES.has(event.activityTaskScheduledEventAttributes?.activityType?.name ?? ''));
     run.cleanupScheduledAt = optionalTsToMs(cleanup?.eventTime);
     run.completedAt = activityCompletions(events);
+    if (run.historyEvents > (longest?.events.length ?? 0)) longest = { run, events };
   });
+  if (longest) {
+    const kinds = new Map<string, number>();
+    for (const event of longest.events) {
+      const kind = (Object.keys(event).find((key) => key.endsWith('EventAttributes')) ?? 'unknown').replace(/EventAttributes$/, '');
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    const { run } = longest;
+    log(
+      `longest history: ${longest.events.length} events, run ${run.prepared.flowRunId} (${run.flow}${run.cancelAfterRunningMs !== undefined ? ', cancelled' : ''}${run.hinted ? ', hinted' : ''}): ` +
+        [...kinds].map(([kind, count]) => `${kind} ${count}`).join(', '),
+    );
+  }
 
   const exitedInWindow = runs.filter((run) => {
     const exitedAt = observer.timeline(run.prepared.containerGroupName).exitedAt;
