@@ -82,7 +82,12 @@ const BUDGET_WAIT_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 const EXIT_LAG_BUCKETS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
 
 /** The metrics over `registry`; the worker serves that registry, tests read it. */
-export function createPromMetrics(registry: Registry): AciFlowMetrics {
+export interface PromMetricsOptions {
+  /** Every exit hint source, so each shows as 0 from the start (dashboards see 0 rather than no series). */
+  exitHintSources?: readonly string[];
+}
+
+export function createPromMetrics(registry: Registry, options: PromMetricsOptions = {}): AciFlowMetrics {
   const registers = [registry];
   const armRequests = new Counter({
     name: METRIC_NAMES.armRequests,
@@ -121,6 +126,7 @@ export function createPromMetrics(registry: Registry): AciFlowMetrics {
     labelNames: ['source'] as const,
     registers,
   });
+  for (const source of options.exitHintSources ?? []) exitHints.inc({ source }, 0);
   const runsInPhase = new Gauge({
     name: METRIC_NAMES.runsInPhase,
     help: 'Flow runs with an activity in flight on this worker, by phase (deploy/waitForStart/watch/cleanup)',

@@ -16,6 +16,7 @@ import { logDirFromEnv } from '../logs/logFiles';
 import { checkLogStore } from '../logs/logStoreCheck';
 import { type AciFlowMetrics, createPromMetrics } from '../common/metrics';
 import { DEFAULT_TEMPORAL_ADDRESS, temporalConnectConfig } from '../common/temporalConnection';
+import { EXIT_HINT_SOURCES } from '../workflows/definitions';
 import { bundleFlowRunWorkflows, createFlowRunWorker, prebuiltWorkflowBundlePath } from './index';
 import { tracingFromEnv } from './tracing';
 import { createWorkerRegistry, installSdkMetrics, type MetricsAddress, metricsAddressFrom, type Readiness, startMetricsServer } from './metricsServer';
@@ -191,7 +192,7 @@ function watchConnectionOf(connection: NativeConnection, address: string) {
 async function startMetricsEndpoint(address: MetricsAddress, logger: Logger) {
   let readiness: (() => Readiness) | undefined;
   const registry = createWorkerRegistry();
-  const metrics = createPromMetrics(registry);
+  const metrics = createPromMetrics(registry, { exitHintSources: EXIT_HINT_SOURCES });
   const sdkMetricsUrl = await installSdkMetrics({ logger });
   const server = await startMetricsServer({
     address,

@@ -52,6 +52,15 @@ describe('aci-flow metrics', () => {
     expect(await seriesValue(registry, 'aci_flow_runs_in_phase', { phase: 'watch' })).toBe(0);
   });
 
+  it('shows every exit hint source it is given at 0 from the start, and counts hints by source', async () => {
+    const registry = new Registry();
+    const metrics = createPromMetrics(registry, { exitHintSources: ['client', 'prefect'] });
+    expect(await seriesValue(registry, 'aci_flow_exit_hints_total', { source: 'client' })).toBe(0);
+    expect(await seriesValue(registry, 'aci_flow_exit_hints_total', { source: 'prefect' })).toBe(0);
+    metrics.exitHint('prefect');
+    expect(await seriesValue(registry, 'aci_flow_exit_hints_total', { source: 'prefect' })).toBe(1);
+  });
+
   it('has a no-op default that records nothing and returns an end function', () => {
     expect(() => noopMetrics.phaseStarted('deploy')()).not.toThrow();
   });
