@@ -4,7 +4,8 @@ import type { AciGateway, ContainerEvent, ContainerGroupView, ContainerState, Co
 import { FailureTypes, type PollError } from '../workflows/definitions';
 import { heartbeatWhile } from './heartbeats';
 import type { PollHeartbeat } from './pollLoop';
-import type { RunPolls } from '../polling/pollScheduler';
+import type { PollTurn, RunPolls } from '../polling/pollScheduler';
+import { ARM_PRIORITY } from '../budget/rateLimiter';
 import type { FlowRunTarget } from './types';
 
 export interface RunContainerRead {
@@ -24,8 +25,10 @@ export async function readRunContainer(
   heartbeat: PollHeartbeat,
   abortSignal: AbortSignal,
   whileDoing: string,
+  turn?: PollTurn,
 ): Promise<RunContainerRead> {
-  const group = await heartbeatWhile(gateway.getContainerGroup(target, { abortSignal }), heartbeat);
+  const options = turn?.urgent ? { abortSignal, priority: ARM_PRIORITY.urgentPoll } : { abortSignal };
+  const group = await heartbeatWhile(gateway.getContainerGroup(target, options), heartbeat);
   if (!group) {
     throw ApplicationFailure.nonRetryable(
       `Container group ${target.containerGroupName} disappeared ${whileDoing} (exit code unknown)`,

@@ -38,7 +38,7 @@ export function waitForStartActivity(gatewayFor: GatewayFor, clock: Pick<Clock, 
         clock,
         wakeBy: input.deadlineEpochMs,
         metrics: { recorder: metrics, phase: 'waitForStart' },
-        poll: async (details) => {
+        poll: async (details, turn) => {
           const { group, state } = await readRunContainer(
             gateway,
             target,
@@ -46,6 +46,7 @@ export function waitForStartActivity(gatewayFor: GatewayFor, clock: Pick<Clock, 
             details(),
             context.cancellationSignal,
             'while waiting for its container to start',
+            turn,
           );
           lastSeen = group;
           if (state?.state === 'Running') return { state: 'Running' };

@@ -61,7 +61,7 @@ export function watchActivity(
         state: () => ({ ...cursor }),
         metrics: { recorder: metrics, phase: 'watch' },
         poll: async (details, turn) => {
-          const { state } = await readRunContainer(gateway, target, polls, details(), context.cancellationSignal, 'while the flow run was running');
+          const { state } = await readRunContainer(gateway, target, polls, details(), context.cancellationSignal, 'while the flow run was running', turn);
           const exited = state?.state === 'Terminated';
           // Read logs after the state: once it says Terminated, this read holds the last lines, so
           // it happens even on a state-only turn. A failed read keeps the cursor, so the next poll

@@ -45,6 +45,11 @@ export const ARM_PRIORITY = {
   routine: 0,
   /** A finished run's cleanup (delete or stop of its container group). */
   cleanup: 1,
+  /**
+   * An urgent state poll (an exit hint, a run's first look after deploy, the final read of an
+   * exit already seen): the scheduler put it first, so it must not queue behind routine reads.
+   */
+  urgentPoll: 1,
   /** A cancelled run's cleanup: the user is waiting for it (docs/design.md, "ARM budget and polling": target p95 ≤ 5 s). */
   cancel: 2,
 } as const;

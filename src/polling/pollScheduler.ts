@@ -80,6 +80,8 @@ export interface RunPollOptions {
 export interface PollTurn {
   /** Read the logs too (always true outside `priority` under pressure). */
   withLogs: boolean;
+  /** An urgent poll (RunPolls.hinted, urgentFirstPoll): its reads go ahead of routine ones in the ARM budget too. */
+  urgent?: boolean;
 }
 
 /** One run's place in the schedule, from the activity's start to its end. */
@@ -366,11 +368,12 @@ class QueuedPollScheduler implements PollScheduler {
       // A late timer may catch up one slot, never a backlog: that would bunch the polls.
       this.nextSlotAt = Math.max(releaseAt, now - costMs) + costMs;
       waiter.member.lastPollAt = now;
+      const urgent = waiter.member.urgent;
       waiter.member.urgent = false;
       if (turn.withLogs) waiter.member.lastLogAt = now;
       waiter.member.inFlightReads = reads;
       this.inFlightReads += reads;
-      waiter.release(turn);
+      waiter.release(urgent ? { ...turn, urgent } : turn);
     }
   }
 

@@ -4,6 +4,7 @@ import { createActivities } from '../../../src/activities';
 import { createPollScheduler, type PollScheduler, type RunPollOptions } from '../../../src/polling/pollScheduler';
 import { type AciFlowMetrics, noopMetrics } from '../../../src/common/metrics';
 import { DEFAULT_EXIT_LOG_PATTERN } from '../../../src/config/defaults';
+import { ARM_PRIORITY } from '../../../src/budget/rateLimiter';
 import { FakeGateway, memoryLogSink, TARGET } from './fakeGateway';
 
 const ts = (second: number) => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000000001Z`;
@@ -52,6 +53,10 @@ describe('watch and exit hints', () => {
     gateway.state = { state: 'Terminated', exitCode: 0, finishTime: new Date().toISOString() };
     await new MockActivityEnvironment().run(activities.watch, { ...watchInput, exitHint: 'prefect' as const });
     expect(spy.joined[0]?.urgentFirstPoll).toBe(true);
+    // The urgent poll's read goes ahead of routine reads in the ARM budget too.
+    expect(gateway.priorities.filter((call) => call.method === 'getContainerGroup')).toEqual([
+      { method: 'getContainerGroup', priority: ARM_PRIORITY.urgentPoll },
+    ]);
     expect(counted).toEqual(['prefect']);
     expect(lags.map((lag) => lag.hinted)).toEqual([true]);
   });
@@ -77,6 +82,7 @@ describe('watch and exit hints', () => {
     });
     expect(output).toEqual({ state: 'Running' });
     expect(spy.joined[0]?.urgentFirstPoll).toBe(true);
+    expect(gateway.priorities[0]).toEqual({ method: 'getContainerGroup', priority: ARM_PRIORITY.urgentPoll });
   });
 
   it('makes the next poll urgent when a streamed line shows the flow run ended, once per attempt in the metrics', async () => {
