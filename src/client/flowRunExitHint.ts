@@ -40,7 +40,7 @@ export function validExitHint(hint: unknown): ExitHint {
 
 /** Throws InvalidFlowRunOptionsError for a bad hint and FlowRunNotFoundError for an unknown run. */
 export async function hintFlowRunExited(client: Client, flowRunId: string, hint: ExitHint = {}): Promise<HintFlowRunExitedResult> {
-  const parsed = { data: validExitHint(hint) };
+  const valid = validExitHint(hint);
   const handle = client.workflow.getHandle(workflowIdForFlowRun(flowRunId));
   const closed = async (): Promise<HintFlowRunExitedResult | undefined> => {
     const description = await handle.describe().catch((err: unknown) => {
@@ -50,7 +50,7 @@ export async function hintFlowRunExited(client: Client, flowRunId: string, hint:
     return { flowRunId, taken: false, reason: `the flow run has already finished (workflow ${description.status.name})` };
   };
   try {
-    const receipt = await client.withDeadline(Date.now() + RECEIPT_DEADLINE_MS, () => handle.executeUpdate(exitHintUpdate, { args: [parsed.data] }));
+    const receipt = await client.withDeadline(Date.now() + RECEIPT_DEADLINE_MS, () => handle.executeUpdate(exitHintUpdate, { args: [valid] }));
     return { flowRunId, ...receipt };
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
@@ -61,7 +61,7 @@ export async function hintFlowRunExited(client: Client, flowRunId: string, hint:
     if (err instanceof WorkflowNotFoundError) throw asNotFound(err, client, flowRunId);
   }
   // No worker answered in time: the signal waits in the history for one.
-  await handle.signal(exitedSignal, parsed.data).catch((err: unknown) => {
+  await handle.signal(exitedSignal, valid).catch((err: unknown) => {
     throw asNotFound(err, client, flowRunId);
   });
   return { flowRunId, taken: undefined };

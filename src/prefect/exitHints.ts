@@ -11,9 +11,8 @@ import { exitedSignal, workflowIdForFlowRun } from '../workflows/definitions';
 import type { FlowRun } from './api/client';
 import { type BridgeContext, messageOf } from './context';
 import { flowRunsByIdInStates } from './flowRunQueries';
+import { FINAL_STATE_TYPES } from './states';
 import type { RunWatcher } from './watcher';
-
-export const FINAL_STATE_TYPES: Array<FlowRun['state_type'] & string> = ['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED'];
 
 export class ExitHintRelay {
   /** Hinted already: one signal per run keeps the workflow's history short. */
@@ -29,7 +28,7 @@ export class ExitHintRelay {
     for (const id of this.hinted) if (!watched.has(id)) this.hinted.delete(id);
     const candidates = [...watched].filter((id) => !this.hinted.has(id));
     if (candidates.length === 0) return;
-    const finished = await flowRunsByIdInStates(this.ctx, candidates, FINAL_STATE_TYPES);
+    const finished = await flowRunsByIdInStates(this.ctx, candidates, [...FINAL_STATE_TYPES]);
     for (const run of finished) await this.hint(run);
   }
 

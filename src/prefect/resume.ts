@@ -20,6 +20,7 @@ import { type BridgeContext, messageOf } from './context';
 import { runsWithExecutedEvent } from './events';
 import { type EndedBetween, flowRunsInStates } from './flowRunQueries';
 import { readPool } from './pool';
+import { FINAL_STATE_TYPES } from './states';
 import { startAcceptedRun } from './submit';
 import type { RunWatcher } from './watcher';
 
@@ -29,8 +30,6 @@ export interface ReconcileOptions {
   /** Also report the runs of the pool that ended in this window unwatched (see above). */
   ended?: EndedBetween;
 }
-
-const ENDED_STATES: Array<FlowRun['state_type'] & string> = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
 /** Returns whether the runs that `options.ended` asks for were looked for (false: the events API did not answer; look again). */
 export async function reconcileOpenRuns(ctx: BridgeContext, watcher: RunWatcher, options: ReconcileOptions = {}): Promise<boolean> {
@@ -69,7 +68,7 @@ export async function reconcileOpenRuns(ctx: BridgeContext, watcher: RunWatcher,
 }
 
 async function reportEndedRuns(ctx: BridgeContext, watcher: RunWatcher, ended: EndedBetween): Promise<void> {
-  const runs = (await flowRunsInStates(ctx, ENDED_STATES, undefined, ended)).filter((run) => !watcher.isWatching(run.id));
+  const runs = (await flowRunsInStates(ctx, [...FINAL_STATE_TYPES], undefined, ended)).filter((run) => !watcher.isWatching(run.id));
   if (runs.length === 0) return;
   const reported = await runsWithExecutedEvent(
     ctx,

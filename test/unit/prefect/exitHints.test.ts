@@ -4,7 +4,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { BridgeContext } from '../../../src/prefect/context';
-import { ExitHintRelay, FINAL_STATE_TYPES } from '../../../src/prefect/exitHints';
+import { ExitHintRelay } from '../../../src/prefect/exitHints';
+import { FINAL_STATE_TYPES } from '../../../src/prefect/states';
 import type { RunWatcher } from '../../../src/prefect/watcher';
 import { workflowIdForFlowRun } from '../../../src/workflows/definitions';
 
@@ -49,7 +50,7 @@ describe('the bridge’s exit hints', () => {
     await relay.poll();
     expect(reads).toHaveLength(1);
     expect(reads[0]?.flow_runs.id.any_.sort()).toEqual(['a', 'b', 'c', 'd']);
-    expect(reads[0]?.flow_runs.state.type.any_).toEqual(FINAL_STATE_TYPES);
+    expect(reads[0]?.flow_runs.state.type.any_).toEqual([...FINAL_STATE_TYPES]);
     expect(reads[0]?.work_pools.name.any_).toEqual(['pool']);
     expect(signals.map((signal) => signal.workflowId).sort()).toEqual(['b', 'c', 'd'].map(workflowIdForFlowRun));
     expect(signals.every((signal) => signal.name === 'exited' && JSON.stringify(signal.args) === JSON.stringify([{ source: 'prefect' }]))).toBe(true);
