@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createFlowRunLogSink, type FlowRunActivities, type FlowRunTarget, type RunSettings, type WatchInput } from '../../../src/activities';
 import { runSettingsOf } from '../../../src/activities/render';
 import { createPollScheduler } from '../../../src/polling/pollScheduler';
@@ -65,6 +65,22 @@ describe('exit hints', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
+  /** A worker on the test queue running the workflow with these activities (and the run settings and run control ones). */
+  async function hintWorker(activities: FlowRunActivities, options: Pick<WorkerOptions, 'maxHeartbeatThrottleInterval'> = {}): Promise<Worker> {
+    const bundle = sharedWorkflowBundle();
+    return Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      activities: {
+        ...activities,
+        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
+        ...createRunControlActivities({ client: env.client }),
+      },
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+      ...options,
+    });
+  }
+
   it('remembers a hint before Running for the first watch, and refuses one once the exit was seen', async () => {
     let started: () => void = () => undefined;
     const startGate = new Promise<void>((resolve) => (started = resolve));
@@ -85,17 +101,7 @@ describe('exit hints', () => {
       },
       deleteContainerGroup: async () => deleteGate,
     };
-    const bundle = sharedWorkflowBundle();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      activities: {
-        ...activities,
-        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
-        ...createRunControlActivities({ client: env.client }),
-      },
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
-    });
+    const worker = await hintWorker(activities);
     const flowRunId = 'hint-early-1';
     const outcome = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
@@ -145,18 +151,7 @@ describe('exit hints', () => {
       },
       deleteContainerGroup: async () => undefined,
     };
-    const bundle = sharedWorkflowBundle();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      activities: {
-        ...activities,
-        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
-        ...createRunControlActivities({ client: env.client }),
-      },
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
-      maxHeartbeatThrottleInterval: '200 milliseconds',
-    });
+    const worker = await hintWorker(activities, { maxHeartbeatThrottleInterval: '200 milliseconds' });
     const flowRunId = 'hint-noisy-1';
     const outcome = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
@@ -219,19 +214,8 @@ describe('exit hints', () => {
       waitForStart: async () => ({ state: 'Running' }),
       deleteContainerGroup: async () => undefined,
     };
-    const bundle = sharedWorkflowBundle();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      activities: {
-        ...activities,
-        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
-        ...createRunControlActivities({ client: env.client }),
-      },
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
-      // The cancelled watch attempt learns of its cancel with its next flushed heartbeat.
-      maxHeartbeatThrottleInterval: '200 milliseconds',
-    });
+    // The cancelled watch attempt learns of its cancel with its next flushed heartbeat.
+    const worker = await hintWorker(activities, { maxHeartbeatThrottleInterval: '200 milliseconds' });
     const flowRunId = 'hint-1';
     const logFile = logFilePath(flowRunId, logDir);
     const recorded = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
