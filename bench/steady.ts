@@ -70,10 +70,10 @@ export interface SteadyResult extends SteadyRow {
   throttledInWindow: number;
   /** Each emulator counter (reads, writes, deletes, by call kind) over the window. */
   emulatorCountersInWindow: Record<string, number>;
-  /** The workers' ARM reads in the window by purpose, divided by the runs deleted in the window. */
-  readsPerRunByPurpose: Record<string, number>;
-  /** The same outside state and log polls (deploy, checks, cleanup). */
+  /** The workers' ARM reads in the window outside state and log polls (deploy, checks, cleanup), divided by the runs deleted in the window... */
   lifecycleReadsPerRun: number;
+  /** ...and all of them by purpose, state and log polls included. */
+  readsPerRunByPurpose: Record<string, number>;
   /** Mean-delay floor of uniform pure polling for N/S runs per subscription at ARM's refill (table.ts pollingFloorSeconds). */
   floorSeconds: number;
   /** Runs not hinted (pure polling). */

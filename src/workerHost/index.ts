@@ -20,7 +20,7 @@ import type { PoolSource } from '../config/poolSource';
 import type { SecretResolver } from '../config/secrets';
 import type { AciFlowMetrics } from '../common/metrics';
 import { taskQueueForPool } from '../workflows/definitions';
-import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SHUTDOWN_FORCE_TIME, SWEEP_SCOPES_ENV } from './settings';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, DEFAULT_MAX_CONCURRENT_ACTIVITIES, SHUTDOWN_FORCE_TIME, SWEEP_SETTINGS } from './settings';
 import { pollHeartbeatTimeoutMs } from './heartbeatSettings';
 import { checkSearchAttributes } from './searchAttributeCheck';
 import { adoptAsCurrentIfFresh, type VersioningSettings, workerDeploymentOptions } from './versioning';
@@ -155,7 +155,7 @@ export async function createFlowRunWorker(options: FlowRunWorkerOptions): Promis
 async function scheduleSweeper(client: Client, workPool: string, settings: SweeperSettings | undefined): Promise<void> {
   const logger = Runtime.instance().logger;
   if (!settings?.scopes.length) {
-    logger.info(`Orphan sweeper not scheduled for pool ${workPool}: no sweep scopes (--sweep-scope or ${SWEEP_SCOPES_ENV})`);
+    logger.info(`Orphan sweeper not scheduled for pool ${workPool}: no sweep scopes (--sweep-scope or ${SWEEP_SETTINGS.scopes.env})`);
     return;
   }
   try {

@@ -1,4 +1,5 @@
 /** Worker settings the CLI shows in its help; kept apart so `aci-flow --help` never loads the worker. */
+import { DEFAULT_SWEEP_GRACE_SECONDS } from '../workflows/sweeperDefinitions';
 
 /** A prebuilt workflow bundle (see `bundleFlowRunWorkflows`) to load instead of bundling at start. */
 export const WORKFLOW_BUNDLE_ENV = 'ACI_FLOW_WORKFLOW_BUNDLE';
@@ -24,12 +25,15 @@ export const METRICS_ADDRESS_ENV = 'ACI_FLOW_METRICS_ADDRESS';
 /** `--metrics-port` alone listens on every interface, so a scraper on another host or container reaches it. */
 export const METRICS_PORT_HOST = '0.0.0.0';
 
-/** Orphan sweeper settings (docs/operations.md, "Orphan sweeper"). */
-export const SWEEP_SCOPES_ENV = 'ACI_FLOW_SWEEP_SCOPES';
-export const SWEEP_INTERVAL_ENV = 'ACI_FLOW_SWEEP_INTERVAL';
-export const SWEEP_GRACE_ENV = 'ACI_FLOW_SWEEP_GRACE';
-export const DEFAULT_SWEEP_INTERVAL = '10m';
-export const DEFAULT_SWEEP_GRACE = '15m';
+/**
+ * The orphan sweeper's settings (docs/operations.md, "Orphan sweeper"): each one's environment
+ * variable and default; the grace period's default is the one `aci-flow sweep` uses too.
+ */
+export const SWEEP_SETTINGS = {
+  scopes: { env: 'ACI_FLOW_SWEEP_SCOPES' },
+  interval: { env: 'ACI_FLOW_SWEEP_INTERVAL', default: '10m' },
+  grace: { env: 'ACI_FLOW_SWEEP_GRACE', default: `${DEFAULT_SWEEP_GRACE_SECONDS / 60}m` },
+} as const;
 
 /**
  * Heartbeat timeout of a run's polling activities (waitForStart, watch): how long a killed

@@ -3,7 +3,7 @@
  * the CLI's flags; light on purpose, so `aci-flow --help` never loads the worker.
  */
 import type { SweepScope } from '../activities/sweepTypes';
-import { DEFAULT_SWEEP_GRACE, DEFAULT_SWEEP_INTERVAL, SWEEP_GRACE_ENV, SWEEP_INTERVAL_ENV, SWEEP_SCOPES_ENV } from './settings';
+import { SWEEP_SETTINGS } from './settings';
 
 export interface SweeperSettings {
   /** Empty: this worker does not schedule sweeps (it still runs the ones `aci-flow sweep` starts). */
@@ -34,12 +34,17 @@ export function parseSweepScope(text: string, field: string): SweepScope {
 
 /** Flags win over the environment; scopes in the environment are separated by commas or whitespace. */
 export function sweeperSettings(flags: { scopes?: string[]; interval?: string; grace?: string } = {}, env: NodeJS.ProcessEnv = process.env): SweeperSettings {
-  const scopeTexts = flags.scopes?.length ? flags.scopes : (env[SWEEP_SCOPES_ENV] ?? '').split(/[\s,]+/).filter(Boolean);
-  const scopeField = flags.scopes?.length ? '--sweep-scope' : SWEEP_SCOPES_ENV;
+  const scopeTexts = flags.scopes?.length ? flags.scopes : (env[SWEEP_SETTINGS.scopes.env] ?? '').split(/[\s,]+/).filter(Boolean);
+  const scopeField = flags.scopes?.length ? '--sweep-scope' : SWEEP_SETTINGS.scopes.env;
   return {
     scopes: dedupe(scopeTexts.map((text) => parseSweepScope(text, scopeField))),
-    intervalMs: parseDurationMs(flags.interval ?? env[SWEEP_INTERVAL_ENV] ?? DEFAULT_SWEEP_INTERVAL, flags.interval ? '--sweep-interval' : SWEEP_INTERVAL_ENV),
-    graceSeconds: parseDurationMs(flags.grace ?? env[SWEEP_GRACE_ENV] ?? DEFAULT_SWEEP_GRACE, flags.grace ? '--sweep-grace' : SWEEP_GRACE_ENV) / 1000,
+    intervalMs: parseDurationMs(
+      flags.interval ?? env[SWEEP_SETTINGS.interval.env] ?? SWEEP_SETTINGS.interval.default,
+      flags.interval ? '--sweep-interval' : SWEEP_SETTINGS.interval.env,
+    ),
+    graceSeconds:
+      parseDurationMs(flags.grace ?? env[SWEEP_SETTINGS.grace.env] ?? SWEEP_SETTINGS.grace.default, flags.grace ? '--sweep-grace' : SWEEP_SETTINGS.grace.env) /
+      1000,
   };
 }
 

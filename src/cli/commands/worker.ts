@@ -5,14 +5,10 @@ import {
   DEFAULT_MAX_CACHED_WORKFLOWS,
   DEFAULT_MAX_CONCURRENT_ACTIVITIES,
   DEFAULT_POLL_HEARTBEAT_TIMEOUT,
-  DEFAULT_SWEEP_GRACE,
-  DEFAULT_SWEEP_INTERVAL,
   METRICS_ADDRESS_ENV,
   METRICS_PORT_HOST,
   POLL_HEARTBEAT_TIMEOUT_ENV,
-  SWEEP_GRACE_ENV,
-  SWEEP_INTERVAL_ENV,
-  SWEEP_SCOPES_ENV,
+  SWEEP_SETTINGS,
   WORKFLOW_BUNDLE_ENV,
 } from '../../workerHost/settings';
 import { collect, isPositiveInteger, numberParser, poolConfigPath, withUsageExitCode } from '../commandSupport';
@@ -45,7 +41,7 @@ export function register(program: Command): void {
     )
     .option(
       '--sweep-scope <subscriptionId/resourceGroup>',
-      `where the pool's orphan sweeper looks; repeat for several (default: $${SWEEP_SCOPES_ENV}, comma-separated; none: no schedule)`,
+      `where the pool's orphan sweeper looks; repeat for several (default: $${SWEEP_SETTINGS.scopes.env}, comma-separated; none: no schedule)`,
       collect,
       [],
     )
@@ -58,8 +54,11 @@ export function register(program: Command): void {
       '--build-id <id>',
       "this worker's build id; flow runs are Pinned to it (default: $ACI_FLOW_BUILD_ID or the package version; ACI_FLOW_VERSIONING=off: unversioned)",
     )
-    .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_INTERVAL_ENV} or ${DEFAULT_SWEEP_INTERVAL})`)
-    .option('--sweep-grace <duration>', `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_GRACE_ENV} or ${DEFAULT_SWEEP_GRACE})`)
+    .option('--sweep-interval <duration>', `time between sweeps, e.g. 10m (default: $${SWEEP_SETTINGS.interval.env} or ${SWEEP_SETTINGS.interval.default})`)
+    .option(
+      '--sweep-grace <duration>',
+      `how long leftovers of a closed run are kept, e.g. 15m (default: $${SWEEP_SETTINGS.grace.env} or ${SWEEP_SETTINGS.grace.default})`,
+    )
     .addHelpText(
       'after',
       [
