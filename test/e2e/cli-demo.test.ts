@@ -96,52 +96,10 @@ describe('aci-flow demo --exit-when-done', () => {
 });
 
 describe('aci-flow demo --prefect', () => {
-  it('runs a Prefect deployment through the bridge to Completed in Prefect, printing its states, phases and both UI links', async () => {
-    const port = await freePort();
-    const uiPort = await freePort(undefined, [port]);
-    const prefectPort = await freePort(undefined, [port, uiPort]);
-    const result = await runCli(
-      ['demo', '--prefect', '--exit-when-done', '--port', String(port), '--ui-port', String(uiPort), '--prefect-port', String(prefectPort)],
-      {},
-      240_000,
-    );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-
-    const out = result.stdout;
-    expect(out).toContain(`Temporal Web UI: http://localhost:${uiPort}`);
-    expect(out).toContain(`Prefect server and UI: http://127.0.0.1:${prefectPort}`);
-    const prefectLink = out.match(new RegExp(`^  Prefect UI:  http://127\\.0\\.0\\.1:${prefectPort}/runs/flow-run/([0-9a-f-]{36})$`, 'm'));
-    expect(prefectLink).not.toBeNull();
-    const flowRunId = prefectLink![1];
-    expect(out).toContain(`  Temporal UI: http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`);
-
-    const lines = out.split('\n');
-    const live = (prefix: string) => lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
-    // As they happened: Prefect's states, read from the Prefect API, and the workflow's phases.
-    const liveStates = live('  Prefect: ');
-    expect(liveStates).toEqual(expect.arrayContaining(['Pending', 'Running']));
-    expect(liveStates[liveStates.length - 1]).toBe('Completed');
-    expect(live('  aci-flow: ')).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
-    expect(lines).toContainEqual(
-      expect.stringMatching(new RegExp(`\\[prefect-worker\\] flow run ${flowRunId}: aci-flow Completed; Prefect state COMPLETED stands`)),
-    );
-    // Prefect's state history (GET /flow_run_states/) beside the workflow's events, on one time line.
-    const table = lines.slice(lines.findIndex((line) => line.includes('Prefect state history beside')) + 1);
-    const temporalColumnAt = table[0]!.indexOf('TEMPORAL EVENT');
-    const history = table.slice(1).filter((line) => /^ {4}\d\d:\d\d:\d\d\.\d{3} {2}/.test(line));
-    const prefectColumn = history.map((line) => line.slice('    hh:mm:ss.mmm  '.length, temporalColumnAt).trim()).filter(Boolean);
-    expect(prefectColumn).toEqual(['Scheduled', 'Pending', 'Running', 'Completed']);
-    expect(history[history.length - 1]).toMatch(/WorkflowExecutionCompleted$/);
-    expect(out).toContain(`completed  flow run ${flowRunId}: COMPLETED (expected COMPLETED)`);
-
-    // The dev server, its UI and the Prefect server are gone: their ports are free again.
-    expect(await freePort(port)).toBe(port);
-    expect(await freePort(uiPort)).toBe(uiPort);
-    expect(await freePort(prefectPort)).toBe(prefectPort);
-  }, 300_000);
-
-  it('keeps both UIs up until Ctrl-C: the printed links open, and the Prefect API has the run Completed', async () => {
+  // One demo run, as a user starts it (without --exit-when-done, which only skips the wait for
+  // Ctrl-C): a Prefect server starts in about 8 s and the run takes about 15, so one run carries
+  // every check of what it prints and of what stays up.
+  it('runs a Prefect deployment through the bridge to Completed in Prefect, printing its states, phases and both UI links, and keeps both UIs up until Ctrl-C', async () => {
     const port = await freePort();
     const uiPort = await freePort(undefined, [port]);
     const prefectPort = await freePort(undefined, [port, uiPort]);
@@ -156,16 +114,36 @@ describe('aci-flow demo --prefect', () => {
         'the Prefect demo run to finish',
         { timeoutMs: 200_000, intervalMs: 250, lastSeen: output },
       );
-      const prefectLink = output().match(/^ {2}Prefect UI: {2}(http:\S+\/runs\/flow-run\/([0-9a-f-]{36}))$/m);
-      const temporalLink = output().match(/^ {2}Temporal UI: (http:\S+)$/m);
+      const out = output();
+      expect(out).toContain(`Temporal Web UI: http://localhost:${uiPort}`);
+      expect(out).toContain(`Prefect server and UI: http://127.0.0.1:${prefectPort}`);
+      const prefectLink = out.match(new RegExp(`^  Prefect UI:  (http://127\\.0\\.0\\.1:${prefectPort}/runs/flow-run/([0-9a-f-]{36}))$`, 'm'));
       expect(prefectLink).not.toBeNull();
-      expect(temporalLink).not.toBeNull();
       const [, prefectUrl, flowRunId] = prefectLink!;
-      expect(prefectUrl).toBe(`http://127.0.0.1:${prefectPort}/runs/flow-run/${flowRunId}`);
-      expect(temporalLink![1]).toBe(`http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`);
+      const temporalUrl = `http://localhost:${uiPort}/namespaces/default/workflows/flow-run-${flowRunId}`;
+      expect(out).toContain(`  Temporal UI: ${temporalUrl}`);
+
+      const lines = out.split('\n');
+      const live = (prefix: string) => lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+      // As they happened: Prefect's states, read from the Prefect API, and the workflow's phases.
+      const liveStates = live('  Prefect: ');
+      expect(liveStates).toEqual(expect.arrayContaining(['Pending', 'Running']));
+      expect(liveStates[liveStates.length - 1]).toBe('Completed');
+      expect(live('  aci-flow: ')).toEqual(['Deploying', 'WaitingForStart', 'Running', 'CleaningUp', 'Completed']);
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`\\[prefect-worker\\] flow run ${flowRunId}: aci-flow Completed; Prefect state COMPLETED stands`)),
+      );
+      // Prefect's state history (GET /flow_run_states/) beside the workflow's events, on one time line.
+      const table = lines.slice(lines.findIndex((line) => line.includes('Prefect state history beside')) + 1);
+      const temporalColumnAt = table[0]!.indexOf('TEMPORAL EVENT');
+      const history = table.slice(1).filter((line) => /^ {4}\d\d:\d\d:\d\d\.\d{3} {2}/.test(line));
+      const prefectColumn = history.map((line) => line.slice('    hh:mm:ss.mmm  '.length, temporalColumnAt).trim()).filter(Boolean);
+      expect(prefectColumn).toEqual(['Scheduled', 'Pending', 'Running', 'Completed']);
+      expect(history[history.length - 1]).toMatch(/WorkflowExecutionCompleted$/);
+      expect(out).toContain(`completed  flow run ${flowRunId}: COMPLETED (expected COMPLETED)`);
 
       // What a browser gets for each link: the UI's page.
-      for (const url of [prefectUrl!, temporalLink![1]!]) {
+      for (const url of [prefectUrl!, temporalUrl]) {
         const page = await fetch(url, { headers: { accept: 'text/html' } });
         expect({ url, status: page.status, type: page.headers.get('content-type') }).toEqual({ url, status: 200, type: expect.stringContaining('text/html') });
       }
@@ -180,8 +158,10 @@ describe('aci-flow demo --prefect', () => {
       demo.child.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(output()).not.toMatch(/Error:|at .*node_modules/);
-      expect(await freePort(prefectPort)).toBe(prefectPort);
+      // The dev server, its UI and the Prefect server are gone: their ports are free again.
+      expect(await freePort(port)).toBe(port);
       expect(await freePort(uiPort)).toBe(uiPort);
+      expect(await freePort(prefectPort)).toBe(prefectPort);
     } finally {
       demo.killIfRunning();
     }
