@@ -1,8 +1,9 @@
 /**
  * Three projects: `unit` (no processes, no network), `integration` (the emulator, Azurite, CLI
- * processes, a dev server for the workflow against scripted activities, the replay corpus) and `e2e` (dev server,
- * emulator and workers together). `npm test` runs `scripts/test.mjs`: unit and integration on two
- * workers, then e2e one file at a time, since each e2e file runs a whole stack on a 2-core machine.
+ * processes, a dev server for the workflow against scripted activities or a worker's start-up
+ * checks, the replay corpus, the packed tarballs installed into empty projects) and `e2e` (whole
+ * flow runs: dev server, emulator and workers together). `npm test` runs `scripts/test.mjs`: the
+ * e2e files one at a time, beside the checks and then the unit and integration tests on one worker.
  * `npm run test:unit` is the fast loop: no build, no provisioning.
  */
 const shared = {

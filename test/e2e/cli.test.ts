@@ -169,6 +169,8 @@ describe('aci-flow CLI against a dev server, the emulator and a worker', () => {
     expect(result.code).toBe(ExitCodes.failure);
     expect(result.stderr).toContain(`cannot connect to Temporal at ${unreachable.TEMPORAL_ADDRESS}`);
     expect(result.stderr).toContain('TEMPORAL_ADDRESS');
+    // Said at once, not after the gRPC client's 10-second connect timeout.
+    expect(result.stderr).toContain('connection refused');
   });
 
   it('exits 2 when no pool config is given by flag or environment', async () => {

@@ -10,17 +10,17 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { first } from '../helpers/must';
+import { first } from '../../helpers/must';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { FLOW_RUN_ID_TAG } from '../../src/template/deployment';
-import { defaultBaseJobTemplate } from '../../src/config';
-import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../helpers/stack';
-import { uniqueRunId } from '../helpers/flowRuns';
+import { FLOW_RUN_ID_TAG } from '../../../src/template/deployment';
+import { defaultBaseJobTemplate } from '../../../src/config';
+import { startStack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, type Stack } from '../../helpers/stack';
+import { uniqueRunId } from '../../helpers/flowRuns';
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 const CLIENT_PACKAGE = '@aci-flow/client';
 const execFileAsync = promisify(execFile);
 const LIBRARY_FUNCTIONS = ['connectClient', 'startFlowRun', 'cancelFlowRun', 'getFlowRunStatus', 'listFlowRuns', 'followLogs'];

@@ -2,12 +2,12 @@
  * A worker on a namespace without aci-flow's search attributes refuses to start, naming the
  * missing ones and the command that registers them, instead of every start failing later.
  */
-import { createFlowRunWorker } from '../../src/workerHost';
-import { MissingSearchAttributesError } from '../../src/workerHost/searchAttributeCheck';
-import { ALL_SEARCH_ATTRIBUTES, searchAttributes } from '../../src/workflows/definitions';
-import { fixedPoolSource } from '../../src/config/poolSource';
-import { sharedWorkflowBundle, testPool } from '../helpers/stack';
-import { startDevServer, type TestDevServer } from '../helpers/temporal';
+import { createFlowRunWorker } from '../../../src/workerHost';
+import { MissingSearchAttributesError } from '../../../src/workerHost/searchAttributeCheck';
+import { ALL_SEARCH_ATTRIBUTES, searchAttributes } from '../../../src/workflows/definitions';
+import { fixedPoolSource } from '../../../src/config/poolSource';
+import { sharedWorkflowBundle, testPool } from '../../helpers/stack';
+import { startDevServer, type TestDevServer } from '../../helpers/temporal';
 
 jest.setTimeout(60_000);
 

@@ -5,13 +5,13 @@
  */
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
-import { startDevServer, type TestDevServer } from '../helpers/temporal';
+import { startDevServer, type TestDevServer } from '../../helpers/temporal';
 
 jest.setTimeout(120_000);
 
 const TASK_QUEUE = 'patching';
 const activities = { greet: async (name: string) => `hello ${name}` };
-const workflows = (name: string) => require.resolve(`./workflows/patching/${name}`);
+const workflows = (name: string) => require.resolve(`./patching/${name}`);
 
 describe('a hotfix with patched()', () => {
   let env: TestDevServer;
