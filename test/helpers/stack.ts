@@ -128,23 +128,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const workPool = options.workPool ?? 'e2e-pool';
   const stackPool = options.pool ?? testPool(workPool);
   const logDir = mkdtempSync(join(tmpdir(), 'aci-flow-logs-'));
-  const env = await startDevServer();
-  let emulator: RunningEmulator;
-  try {
+  // Side by side: each takes a second or two, in every test file.
+  const [devServer, checkedEmulator, blobStore] = await Promise.allSettled([
+    startDevServer(),
     // every deployment a flow run sends is checked against ARM's published template schemas too
-    emulator = await startEmulator({ ...options.emulator, checkDeploymentBodies: true });
-  } catch (err) {
-    await env.teardown();
-    throw err;
+    startEmulator({ ...options.emulator, checkDeploymentBodies: true }),
+    options.logs === 'blob' ? startAzurite() : Promise.resolve(undefined),
+  ]);
+  if (devServer.status === 'rejected' || checkedEmulator.status === 'rejected' || blobStore.status === 'rejected') {
+    await Promise.all([
+      devServer.status === 'fulfilled' && devServer.value.teardown(),
+      checkedEmulator.status === 'fulfilled' && checkedEmulator.value.close(),
+      blobStore.status === 'fulfilled' && blobStore.value?.stop(),
+    ]);
+    throw [devServer, checkedEmulator, blobStore].flatMap((started) => (started.status === 'rejected' ? [started.reason] : []))[0];
   }
-  let azurite: RunningAzurite | undefined;
-  try {
-    if (options.logs === 'blob') azurite = await startAzurite();
-  } catch (err) {
-    await emulator.close();
-    await env.teardown();
-    throw err;
-  }
+  const env = devServer.value;
+  const emulator: RunningEmulator = checkedEmulator.value;
+  const azurite: RunningAzurite | undefined = blobStore.value;
   const blobLogs: BlobLogSettings | undefined = azurite && { connectionString: azurite.connectionString, container: DEFAULT_LOG_BLOB_CONTAINER };
   const gateway = createGateway({ endpoint: emulator.endpoint, caCertPem: emulator.caCertPem, pollIntervalMs: 200 });
   const defaultLogSink = (pool: string): FlowRunLogSink =>
@@ -214,9 +215,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await stopWorker();
       await Promise.all([...children].map((child) => child.kill('SIGKILL')));
-      await emulator.close();
-      await azurite?.stop();
-      await env.teardown();
+      await Promise.all([emulator.close(), azurite?.stop(), env.teardown()]);
     },
   };
 }
