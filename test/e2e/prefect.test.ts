@@ -1,20 +1,21 @@
 /**
  * The Prefect worker bridge against a real Prefect server (tools/prefect-venv) and the aci-flow
  * stack: a flow deployed from a local folder runs as `prefect flow-run execute` in an emulated
- * container, reports its own states, and the bridge fills in Crashed and Cancelled.
+ * container, reports its own states, and the bridge fills in Crashed and Cancelled; an aci-flow
+ * worker SIGKILLed under a running flow loses nothing.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalFolderDeployment } from '../../src/cli/demo/prefectDeployment';
+import { createDemoDeployment, createDemoFlowRun, createLocalFolderDeployment } from '../../src/cli/demo/prefectDeployment';
 import { cancelFlowRun } from '../../src/client/flowRunCancel';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { workflowIdForFlowRun } from '../../src/workflows/definitions';
-import { createPrefectApi, ok, type PrefectApi } from '../../src/prefect/api/client';
+import { createPrefectApi, type FlowRun, ok, type PrefectApi } from '../../src/prefect/api/client';
 import { EXECUTED_EVENT } from '../../src/prefect/events';
 import { groupsOf, readableHistory, readRunLog, testValues } from '../helpers/flowRuns';
 import { type PrefectServer, startPrefectServer } from '../../src/localServices';
-import { startStack, type Stack } from '../helpers/stack';
+import { startStack, type Stack, TEST_RESOURCE_GROUP, TEST_SUBSCRIPTION_ID, testPool, type WorkerProcess } from '../helpers/stack';
 import { readFlowRun, runTestBridge, waitForFlowRunState } from '../helpers/prefectRuns';
 import { waitFor } from '../helpers/waitFor';
 import { must } from '../helpers/must';
@@ -318,5 +319,110 @@ describe('aci-flow prefect-worker', () => {
     expect(await executedEvents(id)).toHaveLength(1);
     expect((await runLogMessages(id)).filter((message) => message.startsWith('aci-flow Completed (exit code 0)'))).toHaveLength(1);
     expect((await readRun(id)).state_type).toBe('COMPLETED');
+  });
+
+  /**
+   * A real `aci-flow worker` process SIGKILLed while a Prefect flow runs, and started again: the
+   * workflow carries on from its history. Its own pool, deployment (the demo's flow) and bridge,
+   * on this file's Prefect server and stack.
+   */
+  describe('with the aci-flow worker SIGKILLed under a Prefect flow run', () => {
+    const CRASH_POOL = 'e2e-prefect-crash';
+    const STEPS = 12;
+    let crashDeploymentId: string;
+    const crashBridgeStop = new AbortController();
+    let crashBridgeDone: Promise<void> | undefined;
+    const crashBridgeLog: string[] = [];
+    const workers: WorkerProcess[] = [];
+
+    beforeAll(async () => {
+      crashDeploymentId = await createDemoDeployment(api, {
+        workPool: CRASH_POOL,
+        resourceGroup: TEST_RESOURCE_GROUP,
+        subscriptionId: TEST_SUBSCRIPTION_ID,
+        prefectBinDir: prefect.binDir,
+        flowRunHome: join(prefect.home, 'flow-runs'),
+      });
+      crashBridgeDone = runTestBridge(
+        {
+          workPool: CRASH_POOL,
+          name: 'aci-flow-e2e-crash',
+          prefect: { apiUrl: prefect.apiUrl },
+          temporal: stack.client,
+          pollSeconds: 0.5,
+          heartbeatSeconds: 5,
+          signal: crashBridgeStop.signal,
+        },
+        crashBridgeLog,
+      );
+    });
+
+    afterAll(async () => {
+      crashBridgeStop.abort();
+      await crashBridgeDone;
+      await Promise.all(workers.map((worker) => worker.kill('SIGKILL')));
+    });
+
+    const spawnWorker = () => {
+      const worker = stack.spawnWorkerProcess({ workPool: CRASH_POOL, pool: testPool(CRASH_POOL) });
+      workers.push(worker);
+      return worker;
+    };
+
+    function stepLines(id: string): string[] {
+      return readRunLog(stack, id).filter((line) => / step \d+ of \d+$/.test(line));
+    }
+
+    it('worker SIGKILLed and restarted mid-run: the flow ends Completed in Prefect, one container group ever, every step logged once', async () => {
+      const deploymentsPut = () => stack.emulator.counters()['deployments.put'] ?? 0;
+      const putsBefore = deploymentsPut();
+      const first = spawnWorker();
+      const created = await createDemoFlowRun(api, crashDeploymentId, { parameters: { steps: STEPS } }, crashBridgeStop.signal);
+      const id = created.id;
+      let last: FlowRun | undefined;
+      const lastSeen = () =>
+        `${last?.state_type} ${last?.state?.message ?? ''}; steps logged ${stepLines(id).length}; bridge: ${crashBridgeLog.slice(-3).join(' | ')}`;
+
+      // Mid-run: Prefect has the flow Running and the worker has streamed some of its steps.
+      await waitFor(
+        async () => {
+          last = await readRun(id);
+          return last.state_type === 'RUNNING' && stepLines(id).length >= 2;
+        },
+        `flow run ${id} to be Running with its first steps logged`,
+        { timeoutMs: 120_000, intervalMs: 250, lastSeen },
+      );
+      expect(await first.kill('SIGKILL')).toBeNull();
+      const stepsBeforeCrash = stepLines(id).length;
+      expect(stepsBeforeCrash).toBeLessThan(STEPS);
+      expect((await getFlowRunStatus(stack.client, id)).phase).toBe('Running');
+
+      const second = spawnWorker();
+      const handle = stack.client.workflow.getHandle(workflowIdForFlowRun(id));
+      const result = await handle.result();
+      expect(result).toMatchObject({ phase: 'Completed', exitCode: 0 });
+
+      const run = await waitFor(
+        async () => {
+          last = await readRun(id);
+          return last.state_type === 'COMPLETED' ? last : undefined;
+        },
+        `flow run ${id} to be Completed in Prefect`,
+        { timeoutMs: 60_000, intervalMs: 250, lastSeen },
+      );
+      expect(run.infrastructure_pid).toBe(result.containerGroupName);
+      expect(
+        await waitFor(() => crashBridgeLog.find((line) => line.startsWith(`flow run ${id}: aci-flow `)), 'the bridge to reconcile', { lastSeen }),
+      ).toContain('aci-flow Completed; Prefect state COMPLETED stands');
+      // One deployment, one container group, ever: the restarted worker adopted what the first one made.
+      expect(deploymentsPut() - putsBefore).toBe(1);
+      expect(groupsOf(stack, result.containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
+      // The second worker took over the watch: the steps after the crash reached the log exactly once.
+      expect(stepLines(id).map((line) => line.replace(/^.* (step \d+ of \d+)$/, '$1'))).toEqual(
+        Array.from({ length: STEPS }, (_, index) => `step ${index + 1} of ${STEPS}`),
+      );
+      expect(second.output()).toContain(`step ${STEPS} of ${STEPS}`);
+      expect(await second.kill('SIGTERM')).toBe(0);
+    });
   });
 });
