@@ -10,7 +10,8 @@
 //      integration tests on one worker. Each part's output is printed when it ends, in one piece.
 //    The e2e tests mostly wait (on containers, heartbeat timeouts, servers), about one core's worth;
 //    the checks and the unit tests are the CPU work that fits in the other core, where one after
-//    the other they added two minutes to the run.
+//    the other they added two minutes to the run. The e2e lane is the longer one, so the checks
+//    lane runs at a lower CPU priority (nice 10): it takes what the e2e tests leave.
 //
 // Every part always runs (a failed check no longer holds back the tests: both lanes have started).
 // The exit code is non-zero if any part failed, and the one "N passed, N failed" line CI reads
@@ -18,7 +19,7 @@
 // e.g. a path filter.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,15 +52,28 @@ const CHECKS = [
 const UNIT_AND_INTEGRATION = ['jest unit + integration', [jest, '--selectProjects', 'unit', 'integration', '--maxWorkers=1', ...noTests, ...extra]];
 const E2E = ['jest e2e', [jest, '--selectProjects', 'e2e', '--runInBand', ...noTests, ...extra]];
 
+/** The checks lane's niceness: the e2e lane, the longer one, comes first for the CPU. */
+const CHECKS_LANE_NICENESS = 10;
+
 /**
  * Runs `node <args>` and resolves with its exit status once it ends. With `collect`, its output
  * is printed then, in one piece, after a line with its name, status and time; without, it goes
- * straight to this process's output.
+ * straight to this process's output. With `niceness`, it (and what it starts) runs at that CPU
+ * priority.
  */
-function run([name, args], { collect = true } = {}) {
+function run([name, args], { collect = true, niceness } = {}) {
   const started = Date.now();
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, args, { cwd: root, env: testEnv, stdio: ['ignore', collect ? 'pipe' : 'inherit', collect ? 'pipe' : 'inherit'] });
+    // Set before the child starts its own processes, which inherit it. Where it cannot be set,
+    // the lane runs at normal priority: slower, not wrong.
+    if (niceness !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, niceness);
+      } catch {
+        // see above
+      }
+    }
     let output = '';
     child.stdout?.on('data', (chunk) => (output += chunk));
     child.stderr?.on('data', (chunk) => (output += chunk));
@@ -73,12 +87,13 @@ function run([name, args], { collect = true } = {}) {
   });
 }
 
-const all = (parts) => Promise.all(parts.map((part) => run(part)));
+const all = (parts, options) => Promise.all(parts.map((part) => run(part, options)));
 let statuses = [];
 try {
   statuses = await all(PREPARE);
   if (statuses.every((status) => status === 0)) {
-    const checksLane = async () => [...(await all(CHECKS)), await run(UNIT_AND_INTEGRATION)];
+    const lowPriority = { niceness: CHECKS_LANE_NICENESS };
+    const checksLane = async () => [...(await all(CHECKS, lowPriority)), await run(UNIT_AND_INTEGRATION, lowPriority)];
     const [checkStatuses, e2eStatus] = await Promise.all([checksLane(), run(E2E, { collect: false })]);
     statuses = [...checkStatuses, e2eStatus];
     let passed = 0;

@@ -80,7 +80,7 @@ export async function startLocalService<Ready>(command: string, args: string[], 
   try {
     for (;;) {
       if (!running()) {
-        throw new Error(`${options.name} exited with ${child.exitCode ?? child.signalCode} before it was ready: ${printed()}`);
+        throw new ServiceExitedError(`${options.name} exited with ${child.exitCode ?? child.signalCode} before it was ready: ${printed()}`);
       }
       const ready = await options.ready(output).catch(() => undefined);
       if (ready !== undefined) return { ready, output: () => output, stop, kill };
@@ -91,6 +91,11 @@ export async function startLocalService<Ready>(command: string, args: string[], 
     await stop();
     throw err;
   }
+}
+
+/** The service ended on its own before it answered (as opposed to not answering in time). */
+export class ServiceExitedError extends Error {
+  override name = 'ServiceExitedError';
 }
 
 function signalService(child: ChildProcess, signal: NodeJS.Signals, processGroup: boolean): void {

@@ -5,7 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_CLI_TYPES } from '../workflows/definitions';
-import { startLocalService } from './childService';
+import { ServiceExitedError, startLocalService } from './childService';
 import { freePort } from './ports';
 import { temporalCliPath } from './temporalCli';
 
@@ -59,9 +59,26 @@ export function webUiUrl(uiPort: number): string {
   return `http://localhost:${uiPort}`;
 }
 
+/**
+ * Tries on fresh ports when the server exits at start: it picks free ports for its internal
+ * services itself, and loses that race now and then to another process doing the same (two dev
+ * servers starting at once, in tests side by side).
+ */
+const START_ATTEMPTS = 3;
+
 /** Starts the dev server and resolves once it serves the default namespace. */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startDevServerOnce(options.port ?? (await freePort()), options);
+    } catch (err) {
+      // A port the caller chose is theirs to retry.
+      if (options.port !== undefined || attempt >= START_ATTEMPTS || !(err instanceof ServiceExitedError)) throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(port: number, options: DevServerOptions): Promise<DevServer> {
   const address = `127.0.0.1:${port}`;
   const server = await startLocalService(temporalCliPath(), devServerArgs(port, options), {
     name: `the Temporal dev server on ${address}${options.dbFile === undefined ? '' : ` (database ${options.dbFile})`}`,

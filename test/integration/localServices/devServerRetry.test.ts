@@ -1,0 +1,59 @@
+/**
+ * The dev server picks free ports for its internal services itself and now and then loses that
+ * race to another process at start (seen with two test lanes starting servers at once): it
+ * exits before it answers. startDevServer then tries again on fresh ports, unless the caller
+ * chose the port.
+ */
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startDevServer, temporalCliPath } from '../../../src/localServices';
+
+jest.setTimeout(60_000);
+
+describe('startDevServer when the server exits at start', () => {
+  const realCli = temporalCliPath();
+  let dir: string;
+
+  /** A CLI that fails its first start (exit 2, as the dev server does when a port it picked is taken), then runs the real one. */
+  function flakyCli(): { calls: () => string[] } {
+    dir = mkdtempSync(join(tmpdir(), 'aci-flow-flaky-cli-'));
+    const script = join(dir, 'temporal');
+    const log = join(dir, 'calls');
+    writeFileSync(
+      script,
+      `#!/bin/sh
+echo "$*" >> '${log}'
+if [ ! -e '${dir}/failed-once' ]; then touch '${dir}/failed-once'; echo 'listen tcp 127.0.0.1:7234: bind: address already in use' >&2; exit 2; fi
+exec '${realCli}' "$@"
+`,
+    );
+    chmodSync(script, 0o755);
+    process.env.TEMPORAL_CLI = script;
+    return { calls: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []) };
+  }
+
+  afterEach(() => {
+    process.env.TEMPORAL_CLI = realCli;
+  });
+
+  it('tries again on another port and serves', async () => {
+    const cli = flakyCli();
+    const server = await startDevServer();
+    try {
+      const ports = cli.calls().map((args) => /--port (\d+)/.exec(args)?.[1]);
+      expect(ports).toHaveLength(2);
+      expect(ports[0]).not.toBe(ports[1]);
+      expect(server.address).toBe(`127.0.0.1:${ports[1]}`);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  it('gives up at once on a port the caller chose, naming the exit and what the server said', async () => {
+    const cli = flakyCli();
+    const port = await freePort();
+    await expect(startDevServer({ port })).rejects.toThrow(/exited with 2 before it was ready: .*address already in use/);
+    expect(cli.calls()).toHaveLength(1);
+  });
+});
