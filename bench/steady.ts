@@ -15,6 +15,7 @@ import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
 import { freePort } from '../src/localServices';
 import { exitedSignal } from '../src/workflows/definitions';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES } from '../src/workerHost/settings';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { BENCH_IMAGE, benchWorker, CLEANUP_ACTIVITIES, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
@@ -220,6 +221,9 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         env: { ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[k]}` },
         onStdoutLine,
         heapSnapshotDir: options.heapSnapshot ? context.resultsDir : undefined,
+        // Each run holds one activity slot for life and Temporal hands tasks to whichever worker polls first, so every
+        // worker gets room for all N runs; below the default (the rows of N = 1000) the workers run as they ship.
+        maxConcurrentRuns: size > DEFAULT_MAX_CONCURRENT_ACTIVITIES ? size : undefined,
       }),
     ),
   );
