@@ -44,6 +44,15 @@ const TICK_MS = 250;
 /** A worker writes a streamed line to its output as `[flow-run <id>] <line>`; the simulated container's lines are `sim line <n>`. */
 const SIM_LINE = /^\[flow-run (\S+)\] sim line (\d+)$/;
 
+/**
+ * `--max-concurrent-runs` of each worker of a row with N runs: each run holds one activity slot
+ * for life and Temporal hands tasks to whichever worker polls first, so every worker gets room
+ * for all N; up to the worker's default (the rows of N = 1000) the workers run as they ship.
+ */
+export function workerSlotsFor(size: number): number | undefined {
+  return size > DEFAULT_MAX_CONCURRENT_ACTIVITIES ? size : undefined;
+}
+
 export interface SteadyRow {
   strategy: PollStrategy;
   size: number;
@@ -221,9 +230,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         env: { ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[k]}` },
         onStdoutLine,
         heapSnapshotDir: options.heapSnapshot ? context.resultsDir : undefined,
-        // Each run holds one activity slot for life and Temporal hands tasks to whichever worker polls first, so every
-        // worker gets room for all N runs; below the default (the rows of N = 1000) the workers run as they ship.
-        maxConcurrentRuns: size > DEFAULT_MAX_CONCURRENT_ACTIVITIES ? size : undefined,
+        maxConcurrentRuns: workerSlotsFor(size),
       }),
     ),
   );
