@@ -55,7 +55,9 @@ export interface BenchContext {
 export function benchWorker(
   context: BenchContext,
   strategy: PollStrategy,
-  extra: Pick<WorkerProcessOptions, 'workPool' | 'logDir' | 'outputFile' | 'onStdoutLine' | 'heapSnapshotDir'> & { env?: NodeJS.ProcessEnv },
+  extra: Pick<WorkerProcessOptions, 'workPool' | 'logDir' | 'outputFile' | 'onStdoutLine' | 'heapSnapshotDir' | 'maxConcurrentRuns'> & {
+    env?: NodeJS.ProcessEnv;
+  },
 ): Promise<BenchWorker> {
   return startWorkerProcess(context.client, {
     poolConfigFile: context.pool.source,

@@ -15,6 +15,7 @@ import { cancelFlowRun } from '../src/client/flowRunCancel';
 import { prepareFlowRun, startFlowRun, type PreparedFlowRun } from '../src/client/flowRuns';
 import { freePort } from '../src/localServices';
 import { exitedSignal } from '../src/workflows/definitions';
+import { DEFAULT_MAX_CONCURRENT_ACTIVITIES } from '../src/workerHost/settings';
 import { GroupObserver } from './groupObserver';
 import type { BenchOptions } from './options';
 import { BENCH_IMAGE, benchWorker, CLEANUP_ACTIVITIES, forEachConcurrently, summary, type BenchContext, type LatencySummary } from './scenario';
@@ -42,6 +43,15 @@ const START_CONCURRENCY = 50;
 const TICK_MS = 250;
 /** A worker writes a streamed line to its output as `[flow-run <id>] <line>`; the simulated container's lines are `sim line <n>`. */
 const SIM_LINE = /^\[flow-run (\S+)\] sim line (\d+)$/;
+
+/**
+ * `--max-concurrent-runs` of each worker of a row with N runs: each run holds one activity slot
+ * for life and Temporal hands tasks to whichever worker polls first, so every worker gets room
+ * for all N; up to the worker's default (the rows of N = 1000) the workers run as they ship.
+ */
+export function workerSlotsFor(size: number): number | undefined {
+  return size > DEFAULT_MAX_CONCURRENT_ACTIVITIES ? size : undefined;
+}
 
 export interface SteadyRow {
   strategy: PollStrategy;
@@ -220,6 +230,7 @@ export async function runSteadyScenario(context: BenchContext, options: BenchOpt
         env: { ACI_FLOW_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[k]}` },
         onStdoutLine,
         heapSnapshotDir: options.heapSnapshot ? context.resultsDir : undefined,
+        maxConcurrentRuns: workerSlotsFor(size),
       }),
     ),
   );

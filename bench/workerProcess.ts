@@ -42,6 +42,8 @@ export interface WorkerProcessOptions {
   onStdoutLine?: (line: string, at: number) => void;
   /** Node writes a heap snapshot into this directory on HEAP_SNAPSHOT_SIGNAL (`--heapsnapshot-signal`); see BenchWorker.heapSnapshot. */
   heapSnapshotDir?: string;
+  /** `--max-concurrent-runs` of the worker; unset: the worker's default (DEFAULT_MAX_CONCURRENT_ACTIVITIES). */
+  maxConcurrentRuns?: number;
 }
 
 export interface BenchWorker {
@@ -58,7 +60,8 @@ export async function startWorkerProcess(client: Client, options: WorkerProcessO
   writeFileSync(options.outputFile, '');
   const output = openSync(options.outputFile, 'a');
   const onStdoutLine = options.onStdoutLine;
-  const child: ChildProcess = spawn(process.execPath, ['bin/aci-flow.js', 'worker', '--pool', options.workPool], {
+  const maxConcurrentRuns = options.maxConcurrentRuns === undefined ? [] : ['--max-concurrent-runs', String(options.maxConcurrentRuns)];
+  const child: ChildProcess = spawn(process.execPath, ['bin/aci-flow.js', 'worker', '--pool', options.workPool, ...maxConcurrentRuns], {
     cwd: REPO_ROOT,
     stdio: ['ignore', onStdoutLine ? 'pipe' : output, output],
     env: {

@@ -25,6 +25,7 @@ import { WORKFLOW_BUNDLE_ENV } from './settings';
 import { pollHeartbeatTimeoutMs } from './heartbeatSettings';
 import { type VersioningSettings, versioningSettings } from './versioning';
 import { createWorkerLogger } from './workerLogger';
+import { applyWorkerV8Flags } from './v8Flags';
 import { type SweeperSettings, sweeperSettings } from './sweeperSettings';
 
 export interface RunWorkerOptions {
@@ -58,6 +59,8 @@ export interface RunWorkerOptions {
  * TEMPORAL_* variables / config profile; Azure, or the emulator when ACI_FLOW_ARM_ENDPOINT is set.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
+  // Before the SDK starts the workflow thread, which inherits them.
+  applyWorkerV8Flags();
   const env = process.env;
   // Before anything else: a worker without a valid pool configuration cannot render a single run.
   const pool = typeof options.poolConfig === 'string' ? await poolFileSource(options.poolConfig) : options.poolConfig;

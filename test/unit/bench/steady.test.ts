@@ -1,5 +1,5 @@
 import { parseBenchOptions } from '../../../bench/options';
-import type { SteadyResult } from '../../../bench/steady';
+import { type SteadyResult, workerSlotsFor } from '../../../bench/steady';
 import { steadyTargets } from '../../../bench/steadyTable';
 import { POLL_STRATEGIES } from '../../../src/polling/pollScheduler';
 
@@ -102,5 +102,13 @@ describe('steady targets', () => {
   it('says "no samples" rather than met when a row measured no exits', () => {
     const block = steadyTargets([result({ exitToDetectedSeconds: { samples: 0 } })]);
     expect(block).toContain('exit → detected p95 ≤ 2.0 × floor: no samples');
+  });
+});
+
+describe('steady workers slots', () => {
+  it('leave the default up to 2,000 runs and give every worker room for all N above it (10,000 runs on 4 workers)', () => {
+    expect(workerSlotsFor(1000)).toBeUndefined();
+    expect(workerSlotsFor(2000)).toBeUndefined();
+    expect(workerSlotsFor(10_000)).toBe(10_000);
   });
 });
