@@ -1,22 +1,23 @@
 #!/usr/bin/env node
-// The README's test command (`npm test`), on a 2-core machine in two stages:
+// The README's test command (`npm test`), on a 2-core machine, in two lanes that start at once:
 //
-// 1. Side by side: provisioning the test tools (scripts/setup.mjs --test) and building dist/
-//    (scripts/build.mjs, which every jest run's globalSetup would otherwise start at the same time).
-// 2. Two lanes at once:
-//    - e2e: the e2e tests, one file at a time (each starts a dev server, the emulator and workers;
-//      two at once only make both slower and flakier). Its output is printed as it comes.
-//    - checks: the type check, the lint and the formatting check side by side, then the unit and
-//      integration tests on one worker. Each part's output is printed when it ends, in one piece.
-//    The e2e tests mostly wait (on containers, heartbeat timeouts, servers), about one core's worth;
-//    the checks and the unit tests are the CPU work that fits in the other core, where one after
-//    the other they added two minutes to the run. The e2e lane is the longer one, so the checks
-//    lane runs at a lower CPU priority (nice 10): it takes what the e2e tests leave.
+// - e2e: first provisioning the test tools (scripts/setup.mjs --test: on a fresh clone mostly
+//   pip downloading Prefect) and building dist/ (scripts/build.mjs, which every jest run's
+//   globalSetup would otherwise start at the same time) side by side; then the e2e tests, one
+//   file at a time (each starts a dev server, the emulator and workers; two at once only make
+//   both slower and flakier). Its output is printed as it comes.
+// - checks: the type check, the lint and the formatting check side by side (they need neither
+//   the tools nor the build, so they run while those are made), then, once both are made, the
+//   unit and integration tests on one worker. Each part's output is printed when it ends, in one
+//   piece.
+// The e2e tests mostly wait (on containers, heartbeat timeouts, servers), about one core's worth;
+// the checks and the unit tests are the CPU work that fits in the other core, where one after
+// the other they added two minutes to the run. The e2e lane is the longer one, so the checks
+// lane runs at a lower CPU priority (nice 10): it takes what the e2e tests leave.
 //
-// Every part always runs (a failed check no longer holds back the tests: both lanes have started).
-// The exit code is non-zero if any part failed, and the one "N passed, N failed" line CI reads
-// covers both jest runs (test/helpers/summaryReporter.js). Extra arguments go to both jest runs,
-// e.g. a path filter.
+// Every part always runs, but for the tests when provisioning or the build failed. The exit code
+// is non-zero if any part failed, and the one "N passed, N failed" line CI reads covers both jest
+// runs (test/helpers/summaryReporter.js). Extra arguments go to both jest runs, e.g. a path filter.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
@@ -88,14 +89,15 @@ function run([name, args], { collect = true, niceness } = {}) {
 }
 
 const all = (parts, options) => Promise.all(parts.map((part) => run(part, options)));
+const lowPriority = { niceness: CHECKS_LANE_NICENESS };
 let statuses = [];
 try {
-  statuses = await all(PREPARE);
-  if (statuses.every((status) => status === 0)) {
-    const lowPriority = { niceness: CHECKS_LANE_NICENESS };
-    const checksLane = async () => [...(await all(CHECKS, lowPriority)), await run(UNIT_AND_INTEGRATION, lowPriority)];
-    const [checkStatuses, e2eStatus] = await Promise.all([checksLane(), run(E2E, { collect: false })]);
-    statuses = [...checkStatuses, e2eStatus];
+  const prepared = all(PREPARE).then((prepareStatuses) => prepareStatuses.every((status) => status === 0));
+  const testsAfterPreparing = async (part, options) => ((await prepared) ? [await run(part, options)] : []);
+  const checksLane = async () => [...(await all(CHECKS, lowPriority)), ...(await testsAfterPreparing(UNIT_AND_INTEGRATION, lowPriority))];
+  const [checkStatuses, e2eStatuses, preparedOk] = await Promise.all([checksLane(), testsAfterPreparing(E2E, { collect: false }), prepared]);
+  statuses = [...checkStatuses, ...e2eStatuses, preparedOk ? 0 : 1];
+  if (preparedOk) {
     let passed = 0;
     let failed = 0;
     // A jest run that crashed before reporting left no line; its non-zero exit already failed the run.
