@@ -8,21 +8,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createFlowRunLogSink, type FlowRunActivities, type FlowRunTarget, type RunSettings, type WatchInput } from '../../../src/activities';
 import { runSettingsOf } from '../../../src/activities/render';
 import { createPollScheduler } from '../../../src/polling/pollScheduler';
-import { createRunControlActivities } from '../../../src/activities/runControl';
-import { createRunSettingsActivities } from '../../../src/activities/runSettings';
 import { hintFlowRunExited } from '../../../src/client/flowRunExitHint';
 import { defaultBaseJobTemplate } from '../../../src/config';
 import { logFilePath } from '../../../src/logs/logFiles';
 import { flowRunNames } from '../../../src/template/naming';
 import { renderFlowRun } from '../../../src/template/renderRun';
-import { workflowsPath } from '../../../src/workerHost';
 import { exitedSignal, FLOW_RUN_WORKFLOW, type FlowRunInput, statusQuery, workflowIdForFlowRun } from '../../../src/workflows/definitions';
-import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
+import { quietRuntimeLogs } from '../../helpers/stack';
 import { startDevServer, type TestDevServer } from '../../helpers/temporal';
+import { flowRunTestWorker } from '../../helpers/flowRunTestWorker';
 import { waitFor } from '../../helpers/waitFor';
 import { FakeGateway } from '../../unit/activities/fakeGateway';
 
@@ -65,22 +62,6 @@ describe('exit hints', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  /** A worker on the test queue running the workflow with these activities (and the run settings and run control ones). */
-  async function hintWorker(activities: FlowRunActivities, options: Pick<WorkerOptions, 'maxHeartbeatThrottleInterval'> = {}): Promise<Worker> {
-    const bundle = sharedWorkflowBundle();
-    return Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      activities: {
-        ...activities,
-        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
-        ...createRunControlActivities({ client: env.client }),
-      },
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
-      ...options,
-    });
-  }
-
   it('remembers a hint before Running for the first watch, and refuses one once the exit was seen', async () => {
     let started: () => void = () => undefined;
     const startGate = new Promise<void>((resolve) => (started = resolve));
@@ -101,7 +82,7 @@ describe('exit hints', () => {
       },
       deleteContainerGroup: async () => deleteGate,
     };
-    const worker = await hintWorker(activities);
+    const worker = await flowRunTestWorker(env, { taskQueue: TASK_QUEUE, activities });
     const flowRunId = 'hint-early-1';
     const outcome = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
@@ -151,7 +132,7 @@ describe('exit hints', () => {
       },
       deleteContainerGroup: async () => undefined,
     };
-    const worker = await hintWorker(activities, { maxHeartbeatThrottleInterval: '200 milliseconds' });
+    const worker = await flowRunTestWorker(env, { taskQueue: TASK_QUEUE, activities, maxHeartbeatThrottleInterval: '200 milliseconds' });
     const flowRunId = 'hint-noisy-1';
     const outcome = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(FLOW_RUN_WORKFLOW, {
@@ -215,7 +196,7 @@ describe('exit hints', () => {
       deleteContainerGroup: async () => undefined,
     };
     // The cancelled watch attempt learns of its cancel with its next flushed heartbeat.
-    const worker = await hintWorker(activities, { maxHeartbeatThrottleInterval: '200 milliseconds' });
+    const worker = await flowRunTestWorker(env, { taskQueue: TASK_QUEUE, activities, maxHeartbeatThrottleInterval: '200 milliseconds' });
     const flowRunId = 'hint-1';
     const logFile = logFilePath(flowRunId, logDir);
     const recorded = () => readFileSync(logFile, 'utf8').split('\n').filter(Boolean);

@@ -4,19 +4,17 @@
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
 import type { CleanupInput, FlowRunActivities, FlowRunTarget, RunSettings } from '../../../src/activities';
 import { runSettingsOf } from '../../../src/activities/render';
-import { createRunControlActivities, type RunControlActivities } from '../../../src/activities/runControl';
-import { createRunSettingsActivities } from '../../../src/activities/runSettings';
+import type { RunControlActivities } from '../../../src/activities/runControl';
 import { cancelFlowRun } from '../../../src/client/flowRunCancel';
 import { renderFlowRun } from '../../../src/template/renderRun';
 import { defaultBaseJobTemplate, renderJobConfiguration } from '../../../src/config';
 import { flowRunNames } from '../../../src/template/naming';
-import { workflowsPath } from '../../../src/workerHost';
 import { cancelSignal, FLOW_RUN_WORKFLOW, type FlowRunInput, searchAttributes, statusQuery, workflowIdForFlowRun } from '../../../src/workflows/definitions';
-import { quietRuntimeLogs, sharedWorkflowBundle, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
+import { quietRuntimeLogs, TEST_HEARTBEAT_TIMEOUT_MS } from '../../helpers/stack';
 import { startDevServer, type TestDevServer } from '../../helpers/temporal';
+import { flowRunTestWorker } from '../../helpers/flowRunTestWorker';
 import { waitFor } from '../../helpers/waitFor';
 
 jest.setTimeout(60_000);
@@ -92,18 +90,10 @@ describe('flowRunWorkflow with scripted activities', () => {
   });
 
   async function run<T>(activities: FlowRunActivities, body: () => Promise<T>, runControl?: Partial<RunControlActivities>): Promise<T> {
-    const bundle = sharedWorkflowBundle();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
+    const worker = await flowRunTestWorker(env, {
       taskQueue: TASK_QUEUE,
-      // The real run-control activity: a signalled run asks this dev server to cancel it.
-      activities: {
-        ...activities,
-        ...createRunSettingsActivities({ pollHeartbeatTimeoutMs: TEST_HEARTBEAT_TIMEOUT_MS }),
-        ...createRunControlActivities({ client: env.client }),
-        ...runControl,
-      },
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+      activities,
+      runControl,
       // A cancel reaches a heartbeating activity with its next flushed heartbeat; the SDK's
       // throttle (80 % of the 15 s heartbeat timeout) would make a test wait ~12 s for nothing.
       maxHeartbeatThrottleInterval: '200 milliseconds',
