@@ -5,11 +5,13 @@
  * NODE_OPTIONS anyone has to remember.
  *
  * `--optimize-for-size` keeps V8's heaps tight: it caps how far the old generation grows past
- * its live size before a full collection and keeps the young generation small (1 MiB instead
- * of up to 2 × 16 MiB per isolate). V8 reads it at every collection, so setting it at run time
- * works for the main thread's heap too, and the workflow thread the SDK starts later inherits
- * it. A worker holding 1000 runs mostly holds the Temporal SDK's per-activity objects and its
- * workflow cache, which live long and allocate little, so the collections cost little CPU;
+ * its live size before a full collection. V8 reads it at every collection, so setting it at run
+ * time works for the main thread's heap too, and the workflow thread the SDK starts later
+ * inherits it. (What V8 fixes when an isolate is created, such as the main thread's young
+ * generation cap, only threads started afterwards get; the young generation is not where a
+ * worker's memory goes.) A worker holding 1000 runs mostly holds the Temporal SDK's
+ * per-activity objects and its workflow cache, which live long and allocate little, so the
+ * extra collections cost little CPU here; an allocation-heavy loop pays several times over.
  * docs/benchmark.md ("Where a worker's memory goes", part 5) has the measurements.
  */
 import { setFlagsFromString } from 'node:v8';
