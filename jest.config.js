@@ -17,6 +17,8 @@ const globalSetup = '<rootDir>/test/helpers/globalSetup.ts';
 /** @type {import('jest').Config} */
 module.exports = {
   reporters: ['default', '<rootDir>/test/helpers/summaryReporter.js'],
+  // Files tagged @needsTestTools last: npm test provisions those tools while the others run.
+  testSequencer: '<rootDir>/test/helpers/testToolsLastSequencer.js',
   testTimeout: 60_000,
   // A bare `npx jest` may include e2e files, which must not share the machine with each other.
   maxWorkers: 1,

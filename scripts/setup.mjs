@@ -5,10 +5,11 @@
 //   node scripts/setup.mjs          the Temporal CLI (dev server)
 //   node scripts/setup.mjs --test   also the Python Azure SDK (fidelity test), Prefect (Prefect worker tests) and Chromium (UI test)
 //   node scripts/setup.mjs --print-temporal-path   provisions if needed, prints the CLI's path
+//   node scripts/setup.mjs --print-python-path     same for the Python of tools/venv (Azure SDK)
 //   node scripts/setup.mjs --print-prefect-path    same for the `prefect` CLI of tools/prefect-venv
 //   node scripts/setup.mjs --print-chromium-path   same for Chromium (installs only as root); exit 1 saying what to install
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +43,76 @@ function onPath(command) {
     if (dir && existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** How long a second setup waits for another's install of the same tool (pip downloading Prefect on a slow link). */
+const INSTALL_WAIT_MS = 15 * 60_000;
+
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `install` holding tools/.locks/<name>: `npm test` provisions the Python tools while the
+ * first tests already run, and a test that needs one of them runs this same setup, which must
+ * wait for that install rather than start a second one into the same folder. A lock whose
+ * process is gone (a killed setup) is taken over. `install` checks again once it holds the lock.
+ */
+export function withInstallLock(name, install, locksDir = join(toolsDir, '.locks')) {
+  const lock = join(locksDir, name);
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + INSTALL_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    const owner = lockOwner(lock);
+    // A lock without a pid after a while: its setup was killed between taking it and writing it.
+    if (owner ? !alive(owner) : lockAgeMs(lock) > 30_000) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another setup (pid ${owner || 'unknown'}) has held ${lock} for ${INSTALL_WAIT_MS / 60_000} minutes`);
+    if (!announced) log(`waiting for another setup (pid ${owner || 'starting'}) to finish installing ${name}`);
+    announced = true;
+    sleepSync(250);
+  }
+  try {
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    return install();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The pid in a lock, or 0 while its owner has not written it yet or the lock is gone. */
+function lockOwner(lock) {
+  try {
+    return Number(readFileSync(join(lock, 'pid'), 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function lockAgeMs(lock) {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function works(executable, args = ['--version']) {
@@ -91,7 +162,11 @@ export function ensureTemporalCli() {
   if (fromPath && works(fromPath)) return fromPath;
   const local = join(binDir, 'temporal');
   if (existsSync(local) && works(local)) return local;
+  return withInstallLock('temporal', () => installTemporalCli(local));
+}
 
+function installTemporalCli(local) {
+  if (existsSync(local) && works(local)) return local;
   mkdirSync(binDir, { recursive: true });
   const failures = [];
   for (const [how, install] of [
@@ -118,6 +193,13 @@ export function ensurePythonAzureSdk() {
   const python = join(venv, 'bin', 'python');
   const check = ['-c', 'import azure.identity, azure.mgmt.resource, azure.mgmt.containerinstance'];
   if (existsSync(python) && works(python, check)) return python;
+  return withInstallLock('venv', () => {
+    if (existsSync(python) && works(python, check)) return python;
+    return createPythonAzureSdkVenv(venv, python, check);
+  });
+}
+
+function createPythonAzureSdkVenv(venv, python, check) {
   const system = onPath('python3') ?? onPath('python');
   if (!system) throw new Error('no python3 on PATH to create tools/venv');
   log('creating tools/venv with the Azure SDK for Python (fidelity test)');
@@ -136,6 +218,13 @@ export function ensurePrefect() {
   const python = join(venv, 'bin', 'python');
   const check = ['-c', `import importlib.metadata as m, sys; sys.exit(m.version('prefect') != '${PREFECT_PACKAGE.split('==')[1]}')`];
   if (existsSync(prefect) && works(python, check)) return prefect;
+  return withInstallLock('prefect-venv', () => {
+    if (existsSync(prefect) && works(python, check)) return prefect;
+    return createPrefectVenv(venv, prefect, python, check);
+  });
+}
+
+function createPrefectVenv(venv, prefect, python, check) {
   const system = onPath('python3') ?? onPath('python');
   if (!system) throw new Error('no python3 on PATH to create tools/prefect-venv');
   log(`creating tools/prefect-venv with ${PREFECT_PACKAGE} (Prefect worker tests; takes a minute)`);
@@ -161,6 +250,10 @@ export function ensureChromium() {
   const found = candidates.find((c) => existsSync(c));
   if (found) return found;
   if (process.getuid?.() !== 0 || !onPath('apt-get')) return undefined;
+  return withInstallLock('chromium', () => candidates.find((c) => existsSync(c)) ?? installChromium(candidates));
+}
+
+function installChromium(candidates) {
   log('installing Chromium from Debian packages (UI test)');
   const aptGet = (args) =>
     execFileSync('apt-get', args, {
@@ -179,6 +272,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   try {
     if (process.argv.includes('--print-temporal-path')) {
       process.stdout.write(`${ensureTemporalCli()}\n`);
+      process.exit(0);
+    }
+    if (process.argv.includes('--print-python-path')) {
+      process.stdout.write(`${ensurePythonAzureSdk()}\n`);
       process.exit(0);
     }
     if (process.argv.includes('--print-prefect-path')) {

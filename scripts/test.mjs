@@ -1,23 +1,26 @@
 #!/usr/bin/env node
 // The README's test command (`npm test`), on a 2-core machine, in two lanes that start at once:
 //
-// - e2e: first provisioning the test tools (scripts/setup.mjs --test: on a fresh clone mostly
-//   pip downloading Prefect) and building dist/ (scripts/build.mjs, which every jest run's
-//   globalSetup would otherwise start at the same time) side by side; then the e2e tests, one
-//   file at a time (each starts a dev server, the emulator and workers; two at once only make
-//   both slower and flakier). Its output is printed as it comes.
+// - e2e: first the Temporal CLI (scripts/setup.mjs) and the build of dist/ (scripts/build.mjs,
+//   which every jest run's globalSetup would otherwise start at the same time) side by side;
+//   then the e2e tests, one file at a time, while the tools only some tests need are provisioned
+//   beside them (setup.mjs --test: on a fresh clone mostly pip downloading Prefect). The files
+//   that need those tools are tagged @needsTestTools and run last (test/helpers/
+//   testToolsLastSequencer.js); one that asks before the install is done waits for it (setup's
+//   lock). Each e2e file starts a dev server, the emulator and workers; two at once only make
+//   both slower and flakier. Its output is printed as it comes.
 // - checks: the type check, the lint and the formatting check side by side (they need neither
-//   the tools nor the build, so they run while those are made), then, once both are made, the
-//   unit and integration tests on one worker. Each part's output is printed when it ends, in one
-//   piece.
+//   the tools nor the build, so they run while those are made), then, once the Temporal CLI and
+//   the build are there, the unit and integration tests on one worker (its @needsTestTools files
+//   last too). Each part's output is printed when it ends, in one piece.
 // The e2e tests mostly wait (on containers, heartbeat timeouts, servers), about one core's worth;
 // the checks and the unit tests are the CPU work that fits in the other core, where one after
 // the other they added two minutes to the run. The e2e lane is the longer one, so the checks
 // lane runs at a lower CPU priority (nice 10): it takes what the e2e tests leave.
 //
-// Every part always runs, but for the tests when provisioning or the build failed. The exit code
-// is non-zero if any part failed, and the one "N passed, N failed" line CI reads covers both jest
-// runs (test/helpers/summaryReporter.js). Extra arguments go to both jest runs, e.g. a path filter.
+// Every part always runs, but for the tests and the test tools when the Temporal CLI or the build
+// failed. The exit code is non-zero if any part failed, and the one "N passed, N failed" line CI
+// reads covers both jest runs (test/helpers/summaryReporter.js). Extra arguments go to both jest runs, e.g. a path filter.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
@@ -35,9 +38,10 @@ const totalsFile = join(dir, 'totals.jsonl');
 const testEnv = { ...process.env, ACI_FLOW_TEST_TOTALS: totalsFile };
 
 const PREPARE = [
-  ['provisioning', [join(root, 'scripts', 'setup.mjs'), '--test']],
+  ['provisioning the Temporal CLI', [join(root, 'scripts', 'setup.mjs')]],
   ['build', [join(root, 'scripts', 'build.mjs')]],
 ];
+const TEST_TOOLS = ['provisioning the test tools', [join(root, 'scripts', 'setup.mjs'), '--test']];
 
 /**
  * tsc and Prettier keep caches in .cache/ (git-ignored), which only skip work whose inputs did
@@ -95,8 +99,13 @@ try {
   const prepared = all(PREPARE).then((prepareStatuses) => prepareStatuses.every((status) => status === 0));
   const testsAfterPreparing = async (part, options) => ((await prepared) ? [await run(part, options)] : []);
   const checksLane = async () => [...(await all(CHECKS, lowPriority)), ...(await testsAfterPreparing(UNIT_AND_INTEGRATION, lowPriority))];
-  const [checkStatuses, e2eStatuses, preparedOk] = await Promise.all([checksLane(), testsAfterPreparing(E2E, { collect: false }), prepared]);
-  statuses = [...checkStatuses, ...e2eStatuses, preparedOk ? 0 : 1];
+  const [checkStatuses, e2eStatuses, toolStatuses, preparedOk] = await Promise.all([
+    checksLane(),
+    testsAfterPreparing(E2E, { collect: false }),
+    testsAfterPreparing(TEST_TOOLS),
+    prepared,
+  ]);
+  statuses = [...checkStatuses, ...e2eStatuses, ...toolStatuses, preparedOk ? 0 : 1];
   if (preparedOk) {
     let passed = 0;
     let failed = 0;
@@ -109,7 +118,7 @@ try {
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   } else {
-    process.stdout.write('\nprovisioning or the build failed: no tests run\n');
+    process.stdout.write('\nprovisioning the Temporal CLI or the build failed: no tests run\n');
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

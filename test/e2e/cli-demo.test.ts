@@ -1,3 +1,6 @@
+/**
+ * @needsTestTools — `demo --prefect` starts a real Prefect server (tools/prefect-venv)
+ */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

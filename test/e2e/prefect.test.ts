@@ -3,6 +3,8 @@
  * stack: a flow deployed from a local folder runs as `prefect flow-run execute` in an emulated
  * container, reports its own states, and the bridge fills in Crashed and Cancelled; an aci-flow
  * worker SIGKILLed under a running flow loses nothing.
+ *
+ * @needsTestTools — a real Prefect server (tools/prefect-venv)
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

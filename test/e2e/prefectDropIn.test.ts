@@ -4,6 +4,8 @@
  * template), a deployment made by `prefect deploy` from a prefect.yaml, and the bridge as a
  * process started with Prefect's flags and PREFECT_WORKER_* settings, running the pool's aci-flow
  * worker in-process with the one API key. Against a real Prefect server (tools/prefect-venv).
+ *
+ * @needsTestTools — a real Prefect server and `prefect deploy` (tools/prefect-venv)
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,3 +1,6 @@
+/**
+ * @needsTestTools — Chromium
+ */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+/**
+ * @needsTestTools — the Azure SDK for Python (tools/venv)
+ */
+import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../helpers/checkedEmulator';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-/** Installed by scripts/setup.mjs (npm test runs `node scripts/setup.mjs --test` first). */
-const PYTHON = path.join(REPO_ROOT, 'tools', 'venv', 'bin', 'python');
 const SCRIPT = path.join(__dirname, 'aci_fidelity.py');
 const SUBSCRIPTION_ID = '99999999-8888-7777-6666-555555555555';
 const RESOURCE_GROUP = 'aci-flow-test';
@@ -17,9 +17,10 @@ describe('emulator fidelity with the Azure SDK for Python', () => {
   let report: Record<string, unknown>;
 
   beforeAll(async () => {
-    if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run 'node scripts/setup.mjs --test' to install the Azure SDK for Python`);
+    // tools/venv, as scripts/setup.mjs provisions it (waiting for npm test's own install when that is under way).
+    const python = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'setup.mjs'), '--print-python-path'], { encoding: 'utf8' }).trim();
     emulator = await startEmulator({ deploymentDelayMs: 100 });
-    const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, emulator.endpoint, emulator.caCertPath, SUBSCRIPTION_ID, RESOURCE_GROUP], {
+    const { stdout } = await promisify(execFile)(python, [SCRIPT, emulator.endpoint, emulator.caCertPath, SUBSCRIPTION_ID, RESOURCE_GROUP], {
       timeout: 90_000,
     }).catch((error: { stderr?: string; message: string }) => {
       throw new Error(`aci_fidelity.py failed: ${error.stderr ?? error.message}`);

@@ -1,16 +1,17 @@
 /**
  * Commands split exactly as the Prefect ACI worker splits them: every expectation here is
  * what Python's own `shlex.split` returns, computed by the interpreter in one call.
+ *
+ * @needsTestTools — the Python of tools/venv
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../../src/config/errors';
 import { splitCommand } from '../../../src/template/commandLine';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-/** The interpreter scripts/setup.mjs provisions (as the fidelity test uses); python3 on PATH without it. */
-const PYTHON = [path.join(REPO_ROOT, 'tools', 'venv', 'bin', 'python')].find((candidate) => existsSync(candidate)) ?? 'python3';
+/** The interpreter scripts/setup.mjs provisions (as the fidelity test uses), waiting for an install under way. */
+const PYTHON = execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'setup.mjs'), '--print-python-path'], { encoding: 'utf8' }).trim();
 
 const TABLE: string[] = [
   'python -m etl',
