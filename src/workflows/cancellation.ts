@@ -2,10 +2,20 @@
  * How a cancel reaches a flow run and how a cancelled run closes. The `cancel` signal (from
  * any client) and workflow cancellation both interrupt the container work; cleanup then runs
  * in its non-cancellable scope, and the run closes with Temporal status Canceled. A run that
- * was only signalled asks Temporal to cancel it (one activity over the worker's client), so
- * the UI, `ExecutionStatus="Canceled"` searches and parent workflows all see a cancel.
+ * was only signalled asks Temporal to cancel it (one local activity over the worker's client),
+ * so the UI, `ExecutionStatus="Canceled"` searches and parent workflows all see a cancel.
  */
-import { type ApplicationFailure, CancellationScope, CancelledFailure, log, proxyActivities, setHandler, upsertMemo } from '@temporalio/workflow';
+import {
+  type ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertMemo,
+} from '@temporalio/workflow';
 import type { RunControlActivities } from '../activities/runControl';
 import {
   type AcceptedCancel,
@@ -17,12 +27,23 @@ import {
   type FlowRunStatus,
 } from './definitions';
 
-const { cancelThisWorkflow } = proxyActivities<RunControlActivities>({
+const CANCEL_THIS_WORKFLOW_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   // Temporal unreachable this long: the run closes Failed (FlowRunCancelled) rather than stay open.
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+} as const;
+
+/**
+ * Runs that took their cancel before this patch asked through an activity, and replay that way.
+ * As a local activity the request costs one marker instead of three activity events, and its
+ * completion no longer wakes the run for a workflow task of its own: a cancel while deploying
+ * could reach 42 events when every completion came alone.
+ */
+export const CANCEL_SELF_LOCALLY_PATCH = 'cancel-self-as-local-activity';
+
+const { cancelThisWorkflow } = proxyActivities<RunControlActivities>(CANCEL_THIS_WORKFLOW_OPTIONS);
+const { cancelThisWorkflow: cancelThisWorkflowLocally } = proxyLocalActivities<RunControlActivities>(CANCEL_THIS_WORKFLOW_OPTIONS);
 
 /** Reasons come from any client; a long one would bloat status, memo and history. */
 const MAX_REASON_LENGTH = 1_000;
@@ -69,7 +90,8 @@ export function acceptCancels(status: FlowRunStatus, root: CancellationScope, in
 
 /** True once Temporal accepted the request; false when it could not be asked (then the run closes Failed). */
 function requestOwnCancellation(): Promise<boolean> {
-  return CancellationScope.nonCancellable(() => cancelThisWorkflow()).then(
+  const request = patched(CANCEL_SELF_LOCALLY_PATCH) ? cancelThisWorkflowLocally : cancelThisWorkflow;
+  return CancellationScope.nonCancellable(() => request()).then(
     () => true,
     (err: unknown) => {
       log.warn('Could not ask Temporal to cancel this run; it closes Failed (FlowRunCancelled) instead', { error: String(err) });
