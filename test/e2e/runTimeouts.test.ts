@@ -72,7 +72,8 @@ describe('run timeouts', () => {
       expect(final).toMatchObject({ phase: 'TimedOut', cleanup: { state: cleanupState } });
       const groups = groupsOf(stack, final.containerGroupName);
       expect(groups).toEqual([expect.objectContaining(keep ? { stopped: true, deleted: false } : { deleted: true })]);
-      expect((await handle.fetchHistory()).events?.length).toBeLessThanOrEqual(40);
+      // 36 events, and 5 more when the cancelled watch answers before the run closes (docs/workflow.md, "History bound").
+      expect((await handle.fetchHistory()).events?.length).toBeLessThanOrEqual(41);
       await histories.save(handle);
     });
   });
