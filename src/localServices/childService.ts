@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** How long a service may take to exit after SIGTERM before it gets SIGKILL. */
 const STOP_GRACE_MS = 10_000;
 const OUTPUT_KEPT_CHARS = 4000;
+/** The start of what it printed is kept too: a Go panic's message comes first, its long stack trace after. */
+const OUTPUT_HEAD_CHARS = 1000;
 
 export interface LocalService<Ready> {
   /** What `ready` resolved with (an endpoint, say). */
@@ -43,7 +45,14 @@ export async function startLocalService<Ready>(command: string, args: string[], 
     detached: options.processGroup === true,
   });
   let output = '';
-  const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-OUTPUT_KEPT_CHARS));
+  let head = '';
+  let printedChars = 0;
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    printedChars += text.length;
+    if (head.length < OUTPUT_HEAD_CHARS) head += text.slice(0, OUTPUT_HEAD_CHARS - head.length);
+    output = (output + text).slice(-OUTPUT_KEPT_CHARS);
+  };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -74,7 +83,7 @@ export async function startLocalService<Ready>(command: string, args: string[], 
     await exited;
     stopped();
   };
-  const printed = () => output.trim() || '(no output)';
+  const printed = () => (printedChars > OUTPUT_KEPT_CHARS ? `${head.trim()}\n[…]\n${output.trim()}` : output.trim() || '(no output)');
 
   const deadline = Date.now() + options.readyTimeoutMs;
   try {

@@ -60,9 +60,10 @@ export function webUiUrl(uiPort: number): string {
 }
 
 /**
- * Tries on fresh ports when the server exits at start: it picks free ports for its internal
- * services itself, and loses that race now and then to another process doing the same (two dev
- * servers starting at once, in tests side by side).
+ * Tries again when the server exits at start: it picks free ports for its internal services
+ * itself, and loses that race now and then to another process doing the same (two dev servers
+ * starting at once, in tests side by side). Each try picks them anew; the frontend port is a
+ * fresh one too unless the caller chose it (a server restarted on its own port and database).
  */
 const START_ATTEMPTS = 3;
 
@@ -72,8 +73,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     try {
       return await startDevServerOnce(options.port ?? (await freePort()), options);
     } catch (err) {
-      // A port the caller chose is theirs to retry.
-      if (options.port !== undefined || attempt >= START_ATTEMPTS || !(err instanceof ServiceExitedError)) throw err;
+      if (attempt >= START_ATTEMPTS || !(err instanceof ServiceExitedError)) throw err;
     }
   }
 }

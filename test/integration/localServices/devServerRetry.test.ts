@@ -1,8 +1,8 @@
 /**
  * The dev server picks free ports for its internal services itself and now and then loses that
- * race to another process at start (seen with two test lanes starting servers at once): it
- * exits before it answers. startDevServer then tries again on fresh ports, unless the caller
- * chose the port.
+ * race to another process at start (seen with two test lanes starting servers at once, and
+ * with the e2e tests' provisioning beside them): it exits before it answers. startDevServer then
+ * tries again, on a fresh frontend port unless the caller chose one.
  */
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,8 +15,8 @@ describe('startDevServer when the server exits at start', () => {
   const realCli = temporalCliPath();
   let dir: string;
 
-  /** A CLI that fails its first start (exit 2, as the dev server does when a port it picked is taken), then runs the real one. */
-  function flakyCli(): { calls: () => string[] } {
+  /** A CLI that fails its first `failures` starts (exit 2, as the dev server does when a port it picked is taken), then runs the real one. */
+  function flakyCli(failures = 1): { calls: () => string[] } {
     dir = mkdtempSync(join(tmpdir(), 'aci-flow-flaky-cli-'));
     const script = join(dir, 'temporal');
     const log = join(dir, 'calls');
@@ -24,7 +24,7 @@ describe('startDevServer when the server exits at start', () => {
       script,
       `#!/bin/sh
 echo "$*" >> '${log}'
-if [ ! -e '${dir}/failed-once' ]; then touch '${dir}/failed-once'; echo 'listen tcp 127.0.0.1:7234: bind: address already in use' >&2; exit 2; fi
+if [ "$(wc -l < '${log}')" -le ${failures} ]; then echo 'panic: listen tcp 127.0.0.1:7234: bind: address already in use' >&2; seq 1 2000 | sed 's/^/    stack frame /' >&2; exit 2; fi
 exec '${realCli}' "$@"
 `,
     );
@@ -50,10 +50,28 @@ exec '${realCli}' "$@"
     }
   });
 
-  it('gives up at once on a port the caller chose, naming the exit and what the server said', async () => {
+  it('tries again on the port the caller chose', async () => {
     const cli = flakyCli();
     const port = await freePort();
-    await expect(startDevServer({ port })).rejects.toThrow(/exited with 2 before it was ready: .*address already in use/);
-    expect(cli.calls()).toHaveLength(1);
+    const server = await startDevServer({ port });
+    try {
+      expect(cli.calls().map((args) => /--port (\d+)/.exec(args)?.[1])).toEqual([String(port), String(port)]);
+      expect(server.address).toBe(`127.0.0.1:${port}`);
+    } finally {
+      await server.kill();
+    }
+  });
+
+  it('gives up after three tries, naming the exit and what the server said first and last', async () => {
+    const cli = flakyCli(3);
+    const error = await startDevServer().then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    // The panic's message (the first line) is kept though 2000 lines of stack follow it.
+    expect(error?.message).toMatch(
+      /exited with 2 before it was ready: panic: listen tcp 127\.0\.0\.1:7234: bind: address already in use\n[\s\S]*\[…\][\s\S]*stack frame 2000$/,
+    );
+    expect(cli.calls()).toHaveLength(3);
   });
 });
