@@ -4,11 +4,10 @@
  * loop: the run's history stays within 40 events whether the delete recovers or is
  * abandoned after cleanup_timeout_seconds.
  */
-import type { WorkflowHandle } from '@temporalio/client';
 import { startFlowRun } from '../../src/client/flowRuns';
 import { getFlowRunStatus } from '../../src/client/flowRunStatus';
 import { searchAttributes } from '../../src/workflows/definitions';
-import { groupsOf, prepareTestFlowRun, status } from '../helpers/flowRuns';
+import { expectHistoryAtMost, groupsOf, prepareTestFlowRun, status } from '../helpers/flowRuns';
 import { startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/waitFor';
 
@@ -37,10 +36,6 @@ describe('cleanup when Azure refuses the delete', () => {
     return { handle, containerGroupName, flowRunId: prepared.flowRunId };
   }
 
-  async function historyLength(handle: WorkflowHandle): Promise<number> {
-    return (await handle.fetchHistory()).events?.length ?? 0;
-  }
-
   it('retries a delete refused with AuthorizationFailed until it succeeds; the run completes with the group deleted', async () => {
     const { handle, containerGroupName, flowRunId } = await startWithDeleteRefused();
     // The retries are inside the activity: the workflow says pending, the client adds the pending activity's last failure.
@@ -57,7 +52,7 @@ describe('cleanup when Azure refuses the delete', () => {
     expect(await status(handle)).toMatchObject({ phase: 'Completed', cleanup: { state: 'deleted' } });
     expect(groupsOf(stack, containerGroupName)).toEqual([expect.objectContaining({ deleted: true })]);
     expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.cleanupState)).toBe('deleted');
-    expect(await historyLength(handle)).toBeLessThanOrEqual(40);
+    await expectHistoryAtMost(handle, 40);
   });
 
   it('abandons a delete that never succeeds after cleanup_timeout_seconds: the run keeps its outcome, cleanup shows abandoned', async () => {
@@ -72,6 +67,6 @@ describe('cleanup when Azure refuses the delete', () => {
     expect(await getFlowRunStatus(stack.client, flowRunId)).toMatchObject({ phase: 'Completed', cleanup: { state: 'abandoned' } });
     // Left for the orphan sweeper.
     expect(groupsOf(stack, containerGroupName)).toEqual([expect.objectContaining({ deleted: false })]);
-    expect(await historyLength(handle)).toBeLessThanOrEqual(40);
+    await expectHistoryAtMost(handle, 40);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { type PreparedFlowRun, prepareFlowRun, type StartedFlowRun, startFlowRun } from '../../src/client/flowRuns';
 import { logFilePath } from '../../src/logs/logFiles';
@@ -139,6 +140,17 @@ export function readRunLog(stack: Pick<Stack, 'logDir'>, flowRunId: string): str
 /** Emulator's record of the groups of one run (deleted ones included). */
 export function groupsOf(stack: Pick<Stack, 'emulator'>, containerGroupName: string) {
   return stack.emulator.containerGroups().filter((group) => group.name === containerGroupName);
+}
+
+/**
+ * Fails naming every event of the run's history when it holds more than `bound`, so a run that
+ * went over shows where its events came from (docs/workflow.md, "History bound").
+ */
+export async function expectHistoryAtMost(handle: WorkflowHandle, bound: number): Promise<void> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  if (events.length <= bound) return;
+  const names = events.map((event) => (temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? String(event.eventType)).replace(/^EVENT_TYPE_/, ''));
+  throw new Error(`the history has ${events.length} events, more than ${bound}: ${names.join(', ')}`);
 }
 
 /**
