@@ -63,7 +63,28 @@ export function prefectApiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env):
 /** Longest a Prefect request may take (Prefect's client default, PREFECT_API_REQUEST_TIMEOUT): a hung call must not stall the worker. */
 export const PREFECT_REQUEST_TIMEOUT_MS = 60_000;
 
-export function createPrefectApi(settings: PrefectApiSettings, fetchImpl: typeof fetch = globalThis.fetch, timeoutMs = PREFECT_REQUEST_TIMEOUT_MS): PrefectApi {
+/**
+ * Answers Prefect's own client retries (PREFECT_CLIENT_MAX_RETRIES, 5 by default): a server
+ * that is busy (503, e.g. SQLite locked under load), rate-limits (429) or sits behind a proxy
+ * that lost it (502) is asked again after Retry-After or 2, 4, 8… seconds, ±20 % jitter
+ * (PREFECT_CLIENT_RETRY_JITTER_FACTOR).
+ */
+export const PREFECT_RETRY = { statuses: [429, 502, 503], maxRetries: 5, firstDelayMs: 2_000, jitter: 0.2 } as const;
+
+export interface PrefectRetryOptions {
+  maxRetries: number;
+  firstDelayMs: number;
+  jitter: number;
+  /** Waits between attempts; tests pass a fake. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createPrefectApi(
+  settings: PrefectApiSettings,
+  fetchImpl: typeof fetch = globalThis.fetch,
+  timeoutMs = PREFECT_REQUEST_TIMEOUT_MS,
+  retry: PrefectRetryOptions = PREFECT_RETRY,
+): PrefectApi {
   const headers: Record<string, string> = {};
   // Prefect's client prefers the API key when both are set.
   if (settings.apiKey) headers.Authorization = `Bearer ${settings.apiKey}`;
@@ -71,8 +92,26 @@ export function createPrefectApi(settings: PrefectApiSettings, fetchImpl: typeof
   return createClient<paths>({
     baseUrl: settings.apiUrl,
     headers,
-    fetch: (request: Request) => fetchImpl(request, { signal: AbortSignal.timeout(timeoutMs) }),
+    fetch: (request: Request) => fetchWithRetries(request, fetchImpl, timeoutMs, retry),
   });
+}
+
+async function fetchWithRetries(request: Request, fetchImpl: typeof fetch, timeoutMs: number, retry: PrefectRetryOptions): Promise<Response> {
+  const sleep = retry.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt += 1) {
+    // A request's body can be read once: each attempt sends a copy.
+    const response = await fetchImpl(request.clone(), { signal: AbortSignal.timeout(timeoutMs) });
+    if (attempt > retry.maxRetries || !(PREFECT_RETRY.statuses as readonly number[]).includes(response.status)) return response;
+    await response.body?.cancel();
+    await sleep(retryDelayMs(response.headers.get('retry-after'), attempt, retry));
+  }
+}
+
+function retryDelayMs(retryAfter: string | null, attempt: number, retry: PrefectRetryOptions): number {
+  const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const base = retry.firstDelayMs * 2 ** (attempt - 1);
+  return base * (1 + retry.jitter * (2 * Math.random() - 1));
 }
 
 /** The body of a successful answer, or a PrefectApiError with the server's detail. */
