@@ -330,7 +330,7 @@ describe('flowRunWorkflow with scripted activities', () => {
       await waitFor(() => watchCancelled, 'the watch activity to be cancelled');
       // 36 events, and 5 more when the cancelled watch answers before the run closes (docs/workflow.md,
       // "History bound"); one more here, as this test starts runs without the search attributes
-      // the client sets, so the run's first task upserts them (CI saw exactly 42, the race included).
+      // the client sets, so the run's first task upserts them (a fresh-clone run saw exactly 42, the race included).
       await expectHistoryAtMost(handle, 42);
       return { failure, status: await handle.query(statusQuery) };
     });
