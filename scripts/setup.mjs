@@ -65,7 +65,7 @@ function alive(pid) {
  * Runs `install` holding tools/.locks/<name>: `npm test` provisions the Python tools while the
  * first tests already run, and a test that needs one of them runs this same setup, which must
  * wait for that install rather than start a second one into the same folder. A lock whose
- * process is gone (a killed setup) is taken over. `install` checks again once it holds the lock.
+ * process is gone (a killed setup) is taken over.
  */
 export function withInstallLock(name, install, locksDir = join(toolsDir, '.locks')) {
   const lock = join(locksDir, name);
@@ -96,6 +96,14 @@ export function withInstallLock(name, install, locksDir = join(toolsDir, '.locks
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/**
+ * `found()` (the tool's path, or undefined), else `install()` under the tool's lock; `found()` is
+ * asked again once the lock is held, as another setup may have installed it meanwhile.
+ */
+function installOnce(name, found, install) {
+  return found() ?? withInstallLock(name, () => found() ?? install());
 }
 
 /** The pid in a lock, or 0 while its owner has not written it yet or the lock is gone. */
@@ -161,12 +169,14 @@ export function ensureTemporalCli() {
   const fromPath = onPath('temporal');
   if (fromPath && works(fromPath)) return fromPath;
   const local = join(binDir, 'temporal');
-  if (existsSync(local) && works(local)) return local;
-  return withInstallLock('temporal', () => installTemporalCli(local));
+  return installOnce(
+    'temporal',
+    () => (existsSync(local) && works(local) ? local : undefined),
+    () => installTemporalCli(local),
+  );
 }
 
 function installTemporalCli(local) {
-  if (existsSync(local) && works(local)) return local;
   mkdirSync(binDir, { recursive: true });
   const failures = [];
   for (const [how, install] of [
@@ -192,11 +202,11 @@ export function ensurePythonAzureSdk() {
   const venv = join(toolsDir, 'venv');
   const python = join(venv, 'bin', 'python');
   const check = ['-c', 'import azure.identity, azure.mgmt.resource, azure.mgmt.containerinstance'];
-  if (existsSync(python) && works(python, check)) return python;
-  return withInstallLock('venv', () => {
-    if (existsSync(python) && works(python, check)) return python;
-    return createPythonAzureSdkVenv(venv, python, check);
-  });
+  return installOnce(
+    'venv',
+    () => (existsSync(python) && works(python, check) ? python : undefined),
+    () => createPythonAzureSdkVenv(venv, python, check),
+  );
 }
 
 function createPythonAzureSdkVenv(venv, python, check) {
@@ -217,11 +227,11 @@ export function ensurePrefect() {
   const prefect = join(venv, 'bin', 'prefect');
   const python = join(venv, 'bin', 'python');
   const check = ['-c', `import importlib.metadata as m, sys; sys.exit(m.version('prefect') != '${PREFECT_PACKAGE.split('==')[1]}')`];
-  if (existsSync(prefect) && works(python, check)) return prefect;
-  return withInstallLock('prefect-venv', () => {
-    if (existsSync(prefect) && works(python, check)) return prefect;
-    return createPrefectVenv(venv, prefect, python, check);
-  });
+  return installOnce(
+    'prefect-venv',
+    () => (existsSync(prefect) && works(python, check) ? prefect : undefined),
+    () => createPrefectVenv(venv, prefect, python, check),
+  );
 }
 
 function createPrefectVenv(venv, prefect, python, check) {
@@ -247,10 +257,9 @@ export const CHROMIUM_MISSING =
  */
 export function ensureChromium() {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
-  const found = candidates.find((c) => existsSync(c));
-  if (found) return found;
-  if (process.getuid?.() !== 0 || !onPath('apt-get')) return undefined;
-  return withInstallLock('chromium', () => candidates.find((c) => existsSync(c)) ?? installChromium(candidates));
+  const found = () => candidates.find((c) => existsSync(c));
+  if (found() === undefined && (process.getuid?.() !== 0 || !onPath('apt-get'))) return undefined;
+  return installOnce('chromium', found, () => installChromium(candidates));
 }
 
 function installChromium(candidates) {

@@ -97,12 +97,12 @@ const lowPriority = { niceness: CHECKS_LANE_NICENESS };
 let statuses = [];
 try {
   const prepared = all(PREPARE).then((prepareStatuses) => prepareStatuses.every((status) => status === 0));
-  const testsAfterPreparing = async (part, options) => ((await prepared) ? [await run(part, options)] : []);
-  const checksLane = async () => [...(await all(CHECKS, lowPriority)), ...(await testsAfterPreparing(UNIT_AND_INTEGRATION, lowPriority))];
+  const afterPreparing = async (part, options) => ((await prepared) ? [await run(part, options)] : []);
+  const checksLane = async () => [...(await all(CHECKS, lowPriority)), ...(await afterPreparing(UNIT_AND_INTEGRATION, lowPriority))];
   const [checkStatuses, e2eStatuses, toolStatuses, preparedOk] = await Promise.all([
     checksLane(),
-    testsAfterPreparing(E2E, { collect: false }),
-    testsAfterPreparing(TEST_TOOLS),
+    afterPreparing(E2E, { collect: false }),
+    afterPreparing(TEST_TOOLS),
     prepared,
   ]);
   statuses = [...checkStatuses, ...e2eStatuses, ...toolStatuses, preparedOk ? 0 : 1];

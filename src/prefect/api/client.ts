@@ -72,6 +72,8 @@ export const PREFECT_REQUEST_TIMEOUT_MS = 60_000;
 export const PREFECT_RETRY = { statuses: [429, 502, 503], maxRetries: 5, firstDelayMs: 2_000, jitter: 0.2 } as const;
 
 export interface PrefectRetryOptions {
+  /** The answers asked again. */
+  statuses: readonly number[];
   maxRetries: number;
   firstDelayMs: number;
   jitter: number;
@@ -101,7 +103,7 @@ async function fetchWithRetries(request: Request, fetchImpl: typeof fetch, timeo
   for (let attempt = 1; ; attempt += 1) {
     // A request's body can be read once: each attempt sends a copy.
     const response = await fetchImpl(request.clone(), { signal: AbortSignal.timeout(timeoutMs) });
-    if (attempt > retry.maxRetries || !(PREFECT_RETRY.statuses as readonly number[]).includes(response.status)) return response;
+    if (attempt > retry.maxRetries || !retry.statuses.includes(response.status)) return response;
     await response.body?.cancel();
     await sleep(retryDelayMs(response.headers.get('retry-after'), attempt, retry));
   }
